@@ -1,0 +1,194 @@
+# SPDX-License-Identifier: Apache-2.0
+#
+# ikelogd: one non-recursive GNU Makefile. Objects go to build/; quiet
+# unless V=1; the user's CFLAGS and LDFLAGS are appended, not replaced.
+
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+DATADIR    ?= $(PREFIX)/share
+MANDIR     ?= $(DATADIR)/man
+UNITDIR    ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+DESTDIR    ?=
+
+CC      ?= cc
+CLANG   ?= clang
+BUILD   := build
+PKGS    := libsystemd json-c yaml-0.1 libpcre2-8 openssl
+WERROR  ?=
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla \
+	-Wno-unused-parameter $(WERROR)
+HARDEN_CFLAGS := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now
+BASE_CFLAGS := -std=gnu11 -O2 -g -D_GNU_SOURCE -Iinclude $(WARN) $(PKG_CFLAGS) \
+	-DSYSCONFDIR='"$(SYSCONFDIR)"' -DDATADIR='"$(DATADIR)"'
+ALL_CFLAGS := $(BASE_CFLAGS) $(HARDEN_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS := $(HARDEN_LDFLAGS) $(LDFLAGS)
+# The sanitizer build of the tests: no _FORTIFY_SOURCE (it hides overflows from ASan).
+SAN_CFLAGS := $(BASE_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined $(CFLAGS)
+SAN_LDFLAGS := -fsanitize=address,undefined $(LDFLAGS)
+
+SRCS      := $(wildcard src/*.c)
+LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+SAN_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+SAN_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/san/tests/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+LAB_SRCS  := $(wildcard tests/lab/*.c)
+LAB_LIBS  := $(LAB_SRCS:tests/lab/%.c=$(BUILD)/lab/%.so)
+
+BIN := $(BUILD)/ikelogd
+
+# Debian packages for the build, the tests, the benchmarks and the demo.
+DEB_PKGS := gcc make pkg-config libsystemd-dev libjson-c-dev libyaml-dev libpcre2-dev \
+	libssl-dev libcmocka-dev clang libclang-rt-14-dev openssl systemd systemd-journal-remote \
+	rsyslog rsyslog-openssl rsyslog-gnutls libreswan libnss3-tools iproute2 procps \
+	bsdutils python3 python3-jsonschema groff-base man-db liblognorm-utils
+
+.PHONY: all deps check unit unit-san test-rules integration fuzz fuzz-short bench install \
+	uninstall clean format format-check demo lab-libs
+.DEFAULT_GOAL := all
+
+all: $(BIN) lab-libs
+
+deps:
+	$(Q)missing=""; for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "deps: all installed"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "deps: installing$$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+		echo "deps: missing$$missing"; \
+		echo "deps: run as root: apt-get install -y --no-install-recommends$$missing"; \
+	fi
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/san/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC-SAN  $<")
+	$(Q)$(CC) $(SAN_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libikelogd.a: $(LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/san/libikelogd.a: $(SAN_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(BUILD)/src/main.o $(BUILD)/libikelogd.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@ $(ALL_LDFLAGS) $(PKG_LIBS) -lm
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libikelogd.a
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@ $(ALL_LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS) -lm
+
+$(BUILD)/san/tests/%: $(BUILD)/san/tests/unit/%.o $(BUILD)/san/libikelogd.a
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD-SAN  $@")
+	$(Q)$(CC) $(SAN_CFLAGS) $^ -o $@ $(SAN_LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS) -lm
+
+# libFuzzer targets link the library sources directly, built with clang.
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(CLANG) $(BASE_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined $^ -o $@ $(PKG_LIBS) -lm
+
+# Shared objects the lab preloads into pluto (tests/lab/).
+lab-libs: $(LAB_LIBS)
+$(BUILD)/lab/%.so: tests/lab/%.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra $(WERROR) -fPIC -shared $< -o $@ -ldl
+
+# Tests: unit (plain, then ASan+UBSan), the rule examples, integration.
+unit: $(UNIT_BINS)
+	$(Q)fail=0; for t in $(UNIT_BINS); do echo "== $$t"; $$t || fail=1; done; exit $$fail
+
+unit-san: $(SAN_BINS)
+	$(Q)fail=0; for t in $(SAN_BINS); do echo "== $$t"; \
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t || fail=1; done; exit $$fail
+
+test-rules: $(BIN)
+	$(Q)$(BIN) test-rules conf/rules/*.yaml
+
+integration: all
+	$(Q)tests/integration/run
+
+fuzz-short: $(FUZZ_BINS)
+	$(Q)for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus-$$n; \
+		$$f -max_total_time=$${FUZZ_SECONDS:-10} -max_len=4096 $(BUILD)/fuzz/corpus-$$n tests/fuzz/seeds-$$n \
+		2>&1 | tail -n 2 || exit 1; done
+
+fuzz: $(FUZZ_BINS)
+	$(Q)for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus-$$n; \
+		$$f -max_total_time=$${FUZZ_SECONDS:-600} $(BUILD)/fuzz/corpus-$$n tests/fuzz/seeds-$$n || exit 1; done
+
+bench: all
+	$(Q)tests/bench/run
+
+check:
+	$(Q)$(MAKE) --no-print-directory deps
+	$(Q)$(MAKE) --no-print-directory WERROR=-Werror all
+	$(Q)$(MAKE) --no-print-directory WERROR=-Werror unit
+	$(Q)$(MAKE) --no-print-directory WERROR=-Werror unit-san
+	$(Q)$(MAKE) --no-print-directory WERROR=-Werror test-rules
+	$(Q)$(MAKE) --no-print-directory WERROR=-Werror fuzz-short
+	$(Q)$(MAKE) --no-print-directory WERROR=-Werror integration
+
+demo:
+	$(Q)$(MAKE) --no-print-directory deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/lab/demo
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSCONFDIR)/ikelogd \
+		$(DESTDIR)$(DATADIR)/ikelogd/rules $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/ikelogd
+	install -m 0644 conf/rules/*.yaml $(DESTDIR)$(DATADIR)/ikelogd/rules/
+	install -m 0644 conf/ikelogd.schema.json $(DESTDIR)$(DATADIR)/ikelogd/ 2>/dev/null || true
+	[ -e $(DESTDIR)$(SYSCONFDIR)/ikelogd/ikelogd.yaml ] || \
+		install -m 0644 conf/ikelogd.yaml $(DESTDIR)$(SYSCONFDIR)/ikelogd/ikelogd.yaml
+	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		systemd/ikelogd.service > $(DESTDIR)$(UNITDIR)/ikelogd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/ikelogd.service
+	for m in conf/man/*.5; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man5/; done; true
+	for m in conf/man/*.8; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/; done; true
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/ikelogd $(DESTDIR)$(UNITDIR)/ikelogd.service
+	rm -rf $(DESTDIR)$(DATADIR)/ikelogd
+	rm -f $(DESTDIR)$(MANDIR)/man5/ikelogd.yaml.5 $(DESTDIR)$(MANDIR)/man8/ikelogd.8
+	@echo "left in place: $(DESTDIR)$(SYSCONFDIR)/ikelogd (your configuration)"
+
+format:
+	$(Q)clang-format -i $(SRCS) include/*.h $(UNIT_SRCS) $(FUZZ_SRCS)
+
+format-check:
+	$(Q)clang-format --dry-run -Werror $(SRCS) include/*.h $(UNIT_SRCS) $(FUZZ_SRCS)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef IKELOGD_CONFIG_H
+#define IKELOGD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+/*
+ * The configuration: one YAML file (conf/ikelogd.yaml documents every key)
+ * loaded through one descriptor table in config.c into this plain struct.
+ */
+#define CONFIG_LIST_MAX 16
+
+enum source_type { SOURCE_JOURNAL, SOURCE_FILE, SOURCE_SYSLOG, SOURCE_STDIN, SOURCE__MAX };
+enum output_type { OUTPUT_SYSLOG_TLS, OUTPUT_STDOUT, OUTPUT_FILE, OUTPUT_SYSLOG_TCP, OUTPUT__MAX };
+enum start_mode { START_TAIL, START_HEAD, START__MAX };
+enum redact_action { REDACT_KEEP, REDACT_MASK, REDACT_HASH, REDACT_DROP, REDACT__MAX };
+enum log_level { LOG_LEVEL_ERR, LOG_LEVEL_WARNING, LOG_LEVEL_NOTICE, LOG_LEVEL_INFO,
+		 LOG_LEVEL_DEBUG, LOG_LEVEL__MAX };
+
+struct str_list {
+	char *v[CONFIG_LIST_MAX];
+	size_t n;
+};
+
+struct config_collector {
+	char *host;
+	unsigned port;
+};
+
+struct config_redact_field {
+	char *field; /* a short field name of event.h */
+	enum redact_action action;
+};
+
+struct config {
+	char *path; /* the file this was loaded from */
+
+	struct {
+		enum source_type type;
+		bool keep_debug_lines; /* pluto "| " debug lines: dropped and counted by default */
+		struct {
+			struct str_list match; /* FIELD=VALUE, default SYSLOG_IDENTIFIER=pluto */
+			struct str_list files; /* journal files or directories; empty = system */
+			enum start_mode start;
+		} journal;
+		struct {
+			char *path;
+			enum start_mode start;
+		} file;
+		struct {
+			struct str_list listen; /* tls://ADDR:PORT, tcp://..., udp://... */
+			char *ca_file;
+			char *cert_file;
+			char *key_file;
+			bool require_client_cert;
+			struct str_list permitted_peers;
+			char *app_name; /* messages kept, default "pluto" */
+			unsigned max_connections;
+			unsigned max_frame_bytes;
+			unsigned idle_timeout_s;
+		} syslog;
+	} source;
+
+	char *state_file;
+	enum start_mode state_fallback; /* where to start when the state file is unusable */
+	unsigned commit_every;		/* state file written after this many delivered records */
+	unsigned commit_interval_ms;	/* ... or this long after the first uncommitted one */
+
+	struct str_list rules;
+	struct str_list weak_crypto; /* algorithm names flagged in weak_crypto */
+
+	struct {
+		char *key_file;
+		bool generate_key;
+		unsigned key_generation;
+		unsigned mask_ipv4_prefix;
+		unsigned mask_ipv6_prefix;
+		struct config_redact_field fields[64];
+		size_t n_fields;
+		struct str_list secret_patterns; /* PCRE2, scrubbed from kept free text */
+	} redact;
+
+	struct {
+		enum output_type type;
+		struct config_collector collectors[8];
+		size_t n_collectors;
+		char *ca_file;
+		char *ca_dir;
+		char *cert_file;
+		char *key_file;
+		char *server_name;
+		char *pin_sha256;
+		char *tls_min_version;
+		int facility; /* syslog facility number, default authpriv (10) */
+		unsigned enterprise_number;
+		char *hostname; /* RFC 5424 HOSTNAME; empty = gethostname() */
+		char *path;	/* type: file */
+		unsigned max_message_bytes;
+		unsigned connect_timeout_ms;
+		unsigned handshake_timeout_ms;
+		unsigned write_timeout_ms;
+		unsigned backoff_min_ms;
+		unsigned backoff_max_ms;
+		unsigned failback_interval_s;
+		bool allow_plaintext; /* required for type syslog-tcp */
+	} output;
+
+	struct {
+		unsigned max_line_bytes;
+		unsigned in_flight;
+		unsigned max_ike_sas; /* correlation table bound */
+		unsigned drain_timeout_ms;
+	} limits;
+
+	struct {
+		unsigned interval_s;
+		char *prometheus_file;
+	} stats;
+
+	enum log_level log_level;
+};
+
+/*
+ * Fills cfg with every default. Never fails; strings are owned by cfg.
+ */
+void config_defaults(struct config *cfg);
+
+/*
+ * Loads path over the defaults. Every problem is added to errs as
+ * FILE:LINE:COL (unknown key, wrong type, out of range, missing file); the
+ * whole file is read so that all problems are reported at once. Returns 0,
+ * or -EINVAL if errs holds errors, or -errno if the file cannot be read.
+ * On failure *cfg holds defaults plus whatever was valid; free it anyway.
+ */
+int config_load(const char *path, struct config *cfg, struct diags *errs);
+
+/* Frees the strings a config owns; the struct itself is the caller's. */
+void config_done(struct config *cfg);
+
+/* Name tables for enums, for messages and man pages. */
+const char *source_type_name(enum source_type t);
+const char *output_type_name(enum output_type t);
+const char *redact_action_name(enum redact_action a);
+
+/*
+ * Walks the descriptor table: calls fn with each dotted key
+ * ("output.collectors", "limits.in_flight") so that tests can check the
+ * documentation covers them.
+ */
+void config_foreach_key(void (*fn)(const char *key, void *userdata), void *userdata);
+
+#endif

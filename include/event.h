@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef IKELOGD_EVENT_H
+#define IKELOGD_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+
+/*
+ * The event of schema version 1 (see conf/ikelogd.schema.json). An event
+ * is a fixed array of field slots over one text arena, reset for every
+ * line, so the hot path never allocates. The field table (event.c) gives
+ * each field its JSON name, the object it nests in and its type; rule
+ * patterns name fields by their short name (PCRE2 group names cannot hold
+ * dots), e.g. "encr" lands in transform.encr.
+ */
+enum field {
+	F_SCHEMA_VERSION,
+	F_EVENT_ID,
+	F_TIMESTAMP,
+	F_EVENT_TYPE,
+	F_RESULT,
+	F_ERROR_CODE,
+	F_REASON,
+	F_SEVERITY,
+	F_IKE_SA_ID,
+	F_PREVIOUS_IKE_SA_ID,
+	F_IKE_VERSION,
+	F_EXCHANGE,
+	F_ROLE,
+	F_CONN_NAME,
+	F_CONN_INSTANCE,
+	F_STATE_SERIAL,
+	F_PARENT_SERIAL,
+	F_REPLACED_SERIAL,
+	F_STATE_NAME,
+	F_LOCAL_IP,
+	F_LOCAL_PORT,
+	F_PEER_IP,
+	F_PEER_PORT,
+	F_TRANSPORT,
+	F_INITIATOR_ID,
+	F_RESPONDER_ID,
+	F_ID_TYPE,
+	F_PEER_ID,
+	F_LOCAL_ID,
+	F_CERT_SUBJECT,
+	F_CERT_ISSUER,
+	F_AUTH_METHOD,
+	F_ENCR,
+	F_INTEG,
+	F_PRF,
+	F_DH_GROUP,
+	F_ESN,
+	F_CHILD_PROTOCOL,
+	F_CHILD_MODE,
+	F_SPI_IN,
+	F_SPI_OUT,
+	F_TS_LOCAL,
+	F_TS_REMOTE,
+	F_DPD,
+	F_NAT_LOCAL_BEHIND,
+	F_NAT_PEER_BEHIND,
+	F_ENCAPSULATION,
+	F_BYTES_IN,
+	F_BYTES_OUT,
+	F_LIFETIME_S,
+	F_RETRANSMITS,
+	F_TIMEOUT_S,
+	F_USERNAME,
+	F_LEASE_IP,
+	F_PLATFORM_HOST,
+	F_PLATFORM_PROCESS,
+	F_PLATFORM_PID,
+	F_PLATFORM_IMPL,
+	F_PLATFORM_VERSION,
+	F_RULE,
+	F_MESSAGE,
+	F_WEAK_CRYPTO,
+	F__MAX
+};
+
+enum field_type {
+	FT_STRING, /* text as captured */
+	FT_INT,	   /* decimal integer, 64-bit */
+	FT_IP,	   /* IPv4 or IPv6 address, brackets stripped, checked with inet_pton */
+	FT_PORT,   /* 0..65535 */
+	FT_SPI,	   /* hex SPI "0x1234abcd", kept as lower-case text */
+	FT_ALG,	   /* algorithm name, upper-cased, "n/a" and "NONE" dropped */
+	FT_BOOL,   /* true/false, yes/no, 1/0 */
+	FT_LIST,   /* JSON array of strings (weak_crypto) */
+	FT__MAX
+};
+
+struct field_info {
+	const char *name;   /* short name: rule group name, config name */
+	const char *parent; /* enclosing object ("transform", "child", ...), NULL = top level */
+	const char *key;    /* name inside parent (or top level) */
+	enum field_type type;
+};
+
+/* The field table, indexed by enum field. */
+extern const struct field_info field_table[F__MAX];
+
+/* Returns the field whose short name is name[0..len), or -ENOENT. */
+int field_lookup(const char *name, size_t len);
+
+struct event_value {
+	uint32_t off; /* into event.text */
+	uint32_t len;
+	int64_t num; /* FT_INT, FT_PORT, FT_BOOL */
+};
+
+struct event {
+	uint64_t present[(F__MAX + 63) / 64];
+	struct event_value v[F__MAX];
+	char *text; /* arena, capacity text_cap, owned */
+	size_t text_len;
+	size_t text_cap;
+	const struct record *rec; /* borrowed: the line this event came from */
+	const void *rule;	  /* borrowed: the rule that matched, NULL = unparsed */
+};
+
+/*
+ * event_init allocates the arena (text_cap bytes); event_done frees it.
+ * event_reset clears every field for the next line and never allocates.
+ */
+int event_init(struct event *ev, size_t text_cap);
+void event_done(struct event *ev);
+void event_reset(struct event *ev);
+
+/*
+ * Setters copy the value into the arena. They return 0, -ENOSPC when the
+ * arena is full (the field stays unset), or -EINVAL for a value the field's
+ * type rejects (event_set_text converts by type).
+ */
+int event_set_str(struct event *ev, enum field f, const char *s, size_t len);
+int event_set_int(struct event *ev, enum field f, int64_t n);
+int event_set_text(struct event *ev, enum field f, const char *s, size_t len);
+void event_unset(struct event *ev, enum field f);
+
+static inline bool event_has(const struct event *ev, enum field f)
+{
+	return (ev->present[f / 64] >> (f % 64)) & 1;
+}
+
+/* Returns the value's text (NUL-terminated in the arena) or NULL if unset. */
+const char *event_str(const struct event *ev, enum field f, size_t *ret_len);
+/* Returns the numeric value, or def if unset. */
+int64_t event_int(const struct event *ev, enum field f, int64_t def);
+
+/*
+ * JSON output through json-c, reusing one object tree across events so
+ * that steady state does not allocate. event_json_new/free own the tree.
+ * event_json_render returns a string owned by the writer, valid until the
+ * next render.
+ */
+struct event_json;
+int event_json_new(struct event_json **ret);
+void event_json_free(struct event_json *w);
+int event_json_render(struct event_json *w, const struct event *ev, const char **ret,
+		      size_t *ret_len);
+
+#endif

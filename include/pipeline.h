@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef IKELOGD_PIPELINE_H
+#define IKELOGD_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "diag.h"
+#include "record.h"
+#include "stats.h"
+
+/*
+ * The pipeline between one source and one sink: normalize, correlate,
+ * redact, render JSON, hand to the sink; and the way back: the sink
+ * reports delivered records in order, the pipeline tells the source how
+ * far its position may move, and keeps the in-flight window bounded
+ * (limits.in_flight) by pausing the source when it is full.
+ */
+struct pipeline;
+struct source;
+struct sink;
+
+/*
+ * Loads the rules and builds every stage from cfg (borrowed; it must
+ * outlive the pipeline or be replaced by pipeline_reload). Problems go to
+ * errs. *ret untouched on failure.
+ */
+int pipeline_new(const struct config *cfg, struct counters *cnt, struct pipeline **ret,
+		 struct diags *errs);
+void pipeline_free(struct pipeline *p);
+
+/* Connects the source and sink (borrowed). Either may be NULL in tests. */
+void pipeline_attach(struct pipeline *p, struct source *src, struct sink *snk);
+
+/*
+ * Rebuilds rules, normalizer and redactor from cfg; on any error keeps the
+ * old ones, fills errs and returns -EINVAL. The correlation table and the
+ * in-flight window survive a reload.
+ */
+int pipeline_reload(struct pipeline *p, const struct config *cfg, struct diags *errs);
+
+/*
+ * A source hands over one record. Sets rec->seq. Returns 1 when the
+ * source may go on, 0 when the window is now full (the source has been
+ * paused and will be resumed), or -errno from the sink.
+ */
+int pipeline_submit(struct pipeline *p, struct record *rec);
+
+/* The sink reports every record it was given up to seq as delivered. */
+void pipeline_delivered(struct pipeline *p, uint64_t seq);
+
+/* The source has no more records (end of stdin or of the files). */
+void pipeline_source_eof(struct pipeline *p);
+bool pipeline_source_done(const struct pipeline *p);
+
+/* Records submitted but not yet delivered. */
+uint64_t pipeline_in_flight(const struct pipeline *p);
+
+/* The newest seq with every record up to it delivered. */
+uint64_t pipeline_delivered_upto(const struct pipeline *p);
+
+/* The rules in use, for --stats and the per-rule counters. */
+struct rules *pipeline_rules(struct pipeline *p);
+
+/* Emits a synthetic event (daemon_stats) through the same stages and sink. */
+int pipeline_emit_stats(struct pipeline *p);
+
+#endif

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef IKELOGD_RULES_H
+#define IKELOGD_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "event.h"
+
+/*
+ * The rule table: YAML files of rules (id, event, result, pattern, set,
+ * examples), every pattern compiled with PCRE2 JIT, candidates picked by a
+ * literal prefilter. Opaque; one table serves one thread.
+ */
+struct rules;
+
+/*
+ * Loads and compiles every rule of the n files. Problems (bad regex with
+ * PCRE2's offset and message, unknown field, duplicate id, missing key, an
+ * example that does not produce its expected fields) go to errs as
+ * FILE:LINE:COL. Returns 0 and *ret (owned by the caller), or -EINVAL with
+ * errs filled, or -errno; *ret is untouched on failure.
+ */
+int rules_load(const char *const *paths, size_t n, struct rules **ret, struct diags *errs);
+
+/* Frees the table; NULL is fine. */
+void rules_free(struct rules *r);
+
+/*
+ * Matches one message body (prefix already stripped) and on a match sets
+ * event_type, result, rule and the captured and constant fields in ev.
+ * Returns 1 on a match, 0 when no rule matched (ev untouched), -E2BIG when
+ * a pattern hit its match or depth limit (counted, treated as no match).
+ */
+int rules_match(struct rules *r, const char *body, size_t len, struct event *ev);
+
+/* Turns the literal prefilter off (every rule tried in order): the benchmark's baseline. */
+void rules_set_prefilter(struct rules *r, bool on);
+
+/* Per-rule figures for --stats and the counters: rules by index 0..count-1. */
+size_t rules_count(const struct rules *r);
+const char *rules_id(const struct rules *r, size_t i);
+uint64_t rules_hits(const struct rules *r, size_t i);
+uint64_t rules_limit_hits(const struct rules *r);
+
+/* The rule an event came from (event.rule), by id. */
+const char *rule_id_of(const void *rule);
+
+/*
+ * Each example of every rule: its line, and the expected fields as
+ * (short name, value) pairs, with the FILE:LINE:COL of the example.
+ */
+struct rule_example {
+	const char *rule_id;
+	const char *line;
+	const char *const *expect_keys;
+	const char *const *expect_values;
+	size_t n_expect;
+	const char *file;
+	unsigned line_no;
+	unsigned col;
+};
+size_t rules_example_count(const struct rules *r);
+const struct rule_example *rules_example(const struct rules *r, size_t i);
+
+#endif

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef IKELOGD_SINK_H
+#define IKELOGD_SINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "diag.h"
+#include "event.h"
+#include "pipeline.h"
+#include "stats.h"
+
+/*
+ * A sink delivers rendered events and reports them delivered, in order,
+ * with pipeline_delivered(). One file per kind (sink_stream.c for stdout
+ * and file, sink_syslog_tls.c for syslog over TLS and plain TCP), one line
+ * per output type in sink_table (sink.c).
+ */
+struct sink_ops {
+	enum output_type type;
+	const char *name;
+	/* e may be NULL for the one-shot tools: then write() must deliver synchronously. */
+	int (*open)(const struct config *cfg, sd_event *e, struct pipeline *pl,
+		    struct counters *cnt, void **ret, struct diags *errs);
+	/*
+	 * Queues one event: ev for the header fields (timestamp, event_type,
+	 * event_id, severity), json its rendering (borrowed: copy it).
+	 * Returns 0 or -errno.
+	 */
+	int (*write)(void *s, uint64_t seq, const struct event *ev, const char *json, size_t len);
+	/* Pushes queued bytes; returns 0 when all is delivered, -EAGAIN while some is not. */
+	int (*flush)(void *s);
+	void (*close)(void *s);
+};
+
+struct sink {
+	const struct sink_ops *ops;
+	void *state;
+};
+
+const struct sink_ops *sink_find(enum output_type t);
+
+#endif

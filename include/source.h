@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef IKELOGD_SOURCE_H
+#define IKELOGD_SOURCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "diag.h"
+#include "pipeline.h"
+#include "stats.h"
+
+/*
+ * A source reads lines and hands them to pipeline_submit(). It keeps the
+ * position of every record in flight (by record seq) and persists only the
+ * position the pipeline says is delivered. One file per source type
+ * (source_journal.c, source_file.c, source_stream.c, source_syslog.c), one
+ * line per type in source_table (source.c).
+ */
+struct source_ops {
+	enum source_type type;
+	const char *name;
+	/*
+	 * Opens the source and registers its event sources on loop e. The
+	 * source starts reading on the loop; records go to pl.
+	 */
+	int (*open)(const struct config *cfg, sd_event *e, struct pipeline *pl,
+		    struct counters *cnt, void **ret, struct diags *errs);
+	/* Stops (true) or resumes (false) reading: backpressure. */
+	void (*pause)(void *s, bool paused);
+	/* Every record with seq <= upto is delivered; the position may move (batched). */
+	void (*delivered)(void *s, uint64_t upto);
+	/* Writes the newest delivered position now (shutdown). Returns 0 or -errno. */
+	int (*commit)(void *s);
+	/* Frees the source; NULL is fine. */
+	void (*close)(void *s);
+};
+
+struct source {
+	const struct source_ops *ops;
+	void *state;
+};
+
+/* The ops for a configured type, or NULL if none is built in. */
+const struct source_ops *source_find(enum source_type t);
+
+#endif

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef IKELOGD_STATS_H
+#define IKELOGD_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The daemon's counters, one plain struct shared by every stage (each
+ * stage gets a pointer and bumps its own). counter_table names them for
+ * the stats line, the daemon_stats event, sd_notify STATUS and the
+ * Prometheus file.
+ */
+struct counters {
+	uint64_t lines_read;
+	uint64_t lines_truncated;
+	uint64_t debug_dropped;
+	uint64_t matched;
+	uint64_t unparsed;
+	uint64_t regex_limit_hits;
+	uint64_t arena_full;
+	uint64_t correlate_evictions;
+	uint64_t redact_scrubbed;
+	uint64_t events_out;
+	uint64_t in_flight;
+	uint64_t delivered;
+	uint64_t sent;
+	uint64_t acknowledged;
+	uint64_t resent;
+	uint64_t reconnects;
+	uint64_t handshake_failures;
+	uint64_t truncated;
+	uint64_t state_writes;
+	uint64_t state_write_failures;
+	uint64_t reloads;
+	uint64_t reload_failures;
+	uint64_t source_errors;
+	uint64_t input_dropped; /* syslog listener: frames dropped (oversize, hostile, overflow) */
+	uint64_t connections;	/* syslog listener: connections accepted */
+};
+
+struct counter_info {
+	const char *name; /* snake_case, used as-is in JSON and (prefixed) in Prometheus */
+	size_t offset;
+	const char *help;
+};
+
+extern const struct counter_info counter_table[];
+extern const size_t counter_table_len;
+
+static inline uint64_t counter_get(const struct counters *c, const struct counter_info *i)
+{
+	return *(const uint64_t *)((const char *)c + i->offset);
+}
+
+#endif
