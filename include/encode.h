@@ -29,10 +29,21 @@ struct encode_input {
 };
 
 /*
- * Writes the message into buf[0..size). Returns its length, or -ENOSPC if
- * even the header does not fit. If the MSG does not fit
- * max_message_bytes it is cut at a UTF-8 boundary, the SD element gets
- * truncated="<original length>", and *ret_truncated is set.
+ * Writes "<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD MSG" into
+ * buf[0..size) and returns its length. PRI = facility * 8 + severity
+ * (-EINVAL outside 0..23 / 0..7). Header fields are NILVALUE "-" when
+ * NULL or empty, cut to RFC 5424's lengths (HOSTNAME 255, APP-NAME 48,
+ * PROCID 128, MSGID 32) with any octet outside 33..126 replaced by '_'.
+ * SD is [ikelogd@<n> eid="<event_id>"] with ", \ and ] escaped, or "-".
+ * MSG is the event JSON as given, without a BOM: RFC 5424 then calls it
+ * MSG-ANY, which every collector reads as UTF-8 text anyway.
+ *
+ * Oversize, the declared way: the limit is max_message_bytes (or size,
+ * whichever is smaller). A message over it is never split: the SD element
+ * gets truncated="<original MSG length>", MSG is cut at a UTF-8 boundary
+ * to fit, and *ret_truncated is set (the caller counts it). A cut MSG is
+ * no longer valid JSON; the truncated parameter is how a collector tells.
+ * Returns -ENOSPC when even the header does not fit the limit.
  */
 ssize_t encode_rfc5424(const struct encode_opts *o, const struct encode_input *in, char *buf,
 		       size_t size, bool *ret_truncated);
