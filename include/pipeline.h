@@ -64,6 +64,15 @@ uint64_t pipeline_delivered_upto(const struct pipeline *p);
 /* The rules in use, for --stats and the per-rule counters. */
 struct rules *pipeline_rules(struct pipeline *p);
 
+/*
+ * Calls fn for every event after redaction and before the sink (the
+ * tools' --stats). NULL removes it.
+ */
+struct event;
+void pipeline_set_observer(struct pipeline *p,
+			   void (*fn)(const struct record *rec, const struct event *ev, void *ud),
+			   void *ud);
+
 /* Emits a synthetic event (daemon_stats) through the same stages and sink. */
 int pipeline_emit_stats(struct pipeline *p);
 

@@ -42,6 +42,12 @@ struct sink {
 	void *state;
 };
 
+extern const struct sink_ops sink_stdout_ops;
+extern const struct sink_ops sink_file_ops;
+extern const struct sink_ops sink_syslog_tls_ops;
+extern const struct sink_ops sink_syslog_tcp_ops;
+
+/* The ops for a configured type, or NULL if none is built in. */
 const struct sink_ops *sink_find(enum output_type t);
 
 #endif

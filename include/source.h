@@ -43,7 +43,20 @@ struct source {
 	void *state;
 };
 
+extern const struct source_ops source_journal_ops;
+extern const struct source_ops source_file_ops;
+extern const struct source_ops source_stream_ops;
+extern const struct source_ops source_syslog_ops;
+
 /* The ops for a configured type, or NULL if none is built in. */
 const struct source_ops *source_find(enum source_type t);
+
+/*
+ * The stream source's synchronous reader, for the one-shot tools: reads
+ * fd to its end, splitting lines, stripping prefixes, submitting each
+ * record. name identifies the input in event ids. Returns lines read or -errno.
+ */
+int source_stream_read_fd(int fd, const char *name, const struct config *cfg,
+			  struct pipeline *pl, struct counters *cnt);
 
 #endif

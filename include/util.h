@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef IKELOGD_UTIL_H
+#define IKELOGD_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* FNV-1a, 64 bits, continued from seed (use UTIL_HASH_SEED to start). Not for secrets. */
+#define UTIL_HASH_SEED 0xcbf29ce484222325ull
+uint64_t util_hash64(const void *data, size_t len, uint64_t seed);
+
+/* Writes v as 16 lower-case hex digits and a NUL into out[17]. */
+void util_hex64(uint64_t v, char out[17]);
+
+/* CLOCK_REALTIME in microseconds. */
+int64_t util_now_usec(void);
+
+/*
+ * Writes data to path atomically: a temp file in the same directory,
+ * fsync, rename over path, fsync the directory. mode applies to the new
+ * file. Returns 0 or -errno (path untouched on failure).
+ */
+int util_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
+
+#endif

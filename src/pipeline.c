@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stdio.h>
+#include <time.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "correlate.h"
+#include "event.h"
+#include "normalize.h"
+#include "pipeline.h"
+#include "redact.h"
+#include "rules.h"
+#include "sink.h"
+#include "source.h"
+#include "util.h"
+
+/*
+ * The stages that a reload replaces together: rules, the normalizer that
+ * borrows them, the redactor.
+ */
+struct stages {
+	struct rules *rules;
+	struct normalizer *norm;
+	struct redactor *red;
+};
+
+struct pipeline {
+	const struct config *cfg;
+	struct counters *cnt;
+	struct stages st;
+	struct correlator *corr;
+	struct event ev;
+	struct event_json *json;
+	struct source *src;
+	struct sink *snk;
+	void (*observer)(const struct record *rec, const struct event *ev, void *ud);
+	void *observer_ud;
+
+	uint64_t last_seq;	 /* the newest seq handed out */
+	uint64_t delivered_upto; /* every record up to here is delivered */
+	uint64_t told_source;	 /* the newest delivered_upto the source was told */
+	/* Seqs handed to the sink and not yet delivered, oldest first. */
+	uint64_t *ring;
+	size_t ring_cap, ring_head, ring_len;
+	unsigned submitting; /* >0 while inside pipeline_submit: source told afterwards */
+	bool paused, eof;
+};
+
+static void stages_free(struct stages *st)
+{
+	redactor_free(st->red);
+	normalizer_free(st->norm);
+	rules_free(st->rules);
+	memset(st, 0, sizeof(*st));
+}
+
+static int stages_new(const struct config *cfg, struct counters *cnt, struct stages *ret,
+		      struct diags *errs)
+{
+	struct stages st = {0};
+	int r;
+
+	r = rules_load((const char *const *)cfg->rules.v, cfg->rules.n, &st.rules, errs);
+	if (r < 0)
+		goto out;
+	r = normalizer_new(cfg, st.rules, cnt, &st.norm);
+	if (r < 0) {
+		diag_add(errs, NULL, 0, 0, "normalizer: %s", strerror(-r));
+		goto out;
+	}
+	r = redactor_new(cfg, cnt, &st.red, errs);
+	if (r < 0)
+		goto out;
+	*ret = st;
+	return 0;
+out:
+	stages_free(&st);
+	return r;
+}
+
+int pipeline_new(const struct config *cfg, struct counters *cnt, struct pipeline **ret,
+		 struct diags *errs)
+{
+	struct pipeline *p;
+	int r;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->cfg = cfg;
+	p->cnt = cnt;
+	p->ring_cap = cfg->limits.in_flight ? cfg->limits.in_flight : 1;
+	p->ring = calloc(p->ring_cap, sizeof(*p->ring));
+	if (!p->ring) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = stages_new(cfg, cnt, &p->st, errs);
+	if (r < 0)
+		goto out;
+	r = correlator_new(cfg->limits.max_ike_sas, NULL, cnt, &p->corr);
+	if (r < 0) {
+		diag_add(errs, NULL, 0, 0, "correlation table: %s", strerror(-r));
+		goto out;
+	}
+	/* Room for the line, its converted fields and the derived ones. */
+	r = event_init(&p->ev, 2 * (size_t)cfg->limits.max_line_bytes + 4096);
+	if (r < 0)
+		goto out;
+	r = event_json_new(&p->json);
+	if (r < 0)
+		goto out;
+	*ret = p;
+	return 0;
+out:
+	pipeline_free(p);
+	return r;
+}
+
+void pipeline_free(struct pipeline *p)
+{
+	if (!p)
+		return;
+	event_json_free(p->json);
+	event_done(&p->ev);
+	correlator_free(p->corr);
+	stages_free(&p->st);
+	free(p->ring);
+	free(p);
+}
+
+void pipeline_attach(struct pipeline *p, struct source *src, struct sink *snk)
+{
+	p->src = src;
+	p->snk = snk;
+}
+
+void pipeline_set_observer(struct pipeline *p,
+			   void (*fn)(const struct record *rec, const struct event *ev, void *ud),
+			   void *ud)
+{
+	p->observer = fn;
+	p->observer_ud = ud;
+}
+
+int pipeline_reload(struct pipeline *p, const struct config *cfg, struct diags *errs)
+{
+	struct stages st;
+	int r;
+
+	r = stages_new(cfg, p->cnt, &st, errs);
+	if (r < 0)
+		return r;
+	stages_free(&p->st);
+	p->st = st;
+	p->cfg = cfg;
+	return 0;
+}
+
+struct rules *pipeline_rules(struct pipeline *p)
+{
+	return p->st.rules;
+}
+
+uint64_t pipeline_in_flight(const struct pipeline *p)
+{
+	return p->ring_len;
+}
+
+uint64_t pipeline_delivered_upto(const struct pipeline *p)
+{
+	return p->delivered_upto;
+}
+
+void pipeline_source_eof(struct pipeline *p)
+{
+	p->eof = true;
+}
+
+bool pipeline_source_done(const struct pipeline *p)
+{
+	return p->eof;
+}
+
+static void set_paused(struct pipeline *p, bool paused)
+{
+	if (p->paused == paused)
+		return;
+	p->paused = paused;
+	if (p->src && p->src->ops->pause)
+		p->src->ops->pause(p->src->state, paused);
+}
+
+/* Tells the source how far its position may move, outside of submit. */
+static void tell_source(struct pipeline *p)
+{
+	if (p->submitting || p->delivered_upto == p->told_source)
+		return;
+	p->told_source = p->delivered_upto;
+	if (p->src && p->src->ops->delivered)
+		p->src->ops->delivered(p->src->state, p->delivered_upto);
+}
+
+/*
+ * Everything not waiting in the ring is delivered: records that made no
+ * event (dropped debug lines) count as delivered once all before them are.
+ */
+static void advance(struct pipeline *p)
+{
+	uint64_t upto = p->ring_len ? p->ring[p->ring_head] - 1 : p->last_seq;
+
+	if (upto > p->delivered_upto)
+		p->delivered_upto = upto;
+	p->cnt->in_flight = p->ring_len;
+	/* Resume at half the window, so the source reads in batches. */
+	if (p->paused && p->ring_len <= p->ring_cap / 2)
+		set_paused(p, false);
+	tell_source(p);
+}
+
+void pipeline_delivered(struct pipeline *p, uint64_t seq)
+{
+	size_t n = 0;
+
+	while (p->ring_len && p->ring[p->ring_head] <= seq) {
+		p->ring_head = (p->ring_head + 1) % p->ring_cap;
+		p->ring_len--;
+		n++;
+	}
+	p->cnt->delivered += n;
+	advance(p);
+}
+
+/* Hands the rendered event to the sink, its seq queued first (the sink may ack at once). */
+static int to_sink(struct pipeline *p, uint64_t seq, const char *json, size_t len)
+{
+	p->ring[(p->ring_head + p->ring_len) % p->ring_cap] = seq;
+	p->ring_len++;
+	p->cnt->events_out++;
+	if (!p->snk)
+		return 0;
+	return p->snk->ops->write(p->snk->state, seq, &p->ev, json, len);
+}
+
+static int process(struct pipeline *p, const struct record *rec)
+{
+	const char *json;
+	size_t len;
+	int r;
+
+	event_reset(&p->ev);
+	r = normalize_record(p->st.norm, rec, &p->ev);
+	if (r <= 0)
+		return r;
+	if (correlate_event(p->corr, &p->ev) < 0 || redact_event(p->st.red, &p->ev) < 0)
+		p->cnt->arena_full++;
+	if (p->observer)
+		p->observer(rec, &p->ev, p->observer_ud);
+	r = event_json_render(p->json, &p->ev, &json, &len);
+	if (r < 0)
+		return r;
+	r = to_sink(p, rec->seq, json, len);
+	return r < 0 ? r : 1;
+}
+
+int pipeline_submit(struct pipeline *p, struct record *rec)
+{
+	int r;
+
+	rec->seq = ++p->last_seq;
+	p->cnt->lines_read++;
+	if (rec->flags & RECORD_TRUNCATED)
+		p->cnt->lines_truncated++;
+	p->submitting++;
+	r = process(p, rec);
+	p->submitting--;
+	advance(p);
+	if (r < 0)
+		return r;
+	if (p->ring_len >= p->ring_cap) {
+		set_paused(p, true);
+		return 0;
+	}
+	return 1;
+}
+
+int pipeline_emit_stats(struct pipeline *p)
+{
+	struct json_object *o, *c;
+	struct record rec = {.priority = -1};
+	const char *json;
+	char ts[64], id[17];
+	size_t len;
+	int r;
+
+	if (p->ring_len >= p->ring_cap)
+		return -EAGAIN;
+	o = json_object_new_object();
+	c = json_object_new_object();
+	if (!o || !c) {
+		json_object_put(o);
+		json_object_put(c);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < counter_table_len; i++)
+		json_object_object_add(c, counter_table[i].name,
+				       json_object_new_uint64(counter_get(p->cnt, &counter_table[i])));
+	rec.realtime_usec = util_now_usec();
+	rec.seq = ++p->last_seq;
+	util_hex64(util_hash64(&rec.realtime_usec, sizeof(rec.realtime_usec),
+			       util_hash64("daemon_stats", 12, UTIL_HASH_SEED)),
+		   id);
+	/* The header fields a sink reads come from the event, as for any other. */
+	event_reset(&p->ev);
+	p->ev.rec = &rec;
+	event_set_int(&p->ev, F_SCHEMA_VERSION, 1);
+	event_set_str(&p->ev, F_EVENT_ID, id, 16);
+	{
+		time_t secs = (time_t)(rec.realtime_usec / 1000000);
+		struct tm tm;
+		size_t n;
+
+		gmtime_r(&secs, &tm);
+		n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(ts + n, sizeof(ts) - n, ".%06ldZ", (long)(rec.realtime_usec % 1000000));
+	}
+	event_set_str(&p->ev, F_TIMESTAMP, ts, strlen(ts));
+	event_set_str(&p->ev, F_EVENT_TYPE, "daemon_stats", 12);
+	event_set_str(&p->ev, F_RESULT, "info", 4);
+	event_set_str(&p->ev, F_SEVERITY, "info", 4);
+	json_object_object_add(o, "schema_version", json_object_new_int(1));
+	json_object_object_add(o, "event_id", json_object_new_string(id));
+	json_object_object_add(o, "timestamp", json_object_new_string(ts));
+	json_object_object_add(o, "event_type", json_object_new_string("daemon_stats"));
+	json_object_object_add(o, "result", json_object_new_string("info"));
+	json_object_object_add(o, "severity", json_object_new_string("info"));
+	json_object_object_add(o, "counters", c);
+	json = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+	r = to_sink(p, rec.seq, json, len);
+	json_object_put(o);
+	p->ev.rec = NULL;
+	advance(p);
+	return r;
+}
