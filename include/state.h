@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef IKELOGD_STATE_H
+#define IKELOGD_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+/*
+ * The position file: where a source resumes after a restart. A small JSON
+ * object (json-c) with a format tag, a version, a type tag (journal or
+ * file), the position and a SHA-256 checksum over a canonical text of the
+ * position:
+ *
+ *   {"format":"ikelogd-position","version":1,"type":"journal",
+ *    "cursor":"s=...;i=...","checksum":"<64 hex>"}
+ *   {"format":"ikelogd-position","version":1,"type":"file","device":2049,
+ *    "inode":1234,"offset":5678,"first_line":"<64 hex>","checksum":"<64 hex>"}
+ *
+ * The checksum is the SHA-256 (hex) of
+ *   "ikelogd-position 1 journal <cursor>\n" or
+ *   "ikelogd-position 1 file <device> <inode> <offset> <first_line>\n".
+ * Written atomically: temp file in the same directory, fsync, rename, fsync
+ * of the directory.
+ */
+#define STATE_VERSION	   1
+#define STATE_CURSOR_MAX   512	/* longest journal cursor accepted */
+#define STATE_FILE_MAX	   4096 /* a longer state file is refused as broken */
+#define STATE_HASH_HEX_LEN 64
+
+enum state_type { STATE_JOURNAL, STATE_FILE, STATE__MAX };
+
+struct state_pos {
+	enum state_type type;
+	char cursor[STATE_CURSOR_MAX]; /* STATE_JOURNAL */
+	uint64_t device;	       /* STATE_FILE: st_dev, st_ino of the file */
+	uint64_t inode;
+	uint64_t offset;			 /* bytes consumed: the next line starts here */
+	char first_line[STATE_HASH_HEX_LEN + 1]; /* hex SHA-256 of the file's first line */
+};
+
+/* "journal" or "file"; NULL for an out-of-range value. */
+const char *state_type_name(enum state_type t);
+
+/*
+ * Parses the text of a state file. Returns 0 with *ret filled, or -EBADMSG
+ * with one diag saying what is wrong (not JSON, wrong format tag, unknown
+ * version or type, missing or malformed field, checksum mismatch). *ret is
+ * untouched on failure.
+ */
+int state_parse(const char *text, size_t len, struct state_pos *ret, struct diags *errs);
+
+/*
+ * Renders pos as the file's text (one line, NUL-terminated) into buf.
+ * Returns the length, -EINVAL for an invalid pos (empty or over-long
+ * cursor, bad hash), -ENOBUFS if buf is too small.
+ */
+int state_format(const struct state_pos *pos, char *buf, size_t size);
+
+/*
+ * Reads and parses path. Returns 0, -ENOENT when there is no state file
+ * (nothing to report), -EBADMSG when it is broken (a diag says why, with
+ * the path), or another -errno when it cannot be read (a diag too).
+ * *ret is untouched on failure.
+ */
+int state_read(const char *path, struct state_pos *ret, struct diags *errs);
+
+/*
+ * Writes pos to path atomically (path.tmp.PID, fsync, rename, fsync of the
+ * directory). Returns 0 or -errno with a diag; on failure the old file is
+ * left as it was.
+ */
+int state_write(const char *path, const struct state_pos *pos, struct diags *errs);
+
+/*
+ * The hex SHA-256 of data[0..len) into hex (STATE_HASH_HEX_LEN + 1 bytes).
+ * Shared by the sources for their event ids and first-line keys.
+ */
+void state_sha256_hex(const void *data, size_t len, char hex[STATE_HASH_HEX_LEN + 1]);
+
+#endif

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "state.h"
+
+#define CURSOR                                                                                     \
+	"s=739ad463348b4ceca5a9e69c95a3c93f;i=4ece7;b=6c7c6013a8674f1e9a5cd7b4b5e56aa4;"           \
+	"m=4ece8a5;t=5b8a5a48b1ac5;x=b9a1f8af04e51a9c"
+
+/* Writes text to dir/name; returns the path (static buffer per call site is fine). */
+static void put_file(const char *path, const char *text, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
+}
+
+static bool diags_have(const struct diags *d, const char *needle)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (strstr(d->v[i].msg, needle))
+			return true;
+	return false;
+}
+
+static void test_sha256_known_vector(void **unused)
+{
+	char hex[STATE_HASH_HEX_LEN + 1];
+
+	/* FIPS 180-2 example "abc". */
+	state_sha256_hex("abc", 3, hex);
+	assert_string_equal(hex,
+			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+/*
+ * A state file written by hand: the checksum is the SHA-256 of the
+ * canonical text written out here by hand, as the header documents it.
+ */
+static void test_parse_handwritten_journal(void **unused)
+{
+	const char *canon = "ikelogd-position 1 journal " CURSOR "\n";
+	char sum[STATE_HASH_HEX_LEN + 1], text[1024];
+	struct state_pos pos = {0};
+	struct diags errs = {0};
+
+	state_sha256_hex(canon, strlen(canon), sum);
+	snprintf(text, sizeof(text),
+		 "{ \"format\": \"ikelogd-position\", \"version\": 1, \"type\": \"journal\", "
+		 "\"cursor\": \"%s\", \"checksum\": \"%s\" }\n",
+		 CURSOR, sum);
+	assert_int_equal(state_parse(text, strlen(text), &pos, &errs), 0);
+	assert_int_equal(errs.n, 0);
+	assert_int_equal(pos.type, STATE_JOURNAL);
+	assert_string_equal(pos.cursor, CURSOR);
+}
+
+static void test_parse_handwritten_file(void **unused)
+{
+	const char *first = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	char canon[256], sum[STATE_HASH_HEX_LEN + 1], text[1024];
+	struct state_pos pos = {0};
+	struct diags errs = {0};
+
+	snprintf(canon, sizeof(canon), "ikelogd-position 1 file 2049 18446744073709551615 77 %s\n",
+		 first);
+	state_sha256_hex(canon, strlen(canon), sum);
+	snprintf(text, sizeof(text),
+		 "{\"format\":\"ikelogd-position\",\"version\":1,\"type\":\"file\",\"device\":2049,"
+		 "\"inode\":18446744073709551615,\"offset\":77,\"first_line\":\"%s\","
+		 "\"checksum\":\"%s\"}",
+		 first, sum);
+	assert_int_equal(state_parse(text, strlen(text), &pos, &errs), 0);
+	assert_int_equal(pos.type, STATE_FILE);
+	assert_int_equal(pos.device, 2049);
+	assert_true(pos.inode == UINT64_MAX);
+	assert_int_equal(pos.offset, 77);
+	assert_string_equal(pos.first_line, first);
+}
+
+static void expect_broken(const char *text, size_t len, const char *why)
+{
+	struct state_pos pos = {.type = STATE_FILE, .offset = 4242};
+	struct diags errs = {0};
+
+	assert_int_equal(state_parse(text, len, &pos, &errs), -EBADMSG);
+	assert_true(errs.n >= 1);
+	if (!diags_have(&errs, why))
+		fail_msg("expected \"%s\", got \"%s\"", why, errs.v[0].msg);
+	/* ret untouched on failure */
+	assert_int_equal(pos.type, STATE_FILE);
+	assert_int_equal(pos.offset, 4242);
+}
+
+static void expect_str(const char *text, const char *why)
+{
+	expect_broken(text, strlen(text), why);
+}
+
+static void test_parse_broken(void **unused)
+{
+	const char *canon = "ikelogd-position 1 journal " CURSOR "\n";
+	char sum[STATE_HASH_HEX_LEN + 1], good[1024], bad[1024];
+
+	state_sha256_hex(canon, strlen(canon), sum);
+	snprintf(good, sizeof(good),
+		 "{\"format\":\"ikelogd-position\",\"version\":1,\"type\":\"journal\","
+		 "\"cursor\":\"%s\",\"checksum\":\"%s\"}\n",
+		 CURSOR, sum);
+
+	expect_broken("", 0, "empty");
+	expect_broken("\x7f"
+		      "ELF\x02\x01\x01 garbage garbage",
+		      23, "not a JSON object");
+	expect_broken("[1,2,3]", 7, "not a JSON object");
+	expect_broken("{\"a\":1} {", 9, "trailing bytes");
+	/* truncated in the middle of the cursor */
+	expect_broken(good, 80, "not a JSON object");
+	/* one cursor digit changed: the checksum no longer matches */
+	snprintf(bad, sizeof(bad), "%s", good);
+	*strstr(bad, "i=4ece7") = 'j';
+	expect_broken(bad, strlen(bad), "checksum mismatch");
+	snprintf(bad, sizeof(bad), "%s", good);
+	memcpy(strstr(bad, "\"version\":1"), "\"version\":2", 11);
+	expect_broken(bad, strlen(bad), "unsupported version");
+	expect_str("{\"format\":\"other\",\"version\":1}", "format is not");
+	expect_str("{\"format\":\"ikelogd-position\",\"version\":1,\"type\":\"tape\"}",
+		   "unknown type");
+	expect_str("{\"format\":\"ikelogd-position\",\"version\":1,\"type\":\"file\","
+		   "\"device\":\"1\"}",
+		   "non-integer \"device\"");
+	expect_str("{\"format\":\"ikelogd-position\",\"version\":1,\"type\":\"journal\","
+		   "\"cursor\":\"has space\",\"checksum\":\"x\"}",
+		   "malformed cursor");
+	expect_str("{\"format\":\"ikelogd-position\",\"version\":1,\"type\":\"journal\","
+		   "\"cursor\":\"s=1\"}",
+		   "\"checksum\"");
+}
+
+static void test_format_rejects_invalid(void **unused)
+{
+	struct state_pos pos = {.type = STATE_JOURNAL};
+	char buf[STATE_FILE_MAX];
+
+	assert_int_equal(state_format(&pos, buf, sizeof(buf)), -EINVAL); /* empty cursor */
+	pos = (struct state_pos){.type = STATE_FILE, .first_line = "nothex"};
+	assert_int_equal(state_format(&pos, buf, sizeof(buf)), -EINVAL);
+	pos = (struct state_pos){.type = STATE_JOURNAL, .cursor = CURSOR};
+	assert_int_equal(state_format(&pos, buf, 20), -ENOBUFS);
+}
+
+static char *make_tmpdir(void)
+{
+	char tmpl[] = "/tmp/test_state.XXXXXX";
+	char *d = mkdtemp(tmpl);
+
+	assert_non_null(d);
+	return strdup(d);
+}
+
+static void remove_dir(char *dir)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(dir);
+}
+
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void test_write_read_roundtrip(void **unused)
+{
+	char *dir = make_tmpdir();
+	char path[512];
+	struct state_pos in = {.type = STATE_JOURNAL, .cursor = CURSOR}, out = {0};
+	struct diags errs = {0};
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/position", dir);
+	assert_int_equal(state_read(path, &out, &errs), -ENOENT);
+	assert_int_equal(errs.n, 0); /* no state file is not an error */
+
+	assert_int_equal(state_write(path, &in, &errs), 0);
+	assert_int_equal(state_read(path, &out, &errs), 0);
+	assert_int_equal(out.type, STATE_JOURNAL);
+	assert_string_equal(out.cursor, CURSOR);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+
+	/* Overwrite with a file position: replaced whole, no temp file left. */
+	in = (struct state_pos){.type = STATE_FILE, .device = 1, .inode = 2, .offset = 3};
+	memset(in.first_line, 'e', STATE_HASH_HEX_LEN);
+	assert_int_equal(state_write(path, &in, &errs), 0);
+	assert_int_equal(state_read(path, &out, &errs), 0);
+	assert_int_equal(out.type, STATE_FILE);
+	assert_int_equal(out.inode, 2);
+	assert_int_equal(out.offset, 3);
+	assert_int_equal(count_entries(dir), 1);
+	assert_int_equal(errs.n, 0);
+	remove_dir(dir);
+}
+
+static void test_read_broken_names_path(void **unused)
+{
+	char *dir = make_tmpdir();
+	char path[512];
+	struct state_pos out = {0};
+	struct diags errs = {0};
+
+	snprintf(path, sizeof(path), "%s/position", dir);
+	put_file(path, "{\"format\":\"ikelogd-posi", 23);
+	assert_int_equal(state_read(path, &out, &errs), -EBADMSG);
+	assert_int_equal(errs.n, 1);
+	assert_string_equal(errs.v[0].file, path);
+	assert_non_null(strstr(errs.v[0].msg, "broken state file"));
+
+	/* Longer than STATE_FILE_MAX: refused without reading it all. */
+	{
+		char *big = malloc(STATE_FILE_MAX * 2);
+
+		memset(big, ' ', STATE_FILE_MAX * 2);
+		put_file(path, big, STATE_FILE_MAX * 2);
+		free(big);
+	}
+	errs = (struct diags){0};
+	assert_int_equal(state_read(path, &out, &errs), -EBADMSG);
+	assert_true(diags_have(&errs, "longer than"));
+	remove_dir(dir);
+}
+
+static void test_write_fails_cleanly(void **unused)
+{
+	char *dir = make_tmpdir();
+	char path[512];
+	struct state_pos in = {.type = STATE_JOURNAL, .cursor = CURSOR}, out = {0};
+	struct diags errs = {0};
+
+	/* Missing directory. */
+	snprintf(path, sizeof(path), "%s/missing/position", dir);
+	assert_int_equal(state_write(path, &in, &errs), -ENOENT);
+	assert_int_equal(errs.n, 1);
+
+	/* A directory where the file should be: rename fails, old kept, temp removed. */
+	snprintf(path, sizeof(path), "%s/position", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	errs = (struct diags){0};
+	assert_true(state_write(path, &in, &errs) < 0);
+	assert_true(diags_have(&errs, "cannot rename"));
+	assert_int_equal(count_entries(dir), 1);
+	assert_int_equal(state_read(path, &out, &errs), -EISDIR);
+	remove_dir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_sha256_known_vector),
+	    cmocka_unit_test(test_parse_handwritten_journal),
+	    cmocka_unit_test(test_parse_handwritten_file),
+	    cmocka_unit_test(test_parse_broken),
+	    cmocka_unit_test(test_format_rejects_invalid),
+	    cmocka_unit_test(test_write_read_roundtrip),
+	    cmocka_unit_test(test_read_broken_names_path),
+	    cmocka_unit_test(test_write_fails_cleanly),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
