@@ -3,6 +3,7 @@
 #define IKELOGD_REDACT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "diag.h"
@@ -12,28 +13,64 @@
 /*
  * The redaction stage: a per-field policy (keep, mask, hash, drop) from
  * the config, then a scrub of kept free text (hex runs of 32 digits or
- * more, configured secret patterns). Fails closed.
+ * more, pluto hex dump lines, configured secret patterns). Fails closed:
+ * a value that cannot be redacted as asked is removed, never shipped.
  */
 struct redactor;
 
 /*
- * Builds the policy and reads the key file (mode 0600, owned by the
- * running user; generated if redact.generate_key and missing). An unknown
- * field or action, a missing or too open key file: -EINVAL/-EPERM with a
- * diag naming it. *ret untouched on failure.
+ * Builds the policy, compiles the secret patterns (PCRE2, JIT) and, when
+ * some field is hashed, reads the key file (mode 0600 or stricter, owned
+ * by the running user; generated with 32 random bytes if
+ * redact.generate_key and missing). Every problem is added to errs: an
+ * unknown field or action, an action the field's type cannot take (mask of
+ * a port, hash of a number), a prefix out of range, a pattern that does
+ * not compile or matches the empty string (-EINVAL); a key file too open
+ * or owned by another user (-EPERM); missing (-ENOENT); shorter than 16 or
+ * longer than 1024 bytes (-EINVAL). *ret untouched on failure.
  */
 int redactor_new(const struct config *cfg, struct counters *cnt, struct redactor **ret,
 		 struct diags *errs);
 void redactor_free(struct redactor *r);
 
-/* Applies the policy to ev in place. Returns 0, or -ENOSPC if the arena is full. */
+/*
+ * Applies the policy to ev in place, then scrubs every kept FT_STRING
+ * field (except the ids ikelogd derives: event_id, ike_sa_id,
+ * previous_ike_sa_id); each replacement counts in cnt->redact_scrubbed.
+ * Returns 0, or -ENOSPC (-EINVAL) if a replacement did not fit the arena
+ * (was refused by the field's type): that field has been removed, so ev is
+ * safe to ship either way.
+ */
 int redact_event(struct redactor *r, struct event *ev);
+
+/* Values the stage removed because it could not redact them as asked. */
+struct redact_stats {
+	uint64_t mask_dropped; /* mask of a value that is no address */
+	uint64_t removed;      /* replacement refused or arena full, hash or scrub failed */
+};
+void redactor_stats(const struct redactor *r, struct redact_stats *ret);
+
+/* The action the policy gives field f (keep for fields it does not name). */
+enum redact_action redactor_action(const struct redactor *r, enum field f);
+
+/*
+ * Scrubs in[0..len) with the configured patterns, then the built-in one.
+ * Returns the number of replacements with *ret pointing at the result
+ * (in, when nothing matched; otherwise scratch memory of r, valid until
+ * the next call) and its length in *ret_len; or -E2BIG when a pattern hit
+ * its match limit, -ENOMEM: the caller must then drop the value.
+ */
+int redact_scrub(struct redactor *r, const char *in, size_t len, const char **ret,
+		 size_t *ret_len);
 
 /*
  * Pure helpers, exposed for tests. redact_mask_ip writes the address with
- * its host bits cleared ("192.0.2.0", "2001:db8:1::") to out; -EINVAL if
- * ip is not an address. redact_pseudonym writes "h<gen>:" + 16 hex digits
- * of HMAC-SHA256(key, value).
+ * its host bits cleared ("192.0.2.0", "2001:db8:1::", "::ffff:192.0.2.0":
+ * an IPv4-mapped address takes the IPv4 prefix) to out; brackets and an
+ * IPv6 zone are stripped; -EINVAL if ip is not an address or a prefix is
+ * out of range, -ENOSPC if out is too small. redact_pseudonym writes
+ * "h<gen>:" + 16 hex digits of HMAC-SHA256(key, value) (29 bytes at most
+ * with the NUL); -EINVAL for an empty key.
  */
 int redact_mask_ip(const char *ip, unsigned v4_prefix, unsigned v6_prefix, char *out,
 		   size_t size);

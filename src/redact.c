@@ -1,0 +1,714 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+
+#include "redact.h"
+
+/*
+ * The redaction stage. Every event passes here between correlation and
+ * encoding: first the per-field policy (keep, mask, hash, drop), then the
+ * scrub of every kept free-text field. Whatever cannot be redacted as
+ * asked (a mask of a value that is no address, a replacement that does not
+ * fit the arena, a scrub pattern that gives up) is removed: the stage fails
+ * closed, per value.
+ */
+
+#define KEY_MIN_BYTES	  16   /* shorter keys are refused: too easy to brute-force */
+#define KEY_MAX_BYTES	  1024 /* a key file larger than this is not a key file */
+#define KEY_GEN_BYTES	  32
+#define SCRUB_TEXT	  "[redacted]"
+#define SCRUB_MATCH_LIMIT 10000000 /* pcre2 match limit per pattern per field */
+#define SCRUB_DEPTH_LIMIT 100000
+#define SCRUB_PREFILTER	  32 /* the built-in patterns need 32 hex digits, or a '|' */
+
+/*
+ * The built-in scrub, one pattern, alternatives tried in order at each
+ * position:
+ *   1. a pluto hex dump line ("|   7a 3b 99 c4  12 ...   .z;..."): 1 to 16
+ *      bytes and the printable column pluto prints after them, whatever
+ *      their count, since a dump's last line holds the tail of a key;
+ *   2. 16 or more bytes separated by spaces, colons or commas, 0x optional;
+ *   3. four or more 32-bit words ("0x7a3b99c4 0x12345678 ...");
+ *   4. a run of 32 or more hex digits, 0x optional.
+ */
+static const char builtin_pattern[] =
+    "(?<=\\| |\\|\\] ) +[0-9A-Fa-f]{2}(?: {1,2}[0-9A-Fa-f]{2}){0,15}(?: {3,}[^\\n]*)?(?= "
+    "*(?:\\n|$))"
+    "|(?:0[xX])?[0-9A-Fa-f]{2}(?:(?:[ :]{1,2}|, ?)(?:0[xX])?[0-9A-Fa-f]{2}){15,}"
+    "|(?:0[xX])?[0-9A-Fa-f]{8}(?:[ :]{1,2}(?:0[xX])?[0-9A-Fa-f]{8}){3,}"
+    "|(?:0[xX])?[0-9A-Fa-f]{32,}";
+
+/* Which actions a field type can take: a hash or a mask must not change a number's JSON type. */
+static const struct {
+	bool mask, hash;
+} type_allows[FT__MAX] = {
+    [FT_STRING] = {.mask = true, .hash = true}, [FT_INT] = {.mask = false, .hash = false},
+    [FT_IP] = {.mask = true, .hash = true},	[FT_PORT] = {.mask = false, .hash = false},
+    [FT_SPI] = {.mask = false, .hash = true},	[FT_ALG] = {.mask = false, .hash = false},
+    [FT_BOOL] = {.mask = false, .hash = false}, [FT_LIST] = {.mask = false, .hash = false},
+};
+_Static_assert(sizeof(type_allows) / sizeof(type_allows[0]) == FT__MAX,
+	       "type_allows covers every field type");
+
+/*
+ * Ids that ikelogd derives itself by hashing: never secrets, and a scrub
+ * of them (were they ever 32 hex digits long) would break deduplication
+ * and correlation at the collector.
+ */
+static bool is_own_id(enum field f)
+{
+	return f == F_EVENT_ID || f == F_IKE_SA_ID || f == F_PREVIOUS_IKE_SA_ID;
+}
+
+struct redactor {
+	enum redact_action action[F__MAX];
+	bool need_key;
+	unsigned char key[KEY_MAX_BYTES];
+	size_t key_len;
+	unsigned generation;
+	unsigned v4_prefix, v6_prefix;
+	EVP_MAC *mac;
+	EVP_MAC_CTX *mac_ctx; /* initialised with the key; re-initialised per value */
+
+	pcre2_code *builtin;
+	pcre2_code *user[CONFIG_LIST_MAX];
+	size_t n_user;
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+
+	char *buf[2]; /* scrub scratch, grown to the largest value seen */
+	size_t buf_cap[2];
+
+	struct counters *cnt;
+	struct redact_stats stats;
+};
+
+void redactor_free(struct redactor *r)
+{
+	if (!r)
+		return;
+	OPENSSL_cleanse(r->key, sizeof(r->key));
+	EVP_MAC_CTX_free(r->mac_ctx);
+	EVP_MAC_free(r->mac);
+	pcre2_code_free(r->builtin);
+	for (size_t i = 0; i < r->n_user; i++)
+		pcre2_code_free(r->user[i]);
+	pcre2_match_data_free(r->md);
+	pcre2_match_context_free(r->mctx);
+	for (size_t i = 0; i < 2; i++) {
+		if (r->buf[i])
+			OPENSSL_cleanse(r->buf[i], r->buf_cap[i]);
+		free(r->buf[i]);
+	}
+	free(r);
+}
+
+/* ---- pure helpers ---- */
+
+int redact_mask_ip(const char *ip, unsigned v4_prefix, unsigned v6_prefix, char *out, size_t size)
+{
+	char tmp[INET6_ADDRSTRLEN + 8], txt[INET6_ADDRSTRLEN];
+	unsigned char a[16];
+	size_t len = strlen(ip);
+	unsigned prefix, bits;
+	int af;
+
+	if (v4_prefix > 32 || v6_prefix > 128)
+		return -EINVAL;
+	/* "[2001:db8::1]" as URLs and pluto print it, "fe80::1%eth0" with a zone. */
+	if (len >= 2 && ip[0] == '[' && ip[len - 1] == ']') {
+		ip++;
+		len -= 2;
+	}
+	if (len == 0 || len >= sizeof(tmp))
+		return -EINVAL;
+	memcpy(tmp, ip, len);
+	tmp[len] = '\0';
+	if (strchr(tmp, ':')) {
+		char *zone = strchr(tmp, '%');
+
+		if (zone)
+			*zone = '\0';
+		af = AF_INET6;
+	} else {
+		af = AF_INET;
+	}
+	if (inet_pton(af, tmp, a) != 1)
+		return -EINVAL;
+	if (af == AF_INET) {
+		prefix = v4_prefix;
+		bits = 32;
+	} else if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)a)) {
+		/* ::ffff:a.b.c.d is an IPv4 peer: the IPv4 prefix applies to its last 32 bits. */
+		prefix = 96 + v4_prefix;
+		bits = 128;
+	} else {
+		prefix = v6_prefix;
+		bits = 128;
+	}
+	for (unsigned i = prefix; i < bits; i++)
+		a[i / 8] &= (unsigned char)~(0x80u >> (i % 8));
+	if (!inet_ntop(af, a, txt, sizeof(txt)))
+		return -EINVAL;
+	if (strlen(txt) + 1 > size)
+		return -ENOSPC;
+	memcpy(out, txt, strlen(txt) + 1);
+	return 0;
+}
+
+/* "h<gen>:" + the first 8 bytes of the MAC in hex. */
+static int format_pseudonym(const unsigned char *mac, unsigned generation, char *out, size_t size)
+{
+	char txt[32];
+	int n;
+
+	n = snprintf(txt, sizeof(txt), "h%u:", generation);
+	for (size_t i = 0; i < 8; i++)
+		n += snprintf(txt + n, sizeof(txt) - (size_t)n, "%02x", mac[i]);
+	if ((size_t)n + 1 > size)
+		return -ENOSPC;
+	memcpy(out, txt, (size_t)n + 1);
+	return 0;
+}
+
+int redact_pseudonym(const unsigned char *key, size_t key_len, unsigned generation,
+		     const char *value, size_t len, char *out, size_t size)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned mac_len = 0;
+
+	if (!key || key_len == 0)
+		return -EINVAL;
+	if (!HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)value, len, mac,
+		  &mac_len) ||
+	    mac_len < 8)
+		return -EIO;
+	return format_pseudonym(mac, generation, out, size);
+}
+
+/* ---- the key ---- */
+
+/* Writes a fresh key with O_EXCL: an existing file is never replaced. */
+static int key_generate(const char *path, const char *cfgpath, struct diags *errs)
+{
+	unsigned char key[KEY_GEN_BYTES];
+	char dir[4096];
+	const char *slash;
+	ssize_t n;
+	int fd, dfd, r = 0;
+
+	if (RAND_bytes(key, sizeof(key)) != 1) {
+		diag_add(errs, cfgpath, 0, 0, "redact.key_file %s: no random bytes to generate it",
+			 path);
+		return -EIO;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		r = -errno;
+		if (r != -EEXIST) /* created meanwhile: read that one */
+			diag_add(errs, cfgpath, 0, 0, "redact.key_file %s: cannot create it: %s",
+				 path, strerror(errno));
+		goto out;
+	}
+	/* The umask may have taken bits away; it cannot have added any. */
+	if (fchmod(fd, 0600) < 0 || (n = write(fd, key, sizeof(key))) != (ssize_t)sizeof(key) ||
+	    fsync(fd) < 0) {
+		r = errno ? -errno : -EIO;
+		diag_add(errs, cfgpath, 0, 0, "redact.key_file %s: cannot write it: %s", path,
+			 strerror(-r));
+		close(fd);
+		unlink(path);
+		goto out;
+	}
+	close(fd);
+	slash = strrchr(path, '/');
+	if (slash && (size_t)(slash - path) < sizeof(dir)) {
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+		dfd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			(void)fsync(dfd);
+			close(dfd);
+		}
+	}
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	return r;
+}
+
+static int key_load(struct redactor *red, const struct config *cfg, struct diags *errs)
+{
+	const char *path = cfg->redact.key_file, *cfgpath = cfg->path;
+	unsigned char buf[KEY_MAX_BYTES + 1];
+	size_t len = 0;
+	struct stat st;
+	ssize_t n;
+	int fd = -1, r;
+
+	if (!path || !*path) {
+		diag_add(errs, cfgpath, 0, 0,
+			 "redact.key_file is not set, and the policy hashes a field: "
+			 "set it (redact.generate_key creates it at first start)");
+		return -EINVAL;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 && errno == ENOENT && cfg->redact.generate_key) {
+		r = key_generate(path, cfgpath, errs);
+		if (r < 0 && r != -EEXIST)
+			return r;
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	}
+	if (fd < 0) {
+		r = -errno;
+		diag_add(errs, cfgpath, 0, 0, "redact.key_file %s: %s%s", path, strerror(errno),
+			 r == -ENOENT ? " (create it with mode 0600, or set redact.generate_key)"
+				      : "");
+		goto out;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		diag_add(errs, cfgpath, 0, 0, "redact.key_file %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = -EINVAL;
+		diag_add(errs, cfgpath, 0, 0, "redact.key_file %s: not a regular file", path);
+		goto out;
+	}
+	if (st.st_uid != geteuid()) {
+		r = -EPERM;
+		diag_add(errs, cfgpath, 0, 0,
+			 "redact.key_file %s: owned by uid %u, not by the running user (uid %u)",
+			 path, (unsigned)st.st_uid, (unsigned)geteuid());
+		goto out;
+	}
+	if (st.st_mode & 077) {
+		r = -EPERM;
+		diag_add(errs, cfgpath, 0, 0,
+			 "redact.key_file %s: mode %04o lets group or others read it; "
+			 "chmod 0600 it",
+			 path, (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	while (len < sizeof(buf)) {
+		n = read(fd, buf + len, sizeof(buf) - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			diag_add(errs, cfgpath, 0, 0, "redact.key_file %s: %s", path,
+				 strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len < KEY_MIN_BYTES || len > KEY_MAX_BYTES) {
+		r = -EINVAL;
+		diag_add(errs, cfgpath, 0, 0,
+			 "redact.key_file %s: %zu%s bytes; a key has %d to %d bytes", path, len,
+			 len > KEY_MAX_BYTES ? " or more" : "", KEY_MIN_BYTES, KEY_MAX_BYTES);
+		goto out;
+	}
+	memcpy(red->key, buf, len);
+	red->key_len = len;
+	r = 0;
+out:
+	OPENSSL_cleanse(buf, sizeof(buf));
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+static int mac_init(struct redactor *red, struct diags *errs, const char *cfgpath)
+{
+	OSSL_PARAM params[2] = {
+	    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+	    OSSL_PARAM_construct_end(),
+	};
+
+	red->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	if (red->mac)
+		red->mac_ctx = EVP_MAC_CTX_new(red->mac);
+	if (!red->mac_ctx || !EVP_MAC_init(red->mac_ctx, red->key, red->key_len, params)) {
+		diag_add(errs, cfgpath, 0, 0, "redact: OpenSSL has no HMAC-SHA256 here");
+		return -EIO;
+	}
+	return 0;
+}
+
+/* The pseudonym of value under the redactor's key (same as redact_pseudonym). */
+static int pseudonym(struct redactor *red, const char *value, size_t len, char *out, size_t size)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	size_t mac_len = 0;
+
+	/* A NULL key re-initialises the context with the key it already holds. */
+	if (!EVP_MAC_init(red->mac_ctx, NULL, 0, NULL) ||
+	    !EVP_MAC_update(red->mac_ctx, (const unsigned char *)value, len) ||
+	    !EVP_MAC_final(red->mac_ctx, mac, &mac_len, sizeof(mac)) || mac_len < 8)
+		return -EIO;
+	return format_pseudonym(mac, red->generation, out, size);
+}
+
+/* ---- patterns ---- */
+
+static int pattern_compile(const char *src, pcre2_code **ret, const char *what, size_t idx,
+			   const char *cfgpath, struct diags *errs)
+{
+	PCRE2_UCHAR msg[256];
+	PCRE2_SIZE off;
+	pcre2_match_data *md;
+	pcre2_code *code;
+	int err, rc;
+
+	code = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, 0, &err, &off, NULL);
+	if (!code) {
+		pcre2_get_error_message(err, msg, sizeof(msg));
+		diag_add(errs, cfgpath, 0, 0, "%s[%zu] '%s': at offset %zu: %s", what, idx, src,
+			 (size_t)off, (const char *)msg);
+		return -EINVAL;
+	}
+	/* JIT where the platform has it; the interpreter gives the same answers. */
+	(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+	/* A pattern that matches nothing at all would "scrub" every position of every field. */
+	md = pcre2_match_data_create_from_pattern(code, NULL);
+	rc = md ? pcre2_match(code, (PCRE2_SPTR) "", 0, 0, 0, md, NULL) : PCRE2_ERROR_NOMEMORY;
+	pcre2_match_data_free(md);
+	if (rc >= 0) {
+		diag_add(errs, cfgpath, 0, 0, "%s[%zu] '%s': matches the empty string", what, idx,
+			 src);
+		pcre2_code_free(code);
+		return -EINVAL;
+	}
+	*ret = code;
+	return 0;
+}
+
+static int buf_reserve(struct redactor *red, int i, size_t need)
+{
+	char *p;
+	size_t cap;
+
+	if (need <= red->buf_cap[i])
+		return 0;
+	cap = red->buf_cap[i] ? red->buf_cap[i] : 256;
+	while (cap < need)
+		cap *= 2;
+	p = malloc(cap);
+	if (!p)
+		return -ENOMEM;
+	if (red->buf[i]) {
+		OPENSSL_cleanse(red->buf[i], red->buf_cap[i]);
+		free(red->buf[i]);
+	}
+	red->buf[i] = p;
+	red->buf_cap[i] = cap;
+	return 0;
+}
+
+/*
+ * Copies in[0..len) into buf[bi] with every match of code replaced by
+ * SCRUB_TEXT. Returns the number of replacements (the result in buf[bi],
+ * its length in *ret_len), or -errno when the pattern gave up (match
+ * limit) or memory ran out: the caller then drops the value.
+ */
+static int scrub_one(struct redactor *red, const pcre2_code *code, const char *in, size_t len,
+		     int bi, size_t *ret_len)
+{
+	size_t pos = 0, out = 0, start, end;
+	PCRE2_SIZE *ov;
+	int n = 0, rc;
+
+	if (buf_reserve(red, bi, len + 1) < 0)
+		return -ENOMEM;
+	while (pos <= len) {
+		rc = pcre2_match(code, (PCRE2_SPTR)in, len, pos, 0, red->md, red->mctx);
+		if (rc == PCRE2_ERROR_NOMATCH)
+			break;
+		if (rc < 0)
+			return -E2BIG;
+		ov = pcre2_get_ovector_pointer(red->md);
+		start = ov[0];
+		end = ov[1];
+		if (end <= start) { /* empty match (lookarounds): nothing to scrub here */
+			if (start >= len)
+				break;
+			end = start + 1;
+			if (buf_reserve(red, bi, out + (end - pos) + 1) < 0)
+				return -ENOMEM;
+			memcpy(red->buf[bi] + out, in + pos, end - pos);
+			out += end - pos;
+			pos = end;
+			continue;
+		}
+		if (buf_reserve(red, bi,
+				out + (start - pos) + sizeof(SCRUB_TEXT) + (len - end) + 1) < 0)
+			return -ENOMEM;
+		memcpy(red->buf[bi] + out, in + pos, start - pos);
+		out += start - pos;
+		memcpy(red->buf[bi] + out, SCRUB_TEXT, sizeof(SCRUB_TEXT) - 1);
+		out += sizeof(SCRUB_TEXT) - 1;
+		pos = end;
+		n++;
+	}
+	if (pos < len) {
+		if (buf_reserve(red, bi, out + (len - pos) + 1) < 0)
+			return -ENOMEM;
+		memcpy(red->buf[bi] + out, in + pos, len - pos);
+		out += len - pos;
+	}
+	red->buf[bi][out] = '\0';
+	*ret_len = out;
+	return n;
+}
+
+/* True when the built-in pattern cannot match: fewer than 32 bytes and no '|'. */
+static bool builtin_cannot_match(const char *s, size_t len)
+{
+	return len < SCRUB_PREFILTER && !memchr(s, '|', len);
+}
+
+int redact_scrub(struct redactor *red, const char *in, size_t len, const char **ret,
+		 size_t *ret_len)
+{
+	const char *cur = in;
+	size_t cur_len = len, out_len;
+	int bi = 0, total = 0, n;
+
+	/* The operator's patterns first: they may need context the built-in scrub replaces. */
+	for (size_t i = 0; i <= red->n_user; i++) {
+		const pcre2_code *code = i < red->n_user ? red->user[i] : red->builtin;
+
+		if (!code || (i == red->n_user && builtin_cannot_match(cur, cur_len)))
+			continue;
+		n = scrub_one(red, code, cur, cur_len, bi, &out_len);
+		if (n < 0)
+			return n;
+		if (n == 0)
+			continue;
+		total += n;
+		cur = red->buf[bi];
+		cur_len = out_len;
+		bi ^= 1;
+	}
+	*ret = cur;
+	*ret_len = cur_len;
+	return total;
+}
+
+/* ---- construction ---- */
+
+int redactor_new(const struct config *cfg, struct counters *cnt, struct redactor **ret,
+		 struct diags *errs)
+{
+	const char *cfgpath = cfg->path;
+	struct redactor *red;
+	int r = 0, f;
+
+	red = calloc(1, sizeof(*red));
+	if (!red)
+		return -ENOMEM;
+	red->cnt = cnt;
+	red->generation = cfg->redact.key_generation;
+	red->v4_prefix = cfg->redact.mask_ipv4_prefix;
+	red->v6_prefix = cfg->redact.mask_ipv6_prefix;
+
+	if (red->v4_prefix > 32) {
+		diag_add(errs, cfgpath, 0, 0, "redact.mask_ipv4_prefix %u: must be 0..32",
+			 red->v4_prefix);
+		r = -EINVAL;
+	}
+	if (red->v6_prefix > 128) {
+		diag_add(errs, cfgpath, 0, 0, "redact.mask_ipv6_prefix %u: must be 0..128",
+			 red->v6_prefix);
+		r = -EINVAL;
+	}
+
+	/* Fields the policy does not name are kept (and scrubbed if free text). */
+	for (size_t i = 0; i < cfg->redact.n_fields &&
+			   i < sizeof(cfg->redact.fields) / sizeof(cfg->redact.fields[0]);
+	     i++) {
+		const struct config_redact_field *p = &cfg->redact.fields[i];
+		const char *name = p->field ? p->field : "";
+		enum field_type t;
+
+		f = field_lookup(name, strlen(name));
+		if (f < 0) {
+			diag_add(errs, cfgpath, 0, 0, "redact.fields: unknown field '%s'", name);
+			r = -EINVAL;
+			continue;
+		}
+		if ((unsigned)p->action >= REDACT__MAX) {
+			diag_add(errs, cfgpath, 0, 0, "redact.fields.%s: unknown action %d", name,
+				 (int)p->action);
+			r = -EINVAL;
+			continue;
+		}
+		t = field_table[f].type;
+		if ((p->action == REDACT_MASK && !type_allows[t].mask) ||
+		    (p->action == REDACT_HASH && !type_allows[t].hash)) {
+			diag_add(errs, cfgpath, 0, 0,
+				 "redact.fields.%s: cannot %s this field (it is no %s); "
+				 "use keep or drop",
+				 name, redact_action_name(p->action),
+				 p->action == REDACT_MASK ? "address" : "text");
+			r = -EINVAL;
+			continue;
+		}
+		red->action[f] = p->action; /* a later entry for the same field wins */
+	}
+	for (f = 0; f < F__MAX; f++)
+		if (red->action[f] == REDACT_HASH)
+			red->need_key = true;
+
+	for (size_t i = 0; i < cfg->redact.secret_patterns.n && i < CONFIG_LIST_MAX; i++) {
+		const char *src = cfg->redact.secret_patterns.v[i];
+		int rr = pattern_compile(src ? src : "", &red->user[red->n_user],
+					 "redact.secret_patterns", i, cfgpath, errs);
+
+		if (rr < 0)
+			r = rr;
+		else
+			red->n_user++;
+	}
+	if (pattern_compile(builtin_pattern, &red->builtin, "redact: built-in scrub", 0, cfgpath,
+			    errs) < 0)
+		r = -EINVAL;
+	red->md = pcre2_match_data_create(4, NULL);
+	red->mctx = pcre2_match_context_create(NULL);
+	if (!red->md || !red->mctx) {
+		r = -ENOMEM;
+		goto out;
+	}
+	pcre2_set_match_limit(red->mctx, SCRUB_MATCH_LIMIT);
+	pcre2_set_depth_limit(red->mctx, SCRUB_DEPTH_LIMIT);
+	if (r < 0)
+		goto out;
+
+	if (red->need_key) {
+		r = key_load(red, cfg, errs);
+		if (r < 0)
+			goto out;
+		r = mac_init(red, errs, cfgpath);
+		if (r < 0)
+			goto out;
+	}
+	*ret = red;
+	red = NULL;
+	r = 0;
+out:
+	redactor_free(red);
+	return r;
+}
+
+/* ---- the stage ---- */
+
+static int replace(struct redactor *red, struct event *ev, enum field f, const char *s, size_t len)
+{
+	int r = event_set_str(ev, f, s, len);
+
+	if (r < 0) {
+		/* Fail closed: the original value must not go out instead. */
+		event_unset(ev, f);
+		red->stats.removed++;
+	}
+	return r;
+}
+
+int redact_event(struct redactor *red, struct event *ev)
+{
+	char out[INET6_ADDRSTRLEN + 32];
+	const char *s, *scrubbed;
+	size_t len, slen;
+	int r = 0, rr, f;
+
+	for (f = 0; f < F__MAX; f++) {
+		if (!event_has(ev, f))
+			continue;
+		switch (red->action[f]) {
+		case REDACT_KEEP:
+			if (field_table[f].type != FT_STRING || is_own_id(f))
+				break;
+			s = event_str(ev, f, &len);
+			if (!s || len == 0)
+				break;
+			rr = redact_scrub(red, s, len, &scrubbed, &slen);
+			if (rr < 0) {
+				/* The scrub gave up on this value: it does not go out. */
+				event_unset(ev, f);
+				red->stats.removed++;
+				if (red->cnt)
+					red->cnt->redact_scrubbed++;
+				break;
+			}
+			if (rr == 0)
+				break;
+			if (red->cnt)
+				red->cnt->redact_scrubbed += (uint64_t)rr;
+			rr = replace(red, ev, f, scrubbed, slen);
+			if (rr < 0 && r == 0)
+				r = rr;
+			break;
+		case REDACT_MASK:
+			s = event_str(ev, f, &len);
+			if (!s || strlen(s) != len ||
+			    redact_mask_ip(s, red->v4_prefix, red->v6_prefix, out, sizeof(out)) <
+				0) {
+				/* No address: nothing we could mask, so nothing goes out. */
+				event_unset(ev, f);
+				red->stats.mask_dropped++;
+				break;
+			}
+			rr = replace(red, ev, f, out, strlen(out));
+			if (rr < 0 && r == 0)
+				r = rr;
+			break;
+		case REDACT_HASH:
+			s = event_str(ev, f, &len);
+			if (!s || len == 0 || pseudonym(red, s, len, out, sizeof(out)) < 0) {
+				event_unset(ev, f);
+				red->stats.removed++;
+				break;
+			}
+			rr = replace(red, ev, f, out, strlen(out));
+			if (rr < 0 && r == 0)
+				r = rr;
+			break;
+		case REDACT_DROP:
+		case REDACT__MAX:
+			event_unset(ev, f);
+			break;
+		}
+	}
+	return r;
+}
+
+void redactor_stats(const struct redactor *red, struct redact_stats *ret)
+{
+	*ret = red->stats;
+}
+
+enum redact_action redactor_action(const struct redactor *red, enum field f)
+{
+	return (unsigned)f < F__MAX ? red->action[f] : REDACT_DROP;
+}
