@@ -51,6 +51,12 @@ int pipeline_submit(struct pipeline *p, struct record *rec);
 /* The sink reports every record it was given up to seq as delivered. */
 void pipeline_delivered(struct pipeline *p, uint64_t seq);
 
+/*
+ * Shutdown: pauses the source for good (the window no longer resumes it),
+ * so what is in flight can drain.
+ */
+void pipeline_stop_source(struct pipeline *p);
+
 /* The source has no more records (end of stdin or of the files). */
 void pipeline_source_eof(struct pipeline *p);
 bool pipeline_source_done(const struct pipeline *p);
@@ -65,8 +71,9 @@ uint64_t pipeline_delivered_upto(const struct pipeline *p);
 struct rules *pipeline_rules(struct pipeline *p);
 
 /*
- * Calls fn for every event after redaction and before the sink (the
- * tools' --stats). NULL removes it.
+ * Calls fn for every event after correlation and before redaction (the
+ * tools: test-rules compares the examples' fields, --stats counts
+ * shapes). It runs on the operator's terminal only. NULL removes it.
  */
 struct event;
 void pipeline_set_observer(struct pipeline *p,

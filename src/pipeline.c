@@ -47,7 +47,7 @@ struct pipeline {
 	uint64_t *ring;
 	size_t ring_cap, ring_head, ring_len;
 	unsigned submitting; /* >0 while inside pipeline_submit: source told afterwards */
-	bool paused, eof;
+	bool paused, eof, stopped;
 };
 
 static void stages_free(struct stages *st)
@@ -188,11 +188,17 @@ bool pipeline_source_done(const struct pipeline *p)
 
 static void set_paused(struct pipeline *p, bool paused)
 {
-	if (p->paused == paused)
+	if (p->paused == paused || (p->stopped && !paused))
 		return;
 	p->paused = paused;
 	if (p->src && p->src->ops->pause)
 		p->src->ops->pause(p->src->state, paused);
+}
+
+void pipeline_stop_source(struct pipeline *p)
+{
+	set_paused(p, true);
+	p->stopped = true;
 }
 
 /* Tells the source how far its position may move, outside of submit. */
@@ -256,10 +262,12 @@ static int process(struct pipeline *p, const struct record *rec)
 	r = normalize_record(p->st.norm, rec, &p->ev);
 	if (r <= 0)
 		return r;
-	if (correlate_event(p->corr, &p->ev) < 0 || redact_event(p->st.red, &p->ev) < 0)
+	if (correlate_event(p->corr, &p->ev) < 0)
 		p->cnt->arena_full++;
 	if (p->observer)
 		p->observer(rec, &p->ev, p->observer_ud);
+	if (redact_event(p->st.red, &p->ev) < 0)
+		p->cnt->arena_full++;
 	r = event_json_render(p->json, &p->ev, &json, &len);
 	if (r < 0)
 		return r;

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "pipeline.h"
+#include "rules.h"
+#include "sink.h"
+#include "source.h"
+#include "util.h"
+
+#define DRAIN_POLL_USEC (20 * 1000)
+
+/* Everything the running daemon has; no other mutable state. */
+struct daemon {
+	sd_event *loop;
+	/* The configuration the source and sink were opened with ... */
+	struct config base;
+	/* ... and the one the pipeline runs on (base until the first reload). */
+	struct config *current;
+	struct counters cnt;
+	struct pipeline *pl;
+	struct source src;
+	struct sink snk;
+	sd_event_source *stats_timer, *drain_timer, *eof_check;
+	uint64_t drain_deadline;
+	bool stopping;
+};
+
+static void status_line(const struct daemon *d, char *buf, size_t size)
+{
+	snprintf(buf, size,
+		 "read %" PRIu64 ", delivered %" PRIu64 ", in flight %" PRIu64 ", unparsed %" PRIu64
+		 ", resent %" PRIu64 ", reconnects %" PRIu64,
+		 d->cnt.lines_read, d->cnt.delivered, d->cnt.in_flight, d->cnt.unparsed,
+		 d->cnt.resent, d->cnt.reconnects);
+}
+
+static void log_counters(const struct daemon *d)
+{
+	char line[4096];
+	size_t n = 0;
+
+	for (size_t i = 0; i < counter_table_len && n < sizeof(line); i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s=%" PRIu64, i ? " " : "",
+				      counter_table[i].name, counter_get(&d->cnt, &counter_table[i]));
+	log_info("counters: %s", line);
+}
+
+/* The node_exporter textfile-collector format, written atomically. */
+static void write_prometheus(struct daemon *d, const char *path)
+{
+	struct rules *rules = pipeline_rules(d->pl);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return;
+	for (size_t i = 0; i < counter_table_len; i++) {
+		const struct counter_info *c = &counter_table[i];
+		bool gauge = strcmp(c->name, "in_flight") == 0;
+
+		fprintf(f, "# HELP ikelogd_%s%s %s\n# TYPE ikelogd_%s%s %s\nikelogd_%s%s %" PRIu64 "\n",
+			c->name, gauge ? "" : "_total", c->help, c->name, gauge ? "" : "_total",
+			gauge ? "gauge" : "counter", c->name, gauge ? "" : "_total",
+			counter_get(&d->cnt, c));
+	}
+	fprintf(f, "# HELP ikelogd_rule_matches_total lines each rule matched\n"
+		   "# TYPE ikelogd_rule_matches_total counter\n");
+	for (size_t i = 0; rules && i < rules_count(rules); i++)
+		fprintf(f, "ikelogd_rule_matches_total{rule=\"%s\"} %" PRIu64 "\n", rules_id(rules, i),
+			rules_hits(rules, i));
+	fclose(f);
+	r = util_write_atomic(path, buf, len, 0644);
+	if (r < 0)
+		log_warnx("stats file %s: %s", path, strerror(-r));
+	free(buf);
+}
+
+static int on_stats(sd_event_source *es, uint64_t usec, void *ud)
+{
+	struct daemon *d = ud;
+	char status[512];
+
+	status_line(d, status, sizeof(status));
+	log_info("stats: %s", status);
+	sd_notifyf(0, "STATUS=%s", status);
+	if (!d->stopping)
+		pipeline_emit_stats(d->pl);
+	if (d->current->stats.prometheus_file && d->current->stats.prometheus_file[0])
+		write_prometheus(d, d->current->stats.prometheus_file);
+	sd_event_source_set_time(es, usec + (uint64_t)d->current->stats.interval_s * 1000000);
+	return 0;
+}
+
+static void finish(struct daemon *d)
+{
+	int r = d->src.ops->commit(d->src.state);
+
+	if (r < 0)
+		log_warnx("could not save the source position: %s", strerror(-r));
+	if (pipeline_in_flight(d->pl))
+		log_warnx("stopping with %" PRIu64 " events not delivered; they are read again "
+			  "at the next start",
+			  pipeline_in_flight(d->pl));
+	sd_event_exit(d->loop, 0);
+}
+
+static int on_drain(sd_event_source *es, uint64_t usec, void *ud)
+{
+	struct daemon *d = ud;
+
+	d->snk.ops->flush(d->snk.state);
+	if (pipeline_in_flight(d->pl) == 0 || usec >= d->drain_deadline) {
+		finish(d);
+		return 0;
+	}
+	sd_event_source_set_time(es, usec + DRAIN_POLL_USEC);
+	sd_event_source_set_enabled(es, SD_EVENT_ONESHOT);
+	return 0;
+}
+
+static void begin_stop(struct daemon *d, const char *why)
+{
+	uint64_t now;
+	int r;
+
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	log_info("%s: stopping, %" PRIu64 " events in flight", why, pipeline_in_flight(d->pl));
+	sd_notify(0, "STOPPING=1");
+	pipeline_stop_source(d->pl);
+	sd_event_now(d->loop, CLOCK_MONOTONIC, &now);
+	d->drain_deadline = now + (uint64_t)d->base.limits.drain_timeout_ms * 1000;
+	r = sd_event_add_time(d->loop, &d->drain_timer, CLOCK_MONOTONIC, now, 0, on_drain, d);
+	if (r < 0)
+		finish(d);
+}
+
+static int on_term(sd_event_source *es, const struct signalfd_siginfo *si, void *ud)
+{
+	begin_stop(ud, si->ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+	return 0;
+}
+
+static void reload(struct daemon *d)
+{
+	struct config *cfg = calloc(1, sizeof(*cfg));
+	struct diags errs = {0};
+	int r;
+
+	sd_notify(0, "RELOADING=1");
+	if (!cfg) {
+		r = -ENOMEM;
+		goto out;
+	}
+	config_defaults(cfg);
+	r = config_load(d->base.path, cfg, &errs);
+	if (r == 0)
+		r = pipeline_reload(d->pl, cfg, &errs);
+out:
+	if (r < 0) {
+		d->cnt.reload_failures++;
+		log_warnx("reload refused, the running configuration stays:");
+		log_diags(&errs);
+		if (cfg) {
+			config_done(cfg);
+			free(cfg);
+		}
+	} else {
+		d->cnt.reloads++;
+		if (d->current != &d->base) {
+			config_done(d->current);
+			free(d->current);
+		}
+		d->current = cfg;
+		log_init(cfg->log_level, 0);
+		log_info("reloaded %s", d->base.path);
+	}
+	sd_notify(0, "READY=1");
+}
+
+static int on_hup(sd_event_source *es, const struct signalfd_siginfo *si, void *ud)
+{
+	reload(ud);
+	return 0;
+}
+
+static int on_usr1(sd_event_source *es, const struct signalfd_siginfo *si, void *ud)
+{
+	log_counters(ud);
+	return 0;
+}
+
+/* A finite source (stdin) that has ended stops the daemon once drained. */
+static int on_eof_check(sd_event_source *es, void *ud)
+{
+	struct daemon *d = ud;
+
+	if (pipeline_source_done(d->pl))
+		begin_stop(d, "end of input");
+	return 0;
+}
+
+static int setup_loop(struct daemon *d)
+{
+	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1};
+	sd_event_signal_handler_t handlers[] = {on_term, on_term, on_hup, on_usr1};
+	sigset_t mask;
+	int r;
+
+	sigemptyset(&mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(&mask, sigs[i]);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	r = sd_event_default(&d->loop);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		r = sd_event_add_signal(d->loop, NULL, sigs[i], handlers[i], d);
+		if (r < 0)
+			return r;
+	}
+	r = sd_event_add_post(d->loop, &d->eof_check, on_eof_check, d);
+	if (r < 0)
+		return r;
+	if (d->base.stats.interval_s) {
+		r = sd_event_add_time_relative(d->loop, &d->stats_timer, CLOCK_MONOTONIC,
+					       (uint64_t)d->base.stats.interval_s * 1000000, 0,
+					       on_stats, d);
+		if (r < 0)
+			return r;
+		sd_event_source_set_enabled(d->stats_timer, SD_EVENT_ON);
+	}
+	/* WATCHDOG=1 at half of WatchdogSec, when systemd asks for it. */
+	return sd_event_set_watchdog(d->loop, true);
+}
+
+static int open_ends(struct daemon *d, struct diags *errs)
+{
+	int r;
+
+	d->snk.ops = sink_find(d->base.output.type);
+	d->src.ops = source_find(d->base.source.type);
+	if (!d->snk.ops || !d->src.ops) {
+		diag_add(errs, d->base.path, 0, 0, "source or output type not built in");
+		return -EINVAL;
+	}
+	r = d->snk.ops->open(&d->base, d->loop, d->pl, &d->cnt, &d->snk.state, errs);
+	if (r < 0)
+		return r;
+	pipeline_attach(d->pl, NULL, &d->snk);
+	r = d->src.ops->open(&d->base, d->loop, d->pl, &d->cnt, &d->src.state, errs);
+	if (r < 0)
+		return r;
+	pipeline_attach(d->pl, &d->src, &d->snk);
+	return 0;
+}
+
+int daemon_run(const char *config_path)
+{
+	struct daemon d = {.current = &d.base};
+	struct diags errs = {0};
+	char status[512];
+	int r;
+
+	log_init(LOG_LEVEL_INFO, 0);
+	config_defaults(&d.base);
+	r = config_load(config_path, &d.base, &errs);
+	if (r < 0)
+		goto out;
+	log_init(d.base.log_level, 0);
+	r = setup_loop(&d);
+	if (r < 0) {
+		diag_add(&errs, NULL, 0, 0, "event loop: %s", strerror(-r));
+		goto out;
+	}
+	r = pipeline_new(&d.base, &d.cnt, &d.pl, &errs);
+	if (r < 0)
+		goto out;
+	r = open_ends(&d, &errs);
+	if (r < 0)
+		goto out;
+	log_info("started: source %s, output %s", d.src.ops->name, d.snk.ops->name);
+	status_line(&d, status, sizeof(status));
+	sd_notifyf(0, "READY=1\nSTATUS=%s", status);
+	r = sd_event_loop(d.loop);
+	if (r < 0)
+		diag_add(&errs, NULL, 0, 0, "event loop: %s", strerror(-r));
+out:
+	if (errs.n) {
+		log_diags(&errs);
+		if (r >= 0)
+			r = -EINVAL;
+	}
+	if (d.src.state)
+		d.src.ops->close(d.src.state);
+	if (d.snk.state) {
+		d.snk.ops->flush(d.snk.state);
+		d.snk.ops->close(d.snk.state);
+	}
+	pipeline_free(d.pl);
+	sd_event_source_unref(d.stats_timer);
+	sd_event_source_unref(d.drain_timer);
+	sd_event_source_unref(d.eof_check);
+	sd_event_unref(d.loop);
+	if (d.current != &d.base) {
+		config_done(d.current);
+		free(d.current);
+	}
+	config_done(&d.base);
+	log_counters(&d);
+	return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The command line: run (the daemon), check, test-rules, normalize. Only
+ * wiring: each subcommand builds the same pipeline the daemon runs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "event.h"
+#include "log.h"
+#include "normalize.h"
+#include "pipeline.h"
+#include "rules.h"
+#include "sink.h"
+#include "source.h"
+#include "tools.h"
+#include "util.h"
+
+#ifndef IKELOGD_VERSION
+#define IKELOGD_VERSION "0.1.0"
+#endif
+
+#define DEFAULT_CONFIG SYSCONFDIR "/ikelogd/ikelogd.yaml"
+
+static void usage(FILE *f)
+{
+	fputs("usage: ikelogd [run] [-c FILE]          run the daemon (default config " DEFAULT_CONFIG
+	      ")\n"
+	      "       ikelogd check -c FILE            validate config, rules and redaction; "
+	      "exit 1 with FILE:LINE:COL errors\n"
+	      "       ikelogd test-rules [-c FILE] [RULES...]\n"
+	      "                                        run the examples of the rule files\n"
+	      "       ikelogd normalize [-c FILE] [--stats] [--no-prefilter] [--journal-file F] "
+	      "[FILE...|-]\n"
+	      "                                        print one JSON event per input line\n"
+	      "       ikelogd --version | --help\n",
+	      f);
+}
+
+struct opts {
+	const char *config;
+	bool stats;
+	bool no_prefilter;
+	const char *journal_file;
+	char **args;
+	int n_args;
+};
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"stats", no_argument, NULL, 's'},
+		{"no-prefilter", no_argument, NULL, 'P'},
+		{"journal-file", required_argument, NULL, 'J'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 's':
+			o->stats = true;
+			break;
+		case 'P':
+			o->no_prefilter = true;
+			break;
+		case 'J':
+			o->journal_file = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	o->args = argv + optind;
+	o->n_args = argc - optind;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = "run";
+	struct opts o = {0};
+
+	if (argc > 1 && argv[1][0] != '-') {
+		cmd = argv[1];
+		argc--;
+		argv++;
+	} else if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+		printf("ikelogd %s\n", IKELOGD_VERSION);
+		return 0;
+	}
+	if (parse_opts(argc, argv, &o) < 0)
+		return 2;
+	if (strcmp(cmd, "run") == 0)
+		return daemon_run(o.config ? o.config : DEFAULT_CONFIG);
+	if (strcmp(cmd, "check") == 0)
+		return tools_check(o.config ? o.config : DEFAULT_CONFIG);
+	if (strcmp(cmd, "test-rules") == 0)
+		return tools_test_rules(o.config, (const char *const *)o.args, (size_t)o.n_args);
+	if (strcmp(cmd, "normalize") == 0)
+		return tools_normalize(o.config, (const char *const *)o.args, (size_t)o.n_args,
+				       &(struct tools_normalize_opts){.stats = o.stats,
+								      .no_prefilter =
+									      o.no_prefilter,
+								      .journal_file =
+									      o.journal_file});
+	fprintf(stderr, "ikelogd: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return 2;
+}

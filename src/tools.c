@@ -1,0 +1,412 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "event.h"
+#include "normalize.h"
+#include "pipeline.h"
+#include "rules.h"
+#include "sink.h"
+#include "source.h"
+#include "tools.h"
+
+#define SHAPES_MAX 4096 /* distinct unmatched shapes remembered by --stats */
+
+struct tool_env {
+	struct config cfg;
+	struct counters cnt;
+	char keydir[64]; /* a run-only pseudonym key lives here, removed at the end */
+};
+
+static int set_str(char **slot, const char *value)
+{
+	char *s = strdup(value);
+
+	if (!s)
+		return -ENOMEM;
+	free(*slot);
+	*slot = s;
+	return 0;
+}
+
+/* The rules beside the binary (build/ikelogd -> conf/rules/libreswan.yaml), for a checkout. */
+static int rules_beside_binary(struct config *cfg)
+{
+	char exe[PATH_MAX], path[PATH_MAX + 64];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return -ENOENT;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = '\0';
+	snprintf(path, sizeof(path), "%s/../conf/rules/libreswan.yaml", exe);
+	if (access(path, R_OK) < 0)
+		return -ENOENT;
+	return set_str(&cfg->rules.v[0], path);
+}
+
+static void env_done(struct tool_env *env)
+{
+	if (env->keydir[0]) {
+		char path[128];
+
+		snprintf(path, sizeof(path), "%s/pseudonym.key", env->keydir);
+		unlink(path);
+		rmdir(env->keydir);
+	}
+	config_done(&env->cfg);
+}
+
+static int env_init(struct tool_env *env, const char *config, bool want_stdout)
+{
+	struct diags errs = {0};
+	char buf[DIAG_MSG_MAX + 300];
+	int r = 0;
+
+	memset(env, 0, sizeof(*env));
+	config_defaults(&env->cfg);
+	if (config)
+		r = config_load(config, &env->cfg, &errs);
+	else if (env->cfg.rules.n == 1 && access(env->cfg.rules.v[0], R_OK) < 0)
+		rules_beside_binary(&env->cfg);
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", diag_format(&errs.v[i], buf, sizeof(buf)));
+	if (r < 0)
+		return r;
+	/* A tool must not create the daemon's key: without one, pseudonyms hold for this run. */
+	if (!env->cfg.redact.key_file || access(env->cfg.redact.key_file, F_OK) < 0) {
+		snprintf(env->keydir, sizeof(env->keydir), "/tmp/ikelogd-key.XXXXXX");
+		if (!mkdtemp(env->keydir)) {
+			env->keydir[0] = '\0';
+			return -errno;
+		}
+		snprintf(buf, sizeof(buf), "%s/pseudonym.key", env->keydir);
+		r = set_str(&env->cfg.redact.key_file, buf);
+		if (r < 0)
+			return r;
+		env->cfg.redact.generate_key = true;
+	}
+	if (want_stdout)
+		env->cfg.output.type = OUTPUT_STDOUT;
+	return 0;
+}
+
+static void print_diags(const struct diags *errs)
+{
+	char buf[DIAG_MSG_MAX + 300];
+
+	for (size_t i = 0; i < errs->n; i++)
+		fprintf(stderr, "%s\n", diag_format(&errs->v[i], buf, sizeof(buf)));
+	if (errs->n_dropped)
+		fprintf(stderr, "... and %zu more errors\n", errs->n_dropped);
+}
+
+int tools_check(const char *config)
+{
+	struct tool_env env;
+	struct diags errs = {0};
+	struct pipeline *pl = NULL;
+	int r;
+
+	r = env_init(&env, config, false);
+	if (r == 0)
+		r = pipeline_new(&env.cfg, &env.cnt, &pl, &errs);
+	print_diags(&errs);
+	if (r == 0)
+		printf("%s: ok (%zu rules)\n", config, rules_count(pipeline_rules(pl)));
+	pipeline_free(pl);
+	env_done(&env);
+	return r < 0 ? 1 : 0;
+}
+
+/* test-rules: each example's expected fields against the event the pipeline made. */
+struct example_check {
+	const struct rule_example *ex;
+	bool seen;
+	bool ok;
+	char why[512];
+};
+
+static bool field_equals(const struct event *ev, int f, const char *want, char *got, size_t size)
+{
+	const char *s;
+
+	if (!event_has(ev, f)) {
+		snprintf(got, size, "(absent)");
+		return false;
+	}
+	switch (field_table[f].type) {
+	case FT_INT:
+	case FT_PORT:
+	case FT_BOOL: {
+		int64_t n = event_int(ev, f, 0);
+		char *end;
+		long long w = strtoll(want, &end, 0);
+
+		snprintf(got, size, "%" PRId64, n);
+		if (*end == '\0' && end != want)
+			return w == n;
+		if (field_table[f].type == FT_BOOL)
+			return (strcmp(want, "true") == 0) == (n != 0);
+		return false;
+	}
+	default:
+		s = event_str(ev, f, NULL);
+		snprintf(got, size, "%s", s ? s : "(absent)");
+		return s && strcmp(s, want) == 0;
+	}
+}
+
+static void check_example(const struct record *rec, const struct event *ev, void *ud)
+{
+	struct example_check *c = ud;
+	char got[256];
+
+	c->seen = true;
+	c->ok = true;
+	for (size_t i = 0; i < c->ex->n_expect; i++) {
+		int f = field_lookup(c->ex->expect_keys[i], strlen(c->ex->expect_keys[i]));
+
+		if (f < 0) {
+			snprintf(c->why, sizeof(c->why), "unknown field '%s'", c->ex->expect_keys[i]);
+			c->ok = false;
+			return;
+		}
+		if (!field_equals(ev, f, c->ex->expect_values[i], got, sizeof(got))) {
+			snprintf(c->why, sizeof(c->why), "%s: expected '%s', got '%s'",
+				 c->ex->expect_keys[i], c->ex->expect_values[i], got);
+			c->ok = false;
+			return;
+		}
+	}
+}
+
+int tools_test_rules(const char *config, const char *const *files, size_t n)
+{
+	struct tool_env env;
+	struct diags errs = {0};
+	struct pipeline *pl = NULL;
+	struct rules *rules;
+	size_t passed = 0, failed = 0;
+	int r;
+
+	r = env_init(&env, config, true);
+	if (r < 0)
+		goto out;
+	if (n) {
+		for (size_t i = 0; i < env.cfg.rules.n; i++)
+			free(env.cfg.rules.v[i]);
+		env.cfg.rules.n = 0;
+		for (size_t i = 0; i < n && i < CONFIG_LIST_MAX; i++)
+			env.cfg.rules.v[env.cfg.rules.n++] = strdup(files[i]);
+	}
+	/* The examples are checked before redaction, as the rule writer sees the line. */
+	r = pipeline_new(&env.cfg, &env.cnt, &pl, &errs);
+	print_diags(&errs);
+	if (r < 0)
+		goto out;
+	rules = pipeline_rules(pl);
+	for (size_t i = 0; i < rules_example_count(rules); i++) {
+		const struct rule_example *ex = rules_example(rules, i);
+		struct example_check c = {.ex = ex};
+		struct prefix pfx;
+		struct record rec = {.priority = -1, .event_id = "0000000000000000"};
+		size_t len = strlen(ex->line);
+
+		normalize_parse_prefix(ex->line, len, 0, &pfx);
+		rec.msg = ex->line + pfx.body_off;
+		rec.len = len - pfx.body_off;
+		rec.realtime_usec = pfx.realtime_usec;
+		pipeline_set_observer(pl, check_example, &c);
+		pipeline_submit(pl, &rec);
+		if (!c.seen)
+			snprintf(c.why, sizeof(c.why), "the line made no event");
+		if (c.seen && c.ok) {
+			passed++;
+			continue;
+		}
+		failed++;
+		fprintf(stderr, "%s:%u:%u: rule %s: example: %s\n", ex->file, ex->line_no, ex->col,
+			ex->rule_id, c.why);
+		break;
+	}
+	printf("test-rules: %zu passed, %zu failed\n", passed, failed);
+	r = failed ? -EINVAL : 0;
+out:
+	pipeline_free(pl);
+	env_done(&env);
+	return r < 0 ? 1 : 0;
+}
+
+/* normalize --stats: how often each unmatched shape occurred. */
+struct shape {
+	char *text;
+	uint64_t count;
+};
+
+struct shapes {
+	struct shape v[SHAPES_MAX];
+	size_t n;
+	uint64_t not_kept;
+};
+
+/* Digits, hex and addresses collapse, so that lines of one shape count together. */
+static void collapse(const char *s, size_t len, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && o + 4 < size;) {
+		if (s[i] == '0' && i + 1 < len && s[i + 1] == 'x') {
+			i += 2;
+			while (i < len && strchr("0123456789abcdefABCDEF", s[i]))
+				i++;
+			memcpy(out + o, "0xH", 3);
+			o += 3;
+		} else if (s[i] >= '0' && s[i] <= '9') {
+			while (i < len && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == ':'))
+				i++;
+			out[o++] = 'N';
+		} else {
+			out[o++] = s[i++];
+		}
+	}
+	out[o] = '\0';
+}
+
+static void count_shape(const struct record *rec, const struct event *ev, void *ud)
+{
+	struct shapes *sh = ud;
+	const char *type = event_str(ev, F_EVENT_TYPE, NULL);
+	char buf[512];
+
+	if (!type || strcmp(type, "unparsed") != 0)
+		return;
+	collapse(rec->msg, rec->len < 400 ? rec->len : 400, buf, sizeof(buf));
+	for (size_t i = 0; i < sh->n; i++) {
+		if (strcmp(sh->v[i].text, buf) == 0) {
+			sh->v[i].count++;
+			return;
+		}
+	}
+	if (sh->n == SHAPES_MAX || !(sh->v[sh->n].text = strdup(buf))) {
+		sh->not_kept++;
+		return;
+	}
+	sh->v[sh->n++].count = 1;
+}
+
+static int by_count(const void *a, const void *b)
+{
+	const struct shape *x = a, *y = b;
+
+	return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
+}
+
+struct rule_hits {
+	const char *id;
+	uint64_t hits;
+};
+
+static int by_hits(const void *a, const void *b)
+{
+	const struct rule_hits *x = a, *y = b;
+
+	return x->hits < y->hits ? 1 : x->hits > y->hits ? -1 : strcmp(x->id, y->id);
+}
+
+static void print_stats(struct pipeline *pl, const struct counters *cnt, struct shapes *sh)
+{
+	struct rules *rules = pipeline_rules(pl);
+	size_t n = rules_count(rules);
+	struct rule_hits *h = calloc(n ? n : 1, sizeof(*h));
+
+	fprintf(stderr, "lines %" PRIu64 ", matched %" PRIu64 ", unparsed %" PRIu64
+			", debug dropped %" PRIu64 ", truncated %" PRIu64 ", regex limit hits %" PRIu64
+			"\n",
+		cnt->lines_read, cnt->matched, cnt->unparsed, cnt->debug_dropped,
+		cnt->lines_truncated, cnt->regex_limit_hits);
+	if (h) {
+		for (size_t i = 0; i < n; i++)
+			h[i] = (struct rule_hits){rules_id(rules, i), rules_hits(rules, i)};
+		qsort(h, n, sizeof(*h), by_hits);
+		fprintf(stderr, "matches per rule:\n");
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "%10" PRIu64 "  %s\n", h[i].hits, h[i].id);
+		free(h);
+	}
+	qsort(sh->v, sh->n, sizeof(sh->v[0]), by_count);
+	fprintf(stderr, "most frequent unmatched shapes:\n");
+	for (size_t i = 0; i < sh->n && i < 40; i++)
+		fprintf(stderr, "%10" PRIu64 "  %s\n", sh->v[i].count, sh->v[i].text);
+	if (sh->not_kept)
+		fprintf(stderr, "(%" PRIu64 " unmatched lines of further shapes not counted)\n",
+			sh->not_kept);
+	for (size_t i = 0; i < sh->n; i++)
+		free(sh->v[i].text);
+}
+
+int tools_normalize(const char *config, const char *const *files, size_t n,
+		    const struct tools_normalize_opts *o)
+{
+	static struct shapes shapes;
+	struct tool_env env;
+	struct diags errs = {0};
+	struct pipeline *pl = NULL;
+	struct sink snk = {.ops = &sink_stdout_ops};
+	int r;
+
+	r = env_init(&env, config, true);
+	if (r < 0)
+		goto out;
+	r = pipeline_new(&env.cfg, &env.cnt, &pl, &errs);
+	if (r == 0)
+		r = snk.ops->open(&env.cfg, NULL, pl, &env.cnt, &snk.state, &errs);
+	print_diags(&errs);
+	if (r < 0)
+		goto out;
+	pipeline_attach(pl, NULL, &snk);
+	rules_set_prefilter(pipeline_rules(pl), !o->no_prefilter);
+	if (o->stats)
+		pipeline_set_observer(pl, count_shape, &shapes);
+	if (o->journal_file) {
+		fprintf(stderr, "ikelogd: --journal-file: no journal reader built in\n");
+		r = -ENOTSUP;
+	} else if (n == 0) {
+		r = source_stream_read_fd(STDIN_FILENO, "-", &env.cfg, pl, &env.cnt);
+	}
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		int fd = strcmp(files[i], "-") == 0 ? STDIN_FILENO : open(files[i], O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0) {
+			r = -errno;
+			fprintf(stderr, "ikelogd: %s: %s\n", files[i], strerror(errno));
+			break;
+		}
+		r = source_stream_read_fd(fd, files[i], &env.cfg, pl, &env.cnt);
+		if (r < 0)
+			fprintf(stderr, "ikelogd: %s: %s\n", files[i], strerror(-r));
+		if (fd != STDIN_FILENO)
+			close(fd);
+	}
+	if (snk.state && snk.ops->flush(snk.state) < 0 && r >= 0)
+		r = -EIO;
+	if (o->stats)
+		print_stats(pl, &env.cnt, &shapes);
+out:
+	if (snk.state)
+		snk.ops->close(snk.state);
+	pipeline_free(pl);
+	env_done(&env);
+	return r < 0 ? 1 : 0;
+}
