@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef IKELOGD_SYSLOG_PARSE_H
+#define IKELOGD_SYSLOG_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The pure half of the syslog listener (source_syslog.c does the I/O):
+ * listen address parsing, TCP/TLS framing (octet-counted and
+ * newline-framed, detected per frame), RFC 5424 and RFC 3164 header
+ * parsing, UTF-8 sanitising and the event_id of a received line. Nothing
+ * here allocates, reads a socket or prints; every function is safe on
+ * hostile bytes.
+ */
+
+enum syslog_transport { SYSLOG_TLS, SYSLOG_TCP, SYSLOG_UDP, SYSLOG_TRANSPORT__MAX };
+
+#define SYSLOG_HOST_MAX 255 /* RFC 5424 HOSTNAME */
+#define SYSLOG_APP_MAX	48  /* RFC 5424 APP-NAME; RFC 3164 TAG is 32 */
+
+struct syslog_listen {
+	enum syslog_transport transport;
+	char host[256]; /* numeric address or name, without brackets; "" = any */
+	char port[8];
+};
+
+/*
+ * Parses "tls://ADDR:PORT", "tcp://ADDR:PORT" or "udp://ADDR:PORT" (IPv6
+ * addresses in brackets: "tcp://[::1]:514"). Returns 0 and fills *ret, or
+ * -EINVAL (ret untouched).
+ */
+int syslog_listen_parse(const char *s, struct syslog_listen *ret);
+
+/* "tls", "tcp", "udp". */
+const char *syslog_transport_name(enum syslog_transport t);
+
+/*
+ * The framer of one TCP or TLS byte stream. Each frame is detected on its
+ * own, as rsyslog's imtcp does: a frame that starts with a run of digits
+ * and a space is octet-counted (RFC 6587 3.4.1, RFC 5425), anything else
+ * ends at LF. A frame longer than max_frame is discarded whole: the bytes
+ * already seen and every byte up to its end as they arrive.
+ */
+#define SYSLOG_OCTET_DIGITS_MAX 10 /* "4294967295 ": more digits is not a length */
+
+struct syslog_framer {
+	size_t max_frame;
+	uint64_t skip_left; /* octet-counted frame being discarded: bytes still to skip */
+	bool skip_line;	    /* newline-framed frame being discarded: skip up to LF */
+};
+
+enum syslog_frame_kind {
+	SYSLOG_FRAME_MORE,    /* needs more bytes (consumed may be > 0: discarded bytes) */
+	SYSLOG_FRAME_MSG,     /* one message at buf[off..off+len) */
+	SYSLOG_FRAME_DROPPED, /* one frame discarded (oversize, or cut short by EOF): count it */
+	SYSLOG_FRAME_FATAL,   /* the framing cannot be trusted (absurd length): close */
+};
+
+struct syslog_frame {
+	enum syslog_frame_kind kind;
+	size_t off, len;
+	size_t consumed; /* bytes of buf the caller drops from its buffer */
+};
+
+/* Sets up a framer; max_frame 0 means 65536. */
+void syslog_framer_init(struct syslog_framer *f, size_t max_frame);
+
+/*
+ * The buffer a framer needs to see any frame it accepts whole: the
+ * longest length prefix, the frame, its LF.
+ */
+size_t syslog_framer_buffer_size(const struct syslog_framer *f);
+
+/*
+ * Looks at buf[0..len) (bytes not yet consumed) and reports the next
+ * frame in *ret. eof says no more bytes will come: a newline-framed last
+ * line is then a message, a short octet-counted frame is DROPPED. The
+ * caller drops ret->consumed bytes and calls again, until the kind is
+ * MORE with nothing consumed (or FATAL: close). Empty frames are consumed
+ * silently. Trailing CR, LF and NUL are not part of a message.
+ */
+void syslog_framer_next(struct syslog_framer *f, const char *buf, size_t len, bool eof,
+			struct syslog_frame *ret);
+
+/*
+ * One parsed syslog message. Pointers are into the parsed buffer, not
+ * NUL-terminated; lengths 0 = absent (the "-" NILVALUE is absent).
+ */
+enum syslog_format { SYSLOG_FORMAT_5424, SYSLOG_FORMAT_3164 };
+
+struct syslog_msg {
+	enum syslog_format format;
+	int pri;	       /* 0..191 */
+	int64_t realtime_usec; /* UTC; 0 = no timestamp */
+	const char *host;
+	size_t host_len;
+	const char *app; /* APP-NAME, or the TAG without [pid] and ':' */
+	size_t app_len;
+	int pid;	  /* PROCID or [pid] when numeric, else 0 */
+	const char *body; /* MSG, after any UTF-8 BOM */
+	size_t body_len;
+};
+
+/*
+ * Parses an RFC 5424 message ("<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD
+ * MSG") or an RFC 3164 one as rsyslog forwards it ("<PRI>TIMESTAMP HOST
+ * TAG[PID]: MSG", the TIMESTAMP either "Mmm dd hh:mm:ss" or RFC 3339).
+ * now_usec anchors the year of year-less timestamps (the newest year that
+ * does not put the message more than a day in the future); they are read
+ * in local time (TZ). Returns 0 and fills *ret, or -EBADMSG (ret
+ * untouched) for anything else, including HOSTNAME and APP-NAME bytes
+ * outside printable US-ASCII.
+ */
+int syslog_parse(const char *buf, size_t len, int64_t now_usec, struct syslog_msg *ret);
+
+/*
+ * Parses an RFC 3339 timestamp "YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm)"
+ * filling *ret_usec (UTC) and returning the bytes used, or -EINVAL.
+ */
+int syslog_parse_rfc3339(const char *s, size_t len, int64_t *ret_usec);
+
+/*
+ * Copies src[0..len) to dst replacing each byte that is not part of valid
+ * UTF-8 (overlong forms, surrogates, code points past U+10FFFF, cut
+ * sequences) and each NUL with U+FFFD. dst needs 3 * len bytes. Returns
+ * the bytes written; *ret_replaced counts the replacements.
+ */
+size_t syslog_sanitize_utf8(const char *src, size_t len, char *dst, size_t *ret_replaced);
+
+/*
+ * The event_id of a received line: the first 128 bits of SHA-256 over
+ * host, timestamp and message, in hex, then "-" and occurrence (how many
+ * identical lines this connection saw before it), so a line resent on a
+ * new connection keeps its id. buf needs SYSLOG_EVENT_ID_MAX bytes.
+ * Returns 0 or -EIO (the digest failed).
+ */
+#define SYSLOG_EVENT_ID_MAX 56
+#define SYSLOG_DIGEST_LEN   16
+
+int syslog_digest(const char *host, size_t host_len, int64_t realtime_usec, const char *msg,
+		  size_t len, uint8_t ret[SYSLOG_DIGEST_LEN]);
+void syslog_event_id(const uint8_t digest[SYSLOG_DIGEST_LEN], unsigned occurrence,
+		     char buf[SYSLOG_EVENT_ID_MAX]);
+
+#endif
