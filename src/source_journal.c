@@ -1,0 +1,728 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The journal source: sd-journal driven by sd-event. The journal's inotify
+ * fd wakes us; sd_journal_process() says whether files were added or
+ * removed (rotation, vacuum), which sd-journal follows by itself: the
+ * location of the last entry read survives. Entries are read in batches
+ * from a defer event source, so acknowledgements and timers run between
+ * batches. The cursor of each record in flight waits in a FIFO; the
+ * cursor of the newest delivered record is saved to the state file,
+ * batched (commit_every records or commit_interval_ms).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <systemd/sd-event.h>
+#include <systemd/sd-journal.h>
+
+#include "log.h"
+#include "source.h"
+#include "source_journal.h"
+#include "state.h"
+
+#define BATCH_ENTRIES	  512
+#define POLL_INTERVAL_US  (1000 * 1000ull)
+#define DEFAULT_MATCH	  "SYSLOG_IDENTIFIER=pluto"
+#define HOST_MAX	  256
+#define FIFO_LIMIT_FACTOR 4 /* stop reading past in_flight * this records awaiting delivery */
+
+/* The reading half, shared by the daemon source and the one-shot reader. */
+struct jreader {
+	sd_journal *j;
+	size_t max_line;
+	char *msg; /* max_line bytes: MESSAGE is copied, journal data moves */
+	char host[HOST_MAX];
+	char boot_id[SD_ID128_STRING_MAX];
+	char event_id[33];
+	char *cursor; /* of the entry last read, malloc'd by sd-journal */
+};
+
+struct fifo_entry {
+	uint64_t seq;
+	char *cursor;
+};
+
+struct sjournal {
+	const struct config *cfg;
+	struct pipeline *pl;
+	struct counters *cnt;
+	sd_event *e;
+	sd_event_source *io, *defer, *poll, *commit_timer;
+	struct jreader rd;
+	bool paused;	   /* by the pipeline */
+	bool have_current; /* positioned on an entry not yet read */
+
+	/* Records submitted and not yet delivered, oldest first. */
+	struct fifo_entry *fifo;
+	size_t fifo_head, fifo_len, fifo_cap, fifo_limit;
+	uint64_t acked_upto;
+
+	char *committed; /* cursor of the newest delivered record */
+	unsigned uncommitted;
+	bool dirty, write_failing;
+};
+
+void source_journal_event_id(const char *cursor, char out[33])
+{
+	char buf[STATE_CURSOR_MAX + 16];
+	char hex[STATE_HASH_HEX_LEN + 1];
+	const char *end = NULL;
+	size_t n;
+
+	if (strncmp(cursor, "s=", 2) == 0) {
+		const char *semi = strchr(cursor, ';');
+
+		if (semi && strncmp(semi + 1, "i=", 2) == 0)
+			end = strchr(semi + 1, ';');
+	}
+	n = end ? (size_t)(end - cursor) : strlen(cursor);
+	if (n > STATE_CURSOR_MAX)
+		n = STATE_CURSOR_MAX;
+	memcpy(buf, "journal:", 8);
+	memcpy(buf + 8, cursor, n);
+	state_sha256_hex(buf, n + 8, hex);
+	memcpy(out, hex, 32);
+	out[32] = '\0';
+}
+
+/* The value of cursor field key ("s=") into out; false if absent. */
+static bool cursor_field(const char *cursor, const char *key, char *out, size_t size)
+{
+	size_t klen = strlen(key);
+	const char *p = cursor;
+
+	while (p && *p) {
+		if (strncmp(p, key, klen) == 0) {
+			const char *v = p + klen;
+			size_t n = strcspn(v, ";");
+
+			if (n >= size)
+				return false;
+			memcpy(out, v, n);
+			out[n] = '\0';
+			return true;
+		}
+		p = strchr(p, ';');
+		if (p)
+			p++;
+	}
+	return false;
+}
+
+static int reader_open(struct jreader *rd, const struct config *cfg, const char *only_path,
+		       struct diags *errs)
+{
+	const struct str_list *files = &cfg->source.journal.files;
+	const struct str_list *match = &cfg->source.journal.match;
+	const char *paths[CONFIG_LIST_MAX + 1] = {0};
+	struct stat st;
+	size_t n = 0;
+	int r;
+
+	rd->max_line = cfg->limits.max_line_bytes ? cfg->limits.max_line_bytes : 65536;
+	rd->msg = malloc(rd->max_line);
+	if (!rd->msg)
+		return -ENOMEM;
+	if (only_path)
+		paths[n++] = only_path;
+	else
+		for (size_t i = 0; i < files->n && i < CONFIG_LIST_MAX; i++)
+			paths[n++] = files->v[i];
+
+	if (n == 0) {
+		r = sd_journal_open(&rd->j, SD_JOURNAL_LOCAL_ONLY);
+	} else if (n == 1 && stat(paths[0], &st) == 0 && S_ISDIR(st.st_mode)) {
+		r = sd_journal_open_directory(&rd->j, paths[0], 0);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+				diag_add(errs, paths[i], 0, 0,
+					 "source.journal.files: give one directory, or files only");
+				return -EINVAL;
+			}
+		r = sd_journal_open_files(&rd->j, paths, 0);
+	}
+	if (r < 0) {
+		diag_add(errs, n ? paths[0] : NULL, 0, 0, "cannot open the journal: %s",
+			 strerror(-r));
+		return r;
+	}
+	for (size_t i = 0; i < match->n; i++) {
+		r = sd_journal_add_match(rd->j, match->v[i], 0);
+		if (r < 0) {
+			diag_add(errs, NULL, 0, 0, "source.journal.match: bad match \"%s\": %s",
+				 match->v[i], strerror(-r));
+			return r;
+		}
+	}
+	if (match->n == 0) {
+		r = sd_journal_add_match(rd->j, DEFAULT_MATCH, 0);
+		if (r < 0)
+			return r;
+	}
+	/* Large enough to see that a message is longer than the limit. */
+	sd_journal_set_data_threshold(rd->j, rd->max_line + sizeof("MESSAGE="));
+	return 0;
+}
+
+static void reader_close(struct jreader *rd)
+{
+	if (rd->j)
+		sd_journal_close(rd->j);
+	rd->j = NULL;
+	free(rd->msg);
+	rd->msg = NULL;
+	free(rd->cursor);
+	rd->cursor = NULL;
+}
+
+static bool field_is(const void *d, size_t l, const char *name, size_t nlen)
+{
+	return l > nlen && memcmp(d, name, nlen) == 0;
+}
+
+static int64_t parse_i64(const char *v, size_t len)
+{
+	int64_t x = 0;
+
+	if (len == 0 || len > 19)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+		x = x * 10 + (v[i] - '0');
+	}
+	return x;
+}
+
+/* The current entry as a record; rd->cursor becomes its cursor. */
+static int reader_entry(struct jreader *rd, struct record *rec)
+{
+	const void *d;
+	size_t l;
+	int64_t src_rt = -1, pid = -1, syslog_pid = -1, prio = -1;
+	uint64_t rt = 0, mono = 0;
+	sd_id128_t boot;
+	bool have_msg = false;
+	int r;
+
+	*rec = (struct record){.priority = -1};
+	free(rd->cursor);
+	rd->cursor = NULL;
+	r = sd_journal_get_cursor(rd->j, &rd->cursor);
+	if (r < 0)
+		return r;
+	SD_JOURNAL_FOREACH_DATA(rd->j, d, l)
+	{
+		const char *s = d;
+
+		if (field_is(d, l, "MESSAGE=", 8)) {
+			size_t n = l - 8;
+
+			if (n > rd->max_line) {
+				n = rd->max_line;
+				rec->flags |= RECORD_TRUNCATED;
+			}
+			memcpy(rd->msg, s + 8, n);
+			rec->len = n;
+			have_msg = true;
+		} else if (field_is(d, l, "_SOURCE_REALTIME_TIMESTAMP=", 27)) {
+			src_rt = parse_i64(s + 27, l - 27);
+		} else if (field_is(d, l, "_HOSTNAME=", 10)) {
+			size_t n = l - 10 < HOST_MAX - 1 ? l - 10 : HOST_MAX - 1;
+
+			memcpy(rd->host, s + 10, n);
+			rd->host[n] = '\0';
+			rec->host = rd->host;
+		} else if (field_is(d, l, "_PID=", 5)) {
+			pid = parse_i64(s + 5, l - 5);
+		} else if (field_is(d, l, "SYSLOG_PID=", 11)) {
+			syslog_pid = parse_i64(s + 11, l - 11);
+		} else if (field_is(d, l, "PRIORITY=", 9)) {
+			prio = parse_i64(s + 9, l - 9);
+		}
+	}
+	if (!have_msg)
+		rec->len = 0;
+	rec->msg = rd->msg;
+	if (src_rt > 0)
+		rec->realtime_usec = src_rt;
+	else if (sd_journal_get_realtime_usec(rd->j, &rt) >= 0)
+		rec->realtime_usec = (int64_t)rt;
+	if (pid > 0 && pid <= INT32_MAX)
+		rec->pid = (int)pid;
+	else if (syslog_pid > 0 && syslog_pid <= INT32_MAX)
+		rec->pid = (int)syslog_pid;
+	if (prio >= 0 && prio <= 7)
+		rec->priority = (int)prio;
+	if (sd_journal_get_monotonic_usec(rd->j, &mono, &boot) >= 0) {
+		sd_id128_to_string(boot, rd->boot_id);
+		rec->boot_id = rd->boot_id;
+	}
+	source_journal_event_id(rd->cursor, rd->event_id);
+	rec->event_id = rd->event_id;
+	return 0;
+}
+
+int source_journal_read_file(const char *path, const struct config *cfg, struct pipeline *pl,
+			     struct counters *cnt, struct diags *errs)
+{
+	struct jreader rd = {0};
+	struct record rec;
+	int n = 0, r;
+
+	r = reader_open(&rd, cfg, path, errs);
+	if (r < 0)
+		goto out;
+	r = sd_journal_seek_head(rd.j);
+	if (r < 0)
+		goto out;
+	for (;;) {
+		r = sd_journal_next(rd.j);
+		if (r < 0) {
+			cnt->source_errors++;
+			diag_add(errs, path, 0, 0, "reading the journal: %s", strerror(-r));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		if (reader_entry(&rd, &rec) < 0) {
+			cnt->source_errors++;
+			continue;
+		}
+		r = pipeline_submit(pl, &rec);
+		if (r < 0)
+			goto out;
+		n++;
+	}
+	r = n;
+out:
+	reader_close(&rd);
+	return r;
+}
+
+/* Writes the committed cursor now. */
+static int commit_now(struct sjournal *s)
+{
+	struct state_pos pos = {.type = STATE_JOURNAL};
+	struct diags errs = {0};
+	int r;
+
+	if (!s->dirty || !s->committed || !s->cfg->state_file || !s->cfg->state_file[0])
+		return 0;
+	if (s->commit_timer)
+		sd_event_source_set_enabled(s->commit_timer, SD_EVENT_OFF);
+	snprintf(pos.cursor, sizeof(pos.cursor), "%s", s->committed);
+	r = state_write(s->cfg->state_file, &pos, &errs);
+	if (r < 0) {
+		s->cnt->state_write_failures++;
+		if (!s->write_failing)
+			log_diags(&errs);
+		s->write_failing = true;
+		return r;
+	}
+	if (s->write_failing)
+		log_info("state file %s written again", s->cfg->state_file);
+	s->write_failing = false;
+	s->cnt->state_writes++;
+	s->dirty = false;
+	s->uncommitted = 0;
+	return 0;
+}
+
+static int on_commit_timer(sd_event_source *es, uint64_t usec, void *userdata)
+{
+	commit_now(userdata);
+	return 0;
+}
+
+static void set_committed(struct sjournal *s, char *cursor)
+{
+	unsigned every = s->cfg->commit_every ? s->cfg->commit_every : 1000;
+	unsigned ms = s->cfg->commit_interval_ms ? s->cfg->commit_interval_ms : 1000;
+	uint64_t now;
+
+	free(s->committed);
+	s->committed = cursor;
+	s->dirty = true;
+	if (++s->uncommitted >= every) {
+		commit_now(s);
+		return;
+	}
+	if (!s->commit_timer)
+		return;
+	int enabled = SD_EVENT_OFF;
+
+	sd_event_source_get_enabled(s->commit_timer, &enabled);
+	if (enabled != SD_EVENT_OFF)
+		return;
+	sd_event_now(s->e, CLOCK_MONOTONIC, &now);
+	sd_event_source_set_time(s->commit_timer, now + (uint64_t)ms * 1000);
+	sd_event_source_set_enabled(s->commit_timer, SD_EVENT_ONESHOT);
+}
+
+/* Moves every FIFO entry up to acked_upto into the committed position. */
+static void pop_delivered(struct sjournal *s)
+{
+	char *newest = NULL;
+
+	while (s->fifo_len && s->fifo[s->fifo_head].seq <= s->acked_upto) {
+		free(newest);
+		newest = s->fifo[s->fifo_head].cursor;
+		s->fifo[s->fifo_head].cursor = NULL;
+		s->fifo_head = (s->fifo_head + 1) % s->fifo_cap;
+		s->fifo_len--;
+	}
+	if (newest)
+		set_committed(s, newest);
+}
+
+static int fifo_push(struct sjournal *s, uint64_t seq, char *cursor)
+{
+	if (s->fifo_len == s->fifo_cap) {
+		size_t cap = s->fifo_cap ? s->fifo_cap * 2 : 1024;
+		struct fifo_entry *f = calloc(cap, sizeof(*f));
+
+		if (!f)
+			return -ENOMEM;
+		for (size_t i = 0; i < s->fifo_len; i++)
+			f[i] = s->fifo[(s->fifo_head + i) % s->fifo_cap];
+		free(s->fifo);
+		s->fifo = f;
+		s->fifo_cap = cap;
+		s->fifo_head = 0;
+	}
+	s->fifo[(s->fifo_head + s->fifo_len) % s->fifo_cap] = (struct fifo_entry){seq, cursor};
+	s->fifo_len++;
+	return 0;
+}
+
+static void kick(struct sjournal *s)
+{
+	if (!s->paused && s->defer)
+		sd_event_source_set_enabled(s->defer, SD_EVENT_ONESHOT);
+}
+
+/* One batch. Returns 1 if there may be more to read now, 0 at the end, -errno. */
+static int read_batch(struct sjournal *s)
+{
+	struct record rec;
+	int r;
+
+	for (unsigned i = 0; i < BATCH_ENTRIES; i++) {
+		if (s->paused || s->fifo_len >= s->fifo_limit)
+			return 0; /* resumed by pause(false) or delivered() */
+		if (s->have_current) {
+			s->have_current = false;
+		} else {
+			r = sd_journal_next(s->rd.j);
+			if (r < 0) {
+				s->cnt->source_errors++;
+				log_warnx("reading the journal: %s", strerror(-r));
+				return r;
+			}
+			if (r == 0)
+				return 0;
+		}
+		if (reader_entry(&s->rd, &rec) < 0) {
+			s->cnt->source_errors++;
+			continue;
+		}
+		r = pipeline_submit(s->pl, &rec);
+		if (r < 0) {
+			s->cnt->source_errors++;
+			log_warnx("journal entry not processed: %s", strerror(-r));
+		}
+		/* The cursor's ownership moves to the FIFO. */
+		if (fifo_push(s, rec.seq, s->rd.cursor) < 0) {
+			free(s->rd.cursor);
+		}
+		s->rd.cursor = NULL;
+		/* delivered() may have run inside submit, before we knew the seq. */
+		pop_delivered(s);
+	}
+	return 1;
+}
+
+static int on_defer(sd_event_source *es, void *userdata)
+{
+	struct sjournal *s = userdata;
+
+	if (read_batch(s) > 0)
+		kick(s);
+	return 0;
+}
+
+static void process_journal(struct sjournal *s)
+{
+	int r = sd_journal_process(s->rd.j);
+
+	if (r == SD_JOURNAL_INVALIDATE)
+		log_debug("journal files added or removed");
+	else if (r < 0)
+		log_warnx("journal: %s", strerror(-r));
+	kick(s);
+}
+
+static int on_io(sd_event_source *es, int fd, uint32_t revents, void *userdata)
+{
+	process_journal(userdata);
+	return 0;
+}
+
+static int on_poll(sd_event_source *es, uint64_t usec, void *userdata)
+{
+	struct sjournal *s = userdata;
+
+	process_journal(s);
+	sd_event_source_set_time(es, usec + POLL_INTERVAL_US);
+	return 0;
+}
+
+/* Start without a usable position: tail (after the newest entry) or head. */
+static int start_at(struct sjournal *s, enum start_mode mode)
+{
+	int r;
+
+	s->have_current = false;
+	if (mode == START_HEAD)
+		return sd_journal_seek_head(s->rd.j);
+	r = sd_journal_seek_tail(s->rd.j);
+	if (r < 0)
+		return r;
+	r = sd_journal_previous(s->rd.j);
+	if (r > 0) {
+		char *c = NULL;
+
+		/* Remember the tail, so a restart resumes here, not at a later tail. */
+		if (sd_journal_get_cursor(s->rd.j, &c) >= 0) {
+			free(s->committed);
+			s->committed = c;
+			s->dirty = true;
+		}
+	}
+	return r < 0 ? r : 0;
+}
+
+static const char *start_name(enum start_mode m)
+{
+	return m == START_HEAD ? "head" : "tail";
+}
+
+/*
+ * Positions the journal after the saved cursor: seek to it and skip the
+ * entry it names. If that entry is gone (vacuumed) but the journal still
+ * holds entries of the same sequence, start at the next one; if the
+ * journal has no entry of that sequence (a cursor of another machine or
+ * journal), the state is unusable: fall back.
+ */
+static int resume_at(struct sjournal *s, const char *cursor)
+{
+	enum start_mode fb = s->cfg->state_fallback;
+	char want_sid[64], got_sid[64];
+	char *landed = NULL;
+	int r;
+
+	if (!cursor_field(cursor, "s=", want_sid, sizeof(want_sid))) {
+		log_warnx(
+		    "state file %s: cursor has no seqnum id; starting at the %s (state_fallback)",
+		    s->cfg->state_file, start_name(fb));
+		return start_at(s, fb);
+	}
+	r = sd_journal_seek_cursor(s->rd.j, cursor);
+	if (r < 0) {
+		log_warnx("state file %s: journal refuses the cursor (%s); starting at the %s "
+			  "(state_fallback)",
+			  s->cfg->state_file, strerror(-r), start_name(fb));
+		return start_at(s, fb);
+	}
+	r = sd_journal_next(s->rd.j);
+	if (r < 0)
+		return r;
+	if (r > 0 && sd_journal_test_cursor(s->rd.j, cursor) > 0) {
+		/* Resume after it; it stays the committed position. */
+		s->committed = strdup(cursor);
+		log_info("resuming the journal after the saved cursor");
+		return 0;
+	}
+	if (r == 0) {
+		/* Nothing at or after the cursor: same journal with nothing new, or foreign. */
+		r = sd_journal_seek_tail(s->rd.j);
+		if (r >= 0)
+			r = sd_journal_previous(s->rd.j);
+		if (r <= 0) {
+			log_info("journal holds no matching entry; waiting for new ones");
+			return r;
+		}
+	} else {
+		s->have_current = true;
+	}
+	r = sd_journal_get_cursor(s->rd.j, &landed);
+	if (r < 0)
+		return r;
+	if (cursor_field(landed, "s=", got_sid, sizeof(got_sid)) &&
+	    strcmp(got_sid, want_sid) == 0) {
+		if (s->have_current)
+			log_warnx("state file %s: the saved journal entry is gone (vacuumed?); "
+				  "resuming at the next retained entry",
+				  s->cfg->state_file);
+		/* else: the cursor lies past the tail of its own sequence: read on from there */
+		free(landed);
+		return 0;
+	}
+	free(landed);
+	log_warnx("state file %s: the saved cursor is not from this journal (seqnum id %s not "
+		  "found); starting at the %s (state_fallback)",
+		  s->cfg->state_file, want_sid, start_name(fb));
+	return start_at(s, fb);
+}
+
+static int position(struct sjournal *s)
+{
+	struct state_pos pos;
+	struct diags errs = {0};
+	const char *path = s->cfg->state_file;
+	enum start_mode fb = s->cfg->state_fallback;
+	int r;
+
+	if (!path || !path[0])
+		return start_at(s, s->cfg->source.journal.start);
+	r = state_read(path, &pos, &errs);
+	if (r == -ENOENT)
+		return start_at(s, s->cfg->source.journal.start);
+	if (r < 0) {
+		log_diags(&errs);
+		log_warnx("state file %s unusable; starting at the %s (state_fallback)", path,
+			  start_name(fb));
+		return start_at(s, fb);
+	}
+	if (pos.type != STATE_JOURNAL) {
+		log_warnx(
+		    "state file %s holds a %s position, not a journal cursor; starting at the "
+		    "%s (state_fallback)",
+		    path, state_type_name(pos.type), start_name(fb));
+		return start_at(s, fb);
+	}
+	return resume_at(s, pos.cursor);
+}
+
+static void sj_close(void *p)
+{
+	struct sjournal *s = p;
+
+	if (!s)
+		return;
+	sd_event_source_disable_unref(s->io);
+	sd_event_source_disable_unref(s->defer);
+	sd_event_source_disable_unref(s->poll);
+	sd_event_source_disable_unref(s->commit_timer);
+	for (size_t i = 0; i < s->fifo_len; i++)
+		free(s->fifo[(s->fifo_head + i) % s->fifo_cap].cursor);
+	free(s->fifo);
+	free(s->committed);
+	reader_close(&s->rd);
+	sd_event_unref(s->e);
+	free(s);
+}
+
+static int sj_open(const struct config *cfg, sd_event *e, struct pipeline *pl, struct counters *cnt,
+		   void **ret, struct diags *errs)
+{
+	struct sjournal *s;
+	uint64_t now;
+	int fd, r;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->cfg = cfg;
+	s->pl = pl;
+	s->cnt = cnt;
+	s->e = sd_event_ref(e);
+	s->fifo_limit =
+	    (size_t)(cfg->limits.in_flight ? cfg->limits.in_flight : 4096) * FIFO_LIMIT_FACTOR;
+	r = reader_open(&s->rd, cfg, NULL, errs);
+	if (r < 0)
+		goto out;
+	r = position(s);
+	if (r < 0) {
+		diag_add(errs, NULL, 0, 0, "cannot position the journal: %s", strerror(-r));
+		goto out;
+	}
+	fd = sd_journal_get_fd(s->rd.j);
+	if (fd < 0) {
+		r = fd;
+		diag_add(errs, NULL, 0, 0, "journal: no fd to watch: %s", strerror(-r));
+		goto out;
+	}
+	r = sd_event_add_io(e, &s->io, fd, (uint32_t)sd_journal_get_events(s->rd.j), on_io, s);
+	if (r < 0)
+		goto out;
+	r = sd_event_add_defer(e, &s->defer, on_defer, s);
+	if (r < 0)
+		goto out;
+	/* Below the sink and the timers: acks run between batches. */
+	sd_event_source_set_priority(s->defer, SD_EVENT_PRIORITY_NORMAL + 10);
+	sd_event_source_set_enabled(s->defer, SD_EVENT_ONESHOT);
+	sd_event_now(e, CLOCK_MONOTONIC, &now);
+	r = sd_event_add_time(e, &s->poll, CLOCK_MONOTONIC, now + POLL_INTERVAL_US, 0, on_poll, s);
+	if (r < 0)
+		goto out;
+	sd_event_source_set_enabled(s->poll, SD_EVENT_ON);
+	r = sd_event_add_time(e, &s->commit_timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_commit_timer,
+			      s);
+	if (r < 0)
+		goto out;
+	sd_event_source_set_enabled(s->commit_timer, SD_EVENT_OFF);
+	*ret = s;
+	s = NULL;
+	r = 0;
+out:
+	if (r < 0 && errs->n == 0)
+		diag_add(errs, NULL, 0, 0, "journal source: %s", strerror(-r));
+	sj_close(s);
+	return r;
+}
+
+static void sj_pause(void *p, bool paused)
+{
+	struct sjournal *s = p;
+
+	s->paused = paused;
+	if (paused)
+		sd_event_source_set_enabled(s->defer, SD_EVENT_OFF);
+	else
+		kick(s);
+}
+
+static void sj_delivered(void *p, uint64_t upto)
+{
+	struct sjournal *s = p;
+	bool was_full = s->fifo_len >= s->fifo_limit;
+
+	if (upto > s->acked_upto)
+		s->acked_upto = upto;
+	pop_delivered(s);
+	if (was_full && s->fifo_len < s->fifo_limit)
+		kick(s);
+}
+
+static int sj_commit(void *p)
+{
+	return commit_now(p);
+}
+
+const struct source_ops source_journal_ops = {
+    .type = SOURCE_JOURNAL,
+    .name = "journal",
+    .open = sj_open,
+    .pause = sj_pause,
+    .delivered = sj_delivered,
+    .commit = sj_commit,
+    .close = sj_close,
+};
