@@ -1,0 +1,910 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Syslog over TLS (RFC 5425) and, when explicitly allowed, over plain TCP
+ * (RFC 6587 octet counting): one sink, two ops tables.
+ *
+ * Every event is encoded (encode.c) into an entry of a queue at once and
+ * stays there until the collector's TCP stack has acknowledged its bytes.
+ * The connection writes whole frames in batches; after each write the
+ * socket's running byte count (BIO_number_written for TLS, our own for
+ * TCP) is stamped on the entries it completed. The kernel's SIOCOUTQ,
+ * polled every few milliseconds while anything is outstanding, says how
+ * many of those socket bytes are still unacknowledged, so written - outq
+ * is the acknowledged prefix of the stream. Entries inside it are
+ * delivered, in order, with pipeline_delivered(). When a connection
+ * breaks, every entry not yet acknowledged is written again on the next
+ * one (at-least-once; the eid SD-PARAM lets a collector drop duplicates).
+ *
+ * Everything runs on the sd-event loop: non-blocking connect, handshake
+ * and writes, a timer per stage. Collectors are tried in order, with
+ * exponential backoff and jitter once the whole list has failed; while on
+ * a later one the first is probed every failback_interval_s and taken back
+ * as soon as a probe completes its handshake.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sockios.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+
+#include "encode.h"
+#include "log.h"
+#include "sink.h"
+#include "tls.h"
+
+#define DEF_MAX_MESSAGE	 65536
+#define DEF_CONNECT_MS	 5000
+#define DEF_HANDSHAKE_MS 10000
+#define DEF_WRITE_MS	 30000
+#define DEF_BACKOFF_MIN	 100
+#define DEF_BACKOFF_MAX	 30000
+#define DEF_FAILBACK_S	 60
+#define ACK_POLL_USEC	 5000
+#define WBUF_TARGET	 (64 * 1024) /* bytes staged per batch of writes */
+#define FRAME_PREFIX_MAX 24	     /* "<len> " */
+
+enum conn_state { C_CONNECTING, C_HANDSHAKE, C_UP };
+
+struct sink_tls;
+
+struct conn {
+	struct sink_tls *sk;
+	size_t idx; /* into cfg->output.collectors */
+	bool probe; /* a failback probe: adopted as the main connection once up */
+	enum conn_state state;
+	int fd;
+	SSL *ssl;
+	uint64_t tcp_written; /* plain TCP: bytes given to the kernel */
+	sd_event_source *io, *timer;
+};
+
+struct entry {
+	uint64_t seq;
+	char *buf; /* the frame */
+	size_t len, cap;
+	size_t wend;	  /* end of this frame in wbuf, while staged */
+	uint64_t sockend; /* socket byte count once its last byte was written */
+};
+
+struct sink_tls {
+	const struct config *cfg;
+	sd_event *loop;
+	struct pipeline *pl;
+	struct counters *cnt;
+	bool tls;
+	SSL_CTX *ctx;
+	bool have_pin;
+	unsigned char pin[32];
+	struct encode_opts eo;
+	char hostname[256];
+	char *scratch; /* one encoded message, max_message_bytes */
+	size_t scratch_cap;
+
+	/* The queue: a ring of entries, oldest at head. */
+	struct entry *q;
+	size_t qcap, qhead, qlen;
+	size_t n_staged; /* entries from head copied into wbuf */
+	size_t n_done;	 /* entries from head completely written to the socket */
+
+	char *wbuf;
+	size_t wcap, wlen, woff;
+
+	struct conn *main, *probe;
+	size_t cur; /* the collector main is (or will be) connected to */
+	bool ever_connected;
+	unsigned backoff_ms;
+	uint64_t rnd;
+	uint64_t outq_last, progress_usec; /* for write_timeout_ms */
+	sd_event_source *kick, *retry, *ack, *failback;
+};
+
+static unsigned or_default(unsigned v, unsigned def)
+{
+	return v ? v : def;
+}
+
+static struct entry *qat(struct sink_tls *sk, size_t i)
+{
+	return &sk->q[(sk->qhead + i) % sk->qcap];
+}
+
+static const struct config_collector *coll(struct sink_tls *sk, size_t idx)
+{
+	return &sk->cfg->output.collectors[idx];
+}
+
+static uint64_t now_usec(struct sink_tls *sk)
+{
+	uint64_t t = 0;
+
+	sd_event_now(sk->loop, CLOCK_MONOTONIC, &t);
+	return t;
+}
+
+static uint64_t sock_written(struct conn *c)
+{
+	if (c->ssl)
+		return BIO_number_written(SSL_get_wbio(c->ssl));
+	return c->tcp_written;
+}
+
+static void conn_free(struct conn *c)
+{
+	if (!c)
+		return;
+	sd_event_source_disable_unref(c->io);
+	sd_event_source_disable_unref(c->timer);
+	if (c->ssl && c->state == C_UP)
+		SSL_shutdown(c->ssl); /* close_notify, best effort: the socket is non-blocking */
+	if (c->ssl)
+		SSL_free(c->ssl);
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c);
+}
+
+static int start_main(struct sink_tls *sk);
+static void pump(struct sink_tls *sk);
+
+/* Arms the retry timer: at once for the next collector, with backoff after a full round. */
+static void schedule_retry(struct sink_tls *sk, bool advance)
+{
+	const struct config *cfg = sk->cfg;
+	size_t n = cfg->output.n_collectors;
+	uint64_t delay = 0;
+
+	if (advance)
+		sk->cur = (sk->cur + 1) % n;
+	if (!advance || sk->cur == 0) {
+		unsigned b = sk->backoff_ms;
+
+		sk->rnd ^= sk->rnd << 13;
+		sk->rnd ^= sk->rnd >> 7;
+		sk->rnd ^= sk->rnd << 17;
+		/* jitter: between half and all of the current backoff */
+		delay = (uint64_t)(b / 2 + sk->rnd % (b / 2 + 1)) * 1000;
+		sk->backoff_ms = b * 2 > or_default(cfg->output.backoff_max_ms, DEF_BACKOFF_MAX)
+				     ? or_default(cfg->output.backoff_max_ms, DEF_BACKOFF_MAX)
+				     : b * 2;
+	}
+	sd_event_source_set_time_relative(sk->retry, delay);
+	sd_event_source_set_enabled(sk->retry, SD_EVENT_ONESHOT);
+}
+
+/* The main connection is gone: everything written but unacknowledged goes again. */
+static void main_lost(struct sink_tls *sk, bool was_up)
+{
+	if (sk->n_done)
+		sk->cnt->resent += sk->n_done;
+	sk->n_done = sk->n_staged = 0;
+	sk->wlen = sk->woff = 0;
+	conn_free(sk->main);
+	sk->main = NULL;
+	sd_event_source_set_enabled(sk->ack, SD_EVENT_OFF);
+	sd_event_source_set_enabled(sk->failback, SD_EVENT_OFF);
+	/* A connection that was up is retried on the same collector first. */
+	schedule_retry(sk, !was_up || sk->cfg->output.n_collectors == 1);
+}
+
+/* A connection attempt or connection failed, for the reason given. */
+static void conn_fail(struct conn *c, const char *what, const char *why)
+{
+	struct sink_tls *sk = c->sk;
+	const struct config_collector *k = coll(sk, c->idx);
+
+	if (c->probe) {
+		log_debug("collector %s:%u: failback probe: %s: %s", k->host, k->port, what, why);
+		conn_free(c);
+		sk->probe = NULL;
+		return;
+	}
+	if (c->state == C_UP)
+		log_warnx("collector %s:%u: %s: %s; %zu event(s) not yet acknowledged will be sent "
+			  "again",
+			  k->host, k->port, what, why, sk->qlen);
+	else
+		log_warnx("collector %s:%u: %s: %s", k->host, k->port, what, why);
+	main_lost(sk, c->state == C_UP);
+}
+
+static int set_io(struct conn *c, uint32_t events)
+{
+	return sd_event_source_set_io_events(c->io, events);
+}
+
+/* Handshake done (or TCP connected): check the pin, then use the connection. */
+static void conn_up(struct conn *c)
+{
+	struct sink_tls *sk = c->sk;
+	const struct config_collector *k = coll(sk, c->idx);
+
+	if (c->ssl && sk->have_pin && !tls_peer_pin_matches(c->ssl, sk->pin)) {
+		sk->cnt->handshake_failures++;
+		conn_fail(c, "TLS handshake",
+			  "certificate does not match output.pin_sha256: refusing to send");
+		return;
+	}
+	c->state = C_UP;
+	sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
+	set_io(c, EPOLLIN);
+	if (c->probe) {
+		/* The first collector is back: move over to it. */
+		log_info("collector %s:%u: back, failing back to it", k->host, k->port);
+		if (sk->main) {
+			if (sk->n_done)
+				sk->cnt->resent += sk->n_done;
+			sk->n_done = sk->n_staged = 0;
+			sk->wlen = sk->woff = 0;
+			conn_free(sk->main);
+		}
+		sd_event_source_set_enabled(sk->retry, SD_EVENT_OFF);
+		sk->main = c;
+		sk->probe = NULL;
+		c->probe = false;
+		sk->cur = c->idx;
+	}
+	if (c->ssl)
+		log_info("collector %s:%u: connected, %s %s", k->host, k->port,
+			 SSL_get_version(c->ssl), SSL_get_cipher_name(c->ssl));
+	else
+		log_info("collector %s:%u: connected over plain TCP", k->host, k->port);
+	if (sk->ever_connected)
+		sk->cnt->reconnects++;
+	sk->ever_connected = true;
+	sk->backoff_ms = or_default(sk->cfg->output.backoff_min_ms, DEF_BACKOFF_MIN);
+	sk->progress_usec = now_usec(sk);
+	if (sk->cur != 0)
+		sd_event_source_set_enabled(sk->failback, SD_EVENT_ON);
+	else
+		sd_event_source_set_enabled(sk->failback, SD_EVENT_OFF);
+	pump(sk);
+}
+
+static void handshake(struct conn *c)
+{
+	struct sink_tls *sk = c->sk;
+	char why[512];
+	int r, e;
+
+	ERR_clear_error();
+	r = SSL_connect(c->ssl);
+	if (r == 1) {
+		conn_up(c);
+		return;
+	}
+	e = SSL_get_error(c->ssl, r);
+	if (e == SSL_ERROR_WANT_READ) {
+		set_io(c, EPOLLIN);
+		return;
+	}
+	if (e == SSL_ERROR_WANT_WRITE) {
+		set_io(c, EPOLLOUT);
+		return;
+	}
+	sk->cnt->handshake_failures++;
+	if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno)
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+	else
+		tls_describe_error(c->ssl, why, sizeof(why));
+	conn_fail(c, "TLS handshake failed", why);
+}
+
+static void start_handshake(struct conn *c)
+{
+	struct sink_tls *sk = c->sk;
+	const struct config *cfg = sk->cfg;
+	const char *name = cfg->output.server_name && *cfg->output.server_name
+			       ? cfg->output.server_name
+			       : coll(sk, c->idx)->host;
+
+	c->ssl = SSL_new(sk->ctx);
+	if (!c->ssl || SSL_set_fd(c->ssl, c->fd) != 1 || tls_set_peer_name(c->ssl, name) < 0) {
+		char why[256];
+
+		tls_describe_error(NULL, why, sizeof(why));
+		conn_fail(c, "TLS setup", why);
+		return;
+	}
+	c->state = C_HANDSHAKE;
+	sd_event_source_set_time_relative(
+	    c->timer,
+	    (uint64_t)or_default(cfg->output.handshake_timeout_ms, DEF_HANDSHAKE_MS) * 1000);
+	sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
+	handshake(c);
+}
+
+/* Reads whatever the collector sends (TLS session tickets, alerts, EOF). */
+static void drain_input(struct conn *c)
+{
+	char buf[4096];
+
+	for (;;) {
+		if (c->ssl) {
+			int r, e;
+
+			ERR_clear_error();
+			r = SSL_read(c->ssl, buf, sizeof(buf));
+			if (r > 0)
+				continue;
+			e = SSL_get_error(c->ssl, r);
+			if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+				return;
+			if (e == SSL_ERROR_ZERO_RETURN) {
+				conn_fail(c, "connection lost", "collector closed the TLS session");
+			} else {
+				char why[512];
+
+				if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
+					snprintf(why, sizeof(why), "%s",
+						 errno ? strerror(errno) : "connection closed");
+				else
+					tls_describe_error(c->ssl, why, sizeof(why));
+				conn_fail(c, "connection lost", why);
+			}
+			return;
+		}
+		ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		conn_fail(c, "connection lost",
+			  n == 0 ? "collector closed the connection" : strerror(errno));
+		return;
+	}
+}
+
+static int on_io(sd_event_source *es, int fd, uint32_t revents, void *ud)
+{
+	struct conn *c = ud;
+	struct sink_tls *sk = c->sk;
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	switch (c->state) {
+	case C_CONNECTING:
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = errno;
+		if (err) {
+			conn_fail(c, "connect", strerror(err));
+			return 0;
+		}
+		if (sk->tls)
+			start_handshake(c);
+		else
+			conn_up(c);
+		return 0;
+	case C_HANDSHAKE:
+		handshake(c);
+		return 0;
+	case C_UP:
+		if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+			drain_input(c);
+			if (sk->main != c)
+				return 0; /* it failed */
+		}
+		pump(sk);
+		return 0;
+	}
+	return 0;
+}
+
+static int on_conn_timer(sd_event_source *es, uint64_t usec, void *ud)
+{
+	struct conn *c = ud;
+
+	if (c->state == C_HANDSHAKE) {
+		c->sk->cnt->handshake_failures++;
+		conn_fail(c, "TLS handshake", "timed out: the collector did not answer");
+	} else {
+		conn_fail(c, "connect", "timed out");
+	}
+	return 0;
+}
+
+/*
+ * Starts a connection to collector idx. Host names go through
+ * getaddrinfo (numeric addresses never block; a name is resolved by the
+ * system resolver, see the report on that limit).
+ */
+static int conn_start(struct sink_tls *sk, size_t idx, bool probe, struct conn **ret)
+{
+	const struct config_collector *k = coll(sk, idx);
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST};
+	struct addrinfo *ai = NULL;
+	struct conn *c = NULL;
+	char port[8];
+	int r, one = 1;
+
+	snprintf(port, sizeof(port), "%u", k->port);
+	r = getaddrinfo(k->host, port, &hints, &ai);
+	if (r == EAI_NONAME) {
+		hints.ai_flags = AI_ADDRCONFIG;
+		r = getaddrinfo(k->host, port, &hints, &ai);
+	}
+	if (r != 0) {
+		log_warnx("collector %s:%u: cannot resolve: %s", k->host, k->port, gai_strerror(r));
+		r = -EHOSTUNREACH;
+		goto out;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		r = -ENOMEM;
+		goto out;
+	}
+	c->sk = sk;
+	c->idx = idx;
+	c->probe = probe;
+	c->state = C_CONNECTING;
+	c->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(c->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	if (connect(c->fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
+		r = -errno;
+		log_warnx("collector %s:%u: connect: %s", k->host, k->port, strerror(-r));
+		goto out;
+	}
+	r = sd_event_add_io(sk->loop, &c->io, c->fd, EPOLLOUT, on_io, c);
+	if (r < 0)
+		goto out;
+	r = sd_event_add_time_relative(
+	    sk->loop, &c->timer, CLOCK_MONOTONIC,
+	    (uint64_t)or_default(sk->cfg->output.connect_timeout_ms, DEF_CONNECT_MS) * 1000, 1000,
+	    on_conn_timer, c);
+	if (r < 0)
+		goto out;
+	*ret = c;
+	c = NULL;
+	r = 0;
+out:
+	conn_free(c);
+	if (ai)
+		freeaddrinfo(ai);
+	return r;
+}
+
+static int start_main(struct sink_tls *sk)
+{
+	int r;
+
+	if (sk->main)
+		return 0;
+	r = conn_start(sk, sk->cur, false, &sk->main);
+	if (r < 0)
+		schedule_retry(sk, true);
+	return r;
+}
+
+static int on_retry(sd_event_source *es, uint64_t usec, void *ud)
+{
+	start_main(ud);
+	return 0;
+}
+
+static int on_failback(sd_event_source *es, uint64_t usec, void *ud)
+{
+	struct sink_tls *sk = ud;
+
+	sd_event_source_set_time_relative(
+	    es,
+	    (uint64_t)or_default(sk->cfg->output.failback_interval_s, DEF_FAILBACK_S) * 1000000);
+	if (sk->cur == 0) {
+		sd_event_source_set_enabled(es, SD_EVENT_OFF);
+		return 0;
+	}
+	if (!sk->probe && sk->main && sk->main->state == C_UP)
+		conn_start(sk, 0, true, &sk->probe);
+	return 0;
+}
+
+/* Copies frames of entries not yet staged into wbuf; returns how many. */
+static size_t stage(struct sink_tls *sk)
+{
+	size_t n = 0;
+
+	while (sk->n_staged < sk->qlen) {
+		struct entry *en = qat(sk, sk->n_staged);
+
+		if (n > 0 && sk->wlen + en->len > WBUF_TARGET)
+			break;
+		if (sk->wlen + en->len > sk->wcap) {
+			size_t cap = sk->wcap;
+			char *nb;
+
+			while (cap < sk->wlen + en->len)
+				cap *= 2;
+			nb = realloc(sk->wbuf, cap);
+			if (!nb)
+				break;
+			sk->wbuf = nb;
+			sk->wcap = cap;
+		}
+		memcpy(sk->wbuf + sk->wlen, en->buf, en->len);
+		sk->wlen += en->len;
+		en->wend = sk->wlen;
+		sk->n_staged++;
+		n++;
+	}
+	return n;
+}
+
+/* Writes bytes; returns the count, -EAGAIN (io events set) or another -errno. */
+static ssize_t conn_send(struct conn *c, const char *p, size_t n, char *why, size_t whysize)
+{
+	if (c->ssl) {
+		int r, e;
+
+		ERR_clear_error();
+		r = SSL_write(c->ssl, p, (int)(n > INT32_MAX ? INT32_MAX : n));
+		if (r > 0)
+			return r;
+		e = SSL_get_error(c->ssl, r);
+		if (e == SSL_ERROR_WANT_WRITE) {
+			set_io(c, EPOLLIN | EPOLLOUT);
+			return -EAGAIN;
+		}
+		if (e == SSL_ERROR_WANT_READ) {
+			set_io(c, EPOLLIN);
+			return -EAGAIN;
+		}
+		if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
+			snprintf(why, whysize, "%s", errno ? strerror(errno) : "connection closed");
+		else
+			tls_describe_error(c->ssl, why, whysize);
+		return -EPIPE;
+	}
+	ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (w >= 0) {
+		c->tcp_written += (uint64_t)w;
+		return w;
+	}
+	if (errno == EAGAIN || errno == EINTR) {
+		set_io(c, EPOLLIN | EPOLLOUT);
+		return -EAGAIN;
+	}
+	snprintf(why, whysize, "%s", strerror(errno));
+	return -errno;
+}
+
+/* Writes as much of the queue as the socket takes. */
+static void pump(struct sink_tls *sk)
+{
+	struct conn *c = sk->main;
+	char why[512];
+
+	if (!c || c->state != C_UP)
+		return;
+	for (;;) {
+		ssize_t n;
+
+		if (sk->woff == sk->wlen) {
+			sk->wlen = sk->woff = 0;
+			if (stage(sk) == 0) {
+				set_io(c, EPOLLIN);
+				break;
+			}
+		}
+		n = conn_send(c, sk->wbuf + sk->woff, sk->wlen - sk->woff, why, sizeof(why));
+		if (n == -EAGAIN)
+			break;
+		if (n < 0) {
+			conn_fail(c, "write failed", why);
+			return;
+		}
+		sk->woff += (size_t)n;
+		sk->progress_usec = now_usec(sk);
+		while (sk->n_done < sk->n_staged && qat(sk, sk->n_done)->wend <= sk->woff) {
+			qat(sk, sk->n_done)->sockend = sock_written(c);
+			sk->n_done++;
+			sk->cnt->sent++;
+		}
+	}
+	if (sk->n_done || sk->woff < sk->wlen)
+		sd_event_source_set_enabled(sk->ack, SD_EVENT_ON);
+}
+
+/* Every ACK_POLL_USEC while bytes are outstanding: deliver what the peer acknowledged. */
+static int on_ack(sd_event_source *es, uint64_t usec, void *ud)
+{
+	struct sink_tls *sk = ud;
+	struct conn *c = sk->main;
+	uint64_t acked, last = 0;
+	size_t popped = 0;
+	int outq = 0;
+
+	sd_event_source_set_time_relative(es, ACK_POLL_USEC);
+	if (!c || c->state != C_UP) {
+		sd_event_source_set_enabled(es, SD_EVENT_OFF);
+		return 0;
+	}
+	if (ioctl(c->fd, SIOCOUTQ, &outq) < 0) {
+		conn_fail(c, "SIOCOUTQ", strerror(errno));
+		return 0;
+	}
+	acked = sock_written(c) - (uint64_t)outq;
+	while (sk->n_done > 0 && qat(sk, 0)->sockend <= acked) {
+		last = qat(sk, 0)->seq;
+		sk->qhead = (sk->qhead + 1) % sk->qcap;
+		sk->qlen--;
+		sk->n_done--;
+		sk->n_staged--;
+		popped++;
+	}
+	if ((uint64_t)outq != sk->outq_last || popped) {
+		sk->outq_last = (uint64_t)outq;
+		sk->progress_usec = now_usec(sk);
+	}
+	if (!sk->n_done && sk->woff == sk->wlen)
+		sd_event_source_set_enabled(es, SD_EVENT_OFF);
+	else if (now_usec(sk) - sk->progress_usec >
+		 (uint64_t)or_default(sk->cfg->output.write_timeout_ms, DEF_WRITE_MS) * 1000) {
+		conn_fail(c, "write", "timed out: the collector stopped acknowledging");
+		return 0;
+	}
+	if (popped) {
+		sk->cnt->acknowledged += popped;
+		pipeline_delivered(sk->pl, last);
+	}
+	return 0;
+}
+
+static int on_kick(sd_event_source *es, void *ud)
+{
+	pump(ud);
+	return 0;
+}
+
+static int grow_queue(struct sink_tls *sk)
+{
+	size_t cap = sk->qcap ? sk->qcap * 2 : 1024;
+	struct entry *nq = calloc(cap, sizeof(*nq));
+
+	if (!nq)
+		return -ENOMEM;
+	/* Keep order, and keep the frame buffers of the free slots for reuse. */
+	for (size_t i = 0; i < sk->qcap; i++)
+		nq[i] = *qat(sk, i);
+	free(sk->q);
+	sk->q = nq;
+	sk->qhead = 0;
+	sk->qcap = cap;
+	return 0;
+}
+
+static int tls_write(void *s, uint64_t seq, const struct event *ev, const char *json, size_t len)
+{
+	struct sink_tls *sk = s;
+	const char *sev = event_str(ev, F_SEVERITY, NULL);
+	int severity = encode_severity_from_name(sev);
+	struct encode_input in = {
+	    .timestamp = event_str(ev, F_TIMESTAMP, NULL),
+	    .msgid = event_str(ev, F_EVENT_TYPE, NULL),
+	    .event_id = event_str(ev, F_EVENT_ID, NULL),
+	    .severity = severity < 0 ? 6 : severity,
+	    .msg = json,
+	    .msg_len = len,
+	};
+	struct entry *en;
+	bool truncated = false;
+	ssize_t n;
+	int r;
+
+	n = encode_rfc5424(&sk->eo, &in, sk->scratch, sk->scratch_cap, &truncated);
+	if (n < 0)
+		return (int)n;
+	if (truncated)
+		sk->cnt->truncated++;
+	if (sk->qlen == sk->qcap && (r = grow_queue(sk)) < 0)
+		return r;
+	en = qat(sk, sk->qlen);
+	if (en->cap < (size_t)n + FRAME_PREFIX_MAX) {
+		char *nb = realloc(en->buf, (size_t)n + FRAME_PREFIX_MAX);
+
+		if (!nb)
+			return -ENOMEM;
+		en->buf = nb;
+		en->cap = (size_t)n + FRAME_PREFIX_MAX;
+	}
+	n = encode_octet_frame(sk->scratch, (size_t)n, en->buf, en->cap);
+	if (n < 0)
+		return (int)n;
+	en->len = (size_t)n;
+	en->seq = seq;
+	en->wend = en->sockend = 0;
+	sk->qlen++;
+	sd_event_source_set_enabled(sk->kick, SD_EVENT_ONESHOT);
+	return 0;
+}
+
+static int tls_flush(void *s)
+{
+	struct sink_tls *sk = s;
+
+	pump(sk);
+	return sk->qlen ? -EAGAIN : 0;
+}
+
+static void tls_close(void *s)
+{
+	struct sink_tls *sk = s;
+
+	if (!sk)
+		return;
+	conn_free(sk->main);
+	conn_free(sk->probe);
+	sd_event_source_disable_unref(sk->kick);
+	sd_event_source_disable_unref(sk->retry);
+	sd_event_source_disable_unref(sk->ack);
+	sd_event_source_disable_unref(sk->failback);
+	for (size_t i = 0; i < sk->qcap; i++)
+		free(sk->q[i].buf);
+	free(sk->q);
+	free(sk->wbuf);
+	free(sk->scratch);
+	SSL_CTX_free(sk->ctx);
+	free(sk);
+}
+
+static int open_common(bool tls, const struct config *cfg, sd_event *e, struct pipeline *pl,
+		       struct counters *cnt, void **ret, struct diags *errs)
+{
+	struct sink_tls *sk = NULL;
+	int r = -EINVAL;
+
+	if (!e) {
+		diag_add(errs, cfg->path, 0, 0,
+			 "output %s needs the daemon's event loop; use stdout for one-shot tools",
+			 tls ? "syslog-tls" : "syslog-tcp");
+		goto out;
+	}
+	if (cfg->output.n_collectors == 0) {
+		diag_add(errs, cfg->path, 0, 0, "output.collectors: at least one is required");
+		goto out;
+	}
+	for (size_t i = 0; i < cfg->output.n_collectors; i++)
+		if (!cfg->output.collectors[i].host || !*cfg->output.collectors[i].host ||
+		    cfg->output.collectors[i].port == 0 || cfg->output.collectors[i].port > 65535) {
+			diag_add(errs, cfg->path, 0, 0,
+				 "output.collectors[%zu]: needs host and a port 1..65535", i);
+			goto out;
+		}
+	if (cfg->output.facility < 0 || cfg->output.facility > 23) {
+		diag_add(errs, cfg->path, 0, 0, "output.facility: %d is not 0..23",
+			 cfg->output.facility);
+		goto out;
+	}
+	if (!tls && !cfg->output.allow_plaintext) {
+		diag_add(errs, cfg->path, 0, 0,
+			 "output.type syslog-tcp sends audit events in clear text: set "
+			 "output.allow_plaintext: true to allow it, or use syslog-tls");
+		goto out;
+	}
+	sk = calloc(1, sizeof(*sk));
+	if (!sk) {
+		r = -ENOMEM;
+		goto out;
+	}
+	sk->cfg = cfg;
+	sk->loop = e;
+	sk->pl = pl;
+	sk->cnt = cnt;
+	sk->tls = tls;
+	if (tls) {
+		struct tls_ctx_opts o = {
+		    .role = TLS_CLIENT,
+		    .ca_file = cfg->output.ca_file,
+		    .ca_dir = cfg->output.ca_dir,
+		    .cert_file = cfg->output.cert_file,
+		    .key_file = cfg->output.key_file,
+		    .min_version = cfg->output.tls_min_version,
+		};
+
+		if (cfg->output.pin_sha256 && *cfg->output.pin_sha256) {
+			if (tls_parse_sha256(cfg->output.pin_sha256, sk->pin) < 0) {
+				diag_add(errs, cfg->path, 0, 0,
+					 "output.pin_sha256: not a SHA-256 fingerprint (64 hex "
+					 "digits, colons allowed)");
+				goto out;
+			}
+			sk->have_pin = true;
+		}
+		r = tls_ctx_new(&o, &sk->ctx, errs);
+		if (r < 0)
+			goto out;
+	}
+	if (cfg->output.hostname && *cfg->output.hostname)
+		snprintf(sk->hostname, sizeof(sk->hostname), "%s", cfg->output.hostname);
+	else if (gethostname(sk->hostname, sizeof(sk->hostname) - 1) < 0)
+		sk->hostname[0] = '\0';
+	sk->eo = (struct encode_opts){
+	    .facility = cfg->output.facility,
+	    .enterprise_number = cfg->output.enterprise_number,
+	    .hostname = sk->hostname,
+	    .app_name = "ikelogd",
+	    .procid = getpid(),
+	    .max_message_bytes = or_default(cfg->output.max_message_bytes, DEF_MAX_MESSAGE),
+	};
+	sk->scratch_cap = sk->eo.max_message_bytes;
+	sk->scratch = malloc(sk->scratch_cap);
+	sk->wcap = WBUF_TARGET;
+	sk->wbuf = malloc(sk->wcap);
+	r = -ENOMEM;
+	if (!sk->scratch || !sk->wbuf || grow_queue(sk) < 0)
+		goto out;
+	if (getrandom(&sk->rnd, sizeof(sk->rnd), GRND_NONBLOCK) != sizeof(sk->rnd))
+		sk->rnd = (uint64_t)getpid() * 0x9E3779B97F4A7C15ull;
+	sk->rnd |= 1;
+	sk->backoff_ms = or_default(cfg->output.backoff_min_ms, DEF_BACKOFF_MIN);
+	if ((r = sd_event_add_defer(e, &sk->kick, on_kick, sk)) < 0 ||
+	    (r = sd_event_source_set_enabled(sk->kick, SD_EVENT_OFF)) < 0 ||
+	    (r = sd_event_add_time_relative(e, &sk->retry, CLOCK_MONOTONIC, 0, 1000, on_retry,
+					    sk)) < 0 ||
+	    (r = sd_event_source_set_enabled(sk->retry, SD_EVENT_OFF)) < 0 ||
+	    (r = sd_event_add_time_relative(e, &sk->ack, CLOCK_MONOTONIC, ACK_POLL_USEC, 1000,
+					    on_ack, sk)) < 0 ||
+	    (r = sd_event_source_set_enabled(sk->ack, SD_EVENT_OFF)) < 0 ||
+	    (r = sd_event_add_time_relative(
+		 e, &sk->failback, CLOCK_MONOTONIC,
+		 (uint64_t)or_default(cfg->output.failback_interval_s, DEF_FAILBACK_S) * 1000000,
+		 1000000, on_failback, sk)) < 0 ||
+	    (r = sd_event_source_set_enabled(sk->failback, SD_EVENT_OFF)) < 0) {
+		diag_add(errs, cfg->path, 0, 0, "output: cannot set up event sources: %s",
+			 strerror(-r));
+		goto out;
+	}
+	if (!tls)
+		log_warnx("WARNING: output.type syslog-tcp: audit events go to %s:%u UNENCRYPTED "
+			  "and UNAUTHENTICATED (output.allow_plaintext is true)",
+			  cfg->output.collectors[0].host, cfg->output.collectors[0].port);
+	start_main(sk);
+	*ret = sk;
+	sk = NULL;
+	r = 0;
+out:
+	tls_close(sk);
+	return r;
+}
+
+static int tls_open(const struct config *cfg, sd_event *e, struct pipeline *pl,
+		    struct counters *cnt, void **ret, struct diags *errs)
+{
+	return open_common(true, cfg, e, pl, cnt, ret, errs);
+}
+
+static int tcp_open(const struct config *cfg, sd_event *e, struct pipeline *pl,
+		    struct counters *cnt, void **ret, struct diags *errs)
+{
+	return open_common(false, cfg, e, pl, cnt, ret, errs);
+}
+
+const struct sink_ops sink_syslog_tls_ops = {
+    .type = OUTPUT_SYSLOG_TLS,
+    .name = "syslog-tls",
+    .open = tls_open,
+    .write = tls_write,
+    .flush = tls_flush,
+    .close = tls_close,
+};
+
+const struct sink_ops sink_syslog_tcp_ops = {
+    .type = OUTPUT_SYSLOG_TCP,
+    .name = "syslog-tcp",
+    .open = tcp_open,
+    .write = tls_write,
+    .flush = tls_flush,
+    .close = tls_close,
+};
