@@ -437,7 +437,9 @@ static const char *kind(const yaml_node_t *n)
 	case YAML_SEQUENCE_NODE:
 		return "a list";
 	default:
-		return is_null(n) ? "nothing" : "a scalar";
+		if (is_null(n))
+			return "nothing";
+		return *scalar(n) ? "a scalar" : "an empty string";
 	}
 }
 
@@ -551,7 +553,8 @@ static void parse_string(struct loader *l, const struct config_key *k, const yam
 {
 	char *copy = NULL;
 
-	if (!is_null(n)) {
+	/* null, "" and '' all unset a string. */
+	if (!is_null(n) && !(n->type == YAML_SCALAR_NODE && !*scalar(n))) {
 		if (!want_string(l, k->key, n, CONFIG_STR_MAX))
 			return;
 		if (k->choices) {
