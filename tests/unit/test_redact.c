@@ -1,0 +1,812 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "event.h"
+#include "redact.h"
+#include "stats.h"
+
+/*
+ * The redaction stage against the real event arena, the real OpenSSL HMAC
+ * and the real PCRE2. Expected values are written out by hand: masked
+ * addresses from the prefix arithmetic, pseudonyms from the RFC 4231
+ * HMAC-SHA256 test vectors, scrubbed lines character by character.
+ */
+
+#define BIG (1024 * 1024)
+
+static const unsigned char test_key[32] = "0123456789abcdef0123456789abcde";
+static const unsigned char other_key[32] = "fedcba9876543210fedcba987654321";
+
+struct fx {
+	char dir[64];
+	char key_path[128];
+	struct config cfg;
+	struct config_redact_field fields[8];
+	struct counters cnt;
+	struct diags errs;
+	struct event ev;
+};
+
+static void write_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+static int setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+
+	assert_non_null(fx);
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_redact.XXXXXX");
+	assert_non_null(mkdtemp(fx->dir));
+	snprintf(fx->key_path, sizeof(fx->key_path), "%s/pseudonym.key", fx->dir);
+	write_file(fx->key_path, test_key, sizeof(test_key), 0600);
+	/* A hand-made policy; strings borrowed, so no config_done. */
+	fx->cfg.path = "test.yaml";
+	fx->cfg.redact.key_file = fx->key_path;
+	fx->cfg.redact.key_generation = 1;
+	fx->cfg.redact.mask_ipv4_prefix = 24;
+	fx->cfg.redact.mask_ipv6_prefix = 48;
+	assert_int_equal(event_init(&fx->ev, 8 * BIG), 0);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+	char cmd[128];
+
+	event_done(&fx->ev);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
+	assert_int_equal(system(cmd), 0);
+	free(fx);
+	return 0;
+}
+
+static void policy(struct fx *fx, const char *field, enum redact_action a)
+{
+	size_t n = fx->cfg.redact.n_fields;
+
+	fx->cfg.redact.fields[n] =
+	    (struct config_redact_field){.field = (char *)field, .action = a};
+	fx->cfg.redact.n_fields = n + 1;
+}
+
+static struct redactor *new_ok(struct fx *fx)
+{
+	struct redactor *r = NULL;
+	int rc = redactor_new(&fx->cfg, &fx->cnt, &r, &fx->errs);
+
+	if (rc < 0)
+		for (size_t i = 0; i < fx->errs.n; i++)
+			print_error("diag: %s\n", fx->errs.v[i].msg);
+	assert_int_equal(rc, 0);
+	assert_non_null(r);
+	return r;
+}
+
+/* redactor_new must fail with rc, leave *ret alone and say something containing needle. */
+static void new_fails(struct fx *fx, int rc, const char *needle)
+{
+	struct redactor *sentinel = (struct redactor *)&fx->cnt, *r = sentinel;
+	bool found = false;
+
+	memset(&fx->errs, 0, sizeof(fx->errs));
+	assert_int_equal(redactor_new(&fx->cfg, &fx->cnt, &r, &fx->errs), rc);
+	assert_ptr_equal(r, sentinel);
+	assert_true(fx->errs.n >= 1);
+	for (size_t i = 0; i < fx->errs.n; i++)
+		if (strstr(fx->errs.v[i].msg, needle))
+			found = true;
+	if (!found)
+		print_error("no diag contains '%s'; first: %s\n", needle, fx->errs.v[0].msg);
+	assert_true(found);
+}
+
+static void set(struct fx *fx, enum field f, const char *s)
+{
+	assert_int_equal(event_set_str(&fx->ev, f, s, strlen(s)), 0);
+}
+
+static const char *get(struct fx *fx, enum field f)
+{
+	return event_str(&fx->ev, f, NULL);
+}
+
+/* ---- masks ---- */
+
+static void mask_is(const char *in, unsigned p4, unsigned p6, const char *want)
+{
+	char out[64];
+
+	assert_int_equal(redact_mask_ip(in, p4, p6, out, sizeof(out)), 0);
+	assert_string_equal(out, want);
+}
+
+static void test_mask_ipv4(void **state)
+{
+	mask_is("192.0.2.33", 24, 48, "192.0.2.0");
+	mask_is("198.51.100.254", 16, 48, "198.51.0.0");
+	mask_is("203.0.113.77", 32, 48, "203.0.113.77");
+	mask_is("203.0.113.77", 0, 48, "0.0.0.0");
+	mask_is("10.1.2.131", 25, 48, "10.1.2.128");
+}
+
+static void test_mask_ipv6(void **state)
+{
+	mask_is("2001:db8:1:2::23", 24, 48, "2001:db8:1::");
+	mask_is("[2001:db8:abcd:12::1]", 24, 48, "2001:db8:abcd::");
+	mask_is("2001:db8:abcd:1234::1", 24, 56, "2001:db8:abcd:1200::");
+	mask_is("2001:db8:abcd:12::1", 24, 56, "2001:db8:abcd::");
+	mask_is("fe80::1%eth0", 24, 48, "fe80::");
+	mask_is("2001:db8::1", 24, 128, "2001:db8::1");
+}
+
+static void test_mask_ipv4_mapped(void **state)
+{
+	/* The IPv4 prefix applies; a /48 of the whole address would have left "::". */
+	mask_is("::ffff:192.0.2.33", 24, 48, "::ffff:192.0.2.0");
+	mask_is("::ffff:198.51.100.7", 16, 48, "::ffff:198.51.0.0");
+}
+
+static void test_mask_not_address(void **state)
+{
+	static const char *const bad[] = {"",	       "not-an-ip",   "192.0.2", "192.0.2.1/24",
+					  "1.2.3.4.5", "192.0.2.256", "@west",	 "2001:db8::1::2",
+					  "[]",	       "::ffff:"};
+	char *big = malloc(BIG + 1);
+	char out[64];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(redact_mask_ip(bad[i], 24, 48, out, sizeof(out)), -EINVAL);
+	assert_non_null(big);
+	memset(big, '1', BIG);
+	big[BIG] = '\0';
+	assert_int_equal(redact_mask_ip(big, 24, 48, out, sizeof(out)), -EINVAL);
+	free(big);
+	assert_int_equal(redact_mask_ip("192.0.2.1", 33, 48, out, sizeof(out)), -EINVAL);
+	assert_int_equal(redact_mask_ip("2001:db8::1", 24, 129, out, sizeof(out)), -EINVAL);
+	assert_int_equal(redact_mask_ip("192.0.2.1", 24, 48, out, 9), -ENOSPC);
+}
+
+/* ---- pseudonyms ---- */
+
+static void test_pseudonym_rfc4231(void **state)
+{
+	unsigned char key1[20];
+	char out[40];
+
+	/* RFC 4231 test case 2: HMAC-SHA256 = 5bdcc146bf60754e 6a04...; 16 digits kept. */
+	assert_int_equal(redact_pseudonym((const unsigned char *)"Jefe", 4, 1,
+					  "what do ya want for nothing?", 28, out, sizeof(out)),
+			 0);
+	assert_string_equal(out, "h1:5bdcc146bf60754e");
+	/* RFC 4231 test case 1: key 20 x 0x0b, "Hi There" = b0344c61d8db3853 5ca8... */
+	memset(key1, 0x0b, sizeof(key1));
+	assert_int_equal(redact_pseudonym(key1, sizeof(key1), 7, "Hi There", 8, out, sizeof(out)),
+			 0);
+	assert_string_equal(out, "h7:b0344c61d8db3853");
+	/* The generation is what tells a rotation apart. */
+	assert_int_equal(
+	    redact_pseudonym(key1, sizeof(key1), 65535, "Hi There", 8, out, sizeof(out)), 0);
+	assert_string_equal(out, "h65535:b0344c61d8db3853");
+	assert_int_equal(redact_pseudonym(key1, sizeof(key1), 1, "Hi There", 8, out, 19), -ENOSPC);
+	assert_int_equal(redact_pseudonym(key1, 0, 1, "Hi There", 8, out, sizeof(out)), -EINVAL);
+}
+
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* Identity-shaped values and random printable ones, 8 to 71 bytes. */
+static size_t gen_value(uint64_t *s, unsigned i, char *buf, size_t size)
+{
+	switch (i % 4) {
+	case 0:
+		return (size_t)snprintf(buf, size, "@gw%u.example.net",
+					(unsigned)(rnd(s) % 100000));
+	case 1:
+		return (size_t)snprintf(buf, size, "C=CA, O=Org %u, CN=user%u, E=u%u@example.org",
+					(unsigned)(rnd(s) % 1000), i, (unsigned)(rnd(s) % 1000));
+	case 2:
+		return (size_t)snprintf(buf, size, "user%u@corp.example", i);
+	default: {
+		size_t len = 8 + rnd(s) % 64;
+
+		for (size_t k = 0; k < len && k + 1 < size; k++)
+			buf[k] = (char)(' ' + rnd(s) % 95);
+		buf[len] = '\0';
+		return len;
+	}
+	}
+}
+
+static void test_pseudonym_properties(void **state)
+{
+	enum { N = 4000 };
+	static char vals[N][128], seen[N][40];
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	char b[40], c[40];
+
+	for (unsigned i = 0; i < N; i++) {
+		char *v = vals[i], *a = seen[i];
+		size_t len = gen_value(&seed, i, v, sizeof(vals[i]));
+
+		assert_int_equal(redact_pseudonym(test_key, 32, 1, v, len, a, sizeof(seen[i])), 0);
+		assert_int_equal(redact_pseudonym(test_key, 32, 1, v, len, b, sizeof(b)), 0);
+		assert_int_equal(redact_pseudonym(other_key, 32, 1, v, len, c, sizeof(c)), 0);
+		assert_string_equal(a, b);	 /* stable under one key */
+		assert_string_not_equal(a, c);	 /* another key, another pseudonym */
+		assert_string_not_equal(a, v);	 /* never the input */
+		assert_null(strstr(a, v));	 /* never containing it */
+		assert_int_equal(strlen(a), 19); /* "h1:" + 16 hex */
+		assert_memory_equal(a, "h1:", 3);
+		assert_int_equal(strspn(a + 3, "0123456789abcdef"), 16);
+	}
+	/* Distinct inputs, distinct pseudonyms (64 bits: a collision here is a bug). */
+	for (unsigned i = 0; i < N; i++)
+		for (unsigned j = i + 1; j < N; j++)
+			if (strcmp(seen[i], seen[j]) == 0)
+				assert_string_equal(vals[i], vals[j]);
+}
+
+/* ---- the policy on events ---- */
+
+static void test_actions_on_addresses(void **state)
+{
+	struct fx *fx = *state;
+	struct redactor *r;
+	struct redact_stats st;
+	char want[40];
+
+	policy(fx, "peer_ip", REDACT_MASK);
+	policy(fx, "local_ip", REDACT_HASH);
+	policy(fx, "lease_ip", REDACT_DROP);
+	policy(fx, "peer_id", REDACT_MASK);
+	r = new_ok(fx);
+
+	static const struct {
+		const char *in, *masked;
+	} cases[] = {
+	    {"192.0.2.33", "192.0.2.0"},
+	    {"2001:db8:1:2::23", "2001:db8:1::"},
+	    {"::ffff:192.0.2.33", "::ffff:192.0.2.0"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		event_reset(&fx->ev);
+		set(fx, F_PEER_IP, cases[i].in);
+		set(fx, F_LOCAL_IP, cases[i].in);
+		set(fx, F_LEASE_IP, cases[i].in);
+		set(fx, F_PEER_ID, cases[i].in);
+		set(fx, F_LOCAL_PORT, "500");
+		assert_int_equal(redact_event(r, &fx->ev), 0);
+		assert_string_equal(get(fx, F_PEER_IP), cases[i].masked);
+		assert_string_equal(get(fx, F_PEER_ID), cases[i].masked);
+		assert_int_equal(redact_pseudonym(test_key, 32, 1, cases[i].in, strlen(cases[i].in),
+						  want, sizeof(want)),
+				 0);
+		assert_string_equal(get(fx, F_LOCAL_IP), want);
+		assert_false(event_has(&fx->ev, F_LEASE_IP));
+		assert_string_equal(get(fx, F_LOCAL_PORT), "500"); /* not named: kept */
+	}
+	redactor_stats(r, &st);
+	assert_int_equal(st.mask_dropped, 0);
+	redactor_free(r);
+}
+
+static void test_actions_on_identities(void **state)
+{
+	struct fx *fx = *state;
+	struct redactor *r;
+	struct redact_stats st;
+	char want[40];
+	const char *dn = "C=CA, ST=Ontario, O=Libreswan, CN=road.testing.libreswan.org, "
+			 "E=user-road@testing.libreswan.org";
+
+	policy(fx, "peer_id", REDACT_HASH);
+	policy(fx, "cert_subject", REDACT_HASH);
+	policy(fx, "username", REDACT_MASK); /* no address: removed, counted */
+	policy(fx, "conn_name", REDACT_KEEP);
+	policy(fx, "message", REDACT_DROP);
+	r = new_ok(fx);
+	event_reset(&fx->ev);
+	set(fx, F_PEER_ID, "@east");
+	set(fx, F_CERT_SUBJECT, dn);
+	set(fx, F_USERNAME, "alice");
+	set(fx, F_CONN_NAME, "westnet-eastnet-ipv4-psk-ikev2");
+	set(fx, F_MESSAGE, "\"westnet-eastnet-ipv4-psk-ikev2\" #1: established IKE SA");
+	assert_int_equal(redact_event(r, &fx->ev), 0);
+	assert_int_equal(redact_pseudonym(test_key, 32, 1, "@east", 5, want, sizeof(want)), 0);
+	assert_string_equal(get(fx, F_PEER_ID), want);
+	/* The DN is hashed whole, not attribute by attribute. */
+	assert_int_equal(redact_pseudonym(test_key, 32, 1, dn, strlen(dn), want, sizeof(want)), 0);
+	assert_string_equal(get(fx, F_CERT_SUBJECT), want);
+	assert_false(event_has(&fx->ev, F_USERNAME));
+	assert_false(event_has(&fx->ev, F_MESSAGE));
+	assert_string_equal(get(fx, F_CONN_NAME), "westnet-eastnet-ipv4-psk-ikev2");
+	redactor_stats(r, &st);
+	assert_int_equal(st.mask_dropped, 1);
+	redactor_free(r);
+}
+
+static void test_actions_on_empty(void **state)
+{
+	struct fx *fx = *state;
+	struct redactor *r;
+	struct redact_stats st;
+
+	policy(fx, "peer_id", REDACT_HASH);
+	policy(fx, "peer_ip", REDACT_MASK);
+	policy(fx, "lease_ip", REDACT_DROP);
+	r = new_ok(fx);
+	event_reset(&fx->ev);
+	set(fx, F_PEER_ID, "");
+	set(fx, F_PEER_IP, "");
+	set(fx, F_LEASE_IP, "");
+	set(fx, F_REASON, "");
+	assert_int_equal(redact_event(r, &fx->ev), 0);
+	/* An empty identity has nothing to pseudonymize: absent, never "". */
+	assert_false(event_has(&fx->ev, F_PEER_ID));
+	assert_false(event_has(&fx->ev, F_PEER_IP));
+	assert_false(event_has(&fx->ev, F_LEASE_IP));
+	assert_string_equal(get(fx, F_REASON), ""); /* kept as it came */
+	redactor_stats(r, &st);
+	assert_int_equal(st.mask_dropped, 1);
+	redactor_free(r);
+}
+
+static void test_actions_on_huge(void **state)
+{
+	struct fx *fx = *state;
+	struct redactor *r;
+	char *big = malloc(BIG + 1), want[40];
+	const char *s;
+	size_t len;
+
+	assert_non_null(big);
+	for (size_t i = 0; i < BIG; i++)
+		big[i] = "west east IKE SA "[i % 17];
+	big[BIG] = '\0';
+	policy(fx, "peer_id", REDACT_HASH);
+	policy(fx, "peer_ip", REDACT_MASK);
+	policy(fx, "lease_ip", REDACT_DROP);
+	r = new_ok(fx);
+	event_reset(&fx->ev);
+	assert_int_equal(event_set_str(&fx->ev, F_PEER_ID, big, BIG), 0);
+	assert_int_equal(event_set_str(&fx->ev, F_PEER_IP, big, BIG), 0);
+	assert_int_equal(event_set_str(&fx->ev, F_LEASE_IP, big, BIG), 0);
+	assert_int_equal(event_set_str(&fx->ev, F_MESSAGE, big, BIG), 0);
+	assert_int_equal(redact_event(r, &fx->ev), 0);
+	assert_int_equal(redact_pseudonym(test_key, 32, 1, big, BIG, want, sizeof(want)), 0);
+	assert_string_equal(get(fx, F_PEER_ID), want);
+	assert_false(event_has(&fx->ev, F_PEER_IP));
+	assert_false(event_has(&fx->ev, F_LEASE_IP));
+	s = event_str(&fx->ev, F_MESSAGE, &len); /* kept, nothing to scrub */
+	assert_int_equal(len, BIG);
+	assert_memory_equal(s, big, BIG);
+
+	/* A 1 MB kept message with a 64-digit hex run in its middle. */
+	memcpy(big + BIG / 2, "7a3b99c41234567890abcdef7a3b99c41234567890abcdef7a3b99c41234567f",
+	       64);
+	big[BIG / 2 - 1] = ' ';
+	big[BIG / 2 + 64] = ' ';
+	event_reset(&fx->ev);
+	assert_int_equal(event_set_str(&fx->ev, F_MESSAGE, big, BIG), 0);
+	fx->cnt.redact_scrubbed = 0;
+	assert_int_equal(redact_event(r, &fx->ev), 0);
+	s = event_str(&fx->ev, F_MESSAGE, &len);
+	assert_int_equal(len, BIG - 64 + strlen("[redacted]"));
+	assert_memory_equal(s, big, BIG / 2);
+	assert_memory_equal(s + BIG / 2, "[redacted] ", 11);
+	assert_memory_equal(s + BIG / 2 + 10, big + BIG / 2 + 64, BIG / 2 - 64);
+	assert_int_equal(fx->cnt.redact_scrubbed, 1);
+	redactor_free(r);
+	free(big);
+}
+
+static void test_redactor_matches_helper(void **state)
+{
+	struct fx *fx = *state;
+	struct redactor *r;
+	uint64_t seed = 42;
+	char v[128], want[40];
+
+	fx->cfg.redact.key_generation = 3;
+	policy(fx, "username", REDACT_HASH);
+	r = new_ok(fx);
+	for (unsigned i = 0; i < 500; i++) {
+		size_t len = gen_value(&seed, i, v, sizeof(v));
+
+		event_reset(&fx->ev);
+		assert_int_equal(event_set_str(&fx->ev, F_USERNAME, v, len), 0);
+		assert_int_equal(redact_event(r, &fx->ev), 0);
+		assert_int_equal(redact_pseudonym(test_key, 32, 3, v, len, want, sizeof(want)), 0);
+		assert_string_equal(get(fx, F_USERNAME), want);
+		assert_memory_equal(want, "h3:", 3);
+	}
+	redactor_free(r);
+}
+
+static void test_arena_full_fails_closed(void **state)
+{
+	struct fx *fx = *state;
+	struct redactor *r;
+	struct event small;
+	struct redact_stats st;
+	/* 10 digits + NUL for the id, then 6 bytes left: no room for a pseudonym. */
+	const char *id = "@gw.local1";
+
+	policy(fx, "peer_id", REDACT_HASH);
+	r = new_ok(fx);
+	assert_int_equal(event_init(&small, 17), 0);
+	assert_int_equal(event_set_str(&small, F_PEER_ID, id, strlen(id)), 0);
+	assert_int_equal(redact_event(r, &small), -ENOSPC);
+	assert_false(event_has(&small, F_PEER_ID)); /* never the clear value */
+	redactor_stats(r, &st);
+	assert_int_equal(st.removed, 1);
+	event_done(&small);
+	redactor_free(r);
+}
+
+/* ---- the scrub ---- */
+
+static void scrub_is(struct redactor *r, const char *in, const char *want, int n)
+{
+	const char *out;
+	size_t len;
+	int rc = redact_scrub(r, in, strlen(in), &out, &len);
+
+	if (rc != n || len != strlen(want) || memcmp(out, want, len) != 0)
+		print_error("scrub of '%s':\n  got  '%.*s' (%d)\n  want '%s' (%d)\n", in, (int)len,
+			    out, rc, want, n);
+	assert_int_equal(rc, n);
+	assert_int_equal(len, strlen(want));
+	assert_memory_equal(out, want, len);
+}
+
+static void test_scrub_hex_runs(void **state)
+{
+	struct fx *fx = *state;
+	struct redactor *r = new_ok(fx);
+
+	/* 32 digits and more, any case, 0x or not. */
+	scrub_is(r, "skeyseed 7a3b99c4123456789abcdef0aabbccdd done", "skeyseed [redacted] done",
+		 1);
+	scrub_is(r, "key=0x7A3B99C4123456789ABCDEF0AABBCCDDEEFF0011 x", "key=[redacted] x", 1);
+	scrub_is(r, "a 7a3b99c4123456789abcdef0aabbccd b", "a 7a3b99c4123456789abcdef0aabbccd b",
+		 0); /* 31 digits: kept */
+	/* Bytes apart, as dumps and openssl print them. */
+	scrub_is(r, "Ni: 7a 3b 99 c4 12 34 56 78 9a bc de f0 aa bb cc dd", "Ni: [redacted]", 1);
+	scrub_is(r, "Ni: 7a:3b:99:c4:12:34:56:78:9a:bc:de:f0:aa:bb:cc:dd:ee", "Ni: [redacted]", 1);
+	scrub_is(r, "x 7a 3b 99 c4  12 34 56 78  9a bc de f0  aa bb cc dd y", "x [redacted] y", 1);
+	scrub_is(r, "15 bytes 7a:3b:99:c4:12:34:56:78:9a:bc:de:f0:aa:bb:cc",
+		 "15 bytes 7a:3b:99:c4:12:34:56:78:9a:bc:de:f0:aa:bb:cc", 0);
+	scrub_is(r, "words 0x7a3b99c4 0x12345678 0x9abcdef0 0xaabbccdd end", "words [redacted] end",
+		 1);
+	scrub_is(r, "two 7a3b99c4123456789abcdef0aabbccdd and 0x00112233445566778899aabbccddeeff",
+		 "two [redacted] and [redacted]", 2);
+	redactor_free(r);
+}
+
+static void test_scrub_debug_dumps(void **state)
+{
+	struct fx *fx = *state;
+	struct redactor *r = new_ok(fx);
+
+	/* pluto's llog_dump(): 16 bytes a line, the printable column after them. */
+	scrub_is(r, "|   54 68 69 73  49 73 4e 6f  74 41 53 65  63 72 65 74   ThisIsNotASecret",
+		 "| [redacted]", 1);
+	/* The last line of a dump: a few bytes, padded, still key material. */
+	scrub_is(r, "|   50 53 4b 21                                          PSK!", "| [redacted]",
+		 1);
+	scrub_is(r, "|   7a 3b 99", "| [redacted]", 1);
+	/* Behind a syslog or logfile prefix, and the 5.x whack echo "|]". */
+	scrub_is(r, "Nov 23 20:25:58 gw pluto[1234]: |   7a 3b 99 c4  12 34",
+		 "Nov 23 20:25:58 gw pluto[1234]: | [redacted]", 1);
+	scrub_is(r, "|]   de ad be ef", "|] [redacted]", 1);
+	/* A label line with the bytes on it (older pluto). */
+	scrub_is(r, "| Ni  7a 3b 99 c4  12 34 56 78  9a bc de f0  aa bb cc dd  01 02 03 04",
+		 "| Ni  [redacted]", 1);
+	/* Debug lines that are no dump stay as they are. */
+	scrub_is(r, "| ******emit IKEv2 Nonce Payload:", "| ******emit IKEv2 Nonce Payload:", 0);
+	scrub_is(r, "|    next payload type: ISAKMP_NEXT_v2NONE (0x0)",
+		 "|    next payload type: ISAKMP_NEXT_v2NONE (0x0)", 0);
+	scrub_is(r, "| 12 bytes ok", "| 12 bytes ok", 0);
+	scrub_is(r, "|    ac 12 and more words", "|    ac 12 and more words", 0);
+	redactor_free(r);
+}
+
+static void test_scrub_keeps_pluto_lines(void **state)
+{
+	struct fx *fx = *state;
+	struct redactor *r = new_ok(fx);
+	static const char *const lines[] = {
+	    "\"westnet-eastnet-ipv4-psk-ikev2\" #2: initiator established Child SA using #1; "
+	    "IPsec tunnel [192.0.1.0/24===192.0.2.0/24] {ESP/ESN=>0xcd59cd6f <0xf4fab030 "
+	    "xfrm=AES_GCM_16_256 DPD=passive}",
+	    "\"foo-v6\"[1] 2a00:1190:c02d:fff::2 #20: sent CREATE_CHILD_SA request to rekey "
+	    "Child SA #19 using IKE SA #13 {ESP <0x5ddd73e2} [2a00:1190:c02d:f11::1/128===::/0]",
+	    "\"gcp\" #9860: proposal 1:IKE=AES_CBC_256-HMAC_SHA2_256-HMAC_SHA2_256_128-MODP2048 "
+	    "chosen from remote proposals 1:IKE:ENCR=AES_CBC_256;INTEG=HMAC_SHA2_256_128",
+	    "\"road\" #1: IKE SA established 2001:db8:0:1:2:3:4:5 fe80::aabb:ccdd:eeff:1",
+	};
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		scrub_is(r, lines[i], lines[i], 0);
+	redactor_free(r);
+}
+
+static void test_scrub_patterns(void **state)
+{
+	struct fx *fx = *state;
+	struct redactor *r;
+	char *pats[] = {"PSK \"[^\"]*\"", "(?i)password[=:] *\\S+"};
+
+	fx->cfg.redact.secret_patterns.v[0] = pats[0];
+	fx->cfg.redact.secret_patterns.v[1] = pats[1];
+	fx->cfg.redact.secret_patterns.n = 2;
+	r = new_ok(fx);
+	scrub_is(r, "@west @east : PSK \"ThisIsNotASecret\" x", "@west @east : [redacted] x", 1);
+	scrub_is(r, "xauth Password: hunter2 then PassWord=zz", "xauth [redacted] then [redacted]",
+		 2);
+	/* Both passes on one line: the pattern first, then the hex run. */
+	scrub_is(r, "PSK \"a\" and 00112233445566778899aabbccddeeff", "[redacted] and [redacted]",
+		 2);
+	redactor_free(r);
+}
+
+static void test_scrub_in_event(void **state)
+{
+	struct fx *fx = *state;
+	struct redactor *r;
+	const char *hex40 = "00112233445566778899aabbccddeeff00112233";
+
+	policy(fx, "message", REDACT_KEEP);
+	policy(fx, "cert_subject", REDACT_KEEP);
+	policy(fx, "peer_id", REDACT_HASH);
+	r = new_ok(fx);
+	event_reset(&fx->ev);
+	set(fx, F_MESSAGE, "|   7a 3b 99 c4  12 34 56 78  9a bc de f0  aa bb cc dd   z;..........");
+	set(fx, F_REASON, "bad nonce 00112233445566778899aabbccddeeff");
+	set(fx, F_CERT_SUBJECT, "CN=00112233445566778899aabbccddeeff.example");
+	set(fx, F_EVENT_ID, hex40);	 /* our own ids are not scrubbed */
+	set(fx, F_SPI_IN, "0xcd59cd6f"); /* not free text */
+	fx->cnt.redact_scrubbed = 0;
+	assert_int_equal(redact_event(r, &fx->ev), 0);
+	assert_string_equal(get(fx, F_MESSAGE), "| [redacted]");
+	assert_string_equal(get(fx, F_REASON), "bad nonce [redacted]");
+	assert_string_equal(get(fx, F_CERT_SUBJECT), "CN=[redacted].example");
+	assert_string_equal(get(fx, F_EVENT_ID), hex40);
+	assert_string_equal(get(fx, F_SPI_IN), "0xcd59cd6f");
+	assert_int_equal(fx->cnt.redact_scrubbed, 3);
+	redactor_free(r);
+}
+
+static void test_scrub_gives_up_fails_closed(void **state)
+{
+	struct fx *fx = *state;
+	struct redactor *r;
+	char *pats[] = {"(a+)+$"};
+	struct redact_stats st;
+	char line[64];
+
+	/* A backtracking pattern against a hostile line hits the match limit. */
+	fx->cfg.redact.secret_patterns.v[0] = pats[0];
+	fx->cfg.redact.secret_patterns.n = 1;
+	r = new_ok(fx);
+	memset(line, 'a', 40);
+	strcpy(line + 40, "!");
+	event_reset(&fx->ev);
+	set(fx, F_REASON, line);
+	assert_int_equal(redact_event(r, &fx->ev), 0);
+	assert_false(event_has(&fx->ev, F_REASON));
+	redactor_stats(r, &st);
+	assert_int_equal(st.removed, 1);
+	redactor_free(r);
+}
+
+/* ---- refusals ---- */
+
+static void test_policy_refused(void **state)
+{
+	struct fx *fx = *state;
+
+	policy(fx, "peer_idd", REDACT_HASH);
+	new_fails(fx, -EINVAL, "unknown field 'peer_idd'");
+	fx->cfg.redact.n_fields = 0;
+	policy(fx, "peer_id", (enum redact_action)17);
+	new_fails(fx, -EINVAL, "unknown action");
+	fx->cfg.redact.n_fields = 0;
+	policy(fx, "local_port", REDACT_MASK);
+	new_fails(fx, -EINVAL, "local_port");
+	fx->cfg.redact.n_fields = 0;
+	policy(fx, "bytes_in", REDACT_HASH);
+	new_fails(fx, -EINVAL, "bytes_in");
+	fx->cfg.redact.n_fields = 0;
+	fx->cfg.redact.mask_ipv4_prefix = 33;
+	new_fails(fx, -EINVAL, "mask_ipv4_prefix");
+	fx->cfg.redact.mask_ipv4_prefix = 24;
+	fx->cfg.redact.mask_ipv6_prefix = 129;
+	new_fails(fx, -EINVAL, "mask_ipv6_prefix");
+	fx->cfg.redact.mask_ipv6_prefix = 48;
+	/* Every problem at once. */
+	policy(fx, "nope", REDACT_DROP);
+	policy(fx, "nope2", REDACT_DROP);
+	new_fails(fx, -EINVAL, "nope2");
+	assert_int_equal(fx->errs.n, 2);
+}
+
+static void test_pattern_refused(void **state)
+{
+	struct fx *fx = *state;
+	char *bad[] = {"PSK (unclosed", "x*"};
+
+	fx->cfg.redact.secret_patterns.v[0] = bad[0];
+	fx->cfg.redact.secret_patterns.n = 1;
+	new_fails(fx, -EINVAL, "redact.secret_patterns[0] 'PSK (unclosed'");
+	fx->cfg.redact.secret_patterns.v[0] = bad[1];
+	new_fails(fx, -EINVAL, "matches the empty string");
+}
+
+static void test_key_refused(void **state)
+{
+	struct fx *fx = *state;
+	char path[160];
+
+	policy(fx, "peer_id", REDACT_HASH);
+	assert_int_equal(chmod(fx->key_path, 0644), 0);
+	new_fails(fx, -EPERM, "mode 0644");
+	assert_int_equal(chmod(fx->key_path, 0640), 0);
+	new_fails(fx, -EPERM, "mode 0640");
+	assert_int_equal(chmod(fx->key_path, 0400), 0); /* stricter than 0600 is fine */
+	redactor_free(new_ok(fx));
+
+	snprintf(path, sizeof(path), "%s/missing.key", fx->dir);
+	fx->cfg.redact.key_file = path;
+	new_fails(fx, -ENOENT, path);
+	fx->cfg.redact.key_file = NULL;
+	new_fails(fx, -EINVAL, "redact.key_file is not set");
+	fx->cfg.redact.key_file = fx->dir;
+	new_fails(fx, -EINVAL, "not a regular file");
+
+	snprintf(path, sizeof(path), "%s/short.key", fx->dir);
+	write_file(path, "0123456789", 10, 0600);
+	fx->cfg.redact.key_file = path;
+	new_fails(fx, -EINVAL, "10 bytes");
+
+	/* Nothing hashed: no key needed. */
+	fx->cfg.redact.n_fields = 0;
+	policy(fx, "peer_ip", REDACT_MASK);
+	fx->cfg.redact.key_file = NULL;
+	redactor_free(new_ok(fx));
+}
+
+static void test_key_other_owner(void **state)
+{
+	struct fx *fx = *state;
+
+	if (geteuid() != 0)
+		skip(); /* only root can give a file away */
+	policy(fx, "peer_id", REDACT_HASH);
+	assert_int_equal(chown(fx->key_path, 65534, 65534), 0);
+	new_fails(fx, -EPERM, "owned by uid 65534");
+}
+
+static void test_key_generated(void **state)
+{
+	struct fx *fx = *state;
+	struct redactor *r1, *r2;
+	char path[160], p1[40], p2[40];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/new.key", fx->dir);
+	fx->cfg.redact.key_file = path;
+	fx->cfg.redact.generate_key = true;
+	policy(fx, "peer_id", REDACT_HASH);
+	r1 = new_ok(fx);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(st.st_size, 32);
+	assert_int_equal(st.st_uid, geteuid());
+	/* The second start reads the key the first one made. */
+	r2 = new_ok(fx);
+	event_reset(&fx->ev);
+	set(fx, F_PEER_ID, "@east");
+	assert_int_equal(redact_event(r1, &fx->ev), 0);
+	strcpy(p1, get(fx, F_PEER_ID));
+	event_reset(&fx->ev);
+	set(fx, F_PEER_ID, "@east");
+	assert_int_equal(redact_event(r2, &fx->ev), 0);
+	strcpy(p2, get(fx, F_PEER_ID));
+	assert_string_equal(p1, p2);
+	/* ... and it is not the test key. */
+	assert_int_equal(redact_pseudonym(test_key, 32, 1, "@east", 5, p2, sizeof(p2)), 0);
+	assert_string_not_equal(p1, p2);
+	redactor_free(r1);
+	redactor_free(r2);
+
+	/* generate_key never replaces an existing file, even a too open one. */
+	assert_int_equal(chmod(path, 0644), 0);
+	new_fails(fx, -EPERM, "mode 0644");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+}
+
+static void test_default_policy(void **state)
+{
+	struct fx *fx = *state;
+	struct config cfg;
+	struct redactor *r = NULL;
+	static const enum field hashed[] = {F_INITIATOR_ID, F_RESPONDER_ID, F_PEER_ID,
+					    F_LOCAL_ID,	    F_CERT_SUBJECT, F_USERNAME};
+
+	config_defaults(&cfg);
+	free(cfg.redact.key_file);
+	cfg.redact.key_file = strdup(fx->key_path);
+	assert_int_equal(redactor_new(&cfg, &fx->cnt, &r, &fx->errs), 0);
+	for (size_t i = 0; i < sizeof(hashed) / sizeof(hashed[0]); i++)
+		assert_int_equal(redactor_action(r, hashed[i]), REDACT_HASH);
+	assert_int_equal(redactor_action(r, F_MESSAGE), REDACT_DROP);
+	assert_int_equal(redactor_action(r, F_PEER_IP), REDACT_KEEP);
+	assert_int_equal(redactor_action(r, F_LOCAL_IP), REDACT_KEEP);
+	assert_int_equal(cfg.redact.key_generation, 1);
+	assert_int_equal(cfg.redact.mask_ipv4_prefix, 24);
+	assert_int_equal(cfg.redact.mask_ipv6_prefix, 48);
+	redactor_free(r);
+	config_done(&cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_mask_ipv4),
+	    cmocka_unit_test(test_mask_ipv6),
+	    cmocka_unit_test(test_mask_ipv4_mapped),
+	    cmocka_unit_test(test_mask_not_address),
+	    cmocka_unit_test(test_pseudonym_rfc4231),
+	    cmocka_unit_test(test_pseudonym_properties),
+	    cmocka_unit_test_setup_teardown(test_actions_on_addresses, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_actions_on_identities, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_actions_on_empty, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_actions_on_huge, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_redactor_matches_helper, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_arena_full_fails_closed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_scrub_hex_runs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_scrub_debug_dumps, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_scrub_keeps_pluto_lines, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_scrub_patterns, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_scrub_in_event, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_scrub_gives_up_fails_closed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_policy_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pattern_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_key_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_key_other_owner, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_key_generated, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_default_policy, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
