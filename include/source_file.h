@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef IKELOGD_SOURCE_FILE_H
+#define IKELOGD_SOURCE_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "state.h"
+
+/*
+ * The logfile source (source_file_ops in source.h): tails pluto's own
+ * logfile (cfg->source.file.path), lines "Nov 23 20:25:58.047269: msg".
+ * It follows rotation by rename-and-create (the old file is read to its
+ * end before switching) and by copytruncate (a truncated or rewritten file
+ * is noticed by its size and its first-line key; lines not yet read are
+ * taken from the copy, found in the same directory by that key). A
+ * position is device, inode, offset and the first-line key, which also
+ * tells a reused inode from the file the position was saved for.
+ */
+
+/* The first-line key reads at most this many bytes of a file's head. */
+#define SOURCE_FILE_KEY_BYTES 1024
+
+/*
+ * The first-line key of a file that starts with head[0..len): hex SHA-256
+ * of the bytes before the first newline, or of the first
+ * SOURCE_FILE_KEY_BYTES bytes when there is no newline among them.
+ * Returns 0, or -EAGAIN when len is too short to tell (no newline and
+ * fewer than SOURCE_FILE_KEY_BYTES bytes).
+ */
+int source_file_key(const char *head, size_t len, char key[STATE_HASH_HEX_LEN + 1]);
+
+/*
+ * The event id of the line starting at offset of the file (device, inode,
+ * key): 32 hex digits of SHA-256 over them. out must hold 33 bytes.
+ */
+void source_file_event_id(uint64_t device, uint64_t inode, const char *key, uint64_t offset,
+			  char out[33]);
+
+#endif

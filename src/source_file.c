@@ -1,0 +1,851 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The logfile source: follows pluto's logfile= by path. An inotify watch on
+ * the directory wakes us on writes, creations and renames; a periodic stat
+ * check catches what inotify cannot see (network file systems). Lines are
+ * read in batches from a defer event source. The file being read has an
+ * identity (device, inode, first-line key) that positions and event ids
+ * use; after a copytruncate the identity stays while the bytes come from
+ * the copy, until the copy ends and the truncated live file is read from
+ * its start.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-event.h>
+
+#include "log.h"
+#include "normalize.h"
+#include "source.h"
+#include "source_file.h"
+#include "state.h"
+
+#define READ_CHUNK	  (64 * 1024)
+#define BATCH_LINES	  512
+#define POLL_INTERVAL_US  (250 * 1000ull)
+#define IDLE_CHECKS	  4 /* checks at EOF before switching to an empty new file */
+#define FIFO_LIMIT_FACTOR 4
+#define HOST_MAX	  256
+
+struct fifo_entry {
+	uint64_t seq;
+	uint64_t device, inode, offset;
+	char key[STATE_HASH_HEX_LEN + 1];
+};
+
+/* The file being read. */
+struct cur {
+	int fd;			/* the bytes: the live file, or the copy after a copytruncate */
+	int live_fd;		/* the truncated live file while fd is its copy, else -1 */
+	uint64_t device, inode; /* identity for positions and ids */
+	char key[STATE_HASH_HEX_LEN + 1];
+	bool have_key;
+	char *buf;	  /* buf[0] is at file offset boff */
+	size_t len, head; /* bytes in buf; bytes of it consumed */
+	size_t scan;	  /* searched for a newline up to here */
+	uint64_t boff;
+	bool discarding; /* skipping the rest of a cut line */
+	bool eof;	 /* the last read returned 0 */
+};
+
+struct sfile {
+	const struct config *cfg;
+	struct pipeline *pl;
+	struct counters *cnt;
+	sd_event *e;
+	sd_event_source *inotify_src, *defer, *poll, *commit_timer;
+	int inotify_fd;
+	char *path, *dir, *base;
+	size_t max_line, cap;
+	struct cur cur;
+	unsigned idle_checks;
+	bool paused;
+	char host[HOST_MAX];
+	char event_id[33];
+
+	struct fifo_entry *fifo;
+	size_t fifo_head, fifo_len, fifo_cap, fifo_limit;
+	uint64_t acked_upto;
+
+	struct state_pos committed;
+	bool have_committed;
+	unsigned uncommitted;
+	bool dirty, write_failing;
+};
+
+int source_file_key(const char *head, size_t len, char key[STATE_HASH_HEX_LEN + 1])
+{
+	size_t n = len < SOURCE_FILE_KEY_BYTES ? len : SOURCE_FILE_KEY_BYTES;
+	const char *nl = memchr(head, '\n', n);
+
+	if (nl)
+		n = (size_t)(nl - head);
+	else if (n < SOURCE_FILE_KEY_BYTES)
+		return -EAGAIN;
+	state_sha256_hex(head, n, key);
+	return 0;
+}
+
+void source_file_event_id(uint64_t device, uint64_t inode, const char *key, uint64_t offset,
+			  char out[33])
+{
+	char buf[160];
+	char hex[STATE_HASH_HEX_LEN + 1];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "file:%" PRIu64 ":%" PRIu64 ":%s:%" PRIu64, device, inode,
+		     key, offset);
+	state_sha256_hex(buf, (size_t)n, hex);
+	memcpy(out, hex, 32);
+	out[32] = '\0';
+}
+
+/* The key of the file open at fd, read with pread. */
+static int key_of_fd(int fd, char key[STATE_HASH_HEX_LEN + 1])
+{
+	char head[SOURCE_FILE_KEY_BYTES];
+	ssize_t n = pread(fd, head, sizeof(head), 0);
+
+	if (n < 0)
+		return -errno;
+	return source_file_key(head, (size_t)n, key);
+}
+
+static void cur_reset(struct cur *c, uint64_t off)
+{
+	c->len = c->head = c->scan = 0;
+	c->boff = off;
+	c->discarding = false;
+	c->eof = false;
+}
+
+/*
+ * Starts reading fd at off. A position not just after a newline (the tail
+ * of a file, or the end of a line cut at max_line_bytes) skips to the next
+ * line start.
+ */
+static int cur_seek(struct cur *c, uint64_t off)
+{
+	char prev;
+
+	if (lseek(c->fd, (off_t)off, SEEK_SET) < 0)
+		return -errno;
+	cur_reset(c, off);
+	if (off > 0 && pread(c->fd, &prev, 1, (off_t)off - 1) == 1 && prev != '\n')
+		c->discarding = true;
+	return 0;
+}
+
+/* Opens the live file as the current one; identity from fstat. */
+static int open_live(struct sfile *s, enum start_mode mode)
+{
+	struct stat st;
+	int fd, r;
+
+	fd = open(s->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		r = S_ISREG(st.st_mode) ? -errno : -EINVAL;
+		close(fd);
+		return r;
+	}
+	s->cur.fd = fd;
+	s->cur.device = st.st_dev;
+	s->cur.inode = st.st_ino;
+	s->cur.have_key = key_of_fd(fd, s->cur.key) == 0;
+	s->idle_checks = 0;
+	return cur_seek(&s->cur, mode == START_TAIL ? (uint64_t)st.st_size : 0);
+}
+
+static void close_cur(struct sfile *s)
+{
+	if (s->cur.fd >= 0)
+		close(s->cur.fd);
+	if (s->cur.live_fd >= 0)
+		close(s->cur.live_fd);
+	s->cur.fd = s->cur.live_fd = -1;
+	s->cur.have_key = false;
+}
+
+/* ---- positions and the state file ---- */
+
+static int commit_now(struct sfile *s)
+{
+	struct diags errs = {0};
+	int r;
+
+	if (!s->dirty || !s->have_committed || !s->cfg->state_file || !s->cfg->state_file[0])
+		return 0;
+	if (s->commit_timer)
+		sd_event_source_set_enabled(s->commit_timer, SD_EVENT_OFF);
+	r = state_write(s->cfg->state_file, &s->committed, &errs);
+	if (r < 0) {
+		s->cnt->state_write_failures++;
+		if (!s->write_failing)
+			log_diags(&errs);
+		s->write_failing = true;
+		return r;
+	}
+	if (s->write_failing)
+		log_info("state file %s written again", s->cfg->state_file);
+	s->write_failing = false;
+	s->cnt->state_writes++;
+	s->dirty = false;
+	s->uncommitted = 0;
+	return 0;
+}
+
+static int on_commit_timer(sd_event_source *es, uint64_t usec, void *userdata)
+{
+	commit_now(userdata);
+	return 0;
+}
+
+static void set_committed(struct sfile *s, const struct fifo_entry *f)
+{
+	unsigned every = s->cfg->commit_every ? s->cfg->commit_every : 1000;
+	unsigned ms = s->cfg->commit_interval_ms ? s->cfg->commit_interval_ms : 1000;
+	int enabled = SD_EVENT_OFF;
+	uint64_t now;
+
+	s->committed = (struct state_pos){
+	    .type = STATE_FILE, .device = f->device, .inode = f->inode, .offset = f->offset};
+	memcpy(s->committed.first_line, f->key, sizeof(s->committed.first_line));
+	s->have_committed = true;
+	s->dirty = true;
+	if (++s->uncommitted >= every) {
+		commit_now(s);
+		return;
+	}
+	if (!s->commit_timer)
+		return;
+	sd_event_source_get_enabled(s->commit_timer, &enabled);
+	if (enabled != SD_EVENT_OFF)
+		return;
+	sd_event_now(s->e, CLOCK_MONOTONIC, &now);
+	sd_event_source_set_time(s->commit_timer, now + (uint64_t)ms * 1000);
+	sd_event_source_set_enabled(s->commit_timer, SD_EVENT_ONESHOT);
+}
+
+static void pop_delivered(struct sfile *s)
+{
+	const struct fifo_entry *newest = NULL;
+
+	while (s->fifo_len && s->fifo[s->fifo_head].seq <= s->acked_upto) {
+		newest = &s->fifo[s->fifo_head];
+		s->fifo_head = (s->fifo_head + 1) % s->fifo_cap;
+		s->fifo_len--;
+	}
+	if (newest)
+		set_committed(s, newest);
+}
+
+static int fifo_push(struct sfile *s, const struct fifo_entry *e)
+{
+	if (s->fifo_len == s->fifo_cap) {
+		size_t cap = s->fifo_cap ? s->fifo_cap * 2 : 1024;
+		struct fifo_entry *f = calloc(cap, sizeof(*f));
+
+		if (!f)
+			return -ENOMEM;
+		for (size_t i = 0; i < s->fifo_len; i++)
+			f[i] = s->fifo[(s->fifo_head + i) % s->fifo_cap];
+		free(s->fifo);
+		s->fifo = f;
+		s->fifo_cap = cap;
+		s->fifo_head = 0;
+	}
+	s->fifo[(s->fifo_head + s->fifo_len) % s->fifo_cap] = *e;
+	s->fifo_len++;
+	return 0;
+}
+
+/* ---- reading ---- */
+
+static void kick(struct sfile *s)
+{
+	if (!s->paused && s->defer && s->cur.fd >= 0)
+		sd_event_source_set_enabled(s->defer, SD_EVENT_ONESHOT);
+}
+
+/* Submits line[0..len) that starts at file offset off and ends (consumed) at end. */
+static int submit_line(struct sfile *s, const char *line, size_t len, uint64_t off, uint64_t end,
+		       unsigned flags)
+{
+	struct record rec = {.priority = -1, .flags = flags};
+	struct fifo_entry fe = {.device = s->cur.device, .inode = s->cur.inode, .offset = end};
+	struct prefix pfx;
+	int r;
+
+	if (!s->cur.have_key) {
+		/* A file whose first line was incomplete when opened. */
+		if (key_of_fd(s->cur.fd, s->cur.key) < 0)
+			state_sha256_hex(line, len, s->cur.key);
+		s->cur.have_key = true;
+	}
+	if (len && line[len - 1] == '\r')
+		len--;
+	normalize_parse_prefix(line, len, (int64_t)time(NULL) * 1000000, &pfx);
+	rec.msg = line + pfx.body_off;
+	rec.len = len - pfx.body_off;
+	rec.realtime_usec = pfx.realtime_usec;
+	rec.pid = pfx.pid;
+	if (pfx.host && pfx.host_len) {
+		size_t n = pfx.host_len < HOST_MAX - 1 ? pfx.host_len : HOST_MAX - 1;
+
+		memcpy(s->host, pfx.host, n);
+		s->host[n] = '\0';
+		rec.host = s->host;
+	}
+	source_file_event_id(s->cur.device, s->cur.inode, s->cur.key, off, s->event_id);
+	rec.event_id = s->event_id;
+	r = pipeline_submit(s->pl, &rec);
+	if (r < 0) {
+		s->cnt->source_errors++;
+		log_warnx("%s: line not processed: %s", s->path, strerror(-r));
+	}
+	fe.seq = rec.seq;
+	memcpy(fe.key, s->cur.key, sizeof(fe.key));
+	if (fifo_push(s, &fe) < 0)
+		s->cnt->source_errors++;
+	pop_delivered(s); /* delivered() may have run inside submit */
+	return 0;
+}
+
+/*
+ * Takes the next line out of the buffer: 1 a record was submitted, 2 bytes
+ * were consumed without a record, 0 more data is needed.
+ */
+static int next_line(struct sfile *s)
+{
+	struct cur *c = &s->cur;
+	char *start = c->buf + c->head;
+	char *nl = memchr(c->buf + c->scan, '\n', c->len - c->scan);
+
+	if (nl) {
+		size_t n = (size_t)(nl - start);
+		uint64_t off = c->boff + c->head;
+
+		c->head = c->scan = (size_t)(nl - c->buf) + 1;
+		if (c->discarding) {
+			c->discarding = false;
+			return 2;
+		}
+		/* Longer than the limit: the buffer can hold it, cut it here. */
+		if (n > s->max_line) {
+			submit_line(s, start, s->max_line, off, c->boff + c->head,
+				    RECORD_TRUNCATED);
+			return 1;
+		}
+		submit_line(s, start, n, off, c->boff + c->head, 0);
+		return 1;
+	}
+	c->scan = c->len;
+	if (c->discarding) {
+		c->head = c->scan = c->len;
+		return 0;
+	}
+	if (c->len - c->head >= s->max_line) {
+		uint64_t off = c->boff + c->head;
+
+		submit_line(s, start, s->max_line, off, off + s->max_line, RECORD_TRUNCATED);
+		c->head += s->max_line;
+		c->discarding = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* At the end of a file we leave: its last line had no newline; keep it anyway. */
+static void flush_partial(struct sfile *s)
+{
+	struct cur *c = &s->cur;
+
+	if (!c->discarding && c->len > c->head)
+		submit_line(s, c->buf + c->head, c->len - c->head, c->boff + c->head,
+			    c->boff + c->len, 0);
+	c->head = c->scan = c->len;
+}
+
+/* The copy is read to its end: continue with the truncated live file from its start. */
+static void finish_copy(struct sfile *s)
+{
+	struct stat st;
+
+	flush_partial(s);
+	close(s->cur.fd);
+	s->cur.fd = s->cur.live_fd;
+	s->cur.live_fd = -1;
+	if (fstat(s->cur.fd, &st) == 0) {
+		s->cur.device = st.st_dev;
+		s->cur.inode = st.st_ino;
+	}
+	s->cur.have_key = key_of_fd(s->cur.fd, s->cur.key) == 0;
+	cur_seek(&s->cur, 0);
+	log_info("%s: copy read to its end; reading the truncated file from its start", s->path);
+}
+
+/* One batch: 1 there may be more now, 0 at the end of the file or paused. */
+static int read_batch(struct sfile *s)
+{
+	struct cur *c = &s->cur;
+	unsigned lines = 0;
+	ssize_t n;
+	int r;
+
+	if (c->fd < 0)
+		return 0;
+	for (;;) {
+		if (s->paused || s->fifo_len >= s->fifo_limit)
+			return 0;
+		r = next_line(s);
+		if (r == 1 && ++lines >= BATCH_LINES)
+			return 1;
+		if (r)
+			continue;
+		if (c->head > 0) {
+			memmove(c->buf, c->buf + c->head, c->len - c->head);
+			c->len -= c->head;
+			c->scan -= c->head;
+			c->boff += c->head;
+			c->head = 0;
+		}
+		do
+			n = read(c->fd, c->buf + c->len, s->cap - c->len);
+		while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			s->cnt->source_errors++;
+			log_warn("%s: read", s->path);
+			return 0;
+		}
+		if (n == 0) {
+			c->eof = true;
+			if (c->live_fd >= 0) {
+				finish_copy(s);
+				continue;
+			}
+			return 0;
+		}
+		c->eof = false;
+		c->len += (size_t)n;
+	}
+}
+
+/* Finds, in the file's directory, another file whose first-line key is key and size at least min.
+ */
+static int find_by_key(struct sfile *s, const char *key, uint64_t min_size, uint64_t inode)
+{
+	struct dirent *de;
+	DIR *d = opendir(s->dir);
+	size_t blen = strlen(s->base);
+	int found = -1;
+
+	if (!d)
+		return -1;
+	while (found < 0 && (de = readdir(d))) {
+		char p[PATH_MAX], k[STATE_HASH_HEX_LEN + 1];
+		const char *dot = strrchr(de->d_name, '.');
+		struct stat st;
+		int fd;
+
+		if (strncmp(de->d_name, s->base, blen) != 0 || strcmp(de->d_name, s->base) == 0)
+			continue;
+		if (dot && (!strcmp(dot, ".gz") || !strcmp(dot, ".xz") || !strcmp(dot, ".bz2") ||
+			    !strcmp(dot, ".zst")))
+			continue;
+		if (snprintf(p, sizeof(p), "%s/%s", s->dir, de->d_name) >= (int)sizeof(p))
+			continue;
+		fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (uint64_t)st.st_size >= min_size && (inode == 0 || st.st_ino == inode) &&
+		    key_of_fd(fd, k) == 0 && strcmp(k, key) == 0) {
+			found = fd;
+			log_info("%s: reading the rest of %s first", s->path, p);
+		} else {
+			close(fd);
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/*
+ * Notices rotation. Rename: the path names another file (or none); read
+ * the old one to its end, then switch once the new one has data (or stayed
+ * empty for IDLE_CHECKS checks). Copytruncate: the live file got shorter
+ * than what was read, or its first line changed; read the rest from the
+ * copy, then the live file from its start.
+ */
+static void check(struct sfile *s)
+{
+	struct cur *c = &s->cur;
+	struct stat st, pst;
+	char key[STATE_HASH_HEX_LEN + 1];
+	int r;
+
+	if (c->fd < 0) {
+		r = open_live(s, START_HEAD);
+		if (r == 0)
+			log_info("%s: reading from its start", s->path);
+		kick(s);
+		return;
+	}
+	if (c->live_fd < 0 && fstat(c->fd, &st) == 0) {
+		uint64_t got = c->boff + c->len;
+		bool changed = (uint64_t)st.st_size < got;
+
+		if (!changed && c->have_key && key_of_fd(c->fd, key) == 0)
+			changed = strcmp(key, c->key) != 0;
+		if (changed) {
+			int copy = c->have_key ? find_by_key(s, c->key, got, 0) : -1;
+
+			if (copy >= 0 && lseek(copy, (off_t)got, SEEK_SET) >= 0) {
+				c->live_fd = c->fd;
+				c->fd = copy;
+				c->eof = false;
+				log_info("%s: truncated (copytruncate); continuing in its copy",
+					 s->path);
+			} else {
+				if (copy >= 0)
+					close(copy);
+				log_warnx(
+				    "%s: truncated and no copy found; lines after offset %" PRIu64
+				    " that were not read yet are lost",
+				    s->path, got);
+				s->cnt->source_errors++;
+				s->cur.have_key = key_of_fd(c->fd, c->key) == 0;
+				cur_seek(c, 0);
+			}
+			kick(s);
+			return;
+		}
+	}
+	if (stat(s->path, &pst) == 0 && (uint64_t)pst.st_dev == c->device &&
+	    (uint64_t)pst.st_ino == c->inode && c->live_fd < 0) {
+		s->idle_checks = 0;
+		return; /* new bytes, if any, are read by the caller's kick */
+	}
+	if (c->live_fd >= 0) {
+		kick(s); /* copy first */
+		return;
+	}
+	/* Renamed away or deleted: finish the old file first. */
+	if (!c->eof) {
+		kick(s);
+		return;
+	}
+	if (access(s->path, F_OK) < 0)
+		return; /* no new file yet */
+	if (stat(s->path, &pst) == 0 && pst.st_size == 0 && ++s->idle_checks < IDLE_CHECKS)
+		return;
+	flush_partial(s);
+	close_cur(s);
+	r = open_live(s, START_HEAD);
+	if (r < 0) {
+		log_warnx("%s: cannot open the new file: %s", s->path, strerror(-r));
+		return;
+	}
+	log_info("%s: rotated; reading the new file", s->path);
+	kick(s);
+}
+
+static int on_defer(sd_event_source *es, void *userdata)
+{
+	struct sfile *s = userdata;
+
+	if (read_batch(s) > 0)
+		kick(s);
+	else if (s->cur.eof)
+		check(s);
+	return 0;
+}
+
+static int on_inotify(sd_event_source *es, int fd, uint32_t revents, void *userdata)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	check(userdata);
+	kick(userdata);
+	return 0;
+}
+
+static int on_poll(sd_event_source *es, uint64_t usec, void *userdata)
+{
+	check(userdata);
+	kick(userdata);
+	sd_event_source_set_time(es, usec + POLL_INTERVAL_US);
+	return 0;
+}
+
+/* ---- start ---- */
+
+static const char *start_name(enum start_mode m)
+{
+	return m == START_HEAD ? "head" : "tail";
+}
+
+/* Without a usable position: the live file's tail or head; remembered as committed. */
+static int start_at(struct sfile *s, enum start_mode mode)
+{
+	int r = open_live(s, mode);
+
+	if (r == -ENOENT) {
+		log_info("%s does not exist yet; waiting for it", s->path);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	if (mode == START_TAIL && s->cur.have_key) {
+		struct fifo_entry fe = {
+		    .device = s->cur.device, .inode = s->cur.inode, .offset = s->cur.boff};
+
+		memcpy(fe.key, s->cur.key, sizeof(fe.key));
+		set_committed(s, &fe);
+	}
+	return 0;
+}
+
+static int resume(struct sfile *s, const struct state_pos *pos)
+{
+	enum start_mode fb = s->cfg->state_fallback;
+	const char *sp = s->cfg->state_file;
+	struct stat st;
+	char key[STATE_HASH_HEX_LEN + 1];
+	int fd, r;
+
+	if (stat(s->path, &st) == 0 && (uint64_t)st.st_dev == pos->device &&
+	    (uint64_t)st.st_ino == pos->inode) {
+		r = open_live(s, START_HEAD);
+		if (r < 0)
+			return r;
+		if ((uint64_t)st.st_size >= pos->offset && s->cur.have_key &&
+		    strcmp(s->cur.key, pos->first_line) == 0) {
+			log_info("%s: resuming at offset %" PRIu64, s->path, pos->offset);
+			return cur_seek(&s->cur, pos->offset);
+		}
+		/* Same inode, other content: truncated (copytruncate) or reused. */
+		fd = find_by_key(s, pos->first_line, pos->offset, 0);
+		if (fd >= 0) {
+			s->cur.live_fd = s->cur.fd;
+			s->cur.fd = fd;
+			memcpy(s->cur.key, pos->first_line, sizeof(s->cur.key));
+			s->cur.have_key = true;
+			return cur_seek(&s->cur, pos->offset);
+		}
+		log_warnx(
+		    "state file %s: the first line of %s no longer matches the saved position "
+		    "(truncated or a reused inode); starting at the %s (state_fallback)",
+		    sp, s->path, start_name(fb));
+		close_cur(s);
+		return start_at(s, fb);
+	}
+	/* The saved file was renamed away (rotation while we were stopped)? */
+	fd = find_by_key(s, pos->first_line, pos->offset, pos->inode);
+	if (fd >= 0 && fstat(fd, &st) == 0 && (uint64_t)st.st_dev == pos->device &&
+	    key_of_fd(fd, key) == 0) {
+		s->cur.fd = fd;
+		s->cur.device = pos->device;
+		s->cur.inode = pos->inode;
+		memcpy(s->cur.key, key, sizeof(s->cur.key));
+		s->cur.have_key = true;
+		log_info("%s: resuming in the rotated file at offset %" PRIu64, s->path,
+			 pos->offset);
+		return cur_seek(&s->cur, pos->offset);
+	}
+	if (fd >= 0)
+		close(fd);
+	log_warnx("state file %s: the file of the saved position (inode %" PRIu64
+		  ") is gone; reading %s from its start",
+		  sp, pos->inode, s->path);
+	r = open_live(s, START_HEAD);
+	return r == -ENOENT ? 0 : r;
+}
+
+static int position(struct sfile *s)
+{
+	const char *sp = s->cfg->state_file;
+	enum start_mode fb = s->cfg->state_fallback;
+	struct diags errs = {0};
+	struct state_pos pos;
+	int r;
+
+	if (!sp || !sp[0])
+		return start_at(s, s->cfg->source.file.start);
+	r = state_read(sp, &pos, &errs);
+	if (r == -ENOENT)
+		return start_at(s, s->cfg->source.file.start);
+	if (r < 0) {
+		log_diags(&errs);
+		log_warnx("state file %s unusable; starting at the %s (state_fallback)", sp,
+			  start_name(fb));
+		return start_at(s, fb);
+	}
+	if (pos.type != STATE_FILE) {
+		log_warnx("state file %s holds a %s position, not a file position; starting at "
+			  "the %s (state_fallback)",
+			  sp, state_type_name(pos.type), start_name(fb));
+		return start_at(s, fb);
+	}
+	return resume(s, &pos);
+}
+
+/* ---- ops ---- */
+
+static void sf_close(void *p)
+{
+	struct sfile *s = p;
+
+	if (!s)
+		return;
+	sd_event_source_disable_unref(s->inotify_src);
+	sd_event_source_disable_unref(s->defer);
+	sd_event_source_disable_unref(s->poll);
+	sd_event_source_disable_unref(s->commit_timer);
+	if (s->inotify_fd >= 0)
+		close(s->inotify_fd);
+	close_cur(s);
+	free(s->cur.buf);
+	free(s->fifo);
+	free(s->path);
+	free(s->dir);
+	free(s->base);
+	sd_event_unref(s->e);
+	free(s);
+}
+
+static int sf_open(const struct config *cfg, sd_event *e, struct pipeline *pl, struct counters *cnt,
+		   void **ret, struct diags *errs)
+{
+	struct sfile *s;
+	const char *slash;
+	uint64_t now;
+	int r;
+
+	if (!cfg->source.file.path || !cfg->source.file.path[0]) {
+		diag_add(errs, cfg->path, 0, 0,
+			 "source.file.path is required for source type file");
+		return -EINVAL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->cfg = cfg;
+	s->pl = pl;
+	s->cnt = cnt;
+	s->e = sd_event_ref(e);
+	s->inotify_fd = -1;
+	s->cur.fd = s->cur.live_fd = -1;
+	s->max_line = cfg->limits.max_line_bytes ? cfg->limits.max_line_bytes : 65536;
+	s->cap = s->max_line + READ_CHUNK;
+	s->fifo_limit =
+	    (size_t)(cfg->limits.in_flight ? cfg->limits.in_flight : 4096) * FIFO_LIMIT_FACTOR;
+	s->path = strdup(cfg->source.file.path);
+	slash = strrchr(cfg->source.file.path, '/');
+	if (!slash)
+		s->dir = strdup(".");
+	else if (slash == cfg->source.file.path)
+		s->dir = strdup("/");
+	else
+		s->dir = strndup(cfg->source.file.path, (size_t)(slash - cfg->source.file.path));
+	s->base = strdup(slash ? slash + 1 : cfg->source.file.path);
+	s->cur.buf = malloc(s->cap);
+	if (!s->path || !s->dir || !s->base || !s->cur.buf) {
+		r = -ENOMEM;
+		goto out;
+	}
+	s->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (s->inotify_fd < 0 ||
+	    inotify_add_watch(s->inotify_fd, s->dir,
+			      IN_MODIFY | IN_CREATE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE |
+				  IN_CLOSE_WRITE | IN_ATTRIB) < 0) {
+		r = -errno;
+		diag_add(errs, s->dir, 0, 0, "cannot watch the logfile's directory: %s",
+			 strerror(-r));
+		goto out;
+	}
+	r = sd_event_add_time(e, &s->commit_timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_commit_timer,
+			      s);
+	if (r < 0)
+		goto out;
+	sd_event_source_set_enabled(s->commit_timer, SD_EVENT_OFF);
+	r = position(s);
+	if (r < 0) {
+		diag_add(errs, s->path, 0, 0, "cannot open the logfile: %s", strerror(-r));
+		goto out;
+	}
+	r = sd_event_add_io(e, &s->inotify_src, s->inotify_fd, EPOLLIN, on_inotify, s);
+	if (r < 0)
+		goto out;
+	r = sd_event_add_defer(e, &s->defer, on_defer, s);
+	if (r < 0)
+		goto out;
+	sd_event_source_set_priority(s->defer, SD_EVENT_PRIORITY_NORMAL + 10);
+	sd_event_source_set_enabled(s->defer, s->cur.fd >= 0 ? SD_EVENT_ONESHOT : SD_EVENT_OFF);
+	sd_event_now(e, CLOCK_MONOTONIC, &now);
+	r = sd_event_add_time(e, &s->poll, CLOCK_MONOTONIC, now + POLL_INTERVAL_US, 0, on_poll, s);
+	if (r < 0)
+		goto out;
+	sd_event_source_set_enabled(s->poll, SD_EVENT_ON);
+	*ret = s;
+	s = NULL;
+	r = 0;
+out:
+	if (r < 0 && errs->n == 0)
+		diag_add(errs, cfg->source.file.path, 0, 0, "logfile source: %s", strerror(-r));
+	sf_close(s);
+	return r;
+}
+
+static void sf_pause(void *p, bool paused)
+{
+	struct sfile *s = p;
+
+	s->paused = paused;
+	if (paused)
+		sd_event_source_set_enabled(s->defer, SD_EVENT_OFF);
+	else
+		kick(s);
+}
+
+static void sf_delivered(void *p, uint64_t upto)
+{
+	struct sfile *s = p;
+	bool was_full = s->fifo_len >= s->fifo_limit;
+
+	if (upto > s->acked_upto)
+		s->acked_upto = upto;
+	pop_delivered(s);
+	if (was_full && s->fifo_len < s->fifo_limit)
+		kick(s);
+}
+
+static int sf_commit(void *p)
+{
+	return commit_now(p);
+}
+
+const struct source_ops source_file_ops = {
+    .type = SOURCE_FILE,
+    .name = "file",
+    .open = sf_open,
+    .pause = sf_pause,
+    .delivered = sf_delivered,
+    .commit = sf_commit,
+    .close = sf_close,
+};
