@@ -130,10 +130,9 @@ struct config {
 void config_defaults(struct config *cfg);
 
 /*
- * Loads path over the defaults: cfg need not be initialised, config_load
- * starts with config_defaults(cfg) itself (so do not call both, or the
- * defaults leak). Lists in the file replace the default lists; redact.fields
- * is merged over the default policy field by field. Every problem is added to errs as
+ * Loads path over what cfg holds: call config_defaults(cfg) first. Lists
+ * in the file replace the lists in cfg; redact.fields is merged field by
+ * field. Every problem is added to errs as
  * FILE:LINE:COL (unknown key, wrong type, out of range, missing file); the
  * whole file is read so that all problems are reported at once. Returns 0,
  * or -EINVAL if errs holds errors, or -errno if the file cannot be read.

@@ -985,7 +985,7 @@ int config_load(const char *path, struct config *cfg, struct diags *errs)
 	yaml_node_t *root;
 	int r;
 
-	config_defaults(cfg);
+	free(cfg->path);
 	cfg->path = strdup(path);
 	if (!cfg->path) {
 		r = -ENOMEM;

@@ -64,6 +64,7 @@ static void test_shipped_file_loads_clean(void **state)
 	struct diags d = {0};
 	int r;
 
+	config_defaults(&cfg);
 	r = config_load("conf/ikelogd.yaml", &cfg, &d);
 	print_diags(&d);
 	assert_int_equal(r, 0);
@@ -170,6 +171,7 @@ static void test_valid_full(void **state)
 	struct diags d = {0};
 	int r;
 
+	config_defaults(&cfg);
 	r = config_load(FIX "valid-full.yaml", &cfg, &d);
 	print_diags(&d);
 	assert_int_equal(r, 0);
@@ -232,6 +234,7 @@ static void expect_one(const char *file, unsigned line, unsigned col, const char
 	struct config cfg;
 	struct diags d = {0};
 
+	config_defaults(&cfg);
 	assert_int_equal(config_load(file, &cfg, &d), -EINVAL);
 	assert_diag(&d, 0, file, line, col, want);
 	if (d.n != 1)
@@ -283,6 +286,7 @@ static void test_two_errors(void **state)
 	struct diags d = {0};
 	const char *file = FIX "two-errors.yaml";
 
+	config_defaults(&cfg);
 	assert_int_equal(config_load(file, &cfg, &d), -EINVAL);
 	assert_int_equal(d.n, 2);
 	assert_diag(&d, 0, file, 5, 3, "unknown key 'output.colector'");
@@ -294,12 +298,33 @@ static void test_two_errors(void **state)
 	config_done(&cfg);
 }
 
+static void test_load_over_loaded(void **state)
+{
+	struct config cfg;
+	struct diags d = {0};
+
+	/* A second file over a loaded config replaces lists and strings it names. */
+	config_defaults(&cfg);
+	assert_int_equal(config_load(FIX "valid-full.yaml", &cfg, &d), 0);
+	assert_int_equal(config_load("conf/ikelogd.yaml", &cfg, &d), 0);
+	assert_string_equal(cfg.path, "conf/ikelogd.yaml");
+	assert_int_equal(cfg.rules.n, 1);
+	assert_int_equal(cfg.weak_crypto.n, 11);
+	assert_int_equal(cfg.limits.in_flight, 4096);
+	assert_string_equal(cfg.output.ca_file, "/etc/ikelogd/ca.pem");
+	/* Not named in the shipped file: kept from the first one. */
+	assert_int_equal(cfg.output.n_collectors, 2);
+	assert_int_equal(d.n, 0);
+	config_done(&cfg);
+}
+
 static void test_missing_file(void **state)
 {
 	struct config cfg;
 	struct diags d = {0};
 	const char *file = FIX "does-not-exist.yaml";
 
+	config_defaults(&cfg);
 	assert_int_equal(config_load(file, &cfg, &d), -ENOENT);
 	assert_int_equal(d.n, 1);
 	assert_string_equal(d.v[0].file, file);
@@ -318,6 +343,7 @@ static void test_directory_and_big_file(void **state)
 	char *text = malloc(big);
 	const char *path;
 
+	config_defaults(&cfg);
 	assert_int_equal(config_load(FIX, &cfg, &d), -EISDIR);
 	assert_int_equal(d.n, 1);
 	config_done(&cfg);
@@ -326,6 +352,7 @@ static void test_directory_and_big_file(void **state)
 	memset(text, '#', big);
 	path = write_tmp("big.yaml", text, big);
 	d = (struct diags){0};
+	config_defaults(&cfg);
 	assert_int_equal(config_load(path, &cfg, &d), -EFBIG);
 	assert_int_equal(d.n, 1);
 	assert_non_null(strstr(d.v[0].msg, "larger than 1048576 bytes"));
@@ -339,6 +366,7 @@ static int load_text(const char *text, struct config *cfg, struct diags *d)
 	const char *path = write_tmp("t.yaml", text, strlen(text));
 
 	*d = (struct diags){0};
+	config_defaults(cfg);
 	return config_load(path, cfg, d);
 }
 
@@ -609,6 +637,7 @@ int main(void)
 	    cmocka_unit_test(test_list_too_long),
 	    cmocka_unit_test(test_syntax_error),
 	    cmocka_unit_test(test_two_errors),
+	    cmocka_unit_test(test_load_over_loaded),
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_directory_and_big_file),
 	    cmocka_unit_test(test_range_limits),
