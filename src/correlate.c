@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The IKE SA table. Every pluto state (#N) seen is one entry keyed by
+ * (host, serial): pluto's serials are unique within one pluto process, and
+ * the connection name and pid stored in the entry tell a restarted pluto's
+ * reused serial from the old one. IKE SA entries carry the ike_sa_id;
+ * Child SA entries point at their IKE SA and sit on its list of children,
+ * so that an IKE SA rekey can move them to the new IKE SA in one walk.
+ * Bounded: the least recently used entry is evicted (counted).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "correlate.h"
+
+#define NONE	UINT32_MAX
+#define ID_LEN	16
+#define MIN_SAS 16
+
+struct sa {
+	uint64_t host_hash;
+	uint64_t conn_hash; /* 0 = unknown */
+	int64_t serial;
+	int64_t pid; /* 0 = unknown */
+	bool used;
+	bool child;
+	uint32_t parent; /* child: its IKE SA entry, NONE if unknown */
+	uint32_t first_child, next_sibling;
+	uint32_t hnext;		     /* hash chain */
+	uint32_t lru_prev, lru_next; /* lru_prev towards the most recent */
+	char id[ID_LEN + 1];	     /* IKE SA: ike_sa_id */
+	char prev_id[ID_LEN + 1];    /* IKE SA made by a rekey: the id it replaced */
+};
+
+/* The IKE SA currently negotiating per (host, connection), for Child SAs that name no parent. */
+struct conn_cur {
+	uint64_t host_hash, conn_hash;
+	uint32_t ike;
+};
+
+#define CONN_SLOTS 1024
+
+struct correlator {
+	struct sa *v;
+	uint32_t cap, n_used, free_head;
+	uint32_t *buckets;
+	uint32_t n_buckets;
+	uint32_t lru_head, lru_tail; /* head = most recent */
+	struct conn_cur conns[CONN_SLOTS];
+	uint64_t salt;
+	struct counters *cnt;
+};
+
+static uint64_t mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64_C(0xc4ceb9fe1a85ec53);
+	h ^= h >> 33;
+	return h;
+}
+
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t len)
+{
+	const unsigned char *s = p;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ s[i]) * UINT64_C(0x100000001b3);
+	return h;
+}
+
+int correlator_new(unsigned max_sas, const char *salt, struct counters *cnt,
+		   struct correlator **ret)
+{
+	struct correlator *c = calloc(1, sizeof(*c));
+	int r = -ENOMEM;
+
+	if (!c)
+		goto out;
+	c->cap = max_sas < MIN_SAS ? MIN_SAS : max_sas;
+	c->n_buckets = 1;
+	while (c->n_buckets < c->cap * 2)
+		c->n_buckets <<= 1;
+	c->v = calloc(c->cap, sizeof(*c->v));
+	c->buckets = malloc(c->n_buckets * sizeof(*c->buckets));
+	if (!c->v || !c->buckets)
+		goto out;
+	memset(c->buckets, 0xff, c->n_buckets * sizeof(*c->buckets));
+	c->lru_head = c->lru_tail = c->free_head = NONE;
+	c->cnt = cnt;
+	if (salt)
+		c->salt = hash_bytes(UINT64_C(0xcbf29ce484222325), salt, strlen(salt));
+	else if (getrandom(&c->salt, sizeof(c->salt), 0) != sizeof(c->salt))
+		c->salt = (uint64_t)(uintptr_t)c ^ (uint64_t)time(NULL);
+	*ret = c;
+	c = NULL;
+	r = 0;
+out:
+	correlator_free(c);
+	return r;
+}
+
+void correlator_free(struct correlator *c)
+{
+	if (!c)
+		return;
+	free(c->v);
+	free(c->buckets);
+	free(c);
+}
+
+static uint32_t bucket(const struct correlator *c, uint64_t host_hash, int64_t serial)
+{
+	return (uint32_t)(mix(host_hash ^ (uint64_t)serial) & (c->n_buckets - 1));
+}
+
+static void lru_unlink(struct correlator *c, uint32_t i)
+{
+	struct sa *e = &c->v[i];
+
+	if (e->lru_prev != NONE)
+		c->v[e->lru_prev].lru_next = e->lru_next;
+	else
+		c->lru_head = e->lru_next;
+	if (e->lru_next != NONE)
+		c->v[e->lru_next].lru_prev = e->lru_prev;
+	else
+		c->lru_tail = e->lru_prev;
+}
+
+static void lru_front(struct correlator *c, uint32_t i)
+{
+	struct sa *e = &c->v[i];
+
+	e->lru_prev = NONE;
+	e->lru_next = c->lru_head;
+	if (c->lru_head != NONE)
+		c->v[c->lru_head].lru_prev = i;
+	c->lru_head = i;
+	if (c->lru_tail == NONE)
+		c->lru_tail = i;
+}
+
+static void touch(struct correlator *c, uint32_t i)
+{
+	if (c->lru_head == i)
+		return;
+	lru_unlink(c, i);
+	lru_front(c, i);
+}
+
+static void child_unlink(struct correlator *c, uint32_t i)
+{
+	struct sa *e = &c->v[i];
+
+	if (e->parent == NONE)
+		return;
+	uint32_t *p = &c->v[e->parent].first_child;
+
+	while (*p != NONE && *p != i)
+		p = &c->v[*p].next_sibling;
+	if (*p == i)
+		*p = e->next_sibling;
+	e->parent = NONE;
+	e->next_sibling = NONE;
+}
+
+static void child_link(struct correlator *c, uint32_t i, uint32_t parent)
+{
+	struct sa *e = &c->v[i];
+
+	child_unlink(c, i);
+	e->child = true;
+	e->parent = parent;
+	e->next_sibling = c->v[parent].first_child;
+	c->v[parent].first_child = i;
+}
+
+/* Removes entry i: from its hash chain, the LRU, its parent's list; orphans its children. */
+static void forget(struct correlator *c, uint32_t i)
+{
+	struct sa *e = &c->v[i];
+	uint32_t *p = &c->buckets[bucket(c, e->host_hash, e->serial)];
+
+	while (*p != NONE && *p != i)
+		p = &c->v[*p].hnext;
+	if (*p == i)
+		*p = e->hnext;
+	lru_unlink(c, i);
+	child_unlink(c, i);
+	for (uint32_t k = e->first_child; k != NONE;) {
+		uint32_t next = c->v[k].next_sibling;
+
+		c->v[k].parent = NONE;
+		c->v[k].next_sibling = NONE;
+		k = next;
+	}
+	for (size_t k = 0; k < CONN_SLOTS; k++)
+		if (c->conns[k].ike == i && c->conns[k].host_hash == e->host_hash &&
+		    c->conns[k].conn_hash)
+			c->conns[k].conn_hash = 0;
+	memset(e, 0, sizeof(*e));
+	e->hnext = c->free_head;
+	c->free_head = i;
+}
+
+static uint32_t lookup(struct correlator *c, uint64_t host_hash, int64_t serial)
+{
+	for (uint32_t i = c->buckets[bucket(c, host_hash, serial)]; i != NONE; i = c->v[i].hnext)
+		if (c->v[i].host_hash == host_hash && c->v[i].serial == serial)
+			return i;
+	return NONE;
+}
+
+static uint32_t insert(struct correlator *c, uint64_t host_hash, int64_t serial)
+{
+	uint32_t i;
+
+	if (c->free_head != NONE) {
+		i = c->free_head;
+		c->free_head = c->v[i].hnext;
+	} else if (c->n_used < c->cap) {
+		i = c->n_used++;
+	} else {
+		forget(c, c->lru_tail);
+		if (c->cnt)
+			c->cnt->correlate_evictions++;
+		i = c->free_head;
+		c->free_head = c->v[i].hnext;
+	}
+	struct sa *e = &c->v[i];
+
+	memset(e, 0, sizeof(*e));
+	e->used = true;
+	e->host_hash = host_hash;
+	e->serial = serial;
+	e->parent = e->first_child = e->next_sibling = NONE;
+	uint32_t b = bucket(c, host_hash, serial);
+
+	e->hnext = c->buckets[b];
+	c->buckets[b] = i;
+	lru_front(c, i);
+	return i;
+}
+
+static struct conn_cur *conn_slot(struct correlator *c, uint64_t host_hash, uint64_t conn_hash)
+{
+	return &c->conns[mix(host_hash ^ (conn_hash * 31)) % CONN_SLOTS];
+}
+
+static void make_id(struct correlator *c, struct sa *e, const struct event *ev)
+{
+	const struct record *rec = ev->rec;
+	uint64_t h = hash_bytes(UINT64_C(0xcbf29ce484222325), &c->salt, sizeof(c->salt));
+
+	h = hash_bytes(h, &e->host_hash, sizeof(e->host_hash));
+	h = hash_bytes(h, &e->conn_hash, sizeof(e->conn_hash));
+	h = hash_bytes(h, &e->serial, sizeof(e->serial));
+	h = hash_bytes(h, &e->pid, sizeof(e->pid));
+	if (rec) {
+		h = hash_bytes(h, &rec->realtime_usec, sizeof(rec->realtime_usec));
+		h = hash_bytes(h, &rec->seq, sizeof(rec->seq));
+		if (rec->boot_id)
+			h = hash_bytes(h, rec->boot_id, strlen(rec->boot_id));
+	}
+	snprintf(e->id, sizeof(e->id), "%016llx", (unsigned long long)mix(h));
+}
+
+/* Finds or makes the entry for (host, serial); a different conn or pid means a new SA. */
+static uint32_t get(struct correlator *c, const struct event *ev, uint64_t hh, uint64_t ch,
+		    int64_t pid, int64_t serial, bool *ret_new)
+{
+	uint32_t i = lookup(c, hh, serial);
+
+	*ret_new = false;
+	if (i != NONE) {
+		struct sa *e = &c->v[i];
+
+		if ((ch && e->conn_hash && ch != e->conn_hash) ||
+		    (pid && e->pid && pid != e->pid)) {
+			forget(c, i);
+			i = NONE;
+		} else {
+			if (ch && !e->conn_hash)
+				e->conn_hash = ch;
+			if (pid && !e->pid)
+				e->pid = pid;
+			touch(c, i);
+			return i;
+		}
+	}
+	i = insert(c, hh, serial);
+	c->v[i].conn_hash = ch;
+	c->v[i].pid = pid;
+	*ret_new = true;
+	return i;
+}
+
+static bool type_is(const char *t, const char *want)
+{
+	return t && strcmp(t, want) == 0;
+}
+
+int correlate_event(struct correlator *c, struct event *ev)
+{
+	size_t hl = 0, cl = 0;
+	const char *host = event_str(ev, F_PLATFORM_HOST, &hl);
+	const char *conn = event_str(ev, F_CONN_NAME, &cl);
+	const char *type = event_str(ev, F_EVENT_TYPE, NULL);
+	int64_t pid = event_int(ev, F_PLATFORM_PID, 0);
+	uint64_t hh, ch;
+	uint32_t e, ike = NONE;
+	bool fresh, child_type;
+	int r = 0;
+
+	if (!event_has(ev, F_STATE_SERIAL))
+		return 0;
+	int64_t serial = event_int(ev, F_STATE_SERIAL, 0);
+
+	if (!host && ev->rec && ev->rec->host)
+		host = ev->rec->host, hl = strlen(host);
+	hh = mix(hash_bytes(UINT64_C(0xcbf29ce484222325), host ? host : "", hl));
+	ch = conn ? mix(hash_bytes(UINT64_C(0x84222325cbf29ce4), conn, cl)) | 1 : 0;
+	child_type = type && strncmp(type, "child_sa_", 9) == 0;
+
+	e = get(c, ev, hh, ch, pid, serial, &fresh);
+	if (event_has(ev, F_PARENT_SERIAL) && event_int(ev, F_PARENT_SERIAL, 0) != serial) {
+		bool pf;
+
+		ike = get(c, ev, hh, ch, pid, event_int(ev, F_PARENT_SERIAL, 0), &pf);
+		e = lookup(c, hh, serial); /* the parent's insert may have evicted it */
+		if (e == NONE)
+			e = get(c, ev, hh, ch, pid, serial, &fresh);
+		if (pf)
+			make_id(c, &c->v[ike], ev);
+		if (c->v[ike].child) /* a parent that names one: use the IKE SA above it */
+			ike = c->v[ike].parent;
+		if (ike != NONE && (c->v[e].parent != ike || !c->v[e].child))
+			child_link(c, e, ike);
+	} else if (fresh && child_type) {
+		/* A Child SA that names no parent: the rekeyed one's, else the conn's current IKE
+		 * SA. */
+		uint32_t old = event_has(ev, F_REPLACED_SERIAL)
+				   ? lookup(c, hh, event_int(ev, F_REPLACED_SERIAL, 0))
+				   : NONE;
+		struct conn_cur *cc = conn_slot(c, hh, ch);
+
+		if (old != NONE && c->v[old].child && c->v[old].parent != NONE)
+			ike = c->v[old].parent;
+		else if (ch && cc->conn_hash == ch && cc->host_hash == hh)
+			ike = cc->ike;
+		c->v[e].child = true;
+		if (ike != NONE)
+			child_link(c, e, ike);
+	} else if (fresh) {
+		make_id(c, &c->v[e], ev);
+	}
+	if (!c->v[e].child && !c->v[e].id[0])
+		make_id(c, &c->v[e], ev);
+	if (!c->v[e].child && ch) {
+		struct conn_cur *cc = conn_slot(c, hh, ch);
+
+		*cc = (struct conn_cur){.host_hash = hh, .conn_hash = ch, .ike = e};
+	}
+
+	/* IKE SA rekey: the new SA links to the old one and adopts its Child SAs. */
+	if (type_is(type, "ike_sa_rekey") && event_has(ev, F_REPLACED_SERIAL) && !c->v[e].child) {
+		uint32_t old = lookup(c, hh, event_int(ev, F_REPLACED_SERIAL, 0));
+
+		if (old != NONE && old != e && !c->v[old].child) {
+			memcpy(c->v[e].prev_id, c->v[old].id, sizeof(c->v[e].prev_id));
+			while (c->v[old].first_child != NONE)
+				child_link(c, c->v[old].first_child, e);
+		}
+	}
+
+	/* Output */
+	ike = c->v[e].child ? c->v[e].parent : e;
+	if (ike != NONE) {
+		if (event_set_str(ev, F_IKE_SA_ID, c->v[ike].id, ID_LEN) < 0)
+			r = -ENOSPC;
+		if (c->v[ike].prev_id[0] && ike == e && type_is(type, "ike_sa_rekey") &&
+		    event_set_str(ev, F_PREVIOUS_IKE_SA_ID, c->v[ike].prev_id, ID_LEN) < 0)
+			r = -ENOSPC;
+		if (c->v[e].child && !event_has(ev, F_PARENT_SERIAL) &&
+		    event_set_int(ev, F_PARENT_SERIAL, c->v[ike].serial) < 0)
+			r = -ENOSPC;
+	}
+
+	/* Deletes forget the SA after the event got its id. */
+	if (type_is(type, "ike_sa_delete") || type_is(type, "child_sa_delete")) {
+		if (!c->v[e].child) {
+			while (c->v[e].first_child != NONE)
+				forget(c, c->v[e].first_child);
+		}
+		forget(c, e);
+	}
+	return r;
+}

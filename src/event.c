@@ -1,0 +1,619 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The event: field table, arena setters with converters by type, and the
+ * JSON writer that reuses one json-c tree across events.
+ *
+ * Short names (rule group names, `set:`/`expect:` keys, redaction keys) are
+ * the schema names of DESIGN.md, except nested fields:
+ *   encr integ prf dh_group esn                    -> transform.*
+ *   child_protocol child_mode spi_in spi_out ts_local ts_remote dpd
+ *                                                  -> child.{protocol,mode,spi_in,...}
+ *   nat_local_behind nat_peer_behind encapsulation ->
+ * nat.{local_behind_nat,peer_behind_nat,encapsulation} platform_host platform_process platform_pid
+ * platform_implementation platform_version
+ *                                                  ->
+ * platform.{host,process,pid,implementation,version}
+ */
+#include <arpa/inet.h>
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "event.h"
+
+#define F(id, n, p, k, t) [id] = {.name = n, .parent = p, .key = k, .type = t}
+
+const struct field_info field_table[F__MAX] = {
+    F(F_SCHEMA_VERSION, "schema_version", NULL, "schema_version", FT_INT),
+    F(F_EVENT_ID, "event_id", NULL, "event_id", FT_STRING),
+    F(F_TIMESTAMP, "timestamp", NULL, "timestamp", FT_STRING),
+    F(F_EVENT_TYPE, "event_type", NULL, "event_type", FT_STRING),
+    F(F_RESULT, "result", NULL, "result", FT_STRING),
+    F(F_ERROR_CODE, "error_code", NULL, "error_code", FT_STRING),
+    F(F_REASON, "reason", NULL, "reason", FT_STRING),
+    F(F_SEVERITY, "severity", NULL, "severity", FT_STRING),
+    F(F_IKE_SA_ID, "ike_sa_id", NULL, "ike_sa_id", FT_STRING),
+    F(F_PREVIOUS_IKE_SA_ID, "previous_ike_sa_id", NULL, "previous_ike_sa_id", FT_STRING),
+    F(F_IKE_VERSION, "ike_version", NULL, "ike_version", FT_INT),
+    F(F_EXCHANGE, "exchange", NULL, "exchange", FT_STRING),
+    F(F_ROLE, "role", NULL, "role", FT_STRING),
+    F(F_CONN_NAME, "conn_name", NULL, "conn_name", FT_STRING),
+    F(F_CONN_INSTANCE, "conn_instance", NULL, "conn_instance", FT_INT),
+    F(F_STATE_SERIAL, "state_serial", NULL, "state_serial", FT_INT),
+    F(F_PARENT_SERIAL, "parent_serial", NULL, "parent_serial", FT_INT),
+    F(F_REPLACED_SERIAL, "replaced_serial", NULL, "replaced_serial", FT_INT),
+    F(F_STATE_NAME, "state_name", NULL, "state_name", FT_STRING),
+    F(F_LOCAL_IP, "local_ip", NULL, "local_ip", FT_IP),
+    F(F_LOCAL_PORT, "local_port", NULL, "local_port", FT_PORT),
+    F(F_PEER_IP, "peer_ip", NULL, "peer_ip", FT_IP),
+    F(F_PEER_PORT, "peer_port", NULL, "peer_port", FT_PORT),
+    F(F_TRANSPORT, "transport", NULL, "transport", FT_STRING),
+    F(F_INITIATOR_ID, "initiator_id", NULL, "initiator_id", FT_STRING),
+    F(F_RESPONDER_ID, "responder_id", NULL, "responder_id", FT_STRING),
+    F(F_ID_TYPE, "id_type", NULL, "id_type", FT_STRING),
+    F(F_PEER_ID, "peer_id", NULL, "peer_id", FT_STRING),
+    F(F_LOCAL_ID, "local_id", NULL, "local_id", FT_STRING),
+    F(F_CERT_SUBJECT, "cert_subject", NULL, "cert_subject", FT_STRING),
+    F(F_CERT_ISSUER, "cert_issuer", NULL, "cert_issuer", FT_STRING),
+    F(F_AUTH_METHOD, "auth_method", NULL, "auth_method", FT_STRING),
+    F(F_ENCR, "encr", "transform", "encr", FT_ALG),
+    F(F_INTEG, "integ", "transform", "integ", FT_ALG),
+    F(F_PRF, "prf", "transform", "prf", FT_ALG),
+    F(F_DH_GROUP, "dh_group", "transform", "dh_group", FT_ALG),
+    F(F_ESN, "esn", "transform", "esn", FT_BOOL),
+    F(F_CHILD_PROTOCOL, "child_protocol", "child", "protocol", FT_STRING),
+    F(F_CHILD_MODE, "child_mode", "child", "mode", FT_STRING),
+    F(F_SPI_IN, "spi_in", "child", "spi_in", FT_SPI),
+    F(F_SPI_OUT, "spi_out", "child", "spi_out", FT_SPI),
+    F(F_TS_LOCAL, "ts_local", "child", "ts_local", FT_STRING),
+    F(F_TS_REMOTE, "ts_remote", "child", "ts_remote", FT_STRING),
+    F(F_DPD, "dpd", "child", "dpd", FT_STRING),
+    F(F_NAT_LOCAL_BEHIND, "nat_local_behind", "nat", "local_behind_nat", FT_BOOL),
+    F(F_NAT_PEER_BEHIND, "nat_peer_behind", "nat", "peer_behind_nat", FT_BOOL),
+    F(F_ENCAPSULATION, "encapsulation", "nat", "encapsulation", FT_STRING),
+    F(F_BYTES_IN, "bytes_in", NULL, "bytes_in", FT_INT),
+    F(F_BYTES_OUT, "bytes_out", NULL, "bytes_out", FT_INT),
+    F(F_LIFETIME_S, "lifetime_s", NULL, "lifetime_s", FT_INT),
+    F(F_RETRANSMITS, "retransmits", NULL, "retransmits", FT_INT),
+    F(F_TIMEOUT_S, "timeout_s", NULL, "timeout_s", FT_INT),
+    F(F_USERNAME, "username", NULL, "username", FT_STRING),
+    F(F_LEASE_IP, "lease_ip", NULL, "lease_ip", FT_STRING),
+    F(F_PLATFORM_HOST, "platform_host", "platform", "host", FT_STRING),
+    F(F_PLATFORM_PROCESS, "platform_process", "platform", "process", FT_STRING),
+    F(F_PLATFORM_PID, "platform_pid", "platform", "pid", FT_INT),
+    F(F_PLATFORM_IMPL, "platform_implementation", "platform", "implementation", FT_STRING),
+    F(F_PLATFORM_VERSION, "platform_version", "platform", "version", FT_STRING),
+    F(F_RULE, "rule", NULL, "rule", FT_STRING),
+    F(F_MESSAGE, "message", NULL, "message", FT_STRING),
+    F(F_WEAK_CRYPTO, "weak_crypto", NULL, "weak_crypto", FT_LIST),
+};
+
+static_assert(sizeof(field_table) / sizeof(field_table[0]) == F__MAX, "field table covers enum");
+
+/* The nested objects, in output order after the top-level fields that precede them. */
+static const char *const parents[] = {"transform", "child", "nat", "platform"};
+#define N_PARENTS (sizeof(parents) / sizeof(parents[0]))
+
+static int parent_index(const char *p)
+{
+	for (size_t i = 0; p && i < N_PARENTS; i++)
+		if (strcmp(parents[i], p) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Called at load time only: a linear scan over ~60 names is a few hundred
+ * nanoseconds. Accepts the short name or the dotted JSON path
+ * ("transform.encr", "nat.peer_behind_nat").
+ */
+int field_lookup(const char *name, size_t len)
+{
+	const char *dot = memchr(name, '.', len);
+
+	for (int f = 0; f < F__MAX; f++) {
+		const struct field_info *fi = &field_table[f];
+
+		if (!dot) {
+			if (strlen(fi->name) == len && memcmp(fi->name, name, len) == 0)
+				return f;
+			continue;
+		}
+		size_t pl = (size_t)(dot - name);
+		if (fi->parent && strlen(fi->parent) == pl && memcmp(fi->parent, name, pl) == 0 &&
+		    strlen(fi->key) == len - pl - 1 && memcmp(fi->key, dot + 1, len - pl - 1) == 0)
+			return f;
+	}
+	return -ENOENT;
+}
+
+int event_init(struct event *ev, size_t text_cap)
+{
+	char *t = malloc(text_cap ? text_cap : 1);
+
+	if (!t)
+		return -ENOMEM;
+	memset(ev, 0, sizeof(*ev));
+	ev->text = t;
+	ev->text_cap = text_cap ? text_cap : 1;
+	return 0;
+}
+
+void event_done(struct event *ev)
+{
+	if (!ev)
+		return;
+	free(ev->text);
+	ev->text = NULL;
+	ev->text_cap = ev->text_len = 0;
+}
+
+void event_reset(struct event *ev)
+{
+	memset(ev->present, 0, sizeof(ev->present));
+	ev->text_len = 0;
+	ev->rec = NULL;
+	ev->rule = NULL;
+}
+
+static void mark(struct event *ev, enum field f, bool on)
+{
+	if (on)
+		ev->present[f / 64] |= UINT64_C(1) << (f % 64);
+	else
+		ev->present[f / 64] &= ~(UINT64_C(1) << (f % 64));
+}
+
+void event_unset(struct event *ev, enum field f)
+{
+	if (f >= 0 && f < F__MAX)
+		mark(ev, f, false);
+}
+
+/* Copies s into the arena with a NUL; returns the offset or -ENOSPC. */
+static int64_t arena_put(struct event *ev, const char *s, size_t len)
+{
+	if (len >= UINT32_MAX || ev->text_len + len + 1 > ev->text_cap)
+		return -ENOSPC;
+	size_t off = ev->text_len;
+
+	if (len)
+		memcpy(ev->text + off, s, len);
+	ev->text[off + len] = '\0';
+	ev->text_len += len + 1;
+	return (int64_t)off;
+}
+
+int event_set_str(struct event *ev, enum field f, const char *s, size_t len)
+{
+	if (f < 0 || f >= F__MAX)
+		return -EINVAL;
+	int64_t off = arena_put(ev, s, len);
+
+	if (off < 0)
+		return (int)off;
+	ev->v[f] = (struct event_value){.off = (uint32_t)off, .len = (uint32_t)len, .num = 0};
+	mark(ev, f, true);
+	return 0;
+}
+
+int event_set_int(struct event *ev, enum field f, int64_t n)
+{
+	char buf[24];
+	int l = snprintf(buf, sizeof(buf), "%lld", (long long)n);
+	int r;
+
+	if (field_table[f].type == FT_BOOL)
+		l = snprintf(buf, sizeof(buf), "%s", n ? "true" : "false");
+	r = event_set_str(ev, f, buf, (size_t)l);
+	if (r < 0)
+		return r;
+	ev->v[f].num = n;
+	return 0;
+}
+
+static bool eq_ci(const char *s, size_t len, const char *lit)
+{
+	return strlen(lit) == len && strncasecmp(s, lit, len) == 0;
+}
+
+/* Decimal with an optional byte unit (B, KB, KiB, MB, MiB, ...). */
+static int parse_int(const char *s, size_t len, int64_t *ret)
+{
+	static const struct {
+		const char *u;
+		int64_t mul;
+	} units[] = {
+	    {"B", 1},
+	    {"KB", 1000},
+	    {"KiB", 1024},
+	    {"MB", 1000000},
+	    {"MiB", 1048576},
+	    {"GB", 1000000000},
+	    {"GiB", INT64_C(1073741824)},
+	    {"TB", INT64_C(1000000000000)},
+	    {"TiB", INT64_C(1099511627776)},
+	};
+	size_t i = 0;
+	bool neg = false;
+	int64_t n = 0;
+
+	if (i < len && (s[i] == '-' || s[i] == '+'))
+		neg = s[i++] == '-';
+	if (i == len || !isdigit((unsigned char)s[i]))
+		return -EINVAL;
+	for (; i < len && isdigit((unsigned char)s[i]); i++) {
+		if (n > (INT64_MAX - 9) / 10)
+			return -ERANGE;
+		n = n * 10 + (s[i] - '0');
+	}
+	if (i < len) {
+		size_t k;
+
+		for (k = 0; k < sizeof(units) / sizeof(units[0]); k++)
+			if (eq_ci(s + i, len - i, units[k].u) && !(units[k].mul > 1 && s[i] == 'b'))
+				break;
+		if (k == sizeof(units) / sizeof(units[0]))
+			return -EINVAL;
+		if (n > INT64_MAX / units[k].mul)
+			return -ERANGE;
+		n *= units[k].mul;
+	}
+	*ret = neg ? -n : n;
+	return 0;
+}
+
+static int set_ip(struct event *ev, enum field f, const char *s, size_t len)
+{
+	char buf[INET6_ADDRSTRLEN + 1];
+	unsigned char bin[16];
+
+	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
+		s++;
+		len -= 2;
+	}
+	const char *pct = memchr(s, '%', len);
+
+	if (pct)
+		len = (size_t)(pct - s);
+	if (len == 0 || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (inet_pton(AF_INET, buf, bin) != 1 && inet_pton(AF_INET6, buf, bin) != 1)
+		return -EINVAL;
+	return event_set_str(ev, f, buf, len);
+}
+
+static int set_spi(struct event *ev, enum field f, const char *s, size_t len)
+{
+	char buf[2 + 16];
+
+	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		s += 2;
+		len -= 2;
+	}
+	if (len == 0 || len > 16)
+		return -EINVAL;
+	buf[0] = '0';
+	buf[1] = 'x';
+	for (size_t i = 0; i < len; i++) {
+		if (!isxdigit((unsigned char)s[i]))
+			return -EINVAL;
+		buf[2 + i] = (char)tolower((unsigned char)s[i]);
+	}
+	return event_set_str(ev, f, buf, len + 2);
+}
+
+static int set_alg(struct event *ev, enum field f, const char *s, size_t len)
+{
+	char buf[128];
+
+	if (len == 0 || eq_ci(s, len, "n/a") || eq_ci(s, len, "none")) {
+		mark(ev, f, false);
+		return 0;
+	}
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)s[i] <= ' ')
+			return -EINVAL;
+		buf[i] = (char)toupper((unsigned char)s[i]);
+	}
+	return event_set_str(ev, f, buf, len);
+}
+
+int event_set_text(struct event *ev, enum field f, const char *s, size_t len)
+{
+	int64_t n = 0;
+	int r;
+
+	if (f < 0 || f >= F__MAX)
+		return -EINVAL;
+	switch (field_table[f].type) {
+	case FT_INT:
+		r = parse_int(s, len, &n);
+		return r < 0 ? r : event_set_int(ev, f, n);
+	case FT_PORT:
+		r = parse_int(s, len, &n);
+		if (r < 0 || n < 0 || n > 65535 || memchr(s, 'B', len) || memchr(s, 'b', len))
+			return -EINVAL;
+		return event_set_int(ev, f, n);
+	case FT_BOOL:
+		if (eq_ci(s, len, "true") || eq_ci(s, len, "yes") || eq_ci(s, len, "1"))
+			return event_set_int(ev, f, 1);
+		if (eq_ci(s, len, "false") || eq_ci(s, len, "no") || eq_ci(s, len, "0"))
+			return event_set_int(ev, f, 0);
+		return -EINVAL;
+	case FT_IP:
+		return set_ip(ev, f, s, len);
+	case FT_SPI:
+		return set_spi(ev, f, s, len);
+	case FT_ALG:
+		return set_alg(ev, f, s, len);
+	case FT_STRING:
+	case FT_LIST:
+	case FT__MAX:
+		break;
+	}
+	return event_set_str(ev, f, s, len);
+}
+
+const char *event_str(const struct event *ev, enum field f, size_t *ret_len)
+{
+	if (f < 0 || f >= F__MAX || !event_has(ev, f))
+		return NULL;
+	if (ret_len)
+		*ret_len = ev->v[f].len;
+	return ev->text + ev->v[f].off;
+}
+
+int64_t event_int(const struct event *ev, enum field f, int64_t def)
+{
+	if (f < 0 || f >= F__MAX || !event_has(ev, f))
+		return def;
+	return ev->v[f].num;
+}
+
+/* ---- JSON ---- */
+
+#define LIST_MAX 8 /* weak_crypto entries rendered */
+
+struct event_json {
+	struct json_object *top;
+	struct json_object *sub[N_PARENTS];
+	bool sub_in_top[N_PARENTS];
+	struct json_object *val[F__MAX]; /* one retained value object per field */
+	bool in_obj[F__MAX];		 /* val[f] currently added to its container */
+	struct json_object *list_items[LIST_MAX];
+	char *scratch; /* UTF-8 repair buffer */
+	size_t scratch_cap;
+};
+
+void event_json_free(struct event_json *w)
+{
+	if (!w)
+		return;
+	json_object_put(w->top); /* drops the containers' refs */
+	for (size_t i = 0; i < N_PARENTS; i++)
+		json_object_put(w->sub[i]);
+	for (int f = 0; f < F__MAX; f++)
+		json_object_put(w->val[f]);
+	for (size_t i = 0; i < LIST_MAX; i++)
+		json_object_put(w->list_items[i]);
+	free(w->scratch);
+	free(w);
+}
+
+int event_json_new(struct event_json **ret)
+{
+	struct event_json *w = calloc(1, sizeof(*w));
+	int r = -ENOMEM;
+
+	if (!w)
+		goto out;
+	if (!(w->top = json_object_new_object()))
+		goto out;
+	for (size_t i = 0; i < N_PARENTS; i++)
+		if (!(w->sub[i] = json_object_new_object()))
+			goto out;
+	for (int f = 0; f < F__MAX; f++) {
+		switch (field_table[f].type) {
+		case FT_INT:
+		case FT_PORT:
+			w->val[f] = json_object_new_int64(0);
+			break;
+		case FT_BOOL:
+			w->val[f] = json_object_new_boolean(0);
+			break;
+		case FT_LIST:
+			w->val[f] = json_object_new_array_ext(LIST_MAX);
+			break;
+		default:
+			/* Starts with a long buffer so short values fit without growing. */
+			w->val[f] = json_object_new_string("");
+			break;
+		}
+		if (!w->val[f])
+			goto out;
+	}
+	for (size_t i = 0; i < LIST_MAX; i++)
+		if (!(w->list_items[i] = json_object_new_string("")))
+			goto out;
+	*ret = w;
+	w = NULL;
+	r = 0;
+out:
+	event_json_free(w);
+	return r;
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t len)
+{
+	unsigned char c = s[0];
+	size_t n;
+	uint32_t cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (len < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/* Returns s itself when valid UTF-8, else a repaired copy in w->scratch (or NULL). */
+static const char *utf8_clean(struct event_json *w, const char *s, size_t len, size_t *ret_len)
+{
+	size_t i = 0, k;
+
+	while (i < len && (k = utf8_seq((const unsigned char *)s + i, len - i)) > 0)
+		i += k;
+	*ret_len = len;
+	if (i == len)
+		return s;
+	if (w->scratch_cap < len * 3 + 1) {
+		char *n = realloc(w->scratch, len * 3 + 1);
+
+		if (!n)
+			return NULL;
+		w->scratch = n;
+		w->scratch_cap = len * 3 + 1;
+	}
+	size_t o = 0;
+
+	for (i = 0; i < len;) {
+		k = utf8_seq((const unsigned char *)s + i, len - i);
+		if (k == 0) {
+			memcpy(w->scratch + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+			continue;
+		}
+		memcpy(w->scratch + o, s + i, k);
+		o += k;
+		i += k;
+	}
+	*ret_len = o;
+	return w->scratch;
+}
+
+static int set_value(struct event_json *w, const struct event *ev, int f)
+{
+	struct json_object *o = w->val[f];
+	const char *s = ev->text + ev->v[f].off;
+	size_t len = ev->v[f].len;
+
+	switch (field_table[f].type) {
+	case FT_INT:
+	case FT_PORT:
+		return json_object_set_int64(o, ev->v[f].num) ? 0 : -EINVAL;
+	case FT_BOOL:
+		return json_object_set_boolean(o, ev->v[f].num != 0) ? 0 : -EINVAL;
+	case FT_LIST: {
+		size_t n = json_object_array_length(o), i = 0;
+
+		/* list_items hold their own refs, so deleting does not free them. */
+		if (n)
+			json_object_array_del_idx(o, 0, n);
+		while (len > 0 && i < LIST_MAX) {
+			const char *c = memchr(s, ',', len);
+			size_t l = c ? (size_t)(c - s) : len, cl;
+			const char *t = utf8_clean(w, s, l, &cl);
+
+			if (l && t) {
+				json_object_set_string_len(w->list_items[i], t, (int)cl);
+				json_object_array_add(o, json_object_get(w->list_items[i]));
+				i++;
+			}
+			s += c ? l + 1 : l;
+			len -= c ? l + 1 : l;
+		}
+		return i > 0 ? 0 : -ENOENT;
+	}
+	default: {
+		size_t cl;
+		const char *t = utf8_clean(w, s, len, &cl);
+
+		if (!t)
+			return -ENOMEM;
+		if ((size_t)json_object_get_string_len(o) == cl &&
+		    memcmp(json_object_get_string(o), t, cl) == 0)
+			return 0;
+		return json_object_set_string_len(o, t, (int)cl) ? 0 : -ENOMEM;
+	}
+	}
+}
+
+static void obj_add(struct json_object *obj, const char *key, struct json_object *v)
+{
+	json_object_object_add_ex(obj, key, json_object_get(v),
+				  JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT);
+}
+
+int event_json_render(struct event_json *w, const struct event *ev, const char **ret,
+		      size_t *ret_len)
+{
+	bool sub_used[N_PARENTS] = {false};
+	int pi;
+	size_t len = 0;
+	const char *s;
+
+	/* Empty the containers; the retained refs keep every value alive. */
+	for (int f = 0; f < F__MAX; f++) {
+		if (!w->in_obj[f])
+			continue;
+		pi = parent_index(field_table[f].parent);
+		json_object_object_del(pi < 0 ? w->top : w->sub[pi], field_table[f].key);
+		w->in_obj[f] = false;
+	}
+	for (size_t i = 0; i < N_PARENTS; i++)
+		if (w->sub_in_top[i]) {
+			json_object_object_del(w->top, parents[i]);
+			w->sub_in_top[i] = false;
+		}
+	/* Refill in table order; a nested object goes in at its first present field. */
+	for (int f = 0; f < F__MAX; f++) {
+		if (!event_has(ev, f) || set_value(w, ev, f) < 0)
+			continue;
+		pi = parent_index(field_table[f].parent);
+		if (pi < 0) {
+			obj_add(w->top, field_table[f].key, w->val[f]);
+		} else {
+			obj_add(w->sub[pi], field_table[f].key, w->val[f]);
+			if (!sub_used[pi]) {
+				sub_used[pi] = true;
+				obj_add(w->top, parents[pi], w->sub[pi]);
+				w->sub_in_top[pi] = true;
+			}
+		}
+		w->in_obj[f] = true;
+	}
+	s = json_object_to_json_string_length(w->top, JSON_C_TO_STRING_PLAIN, &len);
+	if (!s)
+		return -ENOMEM;
+	*ret = s;
+	*ret_len = len;
+	return 0;
+}

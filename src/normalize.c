@@ -1,0 +1,522 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The normalizer: line prefixes, debug lines, the rule table, then the
+ * fields every event derives (severity, ike_version, exchange, ids by role,
+ * weak_crypto, timestamp, event_id, platform).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "normalize.h"
+
+#define VERSION_HOSTS 16
+#define HOST_MAX      256
+#define VERSION_MAX   64
+#define WEAK_TEXT_MAX 256
+
+struct host_version {
+	char host[HOST_MAX];
+	char version[VERSION_MAX];
+};
+
+struct normalizer {
+	const struct config *cfg;
+	struct rules *rules;
+	struct counters *cnt;
+	char hostname[HOST_MAX];
+	struct host_version versions[VERSION_HOSTS];
+	size_t next_version;
+};
+
+/* ---- prefixes ---- */
+
+static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+				   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+static bool digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+static int num(const char *s, size_t n)
+{
+	int v = 0;
+
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (s[i] - '0');
+	return v;
+}
+
+/* "tag[pid]: " or "tag: " at s; returns its length, 0 if it is not one. */
+static size_t tag_pid(const char *s, size_t len, int *ret_pid)
+{
+	size_t i = 0;
+	int pid = 0;
+
+	while (i < len && i < 48 && s[i] != '[' && s[i] != ':' && s[i] != ' ')
+		i++;
+	if (i == 0 || i >= len)
+		return 0;
+	if (s[i] == '[') {
+		size_t b = ++i;
+
+		while (i < len && isdigit((unsigned char)s[i]) && i - b < 9)
+			pid = pid * 10 + (s[i++] - '0');
+		if (i == b || i >= len || s[i] != ']')
+			return 0;
+		i++;
+	}
+	if (i + 1 >= len || s[i] != ':' || s[i + 1] != ' ')
+		return 0;
+	*ret_pid = pid;
+	return i + 2;
+}
+
+/* Epoch of a local-time calendar date, choosing the year as documented in the header. */
+static int64_t local_usec(int mon, int mday, int h, int m, int s, int64_t now_usec)
+{
+	time_t now = (time_t)(now_usec / 1000000);
+	struct tm tn;
+
+	localtime_r(&now, &tn);
+	for (int y = tn.tm_year + 1; y >= tn.tm_year - 1; y--) {
+		struct tm t = {.tm_year = y,
+			       .tm_mon = mon,
+			       .tm_mday = mday,
+			       .tm_hour = h,
+			       .tm_min = m,
+			       .tm_sec = s,
+			       .tm_isdst = -1};
+		time_t e = mktime(&t);
+
+		if (e != (time_t)-1 && e <= now + 86400)
+			return (int64_t)e * 1000000;
+	}
+	return 0;
+}
+
+/* "2025-01-27T14:13:05.805232+00:00 " at line; returns the length incl. the space. */
+static size_t rfc3339(const char *l, size_t len, int64_t *ret_usec)
+{
+	size_t i = 19;
+	int64_t frac = 0;
+	int fd = 0, off = 0;
+
+	if (len < 21 || !digits(l, 4) || l[4] != '-' || !digits(l + 5, 2) || l[7] != '-' ||
+	    !digits(l + 8, 2) || (l[10] != 'T' && l[10] != ' ') || !digits(l + 11, 2) ||
+	    l[13] != ':' || !digits(l + 14, 2) || l[16] != ':' || !digits(l + 17, 2))
+		return 0;
+	if (i < len && l[i] == '.') {
+		for (i++; i < len && isdigit((unsigned char)l[i]); i++, fd++)
+			if (fd < 6)
+				frac = frac * 10 + (l[i] - '0');
+		for (; fd < 6; fd++)
+			frac *= 10;
+	}
+	if (i < len && l[i] == 'Z')
+		i++;
+	else if (i + 6 <= len && (l[i] == '+' || l[i] == '-') && digits(l + i + 1, 2) &&
+		 l[i + 3] == ':' && digits(l + i + 4, 2)) {
+		off = (num(l + i + 1, 2) * 60 + num(l + i + 4, 2)) * 60 * (l[i] == '-' ? -1 : 1);
+		i += 6;
+	} else
+		return 0;
+	if (i >= len || l[i] != ' ')
+		return 0;
+	struct tm t = {.tm_year = num(l, 4) - 1900,
+		       .tm_mon = num(l + 5, 2) - 1,
+		       .tm_mday = num(l + 8, 2),
+		       .tm_hour = num(l + 11, 2),
+		       .tm_min = num(l + 14, 2),
+		       .tm_sec = num(l + 17, 2)};
+
+	*ret_usec = ((int64_t)timegm(&t) - off) * 1000000 + frac;
+	return i + 1;
+}
+
+void normalize_parse_prefix(const char *l, size_t len, int64_t now_usec, struct prefix *ret)
+{
+	struct prefix p = {.kind = PREFIX_NONE};
+	size_t i, t;
+	int64_t usec = 0;
+	int pid = 0;
+
+	if ((i = rfc3339(l, len, &usec)) > 0) {
+		size_t h = i;
+
+		while (i < len && l[i] != ' ' && i - h < HOST_MAX)
+			i++;
+		if (i < len && l[i] == ' ' && (t = tag_pid(l + i + 1, len - i - 1, &pid)) > 0) {
+			p = (struct prefix){.kind = PREFIX_SYSLOG,
+					    .body_off = i + 1 + t,
+					    .realtime_usec = usec,
+					    .host = l + h,
+					    .host_len = i - h,
+					    .pid = pid};
+		}
+		*ret = p;
+		return;
+	}
+	/* "Nov 23 20:25:58" */
+	if (len < 16 || l[3] != ' ' || l[6] != ' ' || l[9] != ':' || l[12] != ':' ||
+	    !isdigit((unsigned char)l[5]) || !(l[4] == ' ' || isdigit((unsigned char)l[4])) ||
+	    !digits(l + 7, 2) || !digits(l + 10, 2) || !digits(l + 13, 2)) {
+		*ret = p;
+		return;
+	}
+	int mon = -1;
+
+	for (int m = 0; m < 12; m++)
+		if (memcmp(l, months[m], 3) == 0)
+			mon = m;
+	if (mon < 0) {
+		*ret = p;
+		return;
+	}
+	int mday = (l[4] == ' ' ? 0 : l[4] - '0') * 10 + (l[5] - '0');
+	int64_t base = 0;
+	int64_t frac = 0;
+
+	i = 15;
+	if (l[i] == '.') { /* pluto's logfile: ".047269: " */
+		size_t b = ++i;
+
+		while (i < len && isdigit((unsigned char)l[i]) && i - b < 6)
+			frac = frac * 10 + (l[i++] - '0');
+		if (i - b != 6) {
+			*ret = p;
+			return;
+		}
+	}
+	if (i + 1 < len && l[i] == ':' && l[i + 1] == ' ') {
+		base =
+		    local_usec(mon, mday, num(l + 7, 2), num(l + 10, 2), num(l + 13, 2), now_usec);
+		p = (struct prefix){.kind = PREFIX_LOGFILE,
+				    .body_off = i + 2,
+				    .realtime_usec = base ? base + frac : 0};
+		*ret = p;
+		return;
+	}
+	if (l[i] != ' ' || frac) {
+		*ret = p;
+		return;
+	}
+	/* syslog: " host tag[pid]: " or "   tag[pid]: " (no host) */
+	const char *host = NULL;
+	size_t host_len = 0;
+
+	while (i < len && l[i] == ' ')
+		i++;
+	t = tag_pid(l + i, len - i, &pid);
+	if (t == 0) {
+		size_t h = i;
+
+		while (i < len && l[i] != ' ' && i - h < HOST_MAX)
+			i++;
+		if (i >= len || l[i] != ' ' || i == h)
+			goto none;
+		host = l + h;
+		host_len = i - h;
+		t = tag_pid(l + i + 1, len - i - 1, &pid);
+		if (t == 0)
+			goto none;
+		i++;
+	}
+	base = local_usec(mon, mday, num(l + 7, 2), num(l + 10, 2), num(l + 13, 2), now_usec);
+	p = (struct prefix){.kind = PREFIX_SYSLOG,
+			    .body_off = i + t,
+			    .realtime_usec = base,
+			    .host = host,
+			    .host_len = host_len,
+			    .pid = pid};
+none:
+	*ret = p;
+}
+
+bool normalize_is_debug(const char *body, size_t len)
+{
+	return len >= 1 && body[0] == '|' && (len == 1 || body[1] == ' ' || body[1] == ']');
+}
+
+/* ---- the normalizer ---- */
+
+int normalizer_new(const struct config *cfg, struct rules *rules, struct counters *cnt,
+		   struct normalizer **ret)
+{
+	struct normalizer *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	n->cfg = cfg;
+	n->rules = rules;
+	n->cnt = cnt;
+	if (gethostname(n->hostname, sizeof(n->hostname) - 1) < 0)
+		strcpy(n->hostname, "localhost");
+	*ret = n;
+	return 0;
+}
+
+void normalizer_free(struct normalizer *n)
+{
+	free(n);
+}
+
+/* Severity by result, with the event types that are louder than their result. */
+static const struct {
+	const char *result;
+	const char *severity;
+} severity_by_result[] = {
+    {"failure", "warning"},
+    {"success", "notice"},
+    {"info", "info"},
+};
+static const struct {
+	const char *event_type;
+	const char *severity;
+} severity_by_event[] = {
+    {"auth_failed", "err"},
+    {"cert_error", "err"},
+};
+
+/* Exchange by (ike_version, event_type) when the rule did not set one. */
+static const struct {
+	int version;
+	const char *event_type;
+	const char *exchange;
+} exchange_by_event[] = {
+    {2, "ike_init", "IKE_SA_INIT"},
+    {2, "ike_auth", "IKE_AUTH"},
+    {2, "ike_sa_rekey", "CREATE_CHILD_SA"},
+    {2, "child_sa_rekey", "CREATE_CHILD_SA"},
+    {2, "ike_sa_delete", "INFORMATIONAL"},
+    {2, "child_sa_delete", "INFORMATIONAL"},
+    {2, "dpd", "INFORMATIONAL"},
+    {1, "ike_init", "MAIN_MODE"},
+    {1, "ike_auth", "MAIN_MODE"},
+    {1, "child_sa_create", "QUICK_MODE"},
+    {1, "child_sa_rekey", "QUICK_MODE"},
+};
+
+static int ike_version_of_state(const char *st)
+{
+	static const char *const v1[] = {"MAIN_", "QUICK_", "AGGR_", "XAUTH_", "MODE_CFG_"};
+
+	if (!st)
+		return 0;
+	if (strncmp(st, "STATE_", 6) == 0)
+		st += 6;
+	for (size_t i = 0; i < sizeof(v1) / sizeof(v1[0]); i++)
+		if (strncmp(st, v1[i], strlen(v1[i])) == 0)
+			return 1;
+	if (strncmp(st, "V2_", 3) == 0 || strstr(st, "IKE_SA") || strstr(st, "CHILD_SA") ||
+	    strncmp(st, "PARENT_", 7) == 0 || strncmp(st, "IKESA_", 6) == 0)
+		return 2;
+	return 0;
+}
+
+/* True when policy name w names algorithm a: equal, or a '_'-delimited part of it. */
+static bool weak_match(const char *a, const char *w)
+{
+	size_t wl = strlen(w);
+
+	if (wl == 0)
+		return false;
+	for (const char *p = a; (p = strstr(p, w)) != NULL; p++) {
+		bool left = p == a || p[-1] == '_';
+		bool right = p[wl] == '\0' || p[wl] == '_';
+
+		if (left && right)
+			return true;
+	}
+	return false;
+}
+
+static void set_weak(struct normalizer *n, struct event *ev)
+{
+	static const enum field algs[] = {F_ENCR, F_INTEG, F_PRF, F_DH_GROUP};
+	char buf[WEAK_TEXT_MAX];
+	size_t bl = 0;
+
+	for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+		size_t al;
+		const char *a = event_str(ev, algs[i], &al);
+
+		if (!a)
+			continue;
+		for (size_t k = 0; k < n->cfg->weak_crypto.n; k++) {
+			if (!weak_match(a, n->cfg->weak_crypto.v[k]))
+				continue;
+			if (bl + al + 2 < sizeof(buf)) {
+				if (bl)
+					buf[bl++] = ',';
+				memcpy(buf + bl, a, al);
+				bl += al;
+			}
+			break;
+		}
+	}
+	if (bl && event_set_str(ev, F_WEAK_CRYPTO, buf, bl) < 0)
+		n->cnt->arena_full++;
+}
+
+static const char *event_type_str(const struct event *ev)
+{
+	const char *s = event_str(ev, F_EVENT_TYPE, NULL);
+
+	return s ? s : "";
+}
+
+static void set_derived(struct normalizer *n, struct event *ev)
+{
+	const char *type = event_type_str(ev);
+	const char *result = event_str(ev, F_RESULT, NULL);
+	const char *sev = NULL;
+	int v;
+
+	for (size_t i = 0; i < sizeof(severity_by_event) / sizeof(severity_by_event[0]); i++)
+		if (strcmp(type, severity_by_event[i].event_type) == 0)
+			sev = severity_by_event[i].severity;
+	for (size_t i = 0;
+	     !sev && result && i < sizeof(severity_by_result) / sizeof(severity_by_result[0]); i++)
+		if (strcmp(result, severity_by_result[i].result) == 0)
+			sev = severity_by_result[i].severity;
+	if (!event_has(ev, F_SEVERITY))
+		event_set_str(ev, F_SEVERITY, sev ? sev : "info", strlen(sev ? sev : "info"));
+
+	if (!event_has(ev, F_IKE_VERSION) &&
+	    (v = ike_version_of_state(event_str(ev, F_STATE_NAME, NULL))) > 0)
+		event_set_int(ev, F_IKE_VERSION, v);
+	v = (int)event_int(ev, F_IKE_VERSION, 0);
+	if (!event_has(ev, F_EXCHANGE) && v)
+		for (size_t i = 0; i < sizeof(exchange_by_event) / sizeof(exchange_by_event[0]);
+		     i++)
+			if (exchange_by_event[i].version == v &&
+			    strcmp(type, exchange_by_event[i].event_type) == 0) {
+				const char *x = exchange_by_event[i].exchange;
+
+				event_set_str(ev, F_EXCHANGE, x, strlen(x));
+				break;
+			}
+
+	/* IDi/IDr: the peer is the responder when we initiated. */
+	const char *role = event_str(ev, F_ROLE, NULL);
+	size_t pl = 0, ll = 0;
+	const char *peer = event_str(ev, F_PEER_ID, &pl), *local = event_str(ev, F_LOCAL_ID, &ll);
+
+	if (role && strcmp(role, "initiator") == 0) {
+		if (local && !event_has(ev, F_INITIATOR_ID))
+			event_set_str(ev, F_INITIATOR_ID, local, ll);
+		if (peer && !event_has(ev, F_RESPONDER_ID))
+			event_set_str(ev, F_RESPONDER_ID, peer, pl);
+	} else if (role && strcmp(role, "responder") == 0) {
+		if (peer && !event_has(ev, F_INITIATOR_ID))
+			event_set_str(ev, F_INITIATOR_ID, peer, pl);
+		if (local && !event_has(ev, F_RESPONDER_ID))
+			event_set_str(ev, F_RESPONDER_ID, local, ll);
+	}
+	set_weak(n, ev);
+}
+
+static void set_platform(struct normalizer *n, const struct record *rec, struct event *ev)
+{
+	const char *host = rec->host ? rec->host : n->hostname;
+	struct host_version *hv = NULL;
+	size_t vl;
+	const char *ver = event_str(ev, F_PLATFORM_VERSION, &vl);
+
+	event_set_str(ev, F_PLATFORM_HOST, host, strlen(host));
+	event_set_str(ev, F_PLATFORM_PROCESS, "pluto", 5);
+	event_set_str(ev, F_PLATFORM_IMPL, "libreswan", 9);
+	if (rec->pid > 0)
+		event_set_int(ev, F_PLATFORM_PID, rec->pid);
+	for (size_t i = 0; i < VERSION_HOSTS; i++)
+		if (n->versions[i].host[0] && strcmp(n->versions[i].host, host) == 0)
+			hv = &n->versions[i];
+	if (ver && strcmp(event_type_str(ev), "daemon_start") == 0) {
+		if (!hv) {
+			hv = &n->versions[n->next_version];
+			n->next_version = (n->next_version + 1) % VERSION_HOSTS;
+			snprintf(hv->host, sizeof(hv->host), "%s", host);
+		}
+		snprintf(hv->version, sizeof(hv->version), "%.*s", (int)vl, ver);
+	} else if (!ver && hv && hv->version[0]) {
+		event_set_str(ev, F_PLATFORM_VERSION, hv->version, strlen(hv->version));
+	}
+}
+
+static void set_time_and_id(const struct record *rec, struct event *ev)
+{
+	int64_t us = rec->realtime_usec;
+	char ts[40], id[17];
+	struct tm tm;
+
+	if (us <= 0) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+	}
+	time_t s = (time_t)(us / 1000000);
+
+	gmtime_r(&s, &tm);
+	size_t l = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+
+	l += (size_t)snprintf(ts + l, sizeof(ts) - l, ".%06dZ", (int)(us % 1000000));
+	event_set_str(ev, F_TIMESTAMP, ts, l);
+	if (rec->event_id) {
+		event_set_str(ev, F_EVENT_ID, rec->event_id, strlen(rec->event_id));
+		return;
+	}
+	/* FNV-1a over seq and the line, then a final mix. */
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+	for (int i = 0; i < 8; i++)
+		h = (h ^ ((rec->seq >> (8 * i)) & 0xff)) * UINT64_C(0x100000001b3);
+	for (size_t i = 0; i < rec->len; i++)
+		h = (h ^ (unsigned char)rec->msg[i]) * UINT64_C(0x100000001b3);
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	snprintf(id, sizeof(id), "%016llx", (unsigned long long)h);
+	event_set_str(ev, F_EVENT_ID, id, 16);
+}
+
+int normalize_record(struct normalizer *n, const struct record *rec, struct event *ev)
+{
+	bool debug = normalize_is_debug(rec->msg, rec->len);
+	int m = 0;
+
+	if (debug && !n->cfg->source.keep_debug_lines) {
+		n->cnt->debug_dropped++;
+		return 0;
+	}
+	ev->rec = rec;
+	if (!debug)
+		m = rules_match(n->rules, rec->msg, rec->len, ev);
+	if (m == -E2BIG)
+		n->cnt->regex_limit_hits++;
+	if (m == 1) {
+		n->cnt->matched++;
+	} else {
+		n->cnt->unparsed++;
+		event_set_str(ev, F_EVENT_TYPE, "unparsed", 8);
+		event_set_str(ev, F_RESULT, "info", 4);
+		if (debug)
+			event_set_str(ev, F_RULE, "debug", 5);
+	}
+	event_set_int(ev, F_SCHEMA_VERSION, 1);
+	set_time_and_id(rec, ev);
+	set_derived(n, ev);
+	set_platform(n, rec, ev);
+	if (event_set_str(ev, F_MESSAGE, rec->msg, rec->len) < 0)
+		n->cnt->arena_full++;
+	return 1;
+}
