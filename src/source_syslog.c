@@ -31,6 +31,7 @@
 #include <openssl/x509v3.h>
 
 #include "log.h"
+#include "normalize.h"
 #include "source.h"
 #include "syslog_parse.h"
 #include "tls.h"
@@ -186,11 +187,14 @@ static int handle_message(struct source_syslog *s, struct recent *recent, const 
 	const char *app = s->cfg->source.syslog.app_name ? s->cfg->source.syslog.app_name : "pluto";
 	struct syslog_msg m;
 	struct record rec = {.priority = -1};
+	struct prefix pfx;
 	uint8_t digest[SYSLOG_DIGEST_LEN];
+	int64_t now = util_now_usec();
+	const char *body;
 	size_t n, replaced;
 	int r;
 
-	if (syslog_parse(buf, len, util_now_usec(), &m) < 0) {
+	if (syslog_parse(buf, len, now, &m) < 0) {
 		drop(s, DROP_BADMSG);
 		return 1;
 	}
@@ -206,22 +210,36 @@ static int handle_message(struct source_syslog *s, struct recent *recent, const 
 		snprintf(s->host, sizeof(s->host), "%s", peer);
 	}
 	n = syslog_sanitize_utf8(m.body, m.body_len, s->scratch, &replaced);
+	body = s->scratch;
+	rec.realtime_usec = m.realtime_usec;
+	rec.pid = m.pid;
+	/*
+	 * rsyslog's imfile forwards pluto's logfile lines with their own time
+	 * prefix ("Nov 23 20:25:58.047269: "): pluto's time is the event's.
+	 */
+	normalize_parse_prefix(body, n, now, &pfx);
+	if (pfx.kind != PREFIX_NONE && pfx.body_off <= n) {
+		body += pfx.body_off;
+		n -= pfx.body_off;
+		if (pfx.realtime_usec)
+			rec.realtime_usec = pfx.realtime_usec;
+		if (!rec.pid)
+			rec.pid = pfx.pid;
+	}
 	if (n > s->max_line) {
 		/* Cut on a character boundary. */
 		n = s->max_line;
-		while (n > 0 && ((unsigned char)s->scratch[n] & 0xC0) == 0x80)
+		while (n > 0 && ((unsigned char)body[n] & 0xC0) == 0x80)
 			n--;
 		rec.flags |= RECORD_TRUNCATED;
 	}
-	if (syslog_digest(s->host, strlen(s->host), m.realtime_usec, s->scratch, n, digest) == 0) {
+	if (syslog_digest(s->host, strlen(s->host), rec.realtime_usec, body, n, digest) == 0) {
 		syslog_event_id(digest, recent_count(recent, digest), s->event_id);
 		rec.event_id = s->event_id;
 	}
-	rec.msg = s->scratch;
+	rec.msg = body;
 	rec.len = n;
-	rec.realtime_usec = m.realtime_usec;
 	rec.host = s->host;
-	rec.pid = m.pid;
 	rec.priority = m.pri & 7;
 	r = pipeline_submit(s->pl, &rec);
 	if (r < 0) {
