@@ -544,7 +544,7 @@ static void check(struct sfile *s)
 		return;
 	}
 	/* Renamed away or deleted: finish the old file first. */
-	if (!c->eof) {
+	if (!c->eof || (fstat(c->fd, &st) == 0 && (uint64_t)st.st_size > c->boff + c->len)) {
 		kick(s);
 		return;
 	}

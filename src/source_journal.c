@@ -159,6 +159,12 @@ static int reader_open(struct jreader *rd, const struct config *cfg, const char 
 				 match->v[i], strerror(-r));
 			return r;
 		}
+		/* The documented semantics: matches are OR-ed, whatever their fields. */
+		if (i + 1 < match->n) {
+			r = sd_journal_add_disjunction(rd->j);
+			if (r < 0)
+				return r;
+		}
 	}
 	if (match->n == 0) {
 		r = sd_journal_add_match(rd->j, DEFAULT_MATCH, 0);
