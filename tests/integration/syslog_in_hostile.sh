@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Hostile senders against the syslog listener (tcp://, tls://, udp://):
+# oversize frames (newline-framed and octet-counted), a length prefix that
+# lies and one that is absurd, a 64 MiB line without newline, invalid
+# UTF-8 and NUL bytes, garbage, other programs' messages, TLS clients
+# without a certificate or with one not permitted, an oversize datagram,
+# 1,000 idle connections and more connections than max_connections.
+# Every drop is counted exactly, memory stays bounded (VmHWM), idle
+# connections are closed, and a well-behaved sender's lines keep arriving.
+source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/pki.sh"
+need_cmd python3 openssl ss
+[ -x "$IKELOGD" ] || fail "build/ikelogd is missing: run make"
+ulimit -n 4096 2>/dev/null || skip "cannot raise the descriptor limit to 4096"
+
+IDLE=1000
+pki=$WORK/pki
+pki_make "$pki" || fail "test PKI not made"
+pki_leaf "$pki" ikelogd ca ikelogd.test "DNS:ikelogd.test" serverAuth
+pki_leaf "$pki" gw-east ca gw-east.test "DNS:gw-east.test" clientAuth
+pki_leaf "$pki" gw-evil ca gw-evil.test "DNS:gw-evil.test" clientAuth
+
+tport=$(free_port)
+sport=$(free_port)
+uport=$(free_port)
+out=$WORK/events.json
+prom=$WORK/ikelogd.prom
+# Room for the idle ones and the well-behaved sender, nothing more.
+maxconn=$((IDLE + 1))
+cat >"$WORK/ikelogd.yaml" <<EOF
+source:
+  type: syslog
+  syslog:
+    listen: [tcp://127.0.0.1:$tport, tls://127.0.0.1:$sport, udp://127.0.0.1:$uport]
+    ca_file: $pki/ca.pem
+    cert_file: $pki/ikelogd.pem
+    key_file: $pki/ikelogd.key
+    permitted_peers: [gw-east.test]
+    max_connections: $maxconn
+    max_frame_bytes: 4096
+    idle_timeout_s: 4
+state_file: $WORK/position
+rules: [$ROOT/conf/rules/libreswan.yaml]
+redact:
+  key_file: $WORK/pseudonym.key
+  generate_key: true
+output:
+  type: file
+  path: $out
+stats:
+  interval_s: 1
+  prometheus_file: $prom
+EOF
+"$IKELOGD" run -c "$WORK/ikelogd.yaml" 2>"$WORK/daemon.err" &
+dpid=$!
+track $dpid
+listening() { ss -Hltn "sport = :$tport" | grep -q . && ss -Hltn "sport = :$sport" | grep -q .; }
+wait_for 10 listening || fail "ikelogd does not listen: $(tail -n 5 "$WORK/daemon.err")"
+wait_for 5 test -s "$prom" || fail "no Prometheus file"
+ok "ikelogd listens on tcp, tls and udp"
+
+python3 - "$dpid" "$tport" "$sport" "$uport" "$out" "$prom" "$pki" "$IDLE" <<'EOF' || fail "see above"
+import json, os, socket, ssl, sys, time
+pid, tport, sport, uport = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+out, prom, pki, idle_n = sys.argv[5], sys.argv[6], sys.argv[7], int(sys.argv[8])
+
+def fail(what):
+    print("FAILED:", what, file=sys.stderr)
+    sys.exit(1)
+
+def counter(name):
+    try:
+        for line in open(prom):
+            if line.startswith("ikelogd_%s_total " % name):
+                return int(line.split()[1])
+    except FileNotFoundError:
+        pass
+    return -1
+
+def wait(cond, secs, what):
+    end = time.time() + secs
+    while time.time() < end:
+        if cond():
+            return
+        time.sleep(0.1)
+    fail(what)
+
+def events():
+    evs = []
+    try:
+        with open(out, "rb") as f:
+            for raw in f:
+                evs.append(json.loads(raw.decode("utf-8")))  # strict UTF-8: must not raise
+    except FileNotFoundError:
+        pass
+    return [e for e in evs if e.get("event_type") != "daemon_stats"]
+
+def by_conn(name):
+    return [e for e in events() if e.get("conn_name") == name]
+
+def vmhwm():
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+
+def line(conn, serial, host="gw-good", app="pluto"):
+    return ('<30>1 2026-11-23T20:25:58.%06dZ %s %s 4242 - - "%s" #%d: initiating IKEv2 connection to 192.1.2.23 using UDP'
+            % (serial, host, app, conn, serial)).encode()
+
+def octet(msg):
+    return b"%d " % len(msg) + msg
+
+def tcp():
+    s = socket.create_connection(("127.0.0.1", tport))
+    return s
+
+def closed_by_server(s, secs=5):
+    s.settimeout(secs)
+    try:
+        return s.recv(1) == b""
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except socket.timeout:
+        return False
+
+hwm0 = vmhwm()
+print("figure: syslog_in_vmhwm_start_kib %d" % hwm0)
+
+# A well-behaved sender with its own connection for the whole test.
+good = tcp()
+good_sent = 0
+def send_good(n, conn="good"):
+    global good_sent
+    for _ in range(n):
+        good_sent += 1
+        good.sendall(line(conn, good_sent) + b"\n")
+send_good(10)
+wait(lambda: len(by_conn("good")) == 10, 10, "the first 10 good lines did not arrive")
+print("ok: a well-behaved sender's first 10 lines arrive")
+
+drops0 = counter("input_dropped")
+if drops0 != 0:
+    fail("input_dropped %d before any hostile input" % drops0)
+expect_drops = 0
+
+# Oversize newline-framed line, then a good line on the same connection: resynchronised.
+s = tcp()
+s.sendall(b"<30>1 - h pluto - - - " + b"x" * 10000 + b"\n" + line("after-long-line", 1) + b"\n")
+s.close()
+expect_drops += 1
+# Oversize octet-counted frame, then a good octet-counted one.
+s = tcp()
+s.sendall(octet(b"<30>1 - h pluto - - - " + b"y" * 20000) + octet(line("after-big-frame", 1)))
+s.close()
+expect_drops += 1
+wait(lambda: len(by_conn("after-long-line")) == 1 and len(by_conn("after-big-frame")) == 1, 10,
+     "lines after oversize frames did not arrive")
+print("ok: after an oversize line and an oversize octet-counted frame the next frame arrives")
+
+# A length that lies: 500 promised, fewer sent, then the sender closes.
+s = tcp()
+s.sendall(b"500 " + line("liar", 1))
+s.close()
+expect_drops += 1
+# An absurd length prefix: the server closes the connection.
+s = tcp()
+s.sendall(b"99999999999 " + line("absurd", 1))
+if not closed_by_server(s):
+    fail("an absurd length prefix did not close the connection")
+s.close()
+expect_drops += 1
+print("ok: an absurd length prefix closes the connection")
+
+# A 64 MiB line without newline, then a newline and a good line.
+s = tcp()
+chunk = b"z" * 65536
+t0 = time.time()
+for _ in range(1024):
+    s.sendall(chunk)
+s.sendall(b"\n" + line("after-endless", 1) + b"\n")
+s.close()
+expect_drops += 1
+wait(lambda: len(by_conn("after-endless")) == 1, 20, "the line after a 64 MiB line did not arrive")
+print("ok: a 64 MiB line without newline is dropped and the next line arrives (%.1f s)" % (time.time() - t0))
+
+# Invalid UTF-8 and NUL bytes in a message: kept, replaced by U+FFFD.
+s = tcp()
+s.sendall(line("badutf8", 1).replace(b'"badutf8"', b'"bad\xff\xfeutf8"') + b"\n")
+s.sendall(line("nul", 2).replace(b'"nul"', b'"n\x00ul"') + b"\n")
+s.sendall(line("overlong", 3).replace(b'"overlong"', b'"over\xc0\xaflong"') + b"\n")
+s.close()
+wait(lambda: len([e for e in events() if e.get("state_serial") in (1, 2, 3) and "\ufffd" in e.get("conn_name", "")]) == 3,
+     10, "messages with invalid UTF-8 / NUL did not arrive sanitised: %s" % [e.get("conn_name") for e in events()][-5:])
+names = sorted(e["conn_name"] for e in events() if "\ufffd" in e.get("conn_name", ""))
+if names != ["bad\ufffd\ufffdutf8", "n\ufffdul", "over\ufffd\ufffdlong"]:
+    fail("sanitised names %r" % names)
+print("ok: invalid UTF-8 and NUL arrive as U+FFFD, the output stays valid UTF-8 JSON")
+
+# Garbage and another program's message.
+s = tcp()
+s.sendall(b"hello world\n" + line("sshd-line", 1, app="sshd") + b"\n")
+s.close()
+expect_drops += 2
+
+# UDP: an oversize datagram dropped, a good one kept.
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.sendto(b"<30>1 - h pluto - - - " + b"u" * 5000, ("127.0.0.1", uport))
+u.sendto(line("udp-good", 1), ("127.0.0.1", uport))
+expect_drops += 1
+wait(lambda: len(by_conn("udp-good")) == 1, 10, "the good datagram did not arrive")
+print("ok: an oversize datagram is dropped, a good one arrives")
+
+# TLS: no client certificate, a certificate not permitted, a permitted one.
+hs0 = counter("handshake_failures")
+def tls_client(cert):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(pki + "/ca.pem")
+    if cert:
+        ctx.load_cert_chain(pki + "/%s.pem" % cert, pki + "/%s.key" % cert)
+    raw = socket.create_connection(("127.0.0.1", sport))
+    return ctx.wrap_socket(raw, server_hostname="ikelogd.test")
+for cert in (None, "gw-evil"):
+    try:
+        t = tls_client(cert)
+        t.sendall(line("tls-" + (cert or "nocert"), 1) + b"\n")
+        # TLS 1.3: the refusal arrives after our first write.
+        t.settimeout(5)
+        t.recv(1)
+        t.close()
+    except (ssl.SSLError, ConnectionResetError, BrokenPipeError, socket.timeout, OSError):
+        pass
+t = tls_client("gw-east")
+t.sendall(octet(line("tls-permitted", 1)) + line("tls-permitted", 2) + b"\n")
+t.close()
+wait(lambda: len(by_conn("tls-permitted")) == 2, 10, "the permitted TLS sender's lines did not arrive")
+wait(lambda: counter("handshake_failures") - hs0 == 2, 5,
+     "handshake_failures went from %d to %d, want +2" % (hs0, counter("handshake_failures")))
+if by_conn("tls-nocert") or by_conn("tls-gw-evil"):
+    fail("a refused TLS peer's line arrived")
+print("ok: TLS without a client certificate and with one not in permitted_peers refused (handshake_failures +2); a permitted one delivers")
+
+wait(lambda: counter("input_dropped") == expect_drops, 5,
+     "input_dropped %d, want %d" % (counter("input_dropped"), expect_drops))
+print("ok: input_dropped counts exactly the %d hostile frames" % expect_drops)
+hwm1 = vmhwm()
+print("figure: syslog_in_vmhwm_after_hostile_kib %d" % hwm1)
+
+# 1,000 idle connections: accepted, bounded, closed after idle_timeout_s.
+conns0 = counter("connections")
+idle = [tcp() for _ in range(idle_n)]
+wait(lambda: counter("connections") - conns0 >= idle_n, 10,
+     "only %d of %d idle connections accepted" % (counter("connections") - conns0, idle_n))
+hwm2 = vmhwm()
+print("figure: syslog_in_vmhwm_1000_idle_kib %d" % hwm2)
+# The well-behaved sender still gets through while they hang around.
+send_good(100)
+wait(lambda: len(by_conn("good")) == 110, 10, "the good sender's 100 lines did not arrive with %d idle connections" % idle_n)
+print("ok: %d idle connections held, the well-behaved sender's next 100 lines arrive" % idle_n)
+# Past max_connections: accepted and closed at once, counted.
+extra = [tcp() for _ in range(30)]
+refused = sum(closed_by_server(s, 5) for s in extra)
+if refused != 30:
+    fail("%d of 30 connections past max_connections were closed" % refused)
+expect_drops += 30
+wait(lambda: counter("input_dropped") == expect_drops, 5,
+     "input_dropped %d, want %d" % (counter("input_dropped"), expect_drops))
+print("ok: 30 connections past max_connections closed and counted")
+# Idle ones are closed by the server after idle_timeout_s (4 s); keep the good one busy.
+t0 = time.time()
+while time.time() - t0 < 6:
+    send_good(1)
+    time.sleep(0.5)
+closed = sum(closed_by_server(s, 0.5) for s in idle)
+if closed != idle_n:
+    fail("only %d of %d idle connections were closed after the idle timeout" % (closed, idle_n))
+print("ok: all %d idle connections closed after idle_timeout_s" % idle_n)
+wait(lambda: len(by_conn("good")) == good_sent, 10, "good lines lost: %d of %d" % (len(by_conn("good")), good_sent))
+print("ok: all %d lines of the well-behaved sender arrived" % good_sent)
+growth = vmhwm() - hwm0
+print("figure: syslog_in_vmhwm_growth_kib %d" % growth)
+# A 64 MiB line, 20 kB frames and 1,000 connections: buffering any of it whole would show here.
+if growth > 24 * 1024:
+    fail("VmHWM grew by %d KiB" % growth)
+print("ok: VmHWM grew by %d KiB (bound 24 MiB) through all of it" % growth)
+for s in idle + extra:
+    s.close()
+good.close()
+EOF
+kill -0 $dpid || fail "ikelogd died"
+ok "ikelogd still running"
