@@ -36,24 +36,33 @@ static int set_str(char **slot, const char *value)
 	return 0;
 }
 
-/* The rules beside the binary (build/ikelogd -> conf/rules/libreswan.yaml), for a checkout. */
-static int rules_beside_binary(struct config *cfg)
+/*
+ * A rule file that is not installed is taken from beside the binary
+ * (build/ikelogd -> conf/rules/NAME), so the tools work in a checkout.
+ */
+static void rules_beside_binary(struct config *cfg)
 {
-	char exe[PATH_MAX], path[PATH_MAX + 64];
+	char exe[PATH_MAX], path[2 * PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	char *slash;
 
 	if (n <= 0)
-		return -ENOENT;
+		return;
 	exe[n] = '\0';
 	slash = strrchr(exe, '/');
 	if (!slash)
-		return -ENOENT;
+		return;
 	*slash = '\0';
-	snprintf(path, sizeof(path), "%s/../conf/rules/libreswan.yaml", exe);
-	if (access(path, R_OK) < 0)
-		return -ENOENT;
-	return set_str(&cfg->rules.v[0], path);
+	for (size_t i = 0; i < cfg->rules.n; i++) {
+		const char *base = strrchr(cfg->rules.v[i], '/');
+
+		if (access(cfg->rules.v[i], F_OK) == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/../conf/rules/%s", exe,
+			 base ? base + 1 : cfg->rules.v[i]);
+		if (access(path, R_OK) == 0 && set_str(&cfg->rules.v[i], path) == 0)
+			fprintf(stderr, "ikelogd: rules not installed; using %s\n", path);
+	}
 }
 
 static void env_done(struct tool_env *env)
@@ -78,8 +87,7 @@ static int env_init(struct tool_env *env, const char *config, bool want_stdout)
 	config_defaults(&env->cfg);
 	if (config)
 		r = config_load(config, &env->cfg, &errs);
-	else if (env->cfg.rules.n == 1 && access(env->cfg.rules.v[0], R_OK) < 0)
-		rules_beside_binary(&env->cfg);
+	rules_beside_binary(&env->cfg);
 	for (size_t i = 0; i < errs.n; i++)
 		fprintf(stderr, "%s\n", diag_format(&errs.v[i], buf, sizeof(buf)));
 	if (r < 0)
