@@ -30,7 +30,12 @@ struct source_ops {
 		    struct counters *cnt, void **ret, struct diags *errs);
 	/* Stops (true) or resumes (false) reading: backpressure. */
 	void (*pause)(void *s, bool paused);
-	/* Every record with seq <= upto is delivered; the position may move (batched). */
+	/*
+	 * Every record with seq <= upto is delivered; the position may move
+	 * (batched). It may be called at the end of pipeline_submit() for the
+	 * record being submitted, before the source has stored its seq: keep
+	 * upto and apply it once the seq is recorded.
+	 */
 	void (*delivered)(void *s, uint64_t upto);
 	/* Writes the newest delivered position now (shutdown). Returns 0 or -errno. */
 	int (*commit)(void *s);

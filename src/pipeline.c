@@ -201,7 +201,7 @@ void pipeline_stop_source(struct pipeline *p)
 	p->stopped = true;
 }
 
-/* Tells the source how far its position may move, outside of submit. */
+/* Tells the source how far its position may move: once per submit, at its end. */
 static void tell_source(struct pipeline *p)
 {
 	if (p->submitting || p->delivered_upto == p->told_source)

@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The pipeline's window and acknowledgements: a recording sink and source
+ * (implementations of the ops, not mocks of a library) see exactly what
+ * the daemon's real ones would.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "pipeline.h"
+#include "sink.h"
+#include "source.h"
+
+#define WINDOW 8
+
+struct rec_sink {
+	uint64_t seqs[64];
+	char json[64][1024];
+	size_t n;
+	bool ack_at_once;
+	struct pipeline *pl;
+};
+
+struct rec_source {
+	bool paused;
+	unsigned pauses, resumes;
+	uint64_t delivered[64];
+	size_t n_delivered;
+	bool in_submit;
+	bool told_in_submit;
+};
+
+static int sink_write(void *s, uint64_t seq, const struct event *ev, const char *json, size_t len)
+{
+	struct rec_sink *k = s;
+
+	assert_true(k->n < 64);
+	k->seqs[k->n] = seq;
+	snprintf(k->json[k->n], sizeof(k->json[0]), "%.*s", (int)len, json);
+	k->n++;
+	if (k->ack_at_once)
+		pipeline_delivered(k->pl, seq);
+	return 0;
+}
+
+static int sink_flush(void *s)
+{
+	return 0;
+}
+
+static const struct sink_ops rec_sink_ops = {.name = "rec", .write = sink_write, .flush = sink_flush};
+
+static void src_pause(void *s, bool paused)
+{
+	struct rec_source *r = s;
+
+	r->paused = paused;
+	if (paused)
+		r->pauses++;
+	else
+		r->resumes++;
+}
+
+static void src_delivered(void *s, uint64_t upto)
+{
+	struct rec_source *r = s;
+
+	if (r->in_submit)
+		r->told_in_submit = true;
+	r->delivered[r->n_delivered++] = upto;
+}
+
+static const struct source_ops rec_source_ops = {
+	.name = "rec", .pause = src_pause, .delivered = src_delivered};
+
+struct fixture {
+	struct config cfg;
+	struct counters cnt;
+	struct pipeline *pl;
+	struct rec_sink sink;
+	struct rec_source source;
+	struct sink snk;
+	struct source src;
+	char dir[64];
+};
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static const char rules_a[] =
+	"- id: t.init\n"
+	"  event: ike_init\n"
+	"  result: info\n"
+	"  pattern: '^\"(?<conn_name>[^\"]+)\" #(?<state_serial>\\d+): initiating IKEv2 "
+	"connection'\n";
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct diags errs = {0};
+	char path[128];
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/ikelogd-test.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(path, sizeof(path), "%s/rules.yaml", f->dir);
+	write_file(path, rules_a);
+	config_defaults(&f->cfg);
+	free(f->cfg.rules.v[0]);
+	f->cfg.rules.v[0] = strdup(path);
+	f->cfg.rules.n = 1;
+	snprintf(path, sizeof(path), "%s/key", f->dir);
+	free(f->cfg.redact.key_file);
+	f->cfg.redact.key_file = strdup(path);
+	f->cfg.redact.generate_key = true;
+	f->cfg.limits.in_flight = WINDOW;
+	assert_int_equal(pipeline_new(&f->cfg, &f->cnt, &f->pl, &errs), 0);
+	f->sink.pl = f->pl;
+	f->snk = (struct sink){.ops = &rec_sink_ops, .state = &f->sink};
+	f->src = (struct source){.ops = &rec_source_ops, .state = &f->source};
+	pipeline_attach(f->pl, &f->src, &f->snk);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	pipeline_free(f->pl);
+	config_done(&f->cfg);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static int submit(struct fixture *f, const char *line)
+{
+	struct record rec = {.msg = line, .len = strlen(line), .priority = -1, .event_id = "e"};
+	int r;
+
+	f->source.in_submit = true;
+	r = pipeline_submit(f->pl, &rec);
+	f->source.in_submit = false;
+	return r;
+}
+
+/* The window fills, the source is paused, and resumed at half the window. */
+static void test_window_pauses_and_resumes(void **state)
+{
+	struct fixture *f = *state;
+
+	for (int i = 0; i < WINDOW - 1; i++)
+		assert_int_equal(submit(f, "\"a\" #1: initiating IKEv2 connection"), 1);
+	assert_false(f->source.paused);
+	assert_int_equal(submit(f, "\"a\" #1: initiating IKEv2 connection"), 0);
+	assert_true(f->source.paused);
+	assert_int_equal(pipeline_in_flight(f->pl), WINDOW);
+	assert_int_equal(f->cnt.in_flight, WINDOW);
+
+	/* Three delivered: still above half, still paused. */
+	pipeline_delivered(f->pl, 3);
+	assert_true(f->source.paused);
+	assert_int_equal(f->source.n_delivered, 1);
+	assert_int_equal(f->source.delivered[0], 3);
+	/* One more: half the window, resumed. */
+	pipeline_delivered(f->pl, 4);
+	assert_false(f->source.paused);
+	assert_int_equal(f->source.resumes, 1);
+	assert_int_equal(pipeline_delivered_upto(f->pl), 4);
+	assert_int_equal(f->cnt.delivered, 4);
+}
+
+/* A line that makes no event is delivered once everything before it is. */
+static void test_dropped_lines_follow_their_predecessors(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(submit(f, "| debug line with key material"), 1); /* seq 1 */
+	assert_int_equal(f->sink.n, 0);
+	assert_int_equal(pipeline_delivered_upto(f->pl), 1);
+	assert_int_equal(submit(f, "\"a\" #1: initiating IKEv2 connection"), 1); /* seq 2 */
+	assert_int_equal(submit(f, "| another debug line"), 1);			  /* seq 3 */
+	assert_int_equal(pipeline_delivered_upto(f->pl), 1);
+	pipeline_delivered(f->pl, 2);
+	assert_int_equal(pipeline_delivered_upto(f->pl), 3);
+	assert_int_equal(f->source.delivered[f->source.n_delivered - 1], 3);
+	assert_int_equal(f->cnt.debug_dropped, 2);
+}
+
+/*
+ * A sink that acknowledges inside write: the source hears of it once, at the
+ * end of the submit of that very record (source.h: it keeps upto until it
+ * has recorded the seq).
+ */
+static void test_source_told_once_per_submit(void **state)
+{
+	struct fixture *f = *state;
+
+	f->sink.ack_at_once = true;
+	assert_int_equal(submit(f, "\"a\" #7: initiating IKEv2 connection"), 1);
+	assert_true(f->source.told_in_submit);
+	assert_int_equal(f->source.n_delivered, 1);
+	assert_int_equal(f->source.delivered[0], 1);
+	assert_int_equal(pipeline_in_flight(f->pl), 0);
+}
+
+/* What reaches the sink: the JSON of the event, unparsed lines included. */
+static void test_events_reach_the_sink(void **state)
+{
+	struct fixture *f = *state;
+	struct json_object *o, *v;
+
+	submit(f, "\"west\" #4: initiating IKEv2 connection");
+	submit(f, "something pluto never says");
+	assert_int_equal(f->sink.n, 2);
+	o = json_tokener_parse(f->sink.json[0]);
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "event_type", &v));
+	assert_string_equal(json_object_get_string(v), "ike_init");
+	assert_true(json_object_object_get_ex(o, "state_serial", &v));
+	assert_int_equal(json_object_get_int(v), 4);
+	json_object_put(o);
+	o = json_tokener_parse(f->sink.json[1]);
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "event_type", &v));
+	assert_string_equal(json_object_get_string(v), "unparsed");
+	json_object_put(o);
+	assert_int_equal(f->cnt.unparsed, 1);
+	assert_int_equal(f->cnt.matched, 1);
+}
+
+/* A reload with a bad rule file keeps the old rules; a good one replaces them. */
+static void test_reload(void **state)
+{
+	struct fixture *f = *state;
+	struct config cfg2;
+	struct diags errs = {0};
+	char path[128];
+	struct json_object *o, *v;
+
+	snprintf(path, sizeof(path), "%s/bad.yaml", f->dir);
+	write_file(path, "- id: x\n  event: ike_init\n  result: info\n  pattern: '(unclosed'\n");
+	config_defaults(&cfg2);
+	free(cfg2.rules.v[0]);
+	cfg2.rules.v[0] = strdup(path);
+	free(cfg2.redact.key_file);
+	cfg2.redact.key_file = strdup(f->cfg.redact.key_file);
+	assert_int_equal(pipeline_reload(f->pl, &cfg2, &errs), -EINVAL);
+	assert_true(errs.n > 0);
+	submit(f, "\"a\" #1: initiating IKEv2 connection");
+	o = json_tokener_parse(f->sink.json[0]);
+	assert_true(json_object_object_get_ex(o, "rule", &v));
+	assert_string_equal(json_object_get_string(v), "t.init");
+	json_object_put(o);
+
+	write_file(path, "- id: t.other\n  event: conn_add\n  result: info\n"
+			 "  pattern: 'initiating IKEv2'\n");
+	memset(&errs, 0, sizeof(errs));
+	assert_int_equal(pipeline_reload(f->pl, &cfg2, &errs), 0);
+	submit(f, "\"a\" #1: initiating IKEv2 connection");
+	o = json_tokener_parse(f->sink.json[1]);
+	assert_true(json_object_object_get_ex(o, "rule", &v));
+	assert_string_equal(json_object_get_string(v), "t.other");
+	json_object_put(o);
+	/* The pipeline now borrows cfg2; put the fixture's back before it goes. */
+	assert_int_equal(pipeline_reload(f->pl, &f->cfg, &errs), 0);
+	config_done(&cfg2);
+}
+
+/* The stats event carries every counter and takes its place in the window. */
+static void test_stats_event(void **state)
+{
+	struct fixture *f = *state;
+	struct json_object *o, *c, *v;
+
+	submit(f, "\"a\" #1: initiating IKEv2 connection");
+	assert_int_equal(pipeline_emit_stats(f->pl), 0);
+	assert_int_equal(f->sink.n, 2);
+	o = json_tokener_parse(f->sink.json[1]);
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "event_type", &v));
+	assert_string_equal(json_object_get_string(v), "daemon_stats");
+	assert_true(json_object_object_get_ex(o, "counters", &c));
+	assert_true(json_object_object_get_ex(c, "lines_read", &v));
+	assert_int_equal(json_object_get_int(v), 1);
+	assert_int_equal(json_object_object_length(c), counter_table_len);
+	json_object_put(o);
+	assert_int_equal(pipeline_in_flight(f->pl), 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_window_pauses_and_resumes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dropped_lines_follow_their_predecessors, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_source_told_once_per_submit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_reach_the_sink, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats_event, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
