@@ -34,12 +34,15 @@ int redactor_new(const struct config *cfg, struct counters *cnt, struct redactor
 void redactor_free(struct redactor *r);
 
 /*
- * Applies the policy to ev in place, then scrubs every kept FT_STRING
+ * Applies the policy to ev in place, then cleans every kept FT_STRING
  * field (except the ids ikelogd derives: event_id, ike_sa_id,
- * previous_ike_sa_id); each replacement counts in cnt->redact_scrubbed.
- * Returns 0, or -ENOSPC (-EINVAL) if a replacement did not fit the arena
- * (was refused by the field's type): that field has been removed, so ev is
- * safe to ship either way.
+ * previous_ike_sa_id): a value the policy hashed or masked is replaced by
+ * its pseudonym or masked address wherever it stands alone in that text
+ * (by "[redacted]" if it was removed), so a kept message does not give
+ * back "@east" beside peer_id "h1:..."; then the scrub, each replacement
+ * counted in cnt->redact_scrubbed. Returns 0, or -ENOSPC (-EINVAL) if a
+ * replacement did not fit the arena (was refused by the field's type):
+ * that field has been removed, so ev is safe to ship either way.
  */
 int redact_event(struct redactor *r, struct event *ev);
 
@@ -47,6 +50,7 @@ int redact_event(struct redactor *r, struct event *ev);
 struct redact_stats {
 	uint64_t mask_dropped; /* mask of a value that is no address */
 	uint64_t removed;      /* replacement refused or arena full, hash or scrub failed */
+	uint64_t swapped;      /* hashed or masked values replaced in kept free text */
 };
 void redactor_stats(const struct redactor *r, struct redact_stats *ret);
 

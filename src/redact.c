@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -38,6 +39,7 @@
 #define SCRUB_MATCH_LIMIT 10000000 /* pcre2 match limit per pattern per field */
 #define SCRUB_DEPTH_LIMIT 100000
 #define SCRUB_PREFILTER	  32 /* the built-in patterns need 32 hex digits, or a '|' */
+#define SWAP_MIN	  2  /* shorter hashed or masked values are not looked for in text */
 
 /*
  * The built-in scrub, one pattern, alternatives tried in order at each
@@ -78,6 +80,14 @@ static bool is_own_id(enum field f)
 	return f == F_EVENT_ID || f == F_IKE_SA_ID || f == F_PREVIOUS_IKE_SA_ID;
 }
 
+struct redact_swap {
+	const char *orig; /* in the event's arena: valid until the next event */
+	size_t len;
+	char repl[INET6_ADDRSTRLEN + 32]; /* pseudonym, masked address or SCRUB_TEXT */
+	size_t repl_len;
+	bool v6;
+};
+
 struct redactor {
 	enum redact_action action[F__MAX];
 	bool need_key;
@@ -94,8 +104,11 @@ struct redactor {
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 
-	char *buf[2]; /* scrub scratch, grown to the largest value seen */
-	size_t buf_cap[2];
+	/* Scratch, grown to the largest value seen: [0] [1] scrub, [2] [3] swaps. */
+	char *buf[4];
+	size_t buf_cap[4];
+	struct redact_swap swaps[F__MAX]; /* this event's hashed and masked values */
+	size_t n_swaps;
 
 	struct counters *cnt;
 	struct redact_stats stats;
@@ -113,7 +126,7 @@ void redactor_free(struct redactor *r)
 		pcre2_code_free(r->user[i]);
 	pcre2_match_data_free(r->md);
 	pcre2_match_context_free(r->mctx);
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < 4; i++) {
 		if (r->buf[i])
 			OPENSSL_cleanse(r->buf[i], r->buf_cap[i]);
 		free(r->buf[i]);
@@ -635,71 +648,193 @@ static int replace(struct redactor *red, struct event *ev, enum field f, const c
 	return r;
 }
 
+static bool is_word(unsigned char c)
+{
+	return isalnum(c) || c == '-' || c == '_' || c == '@';
+}
+
+/*
+ * True when s[start..end) stands alone: "@east" in "'@east'" or
+ * "192.0.2.1" in "192.0.2.1:500", not in "@eastgate", "192.0.2.10" or
+ * "2001:db8::1:5" (a ':' continues an IPv6 address, not an IPv4 one).
+ */
+static bool stands_alone(const char *s, size_t len, size_t start, size_t end, bool v6)
+{
+	unsigned char c;
+
+	if (start > 0) {
+		c = (unsigned char)s[start - 1];
+		if (is_word(c) || ((c == '.' || (c == ':' && v6)) && start > 1 &&
+				   isalnum((unsigned char)s[start - 2])))
+			return false;
+	}
+	if (end < len) {
+		c = (unsigned char)s[end];
+		if (is_word(c) || ((c == '.' || (c == ':' && v6)) && end + 1 < len &&
+				   isalnum((unsigned char)s[end + 1])))
+			return false;
+	}
+	return true;
+}
+
+/* Remembers that the policy replaced orig (in the arena) by repl, or removed it (repl NULL). */
+static void swap_add(struct redactor *red, const char *orig, size_t len, const char *repl)
+{
+	struct redact_swap *w;
+	size_t i;
+
+	if (len < SWAP_MIN || red->n_swaps >= F__MAX)
+		return;
+	for (i = 0; i < red->n_swaps; i++)
+		if (red->swaps[i].len == len && memcmp(red->swaps[i].orig, orig, len) == 0)
+			return;
+	/* Longest first, so that "@east" does not cut into "@east.example". */
+	for (i = red->n_swaps; i > 0 && red->swaps[i - 1].len < len; i--)
+		red->swaps[i] = red->swaps[i - 1];
+	w = &red->swaps[i];
+	w->orig = orig;
+	w->len = len;
+	snprintf(w->repl, sizeof(w->repl), "%s", repl ? repl : SCRUB_TEXT);
+	w->repl_len = strlen(w->repl);
+	w->v6 = memchr(orig, ':', len) != NULL;
+	red->n_swaps++;
+}
+
+/*
+ * Replaces every value the policy hashed or masked where it stands alone
+ * in in[0..len): the result in *ret (in, or scratch buf[2]/buf[3]).
+ * Returns the number of replacements or -ENOMEM.
+ */
+static int swap_text(struct redactor *red, const char *in, size_t len, const char **ret,
+		     size_t *ret_len)
+{
+	int bi = 2, total = 0;
+
+	*ret = in;
+	*ret_len = len;
+	for (size_t k = 0; k < red->n_swaps; k++) {
+		const struct redact_swap *w = &red->swaps[k];
+		const char *cur = *ret, *hit;
+		size_t cur_len = *ret_len, pos = 0, out = 0, start;
+		int n = 0;
+
+		while (pos < cur_len && (hit = memmem(cur + pos, cur_len - pos, w->orig, w->len))) {
+			start = (size_t)(hit - cur);
+			if (!stands_alone(cur, cur_len, start, start + w->len, w->v6)) {
+				if (buf_reserve(red, bi, out + start + 1 - pos + 1) < 0)
+					return -ENOMEM;
+				memcpy(red->buf[bi] + out, cur + pos, start + 1 - pos);
+				out += start + 1 - pos;
+				pos = start + 1;
+				continue;
+			}
+			if (buf_reserve(red, bi, out + (start - pos) + w->repl_len + 1) < 0)
+				return -ENOMEM;
+			memcpy(red->buf[bi] + out, cur + pos, start - pos);
+			out += start - pos;
+			memcpy(red->buf[bi] + out, w->repl, w->repl_len);
+			out += w->repl_len;
+			pos = start + w->len;
+			n++;
+		}
+		if (n == 0)
+			continue;
+		if (buf_reserve(red, bi, out + (cur_len - pos) + 1) < 0)
+			return -ENOMEM;
+		memcpy(red->buf[bi] + out, cur + pos, cur_len - pos);
+		out += cur_len - pos;
+		red->buf[bi][out] = '\0';
+		*ret = red->buf[bi];
+		*ret_len = out;
+		bi = bi == 2 ? 3 : 2;
+		total += n;
+	}
+	return total;
+}
+
+/* The policy's hash, mask or drop of field f. Returns 0 or -errno from the arena. */
+static int apply_policy(struct redactor *red, struct event *ev, enum field f)
+{
+	char out[sizeof(red->swaps[0].repl)];
+	const char *s;
+	size_t len;
+	int r;
+
+	if (red->action[f] == REDACT_DROP) {
+		event_unset(ev, f);
+		return 0;
+	}
+	s = event_str(ev, f, &len);
+	if (!s)
+		return 0;
+	if (red->action[f] == REDACT_MASK)
+		r = strlen(s) != len
+			? -EINVAL
+			: redact_mask_ip(s, red->v4_prefix, red->v6_prefix, out, sizeof(out));
+	else
+		r = len == 0 ? -EINVAL : pseudonym(red, s, len, out, sizeof(out));
+	if (r < 0) {
+		/* No address to mask, nothing to hash: nothing goes out. */
+		event_unset(ev, f);
+		if (red->action[f] == REDACT_MASK)
+			red->stats.mask_dropped++;
+		else
+			red->stats.removed++;
+		swap_add(red, s, len, NULL);
+		return 0;
+	}
+	r = replace(red, ev, f, out, strlen(out));
+	swap_add(red, s, len, r < 0 ? NULL : out);
+	return r;
+}
+
+/* Cleans one kept free-text field: identities swapped, then secrets scrubbed. */
+static int clean_text(struct redactor *red, struct event *ev, enum field f)
+{
+	const char *s, *swapped, *scrubbed;
+	size_t len, wlen, slen;
+	int n_swap, n_scrub;
+
+	s = event_str(ev, f, &len);
+	if (!s || len == 0)
+		return 0;
+	n_swap = swap_text(red, s, len, &swapped, &wlen);
+	n_scrub = n_swap < 0 ? n_swap : redact_scrub(red, swapped, wlen, &scrubbed, &slen);
+	if (n_scrub < 0) {
+		/* A pattern gave up on this value, or memory ran out: it does not go out. */
+		event_unset(ev, f);
+		red->stats.removed++;
+		return 0;
+	}
+	red->stats.swapped += (uint64_t)n_swap;
+	if (red->cnt)
+		red->cnt->redact_scrubbed += (uint64_t)n_scrub;
+	if (n_swap == 0 && n_scrub == 0)
+		return 0;
+	return replace(red, ev, f, scrubbed, slen);
+}
+
 int redact_event(struct redactor *red, struct event *ev)
 {
-	char out[INET6_ADDRSTRLEN + 32];
-	const char *s, *scrubbed;
-	size_t len, slen;
 	int r = 0, rr, f;
 
+	red->n_swaps = 0;
 	for (f = 0; f < F__MAX; f++) {
-		if (!event_has(ev, f))
+		if (!event_has(ev, f) || red->action[f] == REDACT_KEEP)
 			continue;
-		switch (red->action[f]) {
-		case REDACT_KEEP:
-			if (field_table[f].type != FT_STRING || is_own_id(f))
-				break;
-			s = event_str(ev, f, &len);
-			if (!s || len == 0)
-				break;
-			rr = redact_scrub(red, s, len, &scrubbed, &slen);
-			if (rr < 0) {
-				/* The scrub gave up on this value: it does not go out. */
-				event_unset(ev, f);
-				red->stats.removed++;
-				if (red->cnt)
-					red->cnt->redact_scrubbed++;
-				break;
-			}
-			if (rr == 0)
-				break;
-			if (red->cnt)
-				red->cnt->redact_scrubbed += (uint64_t)rr;
-			rr = replace(red, ev, f, scrubbed, slen);
-			if (rr < 0 && r == 0)
-				r = rr;
-			break;
-		case REDACT_MASK:
-			s = event_str(ev, f, &len);
-			if (!s || strlen(s) != len ||
-			    redact_mask_ip(s, red->v4_prefix, red->v6_prefix, out, sizeof(out)) <
-				0) {
-				/* No address: nothing we could mask, so nothing goes out. */
-				event_unset(ev, f);
-				red->stats.mask_dropped++;
-				break;
-			}
-			rr = replace(red, ev, f, out, strlen(out));
-			if (rr < 0 && r == 0)
-				r = rr;
-			break;
-		case REDACT_HASH:
-			s = event_str(ev, f, &len);
-			if (!s || len == 0 || pseudonym(red, s, len, out, sizeof(out)) < 0) {
-				event_unset(ev, f);
-				red->stats.removed++;
-				break;
-			}
-			rr = replace(red, ev, f, out, strlen(out));
-			if (rr < 0 && r == 0)
-				r = rr;
-			break;
-		case REDACT_DROP:
-		case REDACT__MAX:
-			event_unset(ev, f);
-			break;
-		}
+		rr = apply_policy(red, ev, f);
+		if (rr < 0 && r == 0)
+			r = rr;
 	}
+	for (f = 0; f < F__MAX; f++) {
+		if (!event_has(ev, f) || red->action[f] != REDACT_KEEP ||
+		    field_table[f].type != FT_STRING || is_own_id(f))
+			continue;
+		rr = clean_text(red, ev, f);
+		if (rr < 0 && r == 0)
+			r = rr;
+	}
+	red->n_swaps = 0; /* the originals live in the event's arena: forget them */
 	return r;
 }
 

@@ -123,11 +123,14 @@ for s in secrets:
         print("FAILED: a text secret is not in the capture", file=sys.stderr)
         sys.exit(2)
 
-if mode == "default":
+def capture_ids():
     ids = set(re.findall(r"(?:ID_)?(?:FQDN|USER_FQDN|IPV4_ADDR|IPV6_ADDR|DER_ASN1_DN|KEY_ID) '([^']+)'", capture))
     for a, b in re.findall(r"secret for (\S+?)->(\S+?) of kind", capture):
         ids |= {a, b}
-    ids = {i for i in ids if not re.fullmatch(r"[0-9.:a-fA-F]+", i)}  # addresses are kept by policy
+    return {i for i in ids if not re.fullmatch(r"[0-9.:a-fA-F]+", i)}  # addresses are kept by policy
+
+if mode == "default":
+    ids = capture_ids()
     for i in sorted(ids):
         if i.lower() in raw_l or i.lower() in text:
             leaks.append("identity %r in clear" % i)
@@ -136,6 +139,20 @@ if mode == "default":
         print("FAILED: no identity found in the capture to check", file=sys.stderr)
         sys.exit(2)
 else:
+    # An event that carries a hashed identity does not give it back in its kept message.
+    ids, n_checked = capture_ids(), 0
+    for line in raw.splitlines():
+        ev = json.loads(line) if line.strip() else {}
+        if any(re.fullmatch(r"h\d+:[0-9a-f]{16}", str(ev.get(k, ""))) for k in
+               ("peer_id", "local_id", "initiator_id", "responder_id")) and "message" in ev:
+            n_checked += 1
+            for i in ids:
+                if i.lower() in ev["message"].lower():
+                    leaks.append("identity %r in the message beside its pseudonym" % i)
+    print("figure: redact_leak_messages_with_identity_checked %d" % n_checked)
+    if n_checked == 0:
+        print("FAILED: no event with a hashed identity and a message", file=sys.stderr)
+        sys.exit(2)
     if "[redacted]" not in text:
         print("FAILED: nothing was scrubbed: the debug lines did not come through", file=sys.stderr)
         sys.exit(2)
@@ -158,7 +175,7 @@ for cap in "${captures[@]}"; do
 		2>"$WORK/$name.keep.err" || { cat "$WORK/$name.keep.err" >&2; fail "$name: normalize (message: keep) failed"; }
 	python3 "$WORK/check.py" "$WORK/$name.keep.json" "$cap.log" "$cap.secrets.txt" keep ||
 		fail "$name: a secret leaked with message: keep and keep_debug_lines: true"
-	ok "$name: message kept, debug lines kept: none of $nsec secrets in the output"
+	ok "$name: message kept, debug lines kept: none of $nsec secrets in the output, no identity beside its pseudonym"
 	echo "figure: ${name}_values_scrubbed $(grep -o '\[redacted\]' "$WORK/$name.keep.json" | wc -l)"
 
 	"$IKELOGD" normalize -c "$WORK/default.yaml" "$cap.log" >"$WORK/$name.default.json" \

@@ -398,15 +398,16 @@ static void test_actions_on_huge(void **state)
 	assert_int_equal(event_set_str(&fx->ev, F_PEER_ID, big, BIG), 0);
 	assert_int_equal(event_set_str(&fx->ev, F_PEER_IP, big, BIG), 0);
 	assert_int_equal(event_set_str(&fx->ev, F_LEASE_IP, big, BIG), 0);
-	assert_int_equal(event_set_str(&fx->ev, F_MESSAGE, big, BIG), 0);
+	/* Not the identity itself, which would be swapped for its pseudonym. */
+	assert_int_equal(event_set_str(&fx->ev, F_MESSAGE, big + 1, BIG - 1), 0);
 	assert_int_equal(redact_event(r, &fx->ev), 0);
 	assert_int_equal(redact_pseudonym(test_key, 32, 1, big, BIG, want, sizeof(want)), 0);
 	assert_string_equal(get(fx, F_PEER_ID), want);
 	assert_false(event_has(&fx->ev, F_PEER_IP));
 	assert_false(event_has(&fx->ev, F_LEASE_IP));
 	s = event_str(&fx->ev, F_MESSAGE, &len); /* kept, nothing to scrub */
-	assert_int_equal(len, BIG);
-	assert_memory_equal(s, big, BIG);
+	assert_int_equal(len, BIG - 1);
+	assert_memory_equal(s, big + 1, BIG - 1);
 
 	/* A 1 MB kept message with a 64-digit hex run in its middle. */
 	memcpy(big + BIG / 2, "7a3b99c41234567890abcdef7a3b99c41234567890abcdef7a3b99c41234567f",
@@ -425,6 +426,53 @@ static void test_actions_on_huge(void **state)
 	assert_int_equal(fx->cnt.redact_scrubbed, 1);
 	redactor_free(r);
 	free(big);
+}
+
+static void test_identities_in_kept_text(void **state)
+{
+	struct fx *fx = *state;
+	struct redactor *r;
+	struct redact_stats st;
+	char east[40], want[512];
+
+	policy(fx, "peer_id", REDACT_HASH);
+	policy(fx, "peer_ip", REDACT_MASK);
+	policy(fx, "local_ip", REDACT_MASK);
+	policy(fx, "username", REDACT_MASK); /* no address: removed, and "[redacted]" in text */
+	policy(fx, "message", REDACT_KEEP);
+	r = new_ok(fx);
+	event_reset(&fx->ev);
+	set(fx, F_PEER_ID, "@east");
+	set(fx, F_PEER_IP, "192.1.2.23");
+	set(fx, F_LOCAL_IP, "2001:db8:1:2::45");
+	set(fx, F_USERNAME, "alice");
+	set(fx, F_MESSAGE,
+	    "\"westeast\" #1: established IKE SA; authenticated peer using "
+	    "authby=secret and ID_FQDN '@east' from 192.1.2.23:500 to "
+	    "[2001:db8:1:2::45]:500 user alice; not @eastgate, @east.example, "
+	    "192.1.2.230, 10.192.1.2.23, 2001:db8:1:2::45:7 or alice2");
+	set(fx, F_REASON, "peer @east");
+	assert_int_equal(redact_event(r, &fx->ev), 0);
+	assert_int_equal(redact_pseudonym(test_key, 32, 1, "@east", 5, east, sizeof(east)), 0);
+	snprintf(want, sizeof(want),
+		 "\"westeast\" #1: established IKE SA; authenticated peer using "
+		 "authby=secret and ID_FQDN '%s' from 192.1.2.0:500 to "
+		 "[2001:db8:1::]:500 user [redacted]; not @eastgate, @east.example, "
+		 "192.1.2.230, 10.192.1.2.23, 2001:db8:1:2::45:7 or alice2",
+		 east);
+	assert_string_equal(get(fx, F_MESSAGE), want);
+	snprintf(want, sizeof(want), "peer %s", east);
+	assert_string_equal(get(fx, F_REASON), want);
+	redactor_stats(r, &st);
+	assert_int_equal(st.swapped, 5);
+	assert_int_equal(fx->cnt.redact_scrubbed, 0); /* identities are not secrets */
+
+	/* The next event does not inherit this one's identities. */
+	event_reset(&fx->ev);
+	set(fx, F_MESSAGE, "peer @east again");
+	assert_int_equal(redact_event(r, &fx->ev), 0);
+	assert_string_equal(get(fx, F_MESSAGE), "peer @east again");
+	redactor_free(r);
 }
 
 static void test_redactor_matches_helper(void **state)
@@ -792,6 +840,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_actions_on_identities, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_actions_on_empty, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_actions_on_huge, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_identities_in_kept_text, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_redactor_matches_helper, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_arena_full_fails_closed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scrub_hex_runs, setup, teardown),
