@@ -15,6 +15,7 @@
 #include "rules.h"
 #include "sink.h"
 #include "source.h"
+#include "source_journal.h"
 #include "tools.h"
 
 #define SHAPES_MAX 4096 /* distinct unmatched shapes remembered by --stats */
@@ -388,8 +389,8 @@ int tools_normalize(const char *config, const char *const *files, size_t n,
 	if (o->stats)
 		pipeline_set_observer(pl, count_shape, &shapes);
 	if (o->journal_file) {
-		fprintf(stderr, "ikelogd: --journal-file: no journal reader built in\n");
-		r = -ENOTSUP;
+		r = source_journal_read_file(o->journal_file, &env.cfg, pl, &env.cnt, &errs);
+		print_diags(&errs);
 	} else if (n == 0) {
 		r = source_stream_read_fd(STDIN_FILENO, "-", &env.cfg, pl, &env.cnt);
 	}
