@@ -502,6 +502,14 @@ static int start_at(struct sjournal *s, enum start_mode mode)
 	if (r < 0)
 		return r;
 	r = sd_journal_previous(s->rd.j);
+	if (r == 0) {
+		/*
+		 * No matching entry yet. From a tail location sd_journal_next()
+		 * would return the newest entry first, skipping those before it:
+		 * read from the head instead, which holds only new entries.
+		 */
+		return sd_journal_seek_head(s->rd.j);
+	}
 	if (r > 0) {
 		char *c = NULL;
 
@@ -561,10 +569,12 @@ static int resume_at(struct sjournal *s, const char *cursor)
 		r = sd_journal_seek_tail(s->rd.j);
 		if (r >= 0)
 			r = sd_journal_previous(s->rd.j);
-		if (r <= 0) {
+		if (r == 0) {
 			log_info("journal holds no matching entry; waiting for new ones");
-			return r;
+			return sd_journal_seek_head(s->rd.j);
 		}
+		if (r < 0)
+			return r;
 	} else {
 		s->have_current = true;
 	}
