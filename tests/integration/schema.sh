@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# conf/ikelogd.schema.json against what ikelogd really prints: every event
+# `ikelogd normalize` produces from the golden fixtures and the corpus
+# sample must validate (python3-jsonschema); and the schema must be strict
+# enough to catch what it is for: a misspelt field, a missing required
+# field, an unknown event type, an empty string, a bad nested field.
+source "$(dirname "$0")/lib/common.sh"
+need_cmd python3
+python3 -c 'import jsonschema' 2>/dev/null || skip "needs python3-jsonschema"
+[ -x "$IKELOGD" ] || skip "build/ikelogd not built"
+cd "$ROOT"
+
+inputs=(fixtures/golden/*.log fixtures/corpus/lines-v4.log fixtures/corpus/lines-v5.log)
+n_in=0
+for f in "${inputs[@]}"; do
+	[ -r "$f" ] || continue
+	"$IKELOGD" normalize -c fixtures/golden/golden.yaml "$f" >>"$WORK/events.jsonl" ||
+		fail "ikelogd normalize $f failed"
+	n_in=$((n_in + $(grep -c '' "$f")))
+done
+n_ev=$(grep -c '' "$WORK/events.jsonl")
+[ "$n_ev" -eq "$n_in" ] || fail "$n_in input lines gave $n_ev events"
+ok "normalize printed one event per input line ($n_ev)"
+
+python3 - "$ROOT/conf/ikelogd.schema.json" "$WORK/events.jsonl" <<'PY'
+import collections, json, sys
+import jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+v = jsonschema.Draft202012Validator(schema)
+bad = 0
+types = collections.Counter()
+with open(sys.argv[2]) as f:
+    for n, line in enumerate(f, 1):
+        ev = json.loads(line)
+        types[ev.get('event_type')] += 1
+        errs = sorted(v.iter_errors(ev), key=lambda e: list(e.path))
+        if errs:
+            bad += 1
+            if bad <= 10:
+                print('event %d: %s: %s' % (n, '/'.join(map(str, errs[0].path)), errs[0].message), file=sys.stderr)
+if bad:
+    sys.exit('%d events do not validate' % bad)
+print('ok: %d events validate against the schema, %d event types: %s'
+      % (sum(types.values()), len(types), ' '.join(sorted(types))))
+print('figure: schema_events_validated %d' % sum(types.values()))
+
+# The schema must reject what it exists to catch.
+good = {"schema_version": 1, "event_id": "0123456789abcdef", "timestamp": "2026-11-23T20:25:58.047269Z",
+        "event_type": "ike_auth", "result": "success", "conn_name": "west", "state_serial": 1,
+        "transform": {"encr": "AES_GCM_16_256"}, "child": {"spi_in": "0x1234abcd"}}
+assert v.is_valid(good), list(v.iter_errors(good))
+bads = {
+    'misspelt top-level field': dict(good, conn_nmae='west'),
+    'missing event_id': {k: x for k, x in good.items() if k != 'event_id'},
+    'unknown event type': dict(good, event_type='ike_authenticated'),
+    'unknown result': dict(good, result='ok'),
+    'empty string': dict(good, peer_id=''),
+    'string serial': dict(good, state_serial='1'),
+    'unknown transform key': dict(good, transform={'cipher': 'AES'}),
+    'upper-case spi': dict(good, child={'spi_in': '0xABCD'}),
+    'port out of range': dict(good, peer_port=70000),
+    'timestamp without microseconds': dict(good, timestamp='2026-11-23T20:25:58Z'),
+    'daemon_stats without counters': dict(good, event_type='daemon_stats', result='info'),
+}
+for what, ev in bads.items():
+    if v.is_valid(ev):
+        sys.exit('schema accepts an event with ' + what)
+print('ok: schema rejects %d kinds of bad event (%s)' % (len(bads), ', '.join(bads)))
+PY
