@@ -8,17 +8,14 @@
  */
 #include <assert.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <yaml.h>
 
 #include "config.h"
+#include "config_yaml.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -72,7 +69,8 @@ static const char *const log_level_names[] = {
 };
 static_assert(ARRAY_SIZE(log_level_names) == LOG_LEVEL__MAX, "log_level_names");
 
-/* Syslog facilities by number, with rsyslog's names (RFC 5424 section 6.2.1). */
+/* Syslog facilities by number, with rsyslog's names (RFC 5424 section 6.2.1).
+ */
 static const char *const facility_names[] = {
     "kern",   "user",	"mail",	    "daemon", "auth",	"syslog", "lpr",    "news",
     "uucp",   "cron",	"authpriv", "ftp",    "ntp",	"audit",  "alert",  "clock",
@@ -233,11 +231,8 @@ static const struct config_key config_keys[] = {
 
 /* The state of one load: where errors go and where each key was set. */
 struct loader {
-	yaml_document_t *doc;
-	const char *file;
+	struct config_yaml y; /* the document, the file name, the diags */
 	struct config *cfg;
-	struct diags *errs;
-	unsigned n_errors; /* added by this load, even past DIAG_MAX */
 	bool set[N_KEYS];
 	yaml_mark_t mark[N_KEYS]; /* of the value, where set[] */
 };
@@ -392,161 +387,6 @@ void config_done(struct config *cfg)
 	*cfg = (struct config){0};
 }
 
-static void err_at(struct loader *l, yaml_mark_t m, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void err_at(struct loader *l, yaml_mark_t m, const char *fmt, ...)
-{
-	char msg[DIAG_MSG_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	diag_add(l->errs, l->file, (unsigned)m.line + 1, (unsigned)m.column + 1, "%s", msg);
-	l->n_errors++;
-}
-
-static yaml_node_t *node(struct loader *l, int id)
-{
-	return yaml_document_get_node(l->doc, id);
-}
-
-static const char *scalar(const yaml_node_t *n)
-{
-	return (const char *)n->data.scalar.value;
-}
-
-/* An empty value, "~" or "null", written plain: YAML's null. */
-static bool is_null(const yaml_node_t *n)
-{
-	const char *s;
-
-	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return false;
-	s = scalar(n);
-	return !*s || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 || strcmp(s, "Null") == 0 ||
-	       strcmp(s, "NULL") == 0;
-}
-
-static const char *kind(const yaml_node_t *n)
-{
-	switch (n->type) {
-	case YAML_MAPPING_NODE:
-		return "a mapping";
-	case YAML_SEQUENCE_NODE:
-		return "a list";
-	default:
-		if (is_null(n))
-			return "nothing";
-		return *scalar(n) ? "a scalar" : "an empty string";
-	}
-}
-
-/*
- * Reports n unless it is a non-empty scalar without NUL bytes. A plain
- * "null" passes: in a list it is a word (the NULL cipher); string keys
- * check is_null() first.
- */
-static bool want_string(struct loader *l, const char *name, const yaml_node_t *n, size_t max)
-{
-	if (n->type != YAML_SCALAR_NODE || !*scalar(n) ||
-	    (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && strcmp(scalar(n), "~") == 0)) {
-		err_at(l, n->start_mark, "%s: expected a string, got %s", name, kind(n));
-		return false;
-	}
-	if (strlen(scalar(n)) != n->data.scalar.length) {
-		err_at(l, n->start_mark, "%s: the string contains a NUL byte", name);
-		return false;
-	}
-	if (n->data.scalar.length > max) {
-		err_at(l, n->start_mark, "%s: longer than %zu bytes", name, max);
-		return false;
-	}
-	return true;
-}
-
-static bool parse_bool(struct loader *l, const char *name, const yaml_node_t *n, bool *ret)
-{
-	static const char *const yes[] = {"true", "yes", "on"}, *const no[] = {"false", "no",
-									       "off"};
-
-	if (n->type == YAML_SCALAR_NODE) {
-		for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
-			if (strcasecmp(scalar(n), yes[i]) == 0) {
-				*ret = true;
-				return true;
-			}
-			if (strcasecmp(scalar(n), no[i]) == 0) {
-				*ret = false;
-				return true;
-			}
-		}
-		err_at(l, n->start_mark, "%s: expected true or false, got '%.64s'", name,
-		       scalar(n));
-	} else {
-		err_at(l, n->start_mark, "%s: expected true or false, got %s", name, kind(n));
-	}
-	return false;
-}
-
-static bool parse_uint(struct loader *l, const char *name, const yaml_node_t *n, unsigned min,
-		       unsigned max, unsigned *ret)
-{
-	const char *s, *digits;
-	unsigned long long v = 0;
-	bool overflow = false;
-
-	if (n->type != YAML_SCALAR_NODE || is_null(n)) {
-		err_at(l, n->start_mark, "%s: expected an unsigned integer, got %s", name, kind(n));
-		return false;
-	}
-	s = scalar(n);
-	digits = (*s == '-' || *s == '+') ? s + 1 : s;
-	if (!*digits || strspn(digits, "0123456789") != strlen(digits)) {
-		err_at(l, n->start_mark, "%s: expected an unsigned integer, got '%.64s'", name, s);
-		return false;
-	}
-	for (const char *p = digits; *p; p++) {
-		v = v * 10 + (unsigned long long)(*p - '0');
-		if (v > UINT_MAX) {
-			overflow = true;
-			break;
-		}
-	}
-	if (overflow || (*s == '-' && v != 0) || v < min || v > max) {
-		err_at(l, n->start_mark, "%s: %.64s is out of range (%u..%u)", name, s, min, max);
-		return false;
-	}
-	*ret = (unsigned)v;
-	return true;
-}
-
-static bool parse_enum(struct loader *l, const char *name, const yaml_node_t *n,
-		       const char *const *names, size_t n_names, int *ret)
-{
-	char allowed[DIAG_MSG_MAX / 2] = "";
-	size_t len = 0;
-
-	if (n->type == YAML_SCALAR_NODE) {
-		for (size_t i = 0; i < n_names; i++) {
-			if (strcmp(scalar(n), names[i]) == 0) {
-				*ret = (int)i;
-				return true;
-			}
-		}
-	}
-	for (size_t i = 0; i < n_names && len < sizeof(allowed); i++)
-		len += (size_t)snprintf(allowed + len, sizeof(allowed) - len, "%s%s", i ? ", " : "",
-					names[i]);
-	if (n->type == YAML_SCALAR_NODE && !is_null(n))
-		err_at(l, n->start_mark, "%s: unknown value '%.64s', expected one of: %s", name,
-		       scalar(n), allowed);
-	else
-		err_at(l, n->start_mark, "%s: expected one of: %s, got %s", name, allowed, kind(n));
-	return false;
-}
-
 /* A string value; null unsets it. */
 static void parse_string(struct loader *l, const struct config_key *k, const yaml_node_t *n,
 			 char **field)
@@ -554,28 +394,29 @@ static void parse_string(struct loader *l, const struct config_key *k, const yam
 	char *copy = NULL;
 
 	/* null, "" and '' all unset a string. */
-	if (!is_null(n) && !(n->type == YAML_SCALAR_NODE && !*scalar(n))) {
-		if (!want_string(l, k->key, n, CONFIG_STR_MAX))
+	if (!config_yaml_is_null(n) && !(n->type == YAML_SCALAR_NODE && !*config_yaml_scalar(n))) {
+		if (!config_yaml_string(&l->y, k->key, n, CONFIG_STR_MAX))
 			return;
 		if (k->choices) {
 			size_t i;
 
 			for (i = 0; k->choices[i]; i++)
-				if (strcmp(scalar(n), k->choices[i]) == 0)
+				if (strcmp(config_yaml_scalar(n), k->choices[i]) == 0)
 					break;
 			if (!k->choices[i]) {
-				err_at(l, n->start_mark, "%s: unknown value '%.64s'", k->key,
-				       scalar(n));
+				config_yaml_error(&l->y, n->start_mark, "%s: unknown value '%.64s'",
+						  k->key, config_yaml_scalar(n));
 				return;
 			}
 		}
-		copy = strdup(scalar(n));
+		copy = strdup(config_yaml_scalar(n));
 		if (!copy) {
-			err_at(l, n->start_mark, "%s: out of memory", k->key);
+			config_yaml_error(&l->y, n->start_mark, "%s: out of memory", k->key);
 			return;
 		}
 	} else if (k->choices) {
-		err_at(l, n->start_mark, "%s: expected a string, got nothing", k->key);
+		config_yaml_error(&l->y, n->start_mark, "%s: expected a string, got nothing",
+				  k->key);
 		return;
 	}
 	free(*field);
@@ -591,34 +432,35 @@ static void parse_list(struct loader *l, const char *name, const yaml_node_t *n,
 	size_t count;
 	bool ok = true;
 
-	if (is_null(n)) {
+	if (config_yaml_is_null(n)) {
 		list_clear(field);
 		return;
 	}
 	if (n->type != YAML_SEQUENCE_NODE) {
-		err_at(l, n->start_mark, "%s: expected a list of strings, got %s", name, kind(n));
+		config_yaml_error(&l->y, n->start_mark, "%s: expected a list of strings, got %s",
+				  name, config_yaml_kind(n));
 		return;
 	}
 	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 	if (count > CONFIG_LIST_MAX) {
 		it = n->data.sequence.items.start + CONFIG_LIST_MAX;
-		err_at(l, node(l, *it)->start_mark, "%s: more than %d items (%zu)", name,
-		       CONFIG_LIST_MAX, count);
+		config_yaml_error(&l->y, config_yaml_node(&l->y, *it)->start_mark,
+				  "%s: more than %d items (%zu)", name, CONFIG_LIST_MAX, count);
 		return;
 	}
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
-		const yaml_node_t *item = node(l, *it);
+		const yaml_node_t *item = config_yaml_node(&l->y, *it);
 		char item_name[CONFIG_NAME_MAX + 16];
 
 		snprintf(item_name, sizeof(item_name), "%s[%zu]", name,
 			 (size_t)(it - n->data.sequence.items.start));
-		if (!want_string(l, item_name, item, CONFIG_STR_MAX)) {
+		if (!config_yaml_string(&l->y, item_name, item, CONFIG_STR_MAX)) {
 			ok = false;
 			continue;
 		}
-		list.v[list.n] = strdup(scalar(item));
+		list.v[list.n] = strdup(config_yaml_scalar(item));
 		if (!list.v[list.n]) {
-			err_at(l, item->start_mark, "%s: out of memory", item_name);
+			config_yaml_error(&l->y, item->start_mark, "%s: out of memory", item_name);
 			ok = false;
 			continue;
 		}
@@ -640,41 +482,43 @@ static void parse_collector(struct loader *l, const char *name, const yaml_node_
 	bool ok = true;
 
 	if (n->type != YAML_MAPPING_NODE) {
-		err_at(l, n->start_mark, "%s: expected a mapping {host, port}, got %s", name,
-		       kind(n));
+		config_yaml_error(&l->y, n->start_mark,
+				  "%s: expected a mapping {host, port}, got %s", name,
+				  config_yaml_kind(n));
 		return;
 	}
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	     p++) {
-		const yaml_node_t *kn = node(l, p->key), *vn = node(l, p->value);
-		const char *key = kn->type == YAML_SCALAR_NODE ? scalar(kn) : "";
+		const yaml_node_t *kn = config_yaml_node(&l->y, p->key),
+				  *vn = config_yaml_node(&l->y, p->value);
+		const char *key = kn->type == YAML_SCALAR_NODE ? config_yaml_scalar(kn) : "";
 		char sub[2 * CONFIG_NAME_MAX + 32];
 
 		snprintf(sub, sizeof(sub), "%s.%.*s", name, CONFIG_NAME_MAX, key);
 		if (strcmp(key, "host") == 0) {
-			if (want_string(l, sub, vn, CONFIG_HOST_MAX))
+			if (config_yaml_string(&l->y, sub, vn, CONFIG_HOST_MAX))
 				host = vn;
 			else
 				ok = false;
 		} else if (strcmp(key, "port") == 0) {
-			if (!parse_uint(l, sub, vn, 1, 65535, &port))
+			if (!config_yaml_uint(&l->y, sub, vn, 1, 65535, &port))
 				ok = false;
 		} else {
-			err_at(l, kn->start_mark, "unknown key '%s'", sub);
+			config_yaml_error(&l->y, kn->start_mark, "unknown key '%s'", sub);
 			ok = false;
 		}
 	}
 	if (!host) {
 		if (ok)
-			err_at(l, n->start_mark, "%s: missing host", name);
+			config_yaml_error(&l->y, n->start_mark, "%s: missing host", name);
 		return;
 	}
 	if (!ok)
 		return;
-	ret->host = strdup(scalar(host));
+	ret->host = strdup(config_yaml_scalar(host));
 	ret->port = port;
 	if (!ret->host)
-		err_at(l, n->start_mark, "%s: out of memory", name);
+		config_yaml_error(&l->y, n->start_mark, "%s: out of memory", name);
 }
 
 /* The collector list; replaces the previous one only when every entry is valid. */
@@ -683,32 +527,38 @@ static void parse_collectors(struct loader *l, const char *name, const yaml_node
 	struct config *cfg = l->cfg;
 	struct config_collector list[ARRAY_SIZE(cfg->output.collectors)] = {{0}};
 	size_t count, got = 0;
-	unsigned errors = l->n_errors;
+	unsigned errors = l->y.n_errors;
 
-	if (is_null(n)) {
+	if (config_yaml_is_null(n)) {
 		collectors_clear(cfg);
 		return;
 	}
 	if (n->type != YAML_SEQUENCE_NODE) {
-		err_at(l, n->start_mark, "%s: expected a list of {host, port}, got %s", name,
-		       kind(n));
+		config_yaml_error(&l->y, n->start_mark,
+				  "%s: expected a list of {host, port}, got %s", name,
+				  config_yaml_kind(n));
 		return;
 	}
 	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 	if (count > ARRAY_SIZE(list)) {
-		err_at(l, node(l, n->data.sequence.items.start[ARRAY_SIZE(list)])->start_mark,
-		       "%s: more than %zu items (%zu)", name, ARRAY_SIZE(list), count);
+		config_yaml_error(
+		    &l->y,
+		    config_yaml_node(&l->y, n->data.sequence.items.start[ARRAY_SIZE(list)])
+			->start_mark,
+		    "%s: more than %zu items (%zu)", name, ARRAY_SIZE(list), count);
 		return;
 	}
 	for (size_t i = 0; i < count; i++) {
 		char item_name[CONFIG_NAME_MAX + 16];
 
 		snprintf(item_name, sizeof(item_name), "%s[%zu]", name, i);
-		parse_collector(l, item_name, node(l, n->data.sequence.items.start[i]), &list[got]);
+		parse_collector(l, item_name,
+				config_yaml_node(&l->y, n->data.sequence.items.start[i]),
+				&list[got]);
 		if (list[got].host)
 			got++;
 	}
-	if (l->n_errors != errors) {
+	if (l->y.n_errors != errors) {
 		for (size_t i = 0; i < got; i++)
 			free(list[i].host);
 		return;
@@ -721,41 +571,35 @@ static void parse_collectors(struct loader *l, const char *name, const yaml_node
 /* redact.fields: field name -> action, merged over the defaults. */
 static void parse_redact_fields(struct loader *l, const char *name, const yaml_node_t *n)
 {
-	if (is_null(n))
+	if (config_yaml_is_null(n))
 		return;
 	if (n->type != YAML_MAPPING_NODE) {
-		err_at(l, n->start_mark, "%s: expected a mapping of field: action, got %s", name,
-		       kind(n));
+		config_yaml_error(&l->y, n->start_mark,
+				  "%s: expected a mapping of field: action, got %s", name,
+				  config_yaml_kind(n));
 		return;
 	}
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	     p++) {
-		const yaml_node_t *kn = node(l, p->key), *vn = node(l, p->value);
+		const yaml_node_t *kn = config_yaml_node(&l->y, p->key),
+				  *vn = config_yaml_node(&l->y, p->value);
 		char sub[CONFIG_NAME_MAX + CONFIG_FIELD_MAX + 2];
 		int action;
 		int r;
 
-		if (!want_string(l, name, kn, CONFIG_FIELD_MAX))
+		if (!config_yaml_string(&l->y, name, kn, CONFIG_FIELD_MAX))
 			continue;
-		snprintf(sub, sizeof(sub), "%s.%s", name, scalar(kn));
-		for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < p; q++) {
-			const yaml_node_t *prev = node(l, q->key);
-
-			if (prev->type == YAML_SCALAR_NODE &&
-			    strcmp(scalar(prev), scalar(kn)) == 0) {
-				err_at(l, kn->start_mark, "duplicate key '%s'", sub);
-				goto next;
-			}
-		}
-		if (!parse_enum(l, sub, vn, redact_action_names, REDACT__MAX, &action))
+		snprintf(sub, sizeof(sub), "%s.%s", name, config_yaml_scalar(kn));
+		if (config_yaml_duplicate(&l->y, n, p, sub))
 			continue;
-		r = redact_field_set(l->cfg, scalar(kn), (enum redact_action)action);
+		if (!config_yaml_enum(&l->y, sub, vn, redact_action_names, REDACT__MAX, &action))
+			continue;
+		r = redact_field_set(l->cfg, config_yaml_scalar(kn), (enum redact_action)action);
 		if (r == -ENOSPC)
-			err_at(l, kn->start_mark, "%s: more than %zu fields", name,
-			       ARRAY_SIZE(l->cfg->redact.fields));
+			config_yaml_error(&l->y, kn->start_mark, "%s: more than %zu fields", name,
+					  ARRAY_SIZE(l->cfg->redact.fields));
 		else if (r < 0)
-			err_at(l, kn->start_mark, "%s: out of memory", sub);
-	next:;
+			config_yaml_error(&l->y, kn->start_mark, "%s: out of memory", sub);
 	}
 }
 
@@ -763,27 +607,27 @@ static void parse_value(struct loader *l, size_t idx, const yaml_node_t *n)
 {
 	const struct config_key *k = &config_keys[idx];
 	void *p = field_ptr(l->cfg, k);
-	unsigned errors = l->n_errors;
+	unsigned errors = l->y.n_errors;
 
 	switch (k->type) {
 	case KT_BOOL: {
 		bool b;
 
-		if (parse_bool(l, k->key, n, &b))
+		if (config_yaml_bool(&l->y, k->key, n, &b))
 			*(bool *)p = b;
 		break;
 	}
 	case KT_UINT: {
 		unsigned u;
 
-		if (parse_uint(l, k->key, n, k->min, k->max, &u))
+		if (config_yaml_uint(&l->y, k->key, n, k->min, k->max, &u))
 			*(unsigned *)p = u;
 		break;
 	}
 	case KT_ENUM: {
 		int e;
 
-		if (parse_enum(l, k->key, n, k->names, k->n_names, &e))
+		if (config_yaml_enum(&l->y, k->key, n, k->names, k->n_names, &e))
 			*(int *)p = e;
 		break;
 	}
@@ -800,7 +644,7 @@ static void parse_value(struct loader *l, size_t idx, const yaml_node_t *n)
 		parse_redact_fields(l, k->key, n);
 		break;
 	}
-	if (l->n_errors == errors) {
+	if (l->y.n_errors == errors) {
 		l->set[idx] = true;
 		l->mark[idx] = n->start_mark;
 	}
@@ -832,41 +676,36 @@ static void walk_map(struct loader *l, const yaml_node_t *map, const char *prefi
 {
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
 	     p++) {
-		const yaml_node_t *kn = node(l, p->key), *vn = node(l, p->value);
+		const yaml_node_t *kn = config_yaml_node(&l->y, p->key),
+				  *vn = config_yaml_node(&l->y, p->value);
 		char name[CONFIG_NAME_MAX];
 		size_t idx;
 		int len;
 
-		if (kn->type != YAML_SCALAR_NODE || is_null(kn)) {
-			err_at(l, kn->start_mark, "%s%sexpected a key name, got %s", prefix,
-			       *prefix ? ": " : "", kind(kn));
+		if (kn->type != YAML_SCALAR_NODE || config_yaml_is_null(kn)) {
+			config_yaml_error(&l->y, kn->start_mark, "%s%sexpected a key name, got %s",
+					  prefix, *prefix ? ": " : "", config_yaml_kind(kn));
 			continue;
 		}
-		len =
-		    snprintf(name, sizeof(name), "%s%s%s", prefix, *prefix ? "." : "", scalar(kn));
+		len = snprintf(name, sizeof(name), "%s%s%s", prefix, *prefix ? "." : "",
+			       config_yaml_scalar(kn));
 		/* A dot inside a key would let "limits.in_flight" skip its section. */
-		if (len < 0 || (size_t)len >= sizeof(name) || strchr(scalar(kn), '.') ||
-		    strlen(scalar(kn)) != kn->data.scalar.length ||
+		if (len < 0 || (size_t)len >= sizeof(name) || strchr(config_yaml_scalar(kn), '.') ||
+		    strlen(config_yaml_scalar(kn)) != kn->data.scalar.length ||
 		    (!find_key(name, &idx) && !is_section(name))) {
-			err_at(l, kn->start_mark, "unknown key '%.*s'", CONFIG_NAME_MAX, name);
+			config_yaml_error(&l->y, kn->start_mark, "unknown key '%.*s'",
+					  CONFIG_NAME_MAX, name);
 			continue;
 		}
-		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
-			const yaml_node_t *prev = node(l, q->key);
-
-			if (prev->type == YAML_SCALAR_NODE &&
-			    strcmp(scalar(prev), scalar(kn)) == 0) {
-				err_at(l, kn->start_mark, "duplicate key '%s'", name);
-				goto next;
-			}
-		}
+		if (config_yaml_duplicate(&l->y, map, p, name))
+			continue;
 		if (find_key(name, &idx))
 			parse_value(l, idx, vn);
 		else if (vn->type == YAML_MAPPING_NODE)
 			walk_map(l, vn, name);
-		else if (!is_null(vn))
-			err_at(l, vn->start_mark, "%s: expected a mapping, got %s", name, kind(vn));
-	next:;
+		else if (!config_yaml_is_null(vn))
+			config_yaml_error(&l->y, vn->start_mark, "%s: expected a mapping, got %s",
+					  name, config_yaml_kind(vn));
 	}
 }
 
@@ -879,99 +718,17 @@ static void cross_checks(struct loader *l)
 	find_key("output.backoff_min_ms", &lo);
 	find_key("output.backoff_max_ms", &hi);
 	if (cfg->output.backoff_min_ms > cfg->output.backoff_max_ms && (l->set[lo] || l->set[hi]))
-		err_at(l, l->set[hi] ? l->mark[hi] : l->mark[lo],
-		       "output.backoff_min_ms (%u) is greater than output.backoff_max_ms (%u)",
-		       cfg->output.backoff_min_ms, cfg->output.backoff_max_ms);
+		config_yaml_error(
+		    &l->y, l->set[hi] ? l->mark[hi] : l->mark[lo],
+		    "output.backoff_min_ms (%u) is greater than output.backoff_max_ms (%u)",
+		    cfg->output.backoff_min_ms, cfg->output.backoff_max_ms);
 
 	find_key("output.type", &type);
 	find_key("output.allow_plaintext", &plain);
 	if (cfg->output.type == OUTPUT_SYSLOG_TCP && !cfg->output.allow_plaintext && l->set[type])
-		err_at(l, l->mark[type],
-		       "output.type: syslog-tcp sends events in clear text; it needs "
-		       "output.allow_plaintext: true");
-}
-
-/* Reads at most CONFIG_FILE_MAX bytes of path into *ret (NUL-terminated). */
-static int read_file(const char *path, char **ret, size_t *ret_len, struct diags *errs)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	struct stat st;
-	int fd, r;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		r = -errno;
-		diag_add(errs, path, 0, 0, "cannot open the configuration: %s", strerror(-r));
-		goto out;
-	}
-	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
-		r = S_ISDIR(st.st_mode) ? -EISDIR : -errno;
-		diag_add(errs, path, 0, 0, "cannot read the configuration: %s", strerror(-r));
-		goto out;
-	}
-	buf = malloc(CONFIG_FILE_MAX + 1);
-	if (!buf) {
-		r = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, CONFIG_FILE_MAX + 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			diag_add(errs, path, 0, 0, "cannot read the configuration: %s",
-				 strerror(-r));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > CONFIG_FILE_MAX) {
-			r = -EFBIG;
-			diag_add(errs, path, 0, 0, "the configuration is larger than %d bytes",
-				 CONFIG_FILE_MAX);
-			goto out;
-		}
-	}
-	buf[len] = '\0';
-	*ret = buf;
-	*ret_len = len;
-	buf = NULL;
-	r = 0;
-out:
-	free(buf);
-	if (fd >= 0)
-		close(fd);
-	return r;
-}
-
-/* libyaml's error, with its mark (reader errors only have a byte offset). */
-static void syntax_error(struct loader *l, const yaml_parser_t *parser, const char *buf)
-{
-	yaml_mark_t m = parser->problem_mark;
-	const char *problem = parser->problem ? parser->problem : "unknown error";
-
-	if (parser->error == YAML_READER_ERROR) {
-		m = (yaml_mark_t){0};
-		for (size_t i = 0; i < parser->problem_offset && buf[i]; i++) {
-			if (buf[i] == '\n') {
-				m.line++;
-				m.column = 0;
-			} else {
-				m.column++;
-			}
-		}
-		err_at(l, m, "YAML error: %s (byte %zu)", problem, parser->problem_offset);
-	} else if (parser->context) {
-		err_at(l, m, "YAML syntax error: %s (%s at line %zu, column %zu)", problem,
-		       parser->context, parser->context_mark.line + 1,
-		       parser->context_mark.column + 1);
-	} else {
-		err_at(l, m, "YAML syntax error: %s", problem);
-	}
+		config_yaml_error(&l->y, l->mark[type],
+				  "output.type: syslog-tcp sends events in clear text; it needs "
+				  "output.allow_plaintext: true");
 }
 
 int config_load(const char *path, struct config *cfg, struct diags *errs)
@@ -979,7 +736,7 @@ int config_load(const char *path, struct config *cfg, struct diags *errs)
 	yaml_parser_t parser;
 	yaml_document_t doc, extra;
 	bool parser_ok = false, doc_ok = false, extra_ok = false;
-	struct loader *l = NULL;
+	struct loader loader = {.cfg = cfg}, *l = &loader;
 	char *buf = NULL;
 	size_t len = 0;
 	yaml_node_t *root;
@@ -991,36 +748,35 @@ int config_load(const char *path, struct config *cfg, struct diags *errs)
 		r = -ENOMEM;
 		goto out;
 	}
-	r = read_file(path, &buf, &len, errs);
+	r = config_yaml_read_file(path, CONFIG_FILE_MAX, &buf, &len, errs);
 	if (r < 0)
 		goto out;
-	/* The loader holds a mark per key: too big for some threads' stacks. */
-	l = calloc(1, sizeof(*l));
-	if (!l || !yaml_parser_initialize(&parser)) {
+	if (!yaml_parser_initialize(&parser)) {
 		r = -ENOMEM;
 		goto out;
 	}
 	parser_ok = true;
-	*l = (struct loader){.doc = &doc, .file = path, .cfg = cfg, .errs = errs};
+	l->y = (struct config_yaml){.doc = &doc, .file = path, .errs = errs};
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		if (parser.error == YAML_MEMORY_ERROR) {
 			r = -ENOMEM;
 			goto out;
 		}
-		syntax_error(l, &parser, buf);
+		config_yaml_syntax_error(&l->y, &parser, buf);
 		r = -EINVAL;
 		goto out;
 	}
 	doc_ok = true;
 	root = yaml_document_get_root_node(&doc);
-	if (!root || is_null(root)) {
+	if (!root || config_yaml_is_null(root)) {
 		r = 0; /* an empty file: the defaults */
 		goto out;
 	}
 	if (root->type != YAML_MAPPING_NODE) {
-		err_at(l, root->start_mark, "expected a mapping of keys at the top, got %s",
-		       kind(root));
+		config_yaml_error(&l->y, root->start_mark,
+				  "expected a mapping of keys at the top, got %s",
+				  config_yaml_kind(root));
 		r = -EINVAL;
 		goto out;
 	}
@@ -1028,14 +784,15 @@ int config_load(const char *path, struct config *cfg, struct diags *errs)
 	cross_checks(l);
 
 	if (!yaml_parser_load(&parser, &extra)) {
-		syntax_error(l, &parser, buf);
+		config_yaml_syntax_error(&l->y, &parser, buf);
 	} else {
 		extra_ok = true;
 		if (yaml_document_get_root_node(&extra))
-			err_at(l, extra.start_mark,
-			       "a second YAML document; the configuration is one document");
+			config_yaml_error(
+			    &l->y, extra.start_mark,
+			    "a second YAML document; the configuration is one document");
 	}
-	r = l->n_errors ? -EINVAL : 0;
+	r = l->y.n_errors ? -EINVAL : 0;
 out:
 	if (extra_ok)
 		yaml_document_delete(&extra);
@@ -1043,7 +800,6 @@ out:
 		yaml_document_delete(&doc);
 	if (parser_ok)
 		yaml_parser_delete(&parser);
-	free(l);
 	free(buf);
 	return r;
 }

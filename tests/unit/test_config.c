@@ -554,6 +554,8 @@ static void test_structure_errors(void **state)
 	expect_text_error("limits:\n  in_flight: 10\nlimits:\n  in_flight: 20\n", 3, 1,
 			  "duplicate key 'limits'");
 	expect_text_error("limits.in_flight: 10\n", 1, 1, "unknown key 'limits.in_flight'");
+	expect_text_error("redact:\n  fields:\n    peer_ip: mask\n    peer_ip: keep\n", 4, 5,
+			  "duplicate key 'redact.fields.peer_ip'");
 	expect_text_error("limits: 10\n", 1, 9, "limits: expected a mapping, got a scalar");
 	expect_text_error("- a\n- b\n", 1, 1, "expected a mapping of keys at the top, got a list");
 	expect_text_error("log_level: info\n---\nlog_level: debug\n", 2, 1,
