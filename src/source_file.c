@@ -80,7 +80,7 @@ struct sfile {
 
 	struct state_pos committed;
 	bool have_committed;
-	unsigned uncommitted;
+	size_t uncommitted;
 	bool dirty, write_failing;
 };
 
@@ -213,7 +213,7 @@ static int on_commit_timer(sd_event_source *es, uint64_t usec, void *userdata)
 	return 0;
 }
 
-static void set_committed(struct sfile *s, const struct fifo_entry *f)
+static void set_committed(struct sfile *s, const struct fifo_entry *f, size_t records)
 {
 	unsigned every = s->cfg->commit_every ? s->cfg->commit_every : 1000;
 	unsigned ms = s->cfg->commit_interval_ms ? s->cfg->commit_interval_ms : 1000;
@@ -225,7 +225,8 @@ static void set_committed(struct sfile *s, const struct fifo_entry *f)
 	memcpy(s->committed.first_line, f->key, sizeof(s->committed.first_line));
 	s->have_committed = true;
 	s->dirty = true;
-	if (++s->uncommitted >= every) {
+	s->uncommitted += records;
+	if (s->uncommitted >= every) {
 		commit_now(s);
 		return;
 	}
@@ -242,14 +243,16 @@ static void set_committed(struct sfile *s, const struct fifo_entry *f)
 static void pop_delivered(struct sfile *s)
 {
 	const struct fifo_entry *newest = NULL;
+	size_t n = 0;
 
 	while (s->fifo_len && s->fifo[s->fifo_head].seq <= s->acked_upto) {
+		n++;
 		newest = &s->fifo[s->fifo_head];
 		s->fifo_head = (s->fifo_head + 1) % s->fifo_cap;
 		s->fifo_len--;
 	}
 	if (newest)
-		set_committed(s, newest);
+		set_committed(s, newest, n);
 }
 
 static int fifo_push(struct sfile *s, const struct fifo_entry *e)
@@ -616,7 +619,7 @@ static int start_at(struct sfile *s, enum start_mode mode)
 		    .device = s->cur.device, .inode = s->cur.inode, .offset = s->cur.boff};
 
 		memcpy(fe.key, s->cur.key, sizeof(fe.key));
-		set_committed(s, &fe);
+		set_committed(s, &fe, 0);
 	}
 	return 0;
 }

@@ -63,7 +63,7 @@ struct sjournal {
 	uint64_t acked_upto;
 
 	char *committed; /* cursor of the newest delivered record */
-	unsigned uncommitted;
+	size_t uncommitted;
 	bool dirty, write_failing;
 };
 
@@ -347,7 +347,7 @@ static int on_commit_timer(sd_event_source *es, uint64_t usec, void *userdata)
 	return 0;
 }
 
-static void set_committed(struct sjournal *s, char *cursor)
+static void set_committed(struct sjournal *s, char *cursor, size_t records)
 {
 	unsigned every = s->cfg->commit_every ? s->cfg->commit_every : 1000;
 	unsigned ms = s->cfg->commit_interval_ms ? s->cfg->commit_interval_ms : 1000;
@@ -356,7 +356,8 @@ static void set_committed(struct sjournal *s, char *cursor)
 	free(s->committed);
 	s->committed = cursor;
 	s->dirty = true;
-	if (++s->uncommitted >= every) {
+	s->uncommitted += records;
+	if (s->uncommitted >= every) {
 		commit_now(s);
 		return;
 	}
@@ -376,8 +377,10 @@ static void set_committed(struct sjournal *s, char *cursor)
 static void pop_delivered(struct sjournal *s)
 {
 	char *newest = NULL;
+	size_t n = 0;
 
 	while (s->fifo_len && s->fifo[s->fifo_head].seq <= s->acked_upto) {
+		n++;
 		free(newest);
 		newest = s->fifo[s->fifo_head].cursor;
 		s->fifo[s->fifo_head].cursor = NULL;
@@ -385,7 +388,7 @@ static void pop_delivered(struct sjournal *s)
 		s->fifo_len--;
 	}
 	if (newest)
-		set_committed(s, newest);
+		set_committed(s, newest, n);
 }
 
 static int fifo_push(struct sjournal *s, uint64_t seq, char *cursor)
