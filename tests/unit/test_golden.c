@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Golden tests of the whole normalizer: each fixtures/golden/<case>.log (real
+ * pluto lines, from the corpus) goes through `ikelogd normalize -c
+ * fixtures/golden/golden.yaml` (rules, correlation, redaction, encoding: what
+ * a collector receives), and each printed event must equal, with
+ * json_object_equal(), the event written by hand on the same line of
+ * <case>.json, once the volatile fields are removed from what ikelogd
+ * printed: event_id, timestamp, ike_sa_id, previous_ike_sa_id, platform.
+ *
+ * Correlation is checked separately through "ike_sa_group" labels in the
+ * expected events: events with the same label must share one ike_sa_id,
+ * different labels must have different ids, and an event without a label
+ * must have no ike_sa_id.
+ *
+ * Run from the repository root (make does); IKELOGD overrides the binary.
+ */
+#include <errno.h>
+#include <glob.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#define GOLDEN_DIR    "fixtures/golden"
+#define GOLDEN_CONFIG GOLDEN_DIR "/golden.yaml"
+#define MAX_EVENTS    512
+#define MAX_GROUPS    32
+
+static const char *const volatile_fields[] = {
+    "event_id", "timestamp", "ike_sa_id", "previous_ike_sa_id", "platform",
+};
+
+struct events {
+	struct json_object *v[MAX_EVENTS];
+	size_t n;
+};
+
+static void events_done(struct events *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		json_object_put(e->v[i]);
+	e->n = 0;
+}
+
+/* Parses one JSON object per non-empty line of f into e; fails the test on anything else. */
+static void read_events(FILE *f, const char *what, struct events *e)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+
+	while ((len = getline(&line, &cap, f)) > 0) {
+		struct json_object *o;
+
+		if (len == 1 && line[0] == '\n')
+			continue;
+		o = json_tokener_parse(line);
+		if (!o || !json_object_is_type(o, json_type_object))
+			fail_msg("%s: event %zu is not a JSON object: %s", what, e->n + 1, line);
+		if (e->n == MAX_EVENTS)
+			fail_msg("%s: more than %d events", what, MAX_EVENTS);
+		e->v[e->n++] = o;
+	}
+	free(line);
+}
+
+static const char *ikelogd_path(void)
+{
+	const char *p = getenv("IKELOGD");
+
+	return p && *p ? p : "build/ikelogd";
+}
+
+struct group {
+	const char *label;
+	const char *id;
+};
+
+/* Checks the ike_sa_group labels of the expected events against the ids ikelogd gave. */
+static void check_groups(const char *name, struct events *exp, const char *const *ids)
+{
+	struct group g[MAX_GROUPS];
+	size_t ng = 0;
+
+	for (size_t i = 0; i < exp->n; i++) {
+		struct json_object *l;
+		const char *label = NULL;
+
+		if (json_object_object_get_ex(exp->v[i], "ike_sa_group", &l))
+			label = json_object_get_string(l);
+		if (!label) {
+			if (ids[i])
+				fail_msg("%s event %zu: expected no ike_sa_id, got %s", name, i + 1,
+					 ids[i]);
+			continue;
+		}
+		if (!ids[i])
+			fail_msg("%s event %zu: expected an ike_sa_id (group %s), got none", name,
+				 i + 1, label);
+		size_t k;
+		for (k = 0; k < ng; k++)
+			if (strcmp(g[k].label, label) == 0)
+				break;
+		if (k < ng) {
+			if (strcmp(g[k].id, ids[i]) != 0)
+				fail_msg("%s event %zu: group %s has ike_sa_id %s, this event %s",
+					 name, i + 1, label, g[k].id, ids[i]);
+			continue;
+		}
+		for (k = 0; k < ng; k++)
+			if (strcmp(g[k].id, ids[i]) == 0)
+				fail_msg("%s event %zu: groups %s and %s share ike_sa_id %s", name,
+					 i + 1, g[k].label, label, ids[i]);
+		assert_true(ng < MAX_GROUPS);
+		g[ng++] = (struct group){.label = label, .id = ids[i]};
+	}
+}
+
+static void run_case(void **state)
+{
+	const char *log = *state;
+	char json_path[4096], cmd[8192];
+	struct events exp = {.n = 0}, got = {.n = 0};
+	const char *ids[MAX_EVENTS] = {NULL};
+	size_t n_lines = 0;
+	FILE *f;
+	int c, prev = '\n', status;
+
+	assert_true(strlen(log) > 4 && strlen(log) < sizeof(json_path) - 8);
+	snprintf(json_path, sizeof(json_path), "%.*s.json", (int)(strlen(log) - 4), log);
+
+	f = fopen(json_path, "r");
+	if (!f)
+		fail_msg("%s: cannot open %s: %s", log, json_path, strerror(errno));
+	read_events(f, json_path, &exp);
+	fclose(f);
+
+	f = fopen(log, "r");
+	assert_non_null(f);
+	while ((c = fgetc(f)) != EOF) {
+		if (c == '\n')
+			n_lines++;
+		prev = c;
+	}
+	if (prev != '\n')
+		n_lines++;
+	fclose(f);
+	if (exp.n != n_lines)
+		fail_msg("%s: %zu lines but %zu expected events", log, n_lines, exp.n);
+
+	if (access(ikelogd_path(), X_OK) != 0)
+		fail_msg("%s not built (make build/ikelogd first)", ikelogd_path());
+	snprintf(cmd, sizeof(cmd), "'%s' normalize -c %s '%s'", ikelogd_path(), GOLDEN_CONFIG, log);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	read_events(f, cmd, &got);
+	status = pclose(f);
+	if (status != 0)
+		fail_msg("%s: exit status %d", cmd, status);
+	if (got.n != exp.n)
+		fail_msg("%s: %zu events, expected %zu", log, got.n, exp.n);
+
+	for (size_t i = 0; i < got.n; i++) {
+		struct json_object *e = exp.v[i], *g = got.v[i], *v;
+
+		/* event_id and timestamp vary, but every event has them. */
+		if (!json_object_object_get_ex(g, "event_id", NULL) ||
+		    !json_object_object_get_ex(g, "timestamp", NULL))
+			fail_msg("%s event %zu: no event_id or timestamp", log, i + 1);
+		if (json_object_object_get_ex(g, "ike_sa_id", &v))
+			ids[i] = json_object_get_string(v);
+		/* Keep ids alive after the field is removed below. */
+		if (ids[i])
+			ids[i] = strdup(ids[i]);
+		for (size_t k = 0; k < sizeof(volatile_fields) / sizeof(volatile_fields[0]); k++)
+			json_object_object_del(g, volatile_fields[k]);
+
+		struct json_object *want = NULL;
+		assert_int_equal(json_object_deep_copy(e, &want, NULL), 0);
+		json_object_object_del(want, "ike_sa_group");
+		if (!json_object_equal(want, g)) {
+			print_error("%s line %zu\n  expected %s\n  got      %s\n", log, i + 1,
+				    json_object_to_json_string_ext(want, JSON_C_TO_STRING_PLAIN),
+				    json_object_to_json_string_ext(g, JSON_C_TO_STRING_PLAIN));
+			json_object_put(want);
+			fail_msg("%s: event %zu differs", log, i + 1);
+		}
+		json_object_put(want);
+	}
+	check_groups(log, &exp, ids);
+
+	for (size_t i = 0; i < got.n; i++)
+		free((char *)ids[i]);
+	events_done(&exp);
+	events_done(&got);
+}
+
+int main(void)
+{
+	glob_t g;
+	struct CMUnitTest *tests;
+	int r;
+
+	if (glob(GOLDEN_DIR "/*.log", 0, NULL, &g) != 0 || g.gl_pathc == 0) {
+		fprintf(stderr, "test_golden: no %s/*.log (run from the repository root)\n",
+			GOLDEN_DIR);
+		return 1;
+	}
+	tests = calloc(g.gl_pathc, sizeof(*tests));
+	if (!tests)
+		return 1;
+	for (size_t i = 0; i < g.gl_pathc; i++)
+		tests[i] = (struct CMUnitTest){
+		    .name = g.gl_pathv[i],
+		    .test_func = run_case,
+		    .initial_state = g.gl_pathv[i],
+		};
+	r = _cmocka_run_group_tests("golden", tests, g.gl_pathc, NULL, NULL);
+	free(tests);
+	globfree(&g);
+	return r;
+}
