@@ -34,7 +34,8 @@
 #define READ_CHUNK	  (64 * 1024)
 #define BATCH_LINES	  512
 #define POLL_INTERVAL_US  (250 * 1000ull)
-#define IDLE_CHECKS	  4 /* checks at EOF before switching to an empty new file */
+#define TIMER_ACCURACY_US 1000 /* sd-event coalesces to 250 ms by default */
+#define IDLE_CHECKS	  4    /* checks at EOF before switching to an empty new file */
 #define FIFO_LIMIT_FACTOR 4
 #define HOST_MAX	  256
 
@@ -439,7 +440,7 @@ static int read_batch(struct sfile *s)
 				finish_copy(s);
 				continue;
 			}
-			return 0;
+			return lines > 0; /* one more turn if we submitted: see source_journal.c */
 		}
 		c->eof = false;
 		c->len += (size_t)n;
@@ -592,7 +593,11 @@ static int on_poll(sd_event_source *es, uint64_t usec, void *userdata)
 {
 	check(userdata);
 	kick(userdata);
-	sd_event_source_set_time(es, usec + POLL_INTERVAL_US);
+	uint64_t now;
+
+	/* From now, not from usec: a late wakeup must not fire a burst. */
+	sd_event_now(sd_event_source_get_event(es), CLOCK_MONOTONIC, &now);
+	sd_event_source_set_time(es, now + POLL_INTERVAL_US);
 	return 0;
 }
 
@@ -782,8 +787,8 @@ static int sf_open(const struct config *cfg, sd_event *e, struct pipeline *pl, s
 			 strerror(-r));
 		goto out;
 	}
-	r = sd_event_add_time(e, &s->commit_timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_commit_timer,
-			      s);
+	r = sd_event_add_time(e, &s->commit_timer, CLOCK_MONOTONIC, UINT64_MAX, TIMER_ACCURACY_US,
+			      on_commit_timer, s);
 	if (r < 0)
 		goto out;
 	sd_event_source_set_enabled(s->commit_timer, SD_EVENT_OFF);
@@ -801,7 +806,8 @@ static int sf_open(const struct config *cfg, sd_event *e, struct pipeline *pl, s
 	sd_event_source_set_priority(s->defer, SD_EVENT_PRIORITY_NORMAL + 10);
 	sd_event_source_set_enabled(s->defer, s->cur.fd >= 0 ? SD_EVENT_ONESHOT : SD_EVENT_OFF);
 	sd_event_now(e, CLOCK_MONOTONIC, &now);
-	r = sd_event_add_time(e, &s->poll, CLOCK_MONOTONIC, now + POLL_INTERVAL_US, 0, on_poll, s);
+	r = sd_event_add_time(e, &s->poll, CLOCK_MONOTONIC, now + POLL_INTERVAL_US,
+			      TIMER_ACCURACY_US, on_poll, s);
 	if (r < 0)
 		goto out;
 	sd_event_source_set_enabled(s->poll, SD_EVENT_ON);

@@ -26,7 +26,8 @@
 #include "state.h"
 
 #define BATCH_ENTRIES	  512
-#define POLL_INTERVAL_US  (1000 * 1000ull)
+#define POLL_INTERVAL_US  (25 * 1000ull)
+#define TIMER_ACCURACY_US 1000 /* sd-event coalesces to 250 ms by default */
 #define DEFAULT_MATCH	  "SYSLOG_IDENTIFIER=pluto"
 #define HOST_MAX	  256
 #define FIFO_LIMIT_FACTOR 4 /* stop reading past in_flight * this records awaiting delivery */
@@ -435,8 +436,13 @@ static int read_batch(struct sjournal *s)
 				log_warnx("reading the journal: %s", strerror(-r));
 				return r;
 			}
+			/*
+			 * At the end. If this batch submitted records, one more
+			 * turn of the loop: other sources (the sink's post-dispatch
+			 * flush) run before we look again.
+			 */
 			if (r == 0)
-				return 0;
+				return i > 0;
 		}
 		if (reader_entry(&s->rd, &rec) < 0) {
 			s->cnt->source_errors++;
@@ -489,7 +495,11 @@ static int on_poll(sd_event_source *es, uint64_t usec, void *userdata)
 	struct sjournal *s = userdata;
 
 	process_journal(s);
-	sd_event_source_set_time(es, usec + POLL_INTERVAL_US);
+	uint64_t now;
+
+	/* From now, not from usec: a late wakeup must not fire a burst. */
+	sd_event_now(sd_event_source_get_event(es), CLOCK_MONOTONIC, &now);
+	sd_event_source_set_time(es, now + POLL_INTERVAL_US);
 	return 0;
 }
 
@@ -689,12 +699,13 @@ static int sj_open(const struct config *cfg, sd_event *e, struct pipeline *pl, s
 	sd_event_source_set_priority(s->defer, SD_EVENT_PRIORITY_NORMAL + 10);
 	sd_event_source_set_enabled(s->defer, SD_EVENT_ONESHOT);
 	sd_event_now(e, CLOCK_MONOTONIC, &now);
-	r = sd_event_add_time(e, &s->poll, CLOCK_MONOTONIC, now + POLL_INTERVAL_US, 0, on_poll, s);
+	r = sd_event_add_time(e, &s->poll, CLOCK_MONOTONIC, now + POLL_INTERVAL_US,
+			      TIMER_ACCURACY_US, on_poll, s);
 	if (r < 0)
 		goto out;
 	sd_event_source_set_enabled(s->poll, SD_EVENT_ON);
-	r = sd_event_add_time(e, &s->commit_timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_commit_timer,
-			      s);
+	r = sd_event_add_time(e, &s->commit_timer, CLOCK_MONOTONIC, UINT64_MAX, TIMER_ACCURACY_US,
+			      on_commit_timer, s);
 	if (r < 0)
 		goto out;
 	sd_event_source_set_enabled(s->commit_timer, SD_EVENT_OFF);
