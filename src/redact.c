@@ -85,6 +85,7 @@ struct redact_swap {
 	size_t len;
 	char repl[INET6_ADDRSTRLEN + 32]; /* pseudonym, masked address or SCRUB_TEXT */
 	size_t repl_len;
+	enum redact_action action;
 	bool v6;
 };
 
@@ -677,8 +678,22 @@ static bool stands_alone(const char *s, size_t len, size_t start, size_t end, bo
 	return true;
 }
 
+/* The replacement this event already computed for orig under action, or NULL. */
+static const struct redact_swap *swap_find(const struct redactor *red, const char *orig, size_t len,
+					   enum redact_action action)
+{
+	for (size_t i = 0; i < red->n_swaps; i++) {
+		const struct redact_swap *w = &red->swaps[i];
+
+		if (w->action == action && w->len == len && memcmp(w->orig, orig, len) == 0)
+			return w;
+	}
+	return NULL;
+}
+
 /* Remembers that the policy replaced orig (in the arena) by repl, or removed it (repl NULL). */
-static void swap_add(struct redactor *red, const char *orig, size_t len, const char *repl)
+static void swap_add(struct redactor *red, const char *orig, size_t len, const char *repl,
+		     enum redact_action action)
 {
 	struct redact_swap *w;
 	size_t i;
@@ -696,6 +711,7 @@ static void swap_add(struct redactor *red, const char *orig, size_t len, const c
 	w->len = len;
 	snprintf(w->repl, sizeof(w->repl), "%s", repl ? repl : SCRUB_TEXT);
 	w->repl_len = strlen(w->repl);
+	w->action = action;
 	w->v6 = memchr(orig, ':', len) != NULL;
 	red->n_swaps++;
 }
@@ -755,6 +771,7 @@ static int swap_text(struct redactor *red, const char *in, size_t len, const cha
 /* The policy's hash, mask or drop of field f. Returns 0 or -errno from the arena. */
 static int apply_policy(struct redactor *red, struct event *ev, enum field f)
 {
+	const struct redact_swap *w;
 	char out[sizeof(red->swaps[0].repl)];
 	const char *s;
 	size_t len;
@@ -767,6 +784,10 @@ static int apply_policy(struct redactor *red, struct event *ev, enum field f)
 	s = event_str(ev, f, &len);
 	if (!s)
 		return 0;
+	/* peer_id and initiator_id often hold one value: one HMAC for both. */
+	w = swap_find(red, s, len, red->action[f]);
+	if (w && strcmp(w->repl, SCRUB_TEXT) != 0)
+		return replace(red, ev, f, w->repl, w->repl_len);
 	if (red->action[f] == REDACT_MASK)
 		r = strlen(s) != len
 			? -EINVAL
@@ -780,11 +801,11 @@ static int apply_policy(struct redactor *red, struct event *ev, enum field f)
 			red->stats.mask_dropped++;
 		else
 			red->stats.removed++;
-		swap_add(red, s, len, NULL);
+		swap_add(red, s, len, NULL, red->action[f]);
 		return 0;
 	}
 	r = replace(red, ev, f, out, strlen(out));
-	swap_add(red, s, len, r < 0 ? NULL : out);
+	swap_add(red, s, len, r < 0 ? NULL : out, red->action[f]);
 	return r;
 }
 
