@@ -214,3 +214,51 @@ ikelogd_start() {
 	track $IKELOGD_PID
 	wait_for 10 grep -q 'started' "$err" || fail "ikelogd did not start: $(cat "$err")"
 }
+
+# lines FILE...: complete lines in the files together.
+lines() { cat "$@" 2>/dev/null | wc -l; }
+
+# journal_restart_scenario SIGNAL N: N entries written to a private journald
+# while ikelogd follows it; at about a third, ikelogd gets SIGNAL and a second
+# ikelogd takes over from the saved position. Leaves the journal_check
+# result in $WORK/check.txt and the second run's pid stopped.
+journal_restart_scenario() {
+	local sig=$1 n=$2 marker="restart$$r$RANDOM" writer first
+	journald_private
+	ikelogd_journal_config "$WORK/ikelogd.yaml" "$marker" "$JDIR"
+	ikelogd_start "$WORK/ikelogd.yaml" "$WORK/run1.err" "$WORK/out1.json"
+	first=$IKELOGD_PID
+	journal_send "$JSOCK" "$marker" 0 "$n" &
+	writer=$!
+	track $writer
+	wait_for 60 bash -c "[ \$(wc -l <'$WORK/out1.json') -ge $((n / 3)) ]" ||
+		fail "the first run did not reach $((n / 3)) events: $(tail -3 "$WORK/run1.err")"
+	kill -"$sig" "$first"
+	local rc=0
+	wait "$first" || rc=$?
+	echo "first run: SIG$sig at $(lines "$WORK/out1.json") events, exit $rc"
+	if [ "$sig" = TERM ]; then
+		[ "$rc" = 0 ] || fail "ikelogd exited $rc on SIGTERM"
+	fi
+	ikelogd_start "$WORK/ikelogd.yaml" "$WORK/run2.err" "$WORK/out2.json"
+	wait "$writer" || fail "the writer failed"
+	[ "$(journal_count "$marker" "$JNS")" = "$n" ] ||
+		fail "journald holds $(journal_count "$marker" "$JNS") of $n entries: it dropped some"
+	ok "journald holds all $n entries"
+	wait_for 120 bash -c "[ \$(cat '$WORK/out1.json' '$WORK/out2.json' | wc -l) -ge $n ]" ||
+		echo "union stays at $(lines "$WORK/out1.json" "$WORK/out2.json") lines"
+	sleep 0.5
+	kill -TERM "$IKELOGD_PID"
+	wait "$IKELOGD_PID" || fail "second run exited $? on SIGTERM"
+	journal_check "$marker" "$JNS" "$WORK/out1.json" "$WORK/out2.json" >"$WORK/check.txt"
+	cat "$WORK/check.txt"
+	[ "$(check_value "$WORK/check.txt" journal)" = "$n" ] || fail "journal count differs"
+	[ "$(check_value "$WORK/check.txt" missing)" = 0 ] ||
+		fail "$(check_value "$WORK/check.txt" missing) entries missing from the union"
+	ok "the union of both runs holds every one of the $n entries"
+	[ "$(check_value "$WORK/check.txt" wrong_id)" = 0 ] ||
+		fail "$(check_value "$WORK/check.txt" wrong_id) events with another id than their cursor's"
+	[ "$(check_value "$WORK/check.txt" dup_mismatch)" = 0 ] ||
+		fail "duplicates that differ from their original"
+	ok "every event (duplicates too) carries the id of its journal cursor"
+}
