@@ -48,8 +48,12 @@ uint64_t rules_limit_hits(const struct rules *r);
 /* Patterns that could not be JIT-compiled and run in the interpreter (slower, still correct). */
 size_t rules_jit_fallbacks(const struct rules *r);
 
-/* The prefilter literal of rule i (not NUL-terminated; *ret_len 0 = tried on every line). */
-const char *rules_literal(const struct rules *r, size_t i, size_t *ret_len);
+/*
+ * Literal k of rule i's prefilter requirement (the line must contain one of
+ * them; not NUL-terminated), or NULL past the last: none at all means the
+ * rule is tried on every line.
+ */
+const char *rules_literal(const struct rules *r, size_t i, size_t k, size_t *ret_len);
 
 /* The rule an event came from (event.rule), by id. */
 const char *rule_id_of(const void *rule);

@@ -182,6 +182,11 @@ static void child_link(struct correlator *c, uint32_t i, uint32_t parent)
 	c->v[parent].first_child = i;
 }
 
+static struct conn_cur *conn_slot(struct correlator *c, uint64_t host_hash, uint64_t conn_hash)
+{
+	return &c->conns[mix(host_hash ^ (conn_hash * 31)) % CONN_SLOTS];
+}
+
 /* Removes entry i: from its hash chain, the LRU, its parent's list; orphans its children. */
 static void forget(struct correlator *c, uint32_t i)
 {
@@ -201,10 +206,12 @@ static void forget(struct correlator *c, uint32_t i)
 		c->v[k].next_sibling = NONE;
 		k = next;
 	}
-	for (size_t k = 0; k < CONN_SLOTS; k++)
-		if (c->conns[k].ike == i && c->conns[k].host_hash == e->host_hash &&
-		    c->conns[k].conn_hash)
-			c->conns[k].conn_hash = 0;
+	if (e->conn_hash) {
+		struct conn_cur *cc = conn_slot(c, e->host_hash, e->conn_hash);
+
+		if (cc->ike == i && cc->host_hash == e->host_hash && cc->conn_hash == e->conn_hash)
+			cc->conn_hash = 0;
+	}
 	memset(e, 0, sizeof(*e));
 	e->hnext = c->free_head;
 	c->free_head = i;
@@ -247,11 +254,6 @@ static uint32_t insert(struct correlator *c, uint64_t host_hash, int64_t serial)
 	c->buckets[b] = i;
 	lru_front(c, i);
 	return i;
-}
-
-static struct conn_cur *conn_slot(struct correlator *c, uint64_t host_hash, uint64_t conn_hash)
-{
-	return &c->conns[mix(host_hash ^ (conn_hash * 31)) % CONN_SLOTS];
 }
 
 static void make_id(struct correlator *c, struct sa *e, const struct event *ev)

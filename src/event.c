@@ -204,13 +204,23 @@ int event_set_str(struct event *ev, enum field f, const char *s, size_t len)
 
 int event_set_int(struct event *ev, enum field f, int64_t n)
 {
-	char buf[24];
-	int l = snprintf(buf, sizeof(buf), "%lld", (long long)n);
+	char buf[24], *p = buf + sizeof(buf);
+	uint64_t u = n < 0 ? -(uint64_t)n : (uint64_t)n;
 	int r;
 
-	if (field_table[f].type == FT_BOOL)
-		l = snprintf(buf, sizeof(buf), "%s", n ? "true" : "false");
-	r = event_set_str(ev, f, buf, (size_t)l);
+	if (f < 0 || f >= F__MAX)
+		return -EINVAL;
+	if (field_table[f].type == FT_BOOL) {
+		p = n ? "true" : "false";
+		r = event_set_str(ev, f, p, strlen(p));
+	} else {
+		do
+			*--p = (char)('0' + u % 10);
+		while ((u /= 10) > 0);
+		if (n < 0)
+			*--p = '-';
+		r = event_set_str(ev, f, p, (size_t)(buf + sizeof(buf) - p));
+	}
 	if (r < 0)
 		return r;
 	ev->v[f].num = n;
@@ -361,6 +371,10 @@ int event_set_text(struct event *ev, enum field f, const char *s, size_t len)
 	case FT__MAX:
 		break;
 	}
+	if (len == 0) { /* an empty capture is no value */
+		mark(ev, f, false);
+		return 0;
+	}
 	return event_set_str(ev, f, s, len);
 }
 
@@ -387,9 +401,15 @@ int64_t event_int(const struct event *ev, enum field f, int64_t def)
 struct event_json {
 	struct json_object *top;
 	struct json_object *sub[N_PARENTS];
-	bool sub_in_top[N_PARENTS];
 	struct json_object *val[F__MAX]; /* one retained value object per field */
-	bool in_obj[F__MAX];		 /* val[f] currently added to its container */
+	int pidx[F__MAX];		 /* parent index, -1 = top level */
+	/*
+	 * The keys each object held after the last render, in order: items are
+	 * fields (< F__MAX) or nested objects (F__MAX + parent index). Only the
+	 * tail after the first difference is deleted and re-added.
+	 */
+	int prev[N_PARENTS + 1][F__MAX];
+	size_t n_prev[N_PARENTS + 1];
 	struct json_object *list_items[LIST_MAX];
 	char *scratch; /* UTF-8 repair buffer */
 	size_t scratch_cap;
@@ -423,6 +443,7 @@ int event_json_new(struct event_json **ret)
 		if (!(w->sub[i] = json_object_new_object()))
 			goto out;
 	for (int f = 0; f < F__MAX; f++) {
+		w->pidx[f] = parent_index(field_table[f].parent);
 		switch (field_table[f].type) {
 		case FT_INT:
 		case FT_PORT:
@@ -486,8 +507,10 @@ static size_t utf8_seq(const unsigned char *s, size_t len)
 /* Returns s itself when valid UTF-8, else a repaired copy in w->scratch (or NULL). */
 static const char *utf8_clean(struct event_json *w, const char *s, size_t len, size_t *ret_len)
 {
-	size_t i = 0, k;
+	size_t i = 0, k = 1;
 
+	while (i < len && (unsigned char)s[i] < 0x80)
+		i++;
 	while (i < len && (k = utf8_seq((const unsigned char *)s + i, len - i)) > 0)
 		i += k;
 	*ret_len = len;
@@ -558,6 +581,12 @@ static int set_value(struct event_json *w, const struct event *ev, int f)
 
 		if (!t)
 			return -ENOMEM;
+		/*
+		 * Absent, never "": and json-c 0.16 leaks a string's heap buffer
+		 * when it is set to "" (fixed in later releases), so never do that.
+		 */
+		if (cl == 0)
+			return -ENOENT;
 		if ((size_t)json_object_get_string_len(o) == cl &&
 		    memcmp(json_object_get_string(o), t, cl) == 0)
 			return 0;
@@ -572,44 +601,54 @@ static void obj_add(struct json_object *obj, const char *key, struct json_object
 				  JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT);
 }
 
+static const char *item_key(int item)
+{
+	return item < F__MAX ? field_table[item].key : parents[item - F__MAX];
+}
+
+/* Brings object o (index oi: 0 = top, 1 + parent) from its previous key list to cur[0..n). */
+static void sync_keys(struct event_json *w, size_t oi, struct json_object *o, const int *cur,
+		      size_t n)
+{
+	size_t d = 0;
+
+	while (d < n && d < w->n_prev[oi] && w->prev[oi][d] == cur[d])
+		d++;
+	for (size_t i = d; i < w->n_prev[oi]; i++)
+		json_object_object_del(o, item_key(w->prev[oi][i]));
+	for (size_t i = d; i < n; i++)
+		obj_add(o, item_key(cur[i]),
+			cur[i] < F__MAX ? w->val[cur[i]] : w->sub[cur[i] - F__MAX]);
+	memcpy(w->prev[oi], cur, n * sizeof(*cur));
+	w->n_prev[oi] = n;
+}
+
 int event_json_render(struct event_json *w, const struct event *ev, const char **ret,
 		      size_t *ret_len)
 {
-	bool sub_used[N_PARENTS] = {false};
-	int pi;
+	int cur[N_PARENTS + 1][F__MAX];
+	size_t n[N_PARENTS + 1] = {0};
 	size_t len = 0;
 	const char *s;
 
-	/* Empty the containers; the retained refs keep every value alive. */
-	for (int f = 0; f < F__MAX; f++) {
-		if (!w->in_obj[f])
-			continue;
-		pi = parent_index(field_table[f].parent);
-		json_object_object_del(pi < 0 ? w->top : w->sub[pi], field_table[f].key);
-		w->in_obj[f] = false;
-	}
-	for (size_t i = 0; i < N_PARENTS; i++)
-		if (w->sub_in_top[i]) {
-			json_object_object_del(w->top, parents[i]);
-			w->sub_in_top[i] = false;
-		}
-	/* Refill in table order; a nested object goes in at its first present field. */
+	/* Values first; the lists of keys in table order, a nested object at its first field. */
 	for (int f = 0; f < F__MAX; f++) {
 		if (!event_has(ev, f) || set_value(w, ev, f) < 0)
 			continue;
-		pi = parent_index(field_table[f].parent);
+		int pi = w->pidx[f];
+
 		if (pi < 0) {
-			obj_add(w->top, field_table[f].key, w->val[f]);
-		} else {
-			obj_add(w->sub[pi], field_table[f].key, w->val[f]);
-			if (!sub_used[pi]) {
-				sub_used[pi] = true;
-				obj_add(w->top, parents[pi], w->sub[pi]);
-				w->sub_in_top[pi] = true;
-			}
+			cur[0][n[0]++] = f;
+			continue;
 		}
-		w->in_obj[f] = true;
+		if (n[1 + pi] == 0)
+			cur[0][n[0]++] = F__MAX + pi;
+		cur[1 + pi][n[1 + pi]++] = f;
 	}
+	for (size_t pi = 0; pi < N_PARENTS; pi++)
+		if (n[1 + pi])
+			sync_keys(w, 1 + pi, w->sub[pi], cur[1 + pi], n[1 + pi]);
+	sync_keys(w, 0, w->top, cur[0], n[0]);
 	s = json_object_to_json_string_length(w->top, JSON_C_TO_STRING_PLAIN, &len);
 	if (!s)
 		return -ENOMEM;

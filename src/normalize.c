@@ -31,6 +31,11 @@ struct normalizer {
 	char hostname[HOST_MAX];
 	struct host_version versions[VERSION_HOSTS];
 	size_t next_version;
+	int64_t ts_sec; /* the second ts_text holds, to format each second once */
+	char ts_text[32];
+	size_t ts_len;
+	size_t hostname_len;
+	bool keep_message; /* false when the redaction policy drops it anyway */
 };
 
 /* ---- prefixes ---- */
@@ -260,6 +265,12 @@ int normalizer_new(const struct config *cfg, struct rules *rules, struct counter
 	n->cnt = cnt;
 	if (gethostname(n->hostname, sizeof(n->hostname) - 1) < 0)
 		strcpy(n->hostname, "localhost");
+	n->hostname_len = strlen(n->hostname);
+	n->keep_message = true;
+	for (size_t i = 0; i < cfg->redact.n_fields; i++)
+		if (cfg->redact.fields[i].field &&
+		    strcmp(cfg->redact.fields[i].field, "message") == 0)
+			n->keep_message = cfg->redact.fields[i].action != REDACT_DROP;
 	*ret = n;
 	return 0;
 }
@@ -428,11 +439,12 @@ static void set_derived(struct normalizer *n, struct event *ev)
 static void set_platform(struct normalizer *n, const struct record *rec, struct event *ev)
 {
 	const char *host = rec->host ? rec->host : n->hostname;
+	size_t host_len = rec->host ? strlen(rec->host) : n->hostname_len;
 	struct host_version *hv = NULL;
 	size_t vl;
 	const char *ver = event_str(ev, F_PLATFORM_VERSION, &vl);
 
-	event_set_str(ev, F_PLATFORM_HOST, host, strlen(host));
+	event_set_str(ev, F_PLATFORM_HOST, host, host_len);
 	event_set_str(ev, F_PLATFORM_PROCESS, "pluto", 5);
 	event_set_str(ev, F_PLATFORM_IMPL, "libreswan", 9);
 	if (rec->pid > 0)
@@ -452,11 +464,12 @@ static void set_platform(struct normalizer *n, const struct record *rec, struct 
 	}
 }
 
-static void set_time_and_id(const struct record *rec, struct event *ev)
+static void set_time_and_id(struct normalizer *n, const struct record *rec, struct event *ev)
 {
 	int64_t us = rec->realtime_usec;
 	char ts[40], id[17];
 	struct tm tm;
+	size_t l;
 
 	if (us <= 0) {
 		struct timespec now;
@@ -466,10 +479,18 @@ static void set_time_and_id(const struct record *rec, struct event *ev)
 	}
 	time_t s = (time_t)(us / 1000000);
 
-	gmtime_r(&s, &tm);
-	size_t l = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-
-	l += (size_t)snprintf(ts + l, sizeof(ts) - l, ".%06dZ", (int)(us % 1000000));
+	if (s != n->ts_sec || !n->ts_len) {
+		gmtime_r(&s, &tm);
+		n->ts_len = strftime(n->ts_text, sizeof(n->ts_text), "%Y-%m-%dT%H:%M:%S", &tm);
+		n->ts_sec = s;
+	}
+	memcpy(ts, n->ts_text, n->ts_len);
+	l = n->ts_len;
+	ts[l++] = '.';
+	for (int d = 5, u = (int)(us % 1000000); d >= 0; d--, u /= 10)
+		ts[l + (size_t)d] = (char)('0' + u % 10);
+	l += 6;
+	ts[l++] = 'Z';
 	event_set_str(ev, F_TIMESTAMP, ts, l);
 	if (rec->event_id) {
 		event_set_str(ev, F_EVENT_ID, rec->event_id, strlen(rec->event_id));
@@ -485,7 +506,8 @@ static void set_time_and_id(const struct record *rec, struct event *ev)
 	h ^= h >> 33;
 	h *= UINT64_C(0xff51afd7ed558ccd);
 	h ^= h >> 33;
-	snprintf(id, sizeof(id), "%016llx", (unsigned long long)h);
+	for (int d = 15; d >= 0; d--, h >>= 4)
+		id[d] = "0123456789abcdef"[h & 15];
 	event_set_str(ev, F_EVENT_ID, id, 16);
 }
 
@@ -513,10 +535,10 @@ int normalize_record(struct normalizer *n, const struct record *rec, struct even
 			event_set_str(ev, F_RULE, "debug", 5);
 	}
 	event_set_int(ev, F_SCHEMA_VERSION, 1);
-	set_time_and_id(rec, ev);
+	set_time_and_id(n, rec, ev);
 	set_derived(n, ev);
 	set_platform(n, rec, ev);
-	if (event_set_str(ev, F_MESSAGE, rec->msg, rec->len) < 0)
+	if (n->keep_message && event_set_str(ev, F_MESSAGE, rec->msg, rec->len) < 0)
 		n->cnt->arena_full++;
 	return 1;
 }

@@ -52,6 +52,7 @@ struct rule {
 	char *id;
 	char *event;
 	char *result;
+	size_t id_len, event_len, result_len;
 	pcre2_code *code;
 	bool jit;
 	struct target *targets; /* fields first (group order), then decoders */
@@ -59,10 +60,10 @@ struct rule {
 	struct {
 		int field;
 		char *value;
+		size_t len;
 	} set[SET_MAX];
 	size_t n_set;
-	char literal[PREFILTER_LITERAL_MAX];
-	size_t literal_len;
+	struct prefilter_req req; /* the literals one of which the line must hold */
 	uint64_t hits;
 	const char *file;
 	unsigned line, col;
@@ -319,7 +320,7 @@ static int compile_pattern(struct loader *ld, struct rule *ru, yaml_node_t *pn, 
 		ru->jit = true;
 	else
 		ld->r->jit_fallbacks++;
-	ru->literal_len = prefilter_extract(p, plen, ru->literal, sizeof(ru->literal));
+	prefilter_extract(p, plen, &ru->req);
 	return 0;
 }
 
@@ -351,6 +352,7 @@ static int load_set(struct loader *ld, struct rule *ru, yaml_node_t *sn, struct 
 			return -EINVAL;
 		}
 		ru->set[ru->n_set].field = f;
+		ru->set[ru->n_set].len = vl;
 		if (!(ru->set[ru->n_set++].value = strndup(vs, vl)))
 			return -ENOMEM;
 	}
@@ -535,6 +537,9 @@ static int load_rule(struct loader *ld, yaml_node_t *node, struct event *scratch
 	ru->result = dup_scalar(res);
 	if (!ru->id || !ru->event || !ru->result)
 		return -ENOMEM;
+	ru->id_len = strlen(ru->id);
+	ru->event_len = strlen(ru->event);
+	ru->result_len = strlen(ru->result);
 	if ((ret = compile_pattern(ld, ru, pat, dec)) < 0)
 		return ret;
 	if (key) {
@@ -545,8 +550,9 @@ static int load_rule(struct loader *ld, yaml_node_t *node, struct event *scratch
 			ERR(ld, key, 0, "key must be a non-empty literal");
 			return -EINVAL;
 		}
-		ru->literal_len = kl < sizeof(ru->literal) ? kl : sizeof(ru->literal);
-		memcpy(ru->literal, ks, ru->literal_len);
+		ru->req.n = 1;
+		ru->req.len[0] = kl < PREFILTER_LITERAL_MAX ? kl : PREFILTER_LITERAL_MAX;
+		memcpy(ru->req.lit[0], ks, ru->req.len[0]);
 	}
 	if (set && (ret = load_set(ld, ru, set, scratch)) < 0)
 		return ret;
@@ -672,25 +678,40 @@ static int check_duplicates(struct rules *r, struct diags *errs)
 
 static int build_prefilter(struct rules *r)
 {
-	const char **lits = calloc(r->n + 1, sizeof(*lits));
-	size_t *lens = calloc(r->n + 1, sizeof(*lens));
+	size_t total = 0, k = 0;
+	const char **lits = NULL;
+	size_t *lens = NULL;
+	uint32_t *rule_of = NULL;
 	int ret = -ENOMEM;
 
+	for (size_t i = 0; i < r->n; i++)
+		total += r->v[i].req.n;
 	r->words = (r->n + 63) / 64 + 1;
 	r->always = calloc(r->words, sizeof(uint64_t));
 	r->cand = calloc(r->words, sizeof(uint64_t));
-	if (!lits || !lens || !r->always || !r->cand)
+	lits = calloc(total + 1, sizeof(*lits));
+	lens = calloc(total + 1, sizeof(*lens));
+	rule_of = calloc(total + 1, sizeof(*rule_of));
+	if (!lits || !lens || !rule_of || !r->always || !r->cand)
 		goto out;
 	for (size_t i = 0; i < r->n; i++) {
-		lits[i] = r->v[i].literal;
-		lens[i] = r->v[i].literal_len;
-		if (!lens[i])
+		const struct prefilter_req *q = &r->v[i].req;
+		bool short_lit = q->n == 0;
+
+		for (size_t a = 0; a < q->n; a++) {
+			short_lit = short_lit || q->len[a] < PREFILTER_GRAM;
+			lits[k] = q->lit[a];
+			lens[k] = q->len[a];
+			rule_of[k++] = (uint32_t)i;
+		}
+		if (short_lit) /* a literal too short to index: the rule is tried on every line */
 			r->always[i / 64] |= UINT64_C(1) << (i % 64);
 	}
-	ret = prefilter_build(lits, lens, r->n, &r->pf);
+	ret = prefilter_build(lits, lens, rule_of, k, &r->pf);
 out:
 	free(lits);
 	free(lens);
+	free(rule_of);
 	return ret;
 }
 
@@ -852,11 +873,11 @@ static void apply(struct rules *r, struct rule *ru, const char *body, struct eve
 	uint32_t npairs = pcre2_get_ovector_count(r->md);
 
 	ev->rule = ru;
-	event_set_str(ev, F_EVENT_TYPE, ru->event, strlen(ru->event));
-	event_set_str(ev, F_RESULT, ru->result, strlen(ru->result));
-	event_set_str(ev, F_RULE, ru->id, strlen(ru->id));
+	event_set_str(ev, F_EVENT_TYPE, ru->event, ru->event_len);
+	event_set_str(ev, F_RESULT, ru->result, ru->result_len);
+	event_set_str(ev, F_RULE, ru->id, ru->id_len);
 	for (size_t i = 0; i < ru->n_set; i++)
-		event_set_text(ev, ru->set[i].field, ru->set[i].value, strlen(ru->set[i].value));
+		event_set_text(ev, ru->set[i].field, ru->set[i].value, ru->set[i].len);
 	for (size_t i = 0; i < ru->n_targets; i++) {
 		const struct target *t = &ru->targets[i];
 
@@ -961,12 +982,12 @@ size_t rules_jit_fallbacks(const struct rules *r)
 	return r->jit_fallbacks;
 }
 
-const char *rules_literal(const struct rules *r, size_t i, size_t *ret_len)
+const char *rules_literal(const struct rules *r, size_t i, size_t k, size_t *ret_len)
 {
-	if (i >= r->n)
+	if (i >= r->n || k >= r->v[i].req.n)
 		return NULL;
-	*ret_len = r->v[i].literal_len;
-	return r->v[i].literal;
+	*ret_len = r->v[i].req.len[k];
+	return r->v[i].req.lit[k];
 }
 
 const char *rule_id_of(const void *rule)

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The normalizer engine alone (rules, normalize, correlate, JSON render; no
+ * redaction, no sink): lines/s with and without the prefilter, mallocs per
+ * line in steady state, and the prefilter's shape.
+ *
+ * usage: bench_engine RULES.yaml BODIES.log [--no-prefilter]
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "correlate.h"
+#include "event.h"
+#include "normalize.h"
+#include "rules.h"
+#include "stats.h"
+
+static double now_s(clockid_t clk)
+{
+	struct timespec t;
+
+	clock_gettime(clk, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	struct diags errs = {.n = 0};
+	struct rules *rules = NULL;
+	struct normalizer *norm = NULL;
+	struct correlator *corr = NULL;
+	struct event_json *w = NULL;
+	struct event ev;
+	struct counters cnt = {0};
+	char *buf = NULL, **lines = NULL;
+	size_t n_lines = 0, cap = 0, out_bytes = 0, no_lit = 0;
+	long fsize;
+	FILE *f;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s RULES.yaml BODIES.log [--no-prefilter]\n", argv[0]);
+		return 2;
+	}
+	config_defaults(&cfg);
+	if (rules_load((const char *const *)&argv[1], 1, &rules, &errs) < 0) {
+		char b[1024];
+
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", diag_format(&errs.v[i], b, sizeof(b)));
+		return 1;
+	}
+	if (argc > 3 && strcmp(argv[3], "--no-prefilter") == 0)
+		rules_set_prefilter(rules, false);
+	for (size_t i = 0; i < rules_count(rules); i++) {
+		size_t l;
+
+		no_lit += rules_literal(rules, i, 0, &l) == NULL;
+	}
+	f = fopen(argv[2], "r");
+	if (!f || fseek(f, 0, SEEK_END) < 0 || (fsize = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) < 0)
+		return 1;
+	buf = malloc((size_t)fsize + 1);
+	if (!buf || fread(buf, 1, (size_t)fsize, f) != (size_t)fsize)
+		return 1;
+	fclose(f);
+	buf[fsize] = '\0';
+	for (char *p = buf, *nl; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			nl = p + strlen(p);
+		if (n_lines == cap) {
+			cap = cap ? cap * 2 : 65536;
+			lines = realloc(lines, cap * sizeof(*lines));
+		}
+		lines[n_lines++] = p;
+		if (!*nl)
+			break;
+		*nl = '\0';
+	}
+	if (normalizer_new(&cfg, rules, &cnt, &norm) < 0 ||
+	    correlator_new(65536, "bench", &cnt, &corr) < 0 ||
+	    event_init(&ev, 2 * 65536 + 4096) < 0 || event_json_new(&w) < 0)
+		return 1;
+
+	struct mallinfo2 m0 = {0};
+	double t0 = 0, c0 = 0;
+	size_t warm = n_lines / 10;
+
+	for (size_t i = 0; i < n_lines; i++) {
+		struct record rec = {.msg = lines[i],
+				     .len = strlen(lines[i]),
+				     .seq = i + 1,
+				     .realtime_usec = 1700000000000000 + (int64_t)i,
+				     .pid = 1234,
+				     .priority = -1};
+		const char *js;
+		size_t jl;
+
+		if (i == warm) {
+			m0 = mallinfo2();
+			t0 = now_s(CLOCK_MONOTONIC);
+			c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
+		}
+		event_reset(&ev);
+		if (normalize_record(norm, &rec, &ev) <= 0)
+			continue;
+		correlate_event(corr, &ev);
+		if (event_json_render(w, &ev, &js, &jl) == 0)
+			out_bytes += jl;
+	}
+	double dt = now_s(CLOCK_MONOTONIC) - t0, dc = now_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+	struct mallinfo2 m1 = mallinfo2();
+	size_t timed = n_lines - warm;
+
+	printf("figure: engine_lines_per_s%s %.0f\n", argc > 3 ? "_no_prefilter" : "",
+	       (double)timed / dt);
+	printf("figure: engine_lines_per_cpu_s%s %.0f\n", argc > 3 ? "_no_prefilter" : "",
+	       (double)timed / dc);
+	printf("figure: engine_rules %zu\n", rules_count(rules));
+	printf("figure: engine_rules_without_literal %zu\n", no_lit);
+	printf("figure: engine_matched %llu\n", (unsigned long long)cnt.matched);
+	printf("figure: engine_unparsed %llu\n", (unsigned long long)cnt.unparsed);
+	printf("figure: engine_heap_growth_bytes %lld\n",
+	       (long long)m1.uordblks - (long long)m0.uordblks);
+	printf("figure: engine_json_bytes %zu\n", out_bytes);
+	event_json_free(w);
+	event_done(&ev);
+	correlator_free(corr);
+	normalizer_free(norm);
+	rules_free(rules);
+	config_done(&cfg);
+	free(lines);
+	free(buf);
+	return 0;
+}
