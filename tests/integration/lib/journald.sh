@@ -124,8 +124,11 @@ journal_count() {
 #   unique N         distinct event ids among them
 #   missing N        journal entries with no event of their id
 #   wrong_id N       events whose id is not the id of their entry's cursor
+#                    (among entries the journal still holds)
 #   dup N            events beyond the first for an id
 #   dup_mismatch N   duplicates whose serial differs from their original's
+#   not_in_journal N events whose entry the journal no longer holds (vacuumed)
+#   serials N        distinct entry numbers (#N) among the events
 journal_check() {
 	local marker=$1 ns=$2
 	shift 2
@@ -144,7 +147,8 @@ for line in open(sys.argv[1]):
     si = ";".join(cur.split(";")[:2])
     entries[serial] = hashlib.sha256(("journal:" + si).encode()).hexdigest()[:32]
 seen = {}  # id -> serial of its first event
-events = dup = wrong = mismatch = 0
+events = dup = wrong = mismatch = gone = 0
+series = set()
 for path in sys.argv[2:]:
     try:
         f = open(path)
@@ -158,7 +162,10 @@ for path in sys.argv[2:]:
             continue
         events += 1
         eid, serial = ev.get("event_id"), ev.get("state_serial")
-        if entries.get(serial) != eid:
+        series.add(serial)
+        if serial not in entries:
+            gone += 1  # its entry is no longer in the journal (vacuumed)
+        elif entries[serial] != eid:
             wrong += 1
         if eid in seen:
             dup += 1
@@ -174,6 +181,8 @@ print("missing", missing)
 print("wrong_id", wrong)
 print("dup", dup)
 print("dup_mismatch", mismatch)
+print("not_in_journal", gone)
+print("serials", len(series))
 EOF
 }
 
