@@ -1,0 +1,159 @@
+# SPDX-License-Identifier: Apache-2.0
+# An rsyslog TLS receiver for the scenarios, from conf/collector/rsyslog-tls.conf
+# with the placeholders filled in. Source common.sh first.
+#
+#   rsyslog_setup NAME PORT DRIVER PKIDIR [CERTNAME] [PEER]
+#       writes $WORK/rsyslog-NAME/{rsyslog.conf,work/}; messages go to
+#       $WORK/rsyslog-NAME/out.log (RSYSLOG_OUT_<NAME> is not needed: use
+#       rsyslog_out NAME). CERTNAME defaults to "server", PEER to gateway.test.
+#   rsyslog_start NAME      starts rsyslogd -n in the background, tracked;
+#                           waits until it listens
+#   rsyslog_stop NAME [SIG] sends SIG (TERM) to that pid and waits for its end
+#   rsyslog_restart NAME    stop (TERM) and start again
+#   rsyslog_out NAME        the path of the output file
+
+rsyslog_dir() { echo "$WORK/rsyslog-$1"; }
+rsyslog_out() { echo "$WORK/rsyslog-$1/out.log"; }
+
+rsyslog_setup() {
+	local name=$1 port=$2 driver=$3 pki=$4 cert=${5:-server} peer=${6:-gateway.test}
+	local d
+	d=$(rsyslog_dir "$name")
+	mkdir -p "$d/work"
+	echo "$port" >"$d/port"
+	sed -e "s|@WORKDIR@|$d/work|g" -e "s|@DRIVER@|$driver|g" -e "s|@CA@|$pki/ca.pem|g" \
+		-e "s|@CERT@|$pki/$cert.pem|g" -e "s|@KEY@|$pki/$cert.key|g" -e "s|@PEER@|$peer|g" \
+		-e "s|@PORT@|$port|g" -e "s|@OUT@|$d/out.log|g" \
+		"$ROOT/conf/collector/rsyslog-tls.conf" >"$d/rsyslog.conf"
+	rsyslogd -N1 -f "$d/rsyslog.conf" >"$d/check.log" 2>&1 ||
+		fail "rsyslog rejects the collector config: $(tail -n 3 "$d/check.log")"
+}
+
+rsyslog_listening() { ss -Hltn "sport = :$1" | grep -q .; }
+
+rsyslog_start() {
+	local name=$1 d pid port
+	d=$(rsyslog_dir "$name")
+	port=$(cat "$d/port")
+	rsyslogd -n -f "$d/rsyslog.conf" -i "$d/rsyslogd.pid" >>"$d/rsyslogd.log" 2>&1 &
+	pid=$!
+	track "$pid"
+	echo "$pid" >"$d/pid"
+	wait_for 10 rsyslog_listening "$port" || fail "rsyslog $name did not listen on $port: $(tail -n 5 "$d/rsyslogd.log")"
+}
+
+rsyslog_stop() {
+	local name=$1 sig=${2:-TERM} d pid
+	d=$(rsyslog_dir "$name")
+	pid=$(cat "$d/pid")
+	kill -s "$sig" "$pid" 2>/dev/null || true
+	for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+	kill -0 "$pid" 2>/dev/null && fail "rsyslog $name (pid $pid) did not stop on $sig"
+	wait "$pid" 2>/dev/null || true
+}
+
+rsyslog_restart() {
+	rsyslog_stop "$1" TERM
+	rsyslog_start "$1"
+}
+
+# --- ikelogd side of the TLS scenarios ---
+
+# tls_lines N FILE: N pluto logfile lines, each an IKE SA established with
+# state serial #1..#N, so every event says which line it came from.
+tls_lines() {
+	python3 - "$1" >"$2" <<-'PY'
+		import sys
+		line = "Nov 23 21:22:23.123456: \"westeast\" #%d: responder established IKE SA; authenticated peer using authby=secret and ID_FQDN '@west'\n"
+		sys.stdout.write("".join(line % i for i in range(1, int(sys.argv[1]) + 1)))
+	PY
+}
+
+# tls_config FILE PKIDIR "COLLECTORS" [EXTRA OUTPUT KEYS...]: an ikelogd
+# config reading stdin and sending to COLLECTORS (YAML flow list) over TLS
+# with the client certificate; each EXTRA is one more "key: value" line
+# under output (a later key wins over the defaults given here).
+tls_config() {
+	local f=$1 pki=$2 colls=$3
+	shift 3
+	{
+		echo "source: {type: stdin}"
+		echo "state_file: $WORK/state"
+		echo "rules: [$ROOT/conf/rules/libreswan.yaml]"
+		echo "redact: {generate_key: true, key_file: $WORK/pseudonym.key}"
+		echo "limits: {in_flight: 4096, drain_timeout_ms: 60000}"
+		echo "output:"
+		echo "  type: syslog-tls"
+		echo "  collectors: $colls"
+		echo "  ca_file: $pki/ca.pem"
+		local have_cert=0 have_key=0 have_backoff=0 x
+		for x in "$@"; do
+			case $x in cert_file:*) have_cert=1 ;; key_file:*) have_key=1 ;; backoff_min_ms:*) have_backoff=1 ;; esac
+		done
+		[ $have_cert = 1 ] || echo "  cert_file: $pki/client.pem"
+		[ $have_key = 1 ] || echo "  key_file: $pki/client.key"
+		[ $have_backoff = 1 ] || { echo "  backoff_min_ms: 100"; echo "  backoff_max_ms: 1000"; }
+		for x in "$@"; do echo "  $x"; done
+	} >"$f"
+}
+
+# rsyslog_count NAME: messages received so far.
+rsyslog_count() { local f; f=$(rsyslog_out "$1"); [ -e "$f" ] && wc -l <"$f" || echo 0; }
+
+# wait_count NAME N SECONDS: until NAME has received at least N messages.
+wait_count() {
+	local name=$1 n=$2 limit=$3
+	_count_ge() { [ "$(rsyslog_count "$name")" -ge "$n" ]; }
+	wait_for "$limit" _count_ge
+}
+
+# tls_check N FILE... : checks every received line (receive time, then the
+# raw RFC 5424 message) and prints key=value figures: lines, invalid,
+# unique, missing, dup, dup_eid_mismatch, out_of_order. A line is valid
+# when it is "<85>1 TIMESTAMP HOST ikelogd PID ike_auth [ikelogd@32473
+# eid=...] JSON" with JSON parsing, its event_id equal to eid, its
+# event_type equal to MSGID and its timestamp equal to TIMESTAMP.
+tls_check() {
+	python3 - "$@" <<-'PY'
+		import json, re, sys
+		n = int(sys.argv[1])
+		rx = re.compile(r'^(\S+) <(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) \[ikelogd@32473 eid="((?:[^"\\\]]|\\.)*)"\] (.*)$')
+		lines = invalid = dup = mismatch = ooo = 0
+		first = {}
+		last_new = 0
+		for path in sys.argv[2:]:
+		    for raw in open(path, encoding="utf-8", errors="replace"):
+		        lines += 1
+		        m = rx.match(raw.rstrip("\n"))
+		        if not m:
+		            invalid += 1; continue
+		        recv, pri, ts, host, app, pid, msgid, eid, msg = m.groups()
+		        try:
+		            ev = json.loads(msg)
+		        except ValueError:
+		            invalid += 1; continue
+		        if (pri != "85" or app != "ikelogd" or msgid != ev.get("event_type") or
+		                ts != ev.get("timestamp") or eid != ev.get("event_id") or
+		                not isinstance(ev.get("state_serial"), int)):
+		            invalid += 1; continue
+		        s = ev["state_serial"]
+		        if s in first:
+		            dup += 1
+		            if first[s] != eid:
+		                mismatch += 1
+		            continue
+		        first[s] = eid
+		        if s < last_new:
+		            ooo += 1
+		        last_new = s
+		missing = sum(1 for i in range(1, n + 1) if i not in first)
+		print("lines=%d invalid=%d unique=%d missing=%d dup=%d dup_eid_mismatch=%d out_of_order=%d" %
+		      (lines, invalid, len(first), missing, dup, mismatch, ooo))
+	PY
+}
+
+# val KEY "k=v k=v ...": the value of KEY.
+val() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
+
+# counter NAME LOGFILE: the value of ikelogd's counter NAME in its final counters line.
+counter() { grep 'counters:' "$2" | tail -n 1 | tr ' ' '\n' | sed -n "s/^$1=//p"; }

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# 100,000 events through ikelogd to a real rsyslog over mutual TLS, with
+# rsyslog's OpenSSL driver and then its GnuTLS driver: every one arrives,
+# once, in order, as a valid RFC 5424 message whose MSG is valid JSON.
+source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/rsyslog.sh"
+source "$(dirname "$0")/lib/pki.sh"
+[ -x "$IKELOGD" ] || fail "build/ikelogd is missing: run make"
+need_cmd rsyslogd openssl python3 ss
+
+N=${TLS_EVENTS:-100000}
+pki_make "$WORK/pki" || fail "cannot make the test PKI"
+tls_lines "$N" "$WORK/in.txt"
+
+for driver in ossl gtls; do
+	[ -e "/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_$driver.so" ] || [ -n "$(find /usr/lib -name "lmnsd_$driver.so" 2>/dev/null | head -n 1)" ] ||
+		skip "rsyslog's $driver driver is not installed"
+	port=$(free_port)
+	rsyslog_setup "$driver" "$port" "$driver" "$WORK/pki"
+	rsyslog_start "$driver"
+	tls_config "$WORK/$driver.yaml" "$WORK/pki" "[{host: 127.0.0.1, port: $port}]"
+	start=$(date +%s%N)
+	"$IKELOGD" run -c "$WORK/$driver.yaml" <"$WORK/in.txt" 2>"$WORK/$driver.err" ||
+		fail "ikelogd exited with $? ($driver): $(tail -n 5 "$WORK/$driver.err")"
+	end=$(date +%s%N)
+	# Everything ikelogd counted delivered is in rsyslog's queue; give it a moment to write.
+	wait_count "$driver" "$N" 10 || true
+	rsyslog_stop "$driver"
+	r=$(tls_check "$N" "$(rsyslog_out "$driver")")
+	echo "$driver: $r"
+	[ "$(val lines "$r")" = "$N" ] || fail "$driver: $(val lines "$r") messages received, $N sent"
+	[ "$(val invalid "$r")" = 0 ] || fail "$driver: $(val invalid "$r") invalid messages"
+	[ "$(val missing "$r")" = 0 ] || fail "$driver: $(val missing "$r") events missing"
+	[ "$(val dup "$r")" = 0 ] || fail "$driver: $(val dup "$r") duplicates without any reconnect"
+	[ "$(val out_of_order "$r")" = 0 ] || fail "$driver: $(val out_of_order "$r") events out of order"
+	ok "$driver: $N events, each a valid RFC 5424 message with a JSON MSG, in order, none twice"
+	[ "$(counter delivered "$WORK/$driver.err")" = "$N" ] || fail "$driver: ikelogd counted $(counter delivered "$WORK/$driver.err") delivered"
+	[ "$(counter acknowledged "$WORK/$driver.err")" = "$N" ] || fail "$driver: acknowledged counter is not $N"
+	ok "$driver: ikelogd counted $N sent, acknowledged and delivered"
+	grep -q "connected, TLSv1.[23]" "$WORK/$driver.err" || fail "$driver: no TLS connection logged"
+	ok "$driver: $(grep -o 'connected, TLSv1.[23] [A-Z0-9_-]*' "$WORK/$driver.err" | head -n 1)"
+	echo "figure: tls_delivery_${driver}_events_per_s $(( N * 1000000000 / (end - start) ))"
+done
