@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The collector (rsyslog, OpenSSL driver) is restarted with SIGTERM three
+# times while 100,000 events stream to it: none is lost, and any event
+# received twice carries its original's event id both times.
+source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/rsyslog.sh"
+source "$(dirname "$0")/lib/pki.sh"
+[ -x "$IKELOGD" ] || fail "build/ikelogd is missing: run make"
+need_cmd rsyslogd openssl python3 ss
+
+N=${TLS_EVENTS:-100000}
+pki_make "$WORK/pki" || fail "cannot make the test PKI"
+tls_lines "$N" "$WORK/in.txt"
+port=$(free_port)
+rsyslog_setup c "$port" ossl "$WORK/pki"
+rsyslog_start c
+tls_config "$WORK/c.yaml" "$WORK/pki" "[{host: 127.0.0.1, port: $port}]"
+"$IKELOGD" run -c "$WORK/c.yaml" <"$WORK/in.txt" 2>"$WORK/ikelogd.err" &
+pid=$!
+track "$pid"
+
+# Each restart starts a new output file segment: rsyslog appends, so the
+# file holds everything; restarts happen at a quarter, half and three quarters.
+for frac in 1 2 3; do
+	wait_count c $(( N * frac / 4 )) 60 || fail "stream stalled before restart $frac at $(rsyslog_count c) messages"
+	rsyslog_restart c
+	echo "restart $frac at $(rsyslog_count c) messages"
+done
+wait "$pid" || fail "ikelogd exited with $?: $(tail -n 5 "$WORK/ikelogd.err")"
+wait_count c "$N" 10 || true
+rsyslog_stop c
+r=$(tls_check "$N" "$(rsyslog_out c)")
+echo "$r"
+grep -E 'connection lost|connect:' "$WORK/ikelogd.err" | head -n 6 || true
+echo "figure: tls_restart_duplicates $(val dup "$r")"
+echo "figure: tls_restart_lost $(val missing "$r")"
+echo "figure: tls_restart_resent $(counter resent "$WORK/ikelogd.err")"
+echo "figure: tls_restart_reconnects $(counter reconnects "$WORK/ikelogd.err")"
+[ "$(val invalid "$r")" = 0 ] || fail "$(val invalid "$r") invalid messages"
+[ "$(val missing "$r")" = 0 ] || fail "$(val missing "$r") events lost over three collector restarts"
+ok "0 of $N events lost over three collector restarts"
+[ "$(val dup_eid_mismatch "$r")" = 0 ] || fail "$(val dup_eid_mismatch "$r") duplicates with another event id"
+ok "each of the $(val dup "$r") duplicates carries its original's event id"
+[ "$(counter reconnects "$WORK/ikelogd.err")" -ge 3 ] || fail "fewer than 3 reconnects counted"
+ok "3 or more reconnects counted"
