@@ -64,8 +64,7 @@ enum redact_action redactor_action(const struct redactor *r, enum field f);
  * the next call) and its length in *ret_len; or -E2BIG when a pattern hit
  * its match limit, -ENOMEM: the caller must then drop the value.
  */
-int redact_scrub(struct redactor *r, const char *in, size_t len, const char **ret,
-		 size_t *ret_len);
+int redact_scrub(struct redactor *r, const char *in, size_t len, const char **ret, size_t *ret_len);
 
 /*
  * Pure helpers, exposed for tests. redact_mask_ip writes the address with
@@ -76,8 +75,7 @@ int redact_scrub(struct redactor *r, const char *in, size_t len, const char **re
  * "h<gen>:" + 16 hex digits of HMAC-SHA256(key, value) (29 bytes at most
  * with the NUL); -EINVAL for an empty key.
  */
-int redact_mask_ip(const char *ip, unsigned v4_prefix, unsigned v6_prefix, char *out,
-		   size_t size);
+int redact_mask_ip(const char *ip, unsigned v4_prefix, unsigned v6_prefix, char *out, size_t size);
 int redact_pseudonym(const unsigned char *key, size_t key_len, unsigned generation,
 		     const char *value, size_t len, char *out, size_t size);
 
