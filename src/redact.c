@@ -616,17 +616,18 @@ int redactor_new(const struct config *cfg, struct counters *cnt, struct redactor
 	}
 	pcre2_set_match_limit(red->mctx, SCRUB_MATCH_LIMIT);
 	pcre2_set_depth_limit(red->mctx, SCRUB_DEPTH_LIMIT);
+
+	/* The key is checked even after a policy error: every problem is told at once. */
+	if (red->need_key) {
+		int rk = key_load(red, cfg, errs);
+
+		if (rk == 0)
+			rk = mac_init(red, errs, cfgpath);
+		if (rk < 0 && r == 0)
+			r = rk;
+	}
 	if (r < 0)
 		goto out;
-
-	if (red->need_key) {
-		r = key_load(red, cfg, errs);
-		if (r < 0)
-			goto out;
-		r = mac_init(red, errs, cfgpath);
-		if (r < 0)
-			goto out;
-	}
 	*ret = red;
 	red = NULL;
 	r = 0;

@@ -700,11 +700,15 @@ static void test_policy_refused(void **state)
 	fx->cfg.redact.mask_ipv6_prefix = 129;
 	new_fails(fx, -EINVAL, "mask_ipv6_prefix");
 	fx->cfg.redact.mask_ipv6_prefix = 48;
-	/* Every problem at once. */
+	/* Every problem at once, the key file's too. */
 	policy(fx, "nope", REDACT_DROP);
 	policy(fx, "nope2", REDACT_DROP);
 	new_fails(fx, -EINVAL, "nope2");
 	assert_int_equal(fx->errs.n, 2);
+	policy(fx, "peer_id", REDACT_HASH);
+	assert_int_equal(chmod(fx->key_path, 0644), 0);
+	new_fails(fx, -EINVAL, "mode 0644");
+	assert_int_equal(fx->errs.n, 3);
 }
 
 static void test_pattern_refused(void **state)
