@@ -35,7 +35,8 @@
 #define BATCH_LINES	  512
 #define POLL_INTERVAL_US  (250 * 1000ull)
 #define TIMER_ACCURACY_US 1000 /* sd-event coalesces to 250 ms by default */
-#define IDLE_CHECKS	  4    /* checks at EOF before switching to an empty new file */
+#define IDLE_SWITCH_US                                                                             \
+	(2 * 1000 * 1000ull) /* renamed file quiet this long: take the empty new one */
 #define FIFO_LIMIT_FACTOR 4
 #define HOST_MAX	  256
 
@@ -70,7 +71,7 @@ struct sfile {
 	char *path, *dir, *base;
 	size_t max_line, cap;
 	struct cur cur;
-	unsigned idle_checks;
+	uint64_t last_data_usec; /* when a read last returned bytes */
 	bool paused;
 	char host[HOST_MAX];
 	char event_id[33];
@@ -166,7 +167,6 @@ static int open_live(struct sfile *s, enum start_mode mode)
 	s->cur.device = st.st_dev;
 	s->cur.inode = st.st_ino;
 	s->cur.have_key = key_of_fd(fd, s->cur.key) == 0;
-	s->idle_checks = 0;
 	return cur_seek(&s->cur, mode == START_TAIL ? (uint64_t)st.st_size : 0);
 }
 
@@ -444,6 +444,7 @@ static int read_batch(struct sfile *s)
 		}
 		c->eof = false;
 		c->len += (size_t)n;
+		sd_event_now(s->e, CLOCK_MONOTONIC, &s->last_data_usec);
 	}
 }
 
@@ -540,7 +541,6 @@ static void check(struct sfile *s)
 	}
 	if (stat(s->path, &pst) == 0 && (uint64_t)pst.st_dev == c->device &&
 	    (uint64_t)pst.st_ino == c->inode && c->live_fd < 0) {
-		s->idle_checks = 0;
 		return; /* new bytes, if any, are read by the caller's kick */
 	}
 	if (c->live_fd >= 0) {
@@ -554,8 +554,18 @@ static void check(struct sfile *s)
 	}
 	if (access(s->path, F_OK) < 0)
 		return; /* no new file yet */
-	if (stat(s->path, &pst) == 0 && pst.st_size == 0 && ++s->idle_checks < IDLE_CHECKS)
-		return;
+	/*
+	 * The writer may still be on the renamed file (pluto writes there
+	 * until it reopens): switch once the new file has data, or when the
+	 * renamed one has been quiet for IDLE_SWITCH_US.
+	 */
+	if (stat(s->path, &pst) == 0 && pst.st_size == 0) {
+		uint64_t now;
+
+		sd_event_now(s->e, CLOCK_MONOTONIC, &now);
+		if (now < s->last_data_usec + IDLE_SWITCH_US)
+			return;
+	}
 	flush_partial(s);
 	close_cur(s);
 	r = open_live(s, START_HEAD);
