@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# A broken state file: garbage, a truncated one, a cursor of another
+# journal. Each is reported clearly and handled by state_fallback (head:
+# everything the journal holds; tail: only new entries), never a crash.
+source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/journald.sh"
+[ -x "$IKELOGD" ] || fail "build/ikelogd is missing: run make"
+
+marker="broken$$r$RANDOM"
+journald_private
+ikelogd_journal_config "$WORK/ikelogd.yaml" "$marker" "$JDIR"
+journal_send "$JSOCK" "$marker" 0 50
+wait_for 5 bash -c "[ \$(journalctl --namespace=$JNS IKELOGD_TEST=$marker -o cat | wc -l) = 50 ]" ||
+	fail "journald does not hold the 50 entries"
+
+# run NAME FALLBACK EXPECTED_EVENTS [NEW_ENTRIES]: one daemon run over the
+# prepared state file; checks the number of events and the exit status.
+run() {
+	local name=$1 fallback=$2 want=$3 new=${4:-0}
+	sed -i '/^state_fallback:/d' "$WORK/ikelogd.yaml"
+	echo "state_fallback: $fallback" >>"$WORK/ikelogd.yaml"
+	ikelogd_start "$WORK/ikelogd.yaml" "$WORK/$name.err" "$WORK/$name.json"
+	[ "$new" = 0 ] || journal_send "$JSOCK" "$marker" 1000 "$new"
+	wait_for 10 bash -c "[ \$(cat '$WORK/$name.json' 2>/dev/null | wc -l) -ge $want ]" || true
+	sleep 0.5
+	kill -TERM "$IKELOGD_PID"
+	wait "$IKELOGD_PID" || fail "$name: ikelogd exited $? (a crash?): $(cat "$WORK/$name.err")"
+	local got
+	got=$(cat "$WORK/$name.json" 2>/dev/null | wc -l)
+	[ "$got" = "$want" ] || fail "$name: $got events, expected $want: $(cat "$WORK/$name.err")"
+	grep -q '"type":"journal"' "$WORK/position" || fail "$name: no valid position saved afterwards"
+}
+
+# Garbage: reported, fallback head reads all 50.
+printf 'PK\003\004 this is not a position file\n' >"$WORK/position"
+run garbage head 50
+grep -q 'broken state file: not a JSON object' "$WORK/garbage.err" || fail "garbage: no clear message: $(cat "$WORK/garbage.err")"
+grep -q 'unusable; starting at the head (state_fallback)' "$WORK/garbage.err" || fail "garbage: fallback not said"
+ok "garbage state file: '$(grep -m1 'broken state' "$WORK/garbage.err" | sed 's/^ikelogd: //')', fallback head read all 50"
+
+# Truncated (a valid file cut in half): fallback tail reads only new entries.
+len=$(wc -c <"$WORK/position")
+head -c $((len / 2)) "$WORK/position" >"$WORK/position.half"
+mv "$WORK/position.half" "$WORK/position"
+run truncated tail 5 5
+grep -q 'broken state file' "$WORK/truncated.err" || fail "truncated: no clear message: $(cat "$WORK/truncated.err")"
+grep -q 'starting at the tail (state_fallback)' "$WORK/truncated.err" || fail "truncated: fallback not said"
+ok "truncated state file reported, fallback tail read only the 5 new entries"
+
+# A cursor of another journal (the system journal's), with a valid checksum.
+journald_ensure
+foreign=$(journalctl -n 1 --show-cursor -o cat 2>/dev/null | sed -n 's/^-- cursor: //p')
+[ -n "$foreign" ] || { logger -t ikelogd-test "cursor source"; sleep 0.3;
+	foreign=$(journalctl -n 1 --show-cursor -o cat | sed -n 's/^-- cursor: //p'); }
+[ -n "$foreign" ] || fail "no cursor from the system journal"
+python3 - "$foreign" >"$WORK/position" <<'EOF'
+import hashlib, json, sys
+cursor = sys.argv[1]
+canon = "ikelogd-position 1 journal %s\n" % cursor
+print(json.dumps({"format": "ikelogd-position", "version": 1, "type": "journal",
+                  "cursor": cursor, "checksum": hashlib.sha256(canon.encode()).hexdigest()}))
+EOF
+run foreign head 55
+grep -q 'not from this journal' "$WORK/foreign.err" || fail "foreign: no clear message: $(cat "$WORK/foreign.err")"
+ok "foreign cursor: '$(grep -m1 'not from this journal' "$WORK/foreign.err" | sed 's/^ikelogd: //')'"
+
+# And the position it saved works: a restart reads nothing old.
+run resumed head 0
+grep -q 'resuming the journal after the saved cursor' "$WORK/resumed.err" || fail "no resume after the fallback"
+ok "after a fallback, the saved position resumes normally"
