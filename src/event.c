@@ -348,7 +348,7 @@ int event_set_text(struct event *ev, enum field f, const char *s, size_t len)
 	switch (field_table[f].type) {
 	case FT_INT:
 		r = parse_int(s, len, &n);
-		return r < 0 ? r : event_set_int(ev, f, n);
+		return r < 0 ? -EINVAL : event_set_int(ev, f, n);
 	case FT_PORT:
 		r = parse_int(s, len, &n);
 		if (r < 0 || n < 0 || n > 65535 || memchr(s, 'B', len) || memchr(s, 'b', len))
@@ -649,7 +649,8 @@ int event_json_render(struct event_json *w, const struct event *ev, const char *
 		if (n[1 + pi])
 			sync_keys(w, 1 + pi, w->sub[pi], cur[1 + pi], n[1 + pi]);
 	sync_keys(w, 0, w->top, cur[0], n[0]);
-	s = json_object_to_json_string_length(w->top, JSON_C_TO_STRING_PLAIN, &len);
+	s = json_object_to_json_string_length(
+	    w->top, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	if (!s)
 		return -ENOMEM;
 	*ret = s;

@@ -210,7 +210,7 @@ void normalize_parse_prefix(const char *l, size_t len, int64_t now_usec, struct 
 		*ret = p;
 		return;
 	}
-	if (l[i] != ' ' || frac) {
+	if (i >= len || l[i] != ' ' || frac) {
 		*ret = p;
 		return;
 	}

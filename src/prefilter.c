@@ -144,7 +144,7 @@ static void group_head(struct scan *x, bool *look)
  */
 static void seq(struct scan *x, struct prefilter_req *ret, int depth)
 {
-	char cur[PREFILTER_LITERAL_MAX];
+	char cur[PREFILTER_LITERAL_MAX] = {0};
 	size_t cl = 0;
 	bool alt = false, alt_ok = true;
 	const char *p = x->p;

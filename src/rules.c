@@ -856,6 +856,10 @@ int rules_load(const char *const *paths, size_t n, struct rules **ret, struct di
 		goto out;
 	if ((rv = check_examples(r, errs)) < 0)
 		goto out;
+	/* The figures count the lines of the run, not the examples. */
+	for (size_t i = 0; i < r->n; i++)
+		r->v[i].hits = 0;
+	r->limit_hits = 0;
 	*ret = r;
 	r = NULL;
 	rv = 0;
