@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The floor for the journal benchmark: the least a reader of a journal
+ * file can do per entry (sd_journal_next, then MESSAGE), with the same
+ * match ikelogd uses. Prints "entries SECONDS".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <systemd/sd-journal.h>
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	const char *paths[] = {argv[1], NULL};
+	unsigned long n = 0, bytes = 0;
+	sd_journal *j;
+	double t0;
+	int r;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s FILE.journal\n", argv[0]);
+		return 2;
+	}
+	t0 = now();
+	r = sd_journal_open_files(&j, paths, 0);
+	if (r < 0 || sd_journal_add_match(j, "SYSLOG_IDENTIFIER=pluto", 0) < 0) {
+		fprintf(stderr, "cannot open %s\n", argv[1]);
+		return 1;
+	}
+	while (sd_journal_next(j) > 0) {
+		const void *d;
+		size_t l;
+
+		if (sd_journal_get_data(j, "MESSAGE", &d, &l) >= 0)
+			bytes += l;
+		n++;
+	}
+	sd_journal_close(j);
+	printf("%lu %.6f %lu\n", n, now() - t0, bytes);
+	return 0;
+}
