@@ -647,8 +647,11 @@ static int resume(struct sfile *s, const struct state_pos *pos)
 	char key[STATE_HASH_HEX_LEN + 1];
 	int fd, r;
 
-	if (stat(s->path, &st) == 0 && (uint64_t)st.st_dev == pos->device &&
-	    (uint64_t)st.st_ino == pos->inode) {
+	/*
+	 * The inode and the first-line key identify the file; the device
+	 * number alone may change across reboots (device mapper minors).
+	 */
+	if (stat(s->path, &st) == 0 && (uint64_t)st.st_ino == pos->inode) {
 		r = open_live(s, START_HEAD);
 		if (r < 0)
 			return r;
@@ -675,10 +678,9 @@ static int resume(struct sfile *s, const struct state_pos *pos)
 	}
 	/* The saved file was renamed away (rotation while we were stopped)? */
 	fd = find_by_key(s, pos->first_line, pos->offset, pos->inode);
-	if (fd >= 0 && fstat(fd, &st) == 0 && (uint64_t)st.st_dev == pos->device &&
-	    key_of_fd(fd, key) == 0) {
+	if (fd >= 0 && fstat(fd, &st) == 0 && key_of_fd(fd, key) == 0) {
 		s->cur.fd = fd;
-		s->cur.device = pos->device;
+		s->cur.device = st.st_dev;
 		s->cur.inode = pos->inode;
 		memcpy(s->cur.key, key, sizeof(s->cur.key));
 		s->cur.have_key = true;
@@ -807,6 +809,8 @@ static int sf_open(const struct config *cfg, sd_event *e, struct pipeline *pl, s
 		diag_add(errs, s->path, 0, 0, "cannot open the logfile: %s", strerror(-r));
 		goto out;
 	}
+	/* A start at the tail is saved at once: a crash before the first delivery skips nothing. */
+	commit_now(s);
 	r = sd_event_add_io(e, &s->inotify_src, s->inotify_fd, EPOLLIN, on_inotify, s);
 	if (r < 0)
 		goto out;

@@ -683,6 +683,8 @@ static int sj_open(const struct config *cfg, sd_event *e, struct pipeline *pl, s
 		diag_add(errs, NULL, 0, 0, "cannot position the journal: %s", strerror(-r));
 		goto out;
 	}
+	/* A start at the tail is saved at once: a crash before the first delivery skips nothing. */
+	commit_now(s);
 	fd = sd_journal_get_fd(s->rd.j);
 	if (fd < 0) {
 		r = fd;
