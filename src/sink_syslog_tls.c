@@ -15,6 +15,15 @@
  * breaks, every entry not yet acknowledged is written again on the next
  * one (at-least-once; the eid SD-PARAM lets a collector drop duplicates).
  *
+ * A TCP acknowledgement only says the collector's kernel has the bytes:
+ * a collector that shuts down (rsyslog on SIGTERM) or dies may drop what
+ * it had not read yet. So delivered entries are kept a little longer, in
+ * the ring's free slots behind head: on a connection loss those
+ * acknowledged within the last REPLAY_USEC are sent again as well
+ * (counted in resent). This turns that loss into duplicates with the same
+ * eid; it is bounded by the ring (the oldest kept entry gives way to a
+ * new event) and by time.
+ *
  * Everything runs on the sd-event loop: non-blocking connect, handshake
  * and writes, a timer per stage. Collectors are tried in order, with
  * exponential backoff and jitter once the whole list has failed; while on
@@ -52,6 +61,7 @@
 #define ACK_POLL_USEC	 5000
 #define WBUF_TARGET	 (64 * 1024) /* bytes staged per batch of writes */
 #define FRAME_PREFIX_MAX 24	     /* "<len> " */
+#define REPLAY_USEC	 (2 * 1000000ull)
 
 enum conn_state { C_CONNECTING, C_HANDSHAKE, C_UP };
 
@@ -72,8 +82,9 @@ struct entry {
 	uint64_t seq;
 	char *buf; /* the frame */
 	size_t len, cap;
-	size_t wend;	  /* end of this frame in wbuf, while staged */
-	uint64_t sockend; /* socket byte count once its last byte was written */
+	size_t wend;	     /* end of this frame in wbuf, while staged */
+	uint64_t sockend;    /* socket byte count once its last byte was written */
+	uint64_t acked_usec; /* when it was acknowledged (kept entries) */
 };
 
 struct sink_tls {
@@ -90,11 +101,12 @@ struct sink_tls {
 	char *scratch; /* one encoded message, max_message_bytes */
 	size_t scratch_cap;
 
-	/* The queue: a ring of entries, oldest at head. */
+	/* The queue: a ring of entries, oldest at head; n_kept delivered ones behind it. */
 	struct entry *q;
-	size_t qcap, qhead, qlen;
-	size_t n_staged; /* entries from head copied into wbuf */
-	size_t n_done;	 /* entries from head completely written to the socket */
+	size_t qcap, qhead, qlen, n_kept;
+	uint64_t delivered_seq; /* the newest seq reported to the pipeline */
+	size_t n_staged;	/* entries from head copied into wbuf */
+	size_t n_done;		/* entries from head completely written to the socket */
 
 	char *wbuf;
 	size_t wcap, wlen, woff;
@@ -181,12 +193,33 @@ static void schedule_retry(struct sink_tls *sk, bool advance)
 	sd_event_source_set_enabled(sk->retry, SD_EVENT_ONESHOT);
 }
 
+/* Puts the kept entries acknowledged within REPLAY_USEC back in front of the queue. */
+static void replay_kept(struct sink_tls *sk)
+{
+	uint64_t now = now_usec(sk);
+	size_t k = 0;
+
+	while (k < sk->n_kept) {
+		const struct entry *en = &sk->q[(sk->qhead + sk->qcap - 1 - k) % sk->qcap];
+
+		if (en->acked_usec + REPLAY_USEC < now)
+			break;
+		k++;
+	}
+	sk->qhead = (sk->qhead + sk->qcap - k) % sk->qcap;
+	sk->qlen += k;
+	sk->n_kept -= k;
+	sk->cnt->resent += k;
+}
+
 /* The main connection is gone: everything written but unacknowledged goes again. */
 static void main_lost(struct sink_tls *sk, bool was_up)
 {
 	if (sk->n_done)
 		sk->cnt->resent += sk->n_done;
 	sk->n_done = sk->n_staged = 0;
+	if (was_up)
+		replay_kept(sk);
 	sk->wlen = sk->woff = 0;
 	conn_free(sk->main);
 	sk->main = NULL;
@@ -638,7 +671,9 @@ static int on_ack(sd_event_source *es, uint64_t usec, void *ud)
 	acked = sock_written(c) - (uint64_t)outq;
 	while (sk->n_done > 0 && qat(sk, 0)->sockend <= acked) {
 		last = qat(sk, 0)->seq;
+		qat(sk, 0)->acked_usec = now_usec(sk);
 		sk->qhead = (sk->qhead + 1) % sk->qcap;
+		sk->n_kept++;
 		sk->qlen--;
 		sk->n_done--;
 		sk->n_staged--;
@@ -657,7 +692,11 @@ static int on_ack(sd_event_source *es, uint64_t usec, void *ud)
 	}
 	if (popped) {
 		sk->cnt->acknowledged += popped;
-		pipeline_delivered(sk->pl, last);
+		/* Replayed entries are older than what the pipeline already knows. */
+		if (last > sk->delivered_seq) {
+			sk->delivered_seq = last;
+			pipeline_delivered(sk->pl, last);
+		}
 	}
 	return 0;
 }
@@ -675,12 +714,12 @@ static int grow_queue(struct sink_tls *sk)
 
 	if (!nq)
 		return -ENOMEM;
-	/* Keep order, and keep the frame buffers of the free slots for reuse. */
+	/* Keep order (kept entries first), and the frame buffers of free slots for reuse. */
 	for (size_t i = 0; i < sk->qcap; i++)
-		nq[i] = *qat(sk, i);
+		nq[i] = sk->q[(sk->qhead + sk->qcap - sk->n_kept + i) % sk->qcap];
 	free(sk->q);
 	sk->q = nq;
-	sk->qhead = 0;
+	sk->qhead = sk->n_kept;
 	sk->qcap = cap;
 	return 0;
 }
@@ -708,8 +747,18 @@ static int tls_write(void *s, uint64_t seq, const struct event *ev, const char *
 		return (int)n;
 	if (truncated)
 		sk->cnt->truncated++;
-	if (sk->qlen == sk->qcap && (r = grow_queue(sk)) < 0)
-		return r;
+	/*
+	 * The ring grows to twice the in-flight window, so that up to a window
+	 * of delivered entries can be kept; then the oldest kept entry gives
+	 * its slot to a new event.
+	 */
+	if (sk->qlen + sk->n_kept == sk->qcap) {
+		if (sk->n_kept > 0 &&
+		    sk->qcap >= 2 * (size_t)or_default(sk->cfg->limits.in_flight, 4096))
+			sk->n_kept--;
+		else if ((r = grow_queue(sk)) < 0)
+			return r;
+	}
 	en = qat(sk, sk->qlen);
 	if (en->cap < (size_t)n + FRAME_PREFIX_MAX) {
 		char *nb = realloc(en->buf, (size_t)n + FRAME_PREFIX_MAX);
