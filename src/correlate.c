@@ -53,6 +53,7 @@ struct correlator {
 	uint32_t lru_head, lru_tail; /* head = most recent */
 	struct conn_cur conns[CONN_SLOTS];
 	uint64_t salt;
+	uint64_t generation; /* IKE SAs made so far: two never share an id within a run */
 	struct counters *cnt;
 };
 
@@ -265,6 +266,8 @@ static void make_id(struct correlator *c, struct sa *e, const struct event *ev)
 	h = hash_bytes(h, &e->conn_hash, sizeof(e->conn_hash));
 	h = hash_bytes(h, &e->serial, sizeof(e->serial));
 	h = hash_bytes(h, &e->pid, sizeof(e->pid));
+	c->generation++;
+	h = hash_bytes(h, &c->generation, sizeof(c->generation));
 	if (rec) {
 		h = hash_bytes(h, &rec->realtime_usec, sizeof(rec->realtime_usec));
 		h = hash_bytes(h, &rec->seq, sizeof(rec->seq));

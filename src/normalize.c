@@ -157,7 +157,7 @@ void normalize_parse_prefix(const char *l, size_t len, int64_t now_usec, struct 
 	if ((i = rfc3339(l, len, &usec)) > 0) {
 		size_t h = i;
 
-		while (i < len && l[i] != ' ' && i - h < HOST_MAX)
+		while (i < len && l[i] != ' ' && i - h < HOST_MAX - 1)
 			i++;
 		if (i < len && l[i] == ' ' && (t = tag_pid(l + i + 1, len - i - 1, &pid)) > 0) {
 			p = (struct prefix){.kind = PREFIX_SYSLOG,
@@ -224,7 +224,7 @@ void normalize_parse_prefix(const char *l, size_t len, int64_t now_usec, struct 
 	if (t == 0) {
 		size_t h = i;
 
-		while (i < len && l[i] != ' ' && i - h < HOST_MAX)
+		while (i < len && l[i] != ' ' && i - h < HOST_MAX - 1)
 			i++;
 		if (i >= len || l[i] != ' ' || i == h)
 			goto none;

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "correlate.h"
+#include "event.h"
+#include "stats.h"
+
+/*
+ * The IKE SA table on a capture written by hand from pluto's shapes: two
+ * IKE SAs on two connections, their Child SAs, a Child SA rekey, an IKE SA
+ * rekey that takes the Child SAs along, and deletes. Each step is the
+ * fields the rule table gives that line.
+ */
+
+struct step {
+	const char *line; /* what pluto printed, for the reader */
+	const char *type;
+	const char *conn;
+	int serial, parent, replaced; /* 0 = not captured */
+	const char *host;
+	int pid;
+};
+
+#define S(l, t, c, s, p, r)                                                                        \
+	{                                                                                          \
+		l, t, c, s, p, r, "gw", 100                                                        \
+	}
+
+static const struct step capture[] = {
+    /* 0 */ S("\"west\" #1: initiating IKEv2 connection", "ike_init", "west", 1, 0, 0),
+    /* 1 */ S("\"east\" #5: initiating IKEv2 connection", "ike_init", "east", 5, 0, 0),
+    /* 2 */ S("\"west\" #1: sent IKE_AUTH request {cipher=...}", "ike_auth", "west", 1, 0, 0),
+    /* 3 */
+    S("\"west\" #2: initiator established Child SA using #1; ...", "child_sa_create", "west", 2, 1,
+      0),
+    /* 4 */ S("\"west\" #1: initiator established IKE SA; ...", "ike_auth", "west", 1, 0, 0),
+    /* 5 */
+    S("\"east\" #6: initiator established Child SA using #5; ...", "child_sa_create", "east", 6, 5,
+      0),
+    /* 6 */ S("\"east\" #5: initiator established IKE SA; ...", "ike_auth", "east", 5, 0, 0),
+    /* 7 */
+    S("\"west\" #3: initiating rekey to replace Child SA #2", "child_sa_rekey", "west", 3, 0, 2),
+    /* 8 */
+    S("\"west\" #3: initiator rekeyed Child SA #2 using #1; ...", "child_sa_rekey", "west", 3, 1,
+      2),
+    /* 9 */
+    S("\"west\" #2: ESP traffic information: in=84B out=84B", "child_sa_delete", "west", 2, 0, 0),
+    /* 10 */
+    S("\"west\" #4: initiator rekeyed IKE SA #1 {cipher=...}", "ike_sa_rekey", "west", 4, 0, 1),
+    /* 11 */
+    S("\"west\" #1: deleting IKE SA (ESTABLISHED_IKE_SA)", "ike_sa_delete", "west", 1, 0, 0),
+    /* 12 */
+    S("\"west\" #3: ESP traffic information: in=1KiB out=2KiB", "child_sa_delete", "west", 3, 0, 0),
+    /* 13 */
+    S("\"east\" #7: initiating Child SA using IKE SA #5", "child_sa_create", "east", 7, 5, 0),
+    /* 14 */
+    S("\"east\" #5: deleting IKE SA (ESTABLISHED_IKE_SA)", "ike_sa_delete", "east", 5, 0, 0),
+    /* 15 */
+    S("\"east\" #6: ESP traffic information: in=0B out=0B", "child_sa_delete", "east", 6, 0, 0),
+    /* 16 */
+    S("\"west\" #4: deleting IKE SA (ESTABLISHED_IKE_SA)", "ike_sa_delete", "west", 4, 0, 0),
+};
+#define N (sizeof(capture) / sizeof(capture[0]))
+
+struct out {
+	char id[17], prev[17];
+	int64_t parent;
+};
+
+static void feed(struct correlator *c, struct event *ev, const struct step *s, struct out *o)
+{
+	event_reset(ev);
+	event_set_str(ev, F_EVENT_TYPE, s->type, strlen(s->type));
+	event_set_str(ev, F_CONN_NAME, s->conn, strlen(s->conn));
+	event_set_int(ev, F_STATE_SERIAL, s->serial);
+	if (s->parent)
+		event_set_int(ev, F_PARENT_SERIAL, s->parent);
+	if (s->replaced)
+		event_set_int(ev, F_REPLACED_SERIAL, s->replaced);
+	event_set_str(ev, F_PLATFORM_HOST, s->host, strlen(s->host));
+	event_set_int(ev, F_PLATFORM_PID, s->pid);
+	assert_int_equal(correlate_event(c, ev), 0);
+	memset(o, 0, sizeof(*o));
+	if (event_has(ev, F_IKE_SA_ID))
+		snprintf(o->id, sizeof(o->id), "%s", event_str(ev, F_IKE_SA_ID, NULL));
+	if (event_has(ev, F_PREVIOUS_IKE_SA_ID))
+		snprintf(o->prev, sizeof(o->prev), "%s", event_str(ev, F_PREVIOUS_IKE_SA_ID, NULL));
+	o->parent = event_int(ev, F_PARENT_SERIAL, 0);
+}
+
+static void test_capture(void **state)
+{
+	struct counters cnt = {0};
+	struct correlator *c = NULL;
+	struct event ev;
+	struct out o[N];
+
+	assert_int_equal(correlator_new(64, "test", &cnt, &c), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	for (size_t i = 0; i < N; i++) {
+		feed(c, &ev, &capture[i], &o[i]);
+		if (i != 15)
+			assert_int_equal(strlen(o[i].id), 16);
+	}
+	/* IKE SA west #1 and everything under it */
+	const char *w1 = o[0].id, *e5 = o[1].id, *w4 = o[10].id;
+
+	assert_string_equal(o[2].id, w1);
+	assert_string_equal(o[3].id, w1);
+	assert_string_equal(o[4].id, w1);
+	assert_string_equal(o[7].id,
+			    w1); /* the Child SA rekey names no parent: the rekeyed one's */
+	assert_int_equal(o[7].parent, 1);
+	assert_string_equal(o[8].id, w1);
+	assert_string_equal(o[9].id, w1);
+	assert_int_equal(o[9].parent, 1);
+	/* IKE SA east #5 */
+	assert_string_equal(o[5].id, e5);
+	assert_string_equal(o[6].id, e5);
+	assert_string_equal(o[13].id, e5);
+	assert_string_equal(o[14].id, e5);
+	/* two IKE SAs, two ids; the rekey makes a third, linked to the first */
+	assert_string_not_equal(w1, e5);
+	assert_string_not_equal(w4, w1);
+	assert_string_not_equal(w4, e5);
+	assert_string_equal(o[10].prev, w1);
+	assert_string_equal(o[11].id, w1); /* the old IKE SA is deleted under its own id */
+	assert_string_equal(o[11].prev, "");
+	/* Child SA #3 moved to the new IKE SA #4 */
+	assert_string_equal(o[12].id, w4);
+	assert_int_equal(o[12].parent, 4);
+	/* east's Child SA #6 was forgotten with its IKE SA: a late line of it has no IKE SA */
+	assert_string_equal(o[15].id, "");
+	assert_string_equal(o[16].id, w4);
+	assert_int_equal(cnt.correlate_evictions, 0);
+	event_done(&ev);
+	correlator_free(c);
+	correlator_free(NULL);
+}
+
+static void test_restart_and_hosts(void **state)
+{
+	struct counters cnt = {0};
+	struct correlator *c = NULL;
+	struct event ev;
+	struct out a, b, d, e;
+	struct step s = S("\"west\" #1: initiating IKEv2 connection", "ike_init", "west", 1, 0, 0);
+
+	assert_int_equal(correlator_new(64, "test", &cnt, &c), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	feed(c, &ev, &s, &a);
+	feed(c, &ev, &s, &b);
+	assert_string_equal(a.id, b.id);
+	/* same serial on another host: another IKE SA */
+	s.host = "gw2";
+	feed(c, &ev, &s, &d);
+	assert_string_not_equal(a.id, d.id);
+	/* pluto restarted (new pid) and reused #1: another IKE SA */
+	s.host = "gw";
+	s.pid = 200;
+	feed(c, &ev, &s, &e);
+	assert_string_not_equal(a.id, e.id);
+	/* a line without a state serial is left alone */
+	event_reset(&ev);
+	event_set_str(&ev, F_EVENT_TYPE, "conn_add", 8);
+	assert_int_equal(correlate_event(c, &ev), 0);
+	assert_false(event_has(&ev, F_IKE_SA_ID));
+	/* ids differ with the salt */
+	struct correlator *c2 = NULL;
+	struct out f;
+
+	assert_int_equal(correlator_new(64, "other salt", &cnt, &c2), 0);
+	s.pid = 100;
+	feed(c2, &ev, &s, &f);
+	assert_string_not_equal(a.id, f.id);
+	correlator_free(c2);
+	event_done(&ev);
+	correlator_free(c);
+}
+
+static void test_eviction(void **state)
+{
+	struct counters cnt = {0};
+	struct correlator *c = NULL;
+	struct event ev;
+	struct out first, o;
+	struct step s = S("", "ike_init", "road", 1, 0, 0);
+
+	assert_int_equal(correlator_new(16, "test", &cnt, &c), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	feed(c, &ev, &s, &first);
+	for (int i = 2; i <= 40; i++) {
+		s.serial = i;
+		feed(c, &ev, &s, &o);
+	}
+	assert_int_equal(cnt.correlate_evictions, 40 - 16);
+	/* #1 was the least recently used: evicted, so it comes back as a new IKE SA */
+	s.serial = 1;
+	feed(c, &ev, &s, &o);
+	assert_string_not_equal(o.id, first.id);
+	/* #40 is recent: still known */
+	struct out a, b;
+
+	s.serial = 40;
+	feed(c, &ev, &s, &a);
+	feed(c, &ev, &s, &b);
+	assert_string_equal(a.id, b.id);
+	event_done(&ev);
+	correlator_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_capture),
+	    cmocka_unit_test(test_restart_and_hosts),
+	    cmocka_unit_test(test_eviction),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

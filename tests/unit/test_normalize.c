@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "event.h"
+#include "normalize.h"
+#include "rules.h"
+#include "stats.h"
+
+/*
+ * Prefixes (times computed by hand as UTC epochs, TZ=UTC), debug lines, and
+ * the derived fields of normalize_record against a small real rule table.
+ */
+
+#define SEC 1000000LL
+
+static void expect_prefix(const char *line, int64_t now, enum prefix_kind kind, const char *body,
+			  int64_t usec, const char *host, int pid)
+{
+	struct prefix p;
+
+	normalize_parse_prefix(line, strlen(line), now, &p);
+	assert_int_equal(p.kind, kind);
+	assert_string_equal(line + p.body_off, body);
+	assert_int_equal(p.realtime_usec, usec);
+	if (host) {
+		assert_non_null(p.host);
+		assert_int_equal(p.host_len, strlen(host));
+		assert_memory_equal(p.host, host, strlen(host));
+	} else {
+		assert_null(p.host);
+	}
+	assert_int_equal(p.pid, pid);
+}
+
+static void test_prefix(void **state)
+{
+	const int64_t now = 1795467600 * SEC; /* 2026-11-23T21:00:00Z */
+
+	expect_prefix("Nov 23 20:25:58 gw pluto[1234]: \"west\" #1: x", now, PREFIX_SYSLOG,
+		      "\"west\" #1: x", 1795465558 * SEC, "gw", 1234);
+	expect_prefix("Jul  4 08:34:38   pluto[2814]: \"c\" #9904: y", now, PREFIX_SYSLOG,
+		      "\"c\" #9904: y", 1783154078 * SEC, NULL, 2814);
+	expect_prefix("Nov 23 20:25:58.047269: \"cert_gw_ipv4\"[2] 192.0.2.2 #5: z", now,
+		      PREFIX_LOGFILE, "\"cert_gw_ipv4\"[2] 192.0.2.2 #5: z",
+		      1795465558 * SEC + 47269, NULL, 0);
+	expect_prefix("2025-01-27T14:13:05.805232+00:00 pve pluto[15070]: \"l2tp-psk\"[2] #13: d",
+		      now, PREFIX_SYSLOG, "\"l2tp-psk\"[2] #13: d", 1737987185 * SEC + 805232,
+		      "pve", 15070);
+	expect_prefix("2025-01-27T15:13:05.5+01:00 pve pluto: e", now, PREFIX_SYSLOG, "e",
+		      1737987185 * SEC + 500000, "pve", 0);
+	expect_prefix("2025-01-27T14:13:05Z h pluto[7]: f", now, PREFIX_SYSLOG, "f",
+		      1737987185 * SEC, "h", 7);
+	/* New Year: December lines read just after midnight belong to the old year ... */
+	expect_prefix("Dec 31 23:59:00 gw pluto[1]: x", 1798761900 * SEC, PREFIX_SYSLOG, "x",
+		      1798761540 * SEC, "gw", 1);
+	/* ... and a line a few minutes ahead of a slow clock to the new one. */
+	expect_prefix("Jan  1 00:10:00 gw pluto[1]: x", 1798761540 * SEC, PREFIX_SYSLOG, "x",
+		      1798762200 * SEC, "gw", 1);
+	/* No prefix, or not one we know: the whole line is the body. */
+	expect_prefix("\"west\" #1: established", now, PREFIX_NONE, "\"west\" #1: established", 0,
+		      NULL, 0);
+	expect_prefix("Foo 23 20:25:58 gw pluto[1]: x", now, PREFIX_NONE,
+		      "Foo 23 20:25:58 gw pluto[1]: x", 0, NULL, 0);
+	expect_prefix("Nov 23 20:25:58.04: x", now, PREFIX_NONE, "Nov 23 20:25:58.04: x", 0, NULL,
+		      0);
+	expect_prefix("Nov 23 20:25:58 gw pluto[12x]: x", now, PREFIX_NONE,
+		      "Nov 23 20:25:58 gw pluto[12x]: x", 0, NULL, 0);
+	expect_prefix("Nov 23 20:25:58", now, PREFIX_NONE, "Nov 23 20:25:58", 0, NULL, 0);
+	expect_prefix("", now, PREFIX_NONE, "", 0, NULL, 0);
+}
+
+static void test_is_debug(void **state)
+{
+	assert_true(normalize_is_debug("| ikev2 child SA key", 20));
+	assert_true(normalize_is_debug("|] whack", 8));
+	assert_true(normalize_is_debug("|", 1));
+	assert_false(normalize_is_debug("|x", 2));
+	assert_false(normalize_is_debug("\"west\" | x", 10));
+	assert_false(normalize_is_debug("", 0));
+}
+
+static const char table[] =
+    "- id: ike_auth.established\n"
+    "  event: ike_auth\n"
+    "  result: success\n"
+    "  pattern: '^\"(?<conn_name>[^\"]+)\" #(?<state_serial>\\d+): (?<role>initiator|responder) "
+    "established IKE "
+    "SA; authenticated peer using authby=(?<auth_method>\\S+) and (?<id_type>\\w+) "
+    "''(?<peer_id>[^'']*)'''\n"
+    "  set: { ike_version: 2 }\n"
+    "- id: isakmp.established\n"
+    "  event: ike_auth\n"
+    "  result: success\n"
+    "  pattern: ' #(?<state_serial>\\d+): ISAKMP SA established (?<algs>\\{.*\\})$'\n"
+    "  decode: { algs: brace_algs }\n"
+    "- id: auth.failed\n"
+    "  event: auth_failed\n"
+    "  result: failure\n"
+    "  pattern: ' #(?<state_serial>\\d+): authentication failed: (?<reason>.*)$'\n"
+    "- id: no_proposal\n"
+    "  event: no_proposal_chosen\n"
+    "  result: failure\n"
+    "  pattern: ' #(?<state_serial>\\d+): IKE_AUTH response rejected Child SA with "
+    "(?<error_code>\\w+)'\n"
+    "- id: delete.state\n"
+    "  event: ike_sa_delete\n"
+    "  result: info\n"
+    "  pattern: ' #(?<state_serial>\\d+): deleting state \\((?<state_name>\\w+)\\)'\n"
+    "- id: banner\n"
+    "  event: daemon_start\n"
+    "  result: info\n"
+    "  pattern: '^Starting Pluto \\(Libreswan Version (?<platform_version>[^ )]+)'\n";
+
+struct fx {
+	char path[64];
+	struct config cfg;
+	struct counters cnt;
+	struct rules *rules;
+	struct normalizer *n;
+	struct event ev;
+};
+
+static int setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+	struct diags errs = {.n = 0};
+	const char *p = fx->path;
+	int fd;
+
+	strcpy(fx->path, "/tmp/test-normalize-XXXXXX");
+	fd = mkstemp(fx->path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, table, sizeof(table) - 1), (ssize_t)sizeof(table) - 1);
+	close(fd);
+	assert_int_equal(rules_load(&p, 1, &fx->rules, &errs), 0);
+	unlink(fx->path);
+	config_defaults(&fx->cfg);
+	assert_int_equal(normalizer_new(&fx->cfg, fx->rules, &fx->cnt, &fx->n), 0);
+	assert_int_equal(event_init(&fx->ev, 2 * 1024 + 4096), 0);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	event_done(&fx->ev);
+	normalizer_free(fx->n);
+	rules_free(fx->rules);
+	config_done(&fx->cfg);
+	free(fx);
+	return 0;
+}
+
+static int run(struct fx *fx, const char *line, const char *host, uint64_t seq)
+{
+	struct record rec = {.msg = line,
+			     .len = strlen(line),
+			     .host = host,
+			     .pid = 1234,
+			     .realtime_usec = 1795465558 * SEC + 47269,
+			     .priority = -1,
+			     .seq = seq};
+
+	event_reset(&fx->ev);
+	return normalize_record(fx->n, &rec, &fx->ev);
+}
+
+static const char *str(struct fx *fx, enum field f)
+{
+	return event_str(&fx->ev, f, NULL);
+}
+
+static void test_derived(void **state)
+{
+	struct fx *fx = *state;
+
+	assert_int_equal(
+	    run(fx,
+		"\"westeast\" #1: responder established IKE SA; authenticated peer using "
+		"authby=secret and ID_FQDN '@west'",
+		"gw", 1),
+	    1);
+	assert_int_equal(event_int(&fx->ev, F_SCHEMA_VERSION, 0), 1);
+	assert_string_equal(str(fx, F_EVENT_TYPE), "ike_auth");
+	assert_string_equal(str(fx, F_RESULT), "success");
+	assert_string_equal(str(fx, F_SEVERITY), "notice");
+	assert_string_equal(str(fx, F_RULE), "ike_auth.established");
+	assert_string_equal(str(fx, F_TIMESTAMP), "2026-11-23T20:25:58.047269Z");
+	assert_int_equal(strlen(str(fx, F_EVENT_ID)), 16);
+	assert_int_equal(event_int(&fx->ev, F_IKE_VERSION, 0), 2);
+	assert_string_equal(str(fx, F_EXCHANGE), "IKE_AUTH");
+	/* we are the responder: the peer is the initiator */
+	assert_string_equal(str(fx, F_INITIATOR_ID), "@west");
+	assert_false(event_has(&fx->ev, F_RESPONDER_ID));
+	assert_string_equal(str(fx, F_PLATFORM_HOST), "gw");
+	assert_int_equal(event_int(&fx->ev, F_PLATFORM_PID, 0), 1234);
+	assert_string_equal(str(fx, F_PLATFORM_PROCESS), "pluto");
+	assert_string_equal(str(fx, F_PLATFORM_IMPL), "libreswan");
+	assert_false(event_has(&fx->ev, F_WEAK_CRYPTO));
+	/* message: dropped by the default redaction policy, so not even copied */
+	assert_false(event_has(&fx->ev, F_MESSAGE));
+	assert_int_equal(fx->cnt.matched, 1);
+}
+
+static void test_event_id(void **state)
+{
+	struct fx *fx = *state;
+	char a[17], b[17];
+	const char *line = "\"w\" #1: deleting state (STATE_MAIN_R3) and sending notification";
+
+	run(fx, line, NULL, 5);
+	strcpy(a, str(fx, F_EVENT_ID));
+	run(fx, line, NULL, 5);
+	strcpy(b, str(fx, F_EVENT_ID));
+	assert_string_equal(a, b);
+	run(fx, line, NULL, 6);
+	assert_string_not_equal(a, str(fx, F_EVENT_ID));
+
+	struct record rec = {
+	    .msg = line, .len = strlen(line), .event_id = "cursor-hash-1", .seq = 7};
+
+	event_reset(&fx->ev);
+	assert_int_equal(normalize_record(fx->n, &rec, &fx->ev), 1);
+	assert_string_equal(str(fx, F_EVENT_ID), "cursor-hash-1");
+	/* realtime 0: now, still RFC 3339 UTC with microseconds */
+	assert_int_equal(strlen(str(fx, F_TIMESTAMP)), 27);
+	assert_int_equal(str(fx, F_TIMESTAMP)[26], 'Z');
+	/* IKEv1 from the state name; no exchange for a v1 delete */
+	assert_int_equal(event_int(&fx->ev, F_IKE_VERSION, 0), 1);
+	assert_false(event_has(&fx->ev, F_EXCHANGE));
+	assert_string_equal(str(fx, F_SEVERITY), "info");
+	run(fx, "\"w\" #1: deleting state (STATE_V2_ESTABLISHED_IKE_SA) and sending notification",
+	    NULL, 8);
+	assert_int_equal(event_int(&fx->ev, F_IKE_VERSION, 0), 2);
+	assert_string_equal(str(fx, F_EXCHANGE), "INFORMATIONAL");
+}
+
+static void test_severity_and_weak(void **state)
+{
+	struct fx *fx = *state;
+
+	run(fx, "\"w\" #3: authentication failed: no PSK found for '@west'", NULL, 1);
+	assert_string_equal(str(fx, F_EVENT_TYPE), "auth_failed");
+	assert_string_equal(str(fx, F_SEVERITY), "err");
+	run(fx, "\"w\" #3: IKE_AUTH response rejected Child SA with NO_PROPOSAL_CHOSEN", NULL, 2);
+	assert_string_equal(str(fx, F_SEVERITY), "warning");
+	assert_string_equal(str(fx, F_ERROR_CODE), "NO_PROPOSAL_CHOSEN");
+	run(fx,
+	    "\"w\" #4: ISAKMP SA established {auth=PRESHARED_KEY cipher=3DES_CBC_192 "
+	    "integ=HMAC_SHA1 "
+	    "group=MODP1024}",
+	    NULL, 3);
+	assert_string_equal(str(fx, F_WEAK_CRYPTO), "3DES_CBC_192,HMAC_SHA1,MODP1024");
+	run(fx,
+	    "\"w\" #4: ISAKMP SA established {auth=RSA_SIG cipher=AES_CBC_256 integ=HMAC_SHA2_256 "
+	    "group=MODP2048}",
+	    NULL, 4);
+	assert_false(event_has(&fx->ev, F_WEAK_CRYPTO));
+	/* "DES" is not a part of "3DES_CBC": parts are whole '_'-separated words */
+	for (size_t i = 0; i < fx->cfg.weak_crypto.n; i++)
+		free(fx->cfg.weak_crypto.v[i]);
+	fx->cfg.weak_crypto.v[0] = strdup("DES");
+	fx->cfg.weak_crypto.n = 1;
+	run(fx, "\"w\" #4: ISAKMP SA established {cipher=3DES_CBC integ=HMAC_SHA1_96}", NULL, 5);
+	assert_false(event_has(&fx->ev, F_WEAK_CRYPTO));
+}
+
+static void test_unparsed_and_debug(void **state)
+{
+	struct fx *fx = *state;
+
+	assert_int_equal(run(fx, "loading secrets from \"/etc/ipsec.secrets\"", NULL, 1), 1);
+	assert_string_equal(str(fx, F_EVENT_TYPE), "unparsed");
+	assert_string_equal(str(fx, F_RESULT), "info");
+	assert_string_equal(str(fx, F_SEVERITY), "info");
+	assert_false(event_has(&fx->ev, F_RULE));
+	assert_int_equal(fx->cnt.unparsed, 1);
+	assert_int_equal(run(fx, "| ikev2 child: SK_ei 01 02 03", NULL, 2), 0);
+	assert_int_equal(fx->cnt.debug_dropped, 1);
+	fx->cfg.source.keep_debug_lines = true;
+	assert_int_equal(run(fx, "|] debug", NULL, 3), 1);
+	assert_string_equal(str(fx, F_EVENT_TYPE), "unparsed");
+	assert_string_equal(str(fx, F_RULE), "debug");
+}
+
+static void test_version_per_host(void **state)
+{
+	struct fx *fx = *state;
+
+	run(fx, "Starting Pluto (Libreswan Version 5.4 IKEv2 IKEv1 XFRM) pid:95", "gw1", 1);
+	assert_string_equal(str(fx, F_EVENT_TYPE), "daemon_start");
+	assert_string_equal(str(fx, F_PLATFORM_VERSION), "5.4");
+	run(fx, "\"w\" #3: authentication failed: x", "gw1", 2);
+	assert_string_equal(str(fx, F_PLATFORM_VERSION), "5.4");
+	run(fx, "\"w\" #3: authentication failed: x", "gw2", 3);
+	assert_false(event_has(&fx->ev, F_PLATFORM_VERSION));
+	run(fx, "Starting Pluto (Libreswan Version 4.10 IKEv2) pid:3", "gw1", 4);
+	run(fx, "\"w\" #3: authentication failed: x", "gw1", 5);
+	assert_string_equal(str(fx, F_PLATFORM_VERSION), "4.10");
+}
+
+static void test_long_line(void **state)
+{
+	struct fx *fx = *state;
+	size_t len = 10000;
+	char *line = malloc(len + 1);
+
+	/* keep the message: it no longer fits the 6 KiB arena */
+	for (size_t i = 0; i < fx->cfg.redact.n_fields; i++)
+		if (strcmp(fx->cfg.redact.fields[i].field, "message") == 0)
+			fx->cfg.redact.fields[i].action = REDACT_KEEP;
+	normalizer_free(fx->n);
+	assert_int_equal(normalizer_new(&fx->cfg, fx->rules, &fx->cnt, &fx->n), 0);
+	memcpy(line, "\"w\" #3: authentication failed: ", 31);
+	memset(line + 31, 'x', len - 31);
+	line[len] = '\0';
+	assert_int_equal(run(fx, line, NULL, 1), 1);
+	assert_string_equal(str(fx, F_EVENT_TYPE), "auth_failed");
+	assert_false(event_has(&fx->ev, F_MESSAGE));
+	assert_int_equal(fx->cnt.arena_full, 1);
+	assert_true(fx->ev.text_len <= fx->ev.text_cap);
+	/* a short one keeps its message */
+	run(fx, "\"w\" #3: authentication failed: y", NULL, 2);
+	assert_string_equal(str(fx, F_MESSAGE), "\"w\" #3: authentication failed: y");
+	free(line);
+}
+
+int main(void)
+{
+	setenv("TZ", "UTC", 1);
+	tzset();
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_prefix),
+	    cmocka_unit_test(test_is_debug),
+	    cmocka_unit_test_setup_teardown(test_derived, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_event_id, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_severity_and_weak, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unparsed_and_debug, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_version_per_host, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_long_line, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
