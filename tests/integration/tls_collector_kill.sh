@@ -25,7 +25,7 @@ tls_config "$WORK/c.yaml" "$WORK/pki" "[{host: 127.0.0.1, port: $port}]"
 pid=$!
 track "$pid"
 
-wait_count k $(( N / 3 )) 60 || fail "stream stalled at $(rsyslog_count k) messages"
+wait_count k $(( N / 3 )) 60 || fail "stream stalled ($(tail -n 3 "$WORK/ikelogd.err")) at $(rsyslog_count k) messages"
 rsyslog_stop k KILL
 at_kill=$(rsyslog_count k)
 echo "killed at $at_kill messages"

@@ -23,7 +23,7 @@ track "$pid"
 # Each restart starts a new output file segment: rsyslog appends, so the
 # file holds everything; restarts happen at a quarter, half and three quarters.
 for frac in 1 2 3; do
-	wait_count c $(( N * frac / 4 )) 60 || fail "stream stalled before restart $frac at $(rsyslog_count c) messages"
+	wait_count c $(( N * frac / 4 )) 60 || fail "stream stalled ($(tail -n 3 "$WORK/ikelogd.err")) before restart $frac at $(rsyslog_count c) messages"
 	rsyslog_restart c
 	echo "restart $frac at $(rsyslog_count c) messages"
 done

@@ -88,7 +88,7 @@ tls_config() {
 		echo "  ca_file: $pki/ca.pem"
 		local have_cert=0 have_key=0 have_backoff=0 x
 		for x in "$@"; do
-			case $x in cert_file:*) have_cert=1 ;; key_file:*) have_key=1 ;; backoff_min_ms:*) have_backoff=1 ;; esac
+			case $x in cert_file:*) have_cert=1 ;; key_file:*) have_key=1 ;; backoff_min_ms:* | backoff_max_ms:*) have_backoff=1 ;; esac
 		done
 		[ $have_cert = 1 ] || echo "  cert_file: $pki/client.pem"
 		[ $have_key = 1 ] || echo "  key_file: $pki/client.key"
