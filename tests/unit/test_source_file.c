@@ -416,6 +416,25 @@ static void test_broken_state_fallback(void **state)
 	assert_int_equal(h->n, 4);
 }
 
+/* The window is honoured: with in_flight 4 and nothing delivered, reading stops at 4. */
+static void test_pause_at_window(void **state)
+{
+	struct h *h = *state;
+
+	append(h->path, L1 L2 L3 L4 L5 L6);
+	h->cfg.limits.in_flight = 4;
+	h->ack_limit = 0;
+	h_start(h);
+	h_run(h, 6, 500);
+	assert_int_equal(h->n, 4);
+	h->ack_limit = UINT64_MAX;
+	h_run(h, 6, 2000);
+	{
+		const char *want[] = {"\"westeast\" #2: line five", "\"westeast\" #2: line six"};
+		expect_msgs(h, 4, want, 2);
+	}
+}
+
 static void test_key_rules(void **state)
 {
 	char k1[STATE_HASH_HEX_LEN + 1], k2[STATE_HASH_HEX_LEN + 1];
@@ -440,6 +459,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_copytruncate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_restart_resumes_with_same_ids, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_broken_state_fallback, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pause_at_window, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -478,6 +478,22 @@ static void test_broken_state_falls_back(void **state)
 	assert_int_equal(h->n, 3);
 }
 
+/* The window is honoured: with in_flight 2 and nothing delivered, reading stops at 2. */
+static void test_pause_at_window(void **state)
+{
+	struct h *h = *state;
+
+	h->cfg.limits.in_flight = 2;
+	h->ack_limit = 0;
+	h_start(h);
+	h_run(h, 3, 500);
+	assert_int_equal(h->n, 2);
+	h->ack_limit = UINT64_MAX;
+	h_run(h, 3, 2000);
+	assert_int_equal(h->n, 3);
+	assert_string_equal(h->v[2].msg, "\"westeast\" #1: four");
+}
+
 static void test_event_id_function(void **state)
 {
 	char id[33], want[33];
@@ -504,6 +520,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_foreign_cursor_falls_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_gone_entry_resumes_after_it, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_broken_state_falls_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pause_at_window, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
