@@ -61,6 +61,21 @@ bool config_yaml_duplicate(struct config_yaml *y, const yaml_node_t *map,
 			   const yaml_node_pair_t *pair, const char *name);
 
 /*
+ * Walks buf with libyaml's event parser and reports the first collection
+ * nested deeper than max: libyaml's scanner slows down with the square of
+ * the nesting depth, so the document is only loaded after this check.
+ * Syntax errors are left to the document load. 0, -EINVAL or -ENOMEM.
+ */
+int config_yaml_check_depth(struct config_yaml *y, const char *buf, size_t len, unsigned max);
+
+/*
+ * Reports a mapping of more than max pairs (named name, "" at the top) and
+ * returns true: the duplicate-key check is quadratic in the pairs.
+ */
+bool config_yaml_too_big(struct config_yaml *y, const char *name, const yaml_node_t *map,
+			 size_t max);
+
+/*
  * Reads at most max bytes of path into a new NUL-terminated buffer (the
  * caller frees *ret). -errno with a diag naming the file when it cannot be
  * read, -EISDIR for a directory, -EFBIG past max.

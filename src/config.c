@@ -31,6 +31,8 @@
 #define CONFIG_NAME_MAX	 128	       /* bytes in a dotted key name */
 #define CONFIG_FIELD_MAX 64	       /* bytes in a redact.fields name */
 #define CONFIG_HOST_MAX	 255	       /* bytes in a collector host name */
+#define CONFIG_DEPTH_MAX 16	       /* nesting of mappings and lists */
+#define CONFIG_PAIRS_MAX 256	       /* keys in one mapping */
 #define COLLECTOR_PORT	 6514	       /* RFC 5425 */
 
 static const char *const source_type_names[] = {
@@ -579,6 +581,8 @@ static void parse_redact_fields(struct loader *l, const char *name, const yaml_n
 				  config_yaml_kind(n));
 		return;
 	}
+	if (config_yaml_too_big(&l->y, name, n, CONFIG_PAIRS_MAX))
+		return;
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	     p++) {
 		const yaml_node_t *kn = config_yaml_node(&l->y, p->key),
@@ -674,6 +678,8 @@ static bool is_section(const char *name)
 
 static void walk_map(struct loader *l, const yaml_node_t *map, const char *prefix)
 {
+	if (config_yaml_too_big(&l->y, prefix, map, CONFIG_PAIRS_MAX))
+		return;
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
 	     p++) {
 		const yaml_node_t *kn = config_yaml_node(&l->y, p->key),
@@ -757,6 +763,9 @@ int config_load(const char *path, struct config *cfg, struct diags *errs)
 	}
 	parser_ok = true;
 	l->y = (struct config_yaml){.doc = &doc, .file = path, .errs = errs};
+	r = config_yaml_check_depth(&l->y, buf, len, CONFIG_DEPTH_MAX);
+	if (r < 0)
+		goto out;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		if (parser.error == YAML_MEMORY_ERROR) {

@@ -278,3 +278,45 @@ bool config_yaml_duplicate(struct config_yaml *y, const yaml_node_t *map,
 	}
 	return false;
 }
+
+int config_yaml_check_depth(struct config_yaml *y, const char *buf, size_t len, unsigned max)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	unsigned depth = 0;
+	bool end = false;
+	int r = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	/* A syntax error ends the walk quietly: the document load reports it. */
+	while (!end && r == 0 && yaml_parser_parse(&parser, &ev)) {
+		if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) {
+			if (++depth > max) {
+				config_yaml_error(y, ev.start_mark, "nested deeper than %u levels",
+						  max);
+				r = -EINVAL;
+			}
+		} else if (ev.type == YAML_SEQUENCE_END_EVENT ||
+			   ev.type == YAML_MAPPING_END_EVENT) {
+			depth--;
+		}
+		end = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return r;
+}
+
+bool config_yaml_too_big(struct config_yaml *y, const char *name, const yaml_node_t *map,
+			 size_t max)
+{
+	size_t n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
+
+	if (n <= max)
+		return false;
+	config_yaml_error(y, map->start_mark, "%s%smore than %zu keys (%zu)", name,
+			  *name ? ": " : "", max, n);
+	return true;
+}

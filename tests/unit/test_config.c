@@ -567,11 +567,33 @@ static void test_structure_errors(void **state)
 	expect_text_error(
 	    "output:\n  backoff_min_ms: 5000\n  backoff_max_ms: 1000\n", 3, 19,
 	    "output.backoff_min_ms (5000) is greater than output.backoff_max_ms (1000)");
+	/* Limits on the shape: nesting, keys per mapping; bytes libyaml refuses. */
+	expect_text_error("rules: [[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]\n", 1, 23,
+			  "nested deeper than 16 levels");
+	expect_text_error("log_level: info\n\xff\n", 2, 1,
+			  "YAML error: invalid leading UTF-8 octet (byte 16)");
 	/* Comments only, or nothing: the defaults. */
 	assert_int_equal(load_text("# nothing here\n", &cfg, &d), 0);
 	assert_int_equal(cfg.limits.in_flight, 4096);
 	config_done(&cfg);
 	assert_int_equal(load_text("", &cfg, &d), 0);
+	config_done(&cfg);
+}
+
+static void test_too_many_keys(void **state)
+{
+	char text[8192];
+	size_t len = 0;
+	struct config cfg;
+	struct diags d;
+
+	for (int i = 0; i < 257; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "k%d: 1\n", i);
+	assert_int_equal(load_text(text, &cfg, &d), -EINVAL);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.v[0].line, 1);
+	assert_int_equal(d.v[0].col, 1);
+	assert_string_equal(d.v[0].msg, "more than 256 keys (257)");
 	config_done(&cfg);
 }
 
@@ -646,6 +668,7 @@ int main(void)
 	    cmocka_unit_test(test_lists),
 	    cmocka_unit_test(test_enums_and_bools),
 	    cmocka_unit_test(test_structure_errors),
+	    cmocka_unit_test(test_too_many_keys),
 	    cmocka_unit_test(test_many_errors_counted),
 	    cmocka_unit_test(test_foreach_key_and_names),
 	};
