@@ -25,7 +25,8 @@ JDIR=
 
 journald_cleanup() {
 	if [ -n "$JNS" ]; then
-		rm -rf "/run/systemd/journal.$JNS" /var/log/journal/*."$JNS" /run/log/journal/*."$JNS" \
+		rm -rf "/run/systemd/journal.$JNS" "/run/systemd/journald@$JNS.conf.d" \
+			/var/log/journal/*."$JNS" /run/log/journal/*."$JNS" \
 			2>/dev/null || true
 	fi
 	if [ "$JOURNALD_MADE_DEVLOG" = 1 ] && [ -L /dev/log ]; then
@@ -74,6 +75,10 @@ journald_private() {
 	local mid
 	journald_need
 	JNS="ikelogdit$$r$RANDOM"
+	# Our instance only: no rate limit, so a burst of test entries is never
+	# suppressed (the test also checks that journald holds every entry).
+	mkdir -p "/run/systemd/journald@$JNS.conf.d"
+	printf '[Journal]\nRateLimitIntervalSec=0\n' >"/run/systemd/journald@$JNS.conf.d/ikelogd-test.conf"
 	"$JOURNALD_BIN" "$JNS" >"$WORK/journald-$JNS.log" 2>&1 &
 	track $!
 	JSOCK=/run/systemd/journal.$JNS/socket
