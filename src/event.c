@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include <json-c/json.h>
+#include <json-c/printbuf.h>
 
 #include "event.h"
 
@@ -415,6 +416,8 @@ struct event_json {
 	size_t scratch_cap;
 };
 
+static json_object_to_json_string_fn int_to_json;
+
 void event_json_free(struct event_json *w)
 {
 	if (!w)
@@ -448,6 +451,8 @@ int event_json_new(struct event_json **ret)
 		case FT_INT:
 		case FT_PORT:
 			w->val[f] = json_object_new_int64(0);
+			if (w->val[f])
+				json_object_set_serializer(w->val[f], int_to_json, NULL, NULL);
 			break;
 		case FT_BOOL:
 			w->val[f] = json_object_new_boolean(0);
@@ -599,6 +604,25 @@ static void obj_add(struct json_object *obj, const char *key, struct json_object
 {
 	json_object_object_add_ex(obj, key, json_object_get(v),
 				  JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT);
+}
+
+/*
+ * json-c formats every integer with snprintf, which is a third of the cost
+ * of a whole event. This serializer writes the same decimal digits (a JSON
+ * number is nothing else); objects, strings and escaping stay json-c's.
+ */
+static int int_to_json(struct json_object *o, struct printbuf *pb, int level, int flags)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	int64_t n = json_object_get_int64(o);
+	uint64_t u = n < 0 ? -(uint64_t)n : (uint64_t)n;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) > 0);
+	if (n < 0)
+		*--p = '-';
+	return printbuf_memappend(pb, p, (int)(buf + sizeof(buf) - p));
 }
 
 static const char *item_key(int item)
