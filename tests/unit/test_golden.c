@@ -13,7 +13,9 @@
  * Correlation is checked separately through "ike_sa_group" labels in the
  * expected events: events with the same label must share one ike_sa_id,
  * different labels must have different ids, and an event without a label
- * must have no ike_sa_id.
+ * must have no ike_sa_id. An IKE SA rekey's "previous_ike_sa_group" names
+ * the group whose id its previous_ike_sa_id must be; other events must have
+ * no previous_ike_sa_id.
  *
  * Run from the repository root (make does); IKELOGD overrides the binary.
  */
@@ -86,8 +88,13 @@ struct group {
 	const char *id;
 };
 
-/* Checks the ike_sa_group labels of the expected events against the ids ikelogd gave. */
-static void check_groups(const char *name, struct events *exp, const char *const *ids)
+/*
+ * Checks the ike_sa_group labels of the expected events against the ids
+ * ikelogd gave, and the previous_ike_sa_group labels (an IKE SA rekey names
+ * the IKE SA it replaces) against the previous_ike_sa_ids.
+ */
+static void check_groups(const char *name, struct events *exp, const char *const *ids,
+			 const char *const *prev)
 {
 	struct group g[MAX_GROUPS];
 	size_t ng = 0;
@@ -124,6 +131,30 @@ static void check_groups(const char *name, struct events *exp, const char *const
 		assert_true(ng < MAX_GROUPS);
 		g[ng++] = (struct group){.label = label, .id = ids[i]};
 	}
+
+	for (size_t i = 0; i < exp->n; i++) {
+		struct json_object *l;
+		const char *label = NULL;
+		size_t k;
+
+		if (json_object_object_get_ex(exp->v[i], "previous_ike_sa_group", &l))
+			label = json_object_get_string(l);
+		if (!label) {
+			if (prev[i])
+				fail_msg("%s event %zu: expected no previous_ike_sa_id, got %s",
+					 name, i + 1, prev[i]);
+			continue;
+		}
+		for (k = 0; k < ng; k++)
+			if (strcmp(g[k].label, label) == 0)
+				break;
+		if (k == ng)
+			fail_msg("%s event %zu: previous_ike_sa_group %s names no group", name,
+				 i + 1, label);
+		if (!prev[i] || strcmp(prev[i], g[k].id) != 0)
+			fail_msg("%s event %zu: previous_ike_sa_id %s, expected group %s's %s",
+				 name, i + 1, prev[i] ? prev[i] : "(none)", label, g[k].id);
+	}
 }
 
 /*
@@ -153,10 +184,10 @@ static void run_case(void **state)
 	const char *log = *state;
 	char json_path[4096], cmd[8192];
 	struct events exp = {.n = 0}, got = {.n = 0};
-	const char *ids[MAX_EVENTS] = {NULL};
+	const char *ids[MAX_EVENTS] = {NULL}, *prev[MAX_EVENTS] = {NULL};
 	size_t n_lines = 0;
 	FILE *f;
-	int c, prev = '\n', status;
+	int c, last = '\n', status;
 
 	assert_true(strlen(log) > 4 && strlen(log) < sizeof(json_path) - 8);
 	snprintf(json_path, sizeof(json_path), "%.*s.json", (int)(strlen(log) - 4), log);
@@ -172,9 +203,9 @@ static void run_case(void **state)
 	while ((c = fgetc(f)) != EOF) {
 		if (c == '\n')
 			n_lines++;
-		prev = c;
+		last = c;
 	}
-	if (prev != '\n')
+	if (last != '\n')
 		n_lines++;
 	fclose(f);
 	if (exp.n != n_lines)
@@ -202,15 +233,20 @@ static void run_case(void **state)
 		check_platform(log, i + 1, e, g);
 		if (json_object_object_get_ex(g, "ike_sa_id", &v))
 			ids[i] = json_object_get_string(v);
-		/* Keep ids alive after the field is removed below. */
+		if (json_object_object_get_ex(g, "previous_ike_sa_id", &v))
+			prev[i] = json_object_get_string(v);
+		/* Keep ids alive after the fields are removed below. */
 		if (ids[i])
 			ids[i] = strdup(ids[i]);
+		if (prev[i])
+			prev[i] = strdup(prev[i]);
 		for (size_t k = 0; k < sizeof(volatile_fields) / sizeof(volatile_fields[0]); k++)
 			json_object_object_del(g, volatile_fields[k]);
 
 		struct json_object *want = NULL;
 		assert_int_equal(json_object_deep_copy(e, &want, NULL), 0);
 		json_object_object_del(want, "ike_sa_group");
+		json_object_object_del(want, "previous_ike_sa_group");
 		json_object_object_del(want, "platform");
 		if (!json_object_equal(want, g)) {
 			print_error("%s line %zu\n  expected %s\n  got      %s\n", log, i + 1,
@@ -221,10 +257,12 @@ static void run_case(void **state)
 		}
 		json_object_put(want);
 	}
-	check_groups(log, &exp, ids);
+	check_groups(log, &exp, ids, prev);
 
-	for (size_t i = 0; i < got.n; i++)
+	for (size_t i = 0; i < got.n; i++) {
 		free((char *)ids[i]);
+		free((char *)prev[i]);
+	}
 	events_done(&exp);
 	events_done(&got);
 }
