@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <linux/sock_diag.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -56,6 +57,7 @@ enum drop_reason {
 	DROP_BADMSG,	/* not a syslog message */
 	DROP_OTHER_APP, /* not app_name's */
 	DROP_SUBMIT,	/* the pipeline refused it */
+	DROP_KERNEL,	/* datagrams the kernel dropped: receive buffer full */
 	DROP__MAX
 };
 
@@ -82,7 +84,8 @@ struct listener {
 	int fd;
 	sd_event_source *io;
 	char name[300];
-	struct recent recent; /* udp */
+	struct recent recent;  /* udp */
+	uint32_t kernel_drops; /* udp: the socket's drop count so far */
 };
 
 struct conn {
@@ -489,6 +492,17 @@ static int on_conn_io(sd_event_source *es, int fd, uint32_t revents, void *ud)
 	return 0;
 }
 
+/* The sender's address as text: the host of messages with a nil HOSTNAME. */
+static void peer_name(const struct sockaddr_storage *sa, char buf[INET6_ADDRSTRLEN])
+{
+	if (sa->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf,
+			  INET6_ADDRSTRLEN);
+	else if (sa->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf,
+			  INET6_ADDRSTRLEN);
+}
+
 static void accept_one(struct listener *l, int fd, const struct sockaddr_storage *sa)
 {
 	struct source_syslog *s = l->s;
@@ -505,12 +519,7 @@ static void accept_one(struct listener *l, int fd, const struct sockaddr_storage
 	c->fd = fd;
 	c->events = EPOLLIN;
 	syslog_framer_init(&c->fr, s->max_frame);
-	if (sa->ss_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, c->peer,
-			  sizeof(c->peer));
-	else if (sa->ss_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, c->peer,
-			  sizeof(c->peer));
+	peer_name(sa, c->peer);
 	c->active_usec = c->since_usec = now_mono(s);
 	c->next = s->conns;
 	if (s->conns)
@@ -566,6 +575,24 @@ static int on_accept(sd_event_source *es, int lfd, uint32_t revents, void *ud)
 	return 0;
 }
 
+/*
+ * Datagrams the kernel dropped because the receive buffer was full (we
+ * were paused, or slow) are lost to us but not uncounted: the socket's
+ * drop counter (SO_MEMINFO) goes into input_dropped.
+ */
+static void udp_kernel_drops(struct listener *l)
+{
+	uint32_t mi[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mi);
+
+	if (getsockopt(l->fd, SOL_SOCKET, SO_MEMINFO, mi, &len) < 0 ||
+	    len <= SK_MEMINFO_DROPS * sizeof(mi[0]))
+		return;
+	l->s->drops[DROP_KERNEL] += (uint32_t)(mi[SK_MEMINFO_DROPS] - l->kernel_drops);
+	l->s->cnt->input_dropped += (uint32_t)(mi[SK_MEMINFO_DROPS] - l->kernel_drops);
+	l->kernel_drops = mi[SK_MEMINFO_DROPS];
+}
+
 static int on_udp(sd_event_source *es, int fd, uint32_t revents, void *ud)
 {
 	struct listener *l = ud;
@@ -573,8 +600,8 @@ static int on_udp(sd_event_source *es, int fd, uint32_t revents, void *ud)
 
 	for (int i = 0; i < UDP_BATCH && !s->paused; i++) {
 		struct sockaddr_storage sa;
-		socklen_t salen = sizeof(sa);
 		char peer[INET6_ADDRSTRLEN] = "";
+		socklen_t salen = sizeof(sa);
 		ssize_t n =
 		    recvfrom(fd, s->dgram, s->max_frame, MSG_TRUNC, (struct sockaddr *)&sa, &salen);
 
@@ -589,14 +616,10 @@ static int on_udp(sd_event_source *es, int fd, uint32_t revents, void *ud)
 			n--;
 		if (n == 0)
 			continue;
-		if (sa.ss_family == AF_INET)
-			inet_ntop(AF_INET, &((struct sockaddr_in *)&sa)->sin_addr, peer,
-				  sizeof(peer));
-		else if (sa.ss_family == AF_INET6)
-			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&sa)->sin6_addr, peer,
-				  sizeof(peer));
+		peer_name(&sa, peer);
 		handle_message(s, &l->recent, peer, s->dgram, (size_t)n);
 	}
+	udp_kernel_drops(l);
 	return 0;
 }
 
@@ -651,6 +674,9 @@ static int on_sweep(sd_event_source *es, uint64_t usec, void *ud)
 	}
 	if (!s->paused)
 		arm_all(s);
+	for (size_t i = 0; i < s->n_lst; i++)
+		if (s->lst[i].transport == SYSLOG_UDP)
+			udp_kernel_drops(&s->lst[i]);
 	log_drops(s, usec);
 	sd_event_source_set_time(es, usec + SWEEP_USEC);
 	return 0;
