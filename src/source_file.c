@@ -84,6 +84,7 @@ struct sfile {
 	bool have_committed;
 	size_t uncommitted;
 	bool dirty, write_failing;
+	bool submit_failing; /* logged once per run of failures */
 };
 
 int source_file_key(const char *head, size_t len, char key[STATE_HASH_HEX_LEN + 1])
@@ -318,8 +319,11 @@ static int submit_line(struct sfile *s, const char *line, size_t len, uint64_t o
 	r = pipeline_submit(s->pl, &rec);
 	if (r < 0) {
 		s->cnt->source_errors++;
-		log_warnx("%s: line not processed: %s", s->path, strerror(-r));
+		if (!s->submit_failing)
+			log_warnx("%s: lines not processed: %s (counted in source_errors)", s->path,
+				  strerror(-r));
 	}
+	s->submit_failing = r < 0;
 	fe.seq = rec.seq;
 	memcpy(fe.key, s->cur.key, sizeof(fe.key));
 	if (fifo_push(s, &fe) < 0)

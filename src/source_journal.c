@@ -69,6 +69,7 @@ struct sjournal {
 	char *committed; /* cursor of the newest delivered record */
 	size_t uncommitted;
 	bool dirty, write_failing;
+	bool submit_failing; /* logged once per run of failures */
 };
 
 /* "journal:" and the cursor's "s=...;i=..." part into buf; returns its length. */
@@ -491,8 +492,12 @@ static int read_batch(struct sjournal *s)
 		r = pipeline_submit(s->pl, &rec);
 		if (r < 0) {
 			s->cnt->source_errors++;
-			log_warnx("journal entry not processed: %s", strerror(-r));
+			if (!s->submit_failing)
+				log_warnx(
+				    "journal entries not processed: %s (counted in source_errors)",
+				    strerror(-r));
 		}
+		s->submit_failing = r < 0;
 		/* The cursor's ownership moves to the FIFO. */
 		if (fifo_push(s, rec.seq, s->rd.cursor) < 0) {
 			free(s->rd.cursor);
