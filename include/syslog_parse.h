@@ -144,4 +144,18 @@ int syslog_digest(const char *host, size_t host_len, int64_t realtime_usec, cons
 void syslog_event_id(const uint8_t digest[SYSLOG_DIGEST_LEN], unsigned occurrence,
 		     char buf[SYSLOG_EVENT_ID_MAX]);
 
+/*
+ * The digests of the last SYSLOG_RECENT lines of one connection (zero it
+ * to start). syslog_recent_count returns how many of them equal digest,
+ * the occurrence number of syslog_event_id, and remembers digest.
+ */
+#define SYSLOG_RECENT 32
+
+struct syslog_recent {
+	uint64_t v[SYSLOG_RECENT];
+	unsigned pos;
+};
+
+unsigned syslog_recent_count(struct syslog_recent *r, const uint8_t digest[SYSLOG_DIGEST_LEN]);
+
 #endif

@@ -42,7 +42,6 @@
 #define UDP_BATCH	  64	     /* datagrams per wakeup */
 #define READS_PER_WAKEUP  16	     /* TLS records per wakeup of a connection */
 #define BUF_INITIAL	  4096	     /* grown on demand up to the framer's need */
-#define RECENT_IDS	  32	     /* digests remembered per connection for event_id */
 #define SWEEP_USEC	  1000000ull /* idle check */
 #define HANDSHAKE_USEC	  10000000ull
 #define EMFILE_PAUSE_USEC 1000000ull
@@ -70,12 +69,6 @@ static const char *const drop_names[DROP__MAX] = {
 _Static_assert(sizeof(drop_names) / sizeof(drop_names[0]) == DROP__MAX,
 	       "drop_names covers the enum");
 
-/* The ids of recent lines, so that a repeated line gets the next occurrence number. */
-struct recent {
-	uint64_t v[RECENT_IDS];
-	unsigned pos;
-};
-
 struct source_syslog;
 
 struct listener {
@@ -84,8 +77,8 @@ struct listener {
 	int fd;
 	sd_event_source *io;
 	char name[300];
-	struct recent recent;  /* udp */
-	uint32_t kernel_drops; /* udp: the socket's drop count so far */
+	struct syslog_recent recent; /* udp */
+	uint32_t kernel_drops;	     /* udp: the socket's drop count so far */
 };
 
 struct conn {
@@ -103,7 +96,7 @@ struct conn {
 	struct syslog_framer fr;
 	uint64_t active_usec; /* CLOCK_MONOTONIC of the last byte */
 	uint64_t since_usec;
-	struct recent recent;
+	struct syslog_recent recent;
 };
 
 struct source_syslog {
@@ -165,26 +158,11 @@ static void log_drops(struct source_syslog *s, uint64_t now)
 	}
 }
 
-static unsigned recent_count(struct recent *r, const uint8_t d[SYSLOG_DIGEST_LEN])
-{
-	uint64_t v;
-	unsigned n = 0;
-
-	memcpy(&v, d, sizeof(v));
-	/* 0 marks an empty slot. */
-	v |= 1;
-	for (unsigned i = 0; i < RECENT_IDS; i++)
-		n += r->v[i] == v;
-	r->v[r->pos] = v;
-	r->pos = (r->pos + 1) % RECENT_IDS;
-	return n;
-}
-
 /*
  * One received message: parse, filter, sanitize, submit. Returns 1 to go
  * on, 0 when the pipeline paused us.
  */
-static int handle_message(struct source_syslog *s, struct recent *recent, const char *peer,
+static int handle_message(struct source_syslog *s, struct syslog_recent *recent, const char *peer,
 			  const char *buf, size_t len)
 {
 	const char *app = s->cfg->source.syslog.app_name ? s->cfg->source.syslog.app_name : "pluto";
@@ -237,7 +215,7 @@ static int handle_message(struct source_syslog *s, struct recent *recent, const 
 		rec.flags |= RECORD_TRUNCATED;
 	}
 	if (syslog_digest(s->host, strlen(s->host), rec.realtime_usec, body, n, digest) == 0) {
-		syslog_event_id(digest, recent_count(recent, digest), s->event_id);
+		syslog_event_id(digest, syslog_recent_count(recent, digest), s->event_id);
 		rec.event_id = s->event_id;
 	}
 	rec.msg = body;

@@ -655,3 +655,18 @@ void syslog_event_id(const uint8_t digest[SYSLOG_DIGEST_LEN], unsigned occurrenc
 	snprintf(buf + 2 * SYSLOG_DIGEST_LEN, SYSLOG_EVENT_ID_MAX - 2 * SYSLOG_DIGEST_LEN, "-%u",
 		 occurrence);
 }
+
+unsigned syslog_recent_count(struct syslog_recent *r, const uint8_t digest[SYSLOG_DIGEST_LEN])
+{
+	uint64_t v;
+	unsigned n = 0;
+
+	memcpy(&v, digest, sizeof(v));
+	/* 0 marks an empty slot: no digest may be 0. */
+	v |= 1;
+	for (unsigned i = 0; i < SYSLOG_RECENT; i++)
+		n += r->v[i] == v;
+	r->v[r->pos] = v;
+	r->pos = (r->pos + 1) % SYSLOG_RECENT;
+	return n;
+}

@@ -397,6 +397,22 @@ static void test_event_id(void **state)
 	assert_memory_not_equal(d1, d2, SYSLOG_DIGEST_LEN);
 }
 
+static void test_recent(void **state)
+{
+	struct syslog_recent r = {0};
+	uint8_t a[SYSLOG_DIGEST_LEN] = {1, 2, 3}, b[SYSLOG_DIGEST_LEN] = {4, 5, 6};
+
+	assert_int_equal(syslog_recent_count(&r, a), 0);
+	assert_int_equal(syslog_recent_count(&r, b), 0);
+	assert_int_equal(syslog_recent_count(&r, a), 1);
+	assert_int_equal(syslog_recent_count(&r, a), 2);
+	assert_int_equal(syslog_recent_count(&r, b), 1);
+	/* After SYSLOG_RECENT other lines, a is forgotten. */
+	for (int i = 0; i < SYSLOG_RECENT; i++)
+		syslog_recent_count(&r, b);
+	assert_int_equal(syslog_recent_count(&r, a), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -410,6 +426,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_bad),
 	    cmocka_unit_test(test_sanitize),
 	    cmocka_unit_test(test_event_id),
+	    cmocka_unit_test(test_recent),
 	};
 
 	return cmocka_run_group_tests(tests, setup_utc, NULL);
