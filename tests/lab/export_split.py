@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 """Turns one lab scenario's journal export (journalctl -o export) into the
-fixtures: PREFIX.export (the entries, up to --until-cursor), PREFIX.log (one
+fixtures: PREFIX.export (the entries journald received inside --window
+BEGIN_US,END_US, microseconds since the epoch), PREFIX.log (one
 MESSAGE per line, both peers in journal order, as `journalctl -o cat` prints
 them), PREFIX.<side>.log (one peer's lines) and PREFIX.syslog (RFC 3164
 style "Mmm dd hh:mm:ss <side> pluto[pid]: MESSAGE", UTC, the peer's name as
@@ -34,17 +35,9 @@ def read_entries(data):
             yield data[start:pos], fields
 
 
-def seqnum(cursor):
-    """The journal's sequence number inside a cursor (its i= part)."""
-    for part in cursor.split(";"):
-        if part.startswith("i="):
-            return int(part[2:], 16)
-    return 0
-
-
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--until-cursor")
+    ap.add_argument("--window")
     ap.add_argument("--side", action="append", default=[], help="NAME=PID")
     ap.add_argument("export")
     ap.add_argument("prefix")
@@ -57,10 +50,11 @@ def main():
         data = f.read()
     raw, plain, syslog = [], [], []
     per_side = {name: [] for name in sides.values()}
-    until = seqnum(a.until_cursor) if a.until_cursor else None
+    begin, end = (int(x) for x in a.window.split(",")) if a.window else (0, 1 << 62)
     for blob, e in read_entries(data):
-        if until is not None and seqnum(e.get("__CURSOR", b"").decode()) > until:
-            break
+        received = int(e.get("__REALTIME_TIMESTAMP", b"0"))
+        if not begin <= received <= end:
+            continue
         raw.append(blob)
         msg = e.get("MESSAGE", b"").decode("utf-8", "replace")
         pid = e.get("_PID", b"").decode()

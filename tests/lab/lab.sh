@@ -7,10 +7,12 @@
 #   lab_up              namespaces, NSS databases, certificates, configs, plutos
 #   lab_down            stops what lab_up started (by pid), deletes namespaces
 #   lab_run SCENARIO    loads the scenario's connections, drives it with whack,
-#                       waits for its end; LAB_BEGIN/LAB_END hold journal cursors
+#                       waits for its end, deletes the connections; LAB_BEGIN_US
+#                       and LAB_END_US hold the scenario's window (journal
+#                       receive time, microseconds since the epoch)
 #   lab_capture SCENARIO DIR   writes DIR/SCENARIO.{export,log,west.log,east.log,
-#                       syslog} from the journal entries of both plutos between
-#                       the scenario's cursors
+#                       syslog} from the journal entries of both plutos in the
+#                       scenario's window
 #
 # Callers set LAB_DIR (an empty directory) first; LAB_ROOT is the source tree.
 # The shim build/lab/xfrm_ok.so is preloaded into both plutos when it exists
@@ -63,10 +65,6 @@ lab_journald() {
 	done
 	[ -e /dev/log ] || ln -s /run/systemd/journal/dev-log /dev/log
 	[ -S /run/systemd/journal/dev-log ] || { lab_log "journald did not start"; return 1; }
-}
-
-lab_cursor() { # prints the journal's newest cursor
-	journalctl -q -n 1 -o export --no-pager 2>/dev/null | sed -n 's/^__CURSOR=//p'
 }
 
 # lab_nss SIDE: the peer's NSS database, with the lab CA trusted and its
@@ -138,13 +136,12 @@ lab_conn() {
 		wid=@west-v1 eid=@east-v1 ;;
 	cert-ok | cert-unknown-ca | cert-id-mismatch)
 		auth="authby=rsasig"
-		wid="\"CN=west.lab.example,O=ikelogd lab,C=XX\""
-		eid="\"CN=east.lab.example,O=ikelogd lab,C=XX\""
+		# FQDN identities, as the certificates' DNS subjectAltNames say
+		wid=@west.lab.example eid=@east.lab.example
 		local wcert=west
-		[ "$name" = cert-unknown-ca ] && wcert=west-rogue &&
-			wid="\"CN=west.lab.example,O=rogue lab,C=XX\""
+		[ "$name" = cert-unknown-ca ] && wcert=west-rogue
 		[ "$name" = cert-id-mismatch ] && [ "$side" = east ] &&
-			wid="\"CN=someone-else.lab.example,O=ikelogd lab,C=XX\""
+			wid=@someone-else.lab.example
 		if [ "$side" = west ]; then
 			extra=$'leftcert='$wcert$'\n\tleftsendcert=always'
 		else
@@ -283,12 +280,12 @@ lab_down() {
 	return 0
 }
 
-# lab_wait_log SECONDS PATTERN: waits until a pluto line since LAB_BEGIN
+# lab_wait_log SECONDS PATTERN: waits until a pluto line since LAB_BEGIN_US
 # matches the extended regular expression PATTERN.
 lab_wait_log() {
 	local limit=$1 pat=$2 end=$(($(date +%s) + $1))
 	while [ "$(date +%s)" -le "$end" ]; do
-		journalctl -q --no-pager -o cat --after-cursor="$LAB_BEGIN" \
+		journalctl -q --no-pager -o cat --since="@${LAB_BEGIN_US:0:-6}.${LAB_BEGIN_US: -6}" \
 			_PID="$LAB_PID_WEST" _PID="$LAB_PID_EAST" 2>/dev/null | grep -Eq -- "$pat" && return 0
 		sleep 0.2
 	done
@@ -410,11 +407,11 @@ lab_run() { # lab_run SCENARIO
 		lab_whack west --debug all >/dev/null
 		lab_whack east --debug all >/dev/null
 	fi
-	LAB_BEGIN=$(lab_cursor)
+	LAB_BEGIN_US=$(date +%s%6N)
 	lab_add "$name" || return 1
 	"lab_scn_$name" || rc=1
 	journalctl --sync 2>/dev/null || sleep 0.5
-	LAB_END=$(lab_cursor)
+	LAB_END_US=$(date +%s%6N)
 	if [ "$name" = psk-debug ]; then
 		lab_whack west --debug none >/dev/null
 		lab_whack east --debug none >/dev/null
@@ -427,9 +424,9 @@ lab_run() { # lab_run SCENARIO
 # lab_capture SCENARIO DIR: the scenario's entries of both plutos.
 lab_capture() {
 	local name=$1 dir=$2
-	journalctl -q --no-pager -o export --after-cursor="$LAB_BEGIN" \
+	journalctl -q --no-pager -o export --since="@$((${LAB_BEGIN_US:0:-6} - 1))" \
 		_PID="$LAB_PID_WEST" _PID="$LAB_PID_EAST" >"$dir/$name.export.tmp"
-	python3 "$LAB_ROOT/tests/lab/export_split.py" --until-cursor "$LAB_END" \
+	python3 "$LAB_ROOT/tests/lab/export_split.py" --window "$LAB_BEGIN_US,$LAB_END_US" \
 		--side "west=$LAB_PID_WEST" --side "east=$LAB_PID_EAST" \
 		"$dir/$name.export.tmp" "$dir/$name"
 	rm -f "$dir/$name.export.tmp"
