@@ -399,19 +399,28 @@ int64_t event_int(const struct event *ev, enum field f, int64_t def)
 
 #define LIST_MAX 8 /* weak_crypto entries rendered */
 
+/* String values up to this length come from per-length pools (see set_string). */
+#define POOL_MAX_LEN 96
+
 struct event_json {
 	struct json_object *top;
 	struct json_object *sub[N_PARENTS];
 	struct json_object *val[F__MAX]; /* one retained value object per field */
+	struct json_object *cur[F__MAX]; /* the object holding this render's value */
 	int pidx[F__MAX];		 /* parent index, -1 = top level */
 	/*
 	 * The keys each object held after the last render, in order: items are
-	 * fields (< F__MAX) or nested objects (F__MAX + parent index). Only the
-	 * tail after the first difference is deleted and re-added.
+	 * fields (< F__MAX) or nested objects (F__MAX + parent index), with the
+	 * value object each held. Only the tail after the first different key
+	 * is deleted and re-added; a changed value object is swapped in place.
 	 */
 	int prev[N_PARENTS + 1][F__MAX];
+	struct json_object *prev_obj[N_PARENTS + 1][F__MAX];
 	size_t n_prev[N_PARENTS + 1];
 	struct json_object *list_items[LIST_MAX];
+	/* pool[slot][len]: string objects created at that exact length, slot = field or F__MAX +
+	 * list item */
+	struct json_object **pool[F__MAX + LIST_MAX];
 	char *scratch; /* UTF-8 repair buffer */
 	size_t scratch_cap;
 };
@@ -429,6 +438,11 @@ void event_json_free(struct event_json *w)
 		json_object_put(w->val[f]);
 	for (size_t i = 0; i < LIST_MAX; i++)
 		json_object_put(w->list_items[i]);
+	for (size_t i = 0; i < F__MAX + LIST_MAX; i++) {
+		for (size_t l = 0; w->pool[i] && l <= POOL_MAX_LEN; l++)
+			json_object_put(w->pool[i][l]);
+		free(w->pool[i]);
+	}
 	free(w->scratch);
 	free(w);
 }
@@ -547,10 +561,42 @@ static const char *utf8_clean(struct event_json *w, const char *s, size_t len, s
 	return w->scratch;
 }
 
+/*
+ * json-c 0.16 reuses a string's buffer only when the new value is no longer
+ * than the current one and mallocs otherwise (it keeps no capacity), and it
+ * leaks the buffer when a string is set to "" (fixed in later releases; we
+ * never set ""). So values up to POOL_MAX_LEN bytes go into a string object
+ * made once for exactly that length: setting it never allocates, and steady
+ * state does not allocate. Longer values (free text) use the field's own
+ * object. Returns the object that holds the value, or NULL.
+ */
+static struct json_object *set_string(struct event_json *w, size_t slot, struct json_object *own,
+				      const char *s, size_t len)
+{
+	struct json_object *o = own;
+
+	if (len > INT32_MAX / 2)
+		return NULL;
+	if (len <= POOL_MAX_LEN) {
+		if (!w->pool[slot] &&
+		    !(w->pool[slot] = calloc(POOL_MAX_LEN + 1, sizeof(*w->pool[slot]))))
+			return NULL;
+		o = w->pool[slot][len];
+		if (!o)
+			return (w->pool[slot][len] = json_object_new_string_len(s, (int)len));
+	}
+	if ((size_t)json_object_get_string_len(o) == len &&
+	    memcmp(json_object_get_string(o), s, len) == 0)
+		return o;
+	return json_object_set_string_len(o, s, (int)len) ? o : NULL;
+}
+
 static int set_value(struct event_json *w, const struct event *ev, int f)
 {
 	struct json_object *o = w->val[f];
 	const char *s = ev->text + ev->v[f].off;
+
+	w->cur[f] = o;
 	size_t len = ev->v[f].len;
 
 	switch (field_table[f].type) {
@@ -571,8 +617,12 @@ static int set_value(struct event_json *w, const struct event *ev, int f)
 			const char *t = utf8_clean(w, s, l, &cl);
 
 			if (l && t) {
-				json_object_set_string_len(w->list_items[i], t, (int)cl);
-				json_object_array_add(o, json_object_get(w->list_items[i]));
+				struct json_object *it =
+				    set_string(w, F__MAX + i, w->list_items[i], t, cl);
+
+				if (!it)
+					return -ENOMEM;
+				json_object_array_add(o, json_object_get(it));
 				i++;
 			}
 			s += c ? l + 1 : l;
@@ -586,16 +636,11 @@ static int set_value(struct event_json *w, const struct event *ev, int f)
 
 		if (!t)
 			return -ENOMEM;
-		/*
-		 * Absent, never "": and json-c 0.16 leaks a string's heap buffer
-		 * when it is set to "" (fixed in later releases), so never do that.
-		 */
+		/* Absent, never "" (and see set_string on json-c and ""). */
 		if (cl == 0)
 			return -ENOENT;
-		if ((size_t)json_object_get_string_len(o) == cl &&
-		    memcmp(json_object_get_string(o), t, cl) == 0)
-			return 0;
-		return json_object_set_string_len(o, t, (int)cl) ? 0 : -ENOMEM;
+		w->cur[f] = set_string(w, (size_t)f, o, t, cl);
+		return w->cur[f] ? 0 : -ENOMEM;
 	}
 	}
 }
@@ -631,18 +676,33 @@ static const char *item_key(int item)
 }
 
 /* Brings object o (index oi: 0 = top, 1 + parent) from its previous key list to cur[0..n). */
+static struct json_object *item_obj(struct event_json *w, int item)
+{
+	return item < F__MAX ? w->cur[item] : w->sub[item - F__MAX];
+}
+
+/* Brings object o (index oi: 0 = top, 1 + parent) from its previous keys to cur[0..n). */
 static void sync_keys(struct event_json *w, size_t oi, struct json_object *o, const int *cur,
 		      size_t n)
 {
 	size_t d = 0;
 
-	while (d < n && d < w->n_prev[oi] && w->prev[oi][d] == cur[d])
+	while (d < n && d < w->n_prev[oi] && w->prev[oi][d] == cur[d]) {
+		struct json_object *v = item_obj(w, cur[d]);
+
+		if (v != w->prev_obj[oi][d]) { /* same key, another object: swap in place */
+			json_object_object_add_ex(o, item_key(cur[d]), json_object_get(v),
+						  JSON_C_OBJECT_KEY_IS_CONSTANT);
+			w->prev_obj[oi][d] = v;
+		}
 		d++;
+	}
 	for (size_t i = d; i < w->n_prev[oi]; i++)
 		json_object_object_del(o, item_key(w->prev[oi][i]));
-	for (size_t i = d; i < n; i++)
-		obj_add(o, item_key(cur[i]),
-			cur[i] < F__MAX ? w->val[cur[i]] : w->sub[cur[i] - F__MAX]);
+	for (size_t i = d; i < n; i++) {
+		w->prev_obj[oi][i] = item_obj(w, cur[i]);
+		obj_add(o, item_key(cur[i]), w->prev_obj[oi][i]);
+	}
 	memcpy(w->prev[oi], cur, n * sizeof(*cur));
 	w->n_prev[oi] = n;
 }

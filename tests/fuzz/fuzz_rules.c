@@ -12,6 +12,8 @@
 #include "event.h"
 #include "rules.h"
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char path[] = "/tmp/fuzz-rules-XXXXXX";
