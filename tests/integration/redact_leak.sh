@@ -8,9 +8,12 @@
 # not), or, with the default policy, any identity in clear.
 #
 # Captures: fixtures/redact/psk-debug-synthetic.log (written by hand from
-# pluto's debug shapes) always, and the lab's real capture
-# fixtures/lab/psk-debug.log when it is there. Each has a .secrets.txt: one
+# pluto's debug shapes, with the PSK dumped as pluto's hex dump prints it)
+# always, and the lab's real capture fixtures/lab/psk-debug.log (pluto
+# 4.10, plutodebug=all) when it is there. Each has a .secrets.txt: one
 # secret a line (the PSK as text, keys and nonces as hex), '#' comments.
+# A secret the capture does not hold is reported (pluto 4.10 with
+# plutodebug=all never prints the PSK) and still looked for in the output.
 source "$(dirname "$0")/lib/common.sh"
 need_cmd python3
 
@@ -49,7 +52,7 @@ cat >"$WORK/check.py" <<'EOF'
 # SPDX-License-Identifier: Apache-2.0
 import json, re, sys
 
-out_path, cap_path, sec_path, mode = sys.argv[1:5]
+out_path, cap_path, sec_path, mode, name = sys.argv[1:6]
 raw = open(out_path, encoding="utf-8", errors="replace").read()
 capture = open(cap_path, encoding="utf-8", errors="replace").read()
 secrets = [l.strip() for l in open(sec_path) if l.strip() and not l.startswith("#")]
@@ -82,7 +85,8 @@ leaks = []
 def is_hex(s):
     return re.fullmatch(r"(?:0x)?[0-9a-fA-F]+", s) is not None and len(s) % 2 == 0
 
-n_hex = n_text = 0
+n_hex = n_text = n_in_capture = 0
+broken = False
 for s in secrets:
     if is_hex(s):
         n_hex += 1
@@ -112,16 +116,23 @@ for s in secrets:
             if hx[i:i + 16] in flat:
                 leaks.append("8-byte hex piece of a text secret")
                 break
-    # the capture must really hold it, or this test proves nothing
+    # the capture must really hold it, or this test proves nothing for it
+    cap_flat = re.sub(r"[\s:,|]|0x", "", capture.lower())
     if is_hex(s):
-        h = s.lower().removeprefix("0x")
-        cap_flat = re.sub(r"[\s:,]|0x", "", capture.lower())
-        if h[:16] not in cap_flat:
-            print("FAILED: secret %s... is not in the capture" % h[:16], file=sys.stderr)
+        if s.lower().removeprefix("0x")[:16] not in cap_flat:
+            print("FAILED: hex secret %s... is not in the capture" % s[:16], file=sys.stderr)
             sys.exit(2)
-    elif s.lower() not in capture.lower() and s.encode().hex()[:16] not in re.sub(r"\s", "", capture.lower()):
-        print("FAILED: a text secret is not in the capture", file=sys.stderr)
-        sys.exit(2)
+        n_in_capture += 1
+    elif s.lower() in capture.lower() or s.encode().hex()[:16] in cap_flat or \
+            re.sub(r"\s", "", s.lower())[:8] in cap_flat:
+        n_in_capture += 1
+    else:
+        print("figure: %s_%s_text_secret_not_printed_by_pluto 1" % (name, mode))
+
+print("figure: %s_%s_secrets_in_capture %d" % (name, mode, n_in_capture))
+if n_in_capture == 0:
+    print("FAILED: the capture holds none of its secrets", file=sys.stderr)
+    sys.exit(2)
 
 def capture_ids():
     ids = set(re.findall(r"(?:ID_)?(?:FQDN|USER_FQDN|IPV4_ADDR|IPV6_ADDR|DER_ASN1_DN|KEY_ID) '([^']+)'", capture))
@@ -134,7 +145,7 @@ if mode == "default":
     for i in sorted(ids):
         if i.lower() in raw_l or i.lower() in text:
             leaks.append("identity %r in clear" % i)
-    print("figure: redact_leak_identities_checked %d" % len(ids))
+    print("figure: %s_%s_identities_checked %d" % (name, mode, len(ids)))
     if not ids:
         print("FAILED: no identity found in the capture to check", file=sys.stderr)
         sys.exit(2)
@@ -149,19 +160,19 @@ else:
             for i in ids:
                 if i.lower() in ev["message"].lower():
                     leaks.append("identity %r in the message beside its pseudonym" % i)
-    print("figure: redact_leak_messages_with_identity_checked %d" % n_checked)
+    print("figure: %s_%s_messages_with_identity_checked %d" % (name, mode, n_checked))
     if n_checked == 0:
         print("FAILED: no event with a hashed identity and a message", file=sys.stderr)
         sys.exit(2)
     if "[redacted]" not in text:
         print("FAILED: nothing was scrubbed: the debug lines did not come through", file=sys.stderr)
-        sys.exit(2)
+        broken = True
 
-print("figure: redact_leak_events %d" % events)
-print("figure: redact_leak_secrets %d (%d hex, %d text)" % (len(secrets), n_hex, n_text))
+print("figure: %s_%s_events %d" % (name, mode, events))
+print("figure: %s_%s_secrets %d (%d hex, %d text)" % (name, mode, len(secrets), n_hex, n_text))
 for l in leaks:
     print("LEAK: " + l, file=sys.stderr)
-sys.exit(1 if leaks else 0)
+sys.exit(1 if leaks or broken else 0)
 EOF
 
 for cap in "${captures[@]}"; do
@@ -173,14 +184,14 @@ for cap in "${captures[@]}"; do
 
 	"$IKELOGD" normalize -c "$WORK/keep.yaml" --stats "$cap.log" >"$WORK/$name.keep.json" \
 		2>"$WORK/$name.keep.err" || { cat "$WORK/$name.keep.err" >&2; fail "$name: normalize (message: keep) failed"; }
-	python3 "$WORK/check.py" "$WORK/$name.keep.json" "$cap.log" "$cap.secrets.txt" keep ||
+	python3 "$WORK/check.py" "$WORK/$name.keep.json" "$cap.log" "$cap.secrets.txt" keep "$name" ||
 		fail "$name: a secret leaked with message: keep and keep_debug_lines: true"
 	ok "$name: message kept, debug lines kept: none of $nsec secrets in the output, no identity beside its pseudonym"
 	echo "figure: ${name}_values_scrubbed $(grep -o '\[redacted\]' "$WORK/$name.keep.json" | wc -l)"
 
 	"$IKELOGD" normalize -c "$WORK/default.yaml" "$cap.log" >"$WORK/$name.default.json" \
 		2>"$WORK/$name.default.err" || { cat "$WORK/$name.default.err" >&2; fail "$name: normalize (default policy) failed"; }
-	python3 "$WORK/check.py" "$WORK/$name.default.json" "$cap.log" "$cap.secrets.txt" default ||
+	python3 "$WORK/check.py" "$WORK/$name.default.json" "$cap.log" "$cap.secrets.txt" default "$name" ||
 		fail "$name: a secret or an identity leaked with the default policy"
 	ok "$name: default policy: no secret and no identity in clear"
 done
