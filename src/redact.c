@@ -432,6 +432,8 @@ static int buf_reserve(struct redactor *red, int i, size_t need)
 	if (!p)
 		return -ENOMEM;
 	if (red->buf[i]) {
+		/* Keeps what was written so far; the old copy is wiped, it may hold a secret. */
+		memcpy(p, red->buf[i], red->buf_cap[i]);
 		OPENSSL_cleanse(red->buf[i], red->buf_cap[i]);
 		free(red->buf[i]);
 	}

@@ -475,6 +475,38 @@ static void test_identities_in_kept_text(void **state)
 	redactor_free(r);
 }
 
+/* Long text where the result outgrows the scratch buffers while being written. */
+static void test_long_text_grows(void **state)
+{
+	struct fx *fx = *state;
+	struct redactor *r;
+	char *pats[] = {"k[0-9]"};
+	char *in = malloc(20000), *want = malloc(60000), east[40];
+	size_t n = 0, w = 0;
+
+	assert_non_null(in);
+	assert_non_null(want);
+	fx->cfg.redact.secret_patterns.v[0] = pats[0];
+	fx->cfg.redact.secret_patterns.n = 1;
+	policy(fx, "peer_id", REDACT_HASH);
+	policy(fx, "message", REDACT_KEEP);
+	r = new_ok(fx);
+	assert_int_equal(redact_pseudonym(test_key, 32, 1, "@east", 5, east, sizeof(east)), 0);
+	/* 1000 times "@east k7 ...": each "@east" grows by 14 bytes, each "k7" by 8. */
+	for (int i = 0; i < 1000; i++) {
+		n += (size_t)sprintf(in + n, "@east k%d x ", i % 10);
+		w += (size_t)sprintf(want + w, "%s [redacted] x ", east);
+	}
+	event_reset(&fx->ev);
+	assert_int_equal(event_set_str(&fx->ev, F_PEER_ID, "@east", 5), 0);
+	assert_int_equal(event_set_str(&fx->ev, F_MESSAGE, in, n), 0);
+	assert_int_equal(redact_event(r, &fx->ev), 0);
+	assert_string_equal(get(fx, F_MESSAGE), want);
+	free(in);
+	free(want);
+	redactor_free(r);
+}
+
 static void test_redactor_matches_helper(void **state)
 {
 	struct fx *fx = *state;
@@ -845,6 +877,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_actions_on_empty, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_actions_on_huge, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_identities_in_kept_text, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_long_text_grows, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_redactor_matches_helper, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_arena_full_fails_closed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scrub_hex_runs, setup, teardown),
