@@ -62,8 +62,16 @@
 #define WBUF_TARGET	 (64 * 1024) /* bytes staged per batch of writes */
 #define FRAME_PREFIX_MAX 24	     /* "<len> " */
 #define REPLAY_USEC	 (2 * 1000000ull)
+#define SETTLE_USEC	 200000
 
-enum conn_state { C_CONNECTING, C_HANDSHAKE, C_UP };
+/*
+ * C_SETTLE: the handshake is done but nothing is sent for SETTLE_USEC. A
+ * TLS 1.3 server rejects a missing client certificate only after the
+ * client's handshake has completed, and rsyslog checks PermittedPeer after
+ * its own; either closes the session at once. Bytes sent before would be
+ * acknowledged by the collector's kernel and then dropped.
+ */
+enum conn_state { C_CONNECTING, C_HANDSHAKE, C_SETTLE, C_UP };
 
 struct sink_tls;
 
@@ -261,12 +269,6 @@ static void conn_up(struct conn *c)
 	struct sink_tls *sk = c->sk;
 	const struct config_collector *k = coll(sk, c->idx);
 
-	if (c->ssl && sk->have_pin && !tls_peer_pin_matches(c->ssl, sk->pin)) {
-		sk->cnt->handshake_failures++;
-		conn_fail(c, "TLS handshake",
-			  "certificate does not match output.pin_sha256: refusing to send");
-		return;
-	}
 	c->state = C_UP;
 	sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
 	set_io(c, EPOLLIN);
@@ -312,7 +314,16 @@ static void handshake(struct conn *c)
 	ERR_clear_error();
 	r = SSL_connect(c->ssl);
 	if (r == 1) {
-		conn_up(c);
+		if (sk->have_pin && !tls_peer_pin_matches(c->ssl, sk->pin)) {
+			sk->cnt->handshake_failures++;
+			conn_fail(c, "TLS handshake",
+				  "certificate does not match output.pin_sha256: refusing to send");
+			return;
+		}
+		c->state = C_SETTLE;
+		set_io(c, EPOLLIN);
+		sd_event_source_set_time_relative(c->timer, SETTLE_USEC);
+		sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
 		return;
 	}
 	e = SSL_get_error(c->ssl, r);
@@ -357,7 +368,8 @@ static void start_handshake(struct conn *c)
 }
 
 /* Reads whatever the collector sends (TLS session tickets, alerts, EOF). */
-static void drain_input(struct conn *c)
+/* Returns 0, or -EPIPE with the reason in why when the collector closed the connection. */
+static int drain_input(struct conn *c, char *why, size_t whysize)
 {
 	char buf[4096];
 
@@ -371,29 +383,24 @@ static void drain_input(struct conn *c)
 				continue;
 			e = SSL_get_error(c->ssl, r);
 			if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
-				return;
-			if (e == SSL_ERROR_ZERO_RETURN) {
-				conn_fail(c, "connection lost", "collector closed the TLS session");
-			} else {
-				char why[512];
-
-				if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
-					snprintf(why, sizeof(why), "%s",
-						 errno ? strerror(errno) : "connection closed");
-				else
-					tls_describe_error(c->ssl, why, sizeof(why));
-				conn_fail(c, "connection lost", why);
-			}
-			return;
+				return 0;
+			if (e == SSL_ERROR_ZERO_RETURN)
+				snprintf(why, whysize, "collector closed the TLS session");
+			else if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
+				snprintf(why, whysize, "%s",
+					 errno ? strerror(errno) : "connection closed");
+			else
+				tls_describe_error(c->ssl, why, whysize);
+			return -EPIPE;
 		}
 		ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n > 0)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		conn_fail(c, "connection lost",
-			  n == 0 ? "collector closed the connection" : strerror(errno));
-		return;
+			return 0;
+		snprintf(why, whysize, "%s",
+			 n == 0 ? "collector closed the connection" : strerror(errno));
+		return -EPIPE;
 	}
 }
 
@@ -401,6 +408,7 @@ static int on_io(sd_event_source *es, int fd, uint32_t revents, void *ud)
 {
 	struct conn *c = ud;
 	struct sink_tls *sk = c->sk;
+	char why[512], msg[800];
 	int err = 0;
 	socklen_t len = sizeof(err);
 
@@ -420,11 +428,22 @@ static int on_io(sd_event_source *es, int fd, uint32_t revents, void *ud)
 	case C_HANDSHAKE:
 		handshake(c);
 		return 0;
+	case C_SETTLE:
+		if (drain_input(c, why, sizeof(why)) < 0) {
+			sk->cnt->handshake_failures++;
+			snprintf(
+			    msg, sizeof(msg),
+			    "%s right after the handshake: the collector did not accept this "
+			    "client (no client certificate configured, or not a permitted peer?)",
+			    why);
+			conn_fail(c, "TLS session refused", msg);
+		}
+		return 0;
 	case C_UP:
-		if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-			drain_input(c);
-			if (sk->main != c)
-				return 0; /* it failed */
+		if ((revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) &&
+		    drain_input(c, why, sizeof(why)) < 0) {
+			conn_fail(c, "connection lost", why);
+			return 0;
 		}
 		pump(sk);
 		return 0;
@@ -436,7 +455,9 @@ static int on_conn_timer(sd_event_source *es, uint64_t usec, void *ud)
 {
 	struct conn *c = ud;
 
-	if (c->state == C_HANDSHAKE) {
+	if (c->state == C_SETTLE) {
+		conn_up(c);
+	} else if (c->state == C_HANDSHAKE) {
 		c->sk->cnt->handshake_failures++;
 		conn_fail(c, "TLS handshake", "timed out: the collector did not answer");
 	} else {

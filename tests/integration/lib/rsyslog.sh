@@ -81,15 +81,18 @@ tls_config() {
 		echo "state_file: $WORK/state"
 		echo "rules: [$ROOT/conf/rules/libreswan.yaml]"
 		echo "redact: {generate_key: true, key_file: $WORK/pseudonym.key}"
-		echo "limits: {in_flight: 4096, drain_timeout_ms: 60000}"
+		echo "limits: {in_flight: 4096, drain_timeout_ms: ${TLS_DRAIN_MS:-60000}}"
 		echo "output:"
 		echo "  type: syslog-tls"
 		echo "  collectors: $colls"
-		echo "  ca_file: $pki/ca.pem"
-		local have_cert=0 have_key=0 have_backoff=0 x
+		local have_ca=0 have_cert=0 have_key=0 have_backoff=0 x
 		for x in "$@"; do
-			case $x in cert_file:*) have_cert=1 ;; key_file:*) have_key=1 ;; backoff_min_ms:* | backoff_max_ms:*) have_backoff=1 ;; esac
+			case $x in
+			ca_file:*) have_ca=1 ;; cert_file:*) have_cert=1 ;; key_file:*) have_key=1 ;;
+			backoff_min_ms:* | backoff_max_ms:*) have_backoff=1 ;;
+			esac
 		done
+		[ $have_ca = 1 ] || echo "  ca_file: $pki/ca.pem"
 		[ $have_cert = 1 ] || echo "  cert_file: $pki/client.pem"
 		[ $have_key = 1 ] || echo "  key_file: $pki/client.key"
 		[ $have_backoff = 1 ] || { echo "  backoff_min_ms: 100"; echo "  backoff_max_ms: 1000"; }
