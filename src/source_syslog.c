@@ -55,16 +55,18 @@ enum drop_reason {
 	DROP_FRAMING,	/* absurd length prefix: connection closed */
 	DROP_BADMSG,	/* not a syslog message */
 	DROP_OTHER_APP, /* not app_name's */
-	DROP_SUBMIT,	/* the pipeline refused it */
 	DROP_KERNEL,	/* datagrams the kernel dropped: receive buffer full */
 	DROP__MAX
 };
 
-static const char *const drop_names[DROP__MAX] = {
-    [DROP_REFUSED] = "refused connections",    [DROP_OVERSIZE] = "oversize frames",
-    [DROP_PARTIAL] = "partial frames",	       [DROP_FRAMING] = "bad length prefixes",
-    [DROP_BADMSG] = "unparsable messages",     [DROP_OTHER_APP] = "other programs' messages",
-    [DROP_SUBMIT] = "refused by the pipeline",
+static const char *const drop_names[] = {
+    [DROP_REFUSED] = "refused connections",
+    [DROP_OVERSIZE] = "oversize frames",
+    [DROP_PARTIAL] = "partial frames",
+    [DROP_FRAMING] = "bad length prefixes",
+    [DROP_BADMSG] = "unparsable messages",
+    [DROP_OTHER_APP] = "other programs' messages",
+    [DROP_KERNEL] = "datagrams lost in a full receive buffer",
 };
 _Static_assert(sizeof(drop_names) / sizeof(drop_names[0]) == DROP__MAX,
 	       "drop_names covers the enum");
@@ -94,8 +96,7 @@ struct conn {
 	char *buf;
 	size_t len, cap;
 	struct syslog_framer fr;
-	uint64_t active_usec; /* CLOCK_MONOTONIC of the last byte */
-	uint64_t since_usec;
+	uint64_t active_usec; /* CLOCK_MONOTONIC of the last byte, or of the accept */
 	struct syslog_recent recent;
 };
 
@@ -119,6 +120,7 @@ struct source_syslog {
 	char event_id[SYSLOG_EVENT_ID_MAX];
 	uint64_t drops[DROP__MAX], drops_logged[DROP__MAX];
 	uint64_t drops_log_usec, hs_log_usec;
+	bool submit_failing;
 };
 
 static uint64_t now_mono(struct source_syslog *s)
@@ -224,9 +226,13 @@ static int handle_message(struct source_syslog *s, struct syslog_recent *recent,
 	rec.priority = m.pri & 7;
 	r = pipeline_submit(s->pl, &rec);
 	if (r < 0) {
-		drop(s, DROP_SUBMIT);
-		return 1;
+		/* As the other sources do: counted, logged once per run of failures. */
+		s->cnt->source_errors++;
+		if (!s->submit_failing)
+			log_warnx("syslog: messages not processed: %s (counted in source_errors)",
+				  strerror(-r));
 	}
+	s->submit_failing = r < 0;
 	return r == 0 ? 0 : 1;
 }
 
@@ -498,7 +504,7 @@ static void accept_one(struct listener *l, int fd, const struct sockaddr_storage
 	c->events = EPOLLIN;
 	syslog_framer_init(&c->fr, s->max_frame);
 	peer_name(sa, c->peer);
-	c->active_usec = c->since_usec = now_mono(s);
+	c->active_usec = now_mono(s);
 	c->next = s->conns;
 	if (s->conns)
 		s->conns->prev = c;
