@@ -710,6 +710,29 @@ static void test_scrub_gives_up_fails_closed(void **state)
 
 /* ---- refusals ---- */
 
+static void test_policy_dotted_names(void **state)
+{
+	struct fx *fx = *state;
+	struct redactor *r;
+	char want[40];
+
+	/* The JSON path names the same field as the short name. */
+	policy(fx, "child.spi_in", REDACT_HASH);
+	policy(fx, "platform.host", REDACT_DROP);
+	r = new_ok(fx);
+	assert_int_equal(redactor_action(r, F_SPI_IN), REDACT_HASH);
+	assert_int_equal(redactor_action(r, F_PLATFORM_HOST), REDACT_DROP);
+	event_reset(&fx->ev);
+	set(fx, F_SPI_IN, "0xcd59cd6f");
+	set(fx, F_PLATFORM_HOST, "gw1.example.net");
+	assert_int_equal(redact_event(r, &fx->ev), 0);
+	assert_int_equal(redact_pseudonym(test_key, 32, 1, "0xcd59cd6f", 10, want, sizeof(want)),
+			 0);
+	assert_string_equal(get(fx, F_SPI_IN), want);
+	assert_false(event_has(&fx->ev, F_PLATFORM_HOST));
+	redactor_free(r);
+}
+
 static void test_policy_refused(void **state)
 {
 	struct fx *fx = *state;
@@ -886,6 +909,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_scrub_patterns, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scrub_in_event, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scrub_gives_up_fails_closed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_policy_dotted_names, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_policy_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pattern_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_key_refused, setup, teardown),
