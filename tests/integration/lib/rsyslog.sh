@@ -128,16 +128,18 @@ tls_check() {
 		    for raw in open(path, encoding="utf-8", errors="replace"):
 		        lines += 1
 		        m = rx.match(raw.rstrip("\n"))
-		        if not m:
-		            invalid += 1; continue
-		        recv, pri, ts, host, app, pid, msgid, eid, msg = m.groups()
-		        try:
-		            ev = json.loads(msg)
-		        except ValueError:
-		            invalid += 1; continue
-		        if (pri != "85" or app != "ikelogd" or msgid != ev.get("event_type") or
+		        ev = None
+		        if m:
+		            recv, pri, ts, host, app, pid, msgid, eid, msg = m.groups()
+		            try:
+		                ev = json.loads(msg)
+		            except ValueError:
+		                pass
+		        if (ev is None or pri != "85" or app != "ikelogd" or msgid != ev.get("event_type") or
 		                ts != ev.get("timestamp") or eid != ev.get("event_id") or
 		                not isinstance(ev.get("state_serial"), int)):
+		            if invalid < 3:
+		                sys.stderr.write("invalid line %d of %s: %r\n" % (lines, path, raw[:400]))
 		            invalid += 1; continue
 		        s = ev["state_serial"]
 		        if s in first:
