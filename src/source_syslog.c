@@ -365,8 +365,10 @@ static bool peer_permitted(struct source_syslog *s, SSL *ssl)
 	cert = SSL_get1_peer_certificate(ssl);
 	if (!cert)
 		return false;
+	/* A DNS or IP SAN, or the CN even when the certificate has DNS SANs. */
 	for (size_t i = 0; i < pp->n && !ok; i++)
-		ok = X509_check_host(cert, pp->v[i], 0,
+		ok = tls_cert_matches_name(cert, pp->v[i]) ||
+		     X509_check_host(cert, pp->v[i], 0,
 				     X509_CHECK_FLAG_ALWAYS_CHECK_SUBJECT |
 					 X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
 				     NULL) == 1;

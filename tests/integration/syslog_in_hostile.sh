@@ -20,6 +20,8 @@ pki_make "$pki" || fail "test PKI not made"
 pki_leaf "$pki" ikelogd ca ikelogd.test "DNS:ikelogd.test" serverAuth
 pki_leaf "$pki" gw-east ca gw-east.test "DNS:gw-east.test" clientAuth
 pki_leaf "$pki" gw-evil ca gw-evil.test "DNS:gw-evil.test" clientAuth
+# Permitted by its CN only: its one DNS SAN is some other name.
+pki_leaf "$pki" gw-cn ca gw-cn.test "DNS:unrelated.test" clientAuth
 
 tport=$(free_port)
 sport=$(free_port)
@@ -36,7 +38,7 @@ source:
     ca_file: $pki/ca.pem
     cert_file: $pki/ikelogd.pem
     key_file: $pki/ikelogd.key
-    permitted_peers: [gw-east.test]
+    permitted_peers: [gw-east.test, gw-cn.test]
     max_connections: $maxconn
     max_frame_bytes: 4096
     idle_timeout_s: 4
@@ -233,12 +235,15 @@ for cert in (None, "gw-evil"):
 t = tls_client("gw-east")
 t.sendall(octet(line("tls-permitted", 1)) + line("tls-permitted", 2) + b"\n")
 t.close()
-wait(lambda: len(by_conn("tls-permitted")) == 2, 10, "the permitted TLS sender's lines did not arrive")
+t = tls_client("gw-cn")
+t.sendall(line("tls-permitted", 3) + b"\n")
+t.close()
+wait(lambda: len(by_conn("tls-permitted")) == 3, 10, "the permitted TLS senders' lines did not arrive")
 wait(lambda: counter("handshake_failures") - hs0 == 2, 5,
      "handshake_failures went from %d to %d, want +2" % (hs0, counter("handshake_failures")))
 if by_conn("tls-nocert") or by_conn("tls-gw-evil"):
     fail("a refused TLS peer's line arrived")
-print("ok: TLS without a client certificate and with one not in permitted_peers refused (handshake_failures +2); a permitted one delivers")
+print("ok: TLS without a client certificate and with one not in permitted_peers refused (handshake_failures +2); permitted ones (by DNS SAN, by CN) deliver")
 
 wait(lambda: counter("input_dropped") == expect_drops, 5,
      "input_dropped %d, want %d" % (counter("input_dropped"), expect_drops))
@@ -281,7 +286,8 @@ print("ok: all %d lines of the well-behaved sender arrived" % good_sent)
 # SO_RXQ_OVFL tells, and every datagram is either an event or counted.
 import signal
 drops_before = counter("input_dropped")
-FLOOD = 20000
+# Enough to overflow the receive buffer however large the host made it.
+FLOOD = max(20000, int(open("/proc/sys/net/core/rmem_default").read()) // 100)
 os.kill(pid, signal.SIGSTOP)
 try:
     for i in range(1, FLOOD + 1):
