@@ -29,6 +29,8 @@ struct sa {
 	int64_t pid; /* 0 = unknown */
 	bool used;
 	bool child;
+	bool deleted;	 /* a delete line was seen */
+	bool orphan;	 /* a Child SA whose IKE SA is unknown, carrying an id of its own */
 	uint32_t parent; /* child: its IKE SA entry, NONE if unknown */
 	uint32_t first_child, next_sibling;
 	uint32_t hnext;		     /* hash chain */
@@ -148,6 +150,19 @@ static void lru_front(struct correlator *c, uint32_t i)
 		c->lru_tail = i;
 }
 
+static void lru_back(struct correlator *c, uint32_t i)
+{
+	struct sa *e = &c->v[i];
+
+	e->lru_next = NONE;
+	e->lru_prev = c->lru_tail;
+	if (c->lru_tail != NONE)
+		c->v[c->lru_tail].lru_next = i;
+	c->lru_tail = i;
+	if (c->lru_head == NONE)
+		c->lru_head = i;
+}
+
 static void touch(struct correlator *c, uint32_t i)
 {
 	if (c->lru_head == i)
@@ -178,6 +193,7 @@ static void child_link(struct correlator *c, uint32_t i, uint32_t parent)
 
 	child_unlink(c, i);
 	e->child = true;
+	e->orphan = false;
 	e->parent = parent;
 	e->next_sibling = c->v[parent].first_child;
 	c->v[parent].first_child = i;
@@ -236,9 +252,9 @@ static uint32_t insert(struct correlator *c, uint64_t host_hash, int64_t serial)
 	} else if (c->n_used < c->cap) {
 		i = c->n_used++;
 	} else {
-		forget(c, c->lru_tail);
-		if (c->cnt)
+		if (c->cnt && !c->v[c->lru_tail].deleted)
 			c->cnt->correlate_evictions++;
+		forget(c, c->lru_tail);
 		i = c->free_head;
 		c->free_head = c->v[i].hnext;
 	}
@@ -331,8 +347,17 @@ int correlate_event(struct correlator *c, struct event *ev)
 	if (!host && ev->rec && ev->rec->host)
 		host = ev->rec->host, hl = strlen(host);
 	hh = mix(hash_bytes(UINT64_C(0xcbf29ce484222325), host ? host : "", hl));
-	ch = conn ? mix(hash_bytes(UINT64_C(0x84222325cbf29ce4), conn, cl)) | 1 : 0;
-	child_type = type && strncmp(type, "child_sa_", 9) == 0;
+	/* The connection: its name and instance ("road"[1] and "road"[2] are two peers). */
+	int64_t inst = event_int(ev, F_CONN_INSTANCE, 0);
+
+	ch = conn ? mix(hash_bytes(hash_bytes(UINT64_C(0x84222325cbf29ce4), conn, cl), &inst,
+				   sizeof(inst))) |
+			1
+		  : 0;
+	/* A new serial of these types is a Child SA; of any other, an IKE SA. */
+	child_type = type && (strncmp(type, "child_sa_", 9) == 0 ||
+			      strcmp(type, "no_proposal_chosen") == 0 ||
+			      strcmp(type, "ts_unacceptable") == 0);
 
 	e = get(c, ev, hh, ch, pid, serial, &fresh);
 	if (event_has(ev, F_PARENT_SERIAL) && event_int(ev, F_PARENT_SERIAL, 0) != serial) {
@@ -360,15 +385,27 @@ int correlate_event(struct correlator *c, struct event *ev)
 			ike = c->v[old].parent;
 		else if (ch && cc->conn_hash == ch && cc->host_hash == hh)
 			ike = cc->ike;
-		c->v[e].child = true;
-		if (ike != NONE)
+		if (ike != NONE && !c->v[ike].deleted) {
 			child_link(c, e, ike);
+		} else if (strncmp(type, "child_sa_", 9) == 0) {
+			/* surely a Child SA, of an IKE SA we do not know: no id rather than a
+			 * made-up one */
+			c->v[e].child = true;
+		} else {
+			/*
+			 * A failure (NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE) of a state we do
+			 * not know may be its IKE SA's own: it stands for itself until a
+			 * line names its IKE SA.
+			 */
+			c->v[e].orphan = true;
+			make_id(c, &c->v[e], ev);
+		}
 	} else if (fresh) {
 		make_id(c, &c->v[e], ev);
 	}
 	if (!c->v[e].child && !c->v[e].id[0])
 		make_id(c, &c->v[e], ev);
-	if (!c->v[e].child && ch) {
+	if (!c->v[e].child && !c->v[e].orphan && !c->v[e].deleted && ch) {
 		struct conn_cur *cc = conn_slot(c, hh, ch);
 
 		*cc = (struct conn_cur){.host_hash = hh, .conn_hash = ch, .ike = e};
@@ -398,13 +435,27 @@ int correlate_event(struct correlator *c, struct event *ev)
 			r = -ENOSPC;
 	}
 
-	/* Deletes forget the SA after the event got its id. */
+	/*
+	 * A delete marks the SA gone: new Child SAs no longer attach to it, and
+	 * it is the first to go when the table is full (not counted as an
+	 * eviction). It is not forgotten at once because pluto goes on logging
+	 * about a state after its delete line (the Child SAs' "traffic
+	 * information", "deleting IKE SA but connection is supposed to remain
+	 * up"), and a serial is never reused within one pluto process.
+	 */
 	if (type_is(type, "ike_sa_delete") || type_is(type, "child_sa_delete")) {
-		if (!c->v[e].child) {
-			while (c->v[e].first_child != NONE)
-				forget(c, c->v[e].first_child);
+		struct sa *x = &c->v[e];
+
+		x->deleted = true;
+		if (x->conn_hash) {
+			struct conn_cur *cc = conn_slot(c, x->host_hash, x->conn_hash);
+
+			if (cc->ike == e && cc->host_hash == x->host_hash &&
+			    cc->conn_hash == x->conn_hash)
+				cc->conn_hash = 0;
 		}
-		forget(c, e);
+		lru_unlink(c, e);
+		lru_back(c, e);
 	}
 	return r;
 }

@@ -108,8 +108,7 @@ static void test_capture(void **state)
 	assert_int_equal(event_init(&ev, 4096), 0);
 	for (size_t i = 0; i < N; i++) {
 		feed(c, &ev, &capture[i], &o[i]);
-		if (i != 15)
-			assert_int_equal(strlen(o[i].id), 16);
+		assert_int_equal(strlen(o[i].id), 16);
 	}
 	/* IKE SA west #1 and everything under it */
 	const char *w1 = o[0].id, *e5 = o[1].id, *w4 = o[10].id;
@@ -138,8 +137,9 @@ static void test_capture(void **state)
 	/* Child SA #3 moved to the new IKE SA #4 */
 	assert_string_equal(o[12].id, w4);
 	assert_int_equal(o[12].parent, 4);
-	/* east's Child SA #6 was forgotten with its IKE SA: a late line of it has no IKE SA */
-	assert_string_equal(o[15].id, "");
+	/* pluto logs a Child SA's traffic after its IKE SA's delete: still the family's id */
+	assert_string_equal(o[15].id, e5);
+	assert_int_equal(o[15].parent, 5);
 	assert_string_equal(o[16].id, w4);
 	assert_int_equal(cnt.correlate_evictions, 0);
 	event_done(&ev);
@@ -187,6 +187,46 @@ static void test_restart_and_hosts(void **state)
 	correlator_free(c);
 }
 
+static void test_orphan_child(void **state)
+{
+	struct counters cnt = {0};
+	struct correlator *c = NULL;
+	struct event ev;
+	struct out a, b, d, e;
+	struct step rej =
+	    S("\"mismatch\" #2: IKE_AUTH response rejected Child SA with TS_UNACCEPTABLE",
+	      "ts_unacceptable", "mismatch", 2, 0, 0);
+	struct step again =
+	    S("\"mismatch\" #2: connection is supposed to remain up", "dpd", "mismatch", 2, 0, 0);
+	struct step named =
+	    S("\"mismatch\" #2: ... using #1", "child_sa_create", "mismatch", 2, 1, 0);
+	struct step ike =
+	    S("\"mismatch\" #1: sent IKE_AUTH request", "ike_auth", "mismatch", 1, 0, 0);
+
+	assert_int_equal(correlator_new(64, "test", &cnt, &c), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	/* no IKE SA known for the connection: the Child SA carries an id of its own ... */
+	feed(c, &ev, &rej, &a);
+	assert_int_equal(strlen(a.id), 16);
+	assert_int_equal(a.parent, 0);
+	feed(c, &ev, &again, &b);
+	assert_string_equal(a.id, b.id);
+	/* a Child SA line of an unknown IKE SA gets no id */
+	struct out x;
+	struct step lone = S("\"lone\" #9: IPsec SA established tunnel mode {...}",
+			     "child_sa_create", "lone", 9, 0, 0);
+
+	feed(c, &ev, &lone, &x);
+	assert_string_equal(x.id, "");
+	/* ... until a line names its IKE SA */
+	feed(c, &ev, &ike, &d);
+	feed(c, &ev, &named, &e);
+	assert_string_equal(e.id, d.id);
+	assert_string_not_equal(e.id, a.id);
+	event_done(&ev);
+	correlator_free(c);
+}
+
 static void test_eviction(void **state)
 {
 	struct counters cnt = {0};
@@ -223,6 +263,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_capture),
 	    cmocka_unit_test(test_restart_and_hosts),
+	    cmocka_unit_test(test_orphan_child),
 	    cmocka_unit_test(test_eviction),
 	};
 
