@@ -2,10 +2,15 @@
 #ifndef IKELOGD_STATE_H
 #define IKELOGD_STATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include <systemd/sd-event.h>
+
+#include "config.h"
 #include "diag.h"
+#include "stats.h"
 
 /*
  * The position file: where a source resumes after a restart. A small JSON
@@ -78,5 +83,37 @@ int state_write(const char *path, const struct state_pos *pos, struct diags *err
  * Shared by the sources for their event ids and first-line keys.
  */
 void state_sha256_hex(const void *data, size_t len, char hex[STATE_HASH_HEX_LEN + 1]);
+
+/*
+ * Batched commits of a source's delivered position: the state file is
+ * written when cfg->commit_every records were delivered since the last
+ * write, or cfg->commit_interval_ms after the first of them (a timer on
+ * the loop), and by state_committer_flush (clean shutdown). Counts
+ * state_writes and state_write_failures; a failing write is logged once
+ * until it works again. Nothing is written when cfg->state_file is empty.
+ */
+struct state_committer {
+	const char *path; /* borrowed from the config */
+	unsigned every, interval_ms;
+	struct counters *cnt;
+	sd_event *e;
+	sd_event_source *timer;
+	struct state_pos pos;
+	bool have, dirty, failing;
+	size_t uncommitted; /* records delivered since the last write */
+};
+
+/* Sets c up on loop e (borrowed; NULL: no timer). Returns 0 or -errno. */
+int state_committer_init(struct state_committer *c, const struct config *cfg, sd_event *e,
+			 struct counters *cnt);
+
+/* The newest delivered position (copied); records: how many more records it covers. */
+void state_committer_set(struct state_committer *c, const struct state_pos *pos, size_t records);
+
+/* Writes a position not yet written now. Returns 0 or -errno. */
+int state_committer_flush(struct state_committer *c);
+
+/* Releases the timer; c may be zeroed or half set up. */
+void state_committer_done(struct state_committer *c);
 
 #endif

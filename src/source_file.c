@@ -66,7 +66,7 @@ struct sfile {
 	struct pipeline *pl;
 	struct counters *cnt;
 	sd_event *e;
-	sd_event_source *inotify_src, *defer, *poll, *commit_timer;
+	sd_event_source *inotify_src, *defer, *poll;
 	int inotify_fd;
 	char *path, *dir, *base;
 	size_t max_line, cap;
@@ -80,11 +80,8 @@ struct sfile {
 	size_t fifo_head, fifo_len, fifo_cap, fifo_limit;
 	uint64_t acked_upto;
 
-	struct state_pos committed;
-	bool have_committed;
-	size_t uncommitted;
-	bool dirty, write_failing;
-	bool submit_failing; /* logged once per run of failures */
+	struct state_committer commit; /* the newest delivered position, to the state file */
+	bool submit_failing;	       /* logged once per run of failures */
 };
 
 int source_file_key(const char *head, size_t len, char key[STATE_HASH_HEX_LEN + 1])
@@ -183,63 +180,13 @@ static void close_cur(struct sfile *s)
 
 /* ---- positions and the state file ---- */
 
-static int commit_now(struct sfile *s)
-{
-	struct diags errs = {0};
-	int r;
-
-	if (!s->dirty || !s->have_committed || !s->cfg->state_file || !s->cfg->state_file[0])
-		return 0;
-	if (s->commit_timer)
-		sd_event_source_set_enabled(s->commit_timer, SD_EVENT_OFF);
-	r = state_write(s->cfg->state_file, &s->committed, &errs);
-	if (r < 0) {
-		s->cnt->state_write_failures++;
-		if (!s->write_failing)
-			log_diags(&errs);
-		s->write_failing = true;
-		return r;
-	}
-	if (s->write_failing)
-		log_info("state file %s written again", s->cfg->state_file);
-	s->write_failing = false;
-	s->cnt->state_writes++;
-	s->dirty = false;
-	s->uncommitted = 0;
-	return 0;
-}
-
-static int on_commit_timer(sd_event_source *es, uint64_t usec, void *userdata)
-{
-	commit_now(userdata);
-	return 0;
-}
-
 static void set_committed(struct sfile *s, const struct fifo_entry *f, size_t records)
 {
-	unsigned every = s->cfg->commit_every ? s->cfg->commit_every : 1000;
-	unsigned ms = s->cfg->commit_interval_ms ? s->cfg->commit_interval_ms : 1000;
-	int enabled = SD_EVENT_OFF;
-	uint64_t now;
-
-	s->committed = (struct state_pos){
+	struct state_pos pos = {
 	    .type = STATE_FILE, .device = f->device, .inode = f->inode, .offset = f->offset};
-	memcpy(s->committed.first_line, f->key, sizeof(s->committed.first_line));
-	s->have_committed = true;
-	s->dirty = true;
-	s->uncommitted += records;
-	if (s->uncommitted >= every) {
-		commit_now(s);
-		return;
-	}
-	if (!s->commit_timer)
-		return;
-	sd_event_source_get_enabled(s->commit_timer, &enabled);
-	if (enabled != SD_EVENT_OFF)
-		return;
-	sd_event_now(s->e, CLOCK_MONOTONIC, &now);
-	sd_event_source_set_time(s->commit_timer, now + (uint64_t)ms * 1000);
-	sd_event_source_set_enabled(s->commit_timer, SD_EVENT_ONESHOT);
+
+	memcpy(pos.first_line, f->key, sizeof(pos.first_line));
+	state_committer_set(&s->commit, &pos, records);
 }
 
 static void pop_delivered(struct sfile *s)
@@ -740,7 +687,7 @@ static void sf_close(void *p)
 	sd_event_source_disable_unref(s->inotify_src);
 	sd_event_source_disable_unref(s->defer);
 	sd_event_source_disable_unref(s->poll);
-	sd_event_source_disable_unref(s->commit_timer);
+	state_committer_done(&s->commit);
 	if (s->inotify_fd >= 0)
 		close(s->inotify_fd);
 	close_cur(s);
@@ -803,18 +750,16 @@ static int sf_open(const struct config *cfg, sd_event *e, struct pipeline *pl, s
 			 strerror(-r));
 		goto out;
 	}
-	r = sd_event_add_time(e, &s->commit_timer, CLOCK_MONOTONIC, UINT64_MAX, TIMER_ACCURACY_US,
-			      on_commit_timer, s);
+	r = state_committer_init(&s->commit, cfg, e, cnt);
 	if (r < 0)
 		goto out;
-	sd_event_source_set_enabled(s->commit_timer, SD_EVENT_OFF);
 	r = position(s);
 	if (r < 0) {
 		diag_add(errs, s->path, 0, 0, "cannot open the logfile: %s", strerror(-r));
 		goto out;
 	}
 	/* A start at the tail is saved at once: a crash before the first delivery skips nothing. */
-	commit_now(s);
+	state_committer_flush(&s->commit);
 	r = sd_event_add_io(e, &s->inotify_src, s->inotify_fd, EPOLLIN, on_inotify, s);
 	if (r < 0)
 		goto out;
@@ -864,7 +809,9 @@ static void sf_delivered(void *p, uint64_t upto)
 
 static int sf_commit(void *p)
 {
-	return commit_now(p);
+	struct sfile *s = p;
+
+	return state_committer_flush(&s->commit);
 }
 
 const struct source_ops source_file_ops = {

@@ -56,7 +56,7 @@ struct sjournal {
 	struct pipeline *pl;
 	struct counters *cnt;
 	sd_event *e;
-	sd_event_source *io, *defer, *poll, *commit_timer;
+	sd_event_source *io, *defer, *poll;
 	struct jreader rd;
 	bool paused;	   /* by the pipeline */
 	bool have_current; /* positioned on an entry not yet read */
@@ -66,10 +66,8 @@ struct sjournal {
 	size_t fifo_head, fifo_len, fifo_cap, fifo_limit;
 	uint64_t acked_upto;
 
-	char *committed; /* cursor of the newest delivered record */
-	size_t uncommitted;
-	bool dirty, write_failing;
-	bool submit_failing; /* logged once per run of failures */
+	struct state_committer commit; /* the newest delivered cursor, to the state file */
+	bool submit_failing;	       /* logged once per run of failures */
 };
 
 /* "journal:" and the cursor's "s=...;i=..." part into buf; returns its length. */
@@ -354,65 +352,13 @@ out:
 	return r;
 }
 
-/* Writes the committed cursor now. */
-static int commit_now(struct sjournal *s)
+/* The committed position becomes cursor (borrowed), covering records more records. */
+static void set_committed(struct sjournal *s, const char *cursor, size_t records)
 {
 	struct state_pos pos = {.type = STATE_JOURNAL};
-	struct diags errs = {0};
-	int r;
 
-	if (!s->dirty || !s->committed || !s->cfg->state_file || !s->cfg->state_file[0])
-		return 0;
-	if (s->commit_timer)
-		sd_event_source_set_enabled(s->commit_timer, SD_EVENT_OFF);
-	snprintf(pos.cursor, sizeof(pos.cursor), "%s", s->committed);
-	r = state_write(s->cfg->state_file, &pos, &errs);
-	if (r < 0) {
-		s->cnt->state_write_failures++;
-		if (!s->write_failing)
-			log_diags(&errs);
-		s->write_failing = true;
-		return r;
-	}
-	if (s->write_failing)
-		log_info("state file %s written again", s->cfg->state_file);
-	s->write_failing = false;
-	s->cnt->state_writes++;
-	s->dirty = false;
-	s->uncommitted = 0;
-	return 0;
-}
-
-static int on_commit_timer(sd_event_source *es, uint64_t usec, void *userdata)
-{
-	commit_now(userdata);
-	return 0;
-}
-
-static void set_committed(struct sjournal *s, char *cursor, size_t records)
-{
-	unsigned every = s->cfg->commit_every ? s->cfg->commit_every : 1000;
-	unsigned ms = s->cfg->commit_interval_ms ? s->cfg->commit_interval_ms : 1000;
-	uint64_t now;
-
-	free(s->committed);
-	s->committed = cursor;
-	s->dirty = true;
-	s->uncommitted += records;
-	if (s->uncommitted >= every) {
-		commit_now(s);
-		return;
-	}
-	if (!s->commit_timer)
-		return;
-	int enabled = SD_EVENT_OFF;
-
-	sd_event_source_get_enabled(s->commit_timer, &enabled);
-	if (enabled != SD_EVENT_OFF)
-		return;
-	sd_event_now(s->e, CLOCK_MONOTONIC, &now);
-	sd_event_source_set_time(s->commit_timer, now + (uint64_t)ms * 1000);
-	sd_event_source_set_enabled(s->commit_timer, SD_EVENT_ONESHOT);
+	snprintf(pos.cursor, sizeof(pos.cursor), "%s", cursor);
+	state_committer_set(&s->commit, &pos, records);
 }
 
 /* Moves every FIFO entry up to acked_upto into the committed position. */
@@ -431,6 +377,7 @@ static void pop_delivered(struct sjournal *s)
 	}
 	if (newest)
 		set_committed(s, newest, n);
+	free(newest);
 }
 
 static int fifo_push(struct sjournal *s, uint64_t seq, char *cursor)
@@ -572,11 +519,9 @@ static int start_at(struct sjournal *s, enum start_mode mode)
 		char *c = NULL;
 
 		/* Remember the tail, so a restart resumes here, not at a later tail. */
-		if (sd_journal_get_cursor(s->rd.j, &c) >= 0) {
-			free(s->committed);
-			s->committed = c;
-			s->dirty = true;
-		}
+		if (sd_journal_get_cursor(s->rd.j, &c) >= 0)
+			set_committed(s, c, 0);
+		free(c);
 	}
 	return r < 0 ? r : 0;
 }
@@ -617,8 +562,7 @@ static int resume_at(struct sjournal *s, const char *cursor)
 	if (r < 0)
 		return r;
 	if (r > 0 && sd_journal_test_cursor(s->rd.j, cursor) > 0) {
-		/* Resume after it; it stays the committed position. */
-		s->committed = strdup(cursor);
+		/* Resume after it; the state file already says so. */
 		log_info("resuming the journal after the saved cursor");
 		return 0;
 	}
@@ -694,11 +638,10 @@ static void sj_close(void *p)
 	sd_event_source_disable_unref(s->io);
 	sd_event_source_disable_unref(s->defer);
 	sd_event_source_disable_unref(s->poll);
-	sd_event_source_disable_unref(s->commit_timer);
+	state_committer_done(&s->commit);
 	for (size_t i = 0; i < s->fifo_len; i++)
 		free(s->fifo[(s->fifo_head + i) % s->fifo_cap].cursor);
 	free(s->fifo);
-	free(s->committed);
 	reader_close(&s->rd);
 	sd_event_unref(s->e);
 	free(s);
@@ -720,6 +663,9 @@ static int sj_open(const struct config *cfg, sd_event *e, struct pipeline *pl, s
 	s->e = sd_event_ref(e);
 	s->fifo_limit =
 	    (size_t)(cfg->limits.in_flight ? cfg->limits.in_flight : 4096) * FIFO_LIMIT_FACTOR;
+	r = state_committer_init(&s->commit, cfg, e, cnt);
+	if (r < 0)
+		goto out;
 	r = reader_open(&s->rd, cfg, NULL, errs);
 	if (r < 0)
 		goto out;
@@ -729,7 +675,7 @@ static int sj_open(const struct config *cfg, sd_event *e, struct pipeline *pl, s
 		goto out;
 	}
 	/* A start at the tail is saved at once: a crash before the first delivery skips nothing. */
-	commit_now(s);
+	state_committer_flush(&s->commit);
 	fd = sd_journal_get_fd(s->rd.j);
 	if (fd < 0) {
 		r = fd;
@@ -751,11 +697,6 @@ static int sj_open(const struct config *cfg, sd_event *e, struct pipeline *pl, s
 	if (r < 0)
 		goto out;
 	sd_event_source_set_enabled(s->poll, SD_EVENT_ON);
-	r = sd_event_add_time(e, &s->commit_timer, CLOCK_MONOTONIC, UINT64_MAX, TIMER_ACCURACY_US,
-			      on_commit_timer, s);
-	if (r < 0)
-		goto out;
-	sd_event_source_set_enabled(s->commit_timer, SD_EVENT_OFF);
 	*ret = s;
 	s = NULL;
 	r = 0;
@@ -791,7 +732,9 @@ static void sj_delivered(void *p, uint64_t upto)
 
 static int sj_commit(void *p)
 {
-	return commit_now(p);
+	struct sjournal *s = p;
+
+	return state_committer_flush(&s->commit);
 }
 
 const struct source_ops source_journal_ops = {

@@ -13,7 +13,10 @@
 #include <json-c/json.h>
 #include <openssl/evp.h>
 
+#include "log.h"
 #include "state.h"
+
+#define COMMIT_TIMER_ACCURACY_US 1000 /* sd-event would coalesce to 250 ms */
 
 #define STATE_FORMAT_TAG "ikelogd-position"
 
@@ -413,4 +416,85 @@ out:
 	if (tmp_made)
 		unlink(tmp);
 	return r;
+}
+
+static int on_commit_timer(sd_event_source *es, uint64_t usec, void *userdata)
+{
+	state_committer_flush(userdata);
+	return 0;
+}
+
+int state_committer_init(struct state_committer *c, const struct config *cfg, sd_event *e,
+			 struct counters *cnt)
+{
+	int r;
+
+	*c = (struct state_committer){
+	    .path = cfg->state_file && cfg->state_file[0] ? cfg->state_file : NULL,
+	    .every = cfg->commit_every ? cfg->commit_every : 256,
+	    .interval_ms = cfg->commit_interval_ms ? cfg->commit_interval_ms : 1000,
+	    .cnt = cnt,
+	    .e = e,
+	};
+	if (!e)
+		return 0;
+	r = sd_event_add_time(e, &c->timer, CLOCK_MONOTONIC, UINT64_MAX, COMMIT_TIMER_ACCURACY_US,
+			      on_commit_timer, c);
+	if (r < 0)
+		return r;
+	return sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
+}
+
+void state_committer_set(struct state_committer *c, const struct state_pos *pos, size_t records)
+{
+	int enabled = SD_EVENT_OFF;
+	uint64_t now;
+
+	c->pos = *pos;
+	c->have = true;
+	c->dirty = true;
+	c->uncommitted += records;
+	if (c->uncommitted >= c->every) {
+		state_committer_flush(c);
+		return;
+	}
+	if (!c->timer)
+		return;
+	sd_event_source_get_enabled(c->timer, &enabled);
+	if (enabled != SD_EVENT_OFF)
+		return;
+	sd_event_now(c->e, CLOCK_MONOTONIC, &now);
+	sd_event_source_set_time(c->timer, now + (uint64_t)c->interval_ms * 1000);
+	sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
+}
+
+int state_committer_flush(struct state_committer *c)
+{
+	struct diags errs = {0};
+	int r;
+
+	if (!c->dirty || !c->have || !c->path)
+		return 0;
+	if (c->timer)
+		sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
+	r = state_write(c->path, &c->pos, &errs);
+	if (r < 0) {
+		c->cnt->state_write_failures++;
+		if (!c->failing)
+			log_diags(&errs);
+		c->failing = true;
+		return r;
+	}
+	if (c->failing)
+		log_info("state file %s written again", c->path);
+	c->failing = false;
+	c->cnt->state_writes++;
+	c->dirty = false;
+	c->uncommitted = 0;
+	return 0;
+}
+
+void state_committer_done(struct state_committer *c)
+{
+	c->timer = sd_event_source_disable_unref(c->timer);
 }

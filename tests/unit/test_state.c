@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <systemd/sd-event.h>
 
 #include "state.h"
 
@@ -279,6 +280,74 @@ static void test_write_fails_cleanly(void **unused)
 	remove_dir(dir);
 }
 
+static void committer_config(struct config *cfg, const char *path, unsigned every, unsigned ms)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->state_file = (char *)path;
+	cfg->commit_every = every;
+	cfg->commit_interval_ms = ms;
+}
+
+static void test_committer_batches(void **unused)
+{
+	char *dir = make_tmpdir();
+	char path[512];
+	struct config cfg;
+	struct counters cnt = {0};
+	struct state_committer c;
+	struct state_pos pos = {.type = STATE_JOURNAL, .cursor = CURSOR}, out;
+	struct diags errs = {0};
+	sd_event *e = NULL;
+
+	snprintf(path, sizeof(path), "%s/position", dir);
+	/* By count, no loop: written at the third record, not before. */
+	committer_config(&cfg, path, 3, 1000);
+	assert_int_equal(state_committer_init(&c, &cfg, NULL, &cnt), 0);
+	state_committer_set(&c, &pos, 2);
+	assert_int_equal(state_read(path, &out, &errs), -ENOENT);
+	state_committer_set(&c, &pos, 1);
+	assert_int_equal(state_read(path, &out, &errs), 0);
+	assert_string_equal(out.cursor, CURSOR);
+	assert_int_equal(cnt.state_writes, 1);
+	assert_int_equal(state_committer_flush(&c), 0); /* nothing new: no write */
+	assert_int_equal(cnt.state_writes, 1);
+	state_committer_done(&c);
+
+	/* By time: one record, written by the loop's timer after 50 ms. */
+	assert_int_equal(unlink(path), 0);
+	committer_config(&cfg, path, 1000, 50);
+	assert_int_equal(sd_event_new(&e), 0);
+	assert_int_equal(state_committer_init(&c, &cfg, e, &cnt), 0);
+	state_committer_set(&c, &pos, 1);
+	assert_int_equal(state_read(path, &out, &errs), -ENOENT);
+	for (int i = 0; i < 20 && cnt.state_writes < 2; i++)
+		assert_true(sd_event_run(e, 20 * 1000) >= 0);
+	assert_int_equal(cnt.state_writes, 2);
+	assert_int_equal(state_read(path, &out, &errs), 0);
+	state_committer_done(&c);
+	e = sd_event_unref(e);
+
+	/* A write that fails is counted, and the position stays pending. */
+	snprintf(path, sizeof(path), "%s/missing/position", dir);
+	committer_config(&cfg, path, 1, 1000);
+	assert_int_equal(state_committer_init(&c, &cfg, NULL, &cnt), 0);
+	state_committer_set(&c, &pos, 1);
+	assert_int_equal(cnt.state_write_failures, 1);
+	assert_int_equal(state_committer_flush(&c), -ENOENT);
+	assert_int_equal(cnt.state_write_failures, 2);
+	state_committer_done(&c);
+
+	/* No state file configured: nothing written, nothing failing. */
+	committer_config(&cfg, "", 1, 1000);
+	assert_int_equal(state_committer_init(&c, &cfg, NULL, &cnt), 0);
+	state_committer_set(&c, &pos, 5);
+	assert_int_equal(state_committer_flush(&c), 0);
+	assert_int_equal(cnt.state_writes, 2);
+	assert_int_equal(cnt.state_write_failures, 2);
+	state_committer_done(&c);
+	remove_dir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -290,6 +359,7 @@ int main(void)
 	    cmocka_unit_test(test_write_read_roundtrip),
 	    cmocka_unit_test(test_read_broken_names_path),
 	    cmocka_unit_test(test_write_fails_cleanly),
+	    cmocka_unit_test(test_committer_batches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
