@@ -3,8 +3,10 @@
  * The configuration loader. One descriptor table (config_keys[]) names
  * every key by its dotted path, its type, default, range and place in
  * struct config; defaults, loading, freeing and the documentation check
- * all walk that table. The file is read with libyaml's document API and
- * every problem is reported with its FILE:LINE:COL in one pass.
+ * all walk that table. The file (at most 1 MiB) is checked for nesting
+ * depth with libyaml's event API, then read with its document API, and
+ * every problem is reported with its FILE:LINE:COL in one pass; the typed
+ * node readers are in config_yaml.c.
  */
 #include <assert.h>
 #include <errno.h>
