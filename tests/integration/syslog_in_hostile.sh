@@ -28,8 +28,8 @@ sport=$(free_port)
 uport=$(free_port)
 out=$WORK/events.json
 prom=$WORK/ikelogd.prom
-# Room for the idle ones and the well-behaved sender, nothing more.
-maxconn=$((IDLE + 1))
+# Room for the idle ones (plain and TLS) and the well-behaved sender, nothing more.
+maxconn=$((IDLE + 1 + 10))
 cat >"$WORK/ikelogd.yaml" <<EOF
 source:
   type: syslog
@@ -139,7 +139,13 @@ def send_good(n, conn="good"):
         good.sendall(line(conn, good_sent) + b"\n")
 send_good(10)
 wait(lambda: len(by_conn("good")) == 10, 10, "the first 10 good lines did not arrive")
-print("ok: a well-behaved sender's first 10 lines arrive")
+e = [e for e in by_conn("good") if e["state_serial"] == 7][0]
+want = {"timestamp": "2026-11-23T20:25:58.000007Z", "host": "gw-good", "pid": 4242}
+got = {"timestamp": e.get("timestamp"), "host": e.get("platform", {}).get("host"),
+       "pid": e.get("platform", {}).get("pid")}
+if got != want:
+    fail("header fields: %r, want %r" % (got, want))
+print("ok: a well-behaved sender's first 10 lines arrive with the header's time, HOSTNAME and PROCID")
 
 drops0 = counter("input_dropped")
 if drops0 != 0:
@@ -209,9 +215,15 @@ expect_drops += 2
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 u.sendto(b"<30>1 - h pluto - - - " + b"u" * 5000, ("127.0.0.1", uport))
 u.sendto(line("udp-good", 1), ("127.0.0.1", uport))
+# A nil HOSTNAME: the sender's address stands in.
+u.sendto(line("udp-nilhost", 1, host="-"), ("127.0.0.1", uport))
 expect_drops += 1
-wait(lambda: len(by_conn("udp-good")) == 1, 10, "the good datagram did not arrive")
-print("ok: an oversize datagram is dropped, a good one arrives")
+wait(lambda: len(by_conn("udp-good")) == 1 and len(by_conn("udp-nilhost")) == 1, 10,
+     "the good datagrams did not arrive")
+h = by_conn("udp-nilhost")[0].get("platform", {}).get("host")
+if h != "127.0.0.1":
+    fail("nil HOSTNAME gave platform.host %r" % h)
+print("ok: an oversize datagram is dropped, good ones arrive; a nil HOSTNAME becomes the sender's address")
 
 # TLS: no client certificate, a certificate not permitted, a permitted one.
 hs0 = counter("handshake_failures")
@@ -254,6 +266,9 @@ print("figure: syslog_in_vmhwm_after_hostile_kib %d" % hwm1)
 # 1,000 idle connections: accepted, bounded, closed after idle_timeout_s.
 conns0 = counter("connections")
 idle = [tcp() for _ in range(idle_n)]
+# And 10 that open a TLS connection and never say hello.
+idle += [socket.create_connection(("127.0.0.1", sport)) for _ in range(10)]
+idle_n += 10
 wait(lambda: counter("connections") - conns0 >= idle_n, 10,
      "only %d of %d idle connections accepted" % (counter("connections") - conns0, idle_n))
 hwm2 = vmhwm()
