@@ -2,7 +2,7 @@
 /*
  * The journal source against journal files built from export format by
  * systemd-journal-remote, with a real event loop and the real pipeline
- * (rules from conf/rules/, no sink: the test acknowledges what the
+ * (no rules, no sink: the test acknowledges what the
  * pipeline hands on, as a sink would).
  */
 #include <errno.h>
@@ -157,7 +157,7 @@ static int setup(void **state)
 			 ENTRY(1700000000000001, 20, "MESSAGE=b two\nSYSLOG_IDENTIFIER=pluto\n"));
 
 	config_defaults(&h->cfg);
-	set_list(&h->cfg.rules, "conf/rules/libreswan.yaml");
+	set_list(&h->cfg.rules, NULL); /* no rules: the records are what is checked */
 	set_list(&h->cfg.source.journal.files, h->a);
 	set_list(&h->cfg.source.journal.match, "SYSLOG_IDENTIFIER=pluto");
 	set_str(&h->cfg.state_file, h->state);
