@@ -18,8 +18,9 @@ An expected line is "SIDE EVENT_TYPE RESULT [KEY=VALUE ...]", shell-quoted,
   peer=IP      peer_ip
   conn=NAME    conn_name (default: the scenario's name; conn=- for none)
   iid=ID rid=ID  initiator_id / responder_id, the identity as pluto logged
-               it; compared like labels (a pseudonym stands for one identity),
-               and the raw identity must not appear when --redacted is given
+               it; compared like labels (a pseudonym stands for one identity);
+               with --redacted, no identity of the scenario may appear in
+               clear anywhere in its events (reason and message included)
   tf=ENCR/INTEG/PRF/DH  transform (empty parts for absent members)
 Not compared: events of the types in IGNORED, and the progress notes of a
 negotiation (result "info" of the types in PROGRESS: "initiating", "sent
@@ -56,7 +57,12 @@ def read_events(path):
             if i < 0:
                 continue
             try:
-                events.append(json.loads(line[i:]))
+                ev = json.loads(line[i:])
+                ev["_raw"] = line[i:]
+                # rsyslog's receive time, when the line starts with it
+                m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?)\+00:00 ", line)
+                ev["_received"] = parse_time(m.group(1) + "Z") if m else None
+                events.append(ev)
             except ValueError:
                 print("unreadable event: %s" % line.strip()[:200])
     return events
@@ -125,7 +131,7 @@ def main():
         b, _, e = span.partition(",")
         windows.append((name, int(b), int(e)))
     events = read_events(a.received)
-    got = {}
+    got, raws = {}, {}
     stray = 0
     for ev in events:
         if ev.get("event_type") in IGNORED or \
@@ -138,6 +144,7 @@ def main():
             stray += 1
             continue
         got.setdefault((scen, side), []).append(row_of(ev, scen))
+        raws.setdefault((scen, side), []).append(ev["_raw"])
     bad = 0
     for name, _, _ in windows:
         exp = read_expected("%s/%s.expected" % (a.expected_dir, name), name)
@@ -145,11 +152,16 @@ def main():
             want = exp.get(side, [])
             have = got.get((name, side), [])
             if a.redacted:
-                raw = {r[k] for r in want for k in ("iid", "rid") if r.get(k)}
-                leaked = [r[k] for r in have for k in ("iid", "rid") if r.get(k) in raw]
+                # No identity the scenario uses may appear in clear anywhere
+                # in an event (fields, reason, message).
+                ids = {r[k] for rows in exp.values() for r in rows for k in ("iid", "rid") if r.get(k)}
+                leaked = sorted({i for i in ids for text in raws.get((name, side), []) if i in text})
                 if leaked:
                     bad += 1
-                    print("FAIL %s %s: identities not pseudonymized: %s" % (name, side, sorted(set(leaked))))
+                    print("FAIL %s %s: identities in clear in the events: %s" % (name, side, leaked))
+                    for text in raws.get((name, side), []):
+                        if any(i in text for i in leaked):
+                            print("    " + text.strip()[:300])
             cw, ch = canonical(want), canonical(have)
             if cw == ch:
                 print("ok: %s %s: the %d events expected" % (name, side, len(cw)))
@@ -158,6 +170,11 @@ def main():
             print("FAIL %s %s: %d events expected, %d received" % (name, side, len(cw), len(ch)))
             for d in difflib.unified_diff(cw, ch, "expected", "received", lineterm="", n=1):
                 print("    " + d)
+    lat = sorted(ev["_received"] - parse_time(ev.get("timestamp")) for ev in events
+                 if ev.get("_received") is not None and parse_time(ev.get("timestamp")) is not None)
+    if lat:
+        print("figure: lab_delivery_latency_ms_p50 %.1f" % (lat[len(lat) // 2] / 1000.0))
+        print("figure: lab_delivery_latency_ms_max %.1f" % (lat[-1] / 1000.0))
     print("figure: lab_events_received %d" % len(events))
     print("figure: lab_events_outside_scenarios %d" % stray)
     return 1 if bad else 0

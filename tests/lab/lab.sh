@@ -228,8 +228,10 @@ lab_up() {
 	command -v ip >/dev/null && [ -x "$LAB_PLUTO" ] || { lab_log "needs ip and $LAB_PLUTO"; return 1; }
 	lab_journald || return 1
 	mkdir -p "$LAB_DIR/west" "$LAB_DIR/east" "$LAB_DIR/pki"
-	ip netns add "$LAB_NS-west" && ip netns add "$LAB_NS-east" || return 1
+	LAB_NETNS_MOUNTED=
+	mountpoint -q /run/netns 2>/dev/null || LAB_NETNS_MOUNTED=1
 	LAB_NETNS_MADE=1
+	ip netns add "$LAB_NS-west" && ip netns add "$LAB_NS-east" || return 1
 	ip link add "$LAB_NS-w" netns "$LAB_NS-west" type veth peer name "$LAB_NS-e" netns "$LAB_NS-east" || return 1
 	lab_ns west ip link set lo up
 	lab_ns east ip link set lo up
@@ -255,28 +257,33 @@ lab_up() {
 	done
 }
 
-lab_down() {
+lab_down() { # safe under set -e: every step may find its object gone
 	local p
 	for p in "${LAB_PIDS[@]:-}"; do
-		[ -n "$p" ] && kill "$p" 2>/dev/null
+		[ -z "$p" ] || kill "$p" 2>/dev/null || true
 	done
 	for p in "${LAB_PIDS[@]:-}"; do
 		[ -n "$p" ] || continue
 		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$p" 2>/dev/null
+		kill -9 "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
 	done
 	LAB_PIDS=()
 	if [ -n "${LAB_NETNS_MADE:-}" ]; then
-		ip netns del "$LAB_NS-west" 2>/dev/null
-		ip netns del "$LAB_NS-east" 2>/dev/null
+		ip netns del "$LAB_NS-west" 2>/dev/null || true
+		ip netns del "$LAB_NS-east" 2>/dev/null || true
 		LAB_NETNS_MADE=
+		# ip made /run/netns a mount point for our namespaces: undo that too
+		# when it was not one before and no namespace is left in it.
+		if [ -n "${LAB_NETNS_MOUNTED:-}" ] && [ -z "$(ip netns list 2>/dev/null)" ]; then
+			umount /run/netns 2>/dev/null || true
+		fi
 	fi
 	if [ -n "$LAB_STARTED_JOURNALD" ]; then
-		kill "$LAB_STARTED_JOURNALD" 2>/dev/null
-		wait "$LAB_STARTED_JOURNALD" 2>/dev/null
+		kill "$LAB_STARTED_JOURNALD" 2>/dev/null || true
+		wait "$LAB_STARTED_JOURNALD" 2>/dev/null || true
 		LAB_STARTED_JOURNALD=
 	fi
-	if declare -F journald_stop >/dev/null; then journald_stop; fi
 	return 0
 }
 
