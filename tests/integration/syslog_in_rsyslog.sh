@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # ikelogd as the forwarding target of real rsyslog: two gateways (two
 # rsyslogd with their own localHostname, imfile on a pluto logfile, omfwd
-# over TLS with x509/name, one RFC 5424 + octet-counted, one RFC 3164 +
-# LF framing) send 5,000 pluto lines each to ikelogd (source syslog,
+# over TLS with x509/name, one RFC 5424 + octet-counted, one RFC 3164
+# (omfwd's default template, BSD time) + LF framing) send 5,000 pluto lines each to ikelogd (source syslog,
 # mutual TLS, permitted_peers), which ships the events over TLS to a third
 # rsyslog, the collector. Every line arrives as the right event with the
 # right platform.host, and the same serials #1.. on both gateways make two
@@ -109,7 +109,7 @@ start_gateway() { # NAME TEMPLATE FRAMING
 }
 t0=$(date +%s.%N)
 start_gateway gw-east RSYSLOG_SyslogProtocol23Format octet-counted
-start_gateway gw-west RSYSLOG_ForwardFormat traditional
+start_gateway gw-west RSYSLOG_TraditionalForwardFormat traditional
 ok "gateway config conf/collector/rsyslog-forward-to-ikelogd.conf passes rsyslogd -N1"
 
 want=$((FAMILIES * 10))
@@ -120,9 +120,10 @@ t1=$(date +%s.%N)
 ok "$want events reached the collector"
 echo "figure: syslog_in_rsyslog_events_per_s $(python3 -c "print(round($want / ($t1 - $t0)))")"
 
-python3 - "$out" "$FAMILIES" "$base" <<'EOF' || fail "the events are not right (above)"
+python3 - "$out" "$FAMILIES" "$base" "$t0" "$t1" <<'EOF' || fail "the events are not right (above)"
 import json, sys, collections, datetime
 path, n, base = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+t0, t1 = float(sys.argv[4]), float(sys.argv[5])
 evs = []
 for line in open(path, encoding="utf-8"):
     if "{" not in line:
@@ -171,6 +172,13 @@ last = 5 * n - 1
 want_last = datetime.datetime.fromtimestamp(base + last // 1000, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") + ".%06dZ" % (last % 1000 * 1000)
 check(ts[-1] == want_last, f"gw-east last timestamp {ts[-1]}, want {want_last}")
 print("ok: gw-east events carry pluto's logfile time (%s .. %s)" % (ts[0], ts[-1]))
+# gw-west's bare lines carry the time rsyslog read them, in the BSD format: whole seconds.
+def epoch(s):
+    return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+ws = sorted(e["timestamp"] for e in by_host["gw-west"])
+check(all(s.endswith(".000000Z") for s in ws), "gw-west timestamps not whole seconds: %s" % ws[0])
+check(int(t0) - 1 <= epoch(ws[0]) and epoch(ws[-1]) <= t1 + 1, "gw-west timestamps %s .. %s outside the run %f .. %f" % (ws[0], ws[-1], t0, t1))
+print("ok: gw-west events carry rsyslog's BSD header time, within the run (%s .. %s)" % (ws[0], ws[-1]))
 EOF
 
 # The listener's own counters: two connections, nothing dropped.
