@@ -635,6 +635,43 @@ static void test_foreach_key_and_names(void **state)
 	assert_null(redact_action_name(REDACT__MAX));
 }
 
+/*
+ * Every key is in the shipped file, set or (where its default is empty)
+ * commented out: its last name, indented two spaces per level, after an
+ * optional "# ".
+ */
+static void key_in_shipped_file(const char *key, void *userdata)
+{
+	const char *text = userdata, *leaf = strrchr(key, '.');
+	unsigned depth = 0;
+	char want[160], want_commented[160];
+
+	for (const char *p = key; *p; p++)
+		depth += *p == '.';
+	leaf = leaf ? leaf + 1 : key;
+	snprintf(want, sizeof(want), "\n%*s%s:", (int)(2 * depth), "", leaf);
+	snprintf(want_commented, sizeof(want_commented), "\n%*s# %s:", (int)(2 * depth), "", leaf);
+	if (!strstr(text, want) && !strstr(text, want_commented)) {
+		fprintf(stderr, "conf/ikelogd.yaml does not show %s\n", key);
+		fail();
+	}
+}
+
+static void test_shipped_file_shows_every_key(void **state)
+{
+	static char text[256 * 1024];
+	FILE *f = fopen("conf/ikelogd.yaml", "r");
+	size_t n;
+
+	assert_non_null(f);
+	text[0] = '\n';
+	n = fread(text + 1, 1, sizeof(text) - 2, f);
+	fclose(f);
+	assert_true(n > 0 && n < sizeof(text) - 2);
+	text[n + 1] = '\0';
+	config_foreach_key(key_in_shipped_file, text);
+}
+
 static int setup(void **state)
 {
 	return mkdtemp(tmpdir) ? 0 : -1;
@@ -652,6 +689,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_shipped_file_loads_clean),
+	    cmocka_unit_test(test_shipped_file_shows_every_key),
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_valid_full),
 	    cmocka_unit_test(test_unknown_key),
