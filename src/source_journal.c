@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The journal source: sd-journal driven by sd-event. The journal's inotify
- * fd wakes us; sd_journal_process() says whether files were added or
+ * fd wakes us, and a 25 ms poll, because journald posts its change
+ * notifications at most every 250 ms while new entries are visible in the
+ * mapped file at once. sd_journal_process() says whether files were added or
  * removed (rotation, vacuum), which sd-journal follows by itself: the
  * location of the last entry read survives. Entries are read in batches
  * from a defer event source, so acknowledgements and timers run between
