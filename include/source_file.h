@@ -16,6 +16,12 @@
  * taken from the copy, found in the same directory by that key). A
  * position is device, inode, offset and the first-line key, which also
  * tells a reused inode from the file the position was saved for.
+ *
+ * Limits: after a restart, the rest of the file the saved position is in
+ * is read (found by inode and key among PATH.* in the directory, not
+ * compressed ones), then the live file; a file rotated in between (two
+ * rotations while stopped) is not read. Lines written between a copy and
+ * its truncation are lost to copytruncate itself.
  */
 
 /* The first-line key reads at most this many bytes of a file's head. */
