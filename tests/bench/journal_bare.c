@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The floor for the journal benchmark: the least a reader of a journal
  * file can do per entry (sd_journal_next, then MESSAGE), with the same
