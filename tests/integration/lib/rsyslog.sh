@@ -112,22 +112,28 @@ wait_count() {
 
 # tls_check N FILE... : checks every received line (receive time, then the
 # raw RFC 5424 message) and prints key=value figures: lines, invalid,
-# unique, missing, dup, dup_eid_mismatch, out_of_order. A line is valid
-# when it is "<85>1 TIMESTAMP HOST ikelogd PID ike_auth [ikelogd@32473
-# eid=...] JSON" with JSON parsing, its event_id equal to eid, its
-# event_type equal to MSGID and its timestamp equal to TIMESTAMP.
+# partial, unique, missing, dup, dup_eid_mismatch, out_of_order. A line is
+# valid when it is "<85>1 TIMESTAMP HOST ikelogd PID ike_auth
+# [ikelogd@32473 eid=...] JSON" with JSON parsing, its event_id equal to
+# eid, its event_type equal to MSGID and its timestamp equal to TIMESTAMP.
+# A line that is not valid but is the beginning of a valid one is partial:
+# rsyslog writes out the incomplete frame of a session it closes while
+# shutting down (the event itself arrives whole after the reconnect).
 tls_check() {
 	python3 - "$@" <<-'PY'
 		import json, re, sys
 		n = int(sys.argv[1])
 		rx = re.compile(r'^(\S+) <(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) \[ikelogd@32473 eid="((?:[^"\\\]]|\\.)*)"\] (.*)$')
-		lines = invalid = dup = mismatch = ooo = 0
+		lines = dup = mismatch = ooo = 0
 		first = {}
+		valid_raw = []
+		bad = []
 		last_new = 0
 		for path in sys.argv[2:]:
 		    for raw in open(path, encoding="utf-8", errors="replace"):
 		        lines += 1
-		        m = rx.match(raw.rstrip("\n"))
+		        raw = raw.rstrip("\n")
+		        m = rx.match(raw)
 		        ev = None
 		        if m:
 		            recv, pri, ts, host, app, pid, msgid, eid, msg = m.groups()
@@ -138,9 +144,9 @@ tls_check() {
 		        if (ev is None or pri != "85" or app != "ikelogd" or msgid != ev.get("event_type") or
 		                ts != ev.get("timestamp") or eid != ev.get("event_id") or
 		                not isinstance(ev.get("state_serial"), int)):
-		            if invalid < 3:
-		                sys.stderr.write("invalid line %d of %s: %r\n" % (lines, path, raw[:400]))
-		            invalid += 1; continue
+		            bad.append((path, lines, raw))
+		            continue
+		        valid_raw.append(raw.split(" ", 1)[1])
 		        s = ev["state_serial"]
 		        if s in first:
 		            dup += 1
@@ -151,9 +157,18 @@ tls_check() {
 		        if s < last_new:
 		            ooo += 1
 		        last_new = s
+		partial = invalid = 0
+		for path, no, raw in bad:
+		    body = raw.split(" ", 1)[1] if " " in raw else ""
+		    if body and any(v.startswith(body) for v in valid_raw):
+		        partial += 1
+		        continue
+		    if invalid < 3:
+		        sys.stderr.write("invalid line %d of %s: %r\n" % (no, path, raw[:400]))
+		    invalid += 1
 		missing = sum(1 for i in range(1, n + 1) if i not in first)
-		print("lines=%d invalid=%d unique=%d missing=%d dup=%d dup_eid_mismatch=%d out_of_order=%d" %
-		      (lines, invalid, len(first), missing, dup, mismatch, ooo))
+		print("lines=%d invalid=%d partial=%d unique=%d missing=%d dup=%d dup_eid_mismatch=%d out_of_order=%d" %
+		      (lines, invalid, partial, len(first), missing, dup, mismatch, ooo))
 	PY
 }
 
