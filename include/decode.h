@@ -9,8 +9,8 @@
 /*
  * Sub-decoders a rule runs on one captured group (`decode: { esp: esp_block }`):
  * pluto's brace blocks and traffic selectors, written once and shared by
- * every rule that names them. Syntax: /tmp/briefs/RULE-FORMAT.md and the
- * comment at the top of rules.c.
+ * every rule that names them. The syntax each accepts is listed at the top
+ * of rules.c.
  */
 enum decoder {
 	DECODE_BRACE_ALGS, /* {cipher=.. integ=.. prf=.. group=|ke=.. auth=..} */

@@ -1,0 +1,752 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Loading the rule table: YAML files (format at the top of rules.c),
+ * patterns compiled with PCRE2 JIT, named groups mapped to fields and
+ * sub-decoders, the prefilter's literals, and every example checked.
+ * Every problem becomes a FILE:LINE:COL diagnostic from libyaml's marks.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "decode.h"
+#include "rules_impl.h"
+
+static const char *const vocabulary[] = {
+    "ike_init",
+    "ike_auth",
+    "ike_sa_rekey",
+    "ike_sa_delete",
+    "child_sa_create",
+    "child_sa_rekey",
+    "child_sa_delete",
+    "nat_detect",
+    "dpd",
+    "ike_retransmit",
+    "ike_timeout",
+    "ike_error",
+    "auth_failed",
+    "no_proposal_chosen",
+    "ts_unacceptable",
+    "cert_error",
+    "mobike",
+    "conn_add",
+    "conn_delete",
+    "daemon_start",
+    "daemon_stop",
+    "unparsed",
+    "daemon_stats",
+};
+
+/* ---- YAML helpers ---- */
+
+struct loader {
+	struct rules *r;
+	const char *file;
+	yaml_document_t *doc;
+	struct diags *errs;
+	int nerr;
+};
+
+#define ERR(ld, node, col_add, ...)                                                                \
+	do {                                                                                       \
+		diag_add((ld)->errs, (ld)->file, (unsigned)(node)->start_mark.line + 1,            \
+			 (unsigned)((node)->start_mark.column + 1 + (col_add)), __VA_ARGS__);      \
+		(ld)->nerr++;                                                                      \
+	} while (0)
+
+static const char *scalar(yaml_node_t *n, size_t *len)
+{
+	if (!n || n->type != YAML_SCALAR_NODE)
+		return NULL;
+	if (len)
+		*len = n->data.scalar.length;
+	return (const char *)n->data.scalar.value;
+}
+
+static bool is_null(yaml_node_t *n)
+{
+	const char *s = scalar(n, NULL);
+
+	return s && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	       (strcmp(s, "null") == 0 || strcmp(s, "~") == 0 || s[0] == '\0' ||
+		strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0);
+}
+
+static char *dup_scalar(yaml_node_t *n)
+{
+	size_t len;
+	const char *s = scalar(n, &len);
+
+	return s ? strndup(s, len) : NULL;
+}
+
+static bool in_vocabulary(const char *s)
+{
+	for (size_t i = 0; i < sizeof(vocabulary) / sizeof(vocabulary[0]); i++)
+		if (strcmp(vocabulary[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* Compiles the pattern and maps its named groups to fields and decoders. */
+static int compile_pattern(struct loader *ld, struct rule *ru, yaml_node_t *pn, yaml_node_t *dn)
+{
+	size_t plen;
+	const char *p = scalar(pn, &plen);
+	int errcode, quoted = pn->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+			      pn->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+	PCRE2_SIZE erroff;
+	uint32_t count = 0, esize = 0;
+	PCRE2_SPTR table;
+	int dec_groups[DECODE_PER_RULE];
+	yaml_node_t *dkeys[DECODE_PER_RULE];
+	int dec_of[DECODE_PER_RULE];
+	size_t n_dec = 0;
+
+	if (plen > PATTERN_MAX) {
+		ERR(ld, pn, 0, "pattern longer than %d bytes", PATTERN_MAX);
+		return -EINVAL;
+	}
+	if (dn && dn->type != YAML_MAPPING_NODE) {
+		ERR(ld, dn, 0, "decode must be a map of group name to decoder");
+		return -EINVAL;
+	}
+	for (yaml_node_pair_t *pr = dn ? dn->data.mapping.pairs.start : NULL;
+	     dn && pr < dn->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = yaml_document_get_node(ld->doc, pr->key);
+		yaml_node_t *v = yaml_document_get_node(ld->doc, pr->value);
+		size_t vl;
+		const char *vs = scalar(v, &vl);
+		int d = vs ? decoder_lookup(vs, vl) : -ENOENT;
+
+		if (!scalar(k, NULL) || d < 0) {
+			ERR(ld, v ? v : k, 0,
+			    "unknown decoder '%s' (brace_algs, esp_block, traffic_selectors)",
+			    vs ? vs : "?");
+			return -EINVAL;
+		}
+		if (n_dec == DECODE_PER_RULE) {
+			ERR(ld, k, 0, "more than %d decoders", DECODE_PER_RULE);
+			return -EINVAL;
+		}
+		dkeys[n_dec] = k;
+		dec_of[n_dec] = d;
+		dec_groups[n_dec++] = -1;
+	}
+	ru->code = pcre2_compile((PCRE2_SPTR)p, plen, PCRE2_DUPNAMES, &errcode, &erroff, NULL);
+	if (!ru->code) {
+		PCRE2_UCHAR msg[256];
+
+		pcre2_get_error_message(errcode, msg, sizeof(msg));
+		ERR(ld, pn, quoted + (int)erroff, "bad regex at offset %zu: %s", (size_t)erroff,
+		    (const char *)msg);
+		return -EINVAL;
+	}
+	pcre2_pattern_info(ru->code, PCRE2_INFO_NAMECOUNT, &count);
+	pcre2_pattern_info(ru->code, PCRE2_INFO_NAMEENTRYSIZE, &esize);
+	pcre2_pattern_info(ru->code, PCRE2_INFO_NAMETABLE, &table);
+	ru->targets = calloc(count + 1, sizeof(*ru->targets));
+	if (!ru->targets)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < count; i++) {
+		PCRE2_SPTR e = table + i * esize;
+		uint32_t g = ((uint32_t)e[0] << 8) | e[1];
+		const char *name = (const char *)e + 2;
+		int f = field_lookup(name, strlen(name));
+		bool is_dec = false;
+
+		for (size_t k = 0; k < n_dec; k++)
+			if (strcmp(scalar(dkeys[k], NULL), name) == 0) {
+				is_dec = true;
+				dec_groups[k] = (int)g;
+				ru->targets[ru->n_targets++] = (struct target){g, -1, dec_of[k]};
+			}
+		if (is_dec)
+			continue;
+		if (f < 0) {
+			const char *at = strstr(p, name);
+
+			ERR(ld, pn, quoted + (at ? (int)(at - p) : 0),
+			    "unknown field name '%s' in pattern (not a field, not a decode: key)",
+			    name);
+			return -EINVAL;
+		}
+		ru->targets[ru->n_targets++] = (struct target){g, f, -1};
+	}
+	for (size_t k = 0; k < n_dec; k++)
+		if (dec_groups[k] < 0) {
+			ERR(ld, dkeys[k], 0,
+			    "decode group '%s' is not a named group of the pattern",
+			    scalar(dkeys[k], NULL));
+			return -EINVAL;
+		}
+	/* Decoders run after the plain captures. */
+	for (size_t a = 0; a < ru->n_targets; a++)
+		for (size_t b = a + 1; b < ru->n_targets; b++)
+			if (ru->targets[a].field < 0 && ru->targets[b].field >= 0) {
+				struct target t = ru->targets[a];
+
+				ru->targets[a] = ru->targets[b];
+				ru->targets[b] = t;
+			}
+	uint32_t cap = 0;
+
+	pcre2_pattern_info(ru->code, PCRE2_INFO_CAPTURECOUNT, &cap);
+	if (cap + 1 > ld->r->max_groups)
+		ld->r->max_groups = cap + 1;
+	if (pcre2_jit_compile(ru->code, PCRE2_JIT_COMPLETE) == 0)
+		ru->jit = true;
+	else
+		ld->r->jit_fallbacks++;
+	prefilter_extract(p, plen, &ru->req);
+	return 0;
+}
+
+static int load_set(struct loader *ld, struct rule *ru, yaml_node_t *sn, struct event *scratch)
+{
+	if (sn->type != YAML_MAPPING_NODE) {
+		ERR(ld, sn, 0, "set must be a map of field to value");
+		return -EINVAL;
+	}
+	for (yaml_node_pair_t *pr = sn->data.mapping.pairs.start; pr < sn->data.mapping.pairs.top;
+	     pr++) {
+		yaml_node_t *k = yaml_document_get_node(ld->doc, pr->key);
+		yaml_node_t *v = yaml_document_get_node(ld->doc, pr->value);
+		size_t kl, vl;
+		const char *ks = scalar(k, &kl), *vs = scalar(v, &vl);
+		int f = ks ? field_lookup(ks, kl) : -ENOENT;
+
+		if (f < 0) {
+			ERR(ld, k, 0, "unknown field name '%s' in set", ks ? ks : "?");
+			return -EINVAL;
+		}
+		event_reset(scratch);
+		if (!vs || event_set_text(scratch, f, vs, vl) < 0) {
+			ERR(ld, v, 0, "value '%s' is not valid for field %s", vs ? vs : "?", ks);
+			return -EINVAL;
+		}
+		if (ru->n_set == SET_MAX) {
+			ERR(ld, k, 0, "more than %d constants in set", SET_MAX);
+			return -EINVAL;
+		}
+		ru->set[ru->n_set].field = f;
+		ru->set[ru->n_set].len = vl;
+		if (!(ru->set[ru->n_set++].value = strndup(vs, vl)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int load_examples(struct loader *ld, struct rule *ru, yaml_node_t *en)
+{
+	struct rules *r = ld->r;
+	size_t n = 0;
+
+	if (en->type != YAML_SEQUENCE_NODE) {
+		ERR(ld, en, 0, "examples must be a list of {line, expect}");
+		return -EINVAL;
+	}
+	for (yaml_node_item_t *it = en->data.sequence.items.start; it < en->data.sequence.items.top;
+	     it++, n++) {
+		yaml_node_t *x = yaml_document_get_node(ld->doc, *it), *line = NULL, *exp = NULL;
+
+		if (n == EXAMPLES_PER_RULE) {
+			ERR(ld, x, 0, "more than %d examples", EXAMPLES_PER_RULE);
+			return -EINVAL;
+		}
+		if (!x || x->type != YAML_MAPPING_NODE) {
+			ERR(ld, x ? x : en, 0, "an example must be a map with line and expect");
+			return -EINVAL;
+		}
+		for (yaml_node_pair_t *pr = x->data.mapping.pairs.start;
+		     pr < x->data.mapping.pairs.top; pr++) {
+			const char *k = scalar(yaml_document_get_node(ld->doc, pr->key), NULL);
+
+			if (k && strcmp(k, "line") == 0)
+				line = yaml_document_get_node(ld->doc, pr->value);
+			else if (k && strcmp(k, "expect") == 0)
+				exp = yaml_document_get_node(ld->doc, pr->value);
+			else {
+				ERR(ld, yaml_document_get_node(ld->doc, pr->key), 0,
+				    "unknown key '%s' in example", k ? k : "?");
+				return -EINVAL;
+			}
+		}
+		if (!scalar(line, NULL)) {
+			ERR(ld, x, 0, "example without line");
+			return -EINVAL;
+		}
+		if (exp && exp->type != YAML_MAPPING_NODE) {
+			ERR(ld, exp, 0, "expect must be a map of field to value");
+			return -EINVAL;
+		}
+		size_t ne =
+		    exp ? (size_t)(exp->data.mapping.pairs.top - exp->data.mapping.pairs.start) : 0;
+
+		if (ne > EXPECT_MAX) {
+			ERR(ld, exp, 0, "more than %d expected fields", EXPECT_MAX);
+			return -EINVAL;
+		}
+		if (r->n_ex == r->cap_ex) {
+			size_t nc = r->cap_ex ? r->cap_ex * 2 : 64;
+			struct rule_example *nv = realloc(r->ex, nc * sizeof(*nv));
+
+			if (!nv)
+				return -ENOMEM;
+			r->ex = nv;
+			r->cap_ex = nc;
+		}
+		struct rule_example *e = &r->ex[r->n_ex];
+
+		*e = (struct rule_example){
+		    .rule_id = ru->id,
+		    .file = ld->file,
+		    .line_no = (unsigned)line->start_mark.line + 1,
+		    .col = (unsigned)line->start_mark.column + 1,
+		};
+		e->line = dup_scalar(line);
+		e->expect_keys = calloc(ne + 1, sizeof(char *));
+		e->expect_values = calloc(ne + 1, sizeof(char *));
+		r->n_ex++;
+		if (!e->line || !e->expect_keys || !e->expect_values)
+			return -ENOMEM;
+		for (size_t k = 0; k < ne; k++) {
+			yaml_node_pair_t *pr = &exp->data.mapping.pairs.start[k];
+			yaml_node_t *kn = yaml_document_get_node(ld->doc, pr->key);
+			yaml_node_t *vn = yaml_document_get_node(ld->doc, pr->value);
+			size_t kl;
+			const char *ks = scalar(kn, &kl);
+
+			if (!ks || field_lookup(ks, kl) < 0) {
+				ERR(ld, kn, 0, "unknown field name '%s' in expect", ks ? ks : "?");
+				return -EINVAL;
+			}
+			if (!scalar(vn, NULL)) {
+				ERR(ld, vn ? vn : kn, 0, "expected value of %s must be a scalar",
+				    ks);
+				return -EINVAL;
+			}
+			((const char **)e->expect_keys)[k] = strndup(ks, kl);
+			/* NULL value = expected absent */
+			((const char **)e->expect_values)[k] = is_null(vn) ? NULL : dup_scalar(vn);
+			e->n_expect++;
+			if (!e->expect_keys[k] || (!is_null(vn) && !e->expect_values[k]))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int load_rule(struct loader *ld, yaml_node_t *node, struct event *scratch)
+{
+	struct rules *r = ld->r;
+	yaml_node_t *id = NULL, *ev = NULL, *res = NULL, *pat = NULL, *set = NULL, *dec = NULL,
+		    *exs = NULL, *key = NULL, *reason = NULL;
+	struct rule *ru;
+	int ret;
+
+	if (node->type != YAML_MAPPING_NODE) {
+		ERR(ld, node, 0, "a rule must be a map");
+		return -EINVAL;
+	}
+	for (yaml_node_pair_t *pr = node->data.mapping.pairs.start;
+	     pr < node->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = yaml_document_get_node(ld->doc, pr->key);
+		yaml_node_t *v = yaml_document_get_node(ld->doc, pr->value);
+		const char *ks = scalar(k, NULL);
+		static const char *const names[] = {
+		    "id",     "event",	  "result", "pattern",		 "set",
+		    "decode", "examples", "key",    "vocabulary_reason", "description"};
+		yaml_node_t **slots[] = {&id,  &ev,  &res, &pat,    &set,
+					 &dec, &exs, &key, &reason, NULL};
+		size_t i;
+
+		for (i = 0; ks && i < sizeof(names) / sizeof(names[0]); i++)
+			if (strcmp(names[i], ks) == 0)
+				break;
+		if (!ks || i == sizeof(names) / sizeof(names[0])) {
+			ERR(ld, k, 0, "unknown key '%s' in rule", ks ? ks : "?");
+			return -EINVAL;
+		}
+		if (slots[i])
+			*slots[i] = v;
+	}
+	static const char *const req[] = {"id", "event", "result", "pattern"};
+	yaml_node_t *reqn[] = {id, ev, res, pat};
+
+	for (size_t i = 0; i < 4; i++)
+		if (!scalar(reqn[i], NULL)) {
+			ERR(ld, reqn[i] ? reqn[i] : node, 0, "rule %s %s",
+			    reqn[i] ? "has a non-scalar" : "is missing", req[i]);
+			return -EINVAL;
+		}
+	if (!in_vocabulary(scalar(ev, NULL)) && !scalar(reason, NULL)) {
+		ERR(ld, ev, 0,
+		    "unknown event type '%s' (add vocabulary_reason: to extend the vocabulary)",
+		    scalar(ev, NULL));
+		return -EINVAL;
+	}
+	const char *rs = scalar(res, NULL);
+
+	if (strcmp(rs, "success") && strcmp(rs, "failure") && strcmp(rs, "info")) {
+		ERR(ld, res, 0, "result must be success, failure or info, not '%s'", rs);
+		return -EINVAL;
+	}
+	if (r->n == RULES_MAX) {
+		ERR(ld, node, 0, "more than %d rules", RULES_MAX);
+		return -E2BIG;
+	}
+	if (r->n == r->cap) {
+		size_t nc = r->cap ? r->cap * 2 : 64;
+		struct rule *nv = realloc(r->v, nc * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		r->v = nv;
+		r->cap = nc;
+	}
+	ru = &r->v[r->n++];
+	memset(ru, 0, sizeof(*ru));
+	ru->file = ld->file;
+	ru->line = (unsigned)id->start_mark.line + 1;
+	ru->col = (unsigned)id->start_mark.column + 1;
+	ru->id = dup_scalar(id);
+	ru->event = dup_scalar(ev);
+	ru->result = dup_scalar(res);
+	if (!ru->id || !ru->event || !ru->result)
+		return -ENOMEM;
+	ru->id_len = strlen(ru->id);
+	ru->event_len = strlen(ru->event);
+	ru->result_len = strlen(ru->result);
+	if ((ret = compile_pattern(ld, ru, pat, dec)) < 0)
+		return ret;
+	if (key) {
+		size_t kl;
+		const char *ks = scalar(key, &kl);
+
+		if (!ks || kl == 0) {
+			ERR(ld, key, 0, "key must be a non-empty literal");
+			return -EINVAL;
+		}
+		ru->req.n = 1;
+		ru->req.len[0] = kl < PREFILTER_LITERAL_MAX ? kl : PREFILTER_LITERAL_MAX;
+		memcpy(ru->req.lit[0], ks, ru->req.len[0]);
+	}
+	if (set && (ret = load_set(ld, ru, set, scratch)) < 0)
+		return ret;
+	if (exs && (ret = load_examples(ld, ru, exs)) < 0)
+		return ret;
+	return 0;
+}
+
+static int load_file(struct rules *r, const char *path, struct diags *errs, struct event *scratch)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	bool have_parser = false, have_doc = false;
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	FILE *f = NULL;
+	int ret = 0;
+	char **nf = realloc(r->files, (r->n_files + 1) * sizeof(*nf));
+	struct loader ld = {.r = r, .doc = &doc, .errs = errs};
+
+	if (!nf)
+		return -ENOMEM;
+	r->files = nf;
+	if (!(r->files[r->n_files] = strdup(path)))
+		return -ENOMEM;
+	ld.file = r->files[r->n_files++];
+	f = fopen(path, "re");
+	if (!f) {
+		ret = -errno;
+		diag_add(errs, path, 0, 0, "cannot open rule file: %s", strerror(errno));
+		goto out;
+	}
+	buf = malloc(RULE_FILE_MAX + 1);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	len = fread(buf, 1, RULE_FILE_MAX + 1, f);
+	if (ferror(f) || len > RULE_FILE_MAX) {
+		diag_add(errs, path, 0, 0, "%s",
+			 ferror(f) ? "read error" : "rule file larger than 16 MiB");
+		ret = -EINVAL;
+		goto out;
+	}
+	if (!yaml_parser_initialize(&parser)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	have_parser = true;
+	yaml_parser_set_input_string(&parser, buf, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		diag_add(errs, path, (unsigned)parser.problem_mark.line + 1,
+			 (unsigned)parser.problem_mark.column + 1, "YAML: %s%s%s",
+			 parser.problem ? parser.problem : "parse error", parser.context ? " " : "",
+			 parser.context ? parser.context : "");
+		ret = -EINVAL;
+		goto out;
+	}
+	have_doc = true;
+	yaml_node_t *root = yaml_document_get_root_node(&doc);
+
+	if (!root)
+		goto out; /* empty file: no rules */
+	if (root->type != YAML_SEQUENCE_NODE) {
+		ERR(&ld, root, 0, "a rule file is a list of rules");
+		ret = -EINVAL;
+		goto out;
+	}
+	for (yaml_node_item_t *it = root->data.sequence.items.start;
+	     it < root->data.sequence.items.top; it++) {
+		int rr = load_rule(&ld, yaml_document_get_node(&doc, *it), scratch);
+
+		if (rr == -ENOMEM || rr == -E2BIG) {
+			ret = rr;
+			goto out;
+		}
+	}
+	if (ld.nerr)
+		ret = -EINVAL;
+out:
+	if (have_doc)
+		yaml_document_delete(&doc);
+	if (have_parser)
+		yaml_parser_delete(&parser);
+	free(buf);
+	if (f)
+		fclose(f);
+	return ret;
+}
+
+static int cmp_idx(const void *a, const void *b, void *arg)
+{
+	const struct rule *v = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(v[x].id, v[y].id);
+
+	return c ? c : (x < y ? -1 : x > y);
+}
+
+static int check_duplicates(struct rules *r, struct diags *errs)
+{
+	size_t *idx = malloc((r->n ? r->n : 1) * sizeof(*idx));
+	int ret = 0;
+
+	if (!idx)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n; i++)
+		idx[i] = i;
+	qsort_r(idx, r->n, sizeof(*idx), cmp_idx, r->v);
+	for (size_t i = 1; i < r->n; i++) {
+		const struct rule *a = &r->v[idx[i - 1]], *b = &r->v[idx[i]];
+
+		if (strcmp(a->id, b->id) == 0) {
+			diag_add(errs, b->file, b->line, b->col,
+				 "duplicate rule id '%s' (first at %s:%u)", b->id, a->file,
+				 a->line);
+			ret = -EINVAL;
+		}
+	}
+	free(idx);
+	return ret;
+}
+
+static int build_prefilter(struct rules *r)
+{
+	size_t total = 0, k = 0;
+	const char **lits = NULL;
+	size_t *lens = NULL;
+	uint32_t *rule_of = NULL;
+	int ret = -ENOMEM;
+
+	for (size_t i = 0; i < r->n; i++)
+		total += r->v[i].req.n;
+	r->words = (r->n + 63) / 64 + 1;
+	r->always = calloc(r->words, sizeof(uint64_t));
+	r->cand = calloc(r->words, sizeof(uint64_t));
+	lits = calloc(total + 1, sizeof(*lits));
+	lens = calloc(total + 1, sizeof(*lens));
+	rule_of = calloc(total + 1, sizeof(*rule_of));
+	if (!lits || !lens || !rule_of || !r->always || !r->cand)
+		goto out;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct prefilter_req *q = &r->v[i].req;
+		bool short_lit = q->n == 0;
+
+		for (size_t a = 0; a < q->n; a++) {
+			short_lit = short_lit || q->len[a] < PREFILTER_GRAM;
+			lits[k] = q->lit[a];
+			lens[k] = q->len[a];
+			rule_of[k++] = (uint32_t)i;
+		}
+		if (short_lit) /* a literal too short to index: the rule is tried on every line */
+			r->always[i / 64] |= UINT64_C(1) << (i % 64);
+	}
+	ret = prefilter_build(lits, lens, rule_of, k, &r->pf);
+out:
+	free(lits);
+	free(lens);
+	free(rule_of);
+	return ret;
+}
+
+static bool derived_later(int f)
+{
+	switch (f) {
+	case F_SCHEMA_VERSION:
+	case F_EVENT_ID:
+	case F_TIMESTAMP:
+	case F_SEVERITY:
+	case F_IKE_SA_ID:
+	case F_PREVIOUS_IKE_SA_ID:
+	case F_INITIATOR_ID:
+	case F_RESPONDER_ID:
+	case F_WEAK_CRYPTO:
+	case F_PLATFORM_HOST:
+	case F_PLATFORM_PROCESS:
+	case F_PLATFORM_PID:
+	case F_PLATFORM_IMPL:
+	case F_PLATFORM_VERSION:
+	case F_MESSAGE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Set by the rule, or else derived later: checked only when the rule set it. */
+static bool maybe_derived(int f)
+{
+	return f == F_IKE_VERSION || f == F_EXCHANGE || f == F_ROLE || f == F_PARENT_SERIAL;
+}
+
+static int check_examples(struct rules *r, struct diags *errs)
+{
+	struct event ev, want;
+	int ret = 0;
+
+	if (event_init(&want, 4096) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n_ex; i++) {
+		const struct rule_example *e = &r->ex[i];
+		size_t len = strlen(e->line);
+
+		if (event_init(&ev, 2 * len + 4096) < 0) {
+			ret = -ENOMEM;
+			break;
+		}
+		int m = rules_match(r, e->line, len, &ev);
+		const char *got = m == 1 ? rule_id_of(ev.rule) : NULL;
+
+		if (!got || strcmp(got, e->rule_id) != 0) {
+			bool plain;
+
+			rules_set_prefilter(r, false);
+			event_reset(&ev);
+			plain = rules_match(r, e->line, len, &ev) == 1 &&
+				strcmp(rule_id_of(ev.rule), e->rule_id) == 0;
+			rules_set_prefilter(r, true);
+			if (plain)
+				diag_add(errs, e->file, e->line_no, e->col,
+					 "rule '%s': example matches, but not with the prefilter: "
+					 "the key/literal is not in the line",
+					 e->rule_id);
+			else if (got)
+				diag_add(errs, e->file, e->line_no, e->col,
+					 "rule '%s': example is matched first by rule '%s'",
+					 e->rule_id, got);
+			else
+				diag_add(errs, e->file, e->line_no, e->col,
+					 "rule '%s': example does not match%s", e->rule_id,
+					 m == -E2BIG ? " (match limit hit)" : "");
+			ret = -EINVAL;
+			event_done(&ev);
+			continue;
+		}
+		for (size_t k = 0; k < e->n_expect; k++) {
+			int f = field_lookup(e->expect_keys[k], strlen(e->expect_keys[k]));
+			const char *want_s = NULL, *have = event_str(&ev, f, NULL);
+
+			if (derived_later(f) || (maybe_derived(f) && !have))
+				continue;
+			event_reset(&want);
+			if (e->expect_values[k] &&
+			    event_set_text(&want, f, e->expect_values[k],
+					   strlen(e->expect_values[k])) < 0) {
+				diag_add(errs, e->file, e->line_no, e->col,
+					 "rule '%s': expected %s '%s' is not a valid value",
+					 e->rule_id, e->expect_keys[k], e->expect_values[k]);
+				ret = -EINVAL;
+				continue;
+			}
+			want_s = event_str(&want, f, NULL);
+			if ((want_s == NULL) != (have == NULL) ||
+			    (want_s && strcmp(want_s, have) != 0)) {
+				diag_add(errs, e->file, e->line_no, e->col,
+					 "rule '%s': example gives %s=%s, expected %s", e->rule_id,
+					 e->expect_keys[k], have ? have : "(absent)",
+					 want_s ? want_s : "(absent)");
+				ret = -EINVAL;
+			}
+		}
+		event_done(&ev);
+	}
+	event_done(&want);
+	return ret;
+}
+
+int rules_load(const char *const *paths, size_t n, struct rules **ret, struct diags *errs)
+{
+	struct rules *r = calloc(1, sizeof(*r));
+	struct event scratch = {.text = NULL};
+	int rv = -ENOMEM, bad = 0;
+
+	if (!r || event_init(&scratch, 4096) < 0)
+		goto out;
+	r->prefilter_on = true;
+	r->max_groups = 1;
+	for (size_t i = 0; i < n; i++) {
+		rv = load_file(r, paths[i], errs, &scratch);
+		if (rv == -ENOMEM || rv == -E2BIG)
+			goto out;
+		if (rv < 0)
+			bad = rv;
+	}
+	if ((rv = check_duplicates(r, errs)) < 0)
+		bad = rv;
+	if (bad) {
+		rv = bad == -EINVAL ? -EINVAL : bad;
+		goto out;
+	}
+	rv = -ENOMEM;
+	r->md = pcre2_match_data_create(r->max_groups, NULL);
+	r->mctx = pcre2_match_context_create(NULL);
+	r->jstack = pcre2_jit_stack_create(32u << 10, JIT_STACK_MAX, NULL);
+	if (!r->md || !r->mctx || !r->jstack)
+		goto out;
+	pcre2_set_match_limit(r->mctx, MATCH_LIMIT);
+	pcre2_set_depth_limit(r->mctx, DEPTH_LIMIT);
+	pcre2_jit_stack_assign(r->mctx, NULL, r->jstack);
+	if ((rv = build_prefilter(r)) < 0)
+		goto out;
+	if ((rv = check_examples(r, errs)) < 0)
+		goto out;
+	/* The figures count the lines of the run, not the examples. */
+	for (size_t i = 0; i < r->n; i++)
+		r->v[i].hits = 0;
+	r->limit_hits = 0;
+	*ret = r;
+	r = NULL;
+	rv = 0;
+out:
+	event_done(&scratch);
+	rules_free(r);
+	return rv;
+}
