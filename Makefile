@@ -79,12 +79,17 @@ deps:
 		echo "deps: run as root: apt-get install -y --no-install-recommends$$missing"; \
 	fi
 
-$(BUILD)/%.o: %.c
+# Objects depend on the paths compiled into them: a changed PREFIX rebuilds.
+PATHS_STAMP := $(BUILD)/paths-$(shell printf '%s' '$(SYSCONFDIR):$(DATADIR)' | md5sum | cut -c1-12)
+$(PATHS_STAMP):
+	@mkdir -p $(@D) && rm -f $(BUILD)/paths-* && touch $@
+
+$(BUILD)/%.o: %.c $(PATHS_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/san/%.o: %.c
+$(BUILD)/san/%.o: %.c $(PATHS_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC-SAN  $<")
 	$(Q)$(CC) $(SAN_CFLAGS) -MMD -MP -c $< -o $@
@@ -168,8 +173,10 @@ install: $(BIN)
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/ikelogd
 	install -m 0644 conf/rules/*.yaml $(DESTDIR)$(DATADIR)/ikelogd/rules/
 	install -m 0644 conf/ikelogd.schema.json $(DESTDIR)$(DATADIR)/ikelogd/ 2>/dev/null || true
-	[ -e $(DESTDIR)$(SYSCONFDIR)/ikelogd/ikelogd.yaml ] || \
-		install -m 0644 conf/ikelogd.yaml $(DESTDIR)$(SYSCONFDIR)/ikelogd/ikelogd.yaml
+	[ -e $(DESTDIR)$(SYSCONFDIR)/ikelogd/ikelogd.yaml ] || { \
+		sed -e 's|/usr/share/ikelogd/|$(DATADIR)/ikelogd/|g' -e 's|/etc/ikelogd/|$(SYSCONFDIR)/ikelogd/|g' \
+			conf/ikelogd.yaml > $(DESTDIR)$(SYSCONFDIR)/ikelogd/ikelogd.yaml && \
+		chmod 0644 $(DESTDIR)$(SYSCONFDIR)/ikelogd/ikelogd.yaml; }
 	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		systemd/ikelogd.service > $(DESTDIR)$(UNITDIR)/ikelogd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/ikelogd.service
