@@ -15,7 +15,10 @@ need_cmd ip certutil pk12util rsyslogd openssl python3 ss journalctl
 [ -x "$IKELOGD" ] || fail "build/ikelogd is missing: run make"
 [ -e "$ROOT/build/lab/xfrm_ok.so" ] || fail "build/lab/xfrm_ok.so is missing: run make lab-libs"
 ip netns add "ikelogd-probe-$$" 2>/dev/null || skip "cannot create network namespaces here"
+xfrm=0
+ip netns exec "ikelogd-probe-$$" ip xfrm state list >/dev/null 2>&1 || xfrm=1
 ip netns del "ikelogd-probe-$$"
+[ $xfrm = 0 ] || skip "this kernel has no XFRM (pluto needs it)"
 journald_ensure
 
 source "$ROOT/tests/lab/lab.sh"
@@ -58,12 +61,18 @@ for side in west east; do
 done
 ok "two ikelogd daemons follow the plutos' journal entries"
 
+scenarios=$LAB_SCENARIOS
+if lab_kernel_esp; then
+	# The Child SAs really install here: psk-noesp cannot fail the way it is about.
+	scenarios=${scenarios/psk-noesp /}
+	echo "note: this kernel installs ESP SAs; psk-noesp (the errno 38 failure) is left out"
+fi
 windows=()
-for s in $LAB_SCENARIOS; do
+for s in $scenarios; do
 	lab_run "$s" || fail "scenario $s did not reach its end"
 	windows+=(--window "$s=$LAB_BEGIN_US,$LAB_END_US")
 done
-ok "$(wc -w <<<"$LAB_SCENARIOS") scenarios ran against the real plutos"
+ok "$(wc -w <<<"$scenarios") scenarios ran against the real plutos"
 
 # Delivered within a second is the goal; give the collector until it is quiet.
 prev=-1
