@@ -528,6 +528,12 @@ static const char *utf8_clean(struct event_json *w, const char *s, size_t len, s
 {
 	size_t i = 0, k = 1;
 
+	/* ASCII eight bytes at a time: almost every value is plain ASCII. */
+	for (uint64_t x; i + 8 <= len; i += 8) {
+		memcpy(&x, s + i, 8);
+		if (x & UINT64_C(0x8080808080808080))
+			break;
+	}
 	while (i < len && (unsigned char)s[i] < 0x80)
 		i++;
 	while (i < len && (k = utf8_seq((const unsigned char *)s + i, len - i)) > 0)
