@@ -241,6 +241,17 @@ static void test_json_bad_bytes(void **state)
 
 	assert_non_null(o);
 	json_object_put(o);
+	/* past the first eight ASCII bytes: a broken 2-byte sequence, then a valid one */
+	event_reset(&ev);
+	event_set_str(&ev, F_MESSAGE, "abcdefghij\xc3(klm\xc3\xa9", 17);
+	assert_int_equal(event_json_render(w, &ev, &s, &len), 0);
+	assert_string_equal(s, "{\"message\":\"abcdefghij\xef\xbf\xbd(klm\xc3\xa9\"}");
+	/* a surrogate (ED A0 80) and an overlong form (C0 AF) are invalid too */
+	event_reset(&ev);
+	event_set_str(&ev, F_MESSAGE, "0123456789\xed\xa0\x80\xc0\xaf", 15);
+	assert_int_equal(event_json_render(w, &ev, &s, &len), 0);
+	assert_true(valid_utf8((const unsigned char *)s, len));
+	assert_null(strstr(s, "\xed\xa0"));
 	event_json_free(w);
 	event_done(&ev);
 }
