@@ -58,14 +58,21 @@ static const char builtin_pattern[] =
     "|(?:0[xX])?[0-9A-Fa-f]{8}(?:[ :]{1,2}(?:0[xX])?[0-9A-Fa-f]{8}){3,}"
     "|(?:0[xX])?[0-9A-Fa-f]{32,}";
 
-/* Which actions a field type can take: a hash or a mask must not change a number's JSON type. */
+/*
+ * Which actions a field type can take: a hash or a mask must not change a
+ * number's JSON type, or break the format the schema gives the field.
+ */
 static const struct {
 	bool mask, hash;
 } type_allows[FT__MAX] = {
-    [FT_STRING] = {.mask = true, .hash = true}, [FT_INT] = {.mask = false, .hash = false},
-    [FT_IP] = {.mask = true, .hash = true},	[FT_PORT] = {.mask = false, .hash = false},
-    [FT_SPI] = {.mask = false, .hash = true},	[FT_ALG] = {.mask = false, .hash = false},
-    [FT_BOOL] = {.mask = false, .hash = false}, [FT_LIST] = {.mask = false, .hash = false},
+    [FT_STRING] = {.mask = true, .hash = true}, /* identities, free text */
+    [FT_INT] = {.mask = false, .hash = false},	/* a number stays a number */
+    [FT_IP] = {.mask = true, .hash = true},	/* the schema allows "h1:..." */
+    [FT_PORT] = {.mask = false, .hash = false}, /* a number */
+    [FT_SPI] = {.mask = false, .hash = false},	/* "0x" + hex in the schema */
+    [FT_ALG] = {.mask = false, .hash = false},	/* algorithm names identify nobody */
+    [FT_BOOL] = {.mask = false, .hash = false}, /* a boolean */
+    [FT_LIST] = {.mask = false, .hash = false}, /* weak_crypto: algorithm names */
 };
 _Static_assert(sizeof(type_allows) / sizeof(type_allows[0]) == FT__MAX,
 	       "type_allows covers every field type");

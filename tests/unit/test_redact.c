@@ -717,18 +717,18 @@ static void test_policy_dotted_names(void **state)
 	char want[40];
 
 	/* The JSON path names the same field as the short name. */
-	policy(fx, "child.spi_in", REDACT_HASH);
+	policy(fx, "child.ts_local", REDACT_HASH);
 	policy(fx, "platform.host", REDACT_DROP);
 	r = new_ok(fx);
-	assert_int_equal(redactor_action(r, F_SPI_IN), REDACT_HASH);
+	assert_int_equal(redactor_action(r, F_TS_LOCAL), REDACT_HASH);
 	assert_int_equal(redactor_action(r, F_PLATFORM_HOST), REDACT_DROP);
 	event_reset(&fx->ev);
-	set(fx, F_SPI_IN, "0xcd59cd6f");
+	set(fx, F_TS_LOCAL, "192.0.1.0/24");
 	set(fx, F_PLATFORM_HOST, "gw1.example.net");
 	assert_int_equal(redact_event(r, &fx->ev), 0);
-	assert_int_equal(redact_pseudonym(test_key, 32, 1, "0xcd59cd6f", 10, want, sizeof(want)),
+	assert_int_equal(redact_pseudonym(test_key, 32, 1, "192.0.1.0/24", 12, want, sizeof(want)),
 			 0);
-	assert_string_equal(get(fx, F_SPI_IN), want);
+	assert_string_equal(get(fx, F_TS_LOCAL), want);
 	assert_false(event_has(&fx->ev, F_PLATFORM_HOST));
 	redactor_free(r);
 }
@@ -748,6 +748,9 @@ static void test_policy_refused(void **state)
 	fx->cfg.redact.n_fields = 0;
 	policy(fx, "bytes_in", REDACT_HASH);
 	new_fails(fx, -EINVAL, "bytes_in");
+	fx->cfg.redact.n_fields = 0;
+	policy(fx, "spi_in", REDACT_HASH);
+	new_fails(fx, -EINVAL, "spi_in");
 	fx->cfg.redact.n_fields = 0;
 	fx->cfg.redact.mask_ipv4_prefix = 33;
 	new_fails(fx, -EINVAL, "mask_ipv4_prefix");
