@@ -17,11 +17,12 @@
  * position is device, inode, offset and the first-line key, which also
  * tells a reused inode from the file the position was saved for.
  *
- * Limits: after a restart, the rest of the file the saved position is in
- * is read (found by inode and key among PATH.* in the directory, not
- * compressed ones), then the live file; a file rotated in between (two
- * rotations while stopped) is not read. Lines written between a copy and
- * its truncation are lost to copytruncate itself.
+ * After a restart the rest of the file the saved position is in is read
+ * (found by inode and key among PATH.* in the directory, compressed ones
+ * skipped); when a renamed file is done, any rotated file written to after
+ * it (two rotations in a row, or while stopped; by modification time) is
+ * read before the live file. Limit: lines written between a copy and its
+ * truncation are lost to copytruncate itself.
  */
 
 /* The first-line key reads at most this many bytes of a file's head. */

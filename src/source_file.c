@@ -399,6 +399,14 @@ static int read_batch(struct sfile *s)
 	}
 }
 
+static bool is_compressed(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return dot && (!strcmp(dot, ".gz") || !strcmp(dot, ".xz") || !strcmp(dot, ".bz2") ||
+		       !strcmp(dot, ".zst"));
+}
+
 /* Finds, in the file's directory, another file whose first-line key is key and size at least min.
  */
 static int find_by_key(struct sfile *s, const char *key, uint64_t min_size, uint64_t inode)
@@ -412,14 +420,12 @@ static int find_by_key(struct sfile *s, const char *key, uint64_t min_size, uint
 		return -1;
 	while (found < 0 && (de = readdir(d))) {
 		char p[PATH_MAX], k[STATE_HASH_HEX_LEN + 1];
-		const char *dot = strrchr(de->d_name, '.');
 		struct stat st;
 		int fd;
 
 		if (strncmp(de->d_name, s->base, blen) != 0 || strcmp(de->d_name, s->base) == 0)
 			continue;
-		if (dot && (!strcmp(dot, ".gz") || !strcmp(dot, ".xz") || !strcmp(dot, ".bz2") ||
-			    !strcmp(dot, ".zst")))
+		if (is_compressed(de->d_name))
 			continue;
 		if (snprintf(p, sizeof(p), "%s/%s", s->dir, de->d_name) >= (int)sizeof(p))
 			continue;
@@ -437,6 +443,51 @@ static int find_by_key(struct sfile *s, const char *key, uint64_t min_size, uint
 	}
 	closedir(d);
 	return found;
+}
+
+/*
+ * The rotated file (PATH.*, not compressed) written to next after the one
+ * described by cur: the oldest modification time after cur's, neither cur
+ * nor the live file (inode live_ino). Its fd, or -1 when there is none.
+ * After two rotations in a row (or while stopped) the middle file is read.
+ */
+static int find_next_rotated(struct sfile *s, const struct stat *cur, uint64_t live_ino)
+{
+	struct timespec best = {0};
+	char p[PATH_MAX], best_path[PATH_MAX] = "";
+	size_t blen = strlen(s->base);
+	struct dirent *de;
+	DIR *d = opendir(s->dir);
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (strncmp(de->d_name, s->base, blen) != 0 || de->d_name[blen] != '.' ||
+		    is_compressed(de->d_name))
+			continue;
+		if (snprintf(p, sizeof(p), "%s/%s", s->dir, de->d_name) >= (int)sizeof(p))
+			continue;
+		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode) || st.st_ino == cur->st_ino ||
+		    (uint64_t)st.st_ino == live_ino)
+			continue;
+		if (st.st_mtim.tv_sec < cur->st_mtim.tv_sec ||
+		    (st.st_mtim.tv_sec == cur->st_mtim.tv_sec &&
+		     st.st_mtim.tv_nsec <= cur->st_mtim.tv_nsec))
+			continue;
+		if (best_path[0] &&
+		    (st.st_mtim.tv_sec > best.tv_sec ||
+		     (st.st_mtim.tv_sec == best.tv_sec && st.st_mtim.tv_nsec >= best.tv_nsec)))
+			continue;
+		best = st.st_mtim;
+		snprintf(best_path, sizeof(best_path), "%s", p);
+	}
+	closedir(d);
+	if (!best_path[0])
+		return -1;
+	log_info("%s: reading %s, rotated after the file just read", s->path, best_path);
+	return open(best_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 }
 
 /*
@@ -518,6 +569,22 @@ static void check(struct sfile *s)
 			return;
 	}
 	flush_partial(s);
+	if (fstat(c->fd, &st) == 0) {
+		int next = find_next_rotated(s, &st, (uint64_t)pst.st_ino);
+
+		if (next >= 0 && fstat(next, &st) == 0) {
+			close_cur(s);
+			c->fd = next;
+			c->device = st.st_dev;
+			c->inode = st.st_ino;
+			c->have_key = key_of_fd(next, c->key) == 0;
+			cur_seek(c, 0);
+			kick(s);
+			return;
+		}
+		if (next >= 0)
+			close(next);
+	}
 	close_cur(s);
 	r = open_live(s, START_HEAD);
 	if (r < 0) {

@@ -415,6 +415,65 @@ static void test_broken_state_fallback(void **state)
 	assert_int_equal(h->n, 4);
 }
 
+/* Two rotations while stopped: the rest of the saved file, the middle one, then the live one. */
+static void test_two_rotations_while_stopped(void **state)
+{
+	struct h *h = *state;
+	char p1[160], p2[160];
+
+	snprintf(p1, sizeof(p1), "%s.1", h->path);
+	snprintf(p2, sizeof(p2), "%s.2", h->path);
+	append(h->path, L1 L2);
+	h_start(h);
+	h_run(h, 2, 2000);
+	assert_int_equal(h->n, 2);
+	h_stop(h);
+
+	append(h->path, L3);
+	assert_int_equal(rename(h->path, p1), 0);
+	usleep(20000);
+	append(h->path, L4);
+	assert_int_equal(rename(p1, p2), 0);
+	assert_int_equal(rename(h->path, p1), 0);
+	usleep(20000);
+	append(h->path, L5);
+	h_start(h);
+	h_run(h, 3, 5000);
+	{
+		const char *want[] = {"\"westeast\" #2: line three", "\"westeast\" #2: line four",
+				      "\"westeast\" #2: line five"};
+		expect_msgs(h, 0, want, 3);
+	}
+}
+
+/* Two rotations before the source looks: the middle file is read too. */
+static void test_two_rotations_live(void **state)
+{
+	struct h *h = *state;
+	char p1[160], p2[160];
+
+	snprintf(p1, sizeof(p1), "%s.1", h->path);
+	snprintf(p2, sizeof(p2), "%s.2", h->path);
+	append(h->path, L1);
+	h_start(h);
+	h_run(h, 1, 2000);
+	assert_int_equal(h->n, 1);
+	append(h->path, L2);
+	assert_int_equal(rename(h->path, p1), 0);
+	usleep(20000);
+	append(h->path, L3);
+	assert_int_equal(rename(p1, p2), 0);
+	assert_int_equal(rename(h->path, p1), 0);
+	usleep(20000);
+	append(h->path, L4);
+	h_run(h, 4, 5000);
+	{
+		const char *want[] = {"\"westeast\" #1: sent IKE_SA_INIT request",
+				      "\"westeast\" #2: line three", "\"westeast\" #2: line four"};
+		expect_msgs(h, 1, want, 3);
+	}
+}
+
 /* The window is honoured: with in_flight 4 and nothing delivered, reading stops at 4. */
 static void test_pause_at_window(void **state)
 {
@@ -459,6 +518,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_restart_resumes_with_same_ids, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_broken_state_fallback, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pause_at_window, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_two_rotations_while_stopped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_two_rotations_live, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
