@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The lab captures in fixtures/lab are whole and agree with each other
+# (no root, no pluto needed): every scenario has its export, its plain and
+# per-peer logs, its syslog variant and its expected events; the plain lines
+# are the export's MESSAGE fields in order; the per-peer logs partition them;
+# psk-debug.secrets.txt starts with the PSK of the lab's ipsec.secrets and
+# every other line is a hex dump psk-debug.log printed.
+source "$(dirname "$0")/lib/common.sh"
+need_cmd python3
+F=$ROOT/fixtures/lab
+[ -d "$F" ] || fail "fixtures/lab is missing"
+source "$ROOT/tests/lab/lab.sh"
+
+n=0
+for s in $LAB_SCENARIOS psk-debug; do
+	for ext in export log west.log east.log syslog; do
+		[ -s "$F/$s.$ext" ] || fail "$s: fixtures/lab/$s.$ext is missing or empty"
+	done
+	[ "$s" = psk-debug ] || [ -s "$F/$s.expected" ] || fail "$s: no $s.expected"
+	n=$((n + 1))
+done
+ok "$n scenarios, each with .export, .log, .west.log, .east.log, .syslog (and .expected)"
+
+python3 - "$F" "$ROOT/tests/lab/export_split.py" $LAB_SCENARIOS psk-debug <<'EOF' || fail "the fixtures disagree with each other"
+import importlib.util, sys
+F = sys.argv[1]
+spec = importlib.util.spec_from_file_location("export_split", sys.argv[2])
+es = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(es)
+pids = dict(l.split() for l in open(F + "/pids.txt"))
+bad = 0
+for s in sys.argv[3:]:
+    entries = [e for _, e in es.read_entries(open("%s/%s.export" % (F, s), "rb").read())]
+    msgs = [e["MESSAGE"].decode("utf-8", "replace") for e in entries]
+    plain = open("%s/%s.log" % (F, s), encoding="utf-8").read().splitlines()
+    if msgs != plain:
+        print("%s: .log is not the export's MESSAGE fields" % s); bad += 1
+    for side in ("west", "east"):
+        mine = [m for m, e in zip(msgs, entries) if e.get("_PID", b"").decode() == pids[side]]
+        lines = open("%s/%s.%s.log" % (F, s, side), encoding="utf-8").read().splitlines()
+        if mine != lines:
+            print("%s: .%s.log is not %s's entries" % (s, side, side)); bad += 1
+    if any(e.get("SYSLOG_IDENTIFIER") != b"pluto" for e in entries):
+        print("%s: an entry not from pluto" % s); bad += 1
+    syslog = open("%s/%s.syslog" % (F, s), encoding="utf-8").read().splitlines()
+    if len(syslog) != len(msgs) or any(not l.endswith(": " + m) for l, m in zip(syslog, msgs)):
+        print("%s: .syslog lines do not end with the messages" % s); bad += 1
+sys.exit(1 if bad else 0)
+EOF
+ok "every .log is its .export's messages; .west.log and .east.log are each pluto's; .syslog agrees"
+
+psk=$LAB_PSK
+[ "$(head -n 1 "$F/psk-debug.secrets.txt")" = "$psk" ] || fail "psk-debug.secrets.txt does not start with the lab's PSK"
+python3 - "$F" <<'EOF' || fail "a secret in psk-debug.secrets.txt is not in psk-debug.log"
+import re, sys
+F = sys.argv[1]
+log = open(F + "/psk-debug.log", encoding="utf-8").read()
+# the dumps' hex, without separators, line by line joined per dump
+flat = re.sub(r"[^0-9a-f\n]", "", "\n".join(
+    " ".join(re.findall(r"\b[0-9a-f]{2}\b", l.split("   ")[1] if "   " in l else ""))
+    for l in log.splitlines() if l.startswith("|   ")))
+joined = flat.replace("\n", "")
+secrets = open(F + "/psk-debug.secrets.txt").read().splitlines()[1:]
+missing = [s for s in secrets if s not in joined]
+print("secrets: %d hex strings, %d of them at least 32 bytes" % (len(secrets), sum(len(s) >= 64 for s in secrets)))
+if len(secrets) < 4 or missing or any(len(s) < 32 for s in secrets):
+    print("missing or short:", missing[:3])
+    sys.exit(1)
+EOF
+ok "psk-debug.secrets.txt: the PSK, then hex dumps of 16 bytes or more that psk-debug.log printed"
