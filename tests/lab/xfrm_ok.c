@@ -11,6 +11,10 @@
  * XFRM requests (policies, SPI allocation) reach pluto as the kernel sent
  * them. No traffic flows; only the logs matter.
  *
+ * pluto 4.10 reads its netlink answers with recvfrom() (strace -e recvfrom
+ * shows the NLMSG_ERROR with -ENOSYS for each NEWSA); recv(), recvmsg() and
+ * read() are covered too.
+ *
  * While the file named by $XFRM_OK_OFF exists, the shim passes every answer
  * through unchanged (the lab's one scenario that keeps the real failure).
  */
