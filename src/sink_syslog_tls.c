@@ -51,18 +51,20 @@
 #include "sink.h"
 #include "tls.h"
 
-#define DEF_MAX_MESSAGE	 65536
-#define DEF_CONNECT_MS	 5000
-#define DEF_HANDSHAKE_MS 10000
-#define DEF_WRITE_MS	 30000
-#define DEF_BACKOFF_MIN	 100
-#define DEF_BACKOFF_MAX	 30000
-#define DEF_FAILBACK_S	 60
-#define ACK_POLL_USEC	 5000
-#define WBUF_TARGET	 (64 * 1024) /* bytes staged per batch of writes */
-#define FRAME_PREFIX_MAX 24	     /* "<len> " */
-#define REPLAY_USEC	 (2 * 1000000ull)
-#define SETTLE_USEC	 200000
+#define DEF_MAX_MESSAGE	  65536
+#define DEF_CONNECT_MS	  5000
+#define DEF_HANDSHAKE_MS  10000
+#define DEF_WRITE_MS	  30000
+#define DEF_BACKOFF_MIN	  100
+#define DEF_BACKOFF_MAX	  30000
+#define DEF_FAILBACK_S	  60
+#define ACK_POLL_USEC	  5000
+#define WBUF_TARGET	  (64 * 1024) /* bytes staged per batch of writes */
+#define FRAME_PREFIX_MAX  24	      /* "<len> " */
+#define REPLAY_USEC	  (2 * 1000000ull)
+#define SETTLE_USEC	  200000
+#define RESOLVE_POLL_USEC 10000
+#define ORPHANS_MAX	  16
 
 /*
  * C_SETTLE: the handshake is done but nothing is sent for SETTLE_USEC. A
@@ -71,7 +73,7 @@
  * its own; either closes the session at once. Bytes sent before would be
  * acknowledged by the collector's kernel and then dropped.
  */
-enum conn_state { C_CONNECTING, C_HANDSHAKE, C_SETTLE, C_UP };
+enum conn_state { C_RESOLVING, C_CONNECTING, C_HANDSHAKE, C_SETTLE, C_UP };
 
 struct sink_tls;
 
@@ -82,8 +84,18 @@ struct conn {
 	enum conn_state state;
 	int fd;
 	SSL *ssl;
-	uint64_t tcp_written; /* plain TCP: bytes given to the kernel */
+	uint64_t tcp_written;	/* plain TCP: bytes given to the kernel */
+	uint64_t deadline_usec; /* connect_timeout_ms, resolution included */
+	struct resolve *res;	/* while C_RESOLVING */
 	sd_event_source *io, *timer;
+};
+
+/* One getaddrinfo_a request and the strings it points to. */
+struct resolve {
+	struct gaicb cb;
+	struct addrinfo hints;
+	char host[256];
+	char port[8];
 };
 
 struct entry {
@@ -126,6 +138,9 @@ struct sink_tls {
 	uint64_t rnd;
 	uint64_t outq_last, progress_usec; /* for write_timeout_ms */
 	sd_event_source *kick, *retry, *ack, *failback;
+	/* Resolutions that could not be cancelled: freed at close. */
+	struct resolve *orphans[ORPHANS_MAX];
+	size_t n_orphans;
 };
 
 static unsigned or_default(unsigned v, unsigned def)
@@ -162,6 +177,19 @@ static void conn_free(struct conn *c)
 {
 	if (!c)
 		return;
+	if (c->res) {
+		int r = gai_cancel(&c->res->cb);
+
+		if (r == EAI_NOTCANCELED) {
+			/* The resolver thread still owns it; at most ORPHANS_MAX wait for close. */
+			if (c->sk->n_orphans < ORPHANS_MAX)
+				c->sk->orphans[c->sk->n_orphans++] = c->res;
+		} else {
+			if (r == EAI_ALLDONE && gai_error(&c->res->cb) == 0)
+				freeaddrinfo(c->res->cb.ar_result);
+			free(c->res);
+		}
+	}
 	sd_event_source_disable_unref(c->io);
 	sd_event_source_disable_unref(c->timer);
 	if (c->ssl && c->state == C_UP)
@@ -175,6 +203,7 @@ static void conn_free(struct conn *c)
 
 static int start_main(struct sink_tls *sk);
 static void pump(struct sink_tls *sk);
+static void resolve_poll(struct conn *c);
 
 /* Arms the retry timer: at once for the next collector, with backoff after a full round. */
 static void schedule_retry(struct sink_tls *sk, bool advance)
@@ -413,6 +442,8 @@ static int on_io(sd_event_source *es, int fd, uint32_t revents, void *ud)
 	socklen_t len = sizeof(err);
 
 	switch (c->state) {
+	case C_RESOLVING:
+		return 0; /* no socket yet */
 	case C_CONNECTING:
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
@@ -455,7 +486,9 @@ static int on_conn_timer(sd_event_source *es, uint64_t usec, void *ud)
 {
 	struct conn *c = ud;
 
-	if (c->state == C_SETTLE) {
+	if (c->state == C_RESOLVING) {
+		resolve_poll(c);
+	} else if (c->state == C_SETTLE) {
 		conn_up(c);
 	} else if (c->state == C_HANDSHAKE) {
 		c->sk->cnt->handshake_failures++;
@@ -466,10 +499,64 @@ static int on_conn_timer(sd_event_source *es, uint64_t usec, void *ud)
 	return 0;
 }
 
+/* Opens the socket and starts a non-blocking connect to ai. */
+static int conn_connect(struct conn *c, const struct addrinfo *ai)
+{
+	const struct config_collector *k = coll(c->sk, c->idx);
+	int one = 1;
+
+	c->state = C_CONNECTING;
+	c->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		return -errno;
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(c->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	if (connect(c->fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
+		int r = -errno;
+
+		log_warnx("collector %s:%u: connect: %s", k->host, k->port, strerror(-r));
+		return r;
+	}
+	return sd_event_add_io(c->sk->loop, &c->io, c->fd, EPOLLOUT, on_io, c);
+}
+
+/* A host name is being resolved (getaddrinfo_a): polled every RESOLVE_POLL_USEC. */
+static void resolve_poll(struct conn *c)
+{
+	struct addrinfo *ai;
+	int r = gai_error(&c->res->cb);
+
+	if (r == EAI_INPROGRESS) {
+		if (now_usec(c->sk) >= c->deadline_usec) {
+			conn_fail(c, "resolve", "timed out");
+			return;
+		}
+		sd_event_source_set_time_relative(c->timer, RESOLVE_POLL_USEC);
+		sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
+		return;
+	}
+	if (r != 0) {
+		conn_fail(c, "cannot resolve", gai_strerror(r));
+		return;
+	}
+	ai = c->res->cb.ar_result;
+	r = conn_connect(c, ai);
+	freeaddrinfo(ai);
+	free(c->res);
+	c->res = NULL;
+	if (r < 0) {
+		conn_fail(c, "connect", strerror(-r));
+		return;
+	}
+	/* what is left of connect_timeout_ms */
+	sd_event_source_set_time(c->timer, c->deadline_usec);
+	sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
+}
+
 /*
- * Starts a connection to collector idx. Host names go through
- * getaddrinfo (numeric addresses never block; a name is resolved by the
- * system resolver, see the report on that limit).
+ * Starts a connection to collector idx. A numeric address connects at
+ * once; a host name is resolved with getaddrinfo_a, so that a slow or
+ * dead DNS server never blocks the loop. connect_timeout_ms covers both.
  */
 static int conn_start(struct sink_tls *sk, size_t idx, bool probe, struct conn **ret)
 {
@@ -477,20 +564,12 @@ static int conn_start(struct sink_tls *sk, size_t idx, bool probe, struct conn *
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST};
 	struct addrinfo *ai = NULL;
 	struct conn *c = NULL;
+	uint64_t timeout =
+	    (uint64_t)or_default(sk->cfg->output.connect_timeout_ms, DEF_CONNECT_MS) * 1000;
 	char port[8];
-	int r, one = 1;
+	int r;
 
 	snprintf(port, sizeof(port), "%u", k->port);
-	r = getaddrinfo(k->host, port, &hints, &ai);
-	if (r == EAI_NONAME) {
-		hints.ai_flags = AI_ADDRCONFIG;
-		r = getaddrinfo(k->host, port, &hints, &ai);
-	}
-	if (r != 0) {
-		log_warnx("collector %s:%u: cannot resolve: %s", k->host, k->port, gai_strerror(r));
-		r = -EHOSTUNREACH;
-		goto out;
-	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		r = -ENOMEM;
@@ -499,28 +578,45 @@ static int conn_start(struct sink_tls *sk, size_t idx, bool probe, struct conn *
 	c->sk = sk;
 	c->idx = idx;
 	c->probe = probe;
-	c->state = C_CONNECTING;
-	c->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->fd < 0) {
-		r = -errno;
-		goto out;
-	}
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	setsockopt(c->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-	if (connect(c->fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
-		r = -errno;
-		log_warnx("collector %s:%u: connect: %s", k->host, k->port, strerror(-r));
-		goto out;
-	}
-	r = sd_event_add_io(sk->loop, &c->io, c->fd, EPOLLOUT, on_io, c);
+	c->fd = -1;
+	c->deadline_usec = now_usec(sk) + timeout;
+	r = sd_event_add_time_relative(sk->loop, &c->timer, CLOCK_MONOTONIC, timeout, 1000,
+				       on_conn_timer, c);
 	if (r < 0)
 		goto out;
-	r = sd_event_add_time_relative(
-	    sk->loop, &c->timer, CLOCK_MONOTONIC,
-	    (uint64_t)or_default(sk->cfg->output.connect_timeout_ms, DEF_CONNECT_MS) * 1000, 1000,
-	    on_conn_timer, c);
-	if (r < 0)
-		goto out;
+	r = getaddrinfo(k->host, port, &hints, &ai);
+	if (r == 0) {
+		r = conn_connect(c, ai);
+		if (r < 0)
+			goto out;
+	} else {
+		struct gaicb *list[1];
+
+		c->res = calloc(1, sizeof(*c->res));
+		if (!c->res) {
+			r = -ENOMEM;
+			goto out;
+		}
+		snprintf(c->res->host, sizeof(c->res->host), "%s", k->host);
+		snprintf(c->res->port, sizeof(c->res->port), "%s", port);
+		c->res->hints =
+		    (struct addrinfo){.ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG};
+		c->res->cb = (struct gaicb){.ar_name = c->res->host,
+					    .ar_service = c->res->port,
+					    .ar_request = &c->res->hints};
+		list[0] = &c->res->cb;
+		r = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
+		if (r != 0) {
+			log_warnx("collector %s:%u: cannot resolve: %s", k->host, k->port,
+				  gai_strerror(r));
+			free(c->res);
+			c->res = NULL;
+			r = -EHOSTUNREACH;
+			goto out;
+		}
+		c->state = C_RESOLVING;
+		sd_event_source_set_time_relative(c->timer, RESOLVE_POLL_USEC);
+	}
 	*ret = c;
 	c = NULL;
 	r = 0;
@@ -816,6 +912,18 @@ static void tls_close(void *s)
 		return;
 	conn_free(sk->main);
 	conn_free(sk->probe);
+	for (size_t i = 0; i < sk->n_orphans; i++) {
+		const struct gaicb *l[1] = {&sk->orphans[i]->cb};
+		struct timespec ts = {.tv_sec = 1};
+
+		/* Shutting down: wait a moment for the resolver; leak it if it is still busy. */
+		gai_suspend(l, 1, &ts);
+		if (gai_error(&sk->orphans[i]->cb) == EAI_INPROGRESS)
+			continue;
+		if (gai_error(&sk->orphans[i]->cb) == 0)
+			freeaddrinfo(sk->orphans[i]->cb.ar_result);
+		free(sk->orphans[i]);
+	}
 	sd_event_source_disable_unref(sk->kick);
 	sd_event_source_disable_unref(sk->retry);
 	sd_event_source_disable_unref(sk->ack);

@@ -3,7 +3,8 @@
 # Two collectors in order, A then B (rsyslog, OpenSSL driver). A is down at
 # start: events go to B. A comes back: ikelogd probes it every
 # failback_interval_s (1 here) and fails back. A goes away: events go to B
-# again. Every event arrives, each where it should.
+# again. Every event arrives, each where it should. B is named "localhost":
+# a host name, resolved without blocking the loop.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/rsyslog.sh"
 source "$(dirname "$0")/lib/pki.sh"
@@ -18,7 +19,7 @@ rsyslog_setup a "$pa" ossl "$WORK/pki"
 rsyslog_setup b "$pb" ossl "$WORK/pki"
 rsyslog_start b
 export TLS_DRAIN_MS=10000
-tls_config "$WORK/c.yaml" "$WORK/pki" "[{host: 127.0.0.1, port: $pa}, {host: 127.0.0.1, port: $pb}]" \
+tls_config "$WORK/c.yaml" "$WORK/pki" "[{host: 127.0.0.1, port: $pa}, {host: localhost, port: $pb}]" \
 	"failback_interval_s: 1" "server_name: collector.test"
 mkfifo "$WORK/in.fifo"
 "$IKELOGD" run -c "$WORK/c.yaml" <"$WORK/in.fifo" 2>"$WORK/ikelogd.err" &
