@@ -60,7 +60,9 @@ lab_journald() {
 		[ -S /run/systemd/journal/dev-log ] && break
 		sleep 0.05
 	done
-	[ -e /dev/log ] || ln -s /run/systemd/journal/dev-log /dev/log
+	if [ ! -e /dev/log ]; then
+		ln -s /run/systemd/journal/dev-log /dev/log && LAB_MADE_DEVLOG=1
+	fi
 	[ -S /run/systemd/journal/dev-log ] || { lab_log "journald did not start"; return 1; }
 	lab_log "started systemd-journald (pid $LAB_STARTED_JOURNALD)"
 }
@@ -294,6 +296,10 @@ lab_down() { # safe under set -e: every step may find its object gone
 		kill "$LAB_STARTED_JOURNALD" 2>/dev/null || true
 		wait "$LAB_STARTED_JOURNALD" 2>/dev/null || true
 		LAB_STARTED_JOURNALD=
+	fi
+	if [ -n "${LAB_MADE_DEVLOG:-}" ] && [ -L /dev/log ]; then
+		rm -f /dev/log || true
+		LAB_MADE_DEVLOG=
 	fi
 	return 0
 }
