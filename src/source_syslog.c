@@ -285,6 +285,9 @@ static int conn_drain(struct conn *c)
 	size_t pos = 0;
 	int r = 1;
 
+	/* No buffer (given back while idle): nothing to frame. */
+	if (c->len == 0)
+		return s->paused ? 0 : 1;
 	while (!s->paused) {
 		syslog_framer_next(&c->fr, c->buf + pos, c->len - pos, c->eof, &f);
 		if (f.kind == SYSLOG_FRAME_FATAL) {
@@ -303,8 +306,10 @@ static int conn_drain(struct conn *c)
 		if (f.kind == SYSLOG_FRAME_MORE && f.consumed == 0)
 			break;
 	}
-	memmove(c->buf, c->buf + pos, c->len - pos);
-	c->len -= pos;
+	if (pos > 0) {
+		memmove(c->buf, c->buf + pos, c->len - pos);
+		c->len -= pos;
+	}
 	/* An idle connection gives its buffer back. */
 	if (c->len == 0 && c->cap > BUF_INITIAL) {
 		free(c->buf);
