@@ -192,6 +192,15 @@ static int handle_message(struct source_syslog *s, struct syslog_recent *recent,
 	} else {
 		snprintf(s->host, sizeof(s->host), "%s", peer);
 	}
+	/*
+	 * rsyslog keeps the space after "pluto[123]:" of a local message in
+	 * its msg property, so RFC 5424 templates forward it; pluto's own
+	 * lines never start with one.
+	 */
+	while (m.body_len > 0 && m.body[0] == ' ') {
+		m.body++;
+		m.body_len--;
+	}
 	n = syslog_sanitize_utf8(m.body, m.body_len, s->scratch, &replaced);
 	body = s->scratch;
 	rec.realtime_usec = m.realtime_usec;

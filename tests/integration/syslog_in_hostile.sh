@@ -138,7 +138,12 @@ def send_good(n, conn="good"):
         good_sent += 1
         good.sendall(line(conn, good_sent) + b"\n")
 send_good(10)
+# As rsyslog forwards a message it received from pluto over /dev/log with an
+# RFC 5424 template: the space after "pluto[4242]:" is still in front.
+good.sendall(line("leading-space", 1).replace(b' - - - "', b' - - -  "') + b"\n")
 wait(lambda: len(by_conn("good")) == 10, 10, "the first 10 good lines did not arrive")
+wait(lambda: [e.get("event_type") for e in by_conn("leading-space")] == ["ike_init"], 5,
+     "a message with a leading space was not matched: %r" % by_conn("leading-space"))
 e = [e for e in by_conn("good") if e["state_serial"] == 7][0]
 want = {"timestamp": "2026-11-23T20:25:58.000007Z", "host": "gw-good", "pid": 4242}
 got = {"timestamp": e.get("timestamp"), "host": e.get("platform", {}).get("host"),
