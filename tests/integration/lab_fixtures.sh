@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The lab captures in fixtures/lab are whole and agree with each other
-# (no root, no pluto needed): every scenario has its export, its plain and
-# per-peer logs, its syslog variant and its expected events; the plain lines
+# (no root, no pluto needed): every scenario (and the plutos' start and
+# stop) has its export, its plain and per-peer logs, its syslog variant and
+# (scenarios) its expected events; the plain lines
 # are the export's MESSAGE fields in order; the per-peer logs partition them;
 # psk-debug.secrets.txt starts with the PSK of the lab's ipsec.secrets and
 # every other line is a hex dump psk-debug.log printed.
@@ -13,31 +14,37 @@ F=$ROOT/fixtures/lab
 source "$ROOT/tests/lab/lab.sh"
 
 n=0
-for s in $LAB_SCENARIOS psk-debug; do
+ALL="$LAB_SCENARIOS psk-debug daemon-start daemon-stop"
+for s in $ALL; do
 	for ext in export log west.log east.log syslog; do
 		[ -s "$F/$s.$ext" ] || fail "$s: fixtures/lab/$s.$ext is missing or empty"
 	done
-	[ "$s" = psk-debug ] || [ -s "$F/$s.expected" ] || fail "$s: no $s.expected"
+	case $s in psk-debug | daemon-*) ;; *) [ -s "$F/$s.expected" ] || fail "$s: no $s.expected" ;; esac
 	n=$((n + 1))
 done
 ok "$n scenarios, each with .export, .log, .west.log, .east.log, .syslog (and .expected)"
 
-python3 - "$F" "$ROOT/tests/lab/export_split.py" $LAB_SCENARIOS psk-debug <<'EOF' || fail "the fixtures disagree with each other"
+python3 - "$F" "$ROOT/tests/lab/export_split.py" $ALL <<'EOF' || fail "the fixtures disagree with each other"
 import importlib.util, sys
 F = sys.argv[1]
 spec = importlib.util.spec_from_file_location("export_split", sys.argv[2])
 es = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(es)
-pids = dict(l.split() for l in open(F + "/pids.txt"))
+pids = {}
+for l in open(F + "/pids.txt"):
+    name, west, east = l.split()
+    pids[name] = {"west": west, "east": east}
 bad = 0
 for s in sys.argv[3:]:
+    if s not in pids:
+        print("%s: not in pids.txt" % s); bad += 1; continue
     entries = [e for _, e in es.read_entries(open("%s/%s.export" % (F, s), "rb").read())]
     msgs = [e["MESSAGE"].decode("utf-8", "replace") for e in entries]
     plain = open("%s/%s.log" % (F, s), encoding="utf-8").read().splitlines()
     if msgs != plain:
         print("%s: .log is not the export's MESSAGE fields" % s); bad += 1
     for side in ("west", "east"):
-        mine = [m for m, e in zip(msgs, entries) if e.get("_PID", b"").decode() == pids[side]]
+        mine = [m for m, e in zip(msgs, entries) if e.get("_PID", b"").decode() == pids[s][side]]
         lines = open("%s/%s.%s.log" % (F, s, side), encoding="utf-8").read().splitlines()
         if mine != lines:
             print("%s: .%s.log is not %s's entries" % (s, side, side)); bad += 1
