@@ -39,7 +39,10 @@ void redactor_free(struct redactor *r);
  * previous_ike_sa_id): a value the policy hashed or masked is replaced by
  * its pseudonym or masked address wherever it stands alone in that text
  * (by "[redacted]" if it was removed), so a kept message does not give
- * back "@east" beside peer_id "h1:..."; then the scrub, each replacement
+ * back "@east" beside peer_id "h1:..."; while identity fields are hashed,
+ * every FQDN-shaped identity token ("@east", "user@example.org") in the
+ * message and the reason is hashed too, in lines that carry no identity
+ * field (debug, unparsed); then the scrub, each replacement
  * counted in cnt->redact_scrubbed. Returns 0, or -ENOSPC (-EINVAL) if a
  * replacement did not fit the arena (was refused by the field's type):
  * that field has been removed, so ev is safe to ship either way.

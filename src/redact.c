@@ -59,6 +59,22 @@ static const char builtin_pattern[] =
     "|(?:0[xX])?[0-9A-Fa-f]{32,}";
 
 /*
+ * An FQDN or USER_FQDN identity as pluto prints it in free text ("@east",
+ * "@west-v1", "user-road@testing.libreswan.org"; not pluto's debug
+ * "sym-key@NULL", "ike-key@0x55d3..."): hashed in the message and
+ * the reason when the policy hashes identities, so that debug and unparsed
+ * lines, which carry no identity field, do not name them either. The
+ * pseudonym is the one the identity's own field gets.
+ */
+static const char id_token_pattern[] =
+    "(?<![\\w.+@-])[\\w.+-]*@(?!NULL\\b|0x[0-9a-fA-F]+\\b)"
+    "[A-Za-z0-9](?:[\\w-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[\\w-]*[A-Za-z0-9])?)*(?![\\w@])";
+
+/* The fields whose hash makes '@' tokens in free text identities to hash. */
+static const enum field identity_fields[] = {F_PEER_ID,	     F_LOCAL_ID, F_INITIATOR_ID,
+					     F_RESPONDER_ID, F_USERNAME, F_CERT_SUBJECT};
+
+/*
  * Which actions a field type can take: a hash or a mask must not change a
  * number's JSON type, or break the format the schema gives the field.
  */
@@ -112,9 +128,10 @@ struct redactor {
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 
-	/* Scratch, grown to the largest value seen: [0] [1] scrub, [2] [3] swaps. */
-	char *buf[4];
-	size_t buf_cap[4];
+	/* Scratch, grown to the largest value seen: [0] [1] scrub, [2] [3] swaps, [4] ids. */
+	char *buf[5];
+	size_t buf_cap[5];
+	pcre2_code *id_token; /* "@east", "user@example.org": hashed in message and reason */
 	struct redact_swap swaps[F__MAX]; /* this event's hashed and masked values */
 	size_t n_swaps;
 
@@ -134,7 +151,8 @@ void redactor_free(struct redactor *r)
 		pcre2_code_free(r->user[i]);
 	pcre2_match_data_free(r->md);
 	pcre2_match_context_free(r->mctx);
-	for (size_t i = 0; i < 4; i++) {
+	pcre2_code_free(r->id_token);
+	for (size_t i = 0; i < 5; i++) {
 		if (r->buf[i])
 			OPENSSL_cleanse(r->buf[i], r->buf_cap[i]);
 		free(r->buf[i]);
@@ -603,6 +621,11 @@ int redactor_new(const struct config *cfg, struct counters *cnt, struct redactor
 	for (f = 0; f < F__MAX; f++)
 		if (red->action[f] == REDACT_HASH)
 			red->need_key = true;
+	for (size_t i = 0; i < sizeof(identity_fields) / sizeof(identity_fields[0]); i++)
+		if (red->action[identity_fields[i]] == REDACT_HASH && !red->id_token &&
+		    pattern_compile(id_token_pattern, &red->id_token, "redact: identity tokens", 0,
+				    cfgpath, errs) < 0)
+			r = -EINVAL;
 
 	for (size_t i = 0; i < cfg->redact.secret_patterns.n && i < CONFIG_LIST_MAX; i++) {
 		const char *src = cfg->redact.secret_patterns.v[i];
@@ -819,17 +842,71 @@ static int apply_policy(struct redactor *red, struct event *ev, enum field f)
 	return r;
 }
 
+/*
+ * Hashes every FQDN-shaped identity token of in[0..len) into buf[4].
+ * Returns the number replaced (*ret is in when none), or -errno.
+ */
+static int id_text(struct redactor *red, const char *in, size_t len, const char **ret,
+		   size_t *ret_len)
+{
+	char ps[sizeof(red->swaps[0].repl)];
+	size_t pos = 0, out = 0, start, end, plen;
+	PCRE2_SIZE *ov;
+	int n = 0, rc;
+
+	*ret = in;
+	*ret_len = len;
+	while (pos < len) {
+		rc = pcre2_match(red->id_token, (PCRE2_SPTR)in, len, pos, 0, red->md, red->mctx);
+		if (rc == PCRE2_ERROR_NOMATCH)
+			break;
+		if (rc < 0)
+			return -E2BIG;
+		ov = pcre2_get_ovector_pointer(red->md);
+		start = ov[0];
+		end = ov[1];
+		if (end <= start || pseudonym(red, in + start, end - start, ps, sizeof(ps)) < 0)
+			return -EIO;
+		plen = strlen(ps);
+		if (buf_reserve(red, 4, out + (start - pos) + plen + 1) < 0)
+			return -ENOMEM;
+		memcpy(red->buf[4] + out, in + pos, start - pos);
+		out += start - pos;
+		memcpy(red->buf[4] + out, ps, plen);
+		out += plen;
+		pos = end;
+		n++;
+	}
+	if (n == 0)
+		return 0;
+	if (buf_reserve(red, 4, out + (len - pos) + 1) < 0)
+		return -ENOMEM;
+	memcpy(red->buf[4] + out, in + pos, len - pos);
+	out += len - pos;
+	red->buf[4][out] = '\0';
+	*ret = red->buf[4];
+	*ret_len = out;
+	return n;
+}
+
 /* Cleans one kept free-text field: identities swapped, then secrets scrubbed. */
 static int clean_text(struct redactor *red, struct event *ev, enum field f)
 {
 	const char *s, *swapped, *scrubbed;
 	size_t len, wlen, slen;
-	int n_swap, n_scrub;
+	int n_swap, n_ids = 0, n_scrub;
 
 	s = event_str(ev, f, &len);
 	if (!s || len == 0)
 		return 0;
 	n_swap = swap_text(red, s, len, &swapped, &wlen);
+	if (n_swap >= 0 && red->id_token && (f == F_MESSAGE || f == F_REASON)) {
+		n_ids = id_text(red, swapped, wlen, &swapped, &wlen);
+		if (n_ids < 0)
+			n_swap = n_ids;
+		else
+			n_swap += n_ids;
+	}
 	n_scrub = n_swap < 0 ? n_swap : redact_scrub(red, swapped, wlen, &scrubbed, &slen);
 	if (n_scrub < 0) {
 		/* A pattern gave up on this value, or memory ran out: it does not go out. */

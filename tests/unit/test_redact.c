@@ -433,7 +433,7 @@ static void test_identities_in_kept_text(void **state)
 	struct fx *fx = *state;
 	struct redactor *r;
 	struct redact_stats st;
-	char east[40], want[512];
+	char east[40], gate[40], example[40], want[512];
 
 	policy(fx, "peer_id", REDACT_HASH);
 	policy(fx, "peer_ip", REDACT_MASK);
@@ -454,24 +454,62 @@ static void test_identities_in_kept_text(void **state)
 	set(fx, F_REASON, "peer @east");
 	assert_int_equal(redact_event(r, &fx->ev), 0);
 	assert_int_equal(redact_pseudonym(test_key, 32, 1, "@east", 5, east, sizeof(east)), 0);
+	/* Other identities are hashed as themselves, not cut at "@east". */
+	assert_int_equal(redact_pseudonym(test_key, 32, 1, "@eastgate", 9, gate, sizeof(gate)), 0);
+	assert_int_equal(
+	    redact_pseudonym(test_key, 32, 1, "@east.example", 13, example, sizeof(example)), 0);
 	snprintf(want, sizeof(want),
 		 "\"westeast\" #1: established IKE SA; authenticated peer using "
 		 "authby=secret and ID_FQDN '%s' from 192.1.2.0:500 to "
-		 "[2001:db8:1::]:500 user [redacted]; not @eastgate, @east.example, "
+		 "[2001:db8:1::]:500 user [redacted]; not %s, %s, "
 		 "192.1.2.230, 10.192.1.2.23, 2001:db8:1:2::45:7 or alice2",
-		 east);
+		 east, gate, example);
 	assert_string_equal(get(fx, F_MESSAGE), want);
 	snprintf(want, sizeof(want), "peer %s", east);
 	assert_string_equal(get(fx, F_REASON), want);
 	redactor_stats(r, &st);
-	assert_int_equal(st.swapped, 5);
+	assert_int_equal(st.swapped, 7);
 	assert_int_equal(fx->cnt.redact_scrubbed, 0); /* identities are not secrets */
+	redactor_free(r);
+}
 
-	/* The next event does not inherit this one's identities. */
+static void test_identity_tokens(void **state)
+{
+	struct fx *fx = *state;
+	struct redactor *r;
+	char w[40], e[40], road[40], want[512];
+	const char *issuer = "C=CA, O=Libreswan, CN=Libreswan test CA, E=testing@libreswan.org";
+
+	policy(fx, "peer_id", REDACT_HASH); /* identities hashed: '@' tokens in text too */
+	policy(fx, "message", REDACT_KEEP);
+	policy(fx, "cert_issuer", REDACT_KEEP);
+	r = new_ok(fx);
+	assert_int_equal(redact_pseudonym(test_key, 32, 1, "@west", 5, w, sizeof(w)), 0);
+	assert_int_equal(redact_pseudonym(test_key, 32, 1, "@east", 5, e, sizeof(e)), 0);
+	assert_int_equal(redact_pseudonym(test_key, 32, 1, "user-road@testing.libreswan.org", 31,
+					  road, sizeof(road)),
+			 0);
+
+	/* A debug line carries no identity field: its '@' tokens are hashed all the same. */
 	event_reset(&fx->ev);
-	set(fx, F_MESSAGE, "peer @east again");
+	set(fx, F_MESSAGE, "| started looking for secret for @west->@east of kind PKK_PSK");
+	set(fx, F_CERT_ISSUER, issuer);
 	assert_int_equal(redact_event(r, &fx->ev), 0);
-	assert_string_equal(get(fx, F_MESSAGE), "peer @east again");
+	snprintf(want, sizeof(want), "| started looking for secret for %s->%s of kind PKK_PSK", w,
+		 e);
+	assert_string_equal(get(fx, F_MESSAGE), want);
+	assert_string_equal(get(fx, F_CERT_ISSUER), issuer); /* kept fields other than text */
+
+	event_reset(&fx->ev);
+	set(fx, F_MESSAGE,
+	    "cert 'E=user-road@testing.libreswan.org' for @east. a @ b, x@, @-, "
+	    "st_skeyid_nss-key@NULL sk@0x55d3e1a4b2c0 fd@(nil)");
+	assert_int_equal(redact_event(r, &fx->ev), 0);
+	snprintf(want, sizeof(want),
+		 "cert 'E=%s' for %s. a @ b, x@, @-, st_skeyid_nss-key@NULL sk@0x55d3e1a4b2c0 "
+		 "fd@(nil)",
+		 road, e);
+	assert_string_equal(get(fx, F_MESSAGE), want);
 	redactor_free(r);
 }
 
@@ -903,6 +941,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_actions_on_empty, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_actions_on_huge, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_identities_in_kept_text, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_identity_tokens, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_long_text_grows, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_redactor_matches_helper, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_arena_full_fails_closed, setup, teardown),
