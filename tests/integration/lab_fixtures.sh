@@ -6,7 +6,7 @@
 # (scenarios) its expected events; the plain lines
 # are the export's MESSAGE fields in order; the per-peer logs partition them;
 # psk-debug.secrets.txt starts with the PSK of the lab's ipsec.secrets and
-# every other line is a hex dump psk-debug.log printed.
+# every other line is a hex dump one of the plutos printed in psk-debug.
 source "$(dirname "$0")/lib/common.sh"
 need_cmd python3
 F=$ROOT/fixtures/lab
@@ -62,7 +62,8 @@ psk=$LAB_PSK
 python3 - "$F" <<'EOF' || fail "a secret in psk-debug.secrets.txt is not in psk-debug.log"
 import re, sys
 F = sys.argv[1]
-log = open(F + "/psk-debug.log", encoding="utf-8").read()
+log = open(F + "/psk-debug.west.log", encoding="utf-8").read() + "\n" + \
+    open(F + "/psk-debug.east.log", encoding="utf-8").read()
 # the dumps' hex, without separators, line by line joined per dump
 flat = re.sub(r"[^0-9a-f\n]", "", "\n".join(
     " ".join(re.findall(r"\b[0-9a-f]{2}\b", l.split("   ")[1] if "   " in l else ""))

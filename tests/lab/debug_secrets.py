@@ -24,7 +24,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--psk", required=True)
     ap.add_argument("--min-bytes", type=int, default=16)
-    ap.add_argument("log")
+    ap.add_argument("log", nargs="+", help="one pluto's lines per file (dumps of two plutos interleave)")
     a = ap.parse_args()
     out, seen = [a.psk], {a.psk}
     header, blob = "", []
@@ -37,16 +37,18 @@ def main():
             out.append(h)
         blob.clear()
 
-    with open(a.log, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            line = line.rstrip("\n")
-            m = DUMP.match(line)
-            if m and header:
-                blob.append(re.sub(r"\s", "", m.group(1)).lower())
-                continue
-            flush()
-            header = line
-    flush()
+    for path in a.log:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                line = line.rstrip("\n")
+                m = DUMP.match(line)
+                if m and header:
+                    blob.append(re.sub(r"\s", "", m.group(1)).lower())
+                    continue
+                flush()
+                header = line
+        flush()
+        header = ""
     sys.stdout.write("".join(x + "\n" for x in out))
     return 0
 
