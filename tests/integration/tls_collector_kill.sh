@@ -40,7 +40,7 @@ lost=$(val missing "$r")
 echo "figure: tls_kill9_lost $lost"
 echo "figure: tls_kill9_duplicates $(val dup "$r")"
 echo "figure: tls_kill9_resent $(counter resent "$WORK/ikelogd.err")"
-echo "figure: tls_kill_partial_frames_written_by_rsyslog $(val partial "$r")"
+echo "figure: tls_kill9_partial_frames_written_by_rsyslog $(val partial "$r")"
 [ "$(val invalid "$r")" = 0 ] || fail "$(val invalid "$r") invalid messages"
 [ "$(val dup_eid_mismatch "$r")" = 0 ] || fail "$(val dup_eid_mismatch "$r") duplicates with another event id"
 ok "each duplicate carries its original's event id"
