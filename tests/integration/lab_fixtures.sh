@@ -77,3 +77,44 @@ if len(secrets) < 4 or missing or any(len(s) < 32 for s in secrets):
     sys.exit(1)
 EOF
 ok "psk-debug.secrets.txt: the PSK, then hex dumps of 16 bytes or more that psk-debug.log printed"
+
+# The comparison of lab_e2e itself: events written here by hand to match
+# psk-ok.expected pass; the same with the Child SA moved to another IKE SA,
+# or with an identity in clear, do not.
+python3 - "$WORK" <<'PY'
+import json, sys
+w = sys.argv[1]
+def ev(pid, us, typ, res, **kw):
+    d = {"event_type": typ, "result": res, "timestamp": "2026-11-23T21:00:00.%06dZ" % us,
+         "platform": {"pid": pid}, "conn_name": "psk-ok"}
+    d.update(kw)
+    return d
+tf = {"encr": "AES_GCM_16_256", "prf": "HMAC_SHA2_512", "dh_group": "MODP2048"}
+good = [ev(1, 1, "ike_init", "info", ike_sa_id="w1"),
+        ev(1, 2, "ike_auth", "success", ike_sa_id="w1", responder_id="h1:00000000000000aa"),
+        ev(1, 3, "child_sa_create", "success", ike_sa_id="w1", transform={"encr": "AES_GCM_16_256"}),
+        ev(2, 4, "ike_init", "success", ike_sa_id="e1", transform=tf),
+        ev(2, 5, "ike_auth", "success", ike_sa_id="e1", initiator_id="h1:00000000000000bb"),
+        ev(2, 6, "child_sa_create", "success", ike_sa_id="e1", transform={"encr": "AES_GCM_16_256"})]
+def write(name, events):
+    with open("%s/%s.json" % (w, name), "w") as f:
+        f.write("".join("2026-11-23T21:00:01.000000+00:00 <85>1 - " + json.dumps(e) + "\n" for e in events))
+write("good", good)
+regrouped = [dict(e) for e in good]
+regrouped[5]["ike_sa_id"] = "e2"
+write("regrouped", regrouped)
+clear = [dict(e) for e in good]
+clear[4]["initiator_id"] = "@west"
+write("clear", clear)
+PY
+t0=$(python3 -c 'import datetime; print(int(datetime.datetime(2026, 11, 23, 21, 0, 0, tzinfo=datetime.timezone.utc).timestamp()) * 1000000)')
+cmp_args=(--redacted --expected-dir "$F" --side west=1 --side east=2 --window "psk-ok=$t0,$((t0 + 10))")
+python3 "$ROOT/tests/lab/compare.py" "${cmp_args[@]}" "$WORK/good.json" >"$WORK/good.txt" ||
+	fail "compare.py rejects events equal to psk-ok.expected: $(cat "$WORK/good.txt")"
+for bad in regrouped clear; do
+	python3 "$ROOT/tests/lab/compare.py" "${cmp_args[@]}" "$WORK/$bad.json" >"$WORK/$bad.txt" &&
+		fail "compare.py accepts the $bad events"
+done
+grep -q 'FAIL psk-ok east: 3 events expected, 3 received' "$WORK/regrouped.txt" || fail "no diff for the regrouped Child SA"
+grep -q "identities in clear in the events: \['@west'\]" "$WORK/clear.txt" || fail "the identity in clear is not reported"
+ok "compare.py: equal events pass; a Child SA in another IKE SA, or an identity in clear, fail"

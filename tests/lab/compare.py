@@ -146,6 +146,7 @@ def main():
         got.setdefault((scen, side), []).append(row_of(ev, scen))
         raws.setdefault((scen, side), []).append(ev["_raw"])
     bad = 0
+    oks, fails = [], []
     for name, _, _ in windows:
         exp = read_expected("%s/%s.expected" % (a.expected_dir, name), name)
         for side in sorted(set(sides.values())):
@@ -158,18 +159,21 @@ def main():
                 leaked = sorted({i for i in ids for text in raws.get((name, side), []) if i in text})
                 if leaked:
                     bad += 1
-                    print("FAIL %s %s: identities in clear in the events: %s" % (name, side, leaked))
+                    fails.append("FAIL %s %s: identities in clear in the events: %s" % (name, side, leaked))
                     for text in raws.get((name, side), []):
                         if any(i in text for i in leaked):
-                            print("    " + text.strip()[:300])
+                            fails.append("    " + text.strip()[:300])
             cw, ch = canonical(want), canonical(have)
             if cw == ch:
-                print("ok: %s %s: the %d events expected" % (name, side, len(cw)))
+                oks.append("ok: %s %s: the %d events expected" % (name, side, len(cw)))
                 continue
             bad += 1
-            print("FAIL %s %s: %d events expected, %d received" % (name, side, len(cw), len(ch)))
+            fails.append("FAIL %s %s: %d events expected, %d received" % (name, side, len(cw), len(ch)))
             for d in difflib.unified_diff(cw, ch, "expected", "received", lineterm="", n=1):
-                print("    " + d)
+                if not d.startswith(("---", "+++")):
+                    fails.append("    " + d)
+    # the failures last, next to the figures: the runner shows an output's tail
+    print("\n".join(oks + fails))
     lat = sorted(ev["_received"] - parse_time(ev.get("timestamp")) for ev in events
                  if ev.get("_received") is not None and parse_time(ev.get("timestamp")) is not None)
     if lat:
