@@ -9,7 +9,10 @@
  *
  * Everything is bounded: connections (max_connections, further accepts
  * are closed), bytes buffered per connection (max_frame_bytes: a longer
- * frame is discarded whole), idle time (idle_timeout_s). What is dropped
+ * frame is discarded whole), idle time (idle_timeout_s: for plain TCP,
+ * for TLS before the handshake and for any connection in the middle of a
+ * frame; an authenticated TLS sender may stay quiet, TCP keepalive
+ * finds out when it is gone). What is dropped
  * is counted in input_dropped. When the pipeline is full the sockets are
  * no longer read, so TCP pushes back on the senders; nothing received is
  * dropped for that. There is no position to persist: a sender cannot be
@@ -19,6 +22,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -503,6 +507,18 @@ static void peer_name(const struct sockaddr_storage *sa, char buf[INET6_ADDRSTRL
 			  INET6_ADDRSTRLEN);
 }
 
+/* Dead peers of quiet connections: probes after idle_s, 4 more at idle_s / 4 (at least 1 s). */
+static void keepalive(int fd, uint64_t idle_s)
+{
+	int on = 1, idle = (int)(idle_s ? idle_s : 1), intvl = idle / 4 ? idle / 4 : 1, cnt = 4;
+
+	/* Best effort: without it, only the idle timeout of unauthenticated peers applies. */
+	(void)(setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) == 0 &&
+	       setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) == 0 &&
+	       setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl)) == 0 &&
+	       setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)) == 0);
+}
+
 static void accept_one(struct listener *l, int fd, const struct sockaddr_storage *sa)
 {
 	struct source_syslog *s = l->s;
@@ -534,6 +550,7 @@ static void accept_one(struct listener *l, int fd, const struct sockaddr_storage
 		}
 		SSL_set_accept_state(c->ssl);
 	}
+	keepalive(fd, s->idle_usec / 1000000);
 	r = sd_event_add_io(s->e, &c->io, fd, EPOLLIN, on_conn_io, c);
 	if (r < 0)
 		goto fail;
@@ -666,6 +683,13 @@ static int on_sweep(sd_event_source *es, uint64_t usec, void *ud)
 		next = c->next;
 		if (c->ssl && !c->handshaken && HANDSHAKE_USEC < limit)
 			limit = HANDSHAKE_USEC;
+		/*
+		 * An authenticated TLS sender between frames may stay quiet:
+		 * rsyslog's TLS output does not notice a connection we closed
+		 * and loses its next write. TCP keepalive finds dead ones.
+		 */
+		if (c->ssl && c->handshaken && c->len == 0 && !c->fr.skip_left && !c->fr.skip_line)
+			continue;
 		if (!s->paused && usec > c->active_usec + limit) {
 			log_debug("syslog: %s: closing idle connection from %s", c->l->name,
 				  c->peer);

@@ -28,8 +28,9 @@ sport=$(free_port)
 uport=$(free_port)
 out=$WORK/events.json
 prom=$WORK/ikelogd.prom
-# Room for the idle ones (plain and TLS) and the well-behaved sender, nothing more.
-maxconn=$((IDLE + 1 + 10))
+# Room for the idle ones (plain, TLS without a handshake, one authenticated
+# TLS sender) and the well-behaved sender, nothing more.
+maxconn=$((IDLE + 1 + 10 + 1))
 cat >"$WORK/ikelogd.yaml" <<EOF
 source:
   type: syslog
@@ -274,7 +275,10 @@ idle = [tcp() for _ in range(idle_n)]
 # And 10 that open a TLS connection and never say hello.
 idle += [socket.create_connection(("127.0.0.1", sport)) for _ in range(10)]
 idle_n += 10
-wait(lambda: counter("connections") - conns0 >= idle_n, 10,
+# An authenticated TLS sender that says nothing: it may stay (rsyslog's TLS
+# output would lose its next write on a connection closed under it).
+quiet = tls_client("gw-east")
+wait(lambda: counter("connections") - conns0 >= idle_n + 1, 10,
      "only %d of %d idle connections accepted" % (counter("connections") - conns0, idle_n))
 hwm2 = vmhwm()
 print("figure: syslog_in_vmhwm_1000_idle_kib %d" % hwm2)
@@ -300,6 +304,10 @@ closed = sum(closed_by_server(s, 0.5) for s in idle)
 if closed != idle_n:
     fail("only %d of %d idle connections were closed after the idle timeout" % (closed, idle_n))
 print("ok: all %d idle connections closed after idle_timeout_s" % idle_n)
+quiet.sendall(line("quiet-tls", 1) + b"\n")
+wait(lambda: len(by_conn("quiet-tls")) == 1, 5, "the quiet authenticated TLS sender was cut off")
+quiet.close()
+print("ok: a quiet authenticated TLS sender stays connected past idle_timeout_s and delivers")
 wait(lambda: len(by_conn("good")) == good_sent, 10, "good lines lost: %d of %d" % (len(by_conn("good")), good_sent))
 print("ok: all %d lines of the well-behaved sender arrived" % good_sent)
 # UDP while ikelogd is stopped: the kernel drops what its buffer cannot hold,

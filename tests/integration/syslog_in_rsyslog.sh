@@ -41,6 +41,7 @@ source:
     cert_file: $pki/ikelogd.pem
     key_file: $pki/ikelogd.key
     permitted_peers: [gw-east.test, gw-west.test]
+    idle_timeout_s: 2
 state_file: $WORK/position
 rules: [$ROOT/conf/rules/libreswan.yaml]
 redact:
@@ -181,7 +182,19 @@ check(int(t0) - 1 <= epoch(ws[0]) and epoch(ws[-1]) <= t1 + 1, "gw-west timestam
 print("ok: gw-west events carry rsyslog's BSD header time, within the run (%s .. %s)" % (ws[0], ws[-1]))
 EOF
 
+# Quiet gateways: longer than idle_timeout_s without a line. rsyslog's TLS
+# output would lose its next write on a connection ikelogd closed; the
+# authenticated connections stay open and the next lines arrive.
+sleep 4
+for gw in gw-east gw-west; do
+	echo '"after-quiet" #5001: initiating IKEv2 connection to 192.1.2.99 using UDP' >>"$WORK/$gw/pluto.log"
+done
+quiet_in() { [ "$(grep -c '"conn_name":"after-quiet"' "$out")" -ge 2 ]; }
+wait_for 20 quiet_in || fail "after a quiet spell, $(grep -c '"conn_name":"after-quiet"' "$out") of 2 lines arrived"
+ok "after 4 s of quiet (idle_timeout_s 2) both gateways' next lines arrive"
+
 # The listener's own counters: two connections, nothing dropped.
 wait_for 5 grep -q '^ikelogd_connections_total [1-9]' "$prom" || fail "no connections counted: $(grep -E 'connections|dropped' "$prom")"
 grep -q '^ikelogd_input_dropped_total 0$' "$prom" || fail "input dropped: $(grep dropped "$prom")"
+grep -q '^ikelogd_connections_total 2$' "$prom" || fail "gateways reconnected: $(grep connections "$prom")"
 ok "Prometheus file: $(grep '^ikelogd_connections_total' "$prom" | cut -d' ' -f2) connections, input_dropped 0"
