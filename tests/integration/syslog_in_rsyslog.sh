@@ -114,7 +114,6 @@ start_gateway gw-west RSYSLOG_TraditionalForwardFormat traditional
 ok "gateway config conf/collector/rsyslog-forward-to-ikelogd.conf passes rsyslogd -N1"
 
 want=$((FAMILIES * 10))
-count_events() { grep -c '"event_type":"[a-z_]*"' "$out" 2>/dev/null | head -1; }
 arrived() { [ "$(grep -v '"daemon_stats"' "$out" 2>/dev/null | grep -c '"event_type"')" -ge "$want" ]; }
 wait_for 120 arrived || fail "only $(grep -v daemon_stats "$out" 2>/dev/null | grep -c event_type) of $want events reached the collector; ikelogd: $(tail -n 5 "$WORK/daemon.err")"
 t1=$(date +%s.%N)
