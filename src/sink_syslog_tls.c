@@ -24,78 +24,43 @@
  * eid; it is bounded by the ring (the oldest kept entry gives way to a
  * new event) and by time.
  *
- * Everything runs on the sd-event loop: non-blocking connect, handshake
- * and writes, a timer per stage. Collectors are tried in order, with
- * exponential backoff and jitter once the whole list has failed; while on
- * a later one the first is probed every failback_interval_s and taken back
- * as soon as a probe completes its handshake.
+ * Everything runs on the sd-event loop; collector_conn.c resolves,
+ * connects and handshakes, each stage with its timer. Collectors are tried
+ * in order, with exponential backoff and jitter once the whole list has
+ * failed; while on a later one the first is probed every
+ * failback_interval_s and taken back as soon as a probe is up.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/sockios.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/random.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <openssl/err.h>
-
+#include "collector_conn.h"
 #include "encode.h"
 #include "log.h"
 #include "sink.h"
 #include "tls.h"
 
-#define DEF_MAX_MESSAGE	  65536
-#define DEF_CONNECT_MS	  5000
-#define DEF_HANDSHAKE_MS  10000
-#define DEF_WRITE_MS	  30000
-#define DEF_BACKOFF_MIN	  100
-#define DEF_BACKOFF_MAX	  30000
-#define DEF_FAILBACK_S	  60
-#define ACK_POLL_USEC	  5000
-#define WBUF_TARGET	  (64 * 1024) /* bytes staged per batch of writes */
-#define FRAME_PREFIX_MAX  24	      /* "<len> " */
-#define REPLAY_USEC	  (2 * 1000000ull)
-#define SETTLE_USEC	  200000
-#define RESOLVE_POLL_USEC 10000
-#define ORPHANS_MAX	  16
+#define DEF_MAX_MESSAGE	 65536
+#define DEF_CONNECT_MS	 5000
+#define DEF_HANDSHAKE_MS 10000
+#define DEF_WRITE_MS	 30000
+#define DEF_BACKOFF_MIN	 100
+#define DEF_BACKOFF_MAX	 30000
+#define DEF_FAILBACK_S	 60
+#define ACK_POLL_USEC	 5000
+#define WBUF_TARGET	 (64 * 1024) /* bytes staged per batch of writes */
+#define FRAME_PREFIX_MAX 24	     /* "<len> " */
+#define REPLAY_USEC	 (2 * 1000000ull)
 
-/*
- * C_SETTLE: the handshake is done but nothing is sent for SETTLE_USEC. A
- * TLS 1.3 server rejects a missing client certificate only after the
- * client's handshake has completed, and rsyslog checks PermittedPeer after
- * its own; either closes the session at once. Bytes sent before would be
- * acknowledged by the collector's kernel and then dropped.
- */
-enum conn_state { C_RESOLVING, C_CONNECTING, C_HANDSHAKE, C_SETTLE, C_UP };
-
-struct sink_tls;
-
+/* A connection and which collector it goes to; probe: a failback probe, adopted once up. */
 struct conn {
 	struct sink_tls *sk;
-	size_t idx; /* into cfg->output.collectors */
-	bool probe; /* a failback probe: adopted as the main connection once up */
-	enum conn_state state;
-	int fd;
-	SSL *ssl;
-	uint64_t tcp_written;	/* plain TCP: bytes given to the kernel */
-	uint64_t deadline_usec; /* connect_timeout_ms, resolution included */
-	struct resolve *res;	/* while C_RESOLVING */
-	sd_event_source *io, *timer;
-};
-
-/* One getaddrinfo_a request and the strings it points to. */
-struct resolve {
-	struct gaicb cb;
-	struct addrinfo hints;
-	char host[256];
-	char port[8];
+	size_t idx;
+	bool probe;
+	struct collector_conn *cc;
 };
 
 struct entry {
@@ -138,9 +103,6 @@ struct sink_tls {
 	uint64_t rnd;
 	uint64_t outq_last, progress_usec; /* for write_timeout_ms */
 	sd_event_source *kick, *retry, *ack, *failback;
-	/* Resolutions that could not be cancelled: freed at close. */
-	struct resolve *orphans[ORPHANS_MAX];
-	size_t n_orphans;
 };
 
 static unsigned or_default(unsigned v, unsigned def)
@@ -166,44 +128,16 @@ static uint64_t now_usec(struct sink_tls *sk)
 	return t;
 }
 
-static uint64_t sock_written(struct conn *c)
-{
-	if (c->ssl)
-		return BIO_number_written(SSL_get_wbio(c->ssl));
-	return c->tcp_written;
-}
-
 static void conn_free(struct conn *c)
 {
 	if (!c)
 		return;
-	if (c->res) {
-		int r = gai_cancel(&c->res->cb);
-
-		if (r == EAI_NOTCANCELED) {
-			/* The resolver thread still owns it; at most ORPHANS_MAX wait for close. */
-			if (c->sk->n_orphans < ORPHANS_MAX)
-				c->sk->orphans[c->sk->n_orphans++] = c->res;
-		} else {
-			if (r == EAI_ALLDONE && gai_error(&c->res->cb) == 0)
-				freeaddrinfo(c->res->cb.ar_result);
-			free(c->res);
-		}
-	}
-	sd_event_source_disable_unref(c->io);
-	sd_event_source_disable_unref(c->timer);
-	if (c->ssl && c->state == C_UP)
-		SSL_shutdown(c->ssl); /* close_notify, best effort: the socket is non-blocking */
-	if (c->ssl)
-		SSL_free(c->ssl);
-	if (c->fd >= 0)
-		close(c->fd);
+	collector_conn_free(c->cc);
 	free(c);
 }
 
 static int start_main(struct sink_tls *sk);
 static void pump(struct sink_tls *sk);
-static void resolve_poll(struct conn *c);
 
 /* Arms the retry timer: at once for the next collector, with backoff after a full round. */
 static void schedule_retry(struct sink_tls *sk, bool advance)
@@ -278,29 +212,24 @@ static void conn_fail(struct conn *c, const char *what, const char *why)
 		sk->probe = NULL;
 		return;
 	}
-	if (c->state == C_UP)
+	bool was_up = collector_conn_is_up(c->cc);
+
+	if (was_up)
 		log_warnx("collector %s:%u: %s: %s; %zu event(s) not yet acknowledged will be sent "
 			  "again",
 			  k->host, k->port, what, why, sk->qlen);
 	else
 		log_warnx("collector %s:%u: %s: %s", k->host, k->port, what, why);
-	main_lost(sk, c->state == C_UP);
+	main_lost(sk, was_up);
 }
 
-static int set_io(struct conn *c, uint32_t events)
-{
-	return sd_event_source_set_io_events(c->io, events);
-}
-
-/* Handshake done (or TCP connected): check the pin, then use the connection. */
+/* The connection is up (handshake done and settled): use it. */
 static void conn_up(struct conn *c)
 {
 	struct sink_tls *sk = c->sk;
 	const struct config_collector *k = coll(sk, c->idx);
+	char desc[128];
 
-	c->state = C_UP;
-	sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
-	set_io(c, EPOLLIN);
 	if (c->probe) {
 		/* The first collector is back: move over to it. */
 		log_info("collector %s:%u: back, failing back to it", k->host, k->port);
@@ -317,11 +246,8 @@ static void conn_up(struct conn *c)
 		c->probe = false;
 		sk->cur = c->idx;
 	}
-	if (c->ssl)
-		log_info("collector %s:%u: connected, %s %s", k->host, k->port,
-			 SSL_get_version(c->ssl), SSL_get_cipher_name(c->ssl));
-	else
-		log_info("collector %s:%u: connected over plain TCP", k->host, k->port);
+	log_info("collector %s:%u: connected, %s", k->host, k->port,
+		 collector_conn_describe(c->cc, desc, sizeof(desc)));
 	if (sk->ever_connected)
 		sk->cnt->reconnects++;
 	sk->ever_connected = true;
@@ -334,297 +260,57 @@ static void conn_up(struct conn *c)
 	pump(sk);
 }
 
-static void handshake(struct conn *c)
-{
-	struct sink_tls *sk = c->sk;
-	char why[512];
-	int r, e;
-
-	ERR_clear_error();
-	r = SSL_connect(c->ssl);
-	if (r == 1) {
-		if (sk->have_pin && !tls_peer_pin_matches(c->ssl, sk->pin)) {
-			sk->cnt->handshake_failures++;
-			conn_fail(c, "TLS handshake",
-				  "certificate does not match output.pin_sha256: refusing to send");
-			return;
-		}
-		c->state = C_SETTLE;
-		set_io(c, EPOLLIN);
-		sd_event_source_set_time_relative(c->timer, SETTLE_USEC);
-		sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
-		return;
-	}
-	e = SSL_get_error(c->ssl, r);
-	if (e == SSL_ERROR_WANT_READ) {
-		set_io(c, EPOLLIN);
-		return;
-	}
-	if (e == SSL_ERROR_WANT_WRITE) {
-		set_io(c, EPOLLOUT);
-		return;
-	}
-	sk->cnt->handshake_failures++;
-	if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno)
-		snprintf(why, sizeof(why), "%s", strerror(errno));
-	else
-		tls_describe_error(c->ssl, why, sizeof(why));
-	conn_fail(c, "TLS handshake failed", why);
-}
-
-static void start_handshake(struct conn *c)
-{
-	struct sink_tls *sk = c->sk;
-	const struct config *cfg = sk->cfg;
-	const char *name = cfg->output.server_name && *cfg->output.server_name
-			       ? cfg->output.server_name
-			       : coll(sk, c->idx)->host;
-
-	c->ssl = SSL_new(sk->ctx);
-	if (!c->ssl || SSL_set_fd(c->ssl, c->fd) != 1 || tls_set_peer_name(c->ssl, name) < 0) {
-		char why[256];
-
-		tls_describe_error(NULL, why, sizeof(why));
-		conn_fail(c, "TLS setup", why);
-		return;
-	}
-	c->state = C_HANDSHAKE;
-	sd_event_source_set_time_relative(
-	    c->timer,
-	    (uint64_t)or_default(cfg->output.handshake_timeout_ms, DEF_HANDSHAKE_MS) * 1000);
-	sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
-	handshake(c);
-}
-
-/* Reads whatever the collector sends (TLS session tickets, alerts, EOF). */
-/* Returns 0, or -EPIPE with the reason in why when the collector closed the connection. */
-static int drain_input(struct conn *c, char *why, size_t whysize)
-{
-	char buf[4096];
-
-	for (;;) {
-		if (c->ssl) {
-			int r, e;
-
-			ERR_clear_error();
-			r = SSL_read(c->ssl, buf, sizeof(buf));
-			if (r > 0)
-				continue;
-			e = SSL_get_error(c->ssl, r);
-			if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
-				return 0;
-			if (e == SSL_ERROR_ZERO_RETURN)
-				snprintf(why, whysize, "collector closed the TLS session");
-			else if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
-				snprintf(why, whysize, "%s",
-					 errno ? strerror(errno) : "connection closed");
-			else
-				tls_describe_error(c->ssl, why, whysize);
-			return -EPIPE;
-		}
-		ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n > 0)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return 0;
-		snprintf(why, whysize, "%s",
-			 n == 0 ? "collector closed the connection" : strerror(errno));
-		return -EPIPE;
-	}
-}
-
-static int on_io(sd_event_source *es, int fd, uint32_t revents, void *ud)
-{
-	struct conn *c = ud;
-	struct sink_tls *sk = c->sk;
-	char why[512], msg[800];
-	int err = 0;
-	socklen_t len = sizeof(err);
-
-	switch (c->state) {
-	case C_RESOLVING:
-		return 0; /* no socket yet */
-	case C_CONNECTING:
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-			err = errno;
-		if (err) {
-			conn_fail(c, "connect", strerror(err));
-			return 0;
-		}
-		if (sk->tls)
-			start_handshake(c);
-		else
-			conn_up(c);
-		return 0;
-	case C_HANDSHAKE:
-		handshake(c);
-		return 0;
-	case C_SETTLE:
-		if (drain_input(c, why, sizeof(why)) < 0) {
-			sk->cnt->handshake_failures++;
-			snprintf(
-			    msg, sizeof(msg),
-			    "%s right after the handshake: the collector did not accept this "
-			    "client (no client certificate configured, or not a permitted peer?)",
-			    why);
-			conn_fail(c, "TLS session refused", msg);
-		}
-		return 0;
-	case C_UP:
-		if ((revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) &&
-		    drain_input(c, why, sizeof(why)) < 0) {
-			conn_fail(c, "connection lost", why);
-			return 0;
-		}
-		pump(sk);
-		return 0;
-	}
-	return 0;
-}
-
-static int on_conn_timer(sd_event_source *es, uint64_t usec, void *ud)
+static void on_conn(struct collector_conn *cc, enum collector_conn_event ev, const char *what,
+		    const char *why, void *ud)
 {
 	struct conn *c = ud;
 
-	if (c->state == C_RESOLVING) {
-		resolve_poll(c);
-	} else if (c->state == C_SETTLE) {
+	switch (ev) {
+	case COLLECTOR_CONN_UP:
 		conn_up(c);
-	} else if (c->state == C_HANDSHAKE) {
-		c->sk->cnt->handshake_failures++;
-		conn_fail(c, "TLS handshake", "timed out: the collector did not answer");
-	} else {
-		conn_fail(c, "connect", "timed out");
+		break;
+	case COLLECTOR_CONN_WRITABLE:
+		pump(c->sk);
+		break;
+	case COLLECTOR_CONN_FAILED:
+		conn_fail(c, what, why);
+		break;
 	}
-	return 0;
 }
 
-/* Opens the socket and starts a non-blocking connect to ai. */
-static int conn_connect(struct conn *c, const struct addrinfo *ai)
-{
-	const struct config_collector *k = coll(c->sk, c->idx);
-	int one = 1;
-
-	c->state = C_CONNECTING;
-	c->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->fd < 0)
-		return -errno;
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	setsockopt(c->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-	if (connect(c->fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
-		int r = -errno;
-
-		log_warnx("collector %s:%u: connect: %s", k->host, k->port, strerror(-r));
-		return r;
-	}
-	return sd_event_add_io(c->sk->loop, &c->io, c->fd, EPOLLOUT, on_io, c);
-}
-
-/* A host name is being resolved (getaddrinfo_a): polled every RESOLVE_POLL_USEC. */
-static void resolve_poll(struct conn *c)
-{
-	struct addrinfo *ai;
-	int r = gai_error(&c->res->cb);
-
-	if (r == EAI_INPROGRESS) {
-		if (now_usec(c->sk) >= c->deadline_usec) {
-			conn_fail(c, "resolve", "timed out");
-			return;
-		}
-		sd_event_source_set_time_relative(c->timer, RESOLVE_POLL_USEC);
-		sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
-		return;
-	}
-	if (r != 0) {
-		conn_fail(c, "cannot resolve", gai_strerror(r));
-		return;
-	}
-	ai = c->res->cb.ar_result;
-	r = conn_connect(c, ai);
-	freeaddrinfo(ai);
-	free(c->res);
-	c->res = NULL;
-	if (r < 0) {
-		conn_fail(c, "connect", strerror(-r));
-		return;
-	}
-	/* what is left of connect_timeout_ms */
-	sd_event_source_set_time(c->timer, c->deadline_usec);
-	sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
-}
-
-/*
- * Starts a connection to collector idx. A numeric address connects at
- * once; a host name is resolved with getaddrinfo_a, so that a slow or
- * dead DNS server never blocks the loop. connect_timeout_ms covers both.
- */
+/* Starts a connection to collector idx; failures come through on_conn. */
 static int conn_start(struct sink_tls *sk, size_t idx, bool probe, struct conn **ret)
 {
+	const struct config *cfg = sk->cfg;
 	const struct config_collector *k = coll(sk, idx);
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST};
-	struct addrinfo *ai = NULL;
-	struct conn *c = NULL;
-	uint64_t timeout =
-	    (uint64_t)or_default(sk->cfg->output.connect_timeout_ms, DEF_CONNECT_MS) * 1000;
-	char port[8];
+	struct collector_conn_opts o = {
+	    .loop = sk->loop,
+	    .ctx = sk->ctx,
+	    .host = k->host,
+	    .port = k->port,
+	    .peer_name = cfg->output.server_name,
+	    .pin = sk->have_pin ? sk->pin : NULL,
+	    .connect_timeout_ms = or_default(cfg->output.connect_timeout_ms, DEF_CONNECT_MS),
+	    .handshake_timeout_ms = or_default(cfg->output.handshake_timeout_ms, DEF_HANDSHAKE_MS),
+	    .cnt = sk->cnt,
+	};
+	struct conn *c = calloc(1, sizeof(*c));
 	int r;
 
-	snprintf(port, sizeof(port), "%u", k->port);
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		r = -ENOMEM;
-		goto out;
-	}
+	if (!c)
+		return -ENOMEM;
 	c->sk = sk;
 	c->idx = idx;
 	c->probe = probe;
-	c->fd = -1;
-	c->deadline_usec = now_usec(sk) + timeout;
-	r = sd_event_add_time_relative(sk->loop, &c->timer, CLOCK_MONOTONIC, timeout, 1000,
-				       on_conn_timer, c);
-	if (r < 0)
-		goto out;
-	r = getaddrinfo(k->host, port, &hints, &ai);
-	if (r == 0) {
-		r = conn_connect(c, ai);
-		if (r < 0)
-			goto out;
-	} else {
-		struct gaicb *list[1];
-
-		c->res = calloc(1, sizeof(*c->res));
-		if (!c->res) {
-			r = -ENOMEM;
-			goto out;
-		}
-		snprintf(c->res->host, sizeof(c->res->host), "%s", k->host);
-		snprintf(c->res->port, sizeof(c->res->port), "%s", port);
-		c->res->hints =
-		    (struct addrinfo){.ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG};
-		c->res->cb = (struct gaicb){.ar_name = c->res->host,
-					    .ar_service = c->res->port,
-					    .ar_request = &c->res->hints};
-		list[0] = &c->res->cb;
-		r = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
-		if (r != 0) {
-			log_warnx("collector %s:%u: cannot resolve: %s", k->host, k->port,
-				  gai_strerror(r));
-			free(c->res);
-			c->res = NULL;
-			r = -EHOSTUNREACH;
-			goto out;
-		}
-		c->state = C_RESOLVING;
-		sd_event_source_set_time_relative(c->timer, RESOLVE_POLL_USEC);
+	r = collector_conn_start(&o, on_conn, c, &c->cc);
+	if (r < 0) {
+		if (!probe)
+			log_warnx("collector %s:%u: connect: %s", k->host, k->port, strerror(-r));
+		free(c);
+		return r;
 	}
 	*ret = c;
-	c = NULL;
-	r = 0;
-out:
-	conn_free(c);
-	if (ai)
-		freeaddrinfo(ai);
-	return r;
+	return 0;
 }
 
 static int start_main(struct sink_tls *sk)
@@ -656,7 +342,7 @@ static int on_failback(sd_event_source *es, uint64_t usec, void *ud)
 		sd_event_source_set_enabled(es, SD_EVENT_OFF);
 		return 0;
 	}
-	if (!sk->probe && sk->main && sk->main->state == C_UP)
+	if (!sk->probe && sk->main && collector_conn_is_up(sk->main->cc))
 		conn_start(sk, 0, true, &sk->probe);
 	return 0;
 }
@@ -692,51 +378,13 @@ static size_t stage(struct sink_tls *sk)
 	return n;
 }
 
-/* Writes bytes; returns the count, -EAGAIN (io events set) or another -errno. */
-static ssize_t conn_send(struct conn *c, const char *p, size_t n, char *why, size_t whysize)
-{
-	if (c->ssl) {
-		int r, e;
-
-		ERR_clear_error();
-		r = SSL_write(c->ssl, p, (int)(n > INT32_MAX ? INT32_MAX : n));
-		if (r > 0)
-			return r;
-		e = SSL_get_error(c->ssl, r);
-		if (e == SSL_ERROR_WANT_WRITE) {
-			set_io(c, EPOLLIN | EPOLLOUT);
-			return -EAGAIN;
-		}
-		if (e == SSL_ERROR_WANT_READ) {
-			set_io(c, EPOLLIN);
-			return -EAGAIN;
-		}
-		if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
-			snprintf(why, whysize, "%s", errno ? strerror(errno) : "connection closed");
-		else
-			tls_describe_error(c->ssl, why, whysize);
-		return -EPIPE;
-	}
-	ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (w >= 0) {
-		c->tcp_written += (uint64_t)w;
-		return w;
-	}
-	if (errno == EAGAIN || errno == EINTR) {
-		set_io(c, EPOLLIN | EPOLLOUT);
-		return -EAGAIN;
-	}
-	snprintf(why, whysize, "%s", strerror(errno));
-	return -errno;
-}
-
 /* Writes as much of the queue as the socket takes. */
 static void pump(struct sink_tls *sk)
 {
 	struct conn *c = sk->main;
 	char why[512];
 
-	if (!c || c->state != C_UP)
+	if (!c || !collector_conn_is_up(c->cc))
 		return;
 	for (;;) {
 		ssize_t n;
@@ -744,11 +392,12 @@ static void pump(struct sink_tls *sk)
 		if (sk->woff == sk->wlen) {
 			sk->wlen = sk->woff = 0;
 			if (stage(sk) == 0) {
-				set_io(c, EPOLLIN);
+				collector_conn_idle(c->cc);
 				break;
 			}
 		}
-		n = conn_send(c, sk->wbuf + sk->woff, sk->wlen - sk->woff, why, sizeof(why));
+		n = collector_conn_send(c->cc, sk->wbuf + sk->woff, sk->wlen - sk->woff, why,
+					sizeof(why));
 		if (n == -EAGAIN)
 			break;
 		if (n < 0) {
@@ -758,7 +407,7 @@ static void pump(struct sink_tls *sk)
 		sk->woff += (size_t)n;
 		sk->progress_usec = now_usec(sk);
 		while (sk->n_done < sk->n_staged && qat(sk, sk->n_done)->wend <= sk->woff) {
-			qat(sk, sk->n_done)->sockend = sock_written(c);
+			qat(sk, sk->n_done)->sockend = collector_conn_written(c->cc);
 			sk->n_done++;
 			sk->cnt->sent++;
 		}
@@ -772,20 +421,21 @@ static int on_ack(sd_event_source *es, uint64_t usec, void *ud)
 {
 	struct sink_tls *sk = ud;
 	struct conn *c = sk->main;
-	uint64_t acked, last = 0;
+	uint64_t written = 0, outq = 0, acked, last = 0;
 	size_t popped = 0;
-	int outq = 0;
+	int r;
 
 	sd_event_source_set_time_relative(es, ACK_POLL_USEC);
-	if (!c || c->state != C_UP) {
+	if (!c || !collector_conn_is_up(c->cc)) {
 		sd_event_source_set_enabled(es, SD_EVENT_OFF);
 		return 0;
 	}
-	if (ioctl(c->fd, SIOCOUTQ, &outq) < 0) {
-		conn_fail(c, "SIOCOUTQ", strerror(errno));
+	r = collector_conn_unacked(c->cc, &written, &outq);
+	if (r < 0) {
+		conn_fail(c, "SIOCOUTQ", strerror(-r));
 		return 0;
 	}
-	acked = sock_written(c) - (uint64_t)outq;
+	acked = written - outq;
 	while (sk->n_done > 0 && qat(sk, 0)->sockend <= acked) {
 		last = qat(sk, 0)->seq;
 		qat(sk, 0)->acked_usec = now_usec(sk);
@@ -796,8 +446,8 @@ static int on_ack(sd_event_source *es, uint64_t usec, void *ud)
 		sk->n_staged--;
 		popped++;
 	}
-	if ((uint64_t)outq != sk->outq_last || popped) {
-		sk->outq_last = (uint64_t)outq;
+	if (outq != sk->outq_last || popped) {
+		sk->outq_last = outq;
 		sk->progress_usec = now_usec(sk);
 	}
 	if (!sk->n_done && sk->woff == sk->wlen)
@@ -912,18 +562,6 @@ static void tls_close(void *s)
 		return;
 	conn_free(sk->main);
 	conn_free(sk->probe);
-	for (size_t i = 0; i < sk->n_orphans; i++) {
-		const struct gaicb *l[1] = {&sk->orphans[i]->cb};
-		struct timespec ts = {.tv_sec = 1};
-
-		/* Shutting down: wait a moment for the resolver; leak it if it is still busy. */
-		gai_suspend(l, 1, &ts);
-		if (gai_error(&sk->orphans[i]->cb) == EAI_INPROGRESS)
-			continue;
-		if (gai_error(&sk->orphans[i]->cb) == 0)
-			freeaddrinfo(sk->orphans[i]->cb.ar_result);
-		free(sk->orphans[i]);
-	}
 	sd_event_source_disable_unref(sk->kick);
 	sd_event_source_disable_unref(sk->retry);
 	sd_event_source_disable_unref(sk->ack);

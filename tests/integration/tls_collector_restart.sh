@@ -22,11 +22,16 @@ track "$pid"
 
 # Each restart starts a new output file segment: rsyslog appends, so the
 # file holds everything; restarts happen at a quarter, half and three quarters.
+during=0
 for frac in 1 2 3; do
 	wait_count c $(( N * frac / 4 )) 60 || fail "stream stalled ($(tail -n 3 "$WORK/ikelogd.err")) before restart $frac at $(rsyslog_count c) messages"
+	# (rsyslog writes behind what it acknowledged: ikelogd may be done already)
+	kill -0 "$pid" 2>/dev/null && during=$((during + 1))
 	rsyslog_restart c
 	echo "restart $frac at $(rsyslog_count c) messages"
 done
+echo "figure: tls_restart_restarts_while_sending $during"
+[ "$during" -ge 1 ] || fail "every restart came after ikelogd had sent everything: use more events"
 wait "$pid" || fail "ikelogd exited with $?: $(tail -n 5 "$WORK/ikelogd.err")"
 wait_count c "$N" 10 || true
 rsyslog_stop c
@@ -43,5 +48,6 @@ echo "figure: tls_restart_partial_frames_written_by_rsyslog $(val partial "$r")"
 ok "0 of $N events lost over three collector restarts"
 [ "$(val dup_eid_mismatch "$r")" = 0 ] || fail "$(val dup_eid_mismatch "$r") duplicates with another event id"
 ok "each of the $(val dup "$r") duplicates carries its original's event id"
-[ "$(counter reconnects "$WORK/ikelogd.err")" -ge 3 ] || fail "fewer than 3 reconnects counted"
-ok "3 or more reconnects counted"
+# A restart after the last acknowledgement needs no reconnect: ikelogd may just stop.
+[ "$(counter reconnects "$WORK/ikelogd.err")" -ge 1 ] || fail "no reconnect counted"
+ok "$(counter reconnects "$WORK/ikelogd.err") reconnects counted for $during restarts while ikelogd ran"
