@@ -30,12 +30,23 @@ output:
   path: $WORK/out1.json
 EOF
 
-start_ikelogd() { # $1 = output file
+start_ikelogd() { # $1 = output file; the daemon's messages go to $1.err
 	sed -i "s|^  path: $WORK/out.*\$|  path: $1|" "$WORK/ikelogd.yaml"
-	"$IKELOGD" run -c "$WORK/ikelogd.yaml" 2>>"$WORK/ikelogd.err" &
+	"$IKELOGD" run -c "$WORK/ikelogd.yaml" 2>"$1.err" &
 	pid=$!
 	track $pid
-	wait_for 10 grep -q started "$WORK/ikelogd.err" || fail "ikelogd did not start: $(cat "$WORK/ikelogd.err")"
+	wait_for 10 grep -q started "$1.err" || fail "ikelogd did not start: $(cat "$1.err")"
+}
+# stop_ikelogd SIGNAL: the running daemon must still be there to get it.
+stop_ikelogd() {
+	local rc=0
+	if ! kill -0 "$pid" 2>/dev/null; then
+		wait "$pid" || rc=$?
+		fail "ikelogd died early (exit $rc): $(tail -5 "$WORK"/out*.err)"
+	fi
+	kill -"$1" "$pid"
+	wait "$pid" || rc=$?
+	[ "$1" = KILL ] || [ "$rc" = 0 ] || fail "ikelogd exited $rc on SIG$1: $(tail -5 "$WORK"/out*.err)"
 }
 
 # writer FIRST COUNT PER_SECOND ROTATE_EVERY: lines FIRST.., rotating every
@@ -90,6 +101,8 @@ for p in sys.argv[2:]:
     except FileNotFoundError:
         continue
     for line in f:
+        if not line.endswith("\n"):
+            continue  # being written
         ev = json.loads(line)
         if ev.get("event_type") != "ike_init":
             continue
@@ -122,18 +135,15 @@ writer "$N" 20000 4000 3000 >/dev/null &
 wpid=$!
 track $wpid
 sleep 1.5
-kill -TERM "$pid"
-wait "$pid" || fail "ikelogd exited $? on SIGTERM"
+stop_ikelogd TERM
 start_ikelogd "$WORK/out2.json"
 sleep 1.5
-kill -9 "$pid"
-wait "$pid" 2>/dev/null || true
+stop_ikelogd KILL
 start_ikelogd "$WORK/out3.json"
 wait "$wpid" || fail "the writer failed"
 wait_for 30 bash -c "[ \$(cat '$WORK'/out*.json | wc -l) -ge $M ]" || true
 sleep 0.5
-kill -TERM "$pid"
-wait "$pid" || fail "ikelogd exited $? on SIGTERM"
+stop_ikelogd TERM
 check "$M" "$WORK"/out1.json "$WORK"/out2.json "$WORK"/out3.json >"$WORK/check2.txt"
 cat "$WORK/check2.txt"
 [ "$(value "$WORK/check2.txt" missing)" = 0 ] || fail "lines lost across restarts"
