@@ -15,10 +15,12 @@ need_cmd ip certutil pk12util rsyslogd openssl python3 ss journalctl
 [ -x "$IKELOGD" ] || fail "build/ikelogd is missing: run make"
 [ -e "$ROOT/build/lab/xfrm_ok.so" ] || fail "build/lab/xfrm_ok.so is missing: run make lab-libs"
 ip netns add "ikelogd-probe-$$" 2>/dev/null || skip "cannot create network namespaces here"
-xfrm=0
+xfrm=0 veth=0
 ip netns exec "ikelogd-probe-$$" ip xfrm state list >/dev/null 2>&1 || xfrm=1
+ip netns exec "ikelogd-probe-$$" ip link add ikl-probe-a type veth peer name ikl-probe-b >/dev/null 2>&1 || veth=1
 ip netns del "ikelogd-probe-$$"
 [ $xfrm = 0 ] || skip "this kernel has no XFRM (pluto needs it)"
+[ $veth = 0 ] || skip "this kernel cannot make veth pairs"
 journald_ensure
 
 source "$ROOT/tests/lab/lab.sh"
