@@ -2,7 +2,7 @@
 /*
  * The stdout and file sinks: JSON lines. An event is delivered once its
  * line is written to the file descriptor; on the daemon's loop the buffer
- * is written after every loop iteration, so delivery follows within one
+ * is written after every dispatch, so delivery follows within one
  * iteration. A write error keeps the lines and retries every second; the
  * file sink reopens its path when it was rotated away.
  */
@@ -92,8 +92,8 @@ static int stream_flush(void *s)
 	st->len -= off;
 	if (r < 0) {
 		if (!st->failing)
-			log_warnx("output %s: %s; retrying every second", st->path ? st->path : "stdout",
-				  strerror(-r));
+			log_warnx("output %s: %s; retrying every second",
+				  st->path ? st->path : "stdout", strerror(-r));
 		st->failing = true;
 		if (st->retry)
 			sd_event_source_set_enabled(st->retry, SD_EVENT_ONESHOT);
@@ -111,7 +111,7 @@ static int on_post(sd_event_source *es, void *ud)
 {
 	struct sink_stream *st = ud;
 
-	if (!st->failing)
+	if (st->len && !st->failing)
 		stream_flush(st);
 	return 0;
 }
@@ -126,8 +126,7 @@ static int on_retry(sd_event_source *es, uint64_t usec, void *ud)
 	return 0;
 }
 
-static int stream_write(void *s, uint64_t seq, const struct event *ev, const char *json,
-			size_t len)
+static int stream_write(void *s, uint64_t seq, const struct event *ev, const char *json, size_t len)
 {
 	struct sink_stream *st = s;
 
@@ -153,13 +152,11 @@ static int stream_write(void *s, uint64_t seq, const struct event *ev, const cha
 			return stream_flush(st);
 		return 0;
 	}
-	if (!st->failing)
-		sd_event_source_set_enabled(st->post, SD_EVENT_ON);
 	return 0;
 }
 
-static int stream_open(const char *path, uint64_t window, sd_event *e, struct pipeline *pl, struct counters *cnt,
-		       void **ret, struct diags *errs)
+static int stream_open(const char *path, uint64_t window, sd_event *e, struct pipeline *pl,
+		       struct counters *cnt, void **ret, struct diags *errs)
 {
 	struct sink_stream *st;
 	int r;
@@ -186,10 +183,14 @@ static int stream_open(const char *path, uint64_t window, sd_event *e, struct pi
 		}
 	}
 	if (e) {
+		/*
+		 * Always on: sd-event marks post sources pending when another source
+		 * is dispatched, so one enabled only inside a callback would wait for
+		 * the next event. With nothing buffered it returns at once.
+		 */
 		r = sd_event_add_post(e, &st->post, on_post, st);
 		if (r < 0)
 			goto out;
-		sd_event_source_set_enabled(st->post, SD_EVENT_OFF);
 		r = sd_event_add_time_relative(e, &st->retry, CLOCK_MONOTONIC, STREAM_RETRY_USEC, 0,
 					       on_retry, st);
 		if (r < 0)
@@ -220,19 +221,19 @@ static int file_open(const struct config *cfg, sd_event *e, struct pipeline *pl,
 }
 
 const struct sink_ops sink_stdout_ops = {
-	.type = OUTPUT_STDOUT,
-	.name = "stdout",
-	.open = stdout_open,
-	.write = stream_write,
-	.flush = stream_flush,
-	.close = stream_close,
+    .type = OUTPUT_STDOUT,
+    .name = "stdout",
+    .open = stdout_open,
+    .write = stream_write,
+    .flush = stream_flush,
+    .close = stream_close,
 };
 
 const struct sink_ops sink_file_ops = {
-	.type = OUTPUT_FILE,
-	.name = "file",
-	.open = file_open,
-	.write = stream_write,
-	.flush = stream_flush,
-	.close = stream_close,
+    .type = OUTPUT_FILE,
+    .name = "file",
+    .open = file_open,
+    .write = stream_write,
+    .flush = stream_flush,
+    .close = stream_close,
 };
