@@ -147,6 +147,7 @@ def main():
         raws.setdefault((scen, side), []).append(ev["_raw"])
     bad = 0
     oks, fails = [], []
+    seen_ids = {}  # identity -> the values it was delivered as, over all scenarios
     for name, _, _ in windows:
         exp = read_expected("%s/%s.expected" % (a.expected_dir, name), name)
         for side in sorted(set(sides.values())):
@@ -166,12 +167,31 @@ def main():
             cw, ch = canonical(want), canonical(have)
             if cw == ch:
                 oks.append("ok: %s %s: the %d events expected" % (name, side, len(cw)))
+                for w, h in zip(want, have):
+                    for k in ("iid", "rid"):
+                        if w.get(k):
+                            seen_ids.setdefault(w[k], set()).add(h[k])
                 continue
             bad += 1
             fails.append("FAIL %s %s: %d events expected, %d received" % (name, side, len(cw), len(ch)))
             for d in difflib.unified_diff(cw, ch, "expected", "received", lineterm="", n=1):
                 if not d.startswith(("---", "+++")):
                     fails.append("    " + d)
+    # One identity, one pseudonym, whatever the scenario and gateway; two
+    # identities, two pseudonyms.
+    owners = {}
+    for ident, values in sorted(seen_ids.items()):
+        if len(values) != 1:
+            bad += 1
+            fails.append("FAIL identity %s was delivered as %d different values: %s" % (ident, len(values), sorted(values)))
+        for v in values:
+            owners.setdefault(v, set()).add(ident)
+    for v, idents in sorted(owners.items()):
+        if len(idents) > 1:
+            bad += 1
+            fails.append("FAIL identities %s were all delivered as %s" % (sorted(idents), v))
+    if seen_ids and not any(f.startswith("FAIL identit") for f in fails):
+        oks.append("ok: each of the %d identities is delivered as one value of its own, in every scenario" % len(seen_ids))
     # the failures last, next to the figures: the runner shows an output's tail
     print("\n".join(oks + fails))
     lat = sorted(ev["_received"] - parse_time(ev.get("timestamp")) for ev in events
