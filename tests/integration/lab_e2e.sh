@@ -19,7 +19,7 @@ xfrm=0 veth=0
 ip netns exec "ikelogd-probe-$$" ip xfrm state list >/dev/null 2>&1 || xfrm=1
 ip netns exec "ikelogd-probe-$$" ip link add ikl-probe-a type veth peer name ikl-probe-b >/dev/null 2>&1 || veth=1
 ip netns del "ikelogd-probe-$$"
-[ $xfrm = 0 ] || skip "this kernel has no XFRM (pluto needs it)"
+[ $xfrm = 0 ] || skip "no XFRM inside a network namespace here (ip netns exec ... ip xfrm failed; pluto needs both)"
 [ $veth = 0 ] || skip "this kernel cannot make veth pairs"
 journald_ensure
 
