@@ -37,6 +37,10 @@ lab_up || fail "the lab did not come up"
 ok "two plutos up in namespaces $LAB_NS-west and $LAB_NS-east (pids $LAB_PID_WEST, $LAB_PID_EAST)"
 
 # One ikelogd per gateway, as on two real gateways: each follows its pluto.
+# They share one pseudonym key, made here (two daemons generating it at the
+# same moment would race).
+head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$WORK/pseudonym.key"
+chmod 0600 "$WORK/pseudonym.key"
 for side in west east; do
 	pid_var=LAB_PID_${side^^}
 	cat >"$WORK/$side.yaml" <<EOF
