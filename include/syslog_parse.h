@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "record.h"
+
 /*
  * The pure half of the syslog listener (source_syslog.c does the I/O):
  * listen address parsing, TCP/TLS framing (octet-counted and
@@ -157,5 +159,33 @@ struct syslog_recent {
 };
 
 unsigned syslog_recent_count(struct syslog_recent *r, const uint8_t digest[SYSLOG_DIGEST_LEN]);
+
+/*
+ * What turning a received message into a pipeline record needs, and where
+ * the record's text lives until the next call. scratch must hold three
+ * times the longest message (UTF-8 replacement).
+ */
+struct syslog_to_record {
+	const char *app_name; /* the one program kept, e.g. "pluto" */
+	size_t max_line;      /* longer bodies are cut, RECORD_TRUNCATED */
+	char *scratch;
+	size_t scratch_size;
+	char host[SYSLOG_HOST_MAX + 1];
+	char event_id[SYSLOG_EVENT_ID_MAX];
+};
+
+/*
+ * Turns one received message (a frame or a datagram) into *ret: parses
+ * the header; keeps only app_name's messages; takes HOSTNAME (peer when
+ * nil), the header's time, PROCID and severity; drops the spaces MSG
+ * starts with; replaces invalid UTF-8 and NUL (U+FFFD); strips a pluto
+ * logfile or syslog prefix inside MSG (imfile forwards those), whose time
+ * and pid win; cuts at max_line on a character boundary; derives event_id
+ * (recent numbers repeats). ret's pointers are into x, valid until the
+ * next call. Returns 0, -EBADMSG (not syslog), -ENOENT (another
+ * program's), -ENOBUFS (scratch too small); ret untouched on failure.
+ */
+int syslog_to_record(struct syslog_to_record *x, const char *buf, size_t len, const char *peer,
+		     int64_t now_usec, struct syslog_recent *recent, struct record *ret);
 
 #endif

@@ -36,7 +36,6 @@
 #include <openssl/x509v3.h>
 
 #include "log.h"
-#include "normalize.h"
 #include "source.h"
 #include "syslog_parse.h"
 #include "tls.h"
@@ -114,14 +113,12 @@ struct source_syslog {
 	size_t n_lst;
 	struct conn *conns;
 	unsigned n_conns, max_conns;
-	size_t max_frame, max_line;
+	size_t max_frame;
 	uint64_t idle_usec, accept_blocked_until;
 	sd_event_source *sweep, *resume;
 	bool paused;
-	char *scratch; /* sanitized message, 3 * max_frame */
-	char *dgram;   /* one UDP datagram */
-	char host[SYSLOG_HOST_MAX + 1];
-	char event_id[SYSLOG_EVENT_ID_MAX];
+	struct syslog_to_record conv; /* its scratch: 3 * max_frame */
+	char *dgram;		      /* one UDP datagram */
 	uint64_t drops[DROP__MAX], drops_logged[DROP__MAX];
 	uint64_t drops_log_usec, hs_log_usec;
 	bool submit_failing;
@@ -171,72 +168,14 @@ static void log_drops(struct source_syslog *s, uint64_t now)
 static int handle_message(struct source_syslog *s, struct syslog_recent *recent, const char *peer,
 			  const char *buf, size_t len)
 {
-	const char *app = s->cfg->source.syslog.app_name ? s->cfg->source.syslog.app_name : "pluto";
-	struct syslog_msg m;
-	struct record rec = {.priority = -1};
-	struct prefix pfx;
-	uint8_t digest[SYSLOG_DIGEST_LEN];
-	int64_t now = util_now_usec();
-	const char *body;
-	size_t n, replaced;
+	struct record rec;
 	int r;
 
-	if (syslog_parse(buf, len, now, &m) < 0) {
-		drop(s, DROP_BADMSG);
+	r = syslog_to_record(&s->conv, buf, len, peer, util_now_usec(), recent, &rec);
+	if (r < 0) {
+		drop(s, r == -ENOENT ? DROP_OTHER_APP : DROP_BADMSG);
 		return 1;
 	}
-	if (!m.app || m.app_len != strlen(app) || memcmp(m.app, app, m.app_len) != 0) {
-		drop(s, DROP_OTHER_APP);
-		return 1;
-	}
-	/* HOSTNAME is printable ASCII (the parser checked); nil means the peer's address. */
-	if (m.host) {
-		memcpy(s->host, m.host, m.host_len);
-		s->host[m.host_len] = '\0';
-	} else {
-		snprintf(s->host, sizeof(s->host), "%s", peer);
-	}
-	/*
-	 * rsyslog keeps the space after "pluto[123]:" of a local message in
-	 * its msg property, so RFC 5424 templates forward it; pluto's own
-	 * lines never start with one.
-	 */
-	while (m.body_len > 0 && m.body[0] == ' ') {
-		m.body++;
-		m.body_len--;
-	}
-	n = syslog_sanitize_utf8(m.body, m.body_len, s->scratch, &replaced);
-	body = s->scratch;
-	rec.realtime_usec = m.realtime_usec;
-	rec.pid = m.pid;
-	/*
-	 * rsyslog's imfile forwards pluto's logfile lines with their own time
-	 * prefix ("Nov 23 20:25:58.047269: "): pluto's time is the event's.
-	 */
-	normalize_parse_prefix(body, n, now, &pfx);
-	if (pfx.kind != PREFIX_NONE && pfx.body_off <= n) {
-		body += pfx.body_off;
-		n -= pfx.body_off;
-		if (pfx.realtime_usec)
-			rec.realtime_usec = pfx.realtime_usec;
-		if (!rec.pid)
-			rec.pid = pfx.pid;
-	}
-	if (n > s->max_line) {
-		/* Cut on a character boundary. */
-		n = s->max_line;
-		while (n > 0 && ((unsigned char)body[n] & 0xC0) == 0x80)
-			n--;
-		rec.flags |= RECORD_TRUNCATED;
-	}
-	if (syslog_digest(s->host, strlen(s->host), rec.realtime_usec, body, n, digest) == 0) {
-		syslog_event_id(digest, syslog_recent_count(recent, digest), s->event_id);
-		rec.event_id = s->event_id;
-	}
-	rec.msg = body;
-	rec.len = n;
-	rec.host = s->host;
-	rec.priority = m.pri & 7;
 	r = pipeline_submit(s->pl, &rec);
 	if (r < 0) {
 		/* As the other sources do: counted, logged once per run of failures. */
@@ -743,7 +682,7 @@ static void syslog_close(void *p)
 	sd_event_source_disable_unref(s->sweep);
 	sd_event_source_disable_unref(s->resume);
 	SSL_CTX_free(s->ssl_ctx);
-	free(s->scratch);
+	free(s->conv.scratch);
 	free(s->dgram);
 	free(s);
 }
@@ -851,10 +790,12 @@ static int syslog_open(const struct config *cfg, sd_event *e, struct pipeline *p
 	    (uint64_t)(cfg->source.syslog.idle_timeout_s ? cfg->source.syslog.idle_timeout_s
 							 : 300) *
 	    1000000;
-	s->max_line = cfg->limits.max_line_bytes ? cfg->limits.max_line_bytes : 65536;
-	s->scratch = malloc(3 * s->max_frame);
+	s->conv.app_name = cfg->source.syslog.app_name ? cfg->source.syslog.app_name : "pluto";
+	s->conv.max_line = cfg->limits.max_line_bytes ? cfg->limits.max_line_bytes : 65536;
+	s->conv.scratch_size = 3 * s->max_frame;
+	s->conv.scratch = malloc(s->conv.scratch_size);
 	s->dgram = malloc(s->max_frame);
-	if (!s->scratch || !s->dgram) {
+	if (!s->conv.scratch || !s->dgram) {
 		r = -ENOMEM;
 		goto out;
 	}

@@ -6,6 +6,7 @@
 
 #include <openssl/evp.h>
 
+#include "normalize.h"
 #include "syslog_parse.h"
 
 /* A length prefix past this is no frame any sender means: the stream is garbage. */
@@ -669,4 +670,71 @@ unsigned syslog_recent_count(struct syslog_recent *r, const uint8_t digest[SYSLO
 	r->v[r->pos] = v;
 	r->pos = (r->pos + 1) % SYSLOG_RECENT;
 	return n;
+}
+
+int syslog_to_record(struct syslog_to_record *x, const char *buf, size_t len, const char *peer,
+		     int64_t now_usec, struct syslog_recent *recent, struct record *ret)
+{
+	struct syslog_msg m;
+	struct record rec = {.priority = -1};
+	struct prefix pfx;
+	uint8_t digest[SYSLOG_DIGEST_LEN];
+	const char *body;
+	size_t n, replaced;
+
+	if (syslog_parse(buf, len, now_usec, &m) < 0)
+		return -EBADMSG;
+	if (!m.app || m.app_len != strlen(x->app_name) ||
+	    memcmp(m.app, x->app_name, m.app_len) != 0)
+		return -ENOENT;
+	/*
+	 * rsyslog keeps the space after "pluto[123]:" of a local message in
+	 * its msg property, so RFC 5424 templates forward it; pluto's own
+	 * lines never start with one.
+	 */
+	while (m.body_len > 0 && m.body[0] == ' ') {
+		m.body++;
+		m.body_len--;
+	}
+	if (m.body_len > x->scratch_size / 3)
+		return -ENOBUFS;
+	/* HOSTNAME is printable ASCII (the parser checked); nil means the peer's address. */
+	if (m.host) {
+		memcpy(x->host, m.host, m.host_len);
+		x->host[m.host_len] = '\0';
+	} else {
+		snprintf(x->host, sizeof(x->host), "%s", peer ? peer : "");
+	}
+	n = syslog_sanitize_utf8(m.body, m.body_len, x->scratch, &replaced);
+	body = x->scratch;
+	rec.realtime_usec = m.realtime_usec;
+	rec.pid = m.pid;
+	/* imfile forwards pluto's logfile lines with their time prefix: pluto's time is the
+	 * event's. */
+	normalize_parse_prefix(body, n, now_usec, &pfx);
+	if (pfx.kind != PREFIX_NONE && pfx.body_off <= n) {
+		body += pfx.body_off;
+		n -= pfx.body_off;
+		if (pfx.realtime_usec)
+			rec.realtime_usec = pfx.realtime_usec;
+		if (pfx.pid)
+			rec.pid = pfx.pid;
+	}
+	if (n > x->max_line) {
+		/* Cut on a character boundary. */
+		n = x->max_line;
+		while (n > 0 && ((unsigned char)body[n] & 0xC0) == 0x80)
+			n--;
+		rec.flags |= RECORD_TRUNCATED;
+	}
+	if (syslog_digest(x->host, strlen(x->host), rec.realtime_usec, body, n, digest) == 0) {
+		syslog_event_id(digest, syslog_recent_count(recent, digest), x->event_id);
+		rec.event_id = x->event_id;
+	}
+	rec.msg = body;
+	rec.len = n;
+	rec.host = x->host;
+	rec.priority = m.pri & 7;
+	*ret = rec;
+	return 0;
 }

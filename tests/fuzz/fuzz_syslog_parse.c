@@ -37,6 +37,24 @@ static void on_message(const char *msg, size_t len)
 	}
 	if (len > 4096)
 		return;
+	/* The record the listener would submit: inside scratch, within max_line. */
+	{
+		static char scratch[3 * 4096];
+		static struct syslog_recent recent;
+		struct syslog_to_record x = {.app_name = "pluto",
+					     .max_line = 100,
+					     .scratch = scratch,
+					     .scratch_size = sizeof(scratch)};
+		struct record rec;
+
+		if (syslog_to_record(&x, msg, len, "192.0.2.1", 1795478400LL * 1000000, &recent,
+				     &rec) == 0) {
+			check(rec.msg >= scratch && rec.msg + rec.len <= scratch + sizeof(scratch));
+			check(rec.len <= x.max_line);
+			check(rec.host == x.host && strlen(rec.host) <= SYSLOG_HOST_MAX);
+			check(rec.priority >= 0 && rec.priority <= 7);
+		}
+	}
 	/* Sanitised text is valid UTF-8: sanitising it again changes nothing. */
 	n = syslog_sanitize_utf8(msg, len, clean, &rep);
 	check(n <= 3 * len && n >= len - rep);

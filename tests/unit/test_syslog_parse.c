@@ -413,6 +413,78 @@ static void test_recent(void **state)
 	assert_int_equal(syslog_recent_count(&r, a), 0);
 }
 
+static void test_to_record(void **state)
+{
+	char scratch[3 * 256];
+	struct syslog_to_record x = {.app_name = "pluto",
+				     .max_line = 200,
+				     .scratch = scratch,
+				     .scratch_size = sizeof(scratch)};
+	struct syslog_recent recent = {0};
+	struct record rec = {.pid = 99};
+	/* rsyslog's RFC 5424 template over a message pluto sent to /dev/log: a space in front. */
+	static const char a[] =
+	    "<86>1 2026-11-23T20:25:58.047269Z gw-east pluto 1234 - -  \"west\" #1: x";
+	/* imfile on pluto's logfile: pluto's own time inside MSG, whole seconds in the header. */
+	static const char b[] =
+	    "<134>Nov 23 20:26:00 gw-west pluto: Nov 23 20:25:58.000123: \"w\" #2: y";
+
+	assert_int_equal(
+	    syslog_to_record(&x, a, sizeof(a) - 1, "192.0.2.1", NOV24_2026 * USEC, &recent, &rec),
+	    0);
+	assert_int_equal(rec.len, 12);
+	assert_memory_equal(rec.msg, "\"west\" #1: x", 12);
+	assert_string_equal(rec.host, "gw-east");
+	assert_int_equal(rec.pid, 1234);
+	assert_int_equal(rec.priority, 6);
+	assert_int_equal(rec.realtime_usec, 1795465558LL * USEC + 47269);
+	assert_int_equal(rec.flags, 0);
+	assert_string_equal(rec.event_id + 2 * SYSLOG_DIGEST_LEN, "-0");
+	/* The same line again on this connection: the next occurrence. */
+	assert_int_equal(
+	    syslog_to_record(&x, a, sizeof(a) - 1, NULL, NOV24_2026 * USEC, &recent, &rec), 0);
+	assert_string_equal(rec.event_id + 2 * SYSLOG_DIGEST_LEN, "-1");
+
+	assert_int_equal(
+	    syslog_to_record(&x, b, sizeof(b) - 1, NULL, NOV24_2026 * USEC, &recent, &rec), 0);
+	assert_int_equal(rec.len, 9);
+	assert_memory_equal(rec.msg, "\"w\" #2: y", 9);
+	assert_string_equal(rec.host, "gw-west");
+	assert_int_equal(rec.priority, 6);
+	assert_int_equal(rec.realtime_usec, 1795465558LL * USEC + 123);
+
+	/* A nil HOSTNAME is the peer's address; invalid UTF-8 replaced; cut at max_line. */
+	x.max_line = 5;
+	static const char c[] = "<13>1 - - pluto - - - abcd\xC3\xA9\xFFz";
+	assert_int_equal(
+	    syslog_to_record(&x, c, sizeof(c) - 1, "192.0.2.1", NOV24_2026 * USEC, &recent, &rec),
+	    0);
+	assert_string_equal(rec.host, "192.0.2.1");
+	assert_int_equal(rec.realtime_usec, 0);
+	assert_int_equal(rec.flags, RECORD_TRUNCATED);
+	assert_int_equal(rec.len, 4); /* not into the middle of the é */
+	assert_memory_equal(rec.msg, "abcd", 4);
+	x.max_line = 200;
+	assert_int_equal(
+	    syslog_to_record(&x, c, sizeof(c) - 1, "192.0.2.1", NOV24_2026 * USEC, &recent, &rec),
+	    0);
+	assert_int_equal(rec.len, 4 + 2 + 3 + 1);
+	assert_memory_equal(rec.msg, "abcd\xC3\xA9\xEF\xBF\xBDz", 10);
+
+	/* Refusals leave rec alone. */
+	rec.pid = 77;
+	assert_int_equal(syslog_to_record(&x, "<13>1 - h sshd - - - m", 22, NULL, 0, &recent, &rec),
+			 -ENOENT);
+	assert_int_equal(syslog_to_record(&x, "<13>1 - h - - - - m", 19, NULL, 0, &recent, &rec),
+			 -ENOENT);
+	assert_int_equal(syslog_to_record(&x, "hello", 5, NULL, 0, &recent, &rec), -EBADMSG);
+	x.scratch_size = 9; /* room for 3 bytes of MSG */
+	assert_int_equal(
+	    syslog_to_record(&x, "<13>1 - h pluto - - - 1234", 26, NULL, 0, &recent, &rec),
+	    -ENOBUFS);
+	assert_int_equal(rec.pid, 77);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -427,6 +499,7 @@ int main(void)
 	    cmocka_unit_test(test_sanitize),
 	    cmocka_unit_test(test_event_id),
 	    cmocka_unit_test(test_recent),
+	    cmocka_unit_test(test_to_record),
 	};
 
 	return cmocka_run_group_tests(tests, setup_utc, NULL);
