@@ -20,9 +20,8 @@ static struct {
 } log_state = {LOG_LEVEL_INFO, 0};
 
 static const int log_prio[LOG_LEVEL__MAX] = {
-	[LOG_LEVEL_ERR] = LOG_ERR,	   [LOG_LEVEL_WARNING] = LOG_WARNING,
-	[LOG_LEVEL_NOTICE] = LOG_NOTICE, [LOG_LEVEL_INFO] = LOG_INFO,
-	[LOG_LEVEL_DEBUG] = LOG_DEBUG,
+    [LOG_LEVEL_ERR] = LOG_ERR,	 [LOG_LEVEL_WARNING] = LOG_WARNING, [LOG_LEVEL_NOTICE] = LOG_NOTICE,
+    [LOG_LEVEL_INFO] = LOG_INFO, [LOG_LEVEL_DEBUG] = LOG_DEBUG,
 };
 
 void log_init(enum log_level level, int force_stderr)
@@ -31,7 +30,9 @@ void log_init(enum log_level level, int force_stderr)
 	log_state.to_journal = !force_stderr && getenv("JOURNAL_STREAM") != NULL;
 }
 
-static void log_vmsg(enum log_level level, const char *suffix, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void log_vmsg(enum log_level level,
+							    const char *suffix, const char *fmt,
+							    va_list ap)
 {
 	char buf[2048];
 
