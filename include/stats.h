@@ -21,6 +21,7 @@ struct counters {
 	uint64_t arena_full;
 	uint64_t correlate_evictions;
 	uint64_t redact_scrubbed;
+	uint64_t redact_removed;
 	uint64_t events_out;
 	uint64_t in_flight;
 	uint64_t delivered;

@@ -166,7 +166,7 @@ static const struct {
 	enum redact_action action;
 } def_redact_fields[] = {
     {"peer_id", REDACT_HASH},	   {"local_id", REDACT_HASH},	  {"initiator_id", REDACT_HASH},
-    {"responder_id", REDACT_HASH}, {"cert_subject", REDACT_HASH}, {"username", REDACT_HASH},
+    {"responder_id", REDACT_HASH}, {"cert_subject", REDACT_HASH}, {"cert_issuer", REDACT_HASH}, {"username", REDACT_HASH},
     {"message", REDACT_DROP},
 };
 

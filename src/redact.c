@@ -678,6 +678,7 @@ static int replace(struct redactor *red, struct event *ev, enum field f, const c
 		/* Fail closed: the original value must not go out instead. */
 		event_unset(ev, f);
 		red->stats.removed++;
+		red->cnt->redact_removed++;
 	}
 	return r;
 }
@@ -834,6 +835,7 @@ static int apply_policy(struct redactor *red, struct event *ev, enum field f)
 			red->stats.mask_dropped++;
 		else
 			red->stats.removed++;
+		red->cnt->redact_removed++;
 		swap_add(red, s, len, NULL, red->action[f]);
 		return 0;
 	}
@@ -912,6 +914,7 @@ static int clean_text(struct redactor *red, struct event *ev, enum field f)
 		/* A pattern gave up on this value, or memory ran out: it does not go out. */
 		event_unset(ev, f);
 		red->stats.removed++;
+		red->cnt->redact_removed++;
 		return 0;
 	}
 	red->stats.swapped += (uint64_t)n_swap;

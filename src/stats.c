@@ -3,37 +3,41 @@
 
 #include "stats.h"
 
-#define C(n, h) {#n, offsetof(struct counters, n), h}
+#define C(n, h)                                                                                    \
+	{                                                                                          \
+#n, offsetof(struct counters, n), h                                                \
+	}
 
 const struct counter_info counter_table[] = {
-	C(lines_read, "lines read from the source"),
-	C(lines_truncated, "lines cut at limits.max_line_bytes"),
-	C(debug_dropped, "pluto debug lines dropped (they may carry key material)"),
-	C(matched, "lines a rule matched"),
-	C(unparsed, "lines no rule matched, sent as unparsed events"),
-	C(regex_limit_hits, "lines where a pattern hit its match or depth limit"),
-	C(arena_full, "fields left out because an event's text arena was full"),
-	C(correlate_evictions, "IKE SAs evicted from the correlation table"),
-	C(redact_scrubbed, "secrets scrubbed from kept free text"),
-	C(events_out, "events handed to the sink"),
-	C(in_flight, "events handed to the sink and not yet delivered"),
-	C(delivered, "events delivered (acknowledged by the collector or flushed)"),
-	C(sent, "events written to the collector connection"),
-	C(acknowledged, "events acknowledged by the collector's TCP stack"),
-	C(resent, "events sent again after a connection broke"),
-	C(reconnects, "collector connections made after the first"),
-	C(handshake_failures, "TLS handshakes that failed or timed out"),
-	C(truncated, "events truncated to output.max_message_bytes"),
-	C(state_writes, "state file writes"),
-	C(state_write_failures, "state file writes that failed"),
-	C(reloads, "configuration reloads"),
-	C(reload_failures, "configuration reloads refused (the old one kept running)"),
-	C(source_errors, "errors reading the source"),
-	C(input_dropped, "syslog frames dropped by the listener's limits"),
-	C(connections, "syslog listener connections accepted"),
+    C(lines_read, "lines read from the source"),
+    C(lines_truncated, "lines cut at limits.max_line_bytes"),
+    C(debug_dropped, "pluto debug lines dropped (they may carry key material)"),
+    C(matched, "lines a rule matched"),
+    C(unparsed, "lines no rule matched, sent as unparsed events"),
+    C(regex_limit_hits, "lines where a pattern hit its match or depth limit"),
+    C(arena_full, "fields left out because an event's text arena was full"),
+    C(correlate_evictions, "IKE SAs evicted from the correlation table"),
+    C(redact_scrubbed, "secrets scrubbed from kept free text"),
+    C(redact_removed, "values removed because they could not be redacted (fail closed)"),
+    C(events_out, "events handed to the sink"),
+    C(in_flight, "events handed to the sink and not yet delivered"),
+    C(delivered, "events delivered (acknowledged by the collector or flushed)"),
+    C(sent, "events written to the collector connection"),
+    C(acknowledged, "events acknowledged by the collector's TCP stack"),
+    C(resent, "events sent again after a connection broke"),
+    C(reconnects, "collector connections made after the first"),
+    C(handshake_failures, "TLS handshakes that failed or timed out"),
+    C(truncated, "events truncated to output.max_message_bytes"),
+    C(state_writes, "state file writes"),
+    C(state_write_failures, "state file writes that failed"),
+    C(reloads, "configuration reloads"),
+    C(reload_failures, "configuration reloads refused (the old one kept running)"),
+    C(source_errors, "errors reading the source"),
+    C(input_dropped, "syslog frames dropped by the listener's limits"),
+    C(connections, "syslog listener connections accepted"),
 };
 
 const size_t counter_table_len = sizeof(counter_table) / sizeof(counter_table[0]);
 _Static_assert(sizeof(counter_table) / sizeof(counter_table[0]) ==
-		       sizeof(struct counters) / sizeof(uint64_t),
+		   sizeof(struct counters) / sizeof(uint64_t),
 	       "counter_table names every counter");

@@ -77,7 +77,7 @@ static void test_shipped_file_loads_clean(void **state)
 	assert_int_equal(cfg.rules.n, 1);
 	assert_int_equal(cfg.weak_crypto.n, 11);
 	assert_string_equal(cfg.weak_crypto.v[10], "NULL");
-	assert_int_equal(cfg.redact.n_fields, 7);
+	assert_int_equal(cfg.redact.n_fields, 8);
 	assert_int_equal(cfg.output.facility, 10);
 	assert_string_equal(cfg.output.tls_min_version, "1.2");
 	assert_int_equal(cfg.output.n_collectors, 0);
@@ -131,7 +131,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.redact.key_generation, 1);
 	assert_int_equal(cfg.redact.mask_ipv4_prefix, 24);
 	assert_int_equal(cfg.redact.mask_ipv6_prefix, 48);
-	assert_int_equal(cfg.redact.n_fields, 7);
+	assert_int_equal(cfg.redact.n_fields, 8);
 	assert_int_equal(field_action(&cfg, "peer_id"), REDACT_HASH);
 	assert_int_equal(field_action(&cfg, "local_id"), REDACT_HASH);
 	assert_int_equal(field_action(&cfg, "initiator_id"), REDACT_HASH);
@@ -201,7 +201,7 @@ static void test_valid_full(void **state)
 	assert_int_equal(cfg.redact.mask_ipv4_prefix, 16);
 	assert_int_equal(cfg.redact.mask_ipv6_prefix, 64);
 	/* redact.fields merges: one field changed, one added, the rest kept. */
-	assert_int_equal(cfg.redact.n_fields, 8);
+	assert_int_equal(cfg.redact.n_fields, 9);
 	assert_int_equal(field_action(&cfg, "peer_id"), REDACT_KEEP);
 	assert_int_equal(field_action(&cfg, "peer_ip"), REDACT_MASK);
 	assert_int_equal(field_action(&cfg, "username"), REDACT_HASH);
