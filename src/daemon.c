@@ -52,7 +52,8 @@ static void log_counters(const struct daemon *d)
 
 	for (size_t i = 0; i < counter_table_len && n < sizeof(line); i++)
 		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s=%" PRIu64, i ? " " : "",
-				      counter_table[i].name, counter_get(&d->cnt, &counter_table[i]));
+				      counter_table[i].name,
+				      counter_get(&d->cnt, &counter_table[i]));
 	log_info("counters: %s", line);
 }
 
@@ -72,16 +73,17 @@ static void write_prometheus(struct daemon *d, const char *path)
 		const struct counter_info *c = &counter_table[i];
 		bool gauge = strcmp(c->name, "in_flight") == 0;
 
-		fprintf(f, "# HELP ikelogd_%s%s %s\n# TYPE ikelogd_%s%s %s\nikelogd_%s%s %" PRIu64 "\n",
-			c->name, gauge ? "" : "_total", c->help, c->name, gauge ? "" : "_total",
-			gauge ? "gauge" : "counter", c->name, gauge ? "" : "_total",
-			counter_get(&d->cnt, c));
+		fprintf(
+		    f, "# HELP ikelogd_%s%s %s\n# TYPE ikelogd_%s%s %s\nikelogd_%s%s %" PRIu64 "\n",
+		    c->name, gauge ? "" : "_total", c->help, c->name, gauge ? "" : "_total",
+		    gauge ? "gauge" : "counter", c->name, gauge ? "" : "_total",
+		    counter_get(&d->cnt, c));
 	}
 	fprintf(f, "# HELP ikelogd_rule_matches_total lines each rule matched\n"
 		   "# TYPE ikelogd_rule_matches_total counter\n");
 	for (size_t i = 0; rules && i < rules_count(rules); i++)
-		fprintf(f, "ikelogd_rule_matches_total{rule=\"%s\"} %" PRIu64 "\n", rules_id(rules, i),
-			rules_hits(rules, i));
+		fprintf(f, "ikelogd_rule_matches_total{rule=\"%s\"} %" PRIu64 "\n",
+			rules_id(rules, i), rules_hits(rules, i));
 	fclose(f);
 	r = util_write_atomic(path, buf, len, 0644);
 	if (r < 0)

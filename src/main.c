@@ -35,17 +35,18 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: ikelogd [run] [-c FILE]          run the daemon (default config " DEFAULT_CONFIG
-	      ")\n"
-	      "       ikelogd check -c FILE            validate config, rules and redaction; "
-	      "exit 1 with FILE:LINE:COL errors\n"
-	      "       ikelogd test-rules [-c FILE] [RULES...]\n"
-	      "                                        run the examples of the rule files\n"
-	      "       ikelogd normalize [-c FILE] [--stats] [--no-prefilter] [--journal-file F] "
-	      "[FILE...|-]\n"
-	      "                                        print one JSON event per input line\n"
-	      "       ikelogd --version | --help\n",
-	      f);
+	fputs(
+	    "usage: ikelogd [run] [-c FILE]          run the daemon (default config " DEFAULT_CONFIG
+	    ")\n"
+	    "       ikelogd check -c FILE            validate config, rules and redaction; "
+	    "exit 1 with FILE:LINE:COL errors\n"
+	    "       ikelogd test-rules [-c FILE] [RULES...]\n"
+	    "                                        run the examples of the rule files\n"
+	    "       ikelogd normalize [-c FILE] [--stats] [--no-prefilter] [--journal-file F] "
+	    "[FILE...|-]\n"
+	    "                                        print one JSON event per input line\n"
+	    "       ikelogd --version | --help\n",
+	    f);
 }
 
 struct opts {
@@ -60,12 +61,12 @@ struct opts {
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"stats", no_argument, NULL, 's'},
-		{"no-prefilter", no_argument, NULL, 'P'},
-		{"journal-file", required_argument, NULL, 'J'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"stats", no_argument, NULL, 's'},
+	    {"no-prefilter", no_argument, NULL, 'P'},
+	    {"journal-file", required_argument, NULL, 'J'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -119,12 +120,11 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "test-rules") == 0)
 		return tools_test_rules(o.config, (const char *const *)o.args, (size_t)o.n_args);
 	if (strcmp(cmd, "normalize") == 0)
-		return tools_normalize(o.config, (const char *const *)o.args, (size_t)o.n_args,
-				       &(struct tools_normalize_opts){.stats = o.stats,
-								      .no_prefilter =
-									      o.no_prefilter,
-								      .journal_file =
-									      o.journal_file});
+		return tools_normalize(
+		    o.config, (const char *const *)o.args, (size_t)o.n_args,
+		    &(struct tools_normalize_opts){.stats = o.stats,
+						   .no_prefilter = o.no_prefilter,
+						   .journal_file = o.journal_file});
 	fprintf(stderr, "ikelogd: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

@@ -315,8 +315,9 @@ int pipeline_emit_stats(struct pipeline *p)
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < counter_table_len; i++)
-		json_object_object_add(c, counter_table[i].name,
-				       json_object_new_uint64(counter_get(p->cnt, &counter_table[i])));
+		json_object_object_add(
+		    c, counter_table[i].name,
+		    json_object_new_uint64(counter_get(p->cnt, &counter_table[i])));
 	rec.realtime_usec = util_now_usec();
 	rec.seq = ++p->last_seq;
 	util_hex64(util_hash64(&rec.realtime_usec, sizeof(rec.realtime_usec),

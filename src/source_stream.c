@@ -66,7 +66,8 @@ static int submit_line(struct line_reader *lr, struct pipeline *pl, const char *
 	rec.realtime_usec = pfx.realtime_usec;
 	rec.pid = pfx.pid;
 	if (pfx.host && pfx.host_len) {
-		size_t n = pfx.host_len < sizeof(lr->host) - 1 ? pfx.host_len : sizeof(lr->host) - 1;
+		size_t n =
+		    pfx.host_len < sizeof(lr->host) - 1 ? pfx.host_len : sizeof(lr->host) - 1;
 
 		memcpy(lr->host, pfx.host, n);
 		lr->host[n] = '\0';
@@ -107,8 +108,8 @@ static int reader_drain(struct line_reader *lr, struct pipeline *pl, bool eof, b
 				lr->discarding = true;
 				start = lr->len;
 			} else if (eof) {
-				r = submit_line(lr, pl, lr->buf + start, have, lr->offset + start, 0,
-						now);
+				r = submit_line(lr, pl, lr->buf + start, have, lr->offset + start,
+						0, now);
 				start = lr->len;
 			} else {
 				lr->scan = have;
@@ -157,8 +158,8 @@ static ssize_t reader_fill(struct line_reader *lr, int fd)
 	return n;
 }
 
-int source_stream_read_fd(int fd, const char *name, const struct config *cfg,
-			  struct pipeline *pl, struct counters *cnt)
+int source_stream_read_fd(int fd, const char *name, const struct config *cfg, struct pipeline *pl,
+			  struct counters *cnt)
 {
 	struct line_reader lr;
 	uint64_t before = cnt->lines_read;
@@ -301,11 +302,11 @@ out:
 }
 
 const struct source_ops source_stream_ops = {
-	.type = SOURCE_STDIN,
-	.name = "stdin",
-	.open = stream_open,
-	.pause = stream_pause,
-	.delivered = stream_delivered,
-	.commit = stream_commit,
-	.close = stream_close,
+    .type = SOURCE_STDIN,
+    .name = "stdin",
+    .open = stream_open,
+    .pause = stream_pause,
+    .delivered = stream_delivered,
+    .commit = stream_commit,
+    .close = stream_close,
 };

@@ -188,7 +188,8 @@ static void check_example(const struct record *rec, const struct event *ev, void
 		int f = field_lookup(c->ex->expect_keys[i], strlen(c->ex->expect_keys[i]));
 
 		if (f < 0) {
-			snprintf(c->why, sizeof(c->why), "unknown field '%s'", c->ex->expect_keys[i]);
+			snprintf(c->why, sizeof(c->why), "unknown field '%s'",
+				 c->ex->expect_keys[i]);
 			c->ok = false;
 			return;
 		}
@@ -283,7 +284,8 @@ static void collapse(const char *s, size_t len, char *out, size_t size)
 			memcpy(out + o, "0xH", 3);
 			o += 3;
 		} else if (s[i] >= '0' && s[i] <= '9') {
-			while (i < len && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == ':'))
+			while (i < len &&
+			       ((s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == ':'))
 				i++;
 			out[o++] = 'N';
 		} else {
@@ -340,9 +342,10 @@ static void print_stats(struct pipeline *pl, const struct counters *cnt, struct 
 	size_t n = rules_count(rules);
 	struct rule_hits *h = calloc(n ? n : 1, sizeof(*h));
 
-	fprintf(stderr, "lines %" PRIu64 ", matched %" PRIu64 ", unparsed %" PRIu64
-			", debug dropped %" PRIu64 ", truncated %" PRIu64 ", regex limit hits %" PRIu64
-			"\n",
+	fprintf(stderr,
+		"lines %" PRIu64 ", matched %" PRIu64 ", unparsed %" PRIu64
+		", debug dropped %" PRIu64 ", truncated %" PRIu64 ", regex limit hits %" PRIu64
+		"\n",
 		cnt->lines_read, cnt->matched, cnt->unparsed, cnt->debug_dropped,
 		cnt->lines_truncated, cnt->regex_limit_hits);
 	if (h) {
@@ -395,7 +398,8 @@ int tools_normalize(const char *config, const char *const *files, size_t n,
 		r = source_stream_read_fd(STDIN_FILENO, "-", &env.cfg, pl, &env.cnt);
 	}
 	for (size_t i = 0; r >= 0 && i < n; i++) {
-		int fd = strcmp(files[i], "-") == 0 ? STDIN_FILENO : open(files[i], O_RDONLY | O_CLOEXEC);
+		int fd = strcmp(files[i], "-") == 0 ? STDIN_FILENO
+						    : open(files[i], O_RDONLY | O_CLOEXEC);
 
 		if (fd < 0) {
 			r = -errno;
