@@ -8,6 +8,7 @@
  * so that an IKE SA rekey can move them to the new IKE SA in one walk.
  * Bounded: the least recently used entry is evicted (counted).
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -26,18 +27,27 @@ struct sa {
 	uint64_t host_hash;
 	uint64_t conn_hash; /* 0 = unknown */
 	int64_t serial;
-	int64_t pid; /* 0 = unknown */
-	bool used;
-	bool child;
-	bool deleted;	 /* a delete line was seen */
-	bool orphan;	 /* a Child SA whose IKE SA is unknown, carrying an id of its own */
-	uint32_t parent; /* child: its IKE SA entry, NONE if unknown */
-	uint32_t first_child, next_sibling;
+	uint64_t id; /* IKE SA: ike_sa_id, 0 = none yet */
+	union {
+		struct {		 /* child: */
+			uint32_t parent; /* its IKE SA entry, NONE if unknown */
+			uint32_t next_sibling;
+		};
+		uint64_t prev_id; /* IKE SA made by a rekey (has_prev): the id it replaced */
+	};
+	uint32_t first_child;
 	uint32_t hnext;		     /* hash chain */
 	uint32_t lru_prev, lru_next; /* lru_prev towards the most recent */
-	char id[ID_LEN + 1];	     /* IKE SA: ike_sa_id */
-	char prev_id[ID_LEN + 1];    /* IKE SA made by a rekey: the id it replaced */
+	int32_t pid;		     /* 0 = unknown */
+	bool used : 1;
+	bool child : 1;
+	bool deleted : 1;  /* a delete line was seen */
+	bool orphan : 1;   /* a Child SA whose IKE SA is unknown, carrying an id of its own */
+	bool has_prev : 1; /* prev_id is set */
 };
+
+/* One cache line per state: the table's memory is max_sas * 64 bytes plus its buckets. */
+static_assert(sizeof(struct sa) == 64, "struct sa stays at 64 bytes");
 
 /* The IKE SA currently negotiating per (host, connection), for Child SAs that name no parent. */
 struct conn_cur {
@@ -175,7 +185,7 @@ static void child_unlink(struct correlator *c, uint32_t i)
 {
 	struct sa *e = &c->v[i];
 
-	if (e->parent == NONE)
+	if (!e->child || e->parent == NONE)
 		return;
 	uint32_t *p = &c->v[e->parent].first_child;
 
@@ -194,6 +204,7 @@ static void child_link(struct correlator *c, uint32_t i, uint32_t parent)
 	child_unlink(c, i);
 	e->child = true;
 	e->orphan = false;
+	e->has_prev = false;
 	e->parent = parent;
 	e->next_sibling = c->v[parent].first_child;
 	c->v[parent].first_child = i;
@@ -290,12 +301,12 @@ static void make_id(struct correlator *c, struct sa *e, const struct event *ev)
 		if (rec->boot_id)
 			h = hash_bytes(h, rec->boot_id, strlen(rec->boot_id));
 	}
-	snprintf(e->id, sizeof(e->id), "%016llx", (unsigned long long)mix(h));
+	e->id = mix(h) | 1; /* never 0, which means "none" */
 }
 
 /* Finds or makes the entry for (host, serial); a different conn or pid means a new SA. */
 static uint32_t get(struct correlator *c, const struct event *ev, uint64_t hh, uint64_t ch,
-		    int64_t pid, int64_t serial, bool *ret_new)
+		    int32_t pid, int64_t serial, bool *ret_new)
 {
 	uint32_t i = lookup(c, hh, serial);
 
@@ -323,6 +334,14 @@ static uint32_t get(struct correlator *c, const struct event *ev, uint64_t hh, u
 	return i;
 }
 
+static const char *hex_id(uint64_t v, char out[ID_LEN + 1])
+{
+	for (int i = ID_LEN - 1; i >= 0; i--, v >>= 4)
+		out[i] = "0123456789abcdef"[v & 15];
+	out[ID_LEN] = '\0';
+	return out;
+}
+
 static bool type_is(const char *t, const char *want)
 {
 	return t && strcmp(t, want) == 0;
@@ -334,7 +353,7 @@ int correlate_event(struct correlator *c, struct event *ev)
 	const char *host = event_str(ev, F_PLATFORM_HOST, &hl);
 	const char *conn = event_str(ev, F_CONN_NAME, &cl);
 	const char *type = event_str(ev, F_EVENT_TYPE, NULL);
-	int64_t pid = event_int(ev, F_PLATFORM_PID, 0);
+	int32_t pid = (int32_t)event_int(ev, F_PLATFORM_PID, 0);
 	uint64_t hh, ch;
 	uint32_t e, ike = NONE;
 	bool fresh, child_type;
@@ -403,7 +422,7 @@ int correlate_event(struct correlator *c, struct event *ev)
 	} else if (fresh) {
 		make_id(c, &c->v[e], ev);
 	}
-	if (!c->v[e].child && !c->v[e].id[0])
+	if (!c->v[e].child && !c->v[e].id)
 		make_id(c, &c->v[e], ev);
 	if (!c->v[e].child && !c->v[e].orphan && !c->v[e].deleted && ch) {
 		struct conn_cur *cc = conn_slot(c, hh, ch);
@@ -411,24 +430,34 @@ int correlate_event(struct correlator *c, struct event *ev)
 		*cc = (struct conn_cur){.host_hash = hh, .conn_hash = ch, .ike = e};
 	}
 
-	/* IKE SA rekey: the new SA links to the old one and adopts its Child SAs. */
+	/*
+	 * IKE SA rekey: the new SA adopts the old one's Child SAs and remembers
+	 * the old id for its rekey lines (4.x prints some without the old serial).
+	 */
+	uint64_t prev_id = 0;
+
 	if (type_is(type, "ike_sa_rekey") && event_has(ev, F_REPLACED_SERIAL) && !c->v[e].child) {
 		uint32_t old = lookup(c, hh, event_int(ev, F_REPLACED_SERIAL, 0));
 
 		if (old != NONE && old != e && !c->v[old].child) {
-			memcpy(c->v[e].prev_id, c->v[old].id, sizeof(c->v[e].prev_id));
+			c->v[e].prev_id = c->v[old].id;
+			c->v[e].has_prev = true;
 			while (c->v[old].first_child != NONE)
 				child_link(c, c->v[old].first_child, e);
 		}
 	}
+	if (type_is(type, "ike_sa_rekey") && !c->v[e].child && c->v[e].has_prev)
+		prev_id = c->v[e].prev_id;
 
 	/* Output */
 	ike = c->v[e].child ? c->v[e].parent : e;
 	if (ike != NONE) {
-		if (event_set_str(ev, F_IKE_SA_ID, c->v[ike].id, ID_LEN) < 0)
+		char id[ID_LEN + 1];
+
+		if (event_set_str(ev, F_IKE_SA_ID, hex_id(c->v[ike].id, id), ID_LEN) < 0)
 			r = -ENOSPC;
-		if (c->v[ike].prev_id[0] && ike == e && type_is(type, "ike_sa_rekey") &&
-		    event_set_str(ev, F_PREVIOUS_IKE_SA_ID, c->v[ike].prev_id, ID_LEN) < 0)
+		if (prev_id &&
+		    event_set_str(ev, F_PREVIOUS_IKE_SA_ID, hex_id(prev_id, id), ID_LEN) < 0)
 			r = -ENOSPC;
 		if (c->v[e].child && !event_has(ev, F_PARENT_SERIAL) &&
 		    event_set_int(ev, F_PARENT_SERIAL, c->v[ike].serial) < 0)

@@ -142,6 +142,14 @@ static void test_capture(void **state)
 	assert_int_equal(o[15].parent, 5);
 	assert_string_equal(o[16].id, w4);
 	assert_int_equal(cnt.correlate_evictions, 0);
+	/* a later rekey line of #4 without the old serial (4.x prints some) still names #1's id */
+	struct step again = S("\"west\" #4: sent CREATE_CHILD_SA request to rekey IKE SA",
+			      "ike_sa_rekey", "west", 4, 0, 0);
+	struct out x;
+
+	feed(c, &ev, &again, &x);
+	assert_string_equal(x.id, w4);
+	assert_string_equal(x.prev, w1);
 	event_done(&ev);
 	correlator_free(c);
 	correlator_free(NULL);
