@@ -421,6 +421,38 @@ static void test_prefilter_same_events(void **state)
 			matched += ma == 1;
 		}
 	}
+	/* and the real pluto lines of the corpus fixtures, when the repository has them */
+	static const char *const corpus[] = {"fixtures/corpus/lines-v4.log",
+					     "fixtures/corpus/lines-v5.log"};
+
+	for (size_t k = 0; k < sizeof(corpus) / sizeof(corpus[0]); k++) {
+		FILE *f = fopen(corpus[k], "r");
+		char buf[8192];
+
+		while (f && fgets(buf, sizeof(buf), f)) {
+			size_t l = strcspn(buf, "\n");
+
+			rules_set_prefilter(r, true);
+			event_reset(&a);
+			int ma = rules_match(r, buf, l, &a);
+
+			rules_set_prefilter(r, false);
+			event_reset(&b);
+			int mb = rules_match(r, buf, l, &b);
+
+			assert_int_equal(ma, mb);
+			assert_ptr_equal(a.rule, b.rule);
+			assert_memory_equal(a.present, b.present, sizeof(a.present));
+			for (int fl = 0; fl < F__MAX; fl++)
+				if (event_has(&a, fl))
+					assert_string_equal(event_str(&a, fl, NULL),
+							    event_str(&b, fl, NULL));
+			lines++;
+			matched += ma == 1;
+		}
+		if (f)
+			fclose(f);
+	}
 	print_message("prefilter on/off: %zu lines, %zu matched, identical\n", lines, matched);
 	assert_true(matched > 100 && matched < lines);
 	event_done(&a);
