@@ -36,6 +36,11 @@ static void test_field_table(void **state)
 	assert_int_equal(field_lookup("transform.nosuch", 16), -ENOENT);
 	/* a prefix of a name is not the name */
 	assert_int_equal(field_lookup("conn", 4), -ENOENT);
+	assert_int_equal(field_lookup("conn_names", 10), -ENOENT);
+	assert_int_equal(field_lookup("", 0), -ENOENT);
+	assert_int_equal(field_lookup("rule\0x", 6), -ENOENT);
+	assert_int_equal(field_lookup("weak_cryptoX", 11),
+			 F_WEAK_CRYPTO); /* only len bytes count */
 	assert_string_equal(field_table[F_ENCR].parent, "transform");
 	assert_string_equal(field_table[F_NAT_LOCAL_BEHIND].key, "local_behind_nat");
 }
