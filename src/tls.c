@@ -131,10 +131,18 @@ const char *tls_describe_error(SSL *ssl, char *buf, size_t size)
 {
 	long v = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;
 
+	unsigned long e = ERR_peek_error();
+	int reason = ERR_GET_REASON(e);
+
 	buf[0] = '\0';
 	if (v != X509_V_OK)
 		snprintf(buf, size, "certificate verify failed: %s",
 			 X509_verify_cert_error_string(v));
+	else if (e && ERR_GET_LIB(e) == ERR_LIB_SSL &&
+		 (reason == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION ||
+		  reason == SSL_R_UNSUPPORTED_PROTOCOL || reason == SSL_R_NO_PROTOCOLS_AVAILABLE ||
+		  reason == SSL_R_WRONG_VERSION_NUMBER))
+		snprintf(buf, size, "no common TLS version (the minimum is tls_min_version)");
 	openssl_errors(buf, size);
 	if (!buf[0])
 		snprintf(buf, size, "connection closed during the handshake");

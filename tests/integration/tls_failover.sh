@@ -27,7 +27,7 @@ pid=$!
 track "$pid"
 exec {feed}>"$WORK/in.fifo"
 
-sed -n 1,1000p "$WORK/in.txt" >&"$feed"
+sed -n 1,1000p "$WORK/in.txt" >&"$feed" || fail "ikelogd did not read its input: $(tail -n 3 "$WORK/ikelogd.err")"
 wait_count b 1000 10 || fail "B has $(rsyslog_count b) of the first 1000 with A down: $(grep -v counters "$WORK/ikelogd.err" | tail -n 3)"
 ok "A down: the first 1000 events went to B"
 
@@ -35,13 +35,13 @@ rsyslog_start a
 _back() { grep -q "127.0.0.1:$pa: back, failing back" "$WORK/ikelogd.err"; }
 wait_for 10 _back || fail "no failback to A within 10 s: $(grep -v counters "$WORK/ikelogd.err" | tail -n 3)"
 ok "A back: ikelogd failed back to it"
-sed -n 1001,2000p "$WORK/in.txt" >&"$feed"
+sed -n 1001,2000p "$WORK/in.txt" >&"$feed" || fail "ikelogd did not read its input: $(tail -n 3 "$WORK/ikelogd.err")"
 wait_count a 1000 10 || fail "A has $(rsyslog_count a) of events 1001..2000 after failback"
 ok "events 1001..2000 went to A"
 
 rsyslog_stop a
 b_before=$(rsyslog_count b)
-sed -n 2001,3000p "$WORK/in.txt" >&"$feed"
+sed -n 2001,3000p "$WORK/in.txt" >&"$feed" || fail "ikelogd did not read its input: $(tail -n 3 "$WORK/ikelogd.err")"
 wait_count b $(( b_before + 1000 )) 15 || fail "B has $(( $(rsyslog_count b) - b_before )) of events 2001..3000 with A gone"
 ok "A gone again: events 2001..3000 went to B"
 exec {feed}>&-

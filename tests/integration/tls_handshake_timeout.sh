@@ -34,7 +34,7 @@ mkfifo "$WORK/in.fifo"
 pid=$!
 track "$pid"
 exec {feed}>"$WORK/in.fifo"
-cat "$WORK/in.txt" >&"$feed"
+cat "$WORK/in.txt" >&"$feed" || fail "ikelogd did not read its input: $(tail -n 3 "$WORK/ikelogd.err")"
 start=$(date +%s%N)
 _three() { [ "$(grep -c 'TLS handshake: timed out' "$WORK/ikelogd.err")" -ge 3 ]; }
 wait_for 15 _three || fail "no three handshake timeouts: $(grep -v counters "$WORK/ikelogd.err" | tail -n 3)"

@@ -5,7 +5,8 @@
 # handshake_failures count, while nothing reaches the collector and
 # nothing is ever sent in clear text:
 #   untrusted CA, wrong server name (IP and DNS), expired certificate,
-#   a server offering only TLS 1.1, a server demanding a client certificate
+#   a server offering only TLS 1.1 (or only 1.2 when tls_min_version is
+#   "1.3"), a server demanding a client certificate
 #   when none is configured, a pinned fingerprint that does not match;
 #   at start: no CA, an unreadable client certificate.
 # The collector is rsyslog with its OpenSSL driver (openssl s_server for TLS 1.1).
@@ -33,7 +34,7 @@ run_refused() {
 	pid=$!
 	track "$pid"
 	exec {feed}>"$WORK/$name.fifo"
-	cat "$WORK/in.txt" >&"$feed"
+	cat "$WORK/in.txt" >&"$feed" || fail "$name: ikelogd did not read its input: $(tail -n 3 "$WORK/$name.err")"
 	wait_for 10 grep -Eq "$expect" "$WORK/$name.err" ||
 		fail "$name: no error matching /$expect/: $(grep -v counters "$WORK/$name.err" | tail -n 3)"
 	# a second attempt after backoff: it retries, and fails the same way
@@ -74,16 +75,27 @@ rsyslog_case expired expired "certificate verify failed: certificate has expired
 rsyslog_case no_client_cert server "TLS session refused: .*did not accept this client" 'cert_file: ""' 'key_file: ""'
 rsyslog_case pin_mismatch server "does not match output.pin_sha256" "pin_sha256: \"$(pki_sha256 "$P/other-server.pem")\""
 
-# A server that speaks TLS 1.1 only. OpenSSL 3 allows it only at security level 0.
-port=$(free_port)
+# s_server_start NAME ARGS...: openssl s_server on a free port (in $port).
 # s_server ends when its stdin does: give it a FIFO this shell holds open.
-mkfifo "$WORK/s_server.in"
-openssl s_server -accept "127.0.0.1:$port" -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' -cert "$P/server.pem" \
-	-key "$P/server.key" >"$WORK/s_server.out" 2>&1 <"$WORK/s_server.in" &
-track $!
-exec {ssin}>"$WORK/s_server.in"
-wait_for 10 rsyslog_listening "$port" || fail "openssl s_server did not start: $(cat "$WORK/s_server.out")"
-run_refused tls11_only "$port" "TLS handshake failed: .*(unsupported protocol|protocol version|no protocols available)" "$WORK/s_server.out"
+s_server_start() {
+	local name=$1 fd
+	shift
+	port=$(free_port)
+	mkfifo "$WORK/$name.in"
+	openssl s_server -accept "127.0.0.1:$port" "$@" -cert "$P/server.pem" -key "$P/server.key" \
+		>"$WORK/$name.out" 2>&1 <"$WORK/$name.in" &
+	track $!
+	exec {fd}>"$WORK/$name.in"
+	wait_for 10 rsyslog_listening "$port" || fail "openssl s_server did not start: $(cat "$WORK/$name.out")"
+}
+
+# A server that speaks TLS 1.1 only. OpenSSL 3 allows it only at security level 0.
+s_server_start tls11 -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0'
+run_refused tls11_only "$port" "TLS handshake failed: no common TLS version" "$WORK/tls11.out"
+# A TLS 1.2 server when output.tls_min_version is "1.3".
+s_server_start tls12 -tls1_2
+run_refused tls12_below_min "$port" "TLS handshake failed: no common TLS version" \
+	"$WORK/tls12.out" 'tls_min_version: "1.3"'
 
 # And the positive control: the right pin is accepted.
 port=$(free_port)
