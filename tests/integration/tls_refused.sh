@@ -107,6 +107,19 @@ wait_count pin_ok 20 5 || fail "pin_ok: $(rsyslog_count pin_ok) of 20 events rec
 rsyslog_stop pin_ok
 ok "pin_ok: the matching pin is accepted, 20 of 20 events received"
 
+# And a CA directory (output.ca_dir, hashed with openssl rehash) instead of a CA file.
+mkdir -p "$WORK/cadir"
+cp "$P/ca.pem" "$WORK/cadir/"
+openssl rehash "$WORK/cadir" 2>/dev/null || fail "openssl rehash failed"
+port=$(free_port)
+rsyslog_setup ca_dir "$port" ossl "$P" server
+rsyslog_start ca_dir
+tls_config "$WORK/ca_dir.yaml" "$P" "[{host: 127.0.0.1, port: $port}]" 'ca_file: ""' "ca_dir: $WORK/cadir"
+"$IKELOGD" run -c "$WORK/ca_dir.yaml" <"$WORK/in.txt" 2>"$WORK/ca_dir.err" || fail "ca_dir: ikelogd failed: $(tail -n 3 "$WORK/ca_dir.err")"
+wait_count ca_dir 20 5 || fail "ca_dir: $(rsyslog_count ca_dir) of 20 events received"
+rsyslog_stop ca_dir
+ok "ca_dir: a hashed CA directory verifies the collector, 20 of 20 events received"
+
 # Refused at start: no CA, an unreadable client certificate, a bad pin.
 # start_refused NAME EXPECT [output keys...]
 start_refused() {
