@@ -96,6 +96,7 @@ done
 rsyslog_stop c
 echo "collector received $(rsyslog_count c) messages"
 
+echo "figure: lab_e2e_seconds $(($(date +%s) - t0))"
 rc=0
 python3 "$ROOT/tests/lab/compare.py" --redacted --expected-dir "$ROOT/fixtures/lab" \
 	--side "west=$LAB_PID_WEST" --side "east=$LAB_PID_EAST" "${windows[@]}" \
@@ -105,4 +106,3 @@ if [ $rc != 0 ]; then
 	[ -z "${KEEP_WORK:-}" ] || echo "work directory kept: $WORK"
 	fail "the received events differ from fixtures/lab/*.expected"
 fi
-echo "figure: lab_e2e_seconds $(($(date +%s) - t0))"
