@@ -28,8 +28,8 @@ struct diags {
 /*
  * Adds one diagnostic. file may be NULL. Past DIAG_MAX entries it only counts.
  */
-void diag_add(struct diags *d, const char *file, unsigned line, unsigned col, const char *fmt,
-	      ...) __attribute__((format(printf, 5, 6)));
+void diag_add(struct diags *d, const char *file, unsigned line, unsigned col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* Formats entry i as "FILE:LINE:COL: message" into buf; returns buf. */
 const char *diag_format(const struct diag *e, char *buf, size_t size);

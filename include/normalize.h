@@ -24,7 +24,7 @@ struct prefix {
 	int64_t realtime_usec; /* 0 when the prefix had no time */
 	const char *host;      /* into the line, not NUL-terminated; NULL if none */
 	size_t host_len;
-	int pid;	       /* 0 if none */
+	int pid; /* 0 if none */
 };
 
 /*

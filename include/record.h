@@ -15,16 +15,16 @@ enum record_flag {
 };
 
 struct record {
-	const char *msg;	   /* message bytes, not NUL-terminated, may hold NULs */
+	const char *msg; /* message bytes, not NUL-terminated, may hold NULs */
 	size_t len;
-	int64_t realtime_usec;	   /* source timestamp (UTC microseconds), 0 = unknown */
-	const char *host;	   /* sending host, NULL = this host */
-	int pid;		   /* pluto pid, 0 = unknown */
-	int priority;		   /* syslog priority 0..7, -1 = unknown */
-	const char *event_id;	   /* deterministic id of the line; NULL = pipeline derives one */
-	const char *boot_id;	   /* journal _BOOT_ID, NULL = unknown */
-	unsigned flags;		   /* enum record_flag */
-	uint64_t seq;		   /* set by the pipeline: order of submission, from 1 */
+	int64_t realtime_usec; /* source timestamp (UTC microseconds), 0 = unknown */
+	const char *host;      /* sending host, NULL = this host */
+	int pid;	       /* pluto pid, 0 = unknown */
+	int priority;	       /* syslog priority 0..7, -1 = unknown */
+	const char *event_id;  /* deterministic id of the line; NULL = pipeline derives one */
+	const char *boot_id;   /* journal _BOOT_ID, NULL = unknown */
+	unsigned flags;	       /* enum record_flag */
+	uint64_t seq;	       /* set by the pipeline: order of submission, from 1 */
 };
 
 #endif

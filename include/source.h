@@ -61,7 +61,7 @@ const struct source_ops *source_find(enum source_type t);
  * fd to its end, splitting lines, stripping prefixes, submitting each
  * record. name identifies the input in event ids. Returns lines read or -errno.
  */
-int source_stream_read_fd(int fd, const char *name, const struct config *cfg,
-			  struct pipeline *pl, struct counters *cnt);
+int source_stream_read_fd(int fd, const char *name, const struct config *cfg, struct pipeline *pl,
+			  struct counters *cnt);
 
 #endif

@@ -166,8 +166,8 @@ static const struct {
 	enum redact_action action;
 } def_redact_fields[] = {
     {"peer_id", REDACT_HASH},	   {"local_id", REDACT_HASH},	  {"initiator_id", REDACT_HASH},
-    {"responder_id", REDACT_HASH}, {"cert_subject", REDACT_HASH}, {"cert_issuer", REDACT_HASH}, {"username", REDACT_HASH},
-    {"message", REDACT_DROP},
+    {"responder_id", REDACT_HASH}, {"cert_subject", REDACT_HASH}, {"cert_issuer", REDACT_HASH},
+    {"username", REDACT_HASH},	   {"message", REDACT_DROP},
 };
 
 static const struct config_key config_keys[] = {

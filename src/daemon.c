@@ -299,10 +299,10 @@ int daemon_run(const char *config_path)
 		goto out;
 	log_info("started: source %s, output %s", d.src.ops->name, d.snk.ops->name);
 	if (rules_jit_fallbacks(pipeline_rules(d.pl)))
-		log_warnx("%zu of %zu patterns run without PCRE2's JIT (executable memory denied?): "
-			  "matching is slower",
-			  rules_jit_fallbacks(pipeline_rules(d.pl)),
-			  rules_count(pipeline_rules(d.pl)));
+		log_warnx(
+		    "%zu of %zu patterns run without PCRE2's JIT (executable memory denied?): "
+		    "matching is slower",
+		    rules_jit_fallbacks(pipeline_rules(d.pl)), rules_count(pipeline_rules(d.pl)));
 	status_line(&d, status, sizeof(status));
 	sd_notifyf(0, "READY=1\nSTATUS=%s", status);
 	r = sd_event_loop(d.loop);

@@ -30,9 +30,8 @@ void log_init(enum log_level level, int force_stderr)
 	log_state.to_journal = !force_stderr && getenv("JOURNAL_STREAM") != NULL;
 }
 
-__attribute__((format(printf, 3, 0))) static void log_vmsg(enum log_level level,
-							    const char *suffix, const char *fmt,
-							    va_list ap)
+__attribute__((format(printf, 3, 0))) static void log_vmsg(enum log_level level, const char *suffix,
+							   const char *fmt, va_list ap)
 {
 	char buf[2048];
 

@@ -5,10 +5,10 @@
 
 /* One line per output type; the order is enum output_type's. */
 static const struct sink_ops *const sink_table[OUTPUT__MAX] = {
-	[OUTPUT_SYSLOG_TLS] = &sink_syslog_tls_ops,
-	[OUTPUT_STDOUT] = &sink_stdout_ops,
-	[OUTPUT_FILE] = &sink_file_ops,
-	[OUTPUT_SYSLOG_TCP] = &sink_syslog_tcp_ops,
+    [OUTPUT_SYSLOG_TLS] = &sink_syslog_tls_ops,
+    [OUTPUT_STDOUT] = &sink_stdout_ops,
+    [OUTPUT_FILE] = &sink_file_ops,
+    [OUTPUT_SYSLOG_TCP] = &sink_syslog_tcp_ops,
 };
 
 const struct sink_ops *sink_find(enum output_type t)

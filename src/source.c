@@ -5,10 +5,10 @@
 
 /* One line per source type; the order is enum source_type's. */
 static const struct source_ops *const source_table[SOURCE__MAX] = {
-	[SOURCE_JOURNAL] = &source_journal_ops,
-	[SOURCE_FILE] = &source_file_ops,
-	[SOURCE_SYSLOG] = &source_syslog_ops,
-	[SOURCE_STDIN] = &source_stream_ops,
+    [SOURCE_JOURNAL] = &source_journal_ops,
+    [SOURCE_FILE] = &source_file_ops,
+    [SOURCE_SYSLOG] = &source_syslog_ops,
+    [SOURCE_STDIN] = &source_stream_ops,
 };
 
 const struct source_ops *source_find(enum source_type t)

@@ -349,7 +349,8 @@ static void print_stats(struct pipeline *pl, const struct counters *cnt, struct 
 		cnt->lines_read, cnt->matched, cnt->unparsed, cnt->debug_dropped,
 		cnt->lines_truncated, cnt->regex_limit_hits);
 	if (rules_jit_fallbacks(rules))
-		fprintf(stderr, "%zu of %zu patterns run without PCRE2's JIT (not available here)\n",
+		fprintf(stderr,
+			"%zu of %zu patterns run without PCRE2's JIT (not available here)\n",
 			rules_jit_fallbacks(rules), n);
 	if (h) {
 		for (size_t i = 0; i < n; i++)

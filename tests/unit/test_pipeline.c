@@ -58,7 +58,8 @@ static int sink_flush(void *s)
 	return 0;
 }
 
-static const struct sink_ops rec_sink_ops = {.name = "rec", .write = sink_write, .flush = sink_flush};
+static const struct sink_ops rec_sink_ops = {
+    .name = "rec", .write = sink_write, .flush = sink_flush};
 
 static void src_pause(void *s, bool paused)
 {
@@ -81,7 +82,7 @@ static void src_delivered(void *s, uint64_t upto)
 }
 
 static const struct source_ops rec_source_ops = {
-	.name = "rec", .pause = src_pause, .delivered = src_delivered};
+    .name = "rec", .pause = src_pause, .delivered = src_delivered};
 
 struct fixture {
 	struct config cfg;
@@ -104,11 +105,11 @@ static void write_file(const char *path, const char *text)
 }
 
 static const char rules_a[] =
-	"- id: t.init\n"
-	"  event: ike_init\n"
-	"  result: info\n"
-	"  pattern: '^\"(?<conn_name>[^\"]+)\" #(?<state_serial>\\d+): initiating IKEv2 "
-	"connection'\n";
+    "- id: t.init\n"
+    "  event: ike_init\n"
+    "  result: info\n"
+    "  pattern: '^\"(?<conn_name>[^\"]+)\" #(?<state_serial>\\d+): initiating IKEv2 "
+    "connection'\n";
 
 static int setup(void **state)
 {
@@ -198,7 +199,7 @@ static void test_dropped_lines_follow_their_predecessors(void **state)
 	assert_int_equal(f->sink.n, 0);
 	assert_int_equal(pipeline_delivered_upto(f->pl), 1);
 	assert_int_equal(submit(f, "\"a\" #1: initiating IKEv2 connection"), 1); /* seq 2 */
-	assert_int_equal(submit(f, "| another debug line"), 1);			  /* seq 3 */
+	assert_int_equal(submit(f, "| another debug line"), 1);			 /* seq 3 */
 	assert_int_equal(pipeline_delivered_upto(f->pl), 1);
 	pipeline_delivered(f->pl, 2);
 	assert_int_equal(pipeline_delivered_upto(f->pl), 3);
@@ -310,13 +311,13 @@ static void test_stats_event(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_window_pauses_and_resumes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dropped_lines_follow_their_predecessors, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_source_told_once_per_submit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_events_reach_the_sink, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stats_event, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_window_pauses_and_resumes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dropped_lines_follow_their_predecessors, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_source_told_once_per_submit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_events_reach_the_sink, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stats_event, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
