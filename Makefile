@@ -143,7 +143,9 @@ integration: all
 fuzz-short: $(FUZZ_BINS)
 	$(Q)for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus-$$n; \
 		$$f -max_total_time=$${FUZZ_SECONDS:-10} -max_len=4096 $(BUILD)/fuzz/corpus-$$n tests/fuzz/seeds-$$n \
-		2>&1 | tail -n 2 || exit 1; done
+			> $(BUILD)/fuzz/$$n.log 2>&1; rc=$$?; \
+		echo "$$n: $$(grep -E '^Done [0-9]+ runs' $(BUILD)/fuzz/$$n.log || echo 'no summary')"; \
+		if [ $$rc -ne 0 ]; then tail -n 30 $(BUILD)/fuzz/$$n.log; exit 1; fi; done
 
 fuzz: $(FUZZ_BINS)
 	$(Q)for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus-$$n; \

@@ -678,7 +678,8 @@ static int replace(struct redactor *red, struct event *ev, enum field f, const c
 		/* Fail closed: the original value must not go out instead. */
 		event_unset(ev, f);
 		red->stats.removed++;
-		red->cnt->redact_removed++;
+		if (red->cnt)
+			red->cnt->redact_removed++;
 	}
 	return r;
 }
@@ -835,7 +836,8 @@ static int apply_policy(struct redactor *red, struct event *ev, enum field f)
 			red->stats.mask_dropped++;
 		else
 			red->stats.removed++;
-		red->cnt->redact_removed++;
+		if (red->cnt)
+			red->cnt->redact_removed++;
 		swap_add(red, s, len, NULL, red->action[f]);
 		return 0;
 	}
@@ -914,7 +916,8 @@ static int clean_text(struct redactor *red, struct event *ev, enum field f)
 		/* A pattern gave up on this value, or memory ran out: it does not go out. */
 		event_unset(ev, f);
 		red->stats.removed++;
-		red->cnt->redact_removed++;
+		if (red->cnt)
+			red->cnt->redact_removed++;
 		return 0;
 	}
 	red->stats.swapped += (uint64_t)n_swap;
