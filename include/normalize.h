@@ -54,4 +54,12 @@ void normalizer_free(struct normalizer *n);
  */
 int normalize_record(struct normalizer *n, const struct record *rec, struct event *ev);
 
+/*
+ * Sets initiator_id and responder_id from peer_id and local_id by the
+ * event's role, where they are not set yet. normalize_record does it; the
+ * pipeline does it again after correlation, which may have supplied the
+ * role of the IKE SA.
+ */
+void normalize_identities(struct event *ev);
+
 #endif

@@ -44,7 +44,10 @@ struct sa {
 	bool deleted : 1;  /* a delete line was seen */
 	bool orphan : 1;   /* a Child SA whose IKE SA is unknown, carrying an id of its own */
 	bool has_prev : 1; /* prev_id is set */
+	unsigned role : 2; /* IKE SA: ROLE_UNKNOWN, ROLE_INITIATOR or ROLE_RESPONDER */
 };
+
+enum { ROLE_UNKNOWN, ROLE_INITIATOR, ROLE_RESPONDER };
 
 /* One cache line per state: the table's memory is max_sas * 64 bytes plus its buckets. */
 static_assert(sizeof(struct sa) == 64, "struct sa stays at 64 bytes");
@@ -347,6 +350,32 @@ static bool type_is(const char *t, const char *want)
 	return t && strcmp(t, want) == 0;
 }
 
+/*
+ * An IKE SA's role, from the lines that state it ("responder established
+ * IKE SA", "sent IKE_SA_INIT reply"), is given to its later IKE SA lines
+ * that do not ("authentication failed: ..."), so their peer identity
+ * lands in IDi or IDr. Child SA lines keep their own: either end may
+ * start a CREATE_CHILD_SA.
+ */
+static int remember_role(struct sa *ike, bool ike_line, struct event *ev)
+{
+	const char *role = event_str(ev, F_ROLE, NULL);
+
+	if (!ike_line)
+		return 0;
+	if (role) {
+		ike->role = strcmp(role, "initiator") == 0   ? ROLE_INITIATOR
+			    : strcmp(role, "responder") == 0 ? ROLE_RESPONDER
+							     : ROLE_UNKNOWN;
+		return 0;
+	}
+	if (ike->role == ROLE_INITIATOR)
+		return event_set_str(ev, F_ROLE, "initiator", 9);
+	if (ike->role == ROLE_RESPONDER)
+		return event_set_str(ev, F_ROLE, "responder", 9);
+	return 0;
+}
+
 int correlate_event(struct correlator *c, struct event *ev)
 {
 	size_t hl = 0, cl = 0;
@@ -462,6 +491,7 @@ int correlate_event(struct correlator *c, struct event *ev)
 		if (c->v[e].child && !event_has(ev, F_PARENT_SERIAL) &&
 		    event_set_int(ev, F_PARENT_SERIAL, c->v[ike].serial) < 0)
 			r = -ENOSPC;
+		r = remember_role(&c->v[ike], !c->v[e].child, ev) < 0 ? -ENOSPC : r;
 	}
 
 	/*

@@ -417,11 +417,21 @@ static void set_derived(struct normalizer *n, struct event *ev)
 				break;
 			}
 
+	normalize_identities(ev);
+	set_weak(n, ev);
+}
+
+void normalize_identities(struct event *ev)
+{
 	/* IDi/IDr: the peer is the responder when we initiated. */
 	const char *role = event_str(ev, F_ROLE, NULL);
 	size_t pl = 0, ll = 0;
 	const char *peer = event_str(ev, F_PEER_ID, &pl), *local = event_str(ev, F_LOCAL_ID, &ll);
+	const char *type = event_str(ev, F_EVENT_TYPE, NULL);
 
+	/* Authenticated by certificate: the certificate's identity is the peer's. */
+	if (!peer && type && strcmp(type, "ike_auth") == 0)
+		peer = event_str(ev, F_CERT_SUBJECT, &pl);
 	if (role && strcmp(role, "initiator") == 0) {
 		if (local && !event_has(ev, F_INITIATOR_ID))
 			event_set_str(ev, F_INITIATOR_ID, local, ll);
@@ -433,7 +443,6 @@ static void set_derived(struct normalizer *n, struct event *ev)
 		if (local && !event_has(ev, F_RESPONDER_ID))
 			event_set_str(ev, F_RESPONDER_ID, local, ll);
 	}
-	set_weak(n, ev);
 }
 
 static void set_platform(struct normalizer *n, const struct record *rec, struct event *ev)
