@@ -28,6 +28,7 @@
 #include "log.h"
 #include "normalize.h"
 #include "source.h"
+#include "seqring.h"
 #include "source_file.h"
 #include "state.h"
 
@@ -76,8 +77,8 @@ struct sfile {
 	char host[HOST_MAX];
 	char event_id[33];
 
-	struct fifo_entry *fifo;
-	size_t fifo_head, fifo_len, fifo_cap, fifo_limit;
+	struct seqring fifo; /* of struct fifo_entry */
+	size_t fifo_limit;
 	uint64_t acked_upto;
 
 	struct state_committer commit; /* the newest delivered position, to the state file */
@@ -191,37 +192,16 @@ static void set_committed(struct sfile *s, const struct fifo_entry *f, size_t re
 
 static void pop_delivered(struct sfile *s)
 {
-	const struct fifo_entry *newest = NULL;
+	struct fifo_entry newest, *f;
 	size_t n = 0;
 
-	while (s->fifo_len && s->fifo[s->fifo_head].seq <= s->acked_upto) {
+	while ((f = seqring_front(&s->fifo)) && f->seq <= s->acked_upto) {
 		n++;
-		newest = &s->fifo[s->fifo_head];
-		s->fifo_head = (s->fifo_head + 1) % s->fifo_cap;
-		s->fifo_len--;
+		newest = *f;
+		seqring_pop(&s->fifo);
 	}
-	if (newest)
-		set_committed(s, newest, n);
-}
-
-static int fifo_push(struct sfile *s, const struct fifo_entry *e)
-{
-	if (s->fifo_len == s->fifo_cap) {
-		size_t cap = s->fifo_cap ? s->fifo_cap * 2 : 1024;
-		struct fifo_entry *f = calloc(cap, sizeof(*f));
-
-		if (!f)
-			return -ENOMEM;
-		for (size_t i = 0; i < s->fifo_len; i++)
-			f[i] = s->fifo[(s->fifo_head + i) % s->fifo_cap];
-		free(s->fifo);
-		s->fifo = f;
-		s->fifo_cap = cap;
-		s->fifo_head = 0;
-	}
-	s->fifo[(s->fifo_head + s->fifo_len) % s->fifo_cap] = *e;
-	s->fifo_len++;
-	return 0;
+	if (n)
+		set_committed(s, &newest, n);
 }
 
 /* ---- reading ---- */
@@ -273,7 +253,7 @@ static int submit_line(struct sfile *s, const char *line, size_t len, uint64_t o
 	s->submit_failing = r < 0;
 	fe.seq = rec.seq;
 	memcpy(fe.key, s->cur.key, sizeof(fe.key));
-	if (fifo_push(s, &fe) < 0)
+	if (seqring_push(&s->fifo, &fe) < 0)
 		s->cnt->source_errors++;
 	pop_delivered(s); /* delivered() may have run inside submit */
 	return 0;
@@ -363,7 +343,7 @@ static int read_batch(struct sfile *s)
 	if (c->fd < 0)
 		return 0;
 	for (;;) {
-		if (s->paused || s->fifo_len >= s->fifo_limit)
+		if (s->paused || seqring_len(&s->fifo) >= s->fifo_limit)
 			return 0;
 		r = next_line(s);
 		if (r == 1 && ++lines >= BATCH_LINES)
@@ -759,7 +739,7 @@ static void sf_close(void *p)
 		close(s->inotify_fd);
 	close_cur(s);
 	free(s->cur.buf);
-	free(s->fifo);
+	seqring_free(&s->fifo);
 	free(s->path);
 	free(s->dir);
 	free(s->base);
@@ -791,6 +771,7 @@ static int sf_open(const struct config *cfg, sd_event *e, struct pipeline *pl, s
 	s->cur.fd = s->cur.live_fd = -1;
 	s->max_line = cfg->limits.max_line_bytes ? cfg->limits.max_line_bytes : 65536;
 	s->cap = s->max_line + READ_CHUNK;
+	seqring_init(&s->fifo, sizeof(struct fifo_entry));
 	s->fifo_limit =
 	    (size_t)(cfg->limits.in_flight ? cfg->limits.in_flight : 4096) * FIFO_LIMIT_FACTOR;
 	s->path = strdup(cfg->source.file.path);
@@ -865,12 +846,12 @@ static void sf_pause(void *p, bool paused)
 static void sf_delivered(void *p, uint64_t upto)
 {
 	struct sfile *s = p;
-	bool was_full = s->fifo_len >= s->fifo_limit;
+	bool was_full = seqring_len(&s->fifo) >= s->fifo_limit;
 
 	if (upto > s->acked_upto)
 		s->acked_upto = upto;
 	pop_delivered(s);
-	if (was_full && s->fifo_len < s->fifo_limit)
+	if (was_full && seqring_len(&s->fifo) < s->fifo_limit)
 		kick(s);
 }
 

@@ -25,6 +25,7 @@
 
 #include "log.h"
 #include "source.h"
+#include "seqring.h"
 #include "source_journal.h"
 #include "state.h"
 
@@ -64,8 +65,8 @@ struct sjournal {
 	bool have_current; /* positioned on an entry not yet read */
 
 	/* Records submitted and not yet delivered, oldest first. */
-	struct fifo_entry *fifo;
-	size_t fifo_head, fifo_len, fifo_cap, fifo_limit;
+	struct seqring fifo; /* of struct fifo_entry */
+	size_t fifo_limit;
 	uint64_t acked_upto;
 
 	struct state_committer commit; /* the newest delivered cursor, to the state file */
@@ -366,40 +367,19 @@ static void set_committed(struct sjournal *s, const char *cursor, size_t records
 /* Moves every FIFO entry up to acked_upto into the committed position. */
 static void pop_delivered(struct sjournal *s)
 {
+	struct fifo_entry *f;
 	char *newest = NULL;
 	size_t n = 0;
 
-	while (s->fifo_len && s->fifo[s->fifo_head].seq <= s->acked_upto) {
+	while ((f = seqring_front(&s->fifo)) && f->seq <= s->acked_upto) {
 		n++;
 		free(newest);
-		newest = s->fifo[s->fifo_head].cursor;
-		s->fifo[s->fifo_head].cursor = NULL;
-		s->fifo_head = (s->fifo_head + 1) % s->fifo_cap;
-		s->fifo_len--;
+		newest = f->cursor;
+		seqring_pop(&s->fifo);
 	}
 	if (newest)
 		set_committed(s, newest, n);
 	free(newest);
-}
-
-static int fifo_push(struct sjournal *s, uint64_t seq, char *cursor)
-{
-	if (s->fifo_len == s->fifo_cap) {
-		size_t cap = s->fifo_cap ? s->fifo_cap * 2 : 1024;
-		struct fifo_entry *f = calloc(cap, sizeof(*f));
-
-		if (!f)
-			return -ENOMEM;
-		for (size_t i = 0; i < s->fifo_len; i++)
-			f[i] = s->fifo[(s->fifo_head + i) % s->fifo_cap];
-		free(s->fifo);
-		s->fifo = f;
-		s->fifo_cap = cap;
-		s->fifo_head = 0;
-	}
-	s->fifo[(s->fifo_head + s->fifo_len) % s->fifo_cap] = (struct fifo_entry){seq, cursor};
-	s->fifo_len++;
-	return 0;
 }
 
 static void kick(struct sjournal *s)
@@ -415,7 +395,7 @@ static int read_batch(struct sjournal *s)
 	int r;
 
 	for (unsigned i = 0; i < BATCH_ENTRIES; i++) {
-		if (s->paused || s->fifo_len >= s->fifo_limit)
+		if (s->paused || seqring_len(&s->fifo) >= s->fifo_limit)
 			return 0; /* resumed by pause(false) or delivered() */
 		if (s->have_current) {
 			s->have_current = false;
@@ -448,7 +428,7 @@ static int read_batch(struct sjournal *s)
 		}
 		s->submit_failing = r < 0;
 		/* The cursor's ownership moves to the FIFO. */
-		if (fifo_push(s, rec.seq, s->rd.cursor) < 0) {
+		if (seqring_push(&s->fifo, &(struct fifo_entry){rec.seq, s->rd.cursor}) < 0) {
 			free(s->rd.cursor);
 		}
 		s->rd.cursor = NULL;
@@ -641,9 +621,9 @@ static void sj_close(void *p)
 	sd_event_source_disable_unref(s->defer);
 	sd_event_source_disable_unref(s->poll);
 	state_committer_done(&s->commit);
-	for (size_t i = 0; i < s->fifo_len; i++)
-		free(s->fifo[(s->fifo_head + i) % s->fifo_cap].cursor);
-	free(s->fifo);
+	for (struct fifo_entry *f; (f = seqring_front(&s->fifo)); seqring_pop(&s->fifo))
+		free(f->cursor);
+	seqring_free(&s->fifo);
 	reader_close(&s->rd);
 	sd_event_unref(s->e);
 	free(s);
@@ -663,6 +643,7 @@ static int sj_open(const struct config *cfg, sd_event *e, struct pipeline *pl, s
 	s->pl = pl;
 	s->cnt = cnt;
 	s->e = sd_event_ref(e);
+	seqring_init(&s->fifo, sizeof(struct fifo_entry));
 	s->fifo_limit =
 	    (size_t)(cfg->limits.in_flight ? cfg->limits.in_flight : 4096) * FIFO_LIMIT_FACTOR;
 	r = state_committer_init(&s->commit, cfg, e, cnt);
@@ -723,12 +704,12 @@ static void sj_pause(void *p, bool paused)
 static void sj_delivered(void *p, uint64_t upto)
 {
 	struct sjournal *s = p;
-	bool was_full = s->fifo_len >= s->fifo_limit;
+	bool was_full = seqring_len(&s->fifo) >= s->fifo_limit;
 
 	if (upto > s->acked_upto)
 		s->acked_upto = upto;
 	pop_delivered(s);
-	if (was_full && s->fifo_len < s->fifo_limit)
+	if (was_full && seqring_len(&s->fifo) < s->fifo_limit)
 		kick(s);
 }
 
