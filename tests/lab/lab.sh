@@ -352,7 +352,7 @@ lab_scn_psk-debug() {
 }
 lab_scn_psk-noesp() {
 	lab_initiate psk-noesp
-	lab_wait_log 10 'NO_PROPOSAL_CHOSEN|TS_UNACCEPTABLE|Function not implemented|errno 38|(failed|FAILED).*(add|install)'
+	lab_wait_log 10 'NO_PROPOSAL_CHOSEN|TS_UNACCEPTABLE|errno 38|(failed|FAILED).*(add|install)'
 	sleep 1
 }
 lab_scn_psk-wrong() {
