@@ -2,14 +2,11 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -19,9 +16,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/params.h>
-#include <openssl/rand.h>
 
 #include "redact.h"
+#include "redact_key.h"
 
 /*
  * The redaction stage. Every event passes here between correlation and
@@ -32,9 +29,6 @@
  * closed, per value.
  */
 
-#define KEY_MIN_BYTES	  16   /* shorter keys are refused: too easy to brute-force */
-#define KEY_MAX_BYTES	  1024 /* a key file larger than this is not a key file */
-#define KEY_GEN_BYTES	  32
 #define SCRUB_TEXT	  "[redacted]"
 #define SCRUB_MATCH_LIMIT 10000000 /* pcre2 match limit per pattern per field */
 #define SCRUB_DEPTH_LIMIT 100000
@@ -93,11 +87,6 @@ static const struct {
 _Static_assert(sizeof(type_allows) / sizeof(type_allows[0]) == FT__MAX,
 	       "type_allows covers every field type");
 
-/*
- * Ids that ikelogd derives itself by hashing: never secrets, and a scrub
- * of them (were they ever 32 hex digits long) would break deduplication
- * and correlation at the collector.
- */
 static bool is_own_id(enum field f)
 {
 	return f == F_EVENT_ID || f == F_IKE_SA_ID || f == F_PREVIOUS_IKE_SA_ID;
@@ -115,7 +104,7 @@ struct redact_swap {
 struct redactor {
 	enum redact_action action[F__MAX];
 	bool need_key;
-	unsigned char key[KEY_MAX_BYTES];
+	unsigned char key[REDACT_KEY_MAX_BYTES];
 	size_t key_len;
 	unsigned generation;
 	unsigned v4_prefix, v6_prefix;
@@ -241,141 +230,6 @@ int redact_pseudonym(const unsigned char *key, size_t key_len, unsigned generati
 	    mac_len < 8)
 		return -EIO;
 	return format_pseudonym(mac, generation, out, size);
-}
-
-/* ---- the key ---- */
-
-/* Writes a fresh key with O_EXCL: an existing file is never replaced. */
-static int key_generate(const char *path, const char *cfgpath, struct diags *errs)
-{
-	unsigned char key[KEY_GEN_BYTES];
-	char dir[4096];
-	const char *slash;
-	ssize_t n;
-	int fd, dfd, r = 0;
-
-	if (RAND_bytes(key, sizeof(key)) != 1) {
-		diag_add(errs, cfgpath, 0, 0, "redact.key_file %s: no random bytes to generate it",
-			 path);
-		return -EIO;
-	}
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		r = -errno;
-		if (r != -EEXIST) /* created meanwhile: read that one */
-			diag_add(errs, cfgpath, 0, 0, "redact.key_file %s: cannot create it: %s",
-				 path, strerror(errno));
-		goto out;
-	}
-	/* The umask may have taken bits away; it cannot have added any. */
-	if (fchmod(fd, 0600) < 0 || (n = write(fd, key, sizeof(key))) != (ssize_t)sizeof(key) ||
-	    fsync(fd) < 0) {
-		r = errno ? -errno : -EIO;
-		diag_add(errs, cfgpath, 0, 0, "redact.key_file %s: cannot write it: %s", path,
-			 strerror(-r));
-		close(fd);
-		unlink(path);
-		goto out;
-	}
-	close(fd);
-	slash = strrchr(path, '/');
-	if (slash && (size_t)(slash - path) < sizeof(dir)) {
-		memcpy(dir, path, (size_t)(slash - path));
-		dir[slash - path] = '\0';
-		dfd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			(void)fsync(dfd);
-			close(dfd);
-		}
-	}
-out:
-	OPENSSL_cleanse(key, sizeof(key));
-	return r;
-}
-
-static int key_load(struct redactor *red, const struct config *cfg, struct diags *errs)
-{
-	const char *path = cfg->redact.key_file, *cfgpath = cfg->path;
-	unsigned char buf[KEY_MAX_BYTES + 1];
-	size_t len = 0;
-	struct stat st;
-	ssize_t n;
-	int fd = -1, r;
-
-	if (!path || !*path) {
-		diag_add(errs, cfgpath, 0, 0,
-			 "redact.key_file is not set, and the policy hashes a field: "
-			 "set it (redact.generate_key creates it at first start)");
-		return -EINVAL;
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 && errno == ENOENT && cfg->redact.generate_key) {
-		r = key_generate(path, cfgpath, errs);
-		if (r < 0 && r != -EEXIST)
-			return r;
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	}
-	if (fd < 0) {
-		r = -errno;
-		diag_add(errs, cfgpath, 0, 0, "redact.key_file %s: %s%s", path, strerror(errno),
-			 r == -ENOENT ? " (create it with mode 0600, or set redact.generate_key)"
-				      : "");
-		goto out;
-	}
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		diag_add(errs, cfgpath, 0, 0, "redact.key_file %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = -EINVAL;
-		diag_add(errs, cfgpath, 0, 0, "redact.key_file %s: not a regular file", path);
-		goto out;
-	}
-	if (st.st_uid != geteuid()) {
-		r = -EPERM;
-		diag_add(errs, cfgpath, 0, 0,
-			 "redact.key_file %s: owned by uid %u, not by the running user (uid %u)",
-			 path, (unsigned)st.st_uid, (unsigned)geteuid());
-		goto out;
-	}
-	if (st.st_mode & 077) {
-		r = -EPERM;
-		diag_add(errs, cfgpath, 0, 0,
-			 "redact.key_file %s: mode %04o lets group or others read it; "
-			 "chmod 0600 it",
-			 path, (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
-	while (len < sizeof(buf)) {
-		n = read(fd, buf + len, sizeof(buf) - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			diag_add(errs, cfgpath, 0, 0, "redact.key_file %s: %s", path,
-				 strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len < KEY_MIN_BYTES || len > KEY_MAX_BYTES) {
-		r = -EINVAL;
-		diag_add(errs, cfgpath, 0, 0,
-			 "redact.key_file %s: %zu%s bytes; a key has %d to %d bytes", path, len,
-			 len > KEY_MAX_BYTES ? " or more" : "", KEY_MIN_BYTES, KEY_MAX_BYTES);
-		goto out;
-	}
-	memcpy(red->key, buf, len);
-	red->key_len = len;
-	r = 0;
-out:
-	OPENSSL_cleanse(buf, sizeof(buf));
-	if (fd >= 0)
-		close(fd);
-	return r;
 }
 
 static int mac_init(struct redactor *red, struct diags *errs, const char *cfgpath)
@@ -651,7 +505,7 @@ int redactor_new(const struct config *cfg, struct counters *cnt, struct redactor
 
 	/* The key is checked even after a policy error: every problem is told at once. */
 	if (red->need_key) {
-		int rk = key_load(red, cfg, errs);
+		int rk = redact_key_load(cfg, red->key, &red->key_len, errs);
 
 		if (rk == 0)
 			rk = mac_init(red, errs, cfgpath);
