@@ -20,11 +20,7 @@ source:
   file:
     path: $log
     start: head
-state_file: $WORK/position
-rules: [$ROOT/conf/rules/libreswan.yaml]
-redact:
-  key_file: $WORK/pseudonym.key
-  generate_key: true
+$(ikelogd_base_config)
 output:
   type: file
   path: $WORK/out1.json

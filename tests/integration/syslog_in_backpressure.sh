@@ -25,11 +25,7 @@ source:
   type: syslog
   syslog:
     listen: [tcp://127.0.0.1:$lport]
-state_file: $WORK/position
-rules: [$ROOT/conf/rules/libreswan.yaml]
-redact:
-  key_file: $WORK/pseudonym.key
-  generate_key: true
+$(ikelogd_base_config)
 output:
   type: syslog-tls
   collectors: [{host: 127.0.0.1, port: $cport}]

@@ -43,11 +43,7 @@ source:
     max_connections: $maxconn
     max_frame_bytes: 4096
     idle_timeout_s: 4
-state_file: $WORK/position
-rules: [$ROOT/conf/rules/libreswan.yaml]
-redact:
-  key_file: $WORK/pseudonym.key
-  generate_key: true
+$(ikelogd_base_config)
 output:
   type: file
   path: $out

@@ -42,11 +42,7 @@ source:
     key_file: $pki/ikelogd.key
     permitted_peers: [gw-east.test, gw-west.test]
     idle_timeout_s: 2
-state_file: $WORK/position
-rules: [$ROOT/conf/rules/libreswan.yaml]
-redact:
-  key_file: $WORK/pseudonym.key
-  generate_key: true
+$(ikelogd_base_config)
 output:
   type: syslog-tls
   collectors: [{host: 127.0.0.1, port: $cport}]

@@ -30,6 +30,14 @@ wait_for() {
 	done
 }
 
+# ikelogd_base_config: the configuration lines most scenarios share, for a
+# here-document: the position file, the repository's rules and a pseudonym
+# key of the scenario's own, all under $WORK.
+ikelogd_base_config() {
+	printf 'state_file: %s\nrules: [%s]\nredact:\n  key_file: %s\n  generate_key: true\n' \
+		"$WORK/position" "$ROOT/conf/rules/libreswan.yaml" "$WORK/pseudonym.key"
+}
+
 # track PID: stopped (TERM, then KILL) when the scenario exits.
 track() { PIDS_TO_STOP+=("$1"); }
 

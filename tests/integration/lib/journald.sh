@@ -205,11 +205,7 @@ source:
     match: [IKELOGD_TEST=$marker]
     files: $files
     start: tail
-state_file: $WORK/position
-rules: [$ROOT/conf/rules/libreswan.yaml]
-redact:
-  key_file: $WORK/pseudonym.key
-  generate_key: true
+$(ikelogd_base_config)
 output:
   type: file
   path: $WORK/out.json
