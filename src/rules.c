@@ -128,20 +128,13 @@ int rules_match(struct rules *r, const char *body, size_t len, struct event *ev)
 {
 	int limit = 0, m;
 
+	/* Candidates in file order: all rules for the baseline, else the prefilter's pick. */
 	if (!r->prefilter_on) {
-		for (size_t i = 0; i < r->n; i++) {
-			m = try_rule(r, &r->v[i], body, len);
-			if (m == 1) {
-				apply(r, &r->v[i], body, ev);
-				return 1;
-			}
-			if (m < 0)
-				limit = m;
-		}
-		return limit;
+		memset(r->cand, 0xff, r->words * sizeof(uint64_t));
+	} else {
+		memcpy(r->cand, r->always, r->words * sizeof(uint64_t));
+		prefilter_scan(r->pf, body, len, r->cand);
 	}
-	memcpy(r->cand, r->always, r->words * sizeof(uint64_t));
-	prefilter_scan(r->pf, body, len, r->cand);
 	for (size_t w = 0; w < r->words; w++) {
 		uint64_t bits = r->cand[w];
 
