@@ -104,6 +104,12 @@ struct field_info {
 /* The field table, indexed by enum field. */
 extern const struct field_info field_table[F__MAX];
 
+/* The nested objects, in output order after the top-level fields that precede them. */
+#define FIELD_PARENTS 4
+extern const char *const field_parents[FIELD_PARENTS];
+/* Index of parent p in field_parents, or -1 (also for NULL: top level). */
+int field_parent_index(const char *p);
+
 /* Returns the field whose short name is name[0..len), or -ENOENT. */
 int field_lookup(const char *name, size_t len);
 
