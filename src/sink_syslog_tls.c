@@ -51,9 +51,9 @@
 #define DEF_BACKOFF_MAX	 30000
 #define DEF_FAILBACK_S	 60
 #define ACK_POLL_USEC	 5000
-#define WBUF_TARGET	 (64 * 1024) /* bytes staged per batch of writes */
-#define FRAME_PREFIX_MAX 24	     /* "<len> " */
-#define REPLAY_USEC	 (2 * 1000000ull)
+#define WBUF_TARGET	 (64 * 1024)	   /* bytes staged per batch of writes */
+#define FRAME_PREFIX_MAX 24		   /* "<len> " */
+#define REPLAY_USEC	 (15 * 1000000ull) /* longer than rsyslog's 10 s shutdown timeout */
 
 /* A connection and which collector it goes to; probe: a failback probe, adopted once up. */
 struct conn {
