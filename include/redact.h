@@ -76,8 +76,10 @@ int redact_scrub(struct redactor *r, const char *in, size_t len, const char **re
  * IPv6 zone are stripped; -EINVAL if ip is not an address or a prefix is
  * out of range, -ENOSPC if out is too small. redact_pseudonym writes
  * "h<gen>:" + 16 hex digits of HMAC-SHA256(key, value) (29 bytes at most
- * with the NUL); -EINVAL for an empty key.
+ * with the NUL); -EINVAL for an empty key. redact_builtin_pattern is the
+ * built-in scrub's PCRE2 pattern (hex dumps, runs of key material).
  */
+extern const char redact_builtin_pattern[];
 int redact_mask_ip(const char *ip, unsigned v4_prefix, unsigned v6_prefix, char *out, size_t size);
 int redact_pseudonym(const unsigned char *key, size_t key_len, unsigned generation,
 		     const char *value, size_t len, char *out, size_t size);

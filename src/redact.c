@@ -19,6 +19,7 @@
 
 #include "redact.h"
 #include "redact_key.h"
+#include "util.h"
 
 /*
  * The redaction stage. Every event passes here between correlation and
@@ -34,6 +35,9 @@
 #define SCRUB_DEPTH_LIMIT 100000
 #define SCRUB_PREFILTER	  32 /* the built-in patterns need 32 hex digits, or a '|' */
 #define SWAP_MIN	  2  /* shorter hashed or masked values are not looked for in text */
+#define PSEUDO_SLOTS	  256 /* pseudonym cache: slots, a power of two */
+#define PSEUDO_VALUE_MAX  64  /* longer values are hashed every time */
+#define PSEUDO_TEXT_MAX	  32  /* "h<generation>:" and 16 hex digits */
 
 /*
  * The built-in scrub, one pattern, alternatives tried in order at each
@@ -45,7 +49,7 @@
  *   3. four or more 32-bit words ("0x7a3b99c4 0x12345678 ...");
  *   4. a run of 32 or more hex digits, 0x optional.
  */
-static const char builtin_pattern[] =
+const char redact_builtin_pattern[] =
     "(?<=\\| |\\|\\] ) +[0-9A-Fa-f]{2}(?: {1,2}[0-9A-Fa-f]{2}){0,15}(?: {3,}[^\\n]*)?(?= "
     "*(?:\\n|$))"
     "|(?:0[xX])?[0-9A-Fa-f]{2}(?:(?:[ :]{1,2}|, ?)(?:0[xX])?[0-9A-Fa-f]{2}){15,}"
@@ -124,6 +128,20 @@ struct redactor {
 	struct redact_swap swaps[F__MAX]; /* this event's hashed and masked values */
 	size_t n_swaps;
 
+	/*
+	 * The pseudonyms of recently hashed values: a gateway sees the same
+	 * few identities on every line of an IKE SA, and one HMAC-SHA256 costs
+	 * more than the rest of the stage. Direct-mapped by a hash of the
+	 * value; a slot holds the value itself, compared in full, so a
+	 * collision costs an HMAC, never a wrong pseudonym. Wiped on free.
+	 */
+	struct pseudo_slot {
+		uint8_t len; /* 0 = empty */
+		uint8_t text_len;
+		char value[PSEUDO_VALUE_MAX];
+		char text[PSEUDO_TEXT_MAX];
+	} *pseudo;
+
 	struct counters *cnt;
 	struct redact_stats stats;
 };
@@ -141,6 +159,9 @@ void redactor_free(struct redactor *r)
 	pcre2_match_data_free(r->md);
 	pcre2_match_context_free(r->mctx);
 	pcre2_code_free(r->id_token);
+	if (r->pseudo)
+		OPENSSL_cleanse(r->pseudo, PSEUDO_SLOTS * sizeof(*r->pseudo));
+	free(r->pseudo);
 	for (size_t i = 0; i < 5; i++) {
 		if (r->buf[i])
 			OPENSSL_cleanse(r->buf[i], r->buf_cap[i]);
@@ -205,14 +226,18 @@ int redact_mask_ip(const char *ip, unsigned v4_prefix, unsigned v6_prefix, char 
 /* "h<gen>:" + the first 8 bytes of the MAC in hex. */
 static int format_pseudonym(const unsigned char *mac, unsigned generation, char *out, size_t size)
 {
-	char txt[32];
+	static const char hex[] = "0123456789abcdef";
+	char txt[PSEUDO_TEXT_MAX];
 	int n;
 
 	n = snprintf(txt, sizeof(txt), "h%u:", generation);
-	for (size_t i = 0; i < 8; i++)
-		n += snprintf(txt + n, sizeof(txt) - (size_t)n, "%02x", mac[i]);
-	if ((size_t)n + 1 > size)
+	if (n < 0 || (size_t)n + 16 + 1 > sizeof(txt) || (size_t)n + 16 + 1 > size)
 		return -ENOSPC;
+	for (size_t i = 0; i < 8; i++) {
+		txt[n++] = hex[mac[i] >> 4];
+		txt[n++] = hex[mac[i] & 15];
+	}
+	txt[n] = '\0';
 	memcpy(out, txt, (size_t)n + 1);
 	return 0;
 }
@@ -239,6 +264,11 @@ static int mac_init(struct redactor *red, struct diags *errs, const char *cfgpat
 	    OSSL_PARAM_construct_end(),
 	};
 
+	red->pseudo = calloc(PSEUDO_SLOTS, sizeof(*red->pseudo));
+	if (!red->pseudo) {
+		diag_add(errs, cfgpath, 0, 0, "redact: out of memory");
+		return -ENOMEM;
+	}
 	red->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	if (red->mac)
 		red->mac_ctx = EVP_MAC_CTX_new(red->mac);
@@ -254,13 +284,31 @@ static int pseudonym(struct redactor *red, const char *value, size_t len, char *
 {
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	size_t mac_len = 0;
+	struct pseudo_slot *slot = NULL;
+	int r;
 
+	if (len > 0 && len <= PSEUDO_VALUE_MAX) {
+		slot = &red->pseudo[util_hash64(value, len, 0) & (PSEUDO_SLOTS - 1)];
+		if (slot->len == len && memcmp(slot->value, value, len) == 0) {
+			if ((size_t)slot->text_len + 1 > size)
+				return -ENOSPC;
+			memcpy(out, slot->text, (size_t)slot->text_len + 1);
+			return 0;
+		}
+	}
 	/* A NULL key re-initialises the context with the key it already holds. */
 	if (!EVP_MAC_init(red->mac_ctx, NULL, 0, NULL) ||
 	    !EVP_MAC_update(red->mac_ctx, (const unsigned char *)value, len) ||
 	    !EVP_MAC_final(red->mac_ctx, mac, &mac_len, sizeof(mac)) || mac_len < 8)
 		return -EIO;
-	return format_pseudonym(mac, red->generation, out, size);
+	r = format_pseudonym(mac, red->generation, out, size);
+	if (r == 0 && slot) {
+		slot->len = (uint8_t)len;
+		memcpy(slot->value, value, len);
+		slot->text_len = (uint8_t)strlen(out);
+		memcpy(slot->text, out, (size_t)slot->text_len + 1);
+	}
+	return r;
 }
 
 /* ---- patterns ---- */
@@ -377,10 +425,32 @@ static int scrub_one(struct redactor *red, const pcre2_code *code, const char *i
 	return n;
 }
 
-/* True when the built-in pattern cannot match: fewer than 32 bytes and no '|'. */
+/*
+ * True when the built-in pattern cannot match: no '|' (a dump line) and
+ * fewer than 16 pairs of hex digits, counting floor(n / 2) for each run of
+ * n hex digits. Alternatives 2 to 4 each need 16 such pairs: 16 bytes of
+ * two digits, 4 words of 8, or one run of 32 (a "0x" prefix ends a run
+ * before it starts the next).
+ */
 static bool builtin_cannot_match(const char *s, size_t len)
 {
-	return len < SCRUB_PREFILTER && !memchr(s, '|', len);
+	size_t pairs = 0, run = 0;
+
+	if (len < SCRUB_PREFILTER)
+		return !memchr(s, '|', len);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '|')
+			return false;
+		if (isxdigit(c)) {
+			run++;
+			continue;
+		}
+		pairs += run / 2;
+		run = 0;
+	}
+	return pairs + run / 2 < 16;
 }
 
 int redact_scrub(struct redactor *red, const char *in, size_t len, const char **ret,
@@ -491,7 +561,7 @@ int redactor_new(const struct config *cfg, struct counters *cnt, struct redactor
 		else
 			red->n_user++;
 	}
-	if (pattern_compile(builtin_pattern, &red->builtin, "redact: built-in scrub", 0, cfgpath,
+	if (pattern_compile(redact_builtin_pattern, &red->builtin, "redact: built-in scrub", 0, cfgpath,
 			    errs) < 0)
 		r = -EINVAL;
 	red->md = pcre2_match_data_create(4, NULL);
