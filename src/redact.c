@@ -33,8 +33,8 @@
 #define SCRUB_TEXT	  "[redacted]"
 #define SCRUB_MATCH_LIMIT 10000000 /* pcre2 match limit per pattern per field */
 #define SCRUB_DEPTH_LIMIT 100000
-#define SCRUB_PREFILTER	  32 /* the built-in patterns need 32 hex digits, or a '|' */
-#define SWAP_MIN	  2  /* shorter hashed or masked values are not looked for in text */
+#define SCRUB_PREFILTER	  32  /* the built-in patterns need 32 hex digits, or a '|' */
+#define SWAP_MIN	  2   /* shorter hashed or masked values are not looked for in text */
 #define PSEUDO_SLOTS	  256 /* pseudonym cache: slots, a power of two */
 #define PSEUDO_VALUE_MAX  64  /* longer values are hashed every time */
 #define PSEUDO_TEXT_MAX	  32  /* "h<generation>:" and 16 hex digits */
@@ -140,7 +140,7 @@ struct redactor {
 		uint8_t text_len;
 		char value[PSEUDO_VALUE_MAX];
 		char text[PSEUDO_TEXT_MAX];
-	} *pseudo;
+	} * pseudo;
 
 	struct counters *cnt;
 	struct redact_stats stats;
@@ -561,8 +561,8 @@ int redactor_new(const struct config *cfg, struct counters *cnt, struct redactor
 		else
 			red->n_user++;
 	}
-	if (pattern_compile(redact_builtin_pattern, &red->builtin, "redact: built-in scrub", 0, cfgpath,
-			    errs) < 0)
+	if (pattern_compile(redact_builtin_pattern, &red->builtin, "redact: built-in scrub", 0,
+			    cfgpath, errs) < 0)
 		r = -EINVAL;
 	red->md = pcre2_match_data_create(4, NULL);
 	red->mctx = pcre2_match_context_create(NULL);

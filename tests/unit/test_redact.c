@@ -645,8 +645,8 @@ static void test_scrub_hex_runs(void **state)
 static void test_scrub_shortcut_misses_nothing(void **state)
 {
 	static const char hex[] = "0123456789abcdefABCDEF";
-	static const char *const sep[] = {" ", " ", " ", ":", ":", ", ", "  ", "   ", "0x",
-					  " 0x", ".", "g", "| ", "|] ", "\n"};
+	static const char *const sep[] = {" ",	" ",   " ", ":", ":",  ", ",  "  ", "   ",
+					  "0x", " 0x", ".", "g", "| ", "|] ", "\n"};
 	static const size_t runs[] = {2, 2, 2, 2, 2, 2, 8, 8, 1, 3, 4, 6, 10, 31, 32, 33};
 	struct fx *fx = *state;
 	struct redactor *r = new_ok(fx);
