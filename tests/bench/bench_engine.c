@@ -13,12 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
-#include "correlate.h"
-#include "event.h"
-#include "normalize.h"
-#include "rules.h"
-#include "stats.h"
+#include "engine.h"
 
 static double now_s(clockid_t clk)
 {
@@ -30,14 +25,9 @@ static double now_s(clockid_t clk)
 
 int main(int argc, char **argv)
 {
-	struct config cfg;
-	struct diags errs = {.n = 0};
-	struct rules *rules = NULL;
-	struct normalizer *norm = NULL;
-	struct correlator *corr = NULL;
-	struct event_json *w = NULL;
-	struct event ev;
-	struct counters cnt = {0};
+	struct engine e;
+	struct rules *rules;
+	struct event *ev;
 	char *buf = NULL, **lines = NULL;
 	size_t n_lines = 0, cap = 0, out_bytes = 0, no_lit = 0;
 	long fsize;
@@ -47,14 +37,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s RULES.yaml BODIES.log [--no-prefilter]\n", argv[0]);
 		return 2;
 	}
-	config_defaults(&cfg);
-	if (rules_load((const char *const *)&argv[1], 1, &rules, &errs) < 0) {
-		char b[1024];
-
-		for (size_t i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", diag_format(&errs.v[i], b, sizeof(b)));
+	if (engine_open(&e, argv[1]) < 0)
 		return 1;
-	}
+	rules = e.rules;
+	ev = &e.ev;
 	if (argc > 3 && strcmp(argv[3], "--no-prefilter") == 0)
 		rules_set_prefilter(rules, false);
 	for (size_t i = 0; i < rules_count(rules); i++) {
@@ -83,10 +69,6 @@ int main(int argc, char **argv)
 			break;
 		*nl = '\0';
 	}
-	if (normalizer_new(&cfg, rules, &cnt, &norm) < 0 ||
-	    correlator_new(65536, "bench", &cnt, &corr) < 0 ||
-	    event_init(&ev, 2 * 65536 + 4096) < 0 || event_json_new(&w) < 0)
-		return 1;
 
 	struct mallinfo2 m0 = {0};
 	double t0 = 0, c0 = 0;
@@ -109,16 +91,16 @@ int main(int argc, char **argv)
 			t0 = now_s(CLOCK_MONOTONIC);
 			c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
 		}
-		event_reset(&ev);
+		event_reset(ev);
 		if (stages == 0) { /* the rule table alone */
-			rules_match(rules, rec.msg, rec.len, &ev);
+			rules_match(rules, rec.msg, rec.len, ev);
 			continue;
 		}
-		if (normalize_record(norm, &rec, &ev) <= 0)
+		if (normalize_record(e.norm, &rec, ev) <= 0)
 			continue;
 		if (stages >= 2)
-			correlate_event(corr, &ev);
-		if (stages >= 3 && event_json_render(w, &ev, &js, &jl) == 0)
+			correlate_event(e.corr, ev);
+		if (stages >= 3 && event_json_render(e.w, ev, &js, &jl) == 0)
 			out_bytes += jl;
 	}
 	double dt = now_s(CLOCK_MONOTONIC) - t0, dc = now_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
@@ -136,18 +118,13 @@ int main(int argc, char **argv)
 		goto done;
 	printf("figure: engine_rules %zu\n", rules_count(rules));
 	printf("figure: engine_rules_without_literal %zu\n", no_lit);
-	printf("figure: engine_matched %llu\n", (unsigned long long)cnt.matched);
-	printf("figure: engine_unparsed %llu\n", (unsigned long long)cnt.unparsed);
+	printf("figure: engine_matched %llu\n", (unsigned long long)e.cnt.matched);
+	printf("figure: engine_unparsed %llu\n", (unsigned long long)e.cnt.unparsed);
 	printf("figure: engine_heap_growth_bytes %lld\n",
 	       (long long)m1.uordblks - (long long)m0.uordblks);
 	printf("figure: engine_json_bytes %zu\n", out_bytes);
 done:
-	event_json_free(w);
-	event_done(&ev);
-	correlator_free(corr);
-	normalizer_free(norm);
-	rules_free(rules);
-	config_done(&cfg);
+	engine_close(&e);
 	free(lines);
 	free(buf);
 	return 0;

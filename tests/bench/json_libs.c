@@ -19,12 +19,7 @@
 #include <json-c/json.h>
 #include <yajl/yajl_gen.h>
 
-#include "config.h"
-#include "correlate.h"
-#include "event.h"
-#include "normalize.h"
-#include "rules.h"
-#include "stats.h"
+#include "engine.h"
 
 enum enc { E_JSONC_REUSED, E_JSONC_FRESH, E_YAJL, E_FASTJSON, E_COPY, E__MAX };
 static const char *const enc_name[E__MAX] = {"jsonc_reused_tree", "jsonc_fresh_tree", "yajl_gen",
@@ -117,14 +112,7 @@ static int same(struct json_object *ref, const char *s, size_t len)
 
 int main(int argc, char **argv)
 {
-	struct config cfg;
-	struct diags errs = {.n = 0};
-	struct rules *rules = NULL;
-	struct normalizer *norm = NULL;
-	struct correlator *corr = NULL;
-	struct event_json *w = NULL;
-	struct event ev;
-	struct counters cnt = {0};
+	struct engine e;
 	long long ns[E__MAX] = {0};
 	size_t bytes = 0, events = 0, mismatches = 0;
 	static char line[1 << 16], copy[1 << 20];
@@ -135,13 +123,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s RULES.yaml BODIES.log\n", argv[0]);
 		return 2;
 	}
-	config_defaults(&cfg);
-	if (rules_load((const char *const *)&argv[1], 1, &rules, &errs) < 0 ||
-	    normalizer_new(&cfg, rules, &cnt, &norm) < 0 ||
-	    correlator_new(65536, "bench", &cnt, &corr) < 0 ||
-	    event_init(&ev, 2 * 65536 + 4096) < 0 || event_json_new(&w) < 0 ||
-	    !(f = fopen(argv[2], "r"))) {
-		fprintf(stderr, "json_libs: cannot set up the engine\n");
+	if (engine_open(&e, argv[1]) < 0 || !(f = fopen(argv[2], "r"))) {
+		fprintf(stderr, "json_libs: cannot set up the engine or read %s\n", argv[2]);
 		return 1;
 	}
 	for (size_t i = 0; fgets(line, sizeof(line), f); i++) {
@@ -157,30 +140,30 @@ int main(int argc, char **argv)
 		long long t;
 
 		line[n] = '\0';
-		event_reset(&ev);
-		if (normalize_record(norm, &rec, &ev) <= 0)
+		event_reset(&e.ev);
+		if (normalize_record(e.norm, &rec, &e.ev) <= 0)
 			continue;
-		correlate_event(corr, &ev);
+		correlate_event(e.corr, &e.ev);
 
 		t = now_ns();
-		if (event_json_render(w, &ev, &js, &jl) < 0)
+		if (event_json_render(e.w, &e.ev, &js, &jl) < 0)
 			continue;
 		ns[E_JSONC_REUSED] += now_ns() - t;
 
 		t = now_ns();
-		struct json_object *jo = json_tree(&ev);
+		struct json_object *jo = json_tree(&e.ev);
 		size_t fl;
 		const char *fs = json_object_to_json_string_length(jo, JSON_C_TO_STRING_PLAIN, &fl);
 		ns[E_JSONC_FRESH] += now_ns() - t;
 
 		t = now_ns();
-		yajl_event(g, &ev);
+		yajl_event(g, &e.ev);
 		yajl_gen_get_buf(g, (const unsigned char **)&ys, &yl);
 		ns[E_YAJL] += now_ns() - t;
 
 		t = now_ns();
 		size_t fjl;
-		const char *fjs = fjson_render(&ev, &fjl);
+		const char *fjs = fjson_render(&e.ev, &fjl);
 		ns[E_FASTJSON] += now_ns() - t;
 
 		t = now_ns();
@@ -212,11 +195,6 @@ int main(int argc, char **argv)
 		       (double)ns[e] / (double)events);
 	printf("figure: json_outputs_differing %zu\n", mismatches);
 	yajl_gen_free(g);
-	event_json_free(w);
-	event_done(&ev);
-	correlator_free(corr);
-	normalizer_free(norm);
-	rules_free(rules);
-	config_done(&cfg);
+	engine_close(&e);
 	return mismatches ? 1 : 0;
 }

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The normalizer engine as the benchmarks drive it: rules from one file,
+ * normalize, correlate, one event and one JSON writer, default config.
+ */
+#ifndef IKELOGD_BENCH_ENGINE_H
+#define IKELOGD_BENCH_ENGINE_H
+
+#include <stdio.h>
+
+#include "config.h"
+#include "correlate.h"
+#include "event.h"
+#include "normalize.h"
+#include "rules.h"
+#include "stats.h"
+
+struct engine {
+	struct config cfg;
+	struct rules *rules;
+	struct normalizer *norm;
+	struct correlator *corr;
+	struct event_json *w;
+	struct event ev;
+	struct counters cnt;
+};
+
+/* Loads the rules (errors printed) and builds the stages; 0 or -1. */
+static inline int engine_open(struct engine *e, const char *rules_path)
+{
+	struct diags errs = {.n = 0};
+	const char *paths[] = {rules_path};
+
+	*e = (struct engine){.rules = NULL};
+	config_defaults(&e->cfg);
+	if (rules_load(paths, 1, &e->rules, &errs) < 0) {
+		char b[1024];
+
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", diag_format(&errs.v[i], b, sizeof(b)));
+		return -1;
+	}
+	if (normalizer_new(&e->cfg, e->rules, &e->cnt, &e->norm) < 0 ||
+	    correlator_new(65536, "bench", &e->cnt, &e->corr) < 0 ||
+	    event_init(&e->ev, 2 * 65536 + 4096) < 0 || event_json_new(&e->w) < 0) {
+		fprintf(stderr, "bench: cannot build the engine\n");
+		return -1;
+	}
+	return 0;
+}
+
+static inline void engine_close(struct engine *e)
+{
+	event_json_free(e->w);
+	event_done(&e->ev);
+	correlator_free(e->corr);
+	normalizer_free(e->norm);
+	rules_free(e->rules);
+	config_done(&e->cfg);
+}
+
+#endif
