@@ -23,4 +23,20 @@
 int redact_key_load(const struct config *cfg, unsigned char *key, size_t *ret_len,
 		    struct diags *errs);
 
+/*
+ * Pseudonyms under one key: "h<generation>:" + 16 hex digits of
+ * HMAC-SHA256(key, value), as redact_pseudonym() computes them, through
+ * one OpenSSL context and a small cache of recent values.
+ * pseudonymizer_new copies what it needs of key (the caller may wipe it):
+ * 0, -EINVAL for an empty key, -ENOMEM, or -EIO when OpenSSL has no
+ * HMAC-SHA256. pseudonymizer_get writes the pseudonym and its NUL to out:
+ * 0, -ENOSPC if out is too small, -EIO.
+ */
+struct pseudonymizer;
+int pseudonymizer_new(const unsigned char *key, size_t key_len, unsigned generation,
+		      struct pseudonymizer **ret);
+void pseudonymizer_free(struct pseudonymizer *p);
+int pseudonymizer_get(struct pseudonymizer *p, const char *value, size_t len, char *out,
+		      size_t size);
+
 #endif

@@ -11,15 +11,10 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/params.h>
 
 #include "redact.h"
 #include "redact_key.h"
-#include "util.h"
 
 /*
  * The redaction stage. Every event passes here between correlation and
@@ -33,11 +28,8 @@
 #define SCRUB_TEXT	  "[redacted]"
 #define SCRUB_MATCH_LIMIT 10000000 /* pcre2 match limit per pattern per field */
 #define SCRUB_DEPTH_LIMIT 100000
-#define SCRUB_PREFILTER	  32  /* the built-in patterns need 32 hex digits, or a '|' */
-#define SWAP_MIN	  2   /* shorter hashed or masked values are not looked for in text */
-#define PSEUDO_SLOTS	  256 /* pseudonym cache: slots, a power of two */
-#define PSEUDO_VALUE_MAX  64  /* longer values are hashed every time */
-#define PSEUDO_TEXT_MAX	  32  /* "h<generation>:" and 16 hex digits */
+#define SCRUB_PREFILTER	  32 /* the built-in patterns need 32 hex digits, or a '|' */
+#define SWAP_MIN	  2  /* shorter hashed or masked values are not looked for in text */
 
 /*
  * The built-in scrub, one pattern, alternatives tried in order at each
@@ -108,12 +100,8 @@ struct redact_swap {
 struct redactor {
 	enum redact_action action[F__MAX];
 	bool need_key;
-	unsigned char key[REDACT_KEY_MAX_BYTES];
-	size_t key_len;
-	unsigned generation;
 	unsigned v4_prefix, v6_prefix;
-	EVP_MAC *mac;
-	EVP_MAC_CTX *mac_ctx; /* initialised with the key; re-initialised per value */
+	struct pseudonymizer *ps; /* when a field is hashed */
 
 	pcre2_code *builtin;
 	pcre2_code *user[CONFIG_LIST_MAX];
@@ -128,20 +116,6 @@ struct redactor {
 	struct redact_swap swaps[F__MAX]; /* this event's hashed and masked values */
 	size_t n_swaps;
 
-	/*
-	 * The pseudonyms of recently hashed values: a gateway sees the same
-	 * few identities on every line of an IKE SA, and one HMAC-SHA256 costs
-	 * more than the rest of the stage. Direct-mapped by a hash of the
-	 * value; a slot holds the value itself, compared in full, so a
-	 * collision costs an HMAC, never a wrong pseudonym. Wiped on free.
-	 */
-	struct pseudo_slot {
-		uint8_t len; /* 0 = empty */
-		uint8_t text_len;
-		char value[PSEUDO_VALUE_MAX];
-		char text[PSEUDO_TEXT_MAX];
-	} * pseudo;
-
 	struct counters *cnt;
 	struct redact_stats stats;
 };
@@ -150,18 +124,13 @@ void redactor_free(struct redactor *r)
 {
 	if (!r)
 		return;
-	OPENSSL_cleanse(r->key, sizeof(r->key));
-	EVP_MAC_CTX_free(r->mac_ctx);
-	EVP_MAC_free(r->mac);
+	pseudonymizer_free(r->ps);
 	pcre2_code_free(r->builtin);
 	for (size_t i = 0; i < r->n_user; i++)
 		pcre2_code_free(r->user[i]);
 	pcre2_match_data_free(r->md);
 	pcre2_match_context_free(r->mctx);
 	pcre2_code_free(r->id_token);
-	if (r->pseudo)
-		OPENSSL_cleanse(r->pseudo, PSEUDO_SLOTS * sizeof(*r->pseudo));
-	free(r->pseudo);
 	for (size_t i = 0; i < 5; i++) {
 		if (r->buf[i])
 			OPENSSL_cleanse(r->buf[i], r->buf_cap[i]);
@@ -223,92 +192,10 @@ int redact_mask_ip(const char *ip, unsigned v4_prefix, unsigned v6_prefix, char 
 	return 0;
 }
 
-/* "h<gen>:" + the first 8 bytes of the MAC in hex. */
-static int format_pseudonym(const unsigned char *mac, unsigned generation, char *out, size_t size)
-{
-	static const char hex[] = "0123456789abcdef";
-	char txt[PSEUDO_TEXT_MAX];
-	int n;
-
-	n = snprintf(txt, sizeof(txt), "h%u:", generation);
-	if (n < 0 || (size_t)n + 16 + 1 > sizeof(txt) || (size_t)n + 16 + 1 > size)
-		return -ENOSPC;
-	for (size_t i = 0; i < 8; i++) {
-		txt[n++] = hex[mac[i] >> 4];
-		txt[n++] = hex[mac[i] & 15];
-	}
-	txt[n] = '\0';
-	memcpy(out, txt, (size_t)n + 1);
-	return 0;
-}
-
-int redact_pseudonym(const unsigned char *key, size_t key_len, unsigned generation,
-		     const char *value, size_t len, char *out, size_t size)
-{
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned mac_len = 0;
-
-	if (!key || key_len == 0)
-		return -EINVAL;
-	if (!HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)value, len, mac,
-		  &mac_len) ||
-	    mac_len < 8)
-		return -EIO;
-	return format_pseudonym(mac, generation, out, size);
-}
-
-static int mac_init(struct redactor *red, struct diags *errs, const char *cfgpath)
-{
-	OSSL_PARAM params[2] = {
-	    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
-	    OSSL_PARAM_construct_end(),
-	};
-
-	red->pseudo = calloc(PSEUDO_SLOTS, sizeof(*red->pseudo));
-	if (!red->pseudo) {
-		diag_add(errs, cfgpath, 0, 0, "redact: out of memory");
-		return -ENOMEM;
-	}
-	red->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	if (red->mac)
-		red->mac_ctx = EVP_MAC_CTX_new(red->mac);
-	if (!red->mac_ctx || !EVP_MAC_init(red->mac_ctx, red->key, red->key_len, params)) {
-		diag_add(errs, cfgpath, 0, 0, "redact: OpenSSL has no HMAC-SHA256 here");
-		return -EIO;
-	}
-	return 0;
-}
-
 /* The pseudonym of value under the redactor's key (same as redact_pseudonym). */
 static int pseudonym(struct redactor *red, const char *value, size_t len, char *out, size_t size)
 {
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	size_t mac_len = 0;
-	struct pseudo_slot *slot = NULL;
-	int r;
-
-	if (len > 0 && len <= PSEUDO_VALUE_MAX) {
-		slot = &red->pseudo[util_hash64(value, len, 0) & (PSEUDO_SLOTS - 1)];
-		if (slot->len == len && memcmp(slot->value, value, len) == 0) {
-			if ((size_t)slot->text_len + 1 > size)
-				return -ENOSPC;
-			memcpy(out, slot->text, (size_t)slot->text_len + 1);
-			return 0;
-		}
-	}
-	/* A NULL key re-initialises the context with the key it already holds. */
-	if (!EVP_MAC_init(red->mac_ctx, NULL, 0, NULL) ||
-	    !EVP_MAC_update(red->mac_ctx, (const unsigned char *)value, len) ||
-	    !EVP_MAC_final(red->mac_ctx, mac, &mac_len, sizeof(mac)) || mac_len < 8)
-		return -EIO;
-	r = format_pseudonym(mac, red->generation, out, size);
-	if (r == 0 && slot) {
-		slot->len = (uint8_t)len;
-		memcpy(slot->value, value, len);
-		slot->text_len = (uint8_t)strlen(out);
-		memcpy(slot->text, out, (size_t)slot->text_len + 1);
-	}
-	return r;
+	return pseudonymizer_get(red->ps, value, len, out, size);
 }
 
 /* ---- patterns ---- */
@@ -494,7 +381,6 @@ int redactor_new(const struct config *cfg, struct counters *cnt, struct redactor
 	if (!red)
 		return -ENOMEM;
 	red->cnt = cnt;
-	red->generation = cfg->redact.key_generation;
 	red->v4_prefix = cfg->redact.mask_ipv4_prefix;
 	red->v6_prefix = cfg->redact.mask_ipv6_prefix;
 
@@ -575,10 +461,14 @@ int redactor_new(const struct config *cfg, struct counters *cnt, struct redactor
 
 	/* The key is checked even after a policy error: every problem is told at once. */
 	if (red->need_key) {
-		int rk = redact_key_load(cfg, red->key, &red->key_len, errs);
+		unsigned char key[REDACT_KEY_MAX_BYTES];
+		size_t key_len = 0;
+		int rk = redact_key_load(cfg, key, &key_len, errs);
 
-		if (rk == 0)
-			rk = mac_init(red, errs, cfgpath);
+		if (rk == 0 && (rk = pseudonymizer_new(key, key_len, cfg->redact.key_generation,
+						       &red->ps)) < 0)
+			diag_add(errs, cfgpath, 0, 0, "redact: OpenSSL has no HMAC-SHA256 here");
+		OPENSSL_cleanse(key, sizeof(key));
 		if (rk < 0 && r == 0)
 			r = rk;
 	}

@@ -1,18 +1,50 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The pseudonym key file of the redaction stage: generated once, then
- * read only when its owner and mode say nobody else could have read it.
+ * The pseudonym key of the redaction stage and the pseudonyms made with
+ * it. The key file is generated once, then read only when its owner and
+ * mode say nobody else could have read it.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include "redact.h"
 #include "redact_key.h"
+#include "util.h"
+
+#define PSEUDO_SLOTS	 256 /* pseudonym cache: slots, a power of two */
+#define PSEUDO_VALUE_MAX 64  /* longer values are hashed every time */
+#define PSEUDO_TEXT_MAX	 32  /* "h<generation>:" and 16 hex digits */
+
+struct pseudonymizer {
+	unsigned generation;
+	EVP_MAC *mac;
+	EVP_MAC_CTX *mac_ctx; /* initialised with the key; re-initialised per value */
+	/*
+	 * The pseudonyms of recently hashed values: a gateway sees the same
+	 * few identities on every line of an IKE SA, and one HMAC-SHA256 costs
+	 * more than the rest of the redaction stage. Direct-mapped by a hash
+	 * of the value; a slot holds the value itself, compared in full, so a
+	 * collision costs an HMAC, never a wrong pseudonym. Wiped on free.
+	 */
+	struct pseudo_slot {
+		uint8_t len; /* 0 = empty */
+		uint8_t text_len;
+		char value[PSEUDO_VALUE_MAX];
+		char text[PSEUDO_TEXT_MAX];
+	} slot[PSEUDO_SLOTS];
+};
 
 /* Writes a fresh key with O_EXCL: an existing file is never replaced. */
 static int key_generate(const char *path, const char *cfgpath, struct diags *errs)
@@ -146,5 +178,108 @@ out:
 	OPENSSL_cleanse(buf, sizeof(buf));
 	if (fd >= 0)
 		close(fd);
+	return r;
+}
+
+/* ---- pseudonyms ---- */
+
+/* "h<gen>:" + the first 8 bytes of the MAC in hex. */
+static int format_pseudonym(const unsigned char *mac, unsigned generation, char *out, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	char txt[PSEUDO_TEXT_MAX];
+	int n;
+
+	n = snprintf(txt, sizeof(txt), "h%u:", generation);
+	if (n < 0 || (size_t)n + 16 + 1 > sizeof(txt) || (size_t)n + 16 + 1 > size)
+		return -ENOSPC;
+	for (size_t i = 0; i < 8; i++) {
+		txt[n++] = hex[mac[i] >> 4];
+		txt[n++] = hex[mac[i] & 15];
+	}
+	txt[n] = '\0';
+	memcpy(out, txt, (size_t)n + 1);
+	return 0;
+}
+
+int redact_pseudonym(const unsigned char *key, size_t key_len, unsigned generation,
+		     const char *value, size_t len, char *out, size_t size)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned mac_len = 0;
+
+	if (!key || key_len == 0)
+		return -EINVAL;
+	if (!HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)value, len, mac,
+		  &mac_len) ||
+	    mac_len < 8)
+		return -EIO;
+	return format_pseudonym(mac, generation, out, size);
+}
+
+void pseudonymizer_free(struct pseudonymizer *p)
+{
+	if (!p)
+		return;
+	EVP_MAC_CTX_free(p->mac_ctx);
+	EVP_MAC_free(p->mac);
+	OPENSSL_cleanse(p->slot, sizeof(p->slot));
+	free(p);
+}
+
+int pseudonymizer_new(const unsigned char *key, size_t key_len, unsigned generation,
+		      struct pseudonymizer **ret)
+{
+	OSSL_PARAM params[2] = {
+	    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+	    OSSL_PARAM_construct_end(),
+	};
+	struct pseudonymizer *p;
+
+	if (!key || key_len == 0)
+		return -EINVAL;
+	if (!(p = calloc(1, sizeof(*p))))
+		return -ENOMEM;
+	p->generation = generation;
+	p->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	if (p->mac)
+		p->mac_ctx = EVP_MAC_CTX_new(p->mac);
+	if (!p->mac_ctx || !EVP_MAC_init(p->mac_ctx, key, key_len, params)) {
+		pseudonymizer_free(p);
+		return -EIO;
+	}
+	*ret = p;
+	return 0;
+}
+
+int pseudonymizer_get(struct pseudonymizer *p, const char *value, size_t len, char *out,
+		      size_t size)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	size_t mac_len = 0;
+	struct pseudo_slot *slot = NULL;
+	int r;
+
+	if (len > 0 && len <= PSEUDO_VALUE_MAX) {
+		slot = &p->slot[util_hash64(value, len, 0) & (PSEUDO_SLOTS - 1)];
+		if (slot->len == len && memcmp(slot->value, value, len) == 0) {
+			if ((size_t)slot->text_len + 1 > size)
+				return -ENOSPC;
+			memcpy(out, slot->text, (size_t)slot->text_len + 1);
+			return 0;
+		}
+	}
+	/* A NULL key re-initialises the context with the key it already holds. */
+	if (!EVP_MAC_init(p->mac_ctx, NULL, 0, NULL) ||
+	    !EVP_MAC_update(p->mac_ctx, (const unsigned char *)value, len) ||
+	    !EVP_MAC_final(p->mac_ctx, mac, &mac_len, sizeof(mac)) || mac_len < 8)
+		return -EIO;
+	r = format_pseudonym(mac, p->generation, out, size);
+	if (r == 0 && slot) {
+		slot->len = (uint8_t)len;
+		memcpy(slot->value, value, len);
+		slot->text_len = (uint8_t)strlen(out);
+		memcpy(slot->text, out, (size_t)slot->text_len + 1);
+	}
 	return r;
 }
