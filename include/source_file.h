@@ -44,4 +44,28 @@ int source_file_key(const char *head, size_t len, char key[STATE_HASH_HEX_LEN + 
 void source_file_event_id(uint64_t device, uint64_t inode, const char *key, uint64_t offset,
 			  char out[33]);
 
+/* The key of the file open at fd, read with pread: as source_file_key, or -errno. */
+int source_file_key_of_fd(int fd, char key[STATE_HASH_HEX_LEN + 1]);
+
+struct stat;
+
+/*
+ * In dir, another file named base* (not base itself, not compressed) whose
+ * first-line key is key, whose size is at least min_size and, unless inode
+ * is 0, whose inode is inode: its fd, or -1. path (the logfile) names it
+ * in the log line saying so.
+ */
+int source_file_find_by_key(const char *dir, const char *base, const char *key, uint64_t min_size,
+			    uint64_t inode, const char *path);
+
+/*
+ * The rotated file (base.* in dir, not compressed) written to next after
+ * the one described by cur: the oldest modification time after cur's,
+ * neither cur nor the live file (inode live_ino). Its fd, or -1 when there
+ * is none. After two rotations in a row (or while stopped) the middle file
+ * is read.
+ */
+int source_file_find_next_rotated(const char *dir, const char *base, const struct stat *cur,
+				  uint64_t live_ino, const char *path);
+
 #endif

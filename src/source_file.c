@@ -9,11 +9,9 @@
  * the copy, until the copy ends and the truncated live file is read from
  * its start.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,44 +83,6 @@ struct sfile {
 	bool submit_failing;	       /* logged once per run of failures */
 };
 
-int source_file_key(const char *head, size_t len, char key[STATE_HASH_HEX_LEN + 1])
-{
-	size_t n = len < SOURCE_FILE_KEY_BYTES ? len : SOURCE_FILE_KEY_BYTES;
-	const char *nl = memchr(head, '\n', n);
-
-	if (nl)
-		n = (size_t)(nl - head);
-	else if (n < SOURCE_FILE_KEY_BYTES)
-		return -EAGAIN;
-	state_sha256_hex(head, n, key);
-	return 0;
-}
-
-void source_file_event_id(uint64_t device, uint64_t inode, const char *key, uint64_t offset,
-			  char out[33])
-{
-	char buf[160];
-	char hex[STATE_HASH_HEX_LEN + 1];
-	int n;
-
-	n = snprintf(buf, sizeof(buf), "file:%" PRIu64 ":%" PRIu64 ":%s:%" PRIu64, device, inode,
-		     key, offset);
-	state_sha256_hex(buf, (size_t)n, hex);
-	memcpy(out, hex, 32);
-	out[32] = '\0';
-}
-
-/* The key of the file open at fd, read with pread. */
-static int key_of_fd(int fd, char key[STATE_HASH_HEX_LEN + 1])
-{
-	char head[SOURCE_FILE_KEY_BYTES];
-	ssize_t n = pread(fd, head, sizeof(head), 0);
-
-	if (n < 0)
-		return -errno;
-	return source_file_key(head, (size_t)n, key);
-}
-
 static void cur_reset(struct cur *c, uint64_t off)
 {
 	c->len = c->head = c->scan = 0;
@@ -165,7 +125,7 @@ static int open_live(struct sfile *s, enum start_mode mode)
 	s->cur.fd = fd;
 	s->cur.device = st.st_dev;
 	s->cur.inode = st.st_ino;
-	s->cur.have_key = key_of_fd(fd, s->cur.key) == 0;
+	s->cur.have_key = source_file_key_of_fd(fd, s->cur.key) == 0;
 	return cur_seek(&s->cur, mode == START_TAIL ? (uint64_t)st.st_size : 0);
 }
 
@@ -223,7 +183,7 @@ static int submit_line(struct sfile *s, const char *line, size_t len, uint64_t o
 
 	if (!s->cur.have_key) {
 		/* A file whose first line was incomplete when opened. */
-		if (key_of_fd(s->cur.fd, s->cur.key) < 0)
+		if (source_file_key_of_fd(s->cur.fd, s->cur.key) < 0)
 			state_sha256_hex(line, len, s->cur.key);
 		s->cur.have_key = true;
 	}
@@ -327,7 +287,7 @@ static void finish_copy(struct sfile *s)
 		s->cur.device = st.st_dev;
 		s->cur.inode = st.st_ino;
 	}
-	s->cur.have_key = key_of_fd(s->cur.fd, s->cur.key) == 0;
+	s->cur.have_key = source_file_key_of_fd(s->cur.fd, s->cur.key) == 0;
 	cur_seek(&s->cur, 0);
 	log_info("%s: copy read to its end; reading the truncated file from its start", s->path);
 }
@@ -379,97 +339,6 @@ static int read_batch(struct sfile *s)
 	}
 }
 
-static bool is_compressed(const char *name)
-{
-	const char *dot = strrchr(name, '.');
-
-	return dot && (!strcmp(dot, ".gz") || !strcmp(dot, ".xz") || !strcmp(dot, ".bz2") ||
-		       !strcmp(dot, ".zst"));
-}
-
-/* Finds, in the file's directory, another file whose first-line key is key and size at least min.
- */
-static int find_by_key(struct sfile *s, const char *key, uint64_t min_size, uint64_t inode)
-{
-	struct dirent *de;
-	DIR *d = opendir(s->dir);
-	size_t blen = strlen(s->base);
-	int found = -1;
-
-	if (!d)
-		return -1;
-	while (found < 0 && (de = readdir(d))) {
-		char p[PATH_MAX], k[STATE_HASH_HEX_LEN + 1];
-		struct stat st;
-		int fd;
-
-		if (strncmp(de->d_name, s->base, blen) != 0 || strcmp(de->d_name, s->base) == 0)
-			continue;
-		if (is_compressed(de->d_name))
-			continue;
-		if (snprintf(p, sizeof(p), "%s/%s", s->dir, de->d_name) >= (int)sizeof(p))
-			continue;
-		fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-		if (fd < 0)
-			continue;
-		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-		    (uint64_t)st.st_size >= min_size && (inode == 0 || st.st_ino == inode) &&
-		    key_of_fd(fd, k) == 0 && strcmp(k, key) == 0) {
-			found = fd;
-			log_info("%s: reading the rest of %s first", s->path, p);
-		} else {
-			close(fd);
-		}
-	}
-	closedir(d);
-	return found;
-}
-
-/*
- * The rotated file (PATH.*, not compressed) written to next after the one
- * described by cur: the oldest modification time after cur's, neither cur
- * nor the live file (inode live_ino). Its fd, or -1 when there is none.
- * After two rotations in a row (or while stopped) the middle file is read.
- */
-static int find_next_rotated(struct sfile *s, const struct stat *cur, uint64_t live_ino)
-{
-	struct timespec best = {0};
-	char p[PATH_MAX], best_path[PATH_MAX] = "";
-	size_t blen = strlen(s->base);
-	struct dirent *de;
-	DIR *d = opendir(s->dir);
-
-	if (!d)
-		return -1;
-	while ((de = readdir(d))) {
-		struct stat st;
-
-		if (strncmp(de->d_name, s->base, blen) != 0 || de->d_name[blen] != '.' ||
-		    is_compressed(de->d_name))
-			continue;
-		if (snprintf(p, sizeof(p), "%s/%s", s->dir, de->d_name) >= (int)sizeof(p))
-			continue;
-		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode) || st.st_ino == cur->st_ino ||
-		    (uint64_t)st.st_ino == live_ino)
-			continue;
-		if (st.st_mtim.tv_sec < cur->st_mtim.tv_sec ||
-		    (st.st_mtim.tv_sec == cur->st_mtim.tv_sec &&
-		     st.st_mtim.tv_nsec <= cur->st_mtim.tv_nsec))
-			continue;
-		if (best_path[0] &&
-		    (st.st_mtim.tv_sec > best.tv_sec ||
-		     (st.st_mtim.tv_sec == best.tv_sec && st.st_mtim.tv_nsec >= best.tv_nsec)))
-			continue;
-		best = st.st_mtim;
-		snprintf(best_path, sizeof(best_path), "%s", p);
-	}
-	closedir(d);
-	if (!best_path[0])
-		return -1;
-	log_info("%s: reading %s, rotated after the file just read", s->path, best_path);
-	return open(best_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-}
-
 /*
  * Notices rotation. Rename: the path names another file (or none); read
  * the old one to its end, then switch once the new one has data (or stayed
@@ -495,10 +364,12 @@ static void check(struct sfile *s)
 		uint64_t got = c->boff + c->len;
 		bool changed = (uint64_t)st.st_size < got;
 
-		if (!changed && c->have_key && key_of_fd(c->fd, key) == 0)
+		if (!changed && c->have_key && source_file_key_of_fd(c->fd, key) == 0)
 			changed = strcmp(key, c->key) != 0;
 		if (changed) {
-			int copy = c->have_key ? find_by_key(s, c->key, got, 0) : -1;
+			int copy = c->have_key ? source_file_find_by_key(s->dir, s->base, c->key,
+									 got, 0, s->path)
+					       : -1;
 
 			if (copy >= 0 && lseek(copy, (off_t)got, SEEK_SET) >= 0) {
 				c->live_fd = c->fd;
@@ -514,7 +385,7 @@ static void check(struct sfile *s)
 				    " that were not read yet are lost",
 				    s->path, got);
 				s->cnt->source_errors++;
-				s->cur.have_key = key_of_fd(c->fd, c->key) == 0;
+				s->cur.have_key = source_file_key_of_fd(c->fd, c->key) == 0;
 				cur_seek(c, 0);
 			}
 			kick(s);
@@ -550,14 +421,15 @@ static void check(struct sfile *s)
 	}
 	flush_partial(s);
 	if (fstat(c->fd, &st) == 0) {
-		int next = find_next_rotated(s, &st, (uint64_t)pst.st_ino);
+		int next = source_file_find_next_rotated(s->dir, s->base, &st, (uint64_t)pst.st_ino,
+							 s->path);
 
 		if (next >= 0 && fstat(next, &st) == 0) {
 			close_cur(s);
 			c->fd = next;
 			c->device = st.st_dev;
 			c->inode = st.st_ino;
-			c->have_key = key_of_fd(next, c->key) == 0;
+			c->have_key = source_file_key_of_fd(next, c->key) == 0;
 			cur_seek(c, 0);
 			kick(s);
 			return;
@@ -659,7 +531,8 @@ static int resume(struct sfile *s, const struct state_pos *pos)
 			return cur_seek(&s->cur, pos->offset);
 		}
 		/* Same inode, other content: truncated (copytruncate) or reused. */
-		fd = find_by_key(s, pos->first_line, pos->offset, 0);
+		fd = source_file_find_by_key(s->dir, s->base, pos->first_line, pos->offset, 0,
+					     s->path);
 		if (fd >= 0) {
 			s->cur.live_fd = s->cur.fd;
 			s->cur.fd = fd;
@@ -675,8 +548,9 @@ static int resume(struct sfile *s, const struct state_pos *pos)
 		return start_at(s, fb);
 	}
 	/* The saved file was renamed away (rotation while we were stopped)? */
-	fd = find_by_key(s, pos->first_line, pos->offset, pos->inode);
-	if (fd >= 0 && fstat(fd, &st) == 0 && key_of_fd(fd, key) == 0) {
+	fd = source_file_find_by_key(s->dir, s->base, pos->first_line, pos->offset, pos->inode,
+				     s->path);
+	if (fd >= 0 && fstat(fd, &st) == 0 && source_file_key_of_fd(fd, key) == 0) {
 		s->cur.fd = fd;
 		s->cur.device = st.st_dev;
 		s->cur.inode = pos->inode;
