@@ -57,7 +57,8 @@ BIN := $(BUILD)/ikelogd
 DEB_PKGS := gcc make pkg-config libsystemd-dev libjson-c-dev libyaml-dev libpcre2-dev \
 	libssl-dev libcmocka-dev clang libclang-rt-14-dev openssl systemd systemd-journal-remote \
 	rsyslog rsyslog-openssl rsyslog-gnutls libreswan libnss3-tools iproute2 procps \
-	bsdutils python3 python3-jsonschema groff-base man-db liblognorm-utils libyajl-dev libfastjson-dev
+	bsdutils python3 python3-jsonschema groff-base man-db liblognorm-utils libyajl-dev libfastjson-dev \
+	libivykis0 libnet1 libwrap0
 
 .PHONY: all deps check unit unit-san test-rules integration fuzz fuzz-short bench install \
 	uninstall clean format format-check demo lab-libs
