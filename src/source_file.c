@@ -26,8 +26,8 @@
 #include "log.h"
 #include "normalize.h"
 #include "source.h"
-#include "seqring.h"
 #include "source_file.h"
+#include "source_window.h"
 #include "state.h"
 
 #define READ_CHUNK	  (64 * 1024)
@@ -36,8 +36,7 @@
 #define TIMER_ACCURACY_US 1000 /* sd-event coalesces to 250 ms by default */
 #define IDLE_SWITCH_US                                                                             \
 	(2 * 1000 * 1000ull) /* renamed file quiet this long: take the empty new one */
-#define FIFO_LIMIT_FACTOR 4
-#define HOST_MAX	  256
+#define HOST_MAX 256
 
 struct fifo_entry {
 	uint64_t seq;
@@ -75,12 +74,9 @@ struct sfile {
 	char host[HOST_MAX];
 	char event_id[33];
 
-	struct seqring fifo; /* of struct fifo_entry */
-	size_t fifo_limit;
-	uint64_t acked_upto;
-
-	struct state_committer commit; /* the newest delivered position, to the state file */
-	bool submit_failing;	       /* logged once per run of failures */
+	/* Records submitted and not yet delivered (struct fifo_entry), and the saved position. */
+	struct source_window win;
+	char *what; /* "PATH: lines", for warnings */
 };
 
 static void cur_reset(struct cur *c, uint64_t off)
@@ -141,27 +137,13 @@ static void close_cur(struct sfile *s)
 
 /* ---- positions and the state file ---- */
 
-static void set_committed(struct sfile *s, const struct fifo_entry *f, size_t records)
+static void entry_pos(const void *entry, struct state_pos *pos)
 {
-	struct state_pos pos = {
+	const struct fifo_entry *f = entry;
+
+	*pos = (struct state_pos){
 	    .type = STATE_FILE, .device = f->device, .inode = f->inode, .offset = f->offset};
-
-	memcpy(pos.first_line, f->key, sizeof(pos.first_line));
-	state_committer_set(&s->commit, &pos, records);
-}
-
-static void pop_delivered(struct sfile *s)
-{
-	struct fifo_entry newest, *f;
-	size_t n = 0;
-
-	while ((f = seqring_front(&s->fifo)) && f->seq <= s->acked_upto) {
-		n++;
-		newest = *f;
-		seqring_pop(&s->fifo);
-	}
-	if (n)
-		set_committed(s, &newest, n);
+	memcpy(pos->first_line, f->key, sizeof(pos->first_line));
 }
 
 /* ---- reading ---- */
@@ -203,19 +185,8 @@ static int submit_line(struct sfile *s, const char *line, size_t len, uint64_t o
 	}
 	source_file_event_id(s->cur.device, s->cur.inode, s->cur.key, off, s->event_id);
 	rec.event_id = s->event_id;
-	r = pipeline_submit(s->pl, &rec);
-	if (r < 0) {
-		s->cnt->source_errors++;
-		if (!s->submit_failing)
-			log_warnx("%s: lines not processed: %s (counted in source_errors)", s->path,
-				  strerror(-r));
-	}
-	s->submit_failing = r < 0;
-	fe.seq = rec.seq;
 	memcpy(fe.key, s->cur.key, sizeof(fe.key));
-	if (seqring_push(&s->fifo, &fe) < 0)
-		s->cnt->source_errors++;
-	pop_delivered(s); /* delivered() may have run inside submit */
+	source_window_submit(&s->win, s->pl, &rec, &fe, s->what);
 	return 0;
 }
 
@@ -303,7 +274,7 @@ static int read_batch(struct sfile *s)
 	if (c->fd < 0)
 		return 0;
 	for (;;) {
-		if (s->paused || seqring_len(&s->fifo) >= s->fifo_limit)
+		if (s->paused || source_window_full(&s->win))
 			return 0;
 		r = next_line(s);
 		if (r == 1 && ++lines >= BATCH_LINES)
@@ -503,8 +474,11 @@ static int start_at(struct sfile *s, enum start_mode mode)
 		struct fifo_entry fe = {
 		    .device = s->cur.device, .inode = s->cur.inode, .offset = s->cur.boff};
 
+		struct state_pos pos;
+
 		memcpy(fe.key, s->cur.key, sizeof(fe.key));
-		set_committed(s, &fe, 0);
+		entry_pos(&fe, &pos);
+		state_committer_set(&s->win.commit, &pos, 0);
 	}
 	return 0;
 }
@@ -608,12 +582,12 @@ static void sf_close(void *p)
 	sd_event_source_disable_unref(s->inotify_src);
 	sd_event_source_disable_unref(s->defer);
 	sd_event_source_disable_unref(s->poll);
-	state_committer_done(&s->commit);
+	source_window_done(&s->win);
 	if (s->inotify_fd >= 0)
 		close(s->inotify_fd);
 	close_cur(s);
 	free(s->cur.buf);
-	seqring_free(&s->fifo);
+	free(s->what);
 	free(s->path);
 	free(s->dir);
 	free(s->base);
@@ -645,9 +619,6 @@ static int sf_open(const struct config *cfg, sd_event *e, struct pipeline *pl, s
 	s->cur.fd = s->cur.live_fd = -1;
 	s->max_line = cfg->limits.max_line_bytes ? cfg->limits.max_line_bytes : 65536;
 	s->cap = s->max_line + READ_CHUNK;
-	seqring_init(&s->fifo, sizeof(struct fifo_entry));
-	s->fifo_limit =
-	    (size_t)(cfg->limits.in_flight ? cfg->limits.in_flight : 4096) * FIFO_LIMIT_FACTOR;
 	s->path = strdup(cfg->source.file.path);
 	slash = strrchr(cfg->source.file.path, '/');
 	if (!slash)
@@ -658,7 +629,9 @@ static int sf_open(const struct config *cfg, sd_event *e, struct pipeline *pl, s
 		s->dir = strndup(cfg->source.file.path, (size_t)(slash - cfg->source.file.path));
 	s->base = strdup(slash ? slash + 1 : cfg->source.file.path);
 	s->cur.buf = malloc(s->cap);
-	if (!s->path || !s->dir || !s->base || !s->cur.buf) {
+	if (asprintf(&s->what, "%s: lines", cfg->source.file.path) < 0)
+		s->what = NULL;
+	if (!s->path || !s->dir || !s->base || !s->cur.buf || !s->what) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -672,7 +645,7 @@ static int sf_open(const struct config *cfg, sd_event *e, struct pipeline *pl, s
 			 strerror(-r));
 		goto out;
 	}
-	r = state_committer_init(&s->commit, cfg, e, cnt);
+	r = source_window_init(&s->win, cfg, e, cnt, sizeof(struct fifo_entry), entry_pos, NULL);
 	if (r < 0)
 		goto out;
 	r = position(s);
@@ -681,7 +654,7 @@ static int sf_open(const struct config *cfg, sd_event *e, struct pipeline *pl, s
 		goto out;
 	}
 	/* A start at the tail is saved at once: a crash before the first delivery skips nothing. */
-	state_committer_flush(&s->commit);
+	source_window_commit(&s->win);
 	r = sd_event_add_io(e, &s->inotify_src, s->inotify_fd, EPOLLIN, on_inotify, s);
 	if (r < 0)
 		goto out;
@@ -720,12 +693,8 @@ static void sf_pause(void *p, bool paused)
 static void sf_delivered(void *p, uint64_t upto)
 {
 	struct sfile *s = p;
-	bool was_full = seqring_len(&s->fifo) >= s->fifo_limit;
 
-	if (upto > s->acked_upto)
-		s->acked_upto = upto;
-	pop_delivered(s);
-	if (was_full && seqring_len(&s->fifo) < s->fifo_limit)
+	if (source_window_delivered(&s->win, upto))
 		kick(s);
 }
 
@@ -733,7 +702,7 @@ static int sf_commit(void *p)
 {
 	struct sfile *s = p;
 
-	return state_committer_flush(&s->commit);
+	return source_window_commit(&s->win);
 }
 
 const struct source_ops source_file_ops = {

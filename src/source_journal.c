@@ -25,7 +25,7 @@
 
 #include "log.h"
 #include "source.h"
-#include "seqring.h"
+#include "source_window.h"
 #include "source_journal.h"
 #include "state.h"
 
@@ -34,7 +34,6 @@
 #define TIMER_ACCURACY_US 1000 /* sd-event coalesces to 250 ms by default */
 #define DEFAULT_MATCH	  "SYSLOG_IDENTIFIER=pluto"
 #define HOST_MAX	  256
-#define FIFO_LIMIT_FACTOR 4 /* stop reading past in_flight * this records awaiting delivery */
 
 /* The reading half, shared by the daemon source and the one-shot reader. */
 struct jreader {
@@ -64,13 +63,8 @@ struct sjournal {
 	bool paused;	   /* by the pipeline */
 	bool have_current; /* positioned on an entry not yet read */
 
-	/* Records submitted and not yet delivered, oldest first. */
-	struct seqring fifo; /* of struct fifo_entry */
-	size_t fifo_limit;
-	uint64_t acked_upto;
-
-	struct state_committer commit; /* the newest delivered cursor, to the state file */
-	bool submit_failing;	       /* logged once per run of failures */
+	/* Records submitted and not yet delivered (struct fifo_entry), and the saved cursor. */
+	struct source_window win;
 };
 
 /* "journal:" and the cursor's "s=...;i=..." part into buf; returns its length. */
@@ -356,30 +350,28 @@ out:
 }
 
 /* The committed position becomes cursor (borrowed), covering records more records. */
-static void set_committed(struct sjournal *s, const char *cursor, size_t records)
+static void set_committed(struct sjournal *s, const char *cursor)
 {
 	struct state_pos pos = {.type = STATE_JOURNAL};
 
 	snprintf(pos.cursor, sizeof(pos.cursor), "%s", cursor);
-	state_committer_set(&s->commit, &pos, records);
+	state_committer_set(&s->win.commit, &pos, 0);
 }
 
-/* Moves every FIFO entry up to acked_upto into the committed position. */
-static void pop_delivered(struct sjournal *s)
+static void entry_pos(const void *entry, struct state_pos *pos)
 {
-	struct fifo_entry *f;
-	char *newest = NULL;
-	size_t n = 0;
+	const struct fifo_entry *f = entry;
 
-	while ((f = seqring_front(&s->fifo)) && f->seq <= s->acked_upto) {
-		n++;
-		free(newest);
-		newest = f->cursor;
-		seqring_pop(&s->fifo);
-	}
-	if (newest)
-		set_committed(s, newest, n);
-	free(newest);
+	pos->type = STATE_JOURNAL;
+	snprintf(pos->cursor, sizeof(pos->cursor), "%s", f->cursor);
+}
+
+static void entry_release(void *entry)
+{
+	struct fifo_entry *f = entry;
+
+	free(f->cursor);
+	f->cursor = NULL;
 }
 
 static void kick(struct sjournal *s)
@@ -395,7 +387,7 @@ static int read_batch(struct sjournal *s)
 	int r;
 
 	for (unsigned i = 0; i < BATCH_ENTRIES; i++) {
-		if (s->paused || seqring_len(&s->fifo) >= s->fifo_limit)
+		if (s->paused || source_window_full(&s->win))
 			return 0; /* resumed by pause(false) or delivered() */
 		if (s->have_current) {
 			s->have_current = false;
@@ -418,22 +410,11 @@ static int read_batch(struct sjournal *s)
 			s->cnt->source_errors++;
 			continue;
 		}
-		r = pipeline_submit(s->pl, &rec);
-		if (r < 0) {
-			s->cnt->source_errors++;
-			if (!s->submit_failing)
-				log_warnx(
-				    "journal entries not processed: %s (counted in source_errors)",
-				    strerror(-r));
-		}
-		s->submit_failing = r < 0;
-		/* The cursor's ownership moves to the FIFO. */
-		if (seqring_push(&s->fifo, &(struct fifo_entry){rec.seq, s->rd.cursor}) < 0) {
-			free(s->rd.cursor);
-		}
+		/* The cursor's ownership moves to the window. */
+		source_window_submit(&s->win, s->pl, &rec,
+				     &(struct fifo_entry){.cursor = s->rd.cursor},
+				     "journal entries");
 		s->rd.cursor = NULL;
-		/* delivered() may have run inside submit, before we knew the seq. */
-		pop_delivered(s);
 	}
 	return 1;
 }
@@ -502,7 +483,7 @@ static int start_at(struct sjournal *s, enum start_mode mode)
 
 		/* Remember the tail, so a restart resumes here, not at a later tail. */
 		if (sd_journal_get_cursor(s->rd.j, &c) >= 0)
-			set_committed(s, c, 0);
+			set_committed(s, c);
 		free(c);
 	}
 	return r < 0 ? r : 0;
@@ -620,10 +601,7 @@ static void sj_close(void *p)
 	sd_event_source_disable_unref(s->io);
 	sd_event_source_disable_unref(s->defer);
 	sd_event_source_disable_unref(s->poll);
-	state_committer_done(&s->commit);
-	for (struct fifo_entry *f; (f = seqring_front(&s->fifo)); seqring_pop(&s->fifo))
-		free(f->cursor);
-	seqring_free(&s->fifo);
+	source_window_done(&s->win);
 	reader_close(&s->rd);
 	sd_event_unref(s->e);
 	free(s);
@@ -643,10 +621,8 @@ static int sj_open(const struct config *cfg, sd_event *e, struct pipeline *pl, s
 	s->pl = pl;
 	s->cnt = cnt;
 	s->e = sd_event_ref(e);
-	seqring_init(&s->fifo, sizeof(struct fifo_entry));
-	s->fifo_limit =
-	    (size_t)(cfg->limits.in_flight ? cfg->limits.in_flight : 4096) * FIFO_LIMIT_FACTOR;
-	r = state_committer_init(&s->commit, cfg, e, cnt);
+	r = source_window_init(&s->win, cfg, e, cnt, sizeof(struct fifo_entry), entry_pos,
+			       entry_release);
 	if (r < 0)
 		goto out;
 	r = reader_open(&s->rd, cfg, NULL, errs);
@@ -658,7 +634,7 @@ static int sj_open(const struct config *cfg, sd_event *e, struct pipeline *pl, s
 		goto out;
 	}
 	/* A start at the tail is saved at once: a crash before the first delivery skips nothing. */
-	state_committer_flush(&s->commit);
+	source_window_commit(&s->win);
 	fd = sd_journal_get_fd(s->rd.j);
 	if (fd < 0) {
 		r = fd;
@@ -704,12 +680,8 @@ static void sj_pause(void *p, bool paused)
 static void sj_delivered(void *p, uint64_t upto)
 {
 	struct sjournal *s = p;
-	bool was_full = seqring_len(&s->fifo) >= s->fifo_limit;
 
-	if (upto > s->acked_upto)
-		s->acked_upto = upto;
-	pop_delivered(s);
-	if (was_full && seqring_len(&s->fifo) < s->fifo_limit)
+	if (source_window_delivered(&s->win, upto))
 		kick(s);
 }
 
@@ -717,7 +689,7 @@ static int sj_commit(void *p)
 {
 	struct sjournal *s = p;
 
-	return state_committer_flush(&s->commit);
+	return source_window_commit(&s->win);
 }
 
 const struct source_ops source_journal_ops = {

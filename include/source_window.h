@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef IKELOGD_SOURCE_WINDOW_H
+#define IKELOGD_SOURCE_WINDOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "pipeline.h"
+#include "record.h"
+#include "seqring.h"
+#include "state.h"
+#include "stats.h"
+
+/*
+ * The positions of a source's records in flight, oldest first, and the
+ * state file's position: what the journal and logfile sources share. Each
+ * submitted record leaves an entry (the source's own struct, whose first
+ * member is the uint64_t seq the pipeline gave the record). When the
+ * pipeline reports records delivered up to some seq, the entries up to it
+ * leave the window, and the newest of them becomes the position to commit:
+ * a position moves only past records that were all delivered.
+ *
+ * to_pos makes the state file's position of an entry; release frees what
+ * an entry owns (NULL: nothing), once it has left the window.
+ */
+struct source_window {
+	struct seqring fifo;
+	size_t limit; /* entries; the source stops reading at it */
+	uint64_t acked_upto;
+	struct state_committer commit;
+	struct counters *cnt;
+	void (*to_pos)(const void *entry, struct state_pos *pos);
+	void (*release)(void *entry);
+	void *newest;	     /* scratch: the newest entry leaving the window */
+	bool submit_failing; /* logged once per run of failures */
+};
+
+/* Sets w up for entries of elem bytes on loop e. Returns 0 or -errno. */
+int source_window_init(struct source_window *w, const struct config *cfg, sd_event *e,
+		       struct counters *cnt, size_t elem,
+		       void (*to_pos)(const void *entry, struct state_pos *pos),
+		       void (*release)(void *entry));
+/* Releases every entry and the committer; w may be zeroed or half set up. */
+void source_window_done(struct source_window *w);
+
+static inline bool source_window_full(const struct source_window *w)
+{
+	return seqring_len(&w->fifo) >= w->limit;
+}
+
+/*
+ * Hands rec to the pipeline, then keeps entry (its seq set to rec's) in
+ * the window; what (e.g. "journal entries") names the records in the one
+ * warning a run of failures gets. A record the pipeline refused is counted
+ * in source_errors and its entry kept all the same: its seq is delivered
+ * with the others. If the entry cannot be kept it is released.
+ */
+void source_window_submit(struct source_window *w, struct pipeline *pl, struct record *rec,
+			  void *entry, const char *what);
+
+/*
+ * Keeps entry (its seq set) in the window, or releases it and counts a
+ * source error when memory runs out; entries up to what was delivered
+ * leave at once. source_window_submit ends with it.
+ */
+void source_window_add(struct source_window *w, void *entry);
+
+/*
+ * The pipeline delivered every record up to seq upto. Returns true when the
+ * window was full and no longer is (the source may read again).
+ */
+bool source_window_delivered(struct source_window *w, uint64_t upto);
+
+/* Writes the position now if it is newer than the state file's. Returns 0 or -errno. */
+static inline int source_window_commit(struct source_window *w)
+{
+	return state_committer_flush(&w->commit);
+}
+
+#endif

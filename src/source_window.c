@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The window of positions in flight shared by the journal and logfile
+ * sources (see source_window.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "source_window.h"
+
+#define LIMIT_FACTOR 4 /* entries kept per event the pipeline may have in flight */
+
+int source_window_init(struct source_window *w, const struct config *cfg, sd_event *e,
+		       struct counters *cnt, size_t elem,
+		       void (*to_pos)(const void *entry, struct state_pos *pos),
+		       void (*release)(void *entry))
+{
+	if (elem < sizeof(uint64_t))
+		return -EINVAL;
+	seqring_init(&w->fifo, elem);
+	w->limit = (size_t)(cfg->limits.in_flight ? cfg->limits.in_flight : 4096) * LIMIT_FACTOR;
+	w->acked_upto = 0;
+	w->cnt = cnt;
+	w->to_pos = to_pos;
+	w->release = release;
+	w->submit_failing = false;
+	if (!(w->newest = malloc(elem)))
+		return -ENOMEM;
+	return state_committer_init(&w->commit, cfg, e, cnt);
+}
+
+void source_window_done(struct source_window *w)
+{
+	void *f;
+
+	state_committer_done(&w->commit);
+	while ((f = seqring_front(&w->fifo))) {
+		if (w->release)
+			w->release(f);
+		seqring_pop(&w->fifo);
+	}
+	seqring_free(&w->fifo);
+	free(w->newest);
+	w->newest = NULL;
+}
+
+static uint64_t seq_of(const void *entry)
+{
+	uint64_t seq;
+
+	memcpy(&seq, entry, sizeof(seq));
+	return seq;
+}
+
+/* Moves every entry up to acked_upto out of the window, the newest to the committer. */
+static void pop_delivered(struct source_window *w)
+{
+	struct state_pos pos;
+	size_t n = 0;
+	void *f;
+
+	while ((f = seqring_front(&w->fifo)) && seq_of(f) <= w->acked_upto) {
+		if (n++ && w->release)
+			w->release(w->newest);
+		memcpy(w->newest, f, w->fifo.elem);
+		seqring_pop(&w->fifo);
+	}
+	if (n == 0)
+		return;
+	memset(&pos, 0, sizeof(pos));
+	w->to_pos(w->newest, &pos);
+	state_committer_set(&w->commit, &pos, n);
+	if (w->release)
+		w->release(w->newest);
+}
+
+void source_window_submit(struct source_window *w, struct pipeline *pl, struct record *rec,
+			  void *entry, const char *what)
+{
+	int r = pipeline_submit(pl, rec);
+
+	if (r < 0) {
+		w->cnt->source_errors++;
+		if (!w->submit_failing)
+			log_warnx("%s not processed: %s (counted in source_errors)", what,
+				  strerror(-r));
+	}
+	w->submit_failing = r < 0;
+	memcpy(entry, &rec->seq, sizeof(rec->seq));
+	source_window_add(w, entry);
+}
+
+void source_window_add(struct source_window *w, void *entry)
+{
+	if (seqring_push(&w->fifo, entry) < 0) {
+		w->cnt->source_errors++;
+		if (w->release)
+			w->release(entry);
+	}
+	/* delivered() may have run inside submit, before the seq was known. */
+	pop_delivered(w);
+}
+
+bool source_window_delivered(struct source_window *w, uint64_t upto)
+{
+	bool was_full = source_window_full(w);
+
+	if (upto > w->acked_upto)
+		w->acked_upto = upto;
+	pop_delivered(w);
+	return was_full && !source_window_full(w);
+}
