@@ -19,144 +19,17 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <systemd/sd-event.h>
 
-#include "config.h"
-#include "pipeline.h"
-#include "source.h"
 #include "source_file.h"
-#include "state.h"
 
-#define MAXREC 256
+#include "source_harness.h"
 
-struct seen {
-	char msg[320];
-	size_t len;
-	char id[33];
-	unsigned flags;
-	int64_t rt;
-	uint64_t seq;
-};
-
-struct h {
-	struct config cfg;
-	struct counters cnt;
-	sd_event *e;
-	struct pipeline *pl;
-	struct source src;
-	char dir[64], path[128], state[128];
-	struct seen v[MAXREC];
-	size_t n;
-	uint64_t ack_limit; /* acknowledge records up to this seq (UINT64_MAX: all) */
-};
-
-static void observe(const struct record *rec, const struct event *ev, void *ud)
+static void file_config(struct h *h)
 {
-	struct h *h = ud;
-	struct seen *s;
-
-	if (h->n >= MAXREC)
-		return;
-	s = &h->v[h->n++];
-	s->len = rec->len < sizeof(s->msg) - 1 ? rec->len : sizeof(s->msg) - 1;
-	memcpy(s->msg, rec->msg, s->len);
-	s->msg[s->len] = '\0';
-	snprintf(s->id, sizeof(s->id), "%s", rec->event_id ? rec->event_id : "");
-	s->flags = rec->flags;
-	s->rt = rec->realtime_usec;
-	s->seq = rec->seq;
-}
-
-static void set_str(char **field, const char *v)
-{
-	free(*field);
-	*field = strdup(v);
-}
-
-static void h_config(struct h *h)
-{
-	config_defaults(&h->cfg);
-	h->cfg.rules.n = 0;
-	for (size_t i = 0; i < CONFIG_LIST_MAX; i++) {
-		free(h->cfg.rules.v[i]);
-		h->cfg.rules.v[i] = NULL;
-	}
-	/* No rules: every line is an "unparsed" event; the records are what is checked. */
-	h->cfg.source.type = SOURCE_FILE;
+	h_config(h, SOURCE_FILE, 1000);
+	h->ops = &source_file_ops;
 	set_str(&h->cfg.source.file.path, h->path);
-	set_str(&h->cfg.state_file, h->state);
-	{
-		char key[160];
-
-		snprintf(key, sizeof(key), "%s/pseudonym.key", h->dir);
-		set_str(&h->cfg.redact.key_file, key);
-		h->cfg.redact.generate_key = true;
-	}
 	h->cfg.source.file.start = START_HEAD;
-	h->cfg.limits.in_flight = 1000;
-	h->cfg.limits.max_line_bytes = 256;
-	h->cfg.commit_every = 1;
-	h->ack_limit = UINT64_MAX;
-}
-
-static void h_start(struct h *h)
-{
-	struct diags errs = {0};
-	int r;
-
-	h->n = 0;
-	memset(&h->cnt, 0, sizeof(h->cnt));
-	assert_int_equal(sd_event_new(&h->e), 0);
-	r = pipeline_new(&h->cfg, &h->cnt, &h->pl, &errs);
-	if (r < 0)
-		fail_msg("pipeline_new: %d %s", r, errs.n ? errs.v[0].msg : "");
-	pipeline_set_observer(h->pl, observe, h);
-	h->src.ops = &source_file_ops;
-	r = source_file_ops.open(&h->cfg, h->e, h->pl, &h->cnt, &h->src.state, &errs);
-	if (r < 0)
-		fail_msg("open: %d %s", r, errs.n ? errs.v[0].msg : "");
-	pipeline_attach(h->pl, &h->src, NULL);
-}
-
-static void h_stop(struct h *h)
-{
-	assert_int_equal(source_file_ops.commit(h->src.state), 0);
-	source_file_ops.close(h->src.state);
-	h->src.state = NULL;
-	pipeline_free(h->pl);
-	h->pl = NULL;
-	h->e = sd_event_unref(h->e);
-}
-
-/* Runs the loop for at least ms, or until n records were seen (then 100 ms more). */
-static void h_run(struct h *h, size_t n, unsigned ms)
-{
-	struct timespec t0, t;
-	bool reached = false;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		long el;
-
-		assert_true(sd_event_run(h->e, 10 * 1000) >= 0);
-		if (h->n) {
-			uint64_t last = h->v[h->n - 1].seq;
-
-			if (last > h->ack_limit)
-				last = h->ack_limit;
-			pipeline_delivered(h->pl, last);
-		}
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		el = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
-		if (!reached && h->n >= n) {
-			reached = true;
-			t0 = t;
-			ms = 100;
-			continue;
-		}
-		if (el >= (long)ms)
-			break;
-	}
 }
 
 static void append(const char *path, const char *text)
@@ -176,7 +49,7 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(h->dir));
 	snprintf(h->path, sizeof(h->path), "%s/pluto.log", h->dir);
 	snprintf(h->state, sizeof(h->state), "%s/position", h->dir);
-	h_config(h);
+	file_config(h);
 	*state = h;
 	return 0;
 }

@@ -19,82 +19,14 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <systemd/sd-event.h>
 #include <systemd/sd-journal.h>
 
-#include "config.h"
-#include "pipeline.h"
-#include "source.h"
 #include "source_journal.h"
-#include "state.h"
 
 #define JOURNAL_REMOTE "/lib/systemd/systemd-journal-remote"
-#define MAXREC	       64
 #define BOOT	       "6c7c6013a8674f1e9a5cd7b4b5e56aa4"
 
-struct seen {
-	char msg[320];
-	size_t len;
-	char id[33];
-	char host[64];
-	char boot[40];
-	unsigned flags;
-	int64_t rt;
-	int pid, prio;
-	uint64_t seq;
-};
-
-struct h {
-	struct config cfg;
-	struct counters cnt;
-	sd_event *e;
-	struct pipeline *pl;
-	struct source src;
-	char dir[64], a[128], b[128], state[128];
-	struct seen v[MAXREC];
-	size_t n;
-	uint64_t ack_limit;
-};
-
-static void observe(const struct record *rec, const struct event *ev, void *ud)
-{
-	struct h *h = ud;
-	struct seen *s;
-
-	if (h->n >= MAXREC)
-		return;
-	s = &h->v[h->n++];
-	s->len = rec->len < sizeof(s->msg) - 1 ? rec->len : sizeof(s->msg) - 1;
-	memcpy(s->msg, rec->msg, s->len);
-	s->msg[s->len] = '\0';
-	snprintf(s->id, sizeof(s->id), "%s", rec->event_id ? rec->event_id : "");
-	snprintf(s->host, sizeof(s->host), "%s", rec->host ? rec->host : "");
-	snprintf(s->boot, sizeof(s->boot), "%s", rec->boot_id ? rec->boot_id : "");
-	s->flags = rec->flags;
-	s->rt = rec->realtime_usec;
-	s->pid = rec->pid;
-	s->prio = rec->priority;
-	s->seq = rec->seq;
-}
-
-static void set_str(char **field, const char *v)
-{
-	free(*field);
-	*field = v ? strdup(v) : NULL;
-}
-
-static void set_list(struct str_list *l, const char *v)
-{
-	for (size_t i = 0; i < CONFIG_LIST_MAX; i++) {
-		free(l->v[i]);
-		l->v[i] = NULL;
-	}
-	l->n = 0;
-	if (v) {
-		l->v[0] = strdup(v);
-		l->n = 1;
-	}
-}
+#include "source_harness.h"
 
 /* Builds a journal file from export text with systemd-journal-remote. */
 static void make_journal(const char *path, const char *export_text)
@@ -156,84 +88,13 @@ static int setup(void **state)
 		     ENTRY(1700000000000000, 10, "MESSAGE=b one\nSYSLOG_IDENTIFIER=pluto\n")
 			 ENTRY(1700000000000001, 20, "MESSAGE=b two\nSYSLOG_IDENTIFIER=pluto\n"));
 
-	config_defaults(&h->cfg);
-	set_list(&h->cfg.rules, NULL); /* no rules: the records are what is checked */
+	h_config(h, SOURCE_JOURNAL, 100);
+	h->ops = &source_journal_ops;
 	set_list(&h->cfg.source.journal.files, h->a);
 	set_list(&h->cfg.source.journal.match, "SYSLOG_IDENTIFIER=pluto");
-	set_str(&h->cfg.state_file, h->state);
-	{
-		char key[160];
-
-		snprintf(key, sizeof(key), "%s/pseudonym.key", h->dir);
-		set_str(&h->cfg.redact.key_file, key);
-		h->cfg.redact.generate_key = true;
-	}
-	h->cfg.source.type = SOURCE_JOURNAL;
 	h->cfg.source.journal.start = START_HEAD;
-	h->cfg.limits.in_flight = 100;
-	h->cfg.limits.max_line_bytes = 256;
-	h->cfg.commit_every = 1;
-	h->ack_limit = UINT64_MAX;
 	*state = h;
 	return 0;
-}
-
-static void h_start(struct h *h)
-{
-	struct diags errs = {0};
-	int r;
-
-	h->n = 0;
-	memset(&h->cnt, 0, sizeof(h->cnt));
-	assert_int_equal(sd_event_new(&h->e), 0);
-	r = pipeline_new(&h->cfg, &h->cnt, &h->pl, &errs);
-	if (r < 0)
-		fail_msg("pipeline_new: %d %s", r, errs.n ? errs.v[0].msg : "");
-	pipeline_set_observer(h->pl, observe, h);
-	h->src.ops = &source_journal_ops;
-	r = source_journal_ops.open(&h->cfg, h->e, h->pl, &h->cnt, &h->src.state, &errs);
-	if (r < 0)
-		fail_msg("open: %d %s", r, errs.n ? errs.v[0].msg : "");
-	pipeline_attach(h->pl, &h->src, NULL);
-}
-
-static void h_stop(struct h *h)
-{
-	assert_int_equal(source_journal_ops.commit(h->src.state), 0);
-	source_journal_ops.close(h->src.state);
-	h->src.state = NULL;
-	pipeline_free(h->pl);
-	h->pl = NULL;
-	h->e = sd_event_unref(h->e);
-}
-
-/* Runs the loop until n records were seen and then 200 ms more, or for ms at most. */
-static void h_run(struct h *h, size_t n, unsigned ms)
-{
-	struct timespec t0, t;
-	bool reached = false;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		long el;
-
-		assert_true(sd_event_run(h->e, 10 * 1000) >= 0);
-		if (h->n) {
-			uint64_t last = h->v[h->n - 1].seq;
-
-			pipeline_delivered(h->pl, last < h->ack_limit ? last : h->ack_limit);
-		}
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		el = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
-		if (!reached && h->n >= n) {
-			reached = true;
-			t0 = t;
-			ms = 200;
-			continue;
-		}
-		if (el >= (long)ms)
-			break;
-	}
 }
 
 static int teardown(void **state)
