@@ -161,7 +161,6 @@ static int submit_line(struct sfile *s, const char *line, size_t len, uint64_t o
 	struct record rec = {.priority = -1, .flags = flags};
 	struct fifo_entry fe = {.device = s->cur.device, .inode = s->cur.inode, .offset = end};
 	struct prefix pfx;
-	int r;
 
 	if (!s->cur.have_key) {
 		/* A file whose first line was incomplete when opened. */
