@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The configuration loader. One descriptor table (config_keys[]) names
- * every key by its dotted path, its type, default, range and place in
- * struct config; defaults, loading, freeing and the documentation check
- * all walk that table. The file (at most 1 MiB) is checked for nesting
+ * The configuration loader. One descriptor table (config_keys[], in
+ * config_keys.c) names every key by its dotted path, its type, default,
+ * range and place in struct config; defaults, loading, freeing and the
+ * documentation check all walk that table. The file (at most 1 MiB) is checked for nesting
  * depth with libyaml's event API, then read with its document API, and
  * every problem is reported with its FILE:LINE:COL in one pass; the typed
  * node readers are in config_yaml.c.
@@ -17,14 +17,8 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "config_keys.h"
 #include "config_yaml.h"
-
-#ifndef SYSCONFDIR
-#define SYSCONFDIR "/etc"
-#endif
-#ifndef DATADIR
-#define DATADIR "/usr/share"
-#endif
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -37,129 +31,6 @@
 #define CONFIG_PAIRS_MAX 256	       /* keys in one mapping */
 #define COLLECTOR_PORT	 6514	       /* RFC 5425 */
 
-static const char *const source_type_names[] = {
-    [SOURCE_JOURNAL] = "journal",
-    [SOURCE_FILE] = "file",
-    [SOURCE_SYSLOG] = "syslog",
-    [SOURCE_STDIN] = "stdin",
-};
-static_assert(ARRAY_SIZE(source_type_names) == SOURCE__MAX, "source_type_names");
-
-static const char *const output_type_names[] = {
-    [OUTPUT_SYSLOG_TLS] = "syslog-tls",
-    [OUTPUT_STDOUT] = "stdout",
-    [OUTPUT_FILE] = "file",
-    [OUTPUT_SYSLOG_TCP] = "syslog-tcp",
-};
-static_assert(ARRAY_SIZE(output_type_names) == OUTPUT__MAX, "output_type_names");
-
-static const char *const start_mode_names[] = {
-    [START_TAIL] = "tail",
-    [START_HEAD] = "head",
-};
-static_assert(ARRAY_SIZE(start_mode_names) == START__MAX, "start_mode_names");
-
-static const char *const redact_action_names[] = {
-    [REDACT_KEEP] = "keep",
-    [REDACT_MASK] = "mask",
-    [REDACT_HASH] = "hash",
-    [REDACT_DROP] = "drop",
-};
-static_assert(ARRAY_SIZE(redact_action_names) == REDACT__MAX, "redact_action_names");
-
-static const char *const log_level_names[] = {
-    [LOG_LEVEL_ERR] = "err",   [LOG_LEVEL_WARNING] = "warning", [LOG_LEVEL_NOTICE] = "notice",
-    [LOG_LEVEL_INFO] = "info", [LOG_LEVEL_DEBUG] = "debug",
-};
-static_assert(ARRAY_SIZE(log_level_names) == LOG_LEVEL__MAX, "log_level_names");
-
-/* Syslog facilities by number, with rsyslog's names (RFC 5424 section 6.2.1).
- */
-static const char *const facility_names[] = {
-    "kern",   "user",	"mail",	    "daemon", "auth",	"syslog", "lpr",    "news",
-    "uucp",   "cron",	"authpriv", "ftp",    "ntp",	"audit",  "alert",  "clock",
-    "local0", "local1", "local2",   "local3", "local4", "local5", "local6", "local7",
-};
-static_assert(ARRAY_SIZE(facility_names) == 24, "facility_names");
-
-/* The enums are stored through an int pointer: they must be int-sized. */
-static_assert(sizeof(enum source_type) == sizeof(int), "enum size");
-static_assert(sizeof(enum output_type) == sizeof(int), "enum size");
-static_assert(sizeof(enum start_mode) == sizeof(int), "enum size");
-static_assert(sizeof(enum log_level) == sizeof(int), "enum size");
-
-enum key_type {
-	KT_BOOL,
-	KT_UINT,
-	KT_STRING,
-	KT_LIST,
-	KT_ENUM,
-	KT_COLLECTORS,
-	KT_REDACT_FIELDS,
-};
-
-struct config_key {
-	const char *key; /* dotted path, as the YAML nests it */
-	enum key_type type;
-	size_t offset; /* into struct config */
-	unsigned min, max;
-	unsigned def_uint; /* KT_UINT, and KT_ENUM's value */
-	bool def_bool;
-	const char *def_str;	     /* KT_STRING; NULL = unset */
-	const char *const *def_list; /* KT_LIST, NULL-terminated; NULL = empty */
-	const char *const *names;    /* KT_ENUM, indexed by value */
-	size_t n_names;
-	const char *const *choices; /* KT_STRING: the allowed values, NULL-terminated */
-};
-
-/*
- * A compile-time check that a field has the type its key type stores:
- * the offset gains 0 when it does, and the array size goes negative
- * (an error) when it does not.
- */
-#define FIELD_IS(f, T)                                                                             \
-	(0 * sizeof(char[1 - 2 * !_Generic(((struct config *)0)->f, T : 1, default : 0)]))
-#define FIELD_INT(f) (0 * sizeof(char[1 - 2 * !(sizeof(((struct config *)0)->f) == sizeof(int))]))
-#define OFF(f)	     offsetof(struct config, f)
-
-#define K_BOOL(k, f, d)                                                                            \
-	{                                                                                          \
-		.key = k, .type = KT_BOOL, .offset = OFF(f) + FIELD_IS(f, bool), .def_bool = d     \
-	}
-#define K_UINT(k, f, d, lo, hi)                                                                    \
-	{                                                                                          \
-		.key = k, .type = KT_UINT, .offset = OFF(f) + FIELD_IS(f, unsigned),               \
-		.def_uint = d, .min = lo, .max = hi                                                \
-	}
-#define K_STR(k, f, d)                                                                             \
-	{                                                                                          \
-		.key = k, .type = KT_STRING, .offset = OFF(f) + FIELD_IS(f, char *), .def_str = d  \
-	}
-#define K_CHOICE(k, f, d, c)                                                                       \
-	{                                                                                          \
-		.key = k, .type = KT_STRING, .offset = OFF(f) + FIELD_IS(f, char *), .def_str = d, \
-		.choices = c                                                                       \
-	}
-#define K_LIST(k, f, d)                                                                            \
-	{                                                                                          \
-		.key = k, .type = KT_LIST, .offset = OFF(f) + FIELD_IS(f, struct str_list),        \
-		.def_list = d                                                                      \
-	}
-#define K_ENUM(k, f, d, n)                                                                         \
-	{                                                                                          \
-		.key = k, .type = KT_ENUM, .offset = OFF(f) + FIELD_INT(f), .def_uint = d,         \
-		.names = n, .n_names = ARRAY_SIZE(n)                                               \
-	}
-
-static const char *const def_match[] = {"SYSLOG_IDENTIFIER=pluto", NULL};
-static const char *const def_listen[] = {"tls://0.0.0.0:6514", NULL};
-static const char *const def_rules[] = {DATADIR "/ikelogd/rules/libreswan.yaml", NULL};
-static const char *const def_weak_crypto[] = {
-    "DES",	 "3DES",    "MD5",	"SHA1",	    "HMAC_MD5_96", "HMAC_SHA1_96",
-    "HMAC_SHA1", "MODP768", "MODP1024", "MODP1536", "NULL",	   NULL,
-};
-static const char *const tls_versions[] = {"1.2", "1.3", NULL};
-
 /* Identities are pseudonymized, the raw line is dropped, addresses are kept. */
 static const struct {
 	const char *field;
@@ -170,91 +41,15 @@ static const struct {
     {"username", REDACT_HASH},	   {"message", REDACT_DROP},
 };
 
-static const struct config_key config_keys[] = {
-    K_ENUM("source.type", source.type, SOURCE_JOURNAL, source_type_names),
-    K_BOOL("source.keep_debug_lines", source.keep_debug_lines, false),
-    K_LIST("source.journal.match", source.journal.match, def_match),
-    K_LIST("source.journal.files", source.journal.files, NULL),
-    K_ENUM("source.journal.start", source.journal.start, START_TAIL, start_mode_names),
-    K_STR("source.file.path", source.file.path, "/var/log/pluto.log"),
-    K_ENUM("source.file.start", source.file.start, START_TAIL, start_mode_names),
-    K_LIST("source.syslog.listen", source.syslog.listen, def_listen),
-    K_STR("source.syslog.ca_file", source.syslog.ca_file, SYSCONFDIR "/ikelogd/ca.pem"),
-    K_STR("source.syslog.cert_file", source.syslog.cert_file, SYSCONFDIR "/ikelogd/server.pem"),
-    K_STR("source.syslog.key_file", source.syslog.key_file, SYSCONFDIR "/ikelogd/server.key"),
-    K_BOOL("source.syslog.require_client_cert", source.syslog.require_client_cert, true),
-    K_LIST("source.syslog.permitted_peers", source.syslog.permitted_peers, NULL),
-    K_STR("source.syslog.app_name", source.syslog.app_name, "pluto"),
-    K_UINT("source.syslog.max_connections", source.syslog.max_connections, 1000, 1, 100000),
-    K_UINT("source.syslog.max_frame_bytes", source.syslog.max_frame_bytes, 65536, 256, 16777216),
-    K_UINT("source.syslog.idle_timeout_s", source.syslog.idle_timeout_s, 300, 1, 86400),
-    K_STR("state_file", state_file, "/var/lib/ikelogd/position"),
-    K_ENUM("state_fallback", state_fallback, START_TAIL, start_mode_names),
-    K_UINT("commit_every", commit_every, 256, 1, 1000000),
-    K_UINT("commit_interval_ms", commit_interval_ms, 1000, 10, 3600000),
-    K_LIST("rules", rules, def_rules),
-    K_LIST("weak_crypto", weak_crypto, def_weak_crypto),
-    K_STR("redact.key_file", redact.key_file, SYSCONFDIR "/ikelogd/pseudonym.key"),
-    K_BOOL("redact.generate_key", redact.generate_key, true),
-    K_UINT("redact.key_generation", redact.key_generation, 1, 1, 65535),
-    K_UINT("redact.mask_ipv4_prefix", redact.mask_ipv4_prefix, 24, 0, 32),
-    K_UINT("redact.mask_ipv6_prefix", redact.mask_ipv6_prefix, 48, 0, 128),
-    {.key = "redact.fields", .type = KT_REDACT_FIELDS, .offset = OFF(redact.fields)},
-    K_LIST("redact.secret_patterns", redact.secret_patterns, NULL),
-    K_ENUM("output.type", output.type, OUTPUT_SYSLOG_TLS, output_type_names),
-    {.key = "output.collectors", .type = KT_COLLECTORS, .offset = OFF(output.collectors)},
-    K_STR("output.ca_file", output.ca_file, SYSCONFDIR "/ikelogd/ca.pem"),
-    K_STR("output.ca_dir", output.ca_dir, NULL),
-    K_STR("output.cert_file", output.cert_file, SYSCONFDIR "/ikelogd/client.pem"),
-    K_STR("output.key_file", output.key_file, SYSCONFDIR "/ikelogd/client.key"),
-    K_STR("output.server_name", output.server_name, NULL),
-    K_STR("output.pin_sha256", output.pin_sha256, NULL),
-    K_CHOICE("output.tls_min_version", output.tls_min_version, "1.2", tls_versions),
-    K_ENUM("output.facility", output.facility, 10, facility_names),
-    K_UINT("output.enterprise_number", output.enterprise_number, 32473, 1, UINT_MAX),
-    K_STR("output.hostname", output.hostname, NULL),
-    K_STR("output.path", output.path, "/var/log/ikelogd/events.json"),
-    K_UINT("output.max_message_bytes", output.max_message_bytes, 65536, 1024, 16777216),
-    K_UINT("output.connect_timeout_ms", output.connect_timeout_ms, 5000, 100, 600000),
-    K_UINT("output.handshake_timeout_ms", output.handshake_timeout_ms, 10000, 100, 600000),
-    K_UINT("output.write_timeout_ms", output.write_timeout_ms, 30000, 100, 600000),
-    K_UINT("output.backoff_min_ms", output.backoff_min_ms, 500, 10, 3600000),
-    K_UINT("output.backoff_max_ms", output.backoff_max_ms, 30000, 10, 3600000),
-    K_UINT("output.failback_interval_s", output.failback_interval_s, 60, 1, 86400),
-    K_BOOL("output.allow_plaintext", output.allow_plaintext, false),
-    K_UINT("limits.max_line_bytes", limits.max_line_bytes, 65536, 256, 16777216),
-    K_UINT("limits.in_flight", limits.in_flight, 4096, 1, 1000000),
-    K_UINT("limits.max_ike_sas", limits.max_ike_sas, 65536, 1, 16777216),
-    K_UINT("limits.drain_timeout_ms", limits.drain_timeout_ms, 5000, 0, 600000),
-    K_UINT("stats.interval_s", stats.interval_s, 60, 0, 86400),
-    K_STR("stats.prometheus_file", stats.prometheus_file, NULL),
-    K_ENUM("log_level", log_level, LOG_LEVEL_INFO, log_level_names),
-};
-
-#define N_KEYS ARRAY_SIZE(config_keys)
+#define N_KEYS config_n_keys
 
 /* The state of one load: where errors go and where each key was set. */
 struct loader {
 	struct config_yaml y; /* the document, the file name, the diags */
 	struct config *cfg;
-	bool set[N_KEYS];
-	yaml_mark_t mark[N_KEYS]; /* of the value, where set[] */
+	bool set[CONFIG_KEYS_MAX];
+	yaml_mark_t mark[CONFIG_KEYS_MAX]; /* of the value, where set[] */
 };
-
-const char *source_type_name(enum source_type t)
-{
-	return (unsigned)t < SOURCE__MAX ? source_type_names[t] : NULL;
-}
-
-const char *output_type_name(enum output_type t)
-{
-	return (unsigned)t < OUTPUT__MAX ? output_type_names[t] : NULL;
-}
-
-const char *redact_action_name(enum redact_action a)
-{
-	return (unsigned)a < REDACT__MAX ? redact_action_names[a] : NULL;
-}
 
 void config_foreach_key(void (*fn)(const char *key, void *userdata), void *userdata)
 {
