@@ -41,26 +41,7 @@
 #include "tls.h"
 #include "util.h"
 
-#define ACCEPT_BATCH	  64	     /* accepts per wakeup of a listener */
-#define UDP_BATCH	  64	     /* datagrams per wakeup */
-#define READS_PER_WAKEUP  16	     /* TLS records per wakeup of a connection */
-#define BUF_INITIAL	  4096	     /* grown on demand up to the framer's need */
-#define SWEEP_USEC	  1000000ull /* idle check */
-#define HANDSHAKE_USEC	  10000000ull
-#define EMFILE_PAUSE_USEC 1000000ull
-#define DROP_LOG_USEC	  60000000ull
-#define HS_LOG_USEC	  10000000ull
-
-enum drop_reason {
-	DROP_REFUSED,	/* connection past max_connections or out of descriptors */
-	DROP_OVERSIZE,	/* frame past max_frame_bytes */
-	DROP_PARTIAL,	/* frame cut short by the sender closing */
-	DROP_FRAMING,	/* absurd length prefix: connection closed */
-	DROP_BADMSG,	/* not a syslog message */
-	DROP_OTHER_APP, /* not app_name's */
-	DROP_KERNEL,	/* datagrams the kernel dropped: receive buffer full */
-	DROP__MAX
-};
+#include "source_syslog_impl.h"
 
 static const char *const drop_names[] = {
     [DROP_REFUSED] = "refused connections",
@@ -74,57 +55,7 @@ static const char *const drop_names[] = {
 _Static_assert(sizeof(drop_names) / sizeof(drop_names[0]) == DROP__MAX,
 	       "drop_names covers the enum");
 
-struct source_syslog;
-
-struct listener {
-	struct source_syslog *s;
-	enum syslog_transport transport;
-	int fd;
-	sd_event_source *io;
-	char name[300];
-	struct syslog_recent recent; /* udp */
-	uint32_t kernel_drops;	     /* udp: the socket's drop count so far */
-};
-
-struct conn {
-	struct source_syslog *s;
-	struct listener *l;
-	struct conn *prev, *next;
-	int fd;
-	sd_event_source *io;
-	uint32_t events;
-	SSL *ssl;
-	bool handshaken, eof, want_write;
-	char peer[INET6_ADDRSTRLEN];
-	char *buf;
-	size_t len, cap;
-	struct syslog_framer fr;
-	uint64_t active_usec; /* CLOCK_MONOTONIC of the last byte, or of the accept */
-	struct syslog_recent recent;
-};
-
-struct source_syslog {
-	const struct config *cfg;
-	sd_event *e;
-	struct pipeline *pl;
-	struct counters *cnt;
-	SSL_CTX *ssl_ctx;
-	struct listener lst[CONFIG_LIST_MAX];
-	size_t n_lst;
-	struct conn *conns;
-	unsigned n_conns, max_conns;
-	size_t max_frame;
-	uint64_t idle_usec, accept_blocked_until;
-	sd_event_source *sweep, *resume;
-	bool paused;
-	struct syslog_to_record conv; /* its scratch: 3 * max_frame */
-	char *dgram;		      /* one UDP datagram */
-	uint64_t drops[DROP__MAX], drops_logged[DROP__MAX];
-	uint64_t drops_log_usec, hs_log_usec;
-	bool submit_failing;
-};
-
-static uint64_t now_mono(struct source_syslog *s)
+uint64_t syslog_now(struct source_syslog *s)
 {
 	uint64_t t = 0;
 
@@ -132,7 +63,7 @@ static uint64_t now_mono(struct source_syslog *s)
 	return t;
 }
 
-static void drop(struct source_syslog *s, enum drop_reason why)
+void syslog_drop(struct source_syslog *s, enum drop_reason why)
 {
 	s->drops[why]++;
 	s->cnt->input_dropped++;
@@ -165,7 +96,7 @@ static void log_drops(struct source_syslog *s, uint64_t now)
  * One received message: parse, filter, sanitize, submit. Returns 1 to go
  * on, 0 when the pipeline paused us.
  */
-static int handle_message(struct source_syslog *s, struct syslog_recent *recent, const char *peer,
+int syslog_handle_message(struct source_syslog *s, struct syslog_recent *recent, const char *peer,
 			  const char *buf, size_t len)
 {
 	struct record rec;
@@ -173,7 +104,7 @@ static int handle_message(struct source_syslog *s, struct syslog_recent *recent,
 
 	r = syslog_to_record(&s->conv, buf, len, peer, util_now_usec(), recent, &rec);
 	if (r < 0) {
-		drop(s, r == -ENOENT ? DROP_OTHER_APP : DROP_BADMSG);
+		syslog_drop(s, r == -ENOENT ? DROP_OTHER_APP : DROP_BADMSG);
 		return 1;
 	}
 	r = pipeline_submit(s->pl, &rec);
@@ -186,349 +117,6 @@ static int handle_message(struct source_syslog *s, struct syslog_recent *recent,
 	}
 	s->submit_failing = r < 0;
 	return r == 0 ? 0 : 1;
-}
-
-static void conn_arm(struct conn *c)
-{
-	uint32_t ev = EPOLLIN | (c->want_write ? EPOLLOUT : 0);
-	bool on = !c->s->paused && !c->eof;
-
-	if (ev != c->events) {
-		sd_event_source_set_io_events(c->io, ev);
-		c->events = ev;
-	}
-	sd_event_source_set_enabled(c->io, on ? SD_EVENT_ON : SD_EVENT_OFF);
-}
-
-static void conn_free(struct conn *c)
-{
-	struct source_syslog *s;
-
-	if (!c)
-		return;
-	s = c->s;
-	if (c->prev)
-		c->prev->next = c->next;
-	else if (s->conns == c)
-		s->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	s->n_conns--;
-	sd_event_source_disable_unref(c->io);
-	if (c->ssl) {
-		if (c->handshaken)
-			SSL_shutdown(c->ssl);
-		SSL_free(c->ssl);
-	}
-	if (c->fd >= 0)
-		close(c->fd);
-	free(c->buf);
-	free(c);
-}
-
-/*
- * Frames and submits what the buffer holds. Returns 1 when the buffer is
- * used up, 0 when paused, -1 when the connection must be closed.
- */
-static int conn_drain(struct conn *c)
-{
-	struct source_syslog *s = c->s;
-	struct syslog_frame f;
-	size_t pos = 0;
-	int r = 1;
-
-	/* No buffer (given back while idle): nothing to frame. */
-	if (c->len == 0)
-		return s->paused ? 0 : 1;
-	while (!s->paused) {
-		syslog_framer_next(&c->fr, c->buf + pos, c->len - pos, c->eof, &f);
-		if (f.kind == SYSLOG_FRAME_FATAL) {
-			drop(s, DROP_FRAMING);
-			r = -1;
-			break;
-		}
-		if (f.kind == SYSLOG_FRAME_MSG)
-			handle_message(s, &c->recent, c->peer, c->buf + pos + f.off, f.len);
-		else if (f.kind == SYSLOG_FRAME_DROPPED)
-			drop(s, c->eof && pos + f.consumed == c->len && !c->fr.skip_line &&
-					!c->fr.skip_left
-				    ? DROP_PARTIAL
-				    : DROP_OVERSIZE);
-		pos += f.consumed;
-		if (f.kind == SYSLOG_FRAME_MORE && f.consumed == 0)
-			break;
-	}
-	if (pos > 0) {
-		memmove(c->buf, c->buf + pos, c->len - pos);
-		c->len -= pos;
-	}
-	/* An idle connection gives its buffer back. */
-	if (c->len == 0 && c->cap > BUF_INITIAL) {
-		free(c->buf);
-		c->buf = NULL;
-		c->cap = 0;
-	}
-	if (r < 0)
-		return r;
-	return s->paused ? 0 : 1;
-}
-
-static int conn_grow(struct conn *c)
-{
-	size_t want = syslog_framer_buffer_size(&c->fr), cap;
-	char *p;
-
-	if (c->len < c->cap)
-		return 0;
-	if (c->cap >= want)
-		return -ENOBUFS;
-	cap = c->cap ? c->cap * 2 : BUF_INITIAL;
-	if (cap > want)
-		cap = want;
-	p = realloc(c->buf, cap);
-	if (!p)
-		return -ENOMEM;
-	c->buf = p;
-	c->cap = cap;
-	return 0;
-}
-
-/* Counts a refused TLS peer; says why at most every HS_LOG_USEC (a scan must not flood the log). */
-static void handshake_failed(struct conn *c, const char *what)
-{
-	struct source_syslog *s = c->s;
-	uint64_t now = now_mono(s);
-	char why[256];
-
-	s->cnt->handshake_failures++;
-	if (!what)
-		what = tls_describe_error(c->ssl, why, sizeof(why));
-	else
-		ERR_clear_error();
-	if (s->hs_log_usec && now < s->hs_log_usec + HS_LOG_USEC)
-		return;
-	s->hs_log_usec = now;
-	log_warnx("syslog: %s: TLS peer %s refused: %s", c->l->name, c->peer, what);
-}
-
-static bool peer_permitted(struct source_syslog *s, SSL *ssl)
-{
-	const struct str_list *pp = &s->cfg->source.syslog.permitted_peers;
-	X509 *cert;
-	bool ok = false;
-
-	if (pp->n == 0)
-		return true;
-	cert = SSL_get1_peer_certificate(ssl);
-	if (!cert)
-		return false;
-	/* A DNS or IP SAN, or the CN even when the certificate has DNS SANs. */
-	for (size_t i = 0; i < pp->n && !ok; i++)
-		ok = tls_cert_matches_name(cert, pp->v[i]) ||
-		     X509_check_host(cert, pp->v[i], 0,
-				     X509_CHECK_FLAG_ALWAYS_CHECK_SUBJECT |
-					 X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
-				     NULL) == 1;
-	X509_free(cert);
-	return ok;
-}
-
-/* Reads once. Returns bytes read, 0 at EOF, -EAGAIN, or another -errno. */
-static ssize_t conn_read_once(struct conn *c)
-{
-	ssize_t n;
-	int r, err;
-
-	if (!c->ssl) {
-		do
-			n = read(c->fd, c->buf + c->len, c->cap - c->len);
-		while (n < 0 && errno == EINTR);
-		return n < 0 ? -errno : n;
-	}
-	c->want_write = false;
-	r = SSL_read(c->ssl, c->buf + c->len, (int)(c->cap - c->len));
-	if (r > 0)
-		return r;
-	err = SSL_get_error(c->ssl, r);
-	if (err == SSL_ERROR_WANT_READ)
-		return -EAGAIN;
-	if (err == SSL_ERROR_WANT_WRITE) {
-		c->want_write = true;
-		return -EAGAIN;
-	}
-	if (err == SSL_ERROR_ZERO_RETURN)
-		return 0;
-	ERR_clear_error();
-	return -EPROTO;
-}
-
-/* Handshake, then reads and drains. Returns 0, or -1 when c was freed. */
-static int conn_process(struct conn *c)
-{
-	struct source_syslog *s = c->s;
-	ssize_t n;
-	int r;
-
-	if (c->ssl && !c->handshaken) {
-		r = SSL_do_handshake(c->ssl);
-		if (r != 1) {
-			int err = SSL_get_error(c->ssl, r);
-
-			if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-				c->want_write = err == SSL_ERROR_WANT_WRITE;
-				conn_arm(c);
-				return 0;
-			}
-			handshake_failed(c, NULL);
-			goto close;
-		}
-		if (!peer_permitted(s, c->ssl)) {
-			handshake_failed(c, "certificate names no permitted peer");
-			goto close;
-		}
-		c->handshaken = true;
-		c->want_write = false;
-	}
-	/* Frames left from before a pause go first. */
-	r = conn_drain(c);
-	if (r < 0)
-		goto close;
-	for (int i = 0; i < READS_PER_WAKEUP && !s->paused && !c->eof; i++) {
-		if (conn_grow(c) < 0) {
-			drop(s, DROP_FRAMING);
-			goto close;
-		}
-		n = conn_read_once(c);
-		if (n == -EAGAIN)
-			break;
-		if (n < 0) {
-			/* A reset or a TLS error: what was read is framed as if at EOF. */
-			log_debug("syslog: %s: %s: %s", c->l->name, c->peer, strerror((int)-n));
-			n = 0;
-		}
-		if (n == 0)
-			c->eof = true;
-		else
-			c->len += (size_t)n;
-		c->active_usec = now_mono(s);
-		r = conn_drain(c);
-		if (r < 0)
-			goto close;
-		/* Plain TCP: epoll says when there is more. TLS may hold decrypted bytes. */
-		if (!c->ssl)
-			break;
-	}
-	if (c->eof && c->len == 0)
-		goto close;
-	if (c->ssl && !s->paused && !c->eof && SSL_has_pending(c->ssl))
-		sd_event_source_set_enabled(s->resume, SD_EVENT_ONESHOT);
-	conn_arm(c);
-	return 0;
-close:
-	conn_free(c);
-	return -1;
-}
-
-static int on_conn_io(sd_event_source *es, int fd, uint32_t revents, void *ud)
-{
-	conn_process(ud);
-	return 0;
-}
-
-/* The sender's address as text: the host of messages with a nil HOSTNAME. */
-static void peer_name(const struct sockaddr_storage *sa, char buf[INET6_ADDRSTRLEN])
-{
-	if (sa->ss_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf,
-			  INET6_ADDRSTRLEN);
-	else if (sa->ss_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf,
-			  INET6_ADDRSTRLEN);
-}
-
-/* Dead peers of quiet connections: probes after idle_s, 4 more at idle_s / 4 (at least 1 s). */
-static void keepalive(int fd, uint64_t idle_s)
-{
-	int on = 1, idle = (int)(idle_s ? idle_s : 1), intvl = idle / 4 ? idle / 4 : 1, cnt = 4;
-
-	/* Best effort: without it, only the idle timeout of unauthenticated peers applies. */
-	(void)(setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) == 0 &&
-	       setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) == 0 &&
-	       setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl)) == 0 &&
-	       setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)) == 0);
-}
-
-static void accept_one(struct listener *l, int fd, const struct sockaddr_storage *sa)
-{
-	struct source_syslog *s = l->s;
-	struct conn *c = calloc(1, sizeof(*c));
-	int r;
-
-	if (!c) {
-		close(fd);
-		drop(s, DROP_REFUSED);
-		return;
-	}
-	c->s = s;
-	c->l = l;
-	c->fd = fd;
-	c->events = EPOLLIN;
-	syslog_framer_init(&c->fr, s->max_frame);
-	peer_name(sa, c->peer);
-	c->active_usec = now_mono(s);
-	c->next = s->conns;
-	if (s->conns)
-		s->conns->prev = c;
-	s->conns = c;
-	s->n_conns++;
-	if (l->transport == SYSLOG_TLS) {
-		c->ssl = SSL_new(s->ssl_ctx);
-		if (!c->ssl || SSL_set_fd(c->ssl, fd) != 1) {
-			ERR_clear_error();
-			goto fail;
-		}
-		SSL_set_accept_state(c->ssl);
-	}
-	keepalive(fd, s->idle_usec / 1000000);
-	r = sd_event_add_io(s->e, &c->io, fd, EPOLLIN, on_conn_io, c);
-	if (r < 0)
-		goto fail;
-	s->cnt->connections++;
-	conn_arm(c);
-	return;
-fail:
-	drop(s, DROP_REFUSED);
-	conn_free(c);
-}
-
-static int on_accept(sd_event_source *es, int lfd, uint32_t revents, void *ud)
-{
-	struct listener *l = ud;
-	struct source_syslog *s = l->s;
-
-	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		struct sockaddr_storage sa;
-		socklen_t salen = sizeof(sa);
-		int fd = accept4(lfd, (struct sockaddr *)&sa, &salen, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-			    errno == ENOMEM) {
-				/* Out of descriptors: the kernel keeps the queue; wait a second. */
-				log_warn("syslog: %s: accept", l->name);
-				s->accept_blocked_until = now_mono(s) + EMFILE_PAUSE_USEC;
-				sd_event_source_set_enabled(l->io, SD_EVENT_OFF);
-			}
-			break;
-		}
-		if (s->n_conns >= s->max_conns) {
-			close(fd);
-			drop(s, DROP_REFUSED);
-			continue;
-		}
-		accept_one(l, fd, &sa);
-	}
-	return 0;
 }
 
 /*
@@ -564,7 +152,7 @@ static int on_udp(sd_event_source *es, int fd, uint32_t revents, void *ud)
 		if (n < 0)
 			break;
 		if ((size_t)n > s->max_frame) {
-			drop(s, DROP_OVERSIZE);
+			syslog_drop(s, DROP_OVERSIZE);
 			continue;
 		}
 		while (n > 0 && (s->dgram[n - 1] == '\n' || s->dgram[n - 1] == '\0' ||
@@ -572,8 +160,8 @@ static int on_udp(sd_event_source *es, int fd, uint32_t revents, void *ud)
 			n--;
 		if (n == 0)
 			continue;
-		peer_name(&sa, peer);
-		handle_message(s, &l->recent, peer, s->dgram, (size_t)n);
+		syslog_peer_name(&sa, peer);
+		syslog_handle_message(s, &l->recent, peer, s->dgram, (size_t)n);
 	}
 	udp_kernel_drops(l);
 	return 0;
@@ -581,7 +169,7 @@ static int on_udp(sd_event_source *es, int fd, uint32_t revents, void *ud)
 
 static void arm_all(struct source_syslog *s)
 {
-	bool blocked = now_mono(s) < s->accept_blocked_until;
+	bool blocked = syslog_now(s) < s->accept_blocked_until;
 
 	for (size_t i = 0; i < s->n_lst; i++) {
 		/* At max_connections a listener still accepts: to close and count. */
@@ -590,7 +178,7 @@ static void arm_all(struct source_syslog *s)
 		sd_event_source_set_enabled(s->lst[i].io, on ? SD_EVENT_ON : SD_EVENT_OFF);
 	}
 	for (struct conn *c = s->conns; c; c = c->next)
-		conn_arm(c);
+		syslog_conn_arm(c);
 }
 
 /* After a pause: the frames buffered (and TLS bytes decrypted) go first, then the sockets. */
@@ -598,14 +186,14 @@ static int on_resume(sd_event_source *es, void *ud)
 {
 	struct source_syslog *s = ud;
 	struct conn *c, *next;
-	uint64_t now = now_mono(s);
+	uint64_t now = syslog_now(s);
 
 	for (c = s->conns; c && !s->paused; c = next) {
 		next = c->next;
 		/* Time spent paused is ours, not the sender's idleness. */
 		c->active_usec = now;
 		if (c->len || c->eof || (c->ssl && c->handshaken && SSL_has_pending(c->ssl)))
-			conn_process(c);
+			syslog_conn_process(c);
 	}
 	arm_all(s);
 	return 0;
@@ -632,7 +220,7 @@ static int on_sweep(sd_event_source *es, uint64_t usec, void *ud)
 		if (!s->paused && usec > c->active_usec + limit) {
 			log_debug("syslog: %s: closing idle connection from %s", c->l->name,
 				  c->peer);
-			conn_free(c);
+			syslog_conn_free(c);
 		}
 	}
 	if (!s->paused)
@@ -673,7 +261,7 @@ static void syslog_close(void *p)
 	if (!s)
 		return;
 	while (s->conns)
-		conn_free(s->conns);
+		syslog_conn_free(s->conns);
 	for (size_t i = 0; i < s->n_lst; i++) {
 		sd_event_source_disable_unref(s->lst[i].io);
 		if (s->lst[i].fd >= 0)
@@ -720,7 +308,7 @@ static int listener_open(struct source_syslog *s, const char *spec, struct diags
 		goto out;
 	}
 	r = sd_event_add_io(s->e, &l->io, fd, EPOLLIN,
-			    la.transport == SYSLOG_UDP ? on_udp : on_accept, l);
+			    la.transport == SYSLOG_UDP ? on_udp : syslog_on_accept, l);
 	if (r < 0) {
 		diag_add(errs, s->cfg->path, 0, 0, "source.syslog.listen: %s: %s", spec,
 			 strerror(-r));

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The syslog source's insides, shared by source_syslog.c (listeners,
+ * datagrams, pausing, the ops) and source_syslog_conn.c (stream
+ * connections: accept, TLS handshake, framing).
+ */
+#ifndef IKELOGD_SOURCE_SYSLOG_IMPL_H
+#define IKELOGD_SOURCE_SYSLOG_IMPL_H
+
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <openssl/ssl.h>
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "pipeline.h"
+#include "stats.h"
+#include "syslog_parse.h"
+
+#define ACCEPT_BATCH	  64	     /* accepts per wakeup of a listener */
+#define UDP_BATCH	  64	     /* datagrams per wakeup */
+#define READS_PER_WAKEUP  16	     /* TLS records per wakeup of a connection */
+#define BUF_INITIAL	  4096	     /* grown on demand up to the framer's need */
+#define SWEEP_USEC	  1000000ull /* idle check */
+#define HANDSHAKE_USEC	  10000000ull
+#define EMFILE_PAUSE_USEC 1000000ull
+#define DROP_LOG_USEC	  60000000ull
+#define HS_LOG_USEC	  10000000ull
+
+enum drop_reason {
+	DROP_REFUSED,	/* connection past max_connections or out of descriptors */
+	DROP_OVERSIZE,	/* frame past max_frame_bytes */
+	DROP_PARTIAL,	/* frame cut short by the sender closing */
+	DROP_FRAMING,	/* absurd length prefix: connection closed */
+	DROP_BADMSG,	/* not a syslog message */
+	DROP_OTHER_APP, /* not app_name's */
+	DROP_KERNEL,	/* datagrams the kernel dropped: receive buffer full */
+	DROP__MAX
+};
+
+struct source_syslog;
+
+struct listener {
+	struct source_syslog *s;
+	enum syslog_transport transport;
+	int fd;
+	sd_event_source *io;
+	char name[300];
+	struct syslog_recent recent; /* udp */
+	uint32_t kernel_drops;	     /* udp: the socket's drop count so far */
+};
+
+struct conn {
+	struct source_syslog *s;
+	struct listener *l;
+	struct conn *prev, *next;
+	int fd;
+	sd_event_source *io;
+	uint32_t events;
+	SSL *ssl;
+	bool handshaken, eof, want_write;
+	char peer[INET6_ADDRSTRLEN];
+	char *buf;
+	size_t len, cap;
+	struct syslog_framer fr;
+	uint64_t active_usec; /* CLOCK_MONOTONIC of the last byte, or of the accept */
+	struct syslog_recent recent;
+};
+
+struct source_syslog {
+	const struct config *cfg;
+	sd_event *e;
+	struct pipeline *pl;
+	struct counters *cnt;
+	SSL_CTX *ssl_ctx;
+	struct listener lst[CONFIG_LIST_MAX];
+	size_t n_lst;
+	struct conn *conns;
+	unsigned n_conns, max_conns;
+	size_t max_frame;
+	uint64_t idle_usec, accept_blocked_until;
+	sd_event_source *sweep, *resume;
+	bool paused;
+	struct syslog_to_record conv; /* its scratch: 3 * max_frame */
+	char *dgram;		      /* one UDP datagram */
+	uint64_t drops[DROP__MAX], drops_logged[DROP__MAX];
+	uint64_t drops_log_usec, hs_log_usec;
+	bool submit_failing;
+};
+
+/* ---- source_syslog.c ---- */
+
+/* Counts one message or connection dropped for why. */
+void syslog_drop(struct source_syslog *s, enum drop_reason why);
+/* CLOCK_MONOTONIC now, in microseconds, from the event loop. */
+uint64_t syslog_now(struct source_syslog *s);
+/*
+ * One received message: parse, filter, sanitize, submit. Returns 1 to go
+ * on, 0 when the pipeline paused us.
+ */
+int syslog_handle_message(struct source_syslog *s, struct syslog_recent *recent, const char *peer,
+			  const char *buf, size_t len);
+
+/* ---- source_syslog_conn.c ---- */
+
+/* Enables c's io source for what it waits for, unless paused or at its end. */
+void syslog_conn_arm(struct conn *c);
+/* Closes c and unlinks it from its source. */
+void syslog_conn_free(struct conn *c);
+/* Frames and hands over what c has buffered, reading more while it may. */
+int syslog_conn_process(struct conn *c);
+/* The numeric address of sa into buf. */
+void syslog_peer_name(const struct sockaddr_storage *sa, char buf[INET6_ADDRSTRLEN]);
+/* A stream listener's io callback: accepts a batch of connections. */
+int syslog_on_accept(sd_event_source *es, int lfd, uint32_t revents, void *ud);
+
+#endif
