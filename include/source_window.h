@@ -24,6 +24,11 @@
  *
  * to_pos makes the state file's position of an entry; release frees what
  * an entry owns (NULL: nothing), once it has left the window.
+ *
+ * The window also drives the reading: a defer source, below the sink and
+ * the timers so that acknowledgements run between batches, calls the
+ * source's read function while it says there may be more and the source
+ * is neither paused nor full; a timer calls its poll function.
  */
 struct source_window {
 	struct seqring fifo;
@@ -35,6 +40,13 @@ struct source_window {
 	void (*release)(void *entry);
 	void *newest;	     /* scratch: the newest entry leaving the window */
 	bool submit_failing; /* logged once per run of failures */
+
+	sd_event_source *defer, *poll;
+	uint64_t poll_usec;
+	int (*read)(void *userdata); /* one batch: > 0 when there may be more now */
+	void (*poll_fn)(void *userdata);
+	void *userdata;
+	bool paused; /* by the pipeline */
 };
 
 /* Sets w up for entries of elem bytes on loop e. Returns 0 or -errno. */
@@ -42,12 +54,28 @@ int source_window_init(struct source_window *w, const struct config *cfg, sd_eve
 		       struct counters *cnt, size_t elem,
 		       void (*to_pos)(const void *entry, struct state_pos *pos),
 		       void (*release)(void *entry));
-/* Releases every entry and the committer; w may be zeroed or half set up. */
+/*
+ * Starts the reading on loop e: read at once, poll_fn every poll_usec
+ * (then the reading resumes). Returns 0 or -errno.
+ */
+int source_window_start(struct source_window *w, sd_event *e, int (*read)(void *userdata),
+			void (*poll_fn)(void *userdata), uint64_t poll_usec, void *userdata);
+/* Reads again soon (a defer event), unless paused. */
+void source_window_kick(struct source_window *w);
+/* The pipeline pauses or resumes the source. */
+void source_window_pause(struct source_window *w, bool paused);
+/* Stops the reading, releases every entry and the committer; w may be zeroed or half set up. */
 void source_window_done(struct source_window *w);
 
 static inline bool source_window_full(const struct source_window *w)
 {
 	return seqring_len(&w->fifo) >= w->limit;
+}
+
+/* Whether reading must stop now: paused, or the window is full. */
+static inline bool source_window_stopped(const struct source_window *w)
+{
+	return w->paused || source_window_full(w);
 }
 
 /*
@@ -68,8 +96,8 @@ void source_window_submit(struct source_window *w, struct pipeline *pl, struct r
 void source_window_add(struct source_window *w, void *entry);
 
 /*
- * The pipeline delivered every record up to seq upto. Returns true when the
- * window was full and no longer is (the source may read again).
+ * The pipeline delivered every record up to seq upto. When that makes room
+ * in a full window, the reading resumes, and it returns true.
  */
 bool source_window_delivered(struct source_window *w, uint64_t upto);
 

@@ -30,10 +30,9 @@
 #include "source_window.h"
 #include "state.h"
 
-#define READ_CHUNK	  (64 * 1024)
-#define BATCH_LINES	  512
-#define POLL_INTERVAL_US  (250 * 1000ull)
-#define TIMER_ACCURACY_US 1000 /* sd-event coalesces to 250 ms by default */
+#define READ_CHUNK	 (64 * 1024)
+#define BATCH_LINES	 512
+#define POLL_INTERVAL_US (250 * 1000ull)
 #define IDLE_SWITCH_US                                                                             \
 	(2 * 1000 * 1000ull) /* renamed file quiet this long: take the empty new one */
 #define HOST_MAX 256
@@ -64,13 +63,12 @@ struct sfile {
 	struct pipeline *pl;
 	struct counters *cnt;
 	sd_event *e;
-	sd_event_source *inotify_src, *defer, *poll;
+	sd_event_source *inotify_src;
 	int inotify_fd;
 	char *path, *dir, *base;
 	size_t max_line, cap;
 	struct cur cur;
 	uint64_t last_data_usec; /* when a read last returned bytes */
-	bool paused;
 	char host[HOST_MAX];
 	char event_id[33];
 
@@ -147,12 +145,6 @@ static void entry_pos(const void *entry, struct state_pos *pos)
 }
 
 /* ---- reading ---- */
-
-static void kick(struct sfile *s)
-{
-	if (!s->paused && s->defer && s->cur.fd >= 0)
-		sd_event_source_set_enabled(s->defer, SD_EVENT_ONESHOT);
-}
 
 /* Submits line[0..len) that starts at file offset off and ends (consumed) at end. */
 static int submit_line(struct sfile *s, const char *line, size_t len, uint64_t off, uint64_t end,
@@ -273,7 +265,7 @@ static int read_batch(struct sfile *s)
 	if (c->fd < 0)
 		return 0;
 	for (;;) {
-		if (s->paused || source_window_full(&s->win))
+		if (source_window_stopped(&s->win))
 			return 0;
 		r = next_line(s);
 		if (r == 1 && ++lines >= BATCH_LINES)
@@ -327,7 +319,7 @@ static void check(struct sfile *s)
 		r = open_live(s, START_HEAD);
 		if (r == 0)
 			log_info("%s: reading from its start", s->path);
-		kick(s);
+		source_window_kick(&s->win);
 		return;
 	}
 	if (c->live_fd < 0 && fstat(c->fd, &st) == 0) {
@@ -358,7 +350,7 @@ static void check(struct sfile *s)
 				s->cur.have_key = source_file_key_of_fd(c->fd, c->key) == 0;
 				cur_seek(c, 0);
 			}
-			kick(s);
+			source_window_kick(&s->win);
 			return;
 		}
 	}
@@ -367,12 +359,12 @@ static void check(struct sfile *s)
 		return; /* new bytes, if any, are read by the caller's kick */
 	}
 	if (c->live_fd >= 0) {
-		kick(s); /* copy first */
+		source_window_kick(&s->win); /* copy first */
 		return;
 	}
 	/* Renamed away or deleted: finish the old file first. */
 	if (!c->eof || (fstat(c->fd, &st) == 0 && (uint64_t)st.st_size > c->boff + c->len)) {
-		kick(s);
+		source_window_kick(&s->win);
 		return;
 	}
 	if (access(s->path, F_OK) < 0)
@@ -401,7 +393,7 @@ static void check(struct sfile *s)
 			c->inode = st.st_ino;
 			c->have_key = source_file_key_of_fd(next, c->key) == 0;
 			cur_seek(c, 0);
-			kick(s);
+			source_window_kick(&s->win);
 			return;
 		}
 		if (next >= 0)
@@ -414,18 +406,26 @@ static void check(struct sfile *s)
 		return;
 	}
 	log_info("%s: rotated; reading the new file", s->path);
-	kick(s);
+	source_window_kick(&s->win);
 }
 
-static int on_defer(sd_event_source *es, void *userdata)
+/* One batch; at the end of the file, a look for rotation. */
+static int read_more(void *userdata)
 {
 	struct sfile *s = userdata;
+	int r;
 
-	if (read_batch(s) > 0)
-		kick(s);
-	else if (s->cur.eof)
+	if (s->cur.fd < 0) /* no file yet: the poll and inotify look for it */
+		return 0;
+	r = read_batch(s);
+	if (r <= 0 && s->cur.eof)
 		check(s);
-	return 0;
+	return r;
+}
+
+static void poll_rotation(void *userdata)
+{
+	check(userdata);
 }
 
 static int on_inotify(sd_event_source *es, int fd, uint32_t revents, void *userdata)
@@ -434,20 +434,10 @@ static int on_inotify(sd_event_source *es, int fd, uint32_t revents, void *userd
 
 	while (read(fd, buf, sizeof(buf)) > 0)
 		;
-	check(userdata);
-	kick(userdata);
-	return 0;
-}
+	struct sfile *s = userdata;
 
-static int on_poll(sd_event_source *es, uint64_t usec, void *userdata)
-{
-	check(userdata);
-	kick(userdata);
-	uint64_t now;
-
-	/* From now, not from usec: a late wakeup must not fire a burst. */
-	sd_event_now(sd_event_source_get_event(es), CLOCK_MONOTONIC, &now);
-	sd_event_source_set_time(es, now + POLL_INTERVAL_US);
+	check(s);
+	source_window_kick(&s->win);
 	return 0;
 }
 
@@ -579,8 +569,6 @@ static void sf_close(void *p)
 	if (!s)
 		return;
 	sd_event_source_disable_unref(s->inotify_src);
-	sd_event_source_disable_unref(s->defer);
-	sd_event_source_disable_unref(s->poll);
 	source_window_done(&s->win);
 	if (s->inotify_fd >= 0)
 		close(s->inotify_fd);
@@ -599,7 +587,6 @@ static int sf_open(const struct config *cfg, sd_event *e, struct pipeline *pl, s
 {
 	struct sfile *s;
 	const char *slash;
-	uint64_t now;
 	int r;
 
 	if (!cfg->source.file.path || !cfg->source.file.path[0]) {
@@ -657,17 +644,9 @@ static int sf_open(const struct config *cfg, sd_event *e, struct pipeline *pl, s
 	r = sd_event_add_io(e, &s->inotify_src, s->inotify_fd, EPOLLIN, on_inotify, s);
 	if (r < 0)
 		goto out;
-	r = sd_event_add_defer(e, &s->defer, on_defer, s);
+	r = source_window_start(&s->win, e, read_more, poll_rotation, POLL_INTERVAL_US, s);
 	if (r < 0)
 		goto out;
-	sd_event_source_set_priority(s->defer, SD_EVENT_PRIORITY_NORMAL + 10);
-	sd_event_source_set_enabled(s->defer, s->cur.fd >= 0 ? SD_EVENT_ONESHOT : SD_EVENT_OFF);
-	sd_event_now(e, CLOCK_MONOTONIC, &now);
-	r = sd_event_add_time(e, &s->poll, CLOCK_MONOTONIC, now + POLL_INTERVAL_US,
-			      TIMER_ACCURACY_US, on_poll, s);
-	if (r < 0)
-		goto out;
-	sd_event_source_set_enabled(s->poll, SD_EVENT_ON);
 	*ret = s;
 	s = NULL;
 	r = 0;
@@ -682,19 +661,14 @@ static void sf_pause(void *p, bool paused)
 {
 	struct sfile *s = p;
 
-	s->paused = paused;
-	if (paused)
-		sd_event_source_set_enabled(s->defer, SD_EVENT_OFF);
-	else
-		kick(s);
+	source_window_pause(&s->win, paused);
 }
 
 static void sf_delivered(void *p, uint64_t upto)
 {
 	struct sfile *s = p;
 
-	if (source_window_delivered(&s->win, upto))
-		kick(s);
+	source_window_delivered(&s->win, upto);
 }
 
 static int sf_commit(void *p)

@@ -29,11 +29,10 @@
 #include "source_journal.h"
 #include "state.h"
 
-#define BATCH_ENTRIES	  512
-#define POLL_INTERVAL_US  (25 * 1000ull)
-#define TIMER_ACCURACY_US 1000 /* sd-event coalesces to 250 ms by default */
-#define DEFAULT_MATCH	  "SYSLOG_IDENTIFIER=pluto"
-#define HOST_MAX	  256
+#define BATCH_ENTRIES	 512
+#define POLL_INTERVAL_US (25 * 1000ull)
+#define DEFAULT_MATCH	 "SYSLOG_IDENTIFIER=pluto"
+#define HOST_MAX	 256
 
 /* The reading half, shared by the daemon source and the one-shot reader. */
 struct jreader {
@@ -58,9 +57,8 @@ struct sjournal {
 	struct pipeline *pl;
 	struct counters *cnt;
 	sd_event *e;
-	sd_event_source *io, *defer, *poll;
+	sd_event_source *io;
 	struct jreader rd;
-	bool paused;	   /* by the pipeline */
 	bool have_current; /* positioned on an entry not yet read */
 
 	/* Records submitted and not yet delivered (struct fifo_entry), and the saved cursor. */
@@ -374,20 +372,15 @@ static void entry_release(void *entry)
 	f->cursor = NULL;
 }
 
-static void kick(struct sjournal *s)
-{
-	if (!s->paused && s->defer)
-		sd_event_source_set_enabled(s->defer, SD_EVENT_ONESHOT);
-}
-
 /* One batch. Returns 1 if there may be more to read now, 0 at the end, -errno. */
-static int read_batch(struct sjournal *s)
+static int read_batch(void *userdata)
 {
+	struct sjournal *s = userdata;
 	struct record rec;
 	int r;
 
 	for (unsigned i = 0; i < BATCH_ENTRIES; i++) {
-		if (s->paused || source_window_full(&s->win))
+		if (source_window_stopped(&s->win))
 			return 0; /* resumed by pause(false) or delivered() */
 		if (s->have_current) {
 			s->have_current = false;
@@ -419,42 +412,22 @@ static int read_batch(struct sjournal *s)
 	return 1;
 }
 
-static int on_defer(sd_event_source *es, void *userdata)
+/* New entries, or files added or removed: then read (the poll kicks after it, too). */
+static void process_journal(void *userdata)
 {
 	struct sjournal *s = userdata;
-
-	if (read_batch(s) > 0)
-		kick(s);
-	return 0;
-}
-
-static void process_journal(struct sjournal *s)
-{
 	int r = sd_journal_process(s->rd.j);
 
 	if (r == SD_JOURNAL_INVALIDATE)
 		log_debug("journal files added or removed");
 	else if (r < 0)
 		log_warnx("journal: %s", strerror(-r));
-	kick(s);
+	source_window_kick(&s->win);
 }
 
 static int on_io(sd_event_source *es, int fd, uint32_t revents, void *userdata)
 {
 	process_journal(userdata);
-	return 0;
-}
-
-static int on_poll(sd_event_source *es, uint64_t usec, void *userdata)
-{
-	struct sjournal *s = userdata;
-
-	process_journal(s);
-	uint64_t now;
-
-	/* From now, not from usec: a late wakeup must not fire a burst. */
-	sd_event_now(sd_event_source_get_event(es), CLOCK_MONOTONIC, &now);
-	sd_event_source_set_time(es, now + POLL_INTERVAL_US);
 	return 0;
 }
 
@@ -599,8 +572,6 @@ static void sj_close(void *p)
 	if (!s)
 		return;
 	sd_event_source_disable_unref(s->io);
-	sd_event_source_disable_unref(s->defer);
-	sd_event_source_disable_unref(s->poll);
 	source_window_done(&s->win);
 	reader_close(&s->rd);
 	sd_event_unref(s->e);
@@ -611,7 +582,6 @@ static int sj_open(const struct config *cfg, sd_event *e, struct pipeline *pl, s
 		   void **ret, struct diags *errs)
 {
 	struct sjournal *s;
-	uint64_t now;
 	int fd, r;
 
 	s = calloc(1, sizeof(*s));
@@ -644,18 +614,9 @@ static int sj_open(const struct config *cfg, sd_event *e, struct pipeline *pl, s
 	r = sd_event_add_io(e, &s->io, fd, (uint32_t)sd_journal_get_events(s->rd.j), on_io, s);
 	if (r < 0)
 		goto out;
-	r = sd_event_add_defer(e, &s->defer, on_defer, s);
+	r = source_window_start(&s->win, e, read_batch, process_journal, POLL_INTERVAL_US, s);
 	if (r < 0)
 		goto out;
-	/* Below the sink and the timers: acks run between batches. */
-	sd_event_source_set_priority(s->defer, SD_EVENT_PRIORITY_NORMAL + 10);
-	sd_event_source_set_enabled(s->defer, SD_EVENT_ONESHOT);
-	sd_event_now(e, CLOCK_MONOTONIC, &now);
-	r = sd_event_add_time(e, &s->poll, CLOCK_MONOTONIC, now + POLL_INTERVAL_US,
-			      TIMER_ACCURACY_US, on_poll, s);
-	if (r < 0)
-		goto out;
-	sd_event_source_set_enabled(s->poll, SD_EVENT_ON);
 	*ret = s;
 	s = NULL;
 	r = 0;
@@ -670,19 +631,14 @@ static void sj_pause(void *p, bool paused)
 {
 	struct sjournal *s = p;
 
-	s->paused = paused;
-	if (paused)
-		sd_event_source_set_enabled(s->defer, SD_EVENT_OFF);
-	else
-		kick(s);
+	source_window_pause(&s->win, paused);
 }
 
 static void sj_delivered(void *p, uint64_t upto)
 {
 	struct sjournal *s = p;
 
-	if (source_window_delivered(&s->win, upto))
-		kick(s);
+	source_window_delivered(&s->win, upto);
 }
 
 static int sj_commit(void *p)

@@ -10,7 +10,8 @@
 #include "log.h"
 #include "source_window.h"
 
-#define LIMIT_FACTOR 4 /* entries kept per event the pipeline may have in flight */
+#define LIMIT_FACTOR	  4    /* entries kept per event the pipeline may have in flight */
+#define TIMER_ACCURACY_US 1000 /* sd-event coalesces to 250 ms by default */
 
 int source_window_init(struct source_window *w, const struct config *cfg, sd_event *e,
 		       struct counters *cnt, size_t elem,
@@ -26,6 +27,8 @@ int source_window_init(struct source_window *w, const struct config *cfg, sd_eve
 	w->to_pos = to_pos;
 	w->release = release;
 	w->submit_failing = false;
+	w->defer = w->poll = NULL;
+	w->paused = false;
 	if (!(w->newest = malloc(elem)))
 		return -ENOMEM;
 	return state_committer_init(&w->commit, cfg, e, cnt);
@@ -35,6 +38,8 @@ void source_window_done(struct source_window *w)
 {
 	void *f;
 
+	w->defer = sd_event_source_disable_unref(w->defer);
+	w->poll = sd_event_source_disable_unref(w->poll);
 	state_committer_done(&w->commit);
 	while ((f = seqring_front(&w->fifo))) {
 		if (w->release)
@@ -110,5 +115,69 @@ bool source_window_delivered(struct source_window *w, uint64_t upto)
 	if (upto > w->acked_upto)
 		w->acked_upto = upto;
 	pop_delivered(w);
-	return was_full && !source_window_full(w);
+	if (!was_full || source_window_full(w))
+		return false;
+	source_window_kick(w);
+	return true;
+}
+
+void source_window_kick(struct source_window *w)
+{
+	if (!w->paused && w->defer)
+		sd_event_source_set_enabled(w->defer, SD_EVENT_ONESHOT);
+}
+
+void source_window_pause(struct source_window *w, bool paused)
+{
+	w->paused = paused;
+	if (paused)
+		sd_event_source_set_enabled(w->defer, SD_EVENT_OFF);
+	else
+		source_window_kick(w);
+}
+
+static int on_defer(sd_event_source *es, void *userdata)
+{
+	struct source_window *w = userdata;
+
+	if (w->read(w->userdata) > 0)
+		source_window_kick(w);
+	return 0;
+}
+
+static int on_poll(sd_event_source *es, uint64_t usec, void *userdata)
+{
+	struct source_window *w = userdata;
+	uint64_t now;
+
+	w->poll_fn(w->userdata);
+	source_window_kick(w);
+	/* From now, not from usec: a late wakeup must not fire a burst. */
+	sd_event_now(sd_event_source_get_event(es), CLOCK_MONOTONIC, &now);
+	sd_event_source_set_time(es, now + w->poll_usec);
+	return 0;
+}
+
+int source_window_start(struct source_window *w, sd_event *e, int (*read)(void *userdata),
+			void (*poll_fn)(void *userdata), uint64_t poll_usec, void *userdata)
+{
+	uint64_t now;
+	int r;
+
+	w->read = read;
+	w->poll_fn = poll_fn;
+	w->poll_usec = poll_usec;
+	w->userdata = userdata;
+	r = sd_event_add_defer(e, &w->defer, on_defer, w);
+	if (r < 0)
+		return r;
+	/* Below the sink and the timers: acknowledgements run between batches. */
+	sd_event_source_set_priority(w->defer, SD_EVENT_PRIORITY_NORMAL + 10);
+	sd_event_source_set_enabled(w->defer, w->paused ? SD_EVENT_OFF : SD_EVENT_ONESHOT);
+	sd_event_now(e, CLOCK_MONOTONIC, &now);
+	r = sd_event_add_time(e, &w->poll, CLOCK_MONOTONIC, now + poll_usec, TIMER_ACCURACY_US,
+			      on_poll, w);
+	if (r < 0)
+		return r;
+	return sd_event_source_set_enabled(w->poll, SD_EVENT_ON);
 }
