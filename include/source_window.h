@@ -101,6 +101,14 @@ void source_window_add(struct source_window *w, void *entry);
  */
 bool source_window_delivered(struct source_window *w, uint64_t upto);
 
+/*
+ * The pause, delivered and commit entries of struct source_ops, for a
+ * source whose state struct has its window as its first member.
+ */
+void source_window_op_pause(void *state, bool paused);
+void source_window_op_delivered(void *state, uint64_t upto);
+int source_window_op_commit(void *state);
+
 /* Writes the position now if it is newer than the state file's. Returns 0 or -errno. */
 static inline int source_window_commit(struct source_window *w)
 {

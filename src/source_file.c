@@ -10,6 +10,7 @@
  * its start.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -59,6 +60,11 @@ struct cur {
 };
 
 struct sfile {
+	/*
+	 * First, for the source_window_op_* entries: records submitted and not yet delivered
+	 * (struct fifo_entry), and the saved position.
+	 */
+	struct source_window win;
 	const struct config *cfg;
 	struct pipeline *pl;
 	struct counters *cnt;
@@ -72,10 +78,9 @@ struct sfile {
 	char host[HOST_MAX];
 	char event_id[33];
 
-	/* Records submitted and not yet delivered (struct fifo_entry), and the saved position. */
-	struct source_window win;
 	char *what; /* "PATH: lines", for warnings */
 };
+_Static_assert(offsetof(struct sfile, win) == 0, "the window comes first");
 
 static void cur_reset(struct cur *c, uint64_t off)
 {
@@ -657,33 +662,12 @@ out:
 	return r;
 }
 
-static void sf_pause(void *p, bool paused)
-{
-	struct sfile *s = p;
-
-	source_window_pause(&s->win, paused);
-}
-
-static void sf_delivered(void *p, uint64_t upto)
-{
-	struct sfile *s = p;
-
-	source_window_delivered(&s->win, upto);
-}
-
-static int sf_commit(void *p)
-{
-	struct sfile *s = p;
-
-	return source_window_commit(&s->win);
-}
-
 const struct source_ops source_file_ops = {
     .type = SOURCE_FILE,
     .name = "file",
     .open = sf_open,
-    .pause = sf_pause,
-    .delivered = sf_delivered,
-    .commit = sf_commit,
+    .pause = source_window_op_pause,
+    .delivered = source_window_op_delivered,
+    .commit = source_window_op_commit,
     .close = sf_close,
 };

@@ -12,6 +12,7 @@
  * batched (commit_every records or commit_interval_ms).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,11 @@ struct fifo_entry {
 };
 
 struct sjournal {
+	/*
+	 * First, for the source_window_op_* entries: records submitted and not yet delivered
+	 * (struct fifo_entry), and the saved cursor.
+	 */
+	struct source_window win;
 	const struct config *cfg;
 	struct pipeline *pl;
 	struct counters *cnt;
@@ -60,10 +66,8 @@ struct sjournal {
 	sd_event_source *io;
 	struct jreader rd;
 	bool have_current; /* positioned on an entry not yet read */
-
-	/* Records submitted and not yet delivered (struct fifo_entry), and the saved cursor. */
-	struct source_window win;
 };
+_Static_assert(offsetof(struct sjournal, win) == 0, "the window comes first");
 
 /* "journal:" and the cursor's "s=...;i=..." part into buf; returns its length. */
 static size_t id_input(const char *cursor, char buf[STATE_CURSOR_MAX + 16])
@@ -627,33 +631,12 @@ out:
 	return r;
 }
 
-static void sj_pause(void *p, bool paused)
-{
-	struct sjournal *s = p;
-
-	source_window_pause(&s->win, paused);
-}
-
-static void sj_delivered(void *p, uint64_t upto)
-{
-	struct sjournal *s = p;
-
-	source_window_delivered(&s->win, upto);
-}
-
-static int sj_commit(void *p)
-{
-	struct sjournal *s = p;
-
-	return source_window_commit(&s->win);
-}
-
 const struct source_ops source_journal_ops = {
     .type = SOURCE_JOURNAL,
     .name = "journal",
     .open = sj_open,
-    .pause = sj_pause,
-    .delivered = sj_delivered,
-    .commit = sj_commit,
+    .pause = source_window_op_pause,
+    .delivered = source_window_op_delivered,
+    .commit = source_window_op_commit,
     .close = sj_close,
 };

@@ -181,3 +181,18 @@ int source_window_start(struct source_window *w, sd_event *e, int (*read)(void *
 		return r;
 	return sd_event_source_set_enabled(w->poll, SD_EVENT_ON);
 }
+
+void source_window_op_pause(void *state, bool paused)
+{
+	source_window_pause(state, paused);
+}
+
+void source_window_op_delivered(void *state, uint64_t upto)
+{
+	source_window_delivered(state, upto);
+}
+
+int source_window_op_commit(void *state)
+{
+	return source_window_commit(state);
+}
