@@ -71,6 +71,19 @@ int state_format(const struct state_pos *pos, char *buf, size_t size);
  */
 int state_read(const char *path, struct state_pos *ret, struct diags *errs);
 
+/* "head" or "tail", for log lines. */
+const char *state_start_name(enum start_mode m);
+
+/*
+ * Where a source of type `type` begins. Returns 1 with *pos when cfg's
+ * state file holds a position of that type to resume from; 0 with *mode
+ * when the source starts afresh: at start when no state file is configured
+ * or none exists yet, at cfg->state_fallback when the file is unusable or
+ * holds another source type's position (said in the log).
+ */
+int state_begin(const struct config *cfg, enum state_type type, enum start_mode start,
+		struct state_pos *pos, enum start_mode *mode);
+
 /*
  * Writes pos to path atomically (path.tmp.PID, fsync, rename, fsync of the
  * directory). Returns 0 or -errno with a diag; on failure the old file is

@@ -448,11 +448,6 @@ static int on_inotify(sd_event_source *es, int fd, uint32_t revents, void *userd
 
 /* ---- start ---- */
 
-static const char *start_name(enum start_mode m)
-{
-	return m == START_HEAD ? "head" : "tail";
-}
-
 /* Without a usable position: the live file's tail or head; remembered as committed. */
 static int start_at(struct sfile *s, enum start_mode mode)
 {
@@ -511,7 +506,7 @@ static int resume(struct sfile *s, const struct state_pos *pos)
 		log_warnx(
 		    "state file %s: the first line of %s no longer matches the saved position "
 		    "(truncated or a reused inode); starting at the %s (state_fallback)",
-		    sp, s->path, start_name(fb));
+		    sp, s->path, state_start_name(fb));
 		close_cur(s);
 		return start_at(s, fb);
 	}
@@ -539,30 +534,12 @@ static int resume(struct sfile *s, const struct state_pos *pos)
 
 static int position(struct sfile *s)
 {
-	const char *sp = s->cfg->state_file;
-	enum start_mode fb = s->cfg->state_fallback;
-	struct diags errs = {0};
 	struct state_pos pos;
-	int r;
+	enum start_mode mode;
 
-	if (!sp || !sp[0])
-		return start_at(s, s->cfg->source.file.start);
-	r = state_read(sp, &pos, &errs);
-	if (r == -ENOENT)
-		return start_at(s, s->cfg->source.file.start);
-	if (r < 0) {
-		log_diags(&errs);
-		log_warnx("state file %s unusable; starting at the %s (state_fallback)", sp,
-			  start_name(fb));
-		return start_at(s, fb);
-	}
-	if (pos.type != STATE_FILE) {
-		log_warnx("state file %s holds a %s position, not a file position; starting at "
-			  "the %s (state_fallback)",
-			  sp, state_type_name(pos.type), start_name(fb));
-		return start_at(s, fb);
-	}
-	return resume(s, &pos);
+	if (state_begin(s->cfg, STATE_FILE, s->cfg->source.file.start, &pos, &mode) > 0)
+		return resume(s, &pos);
+	return start_at(s, mode);
 }
 
 /* ---- ops ---- */

@@ -466,11 +466,6 @@ static int start_at(struct sjournal *s, enum start_mode mode)
 	return r < 0 ? r : 0;
 }
 
-static const char *start_name(enum start_mode m)
-{
-	return m == START_HEAD ? "head" : "tail";
-}
-
 /*
  * Positions the journal after the saved cursor: seek to it and skip the
  * entry it names. If that entry is gone (vacuumed) but the journal still
@@ -488,14 +483,14 @@ static int resume_at(struct sjournal *s, const char *cursor)
 	if (!cursor_field(cursor, "s=", want_sid, sizeof(want_sid))) {
 		log_warnx(
 		    "state file %s: cursor has no seqnum id; starting at the %s (state_fallback)",
-		    s->cfg->state_file, start_name(fb));
+		    s->cfg->state_file, state_start_name(fb));
 		return start_at(s, fb);
 	}
 	r = sd_journal_seek_cursor(s->rd.j, cursor);
 	if (r < 0) {
 		log_warnx("state file %s: journal refuses the cursor (%s); starting at the %s "
 			  "(state_fallback)",
-			  s->cfg->state_file, strerror(-r), start_name(fb));
+			  s->cfg->state_file, strerror(-r), state_start_name(fb));
 		return start_at(s, fb);
 	}
 	r = sd_journal_next(s->rd.j);
@@ -536,37 +531,18 @@ static int resume_at(struct sjournal *s, const char *cursor)
 	free(landed);
 	log_warnx("state file %s: the saved cursor is not from this journal (seqnum id %s not "
 		  "found); starting at the %s (state_fallback)",
-		  s->cfg->state_file, want_sid, start_name(fb));
+		  s->cfg->state_file, want_sid, state_start_name(fb));
 	return start_at(s, fb);
 }
 
 static int position(struct sjournal *s)
 {
 	struct state_pos pos;
-	struct diags errs = {0};
-	const char *path = s->cfg->state_file;
-	enum start_mode fb = s->cfg->state_fallback;
-	int r;
+	enum start_mode mode;
 
-	if (!path || !path[0])
-		return start_at(s, s->cfg->source.journal.start);
-	r = state_read(path, &pos, &errs);
-	if (r == -ENOENT)
-		return start_at(s, s->cfg->source.journal.start);
-	if (r < 0) {
-		log_diags(&errs);
-		log_warnx("state file %s unusable; starting at the %s (state_fallback)", path,
-			  start_name(fb));
-		return start_at(s, fb);
-	}
-	if (pos.type != STATE_JOURNAL) {
-		log_warnx(
-		    "state file %s holds a %s position, not a journal cursor; starting at the "
-		    "%s (state_fallback)",
-		    path, state_type_name(pos.type), start_name(fb));
-		return start_at(s, fb);
-	}
-	return resume_at(s, pos.cursor);
+	if (state_begin(s->cfg, STATE_JOURNAL, s->cfg->source.journal.start, &pos, &mode) > 0)
+		return resume_at(s, pos.cursor);
+	return start_at(s, mode);
 }
 
 static void sj_close(void *p)

@@ -498,3 +498,39 @@ void state_committer_done(struct state_committer *c)
 {
 	c->timer = sd_event_source_disable_unref(c->timer);
 }
+
+const char *state_start_name(enum start_mode m)
+{
+	return m == START_HEAD ? "head" : "tail";
+}
+
+int state_begin(const struct config *cfg, enum state_type type, enum start_mode start,
+		struct state_pos *pos, enum start_mode *mode)
+{
+	const char *sp = cfg->state_file;
+	enum start_mode fb = cfg->state_fallback;
+	struct diags errs = {0};
+	int r;
+
+	*mode = start;
+	if (!sp || !sp[0])
+		return 0;
+	r = state_read(sp, pos, &errs);
+	if (r == -ENOENT)
+		return 0;
+	*mode = fb;
+	if (r < 0) {
+		log_diags(&errs);
+		log_warnx("state file %s unusable; starting at the %s (state_fallback)", sp,
+			  state_start_name(fb));
+		return 0;
+	}
+	if (pos->type != type) {
+		log_warnx("state file %s holds a %s position, not a %s one; starting at the %s "
+			  "(state_fallback)",
+			  sp, state_type_name(pos->type), state_type_name(type),
+			  state_start_name(fb));
+		return 0;
+	}
+	return 1;
+}
