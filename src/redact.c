@@ -257,22 +257,23 @@ static int buf_reserve(struct redactor *red, int i, size_t need)
 }
 
 /*
- * Copies in[0..len) into buf[bi] with every match of code replaced by
- * SCRUB_TEXT. Returns the number of replacements (the result in buf[bi],
- * its length in *ret_len), or -errno when the pattern gave up (match
- * limit) or memory ran out: the caller then drops the value.
+ * Replaces every match of code in in[0..len): by the match's pseudonym
+ * when hash, else by SCRUB_TEXT. Returns the number replaced, with the
+ * result in buf[bi] and its length in *ret_len when that is more than 0;
+ * or -E2BIG when the pattern gave up (match limit), -EIO when no
+ * pseudonym could be made, -ENOMEM: the caller then drops the value.
  */
-static int scrub_one(struct redactor *red, const pcre2_code *code, const char *in, size_t len,
-		     int bi, size_t *ret_len)
+static int replace_matches(struct redactor *red, const pcre2_code *code, const char *in, size_t len,
+			   int bi, bool hash, size_t *ret_len)
 {
-	size_t pos = 0, out = 0, start, end;
+	char ps[sizeof(red->swaps[0].repl)];
+	size_t copied = 0, from = 0, out = 0, start, end, rl;
+	const char *repl;
 	PCRE2_SIZE *ov;
 	int n = 0, rc;
 
-	if (buf_reserve(red, bi, len + 1) < 0)
-		return -ENOMEM;
-	while (pos <= len) {
-		rc = pcre2_match(code, (PCRE2_SPTR)in, len, pos, 0, red->md, red->mctx);
+	while (from <= len) {
+		rc = pcre2_match(code, (PCRE2_SPTR)in, len, from, 0, red->md, red->mctx);
 		if (rc == PCRE2_ERROR_NOMATCH)
 			break;
 		if (rc < 0)
@@ -280,33 +281,33 @@ static int scrub_one(struct redactor *red, const pcre2_code *code, const char *i
 		ov = pcre2_get_ovector_pointer(red->md);
 		start = ov[0];
 		end = ov[1];
-		if (end <= start) { /* empty match (lookarounds): nothing to scrub here */
-			if (start >= len)
-				break;
-			end = start + 1;
-			if (buf_reserve(red, bi, out + (end - pos) + 1) < 0)
-				return -ENOMEM;
-			memcpy(red->buf[bi] + out, in + pos, end - pos);
-			out += end - pos;
-			pos = end;
+		if (end <= start) { /* empty match (lookarounds): nothing to replace here */
+			from = start + 1;
 			continue;
 		}
-		if (buf_reserve(red, bi,
-				out + (start - pos) + sizeof(SCRUB_TEXT) + (len - end) + 1) < 0)
+		repl = SCRUB_TEXT;
+		rl = sizeof(SCRUB_TEXT) - 1;
+		if (hash) {
+			if (pseudonym(red, in + start, end - start, ps, sizeof(ps)) < 0)
+				return -EIO;
+			repl = ps;
+			rl = strlen(ps);
+		}
+		if (buf_reserve(red, bi, out + (start - copied) + rl + 1) < 0)
 			return -ENOMEM;
-		memcpy(red->buf[bi] + out, in + pos, start - pos);
-		out += start - pos;
-		memcpy(red->buf[bi] + out, SCRUB_TEXT, sizeof(SCRUB_TEXT) - 1);
-		out += sizeof(SCRUB_TEXT) - 1;
-		pos = end;
+		memcpy(red->buf[bi] + out, in + copied, start - copied);
+		out += start - copied;
+		memcpy(red->buf[bi] + out, repl, rl);
+		out += rl;
+		copied = from = end;
 		n++;
 	}
-	if (pos < len) {
-		if (buf_reserve(red, bi, out + (len - pos) + 1) < 0)
-			return -ENOMEM;
-		memcpy(red->buf[bi] + out, in + pos, len - pos);
-		out += len - pos;
-	}
+	if (n == 0)
+		return 0;
+	if (buf_reserve(red, bi, out + (len - copied) + 1) < 0)
+		return -ENOMEM;
+	memcpy(red->buf[bi] + out, in + copied, len - copied);
+	out += len - copied;
 	red->buf[bi][out] = '\0';
 	*ret_len = out;
 	return n;
@@ -353,7 +354,7 @@ int redact_scrub(struct redactor *red, const char *in, size_t len, const char **
 
 		if (!code || (i == red->n_user && builtin_cannot_match(cur, cur_len)))
 			continue;
-		n = scrub_one(red, code, cur, cur_len, bi, &out_len);
+		n = replace_matches(red, code, cur, cur_len, bi, false, &out_len);
 		if (n < 0)
 			return n;
 		if (n == 0)
@@ -667,43 +668,11 @@ static int apply_policy(struct redactor *red, struct event *ev, enum field f)
 static int id_text(struct redactor *red, const char *in, size_t len, const char **ret,
 		   size_t *ret_len)
 {
-	char ps[sizeof(red->swaps[0].repl)];
-	size_t pos = 0, out = 0, start, end, plen;
-	PCRE2_SIZE *ov;
-	int n = 0, rc;
+	size_t out_len;
+	int n = replace_matches(red, red->id_token, in, len, 4, true, &out_len);
 
-	*ret = in;
-	*ret_len = len;
-	while (pos < len) {
-		rc = pcre2_match(red->id_token, (PCRE2_SPTR)in, len, pos, 0, red->md, red->mctx);
-		if (rc == PCRE2_ERROR_NOMATCH)
-			break;
-		if (rc < 0)
-			return -E2BIG;
-		ov = pcre2_get_ovector_pointer(red->md);
-		start = ov[0];
-		end = ov[1];
-		if (end <= start || pseudonym(red, in + start, end - start, ps, sizeof(ps)) < 0)
-			return -EIO;
-		plen = strlen(ps);
-		if (buf_reserve(red, 4, out + (start - pos) + plen + 1) < 0)
-			return -ENOMEM;
-		memcpy(red->buf[4] + out, in + pos, start - pos);
-		out += start - pos;
-		memcpy(red->buf[4] + out, ps, plen);
-		out += plen;
-		pos = end;
-		n++;
-	}
-	if (n == 0)
-		return 0;
-	if (buf_reserve(red, 4, out + (len - pos) + 1) < 0)
-		return -ENOMEM;
-	memcpy(red->buf[4] + out, in + pos, len - pos);
-	out += len - pos;
-	red->buf[4][out] = '\0';
-	*ret = red->buf[4];
-	*ret_len = out;
+	*ret = n > 0 ? red->buf[4] : in;
+	*ret_len = n > 0 ? out_len : len;
 	return n;
 }
 
