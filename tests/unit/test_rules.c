@@ -369,6 +369,27 @@ static void test_literal_extraction(void **state)
  * rule table, and every truncation and one-byte change of it, gives the
  * same rule and the same fields with the prefilter on and off.
  */
+/* Matches line with and without the prefilter: the same result, rule and fields. */
+static int same_with_and_without_prefilter(struct rules *r, const char *line, size_t len,
+					   struct event *a, struct event *b)
+{
+	int ma, mb;
+
+	rules_set_prefilter(r, true);
+	event_reset(a);
+	ma = rules_match(r, line, len, a);
+	rules_set_prefilter(r, false);
+	event_reset(b);
+	mb = rules_match(r, line, len, b);
+	assert_int_equal(ma, mb);
+	assert_ptr_equal(a->rule, b->rule);
+	assert_memory_equal(a->present, b->present, sizeof(a->present));
+	for (int f = 0; f < F__MAX; f++)
+		if (event_has(a, f))
+			assert_string_equal(event_str(a, f, NULL), event_str(b, f, NULL));
+	return ma;
+}
+
 static void test_prefilter_same_events(void **state)
 {
 	const char *p = REPO_RULES;
@@ -402,23 +423,8 @@ static void test_prefilter_same_events(void **state)
 				buf[v] = (char)(buf[v] ^ 0x20); /* case flips */
 			else if (v < len + 8)
 				buf[(v * 7919) % len] = ' ';
-			rules_set_prefilter(r, true);
-			event_reset(&a);
-			int ma = rules_match(r, buf, l, &a);
-
-			rules_set_prefilter(r, false);
-			event_reset(&b);
-			int mb = rules_match(r, buf, l, &b);
-
-			assert_int_equal(ma, mb);
-			assert_ptr_equal(a.rule, b.rule);
-			assert_memory_equal(a.present, b.present, sizeof(a.present));
-			for (int f = 0; f < F__MAX; f++)
-				if (event_has(&a, f))
-					assert_string_equal(event_str(&a, f, NULL),
-							    event_str(&b, f, NULL));
 			lines++;
-			matched += ma == 1;
+			matched += same_with_and_without_prefilter(r, buf, l, &a, &b) == 1;
 		}
 	}
 	/* and the real pluto lines of the corpus fixtures, when the repository has them */
@@ -432,23 +438,8 @@ static void test_prefilter_same_events(void **state)
 		while (f && fgets(buf, sizeof(buf), f)) {
 			size_t l = strcspn(buf, "\n");
 
-			rules_set_prefilter(r, true);
-			event_reset(&a);
-			int ma = rules_match(r, buf, l, &a);
-
-			rules_set_prefilter(r, false);
-			event_reset(&b);
-			int mb = rules_match(r, buf, l, &b);
-
-			assert_int_equal(ma, mb);
-			assert_ptr_equal(a.rule, b.rule);
-			assert_memory_equal(a.present, b.present, sizeof(a.present));
-			for (int fl = 0; fl < F__MAX; fl++)
-				if (event_has(&a, fl))
-					assert_string_equal(event_str(&a, fl, NULL),
-							    event_str(&b, fl, NULL));
 			lines++;
-			matched += ma == 1;
+			matched += same_with_and_without_prefilter(r, buf, l, &a, &b) == 1;
 		}
 		if (f)
 			fclose(f);
