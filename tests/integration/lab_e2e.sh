@@ -50,13 +50,7 @@ source:
 state_file: $WORK/$side.position
 rules: [$ROOT/conf/rules/libreswan.yaml]
 redact: {generate_key: true, key_file: $WORK/pseudonym.key}
-output:
-  type: syslog-tls
-  collectors: [{host: 127.0.0.1, port: $port}]
-  ca_file: $WORK/pki/ca.pem
-  cert_file: $WORK/pki/client.pem
-  key_file: $WORK/pki/client.key
-  server_name: collector.test
+$(tls_output "$WORK/pki" "$port")
 EOF
 	"$IKELOGD" run -c "$WORK/$side.yaml" 2>"$WORK/$side.err" &
 	eval "IKELOGD_${side^^}=$!"

@@ -26,13 +26,7 @@ source:
   syslog:
     listen: [tcp://127.0.0.1:$lport]
 $(ikelogd_base_config)
-output:
-  type: syslog-tls
-  collectors: [{host: 127.0.0.1, port: $cport}]
-  ca_file: $pki/ca.pem
-  cert_file: $pki/client.pem
-  key_file: $pki/client.key
-  server_name: collector.test
+$(tls_output "$pki" "$cport")
   backoff_min_ms: 100
   backoff_max_ms: 500
 limits:

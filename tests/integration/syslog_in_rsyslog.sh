@@ -43,13 +43,7 @@ source:
     permitted_peers: [gw-east.test, gw-west.test]
     idle_timeout_s: 2
 $(ikelogd_base_config)
-output:
-  type: syslog-tls
-  collectors: [{host: 127.0.0.1, port: $cport}]
-  ca_file: $pki/ca.pem
-  cert_file: $pki/client.pem
-  key_file: $pki/client.key
-  server_name: collector.test
+$(tls_output "$pki" "$cport")
 stats:
   interval_s: 1
   prometheus_file: $prom

@@ -69,6 +69,15 @@ tls_lines() {
 	PY
 }
 
+# tls_output PKIDIR PORT: the output section sending to the collector on
+# 127.0.0.1:PORT with the test PKI's client certificate (more output keys
+# may follow it, indented by two spaces).
+tls_output() {
+	printf '%s\n' "output:" "  type: syslog-tls" "  collectors: [{host: 127.0.0.1, port: $2}]" \
+		"  ca_file: $1/ca.pem" "  cert_file: $1/client.pem" "  key_file: $1/client.key" \
+		"  server_name: collector.test"
+}
+
 # tls_config FILE PKIDIR "COLLECTORS" [EXTRA OUTPUT KEYS...]: an ikelogd
 # config reading stdin and sending to COLLECTORS (YAML flow list) over TLS
 # with the client certificate; each EXTRA is one more "key: value" line
