@@ -11,15 +11,7 @@ need_cmd rsyslogd openssl python3 ss
 
 N=${TLS_EVENTS:-20000}
 DOWN=${TLS_DOWN_S:-60}
-pki_make "$WORK/pki" || fail "cannot make the test PKI"
-tls_lines "$N" "$WORK/in.txt"
-port=$(free_port)
-rsyslog_setup d "$port" ossl "$WORK/pki"
-rsyslog_start d
-tls_config "$WORK/c.yaml" "$WORK/pki" "[{host: 127.0.0.1, port: $port}]" "backoff_min_ms: 100" "backoff_max_ms: 5000"
-"$IKELOGD" run -c "$WORK/c.yaml" <"$WORK/in.txt" 2>"$WORK/ikelogd.err" &
-pid=$!
-track "$pid"
+tls_stream d "$N" "backoff_min_ms: 100" "backoff_max_ms: 5000"
 
 wait_count d $(( N / 4 )) 60 || fail "stream stalled ($(tail -n 3 "$WORK/ikelogd.err")) at $(rsyslog_count d) messages"
 rsyslog_stop d TERM

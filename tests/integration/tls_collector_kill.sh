@@ -15,15 +15,7 @@ need_cmd rsyslogd openssl python3 ss
 
 N=${TLS_EVENTS:-100000}
 WINDOW=4096
-pki_make "$WORK/pki" || fail "cannot make the test PKI"
-tls_lines "$N" "$WORK/in.txt"
-port=$(free_port)
-rsyslog_setup k "$port" ossl "$WORK/pki"
-rsyslog_start k
-tls_config "$WORK/c.yaml" "$WORK/pki" "[{host: 127.0.0.1, port: $port}]"
-"$IKELOGD" run -c "$WORK/c.yaml" <"$WORK/in.txt" 2>"$WORK/ikelogd.err" &
-pid=$!
-track "$pid"
+tls_stream k "$N"
 
 wait_count k $(( N / 3 )) 60 || fail "stream stalled ($(tail -n 3 "$WORK/ikelogd.err")) at $(rsyslog_count k) messages"
 rsyslog_stop k KILL

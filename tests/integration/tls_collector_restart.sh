@@ -10,15 +10,7 @@ source "$(dirname "$0")/lib/pki.sh"
 need_cmd rsyslogd openssl python3 ss
 
 N=${TLS_EVENTS:-100000}
-pki_make "$WORK/pki" || fail "cannot make the test PKI"
-tls_lines "$N" "$WORK/in.txt"
-port=$(free_port)
-rsyslog_setup c "$port" ossl "$WORK/pki"
-rsyslog_start c
-tls_config "$WORK/c.yaml" "$WORK/pki" "[{host: 127.0.0.1, port: $port}]"
-"$IKELOGD" run -c "$WORK/c.yaml" <"$WORK/in.txt" 2>"$WORK/ikelogd.err" &
-pid=$!
-track "$pid"
+tls_stream c "$N"
 
 # Each restart starts a new output file segment: rsyslog appends, so the
 # file holds everything; restarts happen at a quarter, half and three quarters.

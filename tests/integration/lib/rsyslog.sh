@@ -109,6 +109,24 @@ tls_config() {
 	} >"$f"
 }
 
+# tls_stream NAME N [EXTRA OUTPUT KEYS...]: the test PKI, N pluto lines in
+# $WORK/in.txt, an rsyslog collector NAME (OpenSSL driver) started on a free
+# port ($port), and ikelogd started in the background sending those lines
+# to it ($pid; its log in $WORK/ikelogd.err).
+tls_stream() {
+	local name=$1 n=$2
+	shift 2
+	pki_make "$WORK/pki" || fail "cannot make the test PKI"
+	tls_lines "$n" "$WORK/in.txt"
+	port=$(free_port)
+	rsyslog_setup "$name" "$port" ossl "$WORK/pki"
+	rsyslog_start "$name"
+	tls_config "$WORK/c.yaml" "$WORK/pki" "[{host: 127.0.0.1, port: $port}]" "$@"
+	"$IKELOGD" run -c "$WORK/c.yaml" <"$WORK/in.txt" 2>"$WORK/ikelogd.err" &
+	pid=$!
+	track "$pid"
+}
+
 # rsyslog_count NAME: messages received so far.
 rsyslog_count() { local f; f=$(rsyslog_out "$1"); [ -e "$f" ] && wc -l <"$f" || echo 0; }
 
