@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "event.h"
+#include "expect_text.h"
 #include "normalize.h"
 #include "pipeline.h"
 #include "rules.h"
@@ -202,6 +203,27 @@ static void check_example(const struct record *rec, const struct event *ev, void
 	}
 }
 
+/*
+ * An example states what its line says: every expected value copied from
+ * the line must occur in it (expect_text.h; the derived spellings are
+ * listed in expect_text.c), so that an example cannot be filled in from
+ * what the rule happens to produce.
+ */
+static bool example_words(const struct rule_example *ex, char *why, size_t size)
+{
+	for (size_t i = 0; i < ex->n_expect; i++) {
+		const char *k = ex->expect_keys[i], *v = ex->expect_values[i];
+
+		if (!v)
+			continue; /* expected absent */
+		if (expect_text_gives(k, v, ex->line) < 0) {
+			snprintf(why, size, "%s: '%s' does not occur in the line", k, v);
+			return false;
+		}
+	}
+	return true;
+}
+
 int tools_test_rules(const char *config, const char *const *files, size_t n)
 {
 	struct tool_env env;
@@ -242,6 +264,8 @@ int tools_test_rules(const char *config, const char *const *files, size_t n)
 		pipeline_submit(pl, &rec);
 		if (!c.seen)
 			snprintf(c.why, sizeof(c.why), "the line made no event");
+		if (c.seen && c.ok && !example_words(ex, c.why, sizeof(c.why)))
+			c.ok = false;
 		if (c.seen && c.ok) {
 			passed++;
 			continue;
