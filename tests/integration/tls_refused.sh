@@ -44,10 +44,12 @@ run_refused() {
 	kill -0 "$pid" || fail "$name: ikelogd exited on its own"
 	t0=$(date +%s%N)
 	kill -TERM "$pid"
-	wait "$pid" || true
+	# SIGTERM with events undelivered is still a clean stop: 0 (a crash is not).
+	wait "$pid" && rc=0 || rc=$?
 	t1=$(date +%s%N)
 	exec {feed}>&-
 	[ $(( (t1 - t0) / 1000000 )) -lt 5000 ] || fail "$name: SIGTERM took $(( (t1 - t0) / 1000000 )) ms"
+	[ "$rc" = 0 ] || fail "$name: exit status $rc after SIGTERM: $(grep -v counters "$WORK/$name.err" | tail -n 3)"
 	echo "$name: $(grep -Em1 "$expect" "$WORK/$name.err")"
 	[ "$(counter handshake_failures "$WORK/$name.err")" -ge 2 ] || fail "$name: handshake_failures not counted"
 	[ "$(counter delivered "$WORK/$name.err")" = 0 ] || fail "$name: events counted delivered"
