@@ -128,7 +128,8 @@ $(BUILD)/lab/%.so: tests/lab/%.c
 	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra $(WERROR) -fPIC -shared $< -o $@ -ldl
 
 # Tests: unit (plain, then ASan+UBSan), the rule examples, integration.
-unit: $(UNIT_BINS)
+# test_golden runs $(BIN).
+unit: $(UNIT_BINS) $(BIN)
 	$(Q)fail=0; for t in $(UNIT_BINS); do echo "== $$t"; $$t || fail=1; done; exit $$fail
 
 unit-san: $(SAN_BINS)
@@ -137,6 +138,11 @@ unit-san: $(SAN_BINS)
 
 test-rules: $(BIN)
 	$(Q)$(BIN) test-rules conf/rules/*.yaml
+
+# Each mutant of tests/mutants.tsv, applied alone to a scratch copy, must fail its target.
+.PHONY: mutate
+mutate: $(UNIT_BINS) $(BIN)
+	$(Q)tests/mutate
 
 integration: all
 	$(Q)tests/integration/run
@@ -160,6 +166,7 @@ check:
 	$(Q)$(MAKE) --no-print-directory WERROR=-Werror all
 	$(Q)$(MAKE) --no-print-directory WERROR=-Werror unit
 	$(Q)$(MAKE) --no-print-directory WERROR=-Werror unit-san
+	$(Q)$(MAKE) --no-print-directory WERROR=-Werror mutate
 	$(Q)$(MAKE) --no-print-directory WERROR=-Werror test-rules
 	$(Q)$(MAKE) --no-print-directory WERROR=-Werror fuzz-short
 	$(Q)$(MAKE) --no-print-directory WERROR=-Werror integration

@@ -7,7 +7,8 @@
 #   retransmits, timeouts, initiations, auth/proposal/TS/cert failures)
 #   get their specific event type: >= 99% in each file;
 #   state lines (" #N: ") get an event type other than unparsed: >= 95%.
-# With /work/shared/pluto-corpus present, the full corpus is measured too.
+# With the shared corpus present (../shared/pluto-corpus beside the project
+# root, or the directory PLUTO_CORPUS names), the full corpus is measured too.
 source "$(dirname "$0")/lib/common.sh"
 need_cmd python3
 [ -x "$IKELOGD" ] || skip "build/ikelogd not built"
@@ -35,8 +36,10 @@ total=$(sed -n 's/^lifecycle: [0-9]*\/\([0-9]*\) .*/\1/p' "$WORK/fixtures_v4.out
 [ "${total:-0}" -ge 1000 ] || fail "only ${total:-0} lifecycle lines classified in lines-v4.log"
 ok "classifier found $total lifecycle lines in lines-v4.log"
 
-shared=/work/shared/pluto-corpus
+shared=${PLUTO_CORPUS:-$ROOT/../shared/pluto-corpus}
 if [ -r "$shared/lines-v4.log" ] && [ -r "$shared/lines-v5.log" ]; then
 	measure corpus_v4 "$shared/lines-v4.log"
 	measure corpus_v5 "$shared/lines-v5.log"
+else
+	echo "skip: the full corpus: no lines-v4.log and lines-v5.log in $shared (set PLUTO_CORPUS)"
 fi

@@ -114,7 +114,10 @@ with open(sys.argv[1], "a") as f:
             f.flush(); time.sleep(0.01)
 EOF
 writer=$!
-sleep 0.3
+# Stopped once the stream's events come out, while the writer still writes.
+streaming() { grep -q '"conn_name":"stream"' "$out"; }
+wait_for 10 streaming || fail "the stream does not reach the output: $(tail -n 3 "$WORK/daemon.err")"
+kill -0 $writer 2>/dev/null || fail "the writer finished before the SIGTERM: not in the middle of a stream"
 kill -TERM $pid
 wait $pid && rc=0 || rc=$?
 [ "$rc" = 0 ] || fail "exit status $rc after SIGTERM"
@@ -126,7 +129,7 @@ pid=$!
 track $pid
 wait_for 30 bash -c "[ \$(grep -c '\"conn_name\":\"stream\"' '$out') -ge 20000 ]" || true
 kill -TERM $pid
-wait $pid || true
+wait $pid || fail "exit status $? after SIGTERM (the restarted daemon)"
 python3 - "$out" <<'EOF' || fail "events lost across the restart"
 import json, sys
 seen = set()

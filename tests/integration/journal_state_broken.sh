@@ -14,30 +14,36 @@ journal_send "$JSOCK" "$marker" 0 50
 wait_for 5 bash -c "[ \$(journalctl --namespace=$JNS IKELOGD_TEST=$marker -o cat | wc -l) = 50 ]" ||
 	fail "journald does not hold the 50 entries"
 
-# run NAME FALLBACK EXPECTED_EVENTS [NEW_ENTRIES]: one daemon run over the
-# prepared state file; checks the number of events and the exit status.
+# run NAME FALLBACK EXPECTED_EVENTS NEW_ENTRIES: one daemon run over the
+# prepared state file. NEW_ENTRIES (at least one) are written after it
+# started; the journal is read in order, so once the last of them is out,
+# every older entry it was going to read is out too: then it is stopped and
+# the events counted exactly, and its exit status checked.
+next=1000
 run() {
-	local name=$1 fallback=$2 want=$3 new=${4:-0}
+	local name=$1 fallback=$2 want=$3 new=$4 last
 	sed -i '/^state_fallback:/d' "$WORK/ikelogd.yaml"
 	echo "state_fallback: $fallback" >>"$WORK/ikelogd.yaml"
 	ikelogd_start "$WORK/ikelogd.yaml" "$WORK/$name.err" "$WORK/$name.json"
-	[ "$new" = 0 ] || journal_send "$JSOCK" "$marker" 1000 "$new"
-	wait_for 10 bash -c "[ \$(cat '$WORK/$name.json' 2>/dev/null | wc -l) -ge $want ]" || true
-	sleep 0.5
+	journal_send "$JSOCK" "$marker" "$next" "$new"
+	last=$((next + new - 1))
+	next=$((next + new))
+	wait_for 10 grep -q "\"state_serial\":$last[,}]" "$WORK/$name.json" ||
+		fail "$name: entry #$last not read: $(cat "$WORK/$name.err")"
 	kill -TERM "$IKELOGD_PID"
 	wait "$IKELOGD_PID" || fail "$name: ikelogd exited $? (a crash?): $(cat "$WORK/$name.err")"
 	local got
-	got=$(cat "$WORK/$name.json" 2>/dev/null | wc -l)
+	got=$(lines "$WORK/$name.json")
 	[ "$got" = "$want" ] || fail "$name: $got events, expected $want: $(cat "$WORK/$name.err")"
 	grep -q '"type":"journal"' "$WORK/position" || fail "$name: no valid position saved afterwards"
 }
 
-# Garbage: reported, fallback head reads all 50.
+# Garbage: reported, fallback head reads all 50, then the new one.
 printf 'PK\003\004 this is not a position file\n' >"$WORK/position"
-run garbage head 50
+run garbage head 51 1
 grep -q 'broken state file: not a JSON object' "$WORK/garbage.err" || fail "garbage: no clear message: $(cat "$WORK/garbage.err")"
 grep -q 'unusable; starting at the head (state_fallback)' "$WORK/garbage.err" || fail "garbage: fallback not said"
-ok "garbage state file: '$(grep -m1 'broken state' "$WORK/garbage.err" | sed 's/^ikelogd: //')', fallback head read all 50"
+ok "garbage state file: '$(grep -m1 'broken state' "$WORK/garbage.err" | sed 's/^ikelogd: //')', fallback head read all 50 and the new one"
 
 # Truncated (a valid file cut in half): fallback tail reads only new entries.
 len=$(wc -c <"$WORK/position")
@@ -48,11 +54,14 @@ grep -q 'broken state file' "$WORK/truncated.err" || fail "truncated: no clear m
 grep -q 'starting at the tail (state_fallback)' "$WORK/truncated.err" || fail "truncated: fallback not said"
 ok "truncated state file reported, fallback tail read only the 5 new entries"
 
-# A cursor of another journal (the system journal's), with a valid checksum.
+# A cursor of another journal (the system journal's), with a valid checksum:
+# fallback head reads all the journal holds (50 + 1 + 5) and the new one.
 journald_ensure
-foreign=$(journalctl -n 1 --show-cursor -o cat 2>/dev/null | sed -n 's/^-- cursor: //p')
-[ -n "$foreign" ] || { logger -t ikelogd-test "cursor source"; sleep 0.3;
-	foreign=$(journalctl -n 1 --show-cursor -o cat | sed -n 's/^-- cursor: //p'); }
+cursor_of_last() { journalctl -n 1 --show-cursor -o cat 2>/dev/null | sed -n 's/^-- cursor: //p'; }
+foreign=$(cursor_of_last)
+[ -n "$foreign" ] || { logger -t ikelogd-test "cursor source"
+	wait_for 5 bash -c "journalctl -n 1 --show-cursor -o cat | grep -q '^-- cursor: '"
+	foreign=$(cursor_of_last); }
 [ -n "$foreign" ] || fail "no cursor from the system journal"
 python3 - "$foreign" >"$WORK/position" <<'EOF'
 import hashlib, json, sys
@@ -61,11 +70,11 @@ canon = "ikelogd-position 1 journal %s\n" % cursor
 print(json.dumps({"format": "ikelogd-position", "version": 1, "type": "journal",
                   "cursor": cursor, "checksum": hashlib.sha256(canon.encode()).hexdigest()}))
 EOF
-run foreign head 55
+run foreign head 57 1
 grep -q 'not from this journal' "$WORK/foreign.err" || fail "foreign: no clear message: $(cat "$WORK/foreign.err")"
 ok "foreign cursor: '$(grep -m1 'not from this journal' "$WORK/foreign.err" | sed 's/^ikelogd: //')'"
 
-# And the position it saved works: a restart reads nothing old.
-run resumed head 0
+# And the position it saved works: a restart reads nothing old, only the new one.
+run resumed head 1 1
 grep -q 'resuming the journal after the saved cursor' "$WORK/resumed.err" || fail "no resume after the fallback"
 ok "after a fallback, the saved position resumes normally"

@@ -28,15 +28,21 @@ output:
   path: $2
 EOF2
 }
-run() { # $1 = name, $2 = fallback, $3 = expected events, $4 = lines to append after start
+# run NAME FALLBACK EXPECTED_EVENTS APPENDED: one daemon run; APPENDED lines
+# (at least one) are written after it started. The file is read in order, so
+# once the last of them is out, every older line it was going to read is out
+# too: then it is stopped and the events counted exactly.
+next=1000
+run() {
 	config "$2" "$WORK/$1.json"
 	"$IKELOGD" run -c "$WORK/ikelogd.yaml" 2>"$WORK/$1.err" &
-	local pid=$!
+	local pid=$! last=$((next + $4 - 1))
 	track $pid
 	wait_for 10 grep -q started "$WORK/$1.err" || fail "$1: ikelogd did not start: $(cat "$WORK/$1.err")"
-	for i in $(seq 1 "${4:-0}"); do line $((100 + i)) >>"$log"; done
-	wait_for 5 bash -c "[ \$(cat '$WORK/$1.json' 2>/dev/null | wc -l) -ge $3 ]" || true
-	sleep 0.5
+	for i in $(seq "$next" "$last"); do line "$i" >>"$log"; done
+	next=$((last + 1))
+	wait_for 10 grep -q "\"state_serial\":$last[,}]" "$WORK/$1.json" ||
+		fail "$1: line #$last not read: $(cat "$WORK/$1.err")"
 	kill -TERM "$pid"
 	wait "$pid" || fail "$1: ikelogd exited $?: $(cat "$WORK/$1.err")"
 	local got
@@ -44,9 +50,9 @@ run() { # $1 = name, $2 = fallback, $3 = expected events, $4 = lines to append a
 	[ "$got" = "$3" ] || fail "$1: $got events, expected $3: $(cat "$WORK/$1.err")"
 }
 
-run first tail 10
+run first tail 11 1
 grep -q '"type":"file"' "$WORK/position" || fail "no file position saved"
-ok "first run: 10 lines from the head, file position saved"
+ok "first run: 10 lines from the head and the one appended, file position saved"
 
 # Rewritten in place: same inode, other lines.
 ino=$(stat -c %i "$log")
@@ -59,11 +65,11 @@ ok "first-line mismatch reported: '$(grep -m1 'no longer matches' "$WORK/rewritt
 ok "fallback tail: only the 3 lines written after the start"
 
 for i in $(seq 301 305); do line "$i"; done >"$log"
-run rewritten_head head 5
+run rewritten_head head 6 1
 grep -q 'starting at the head (state_fallback)' "$WORK/rewritten_head.err" || fail "fallback head not said"
-ok "fallback head: the whole rewritten file (5 lines)"
+ok "fallback head: the whole rewritten file (5 lines) and the one appended"
 
 printf 'not a position\n' >"$WORK/position"
-run garbage head 5
+run garbage head 7 1
 grep -q 'broken state file' "$WORK/garbage.err" || fail "garbage state not reported"
-ok "garbage state file reported, fallback head"
+ok "garbage state file reported, fallback head: the file's 6 lines and the one appended"

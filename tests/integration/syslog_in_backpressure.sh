@@ -58,7 +58,18 @@ track $!
 
 counter() { sed -n "s/^ikelogd_$1_total //p" "$prom" 2>/dev/null; }
 hwm() { awk '/^VmHWM:/ {print $2}' /proc/$dpid/status; }
-sleep 4
+# The window fills: ikelogd has read in_flight lines ...
+window_full() { [ "$(counter lines_read)" -ge "$INFLIGHT" ]; }
+wait_for 30 window_full || fail "ikelogd read $(counter lines_read) lines, fewer than in_flight $INFLIGHT"
+# ... the sender's bytes wait unread in ikelogd's receive queue ...
+queued() { ss -Htn state established "( sport = :$lport )" | awk '$1 > 0 {f = 1} END {exit !f}'; }
+wait_for 30 queued || fail "no bytes wait in ikelogd's receive queue: $(ss -tn "( sport = :$lport )")"
+# ... and the counters written after that (two stats intervals) say what it did with them.
+stats_lines() { grep -c 'stats: ' "$WORK/daemon.err"; }
+n0=$(stats_lines)
+later_stats() { [ "$(stats_lines)" -ge $((n0 + 2)) ]; }
+wait_for 10 later_stats || fail "no stats written: $(tail -n 3 "$WORK/daemon.err")"
+queued || fail "the receive queue emptied with the collector down"
 [ ! -e "$WORK/sender.done" ] || fail "the sender could write all $N lines while the collector was down"
 read_now=$(counter lines_read)
 [ -n "$read_now" ] || fail "no lines_read counter"

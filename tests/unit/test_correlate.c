@@ -235,6 +235,43 @@ static void test_orphan_child(void **state)
 	correlator_free(c);
 }
 
+/* A Child SA that names no parent is not given the id of its connection's deleted IKE SA. */
+static void test_child_after_delete(void **state)
+{
+	struct counters cnt = {0};
+	struct correlator *c = NULL;
+	struct event ev;
+	struct out a, b, x, y;
+	struct step init =
+	    S("\"gone\" #1: initiating IKEv2 connection", "ike_init", "gone", 1, 0, 0);
+	struct step del = S("\"gone\" #1: deleting IKE SA (ESTABLISHED_IKE_SA)", "ike_sa_delete",
+			    "gone", 1, 0, 0);
+	struct step lone = S("\"gone\" #2: IPsec SA established tunnel mode {...}",
+			     "child_sa_create", "gone", 2, 0, 0);
+	struct step init2 =
+	    S("\"gone\" #3: initiating IKEv2 connection", "ike_init", "gone", 3, 0, 0);
+	struct step lone2 = S("\"gone\" #4: IPsec SA established tunnel mode {...}",
+			      "child_sa_create", "gone", 4, 0, 0);
+
+	assert_int_equal(correlator_new(64, "test", &cnt, &c), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	feed(c, &ev, &init, &a);
+	assert_int_equal(strlen(a.id), 16);
+	feed(c, &ev, &del, &b);
+	assert_string_equal(b.id, a.id);
+	/* the connection's IKE SA is gone: no id rather than the deleted one's */
+	feed(c, &ev, &lone, &x);
+	assert_string_equal(x.id, "");
+	/* a new IKE SA on the connection is its current one again */
+	feed(c, &ev, &init2, &b);
+	feed(c, &ev, &lone2, &y);
+	assert_int_equal(strlen(b.id), 16);
+	assert_string_not_equal(b.id, a.id);
+	assert_string_equal(y.id, b.id);
+	event_done(&ev);
+	correlator_free(c);
+}
+
 static void test_eviction(void **state)
 {
 	struct counters cnt = {0};
@@ -269,9 +306,8 @@ static void test_eviction(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_capture),
-	    cmocka_unit_test(test_restart_and_hosts),
-	    cmocka_unit_test(test_orphan_child),
+	    cmocka_unit_test(test_capture),	 cmocka_unit_test(test_restart_and_hosts),
+	    cmocka_unit_test(test_orphan_child), cmocka_unit_test(test_child_after_delete),
 	    cmocka_unit_test(test_eviction),
 	};
 

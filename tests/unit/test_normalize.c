@@ -62,6 +62,9 @@ static void test_prefix(void **state)
 		      1737987185 * SEC + 500000, "pve", 0);
 	expect_prefix("2025-01-27T14:13:05Z h pluto[7]: f", now, PREFIX_SYSLOG, "f",
 		      1737987185 * SEC, "h", 7);
+	/* west of UTC: 09:13:05 at -05:00 is 14:13:05Z */
+	expect_prefix("2025-01-27T09:13:05-05:00 h pluto[7]: g", now, PREFIX_SYSLOG, "g",
+		      1737987185 * SEC, "h", 7);
 	/* New Year: December lines read just after midnight belong to the old year ... */
 	expect_prefix("Dec 31 23:59:00 gw pluto[1]: x", 1798761900 * SEC, PREFIX_SYSLOG, "x",
 		      1798761540 * SEC, "gw", 1);

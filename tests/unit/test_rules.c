@@ -452,6 +452,39 @@ static void test_prefilter_same_events(void **state)
 	free(errs);
 }
 
+/* A literal that ends the line, or is the whole line, is found in the line's last window. */
+static void test_prefilter_line_end(void **state)
+{
+	struct diags errs;
+	struct event a, b;
+	int ret;
+	struct rules *r = load_text("- id: tail\n"
+				    "  event: ike_error\n"
+				    "  result: failure\n"
+				    "  pattern: '^\\d+stop$'\n"
+				    "- id: whole\n"
+				    "  event: ike_error\n"
+				    "  result: info\n"
+				    "  pattern: '^halt$'\n",
+				    &errs, &ret);
+
+	assert_int_equal(ret, 0);
+	/* both rules go through the prefilter: each has a literal to index */
+	expect_req("^\\d+stop$", "stop", NULL);
+	expect_req("^halt$", "halt", NULL);
+	assert_int_equal(event_init(&a, 4096), 0);
+	assert_int_equal(event_init(&b, 4096), 0);
+	assert_int_equal(same_with_and_without_prefilter(r, "123stop", 7, &a, &b), 1);
+	assert_string_equal(event_str(&a, F_RESULT, NULL), "failure");
+	assert_int_equal(same_with_and_without_prefilter(r, "halt", 4, &a, &b), 1);
+	assert_string_equal(event_str(&a, F_RESULT, NULL), "info");
+	/* and a line one byte short of the literal matches neither */
+	assert_int_equal(same_with_and_without_prefilter(r, "hal", 3, &a, &b), 0);
+	event_done(&a);
+	event_done(&b);
+	rules_free(r);
+}
+
 static void test_match_limit(void **state)
 {
 	struct diags errs;
@@ -485,6 +518,7 @@ int main(void)
 	    cmocka_unit_test(test_decoders),
 	    cmocka_unit_test(test_literal_extraction),
 	    cmocka_unit_test(test_prefilter_same_events),
+	    cmocka_unit_test(test_prefilter_line_end),
 	    cmocka_unit_test(test_match_limit),
 	};
 

@@ -190,6 +190,14 @@ static void test_framer_oversize_octet(void **state)
 	assert_int_equal(f.skip_left, 0);
 	assert_string_equal(r.out, "<13>ok");
 	assert_int_equal(r.dropped, 0);
+
+	/* Exactly max_frame bytes is a message, one more is dropped. */
+	memset(&r, 0, sizeof(r));
+	frame_all(&f, "16 <13>0123456789ab17 <13>0123456789abc", 39, false, &r);
+	assert_string_equal(r.out, "<13>0123456789ab");
+	assert_int_equal(r.msgs, 1);
+	assert_int_equal(r.dropped, 1);
+	assert_int_equal(f.skip_left, 0);
 }
 
 static void test_framer_hostile(void **state)
@@ -320,15 +328,18 @@ static void test_parse_bad(void **state)
 	    "<192>1 - - - - - -",
 	    "<1000>1 - - - - - -",
 	    "<>1 - - - - - -",
-	    "<13>1 2026-11-23T20:25:58 h a - - - m",  /* no zone */
-	    "<13>1 2026-02-30T20:25:58Z h a - - - m", /* no Feb 30 */
-	    "<13>1 - h\xC3\xA9 a - - - m",	      /* non-ASCII host */
+	    "<13>1 2026-11-23T20:25:58 h a - - - m",	   /* no zone */
+	    "<13>1 2026-02-30T20:25:58Z h a - - - m",	   /* no Feb 30 */
+	    "<13>1 2026-11-23T20:25:58+24:00 h a - - - m", /* zone hour past 23 */
+	    "<13>1 2026-11-23T20:25:58-01:60 h a - - - m", /* zone minute past 59 */
+	    "<13>1 - h\xC3\xA9 a - - - m",		   /* non-ASCII host */
 	    "<13>1 - h a - - [unterminated",
 	    "<13>1 - h a - -",
 	    "<13>1 - h a - - -x",
 	    "<13>Foo 23 20:25:58 gw pluto: m",
 	    "<13>Nov 23 25:25:58 gw pluto: m",
 	    "<13>Nov 23 20:25:58 gw",
+	    "<13>Nov 23 20:25:58 - pluto: m", /* RFC 3164 has no NILVALUE host */
 	    "<13>Nov 23 20:25:58 gw pluto[12: m",
 	    "<13>garbage",
 	};
