@@ -263,6 +263,32 @@ static inline int th_server_start(struct th_server *sv, sd_event *e, SSL_CTX *ct
 	return sd_event_add_io(e, &sv->lsrc, sv->lfd, EPOLLIN, th_server_on_accept, sv);
 }
 
+/*
+ * A collector that is down: its port on 127.0.0.1 is bound but not
+ * listening, so connections are refused, until th_server_up.
+ */
+static inline int th_server_down(struct th_server *sv, sd_event *e, SSL_CTX *ctx)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+
+	*sv = (struct th_server){.e = e, .ctx = ctx, .reading = true, .fd = -1};
+	sv->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (sv->lfd < 0 || bind(sv->lfd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    getsockname(sv->lfd, (struct sockaddr *)&a, &len) < 0)
+		return -errno;
+	sv->port = ntohs(a.sin_port);
+	return 0;
+}
+
+/* The collector of th_server_down comes up on its port. */
+static inline int th_server_up(struct th_server *sv)
+{
+	if (listen(sv->lfd, 16) < 0)
+		return -errno;
+	return sd_event_add_io(sv->e, &sv->lsrc, sv->lfd, EPOLLIN, th_server_on_accept, sv);
+}
+
 /* Starts reading again after reading = false. */
 static inline void th_server_resume(struct th_server *sv)
 {
