@@ -611,7 +611,9 @@ static void test_failover_and_failback(void **state)
 	assert_int_equal(th_server_up(&f->sv), 0);
 	RUN_UNTIL(f->e, f->sv.handshakes >= 1, 4000);
 	assert_int_equal(f->sv.handshakes, 1);
-	RUN_UNTIL(f->e, false, 300); /* the probe settles and is adopted */
+	/* the probe settles and is adopted: counted as a reconnection */
+	RUN_UNTIL(f->e, f->cnt.reconnects >= 1, 2000);
+	assert_int_equal(f->cnt.reconnects, 1);
 	assert_int_equal(submit(f, "two", 2), 1);
 	run_until_delivered(f, 2);
 	RUN_UNTIL(f->e, count_frames(f->sv.got, f->sv.n) >= 1, 2000);
