@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <systemd/sd-event.h>
 
@@ -86,10 +87,29 @@ int state_begin(const struct config *cfg, enum state_type type, enum start_mode 
 
 /*
  * Writes pos to path atomically (path.tmp.PID, fsync, rename, fsync of the
- * directory). Returns 0 or -errno with a diag; on failure the old file is
- * left as it was.
+ * directory). Returns 0 or -errno with a diag. A failure before the rename
+ * leaves the old file as it was (and no temp file); a failed fsync of the
+ * directory comes after it: path then holds pos, but not durably yet.
  */
 int state_write(const char *path, const struct state_pos *pos, struct diags *errs);
+
+/*
+ * The system calls state_write makes. Tests replace them to reach each
+ * failure path and to see their order; open's mode is 0 for O_DIRECTORY.
+ */
+struct state_io {
+	int (*open)(const char *path, int flags, mode_t mode);
+	ssize_t (*write)(int fd, const void *buf, size_t n);
+	int (*fsync)(int fd);
+	int (*close)(int fd);
+	int (*rename)(const char *from, const char *to);
+};
+
+/*
+ * For tests only: io (borrowed, must outlive its use) replaces them; NULL
+ * restores the real ones.
+ */
+void state_set_io(const struct state_io *io);
 
 /*
  * The hex SHA-256 of data[0..len) into hex (STATE_HASH_HEX_LEN + 1 bytes).

@@ -280,6 +280,200 @@ static void test_write_fails_cleanly(void **unused)
 	remove_dir(dir);
 }
 
+/*
+ * A state_io that calls the real functions, records each call by name
+ * (the temp file's and the directory's apart), and fails the one named
+ * in fail with fail_errno.
+ */
+static struct {
+	char calls[32][16];
+	size_t n;
+	int tmp_fd, dir_fd, open_fds;
+	const char *fail;
+	int fail_errno;
+	unsigned write_chunk; /* > 0: each write takes at most this many bytes */
+	bool eintr_once;      /* the first write is interrupted */
+} io_log;
+
+static bool io_record(const char *name)
+{
+	if (io_log.n < sizeof(io_log.calls) / sizeof(io_log.calls[0]))
+		snprintf(io_log.calls[io_log.n++], sizeof(io_log.calls[0]), "%s", name);
+	if (io_log.fail && strcmp(io_log.fail, name) == 0) {
+		errno = io_log.fail_errno;
+		return true;
+	}
+	return false;
+}
+
+static int io_open(const char *path, int flags, mode_t mode)
+{
+	bool dir = flags & O_DIRECTORY;
+	int fd;
+
+	if (io_record(dir ? "open-dir" : "open-tmp"))
+		return -1;
+	fd = open(path, flags, mode);
+	if (fd >= 0) {
+		io_log.open_fds++;
+		*(dir ? &io_log.dir_fd : &io_log.tmp_fd) = fd;
+	}
+	return fd;
+}
+
+static ssize_t io_write(int fd, const void *buf, size_t n)
+{
+	if (io_record("write"))
+		return -1;
+	if (io_log.eintr_once) {
+		io_log.eintr_once = false;
+		errno = EINTR;
+		return -1;
+	}
+	if (io_log.write_chunk && n > io_log.write_chunk)
+		n = io_log.write_chunk;
+	return write(fd, buf, n);
+}
+
+static int io_fsync(int fd)
+{
+	if (io_record(fd == io_log.dir_fd ? "fsync-dir" : "fsync-tmp"))
+		return -1;
+	return fsync(fd);
+}
+
+static int io_close(int fd)
+{
+	bool fails = io_record(fd == io_log.dir_fd ? "close-dir" : "close-tmp");
+	int r;
+
+	/* Like Linux: the descriptor is released even when close reports an error. */
+	r = close(fd);
+	if (r == 0)
+		io_log.open_fds--;
+	if (fails) {
+		errno = io_log.fail_errno;
+		return -1;
+	}
+	return r;
+}
+
+static int io_rename(const char *from, const char *to)
+{
+	if (io_record("rename"))
+		return -1;
+	return rename(from, to);
+}
+
+static const struct state_io fake_io = {
+    .open = io_open,
+    .write = io_write,
+    .fsync = io_fsync,
+    .close = io_close,
+    .rename = io_rename,
+};
+
+static void io_reset(const char *fail, int err)
+{
+	memset(&io_log, 0, sizeof(io_log));
+	io_log.tmp_fd = io_log.dir_fd = -1;
+	io_log.fail = fail;
+	io_log.fail_errno = err;
+	state_set_io(&fake_io);
+}
+
+/* The durable order: the temp file's data reaches the disk before it replaces the old file. */
+static void test_write_call_order(void **unused)
+{
+	static const char *const expected[] = {"open-tmp", "write",    "fsync-tmp", "close-tmp",
+					       "rename",   "open-dir", "fsync-dir", "close-dir"};
+	char *dir = make_tmpdir();
+	char path[512];
+	struct state_pos in = {.type = STATE_JOURNAL, .cursor = CURSOR}, out = {0};
+	struct diags errs = {0};
+
+	snprintf(path, sizeof(path), "%s/position", dir);
+	io_reset(NULL, 0);
+	assert_int_equal(state_write(path, &in, &errs), 0);
+	state_set_io(NULL);
+	assert_int_equal(io_log.n, sizeof(expected) / sizeof(expected[0]));
+	for (size_t i = 0; i < io_log.n; i++)
+		assert_string_equal(io_log.calls[i], expected[i]);
+	assert_int_equal(io_log.open_fds, 0);
+	assert_int_equal(state_read(path, &out, &errs), 0);
+	assert_string_equal(out.cursor, CURSOR);
+	remove_dir(dir);
+}
+
+/* Short and interrupted writes still write the whole text. */
+static void test_write_short_and_interrupted(void **unused)
+{
+	char *dir = make_tmpdir();
+	char path[512];
+	struct state_pos in = {.type = STATE_JOURNAL, .cursor = CURSOR}, out = {0};
+	struct diags errs = {0};
+	size_t writes = 0;
+
+	snprintf(path, sizeof(path), "%s/position", dir);
+	io_reset(NULL, 0);
+	io_log.write_chunk = 7;
+	io_log.eintr_once = true;
+	assert_int_equal(state_write(path, &in, &errs), 0);
+	state_set_io(NULL);
+	for (size_t i = 0; i < io_log.n; i++)
+		writes += strcmp(io_log.calls[i], "write") == 0;
+	/* the text is over 200 bytes: many 7-byte writes, one of them interrupted */
+	assert_true(writes > 200 / 7);
+	assert_int_equal(state_read(path, &out, &errs), 0);
+	assert_string_equal(out.cursor, CURSOR);
+	remove_dir(dir);
+}
+
+/*
+ * Each call failing in turn: the negative errno comes back with a diag, no
+ * descriptor leaks, no temp file is left, and the old position is still
+ * there, except when the directory's fsync fails after the rename.
+ */
+static void test_write_each_failure(void **unused)
+{
+	static const struct {
+		const char *call;
+		int err;
+		bool old_kept;
+	} cases[] = {
+	    {"open-tmp", EACCES, true},	 {"write", ENOSPC, true}, {"fsync-tmp", EIO, true},
+	    {"close-tmp", EDQUOT, true}, {"rename", EXDEV, true}, {"open-dir", EMFILE, false},
+	    {"fsync-dir", EIO, false},
+	};
+	const char *old_cursor = "s=1;i=2";
+	char *dir = make_tmpdir();
+	char path[512];
+	struct state_pos old = {.type = STATE_JOURNAL},
+			 in = {.type = STATE_JOURNAL, .cursor = CURSOR}, out;
+
+	snprintf(old.cursor, sizeof(old.cursor), "%s", old_cursor);
+	snprintf(path, sizeof(path), "%s/position", dir);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct diags errs = {0};
+		int r;
+
+		print_message("failing %s\n", cases[i].call);
+		assert_int_equal(state_write(path, &old, &errs), 0);
+		io_reset(cases[i].call, cases[i].err);
+		r = state_write(path, &in, &errs);
+		state_set_io(NULL);
+		assert_int_equal(r, -cases[i].err);
+		assert_int_equal(errs.n, 1);
+		assert_non_null(strstr(errs.v[0].msg, strerror(cases[i].err)));
+		assert_int_equal(io_log.open_fds, 0);
+		assert_int_equal(count_entries(dir), 1);
+		memset(&out, 0, sizeof(out));
+		assert_int_equal(state_read(path, &out, &errs), 0);
+		assert_string_equal(out.cursor, cases[i].old_kept ? old_cursor : CURSOR);
+	}
+	remove_dir(dir);
+}
+
 static void committer_config(struct config *cfg, const char *path, unsigned every, unsigned ms)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -359,6 +553,9 @@ int main(void)
 	    cmocka_unit_test(test_write_read_roundtrip),
 	    cmocka_unit_test(test_read_broken_names_path),
 	    cmocka_unit_test(test_write_fails_cleanly),
+	    cmocka_unit_test(test_write_call_order),
+	    cmocka_unit_test(test_write_short_and_interrupted),
+	    cmocka_unit_test(test_write_each_failure),
 	    cmocka_unit_test(test_committer_batches),
 	};
 
