@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <cmocka.h>
 
@@ -381,6 +382,77 @@ static void test_connection_limit(void **state)
 }
 
 /*
+ * A frame longer than the first buffer (default max_frame_bytes): the
+ * buffer grows for it and is given back once the connection is idle; the
+ * body past limits.max_line_bytes is cut and the record marked.
+ */
+static void test_large_frame(void **state)
+{
+	static char big[6001];
+	struct sh sh = {0};
+	int fd;
+
+	sh_config(&sh, "test_source_syslog", tcp_udp, 1);
+	sh_start(&sh);
+	fd = sh_connect(SOCK_STREAM, sh_port(&sh, 0));
+	exact_msg(big, sizeof(big) - 1);
+	sh_send(fd, big, sizeof(big) - 1);
+	sh_send_str(fd, "\n");
+	SH_RUN_UNTIL(&sh, sh.h.n == 1, 2000);
+	assert_int_equal(sh.h.v[0].len, 256);
+	assert_true(sh.h.v[0].flags & RECORD_TRUNCATED);
+	assert_int_equal(strspn(sh.h.v[0].msg, "x"), 256);
+	assert_int_equal(sh.h.cnt.lines_truncated, 1);
+	assert_int_equal(sh_newest(&sh)->len, 0);
+	assert_null(sh_newest(&sh)->buf);
+	sh_send_str(fd, MSG5424("gw-a", "pluto", "1", "short again") "\n");
+	SH_RUN_UNTIL(&sh, sh.h.n == 2, 2000);
+	assert_string_equal(sh.h.v[1].msg, "short again");
+	assert_false(sh.h.v[1].flags & RECORD_TRUNCATED);
+	close(fd);
+	sh_done(&sh);
+}
+
+/*
+ * Out of descriptors (RLIMIT_NOFILE reached): the listener stops for a
+ * second, leaving the connection in the kernel's queue, then accepts it.
+ */
+static void test_out_of_descriptors(void **state)
+{
+	struct sh sh = {0};
+	struct rlimit old, low;
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int fd, lowest;
+
+	sh_config(&sh, "test_source_syslog", tcp_udp, 1);
+	sh_start(&sh);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	a.sin_port = htons((uint16_t)sh_port(&sh, 0));
+	/* No descriptor left: the lowest free one is past the limit. */
+	lowest = dup(0);
+	assert_true(lowest >= 0);
+	close(lowest);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)lowest;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	SH_RUN_UNTIL(&sh, sh.s->accept_blocked_until != 0, 2000);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(sh.s->n_conns, 0);
+	assert_false(sd_enabled(sh.s->lst[0].io));
+	SH_RUN_UNTIL(&sh, sh.s->n_conns == 1, 3000);
+	assert_true(syslog_now(sh.s) >= sh.s->accept_blocked_until);
+	sh_send_str(fd, MSG5424("gw-a", "pluto", "1", "accepted late") "\n");
+	SH_RUN_UNTIL(&sh, sh.h.n == 1, 2000);
+	assert_string_equal(sh.h.v[0].msg, "accepted late");
+	assert_int_equal(sh.h.cnt.input_dropped, 0);
+	close(fd);
+	sh_done(&sh);
+}
+
+/*
  * pluto's serials are per pluto process: the same serial from two gateways
  * is two IKE SAs. Interleaved on one connection, each host's lines share
  * one ike_sa_id and the hosts' ids differ.
@@ -536,6 +608,8 @@ int main(void)
 	    cmocka_unit_test(test_backpressure),
 	    cmocka_unit_test(test_udp_kernel_drops),
 	    cmocka_unit_test(test_connection_limit),
+	    cmocka_unit_test(test_large_frame),
+	    cmocka_unit_test(test_out_of_descriptors),
 	    cmocka_unit_test(test_host_namespace),
 	    cmocka_unit_test(test_invalid_utf8_and_nul),
 	    cmocka_unit_test(test_ipv6_peer),
