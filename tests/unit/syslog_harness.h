@@ -36,11 +36,13 @@ struct sh {
 	size_t total;	   /* records seen, past MAXREC too */
 	uint64_t last_seq; /* of the newest record seen */
 	char sa_id[MAXREC][48];
-	int probe[CONFIG_LIST_MAX]; /* sockets holding the listen ports until the source binds */
+	char id[MAXREC]
+	       [SYSLOG_EVENT_ID_MAX]; /* the record's event_id (struct seen's is cut at 32) */
+	int probe[CONFIG_LIST_MAX];   /* sockets holding the listen ports until the source binds */
 	size_t n_probe;
 };
 
-/* Records what observe() records, and each event's ike_sa_id. */
+/* Records what observe() records, and each record's whole event_id and its event's ike_sa_id. */
 static void sh_observe(const struct record *rec, const struct event *ev, void *ud)
 {
 	struct sh *sh = ud;
@@ -51,6 +53,8 @@ static void sh_observe(const struct record *rec, const struct event *ev, void *u
 		id = event_str(ev, F_IKE_SA_ID, &len);
 		snprintf(sh->sa_id[sh->h.n], sizeof(sh->sa_id[0]), "%.*s", id ? (int)len : 0,
 			 id ? id : "");
+		snprintf(sh->id[sh->h.n], sizeof(sh->id[0]), "%s",
+			 rec->event_id ? rec->event_id : "");
 	}
 	observe(rec, ev, &sh->h);
 	sh->total++;

@@ -32,7 +32,7 @@ static void test_tcp_frames(void **state)
 	const char *split = MSG5424("gw-a", "pluto", "4242", "split across writes") "\n";
 	const char *const want[] = {
 	    "first line",  "second line", "multi\nline", "split across writes",
-	    "legacy line", "nil host",	  "last line",
+	    "legacy line", "nil host",	  "first line",
 	};
 	const char *second = MSG5424("gw-a", "pluto", "4242", "second line");
 	const char *multi = MSG5424("gw-a", "pluto", "4242", "multi\nline");
@@ -58,7 +58,7 @@ static void test_tcp_frames(void **state)
 	sh_send_str(fd, MSG5424("-", "pluto", "-", "nil host") "\r\n");
 	/* Empty frames carry nothing and are not counted. */
 	sh_send_str(fd, "\n\n");
-	sh_send_str(fd, MSG5424("gw-a", "pluto", "4242", "last line") "\n");
+	sh_send_str(fd, MSG5424("gw-a", "pluto", "4242", "first line") "\n");
 	SH_RUN_UNTIL(&sh, sh.h.n == 7, 2000);
 	sh_expect_msgs(&sh, want, 7);
 
@@ -70,10 +70,17 @@ static void test_tcp_frames(void **state)
 	assert_int_equal(sh.h.v[4].pid, 77);
 	assert_string_equal(sh.h.v[5].host, "127.0.0.1");
 	assert_int_equal(sh.h.v[5].pid, 0);
-	/* The same line twice from one host has distinct ids; every id is set. */
+	/*
+	 * Every id is the line's digest (32 hex digits), "-", and how many
+	 * identical lines came before it on this connection.
+	 */
 	for (size_t i = 0; i < 7; i++)
-		assert_true(strlen(sh.h.v[i].id) > 0);
-	assert_string_not_equal(sh.h.v[0].id, sh.h.v[6].id);
+		assert_int_equal(strcspn(sh.id[i], "-"), 32);
+	assert_memory_equal(sh.id[0], sh.id[6], 32);
+	assert_string_equal(sh.id[0] + 32, "-0");
+	assert_string_equal(sh.id[6] + 32, "-1");
+	assert_string_equal(sh.id[1] + 32, "-0");
+	assert_memory_not_equal(sh.id[0], sh.id[1], 32);
 
 	assert_int_equal(sh.s->drops[DROP_OTHER_APP], 1);
 	assert_int_equal(sh.s->drops[DROP_BADMSG], 1);
@@ -82,6 +89,13 @@ static void test_tcp_frames(void **state)
 	assert_int_equal(sh.h.cnt.lines_read, 7);
 
 	/* The sender closes: the connection goes. */
+	close(fd);
+	SH_RUN_UNTIL(&sh, sh.s->n_conns == 0, 2000);
+	/* A line sent again on a new connection (rsyslog resending) keeps its id. */
+	fd = sh_connect(SOCK_STREAM, sh_port(&sh, 0));
+	sh_send_str(fd, MSG5424("gw-a", "pluto", "4242", "first line") "\n");
+	SH_RUN_UNTIL(&sh, sh.h.n == 8, 2000);
+	assert_string_equal(sh.id[7], sh.id[0]);
 	close(fd);
 	SH_RUN_UNTIL(&sh, sh.s->n_conns == 0, 2000);
 	assert_null(sh.s->conns);
@@ -310,6 +324,41 @@ static void test_backpressure(void **state)
 	assert_true(sd_enabled(sh.s->lst[1].io));
 	close(fd);
 	close(u);
+	sh_done(&sh);
+}
+
+/*
+ * Frames buffered while paused are framed on resume, a bad length prefix
+ * among them too: the frames before it arrive, then the connection closes.
+ */
+static void test_bad_prefix_after_pause(void **state)
+{
+	struct sh sh = {0};
+	char all[2000];
+	size_t off = 0;
+	int fd;
+
+	sh_config(&sh, "test_source_syslog", tcp_udp, 1);
+	sh.h.cfg.limits.in_flight = 4;
+	sh.h.ack_limit = 0;
+	sh_start(&sh);
+	fd = sh_connect(SOCK_STREAM, sh_port(&sh, 0));
+	for (int i = 0; i < 6; i++)
+		off += (size_t)snprintf(all + off, sizeof(all) - off, "%s%d\n",
+					MSG5424("gw-a", "pluto", "1", "tcp line "), i);
+	off += (size_t)snprintf(all + off, sizeof(all) - off, "12345678901 x\n");
+	sh_send(fd, all, off);
+	SH_RUN_UNTIL(&sh, sh.s->paused, 2000);
+	assert_int_equal(sh.h.n, 4);
+	assert_int_equal(sh.s->drops[DROP_FRAMING], 0);
+	sh.h.ack_limit = UINT64_MAX;
+	SH_RUN_UNTIL(&sh, sh.s->n_conns == 0, 2000);
+	assert_int_equal(sh.h.n, 6);
+	assert_string_equal(sh.h.v[5].msg, "tcp line 5");
+	assert_int_equal(sh.s->drops[DROP_FRAMING], 1);
+	assert_int_equal(sh.h.cnt.input_dropped, 1);
+	assert_true(sh_closed(fd));
+	close(fd);
 	sh_done(&sh);
 }
 
@@ -601,19 +650,13 @@ static void test_open_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tcp_frames),
-	    cmocka_unit_test(test_udp),
-	    cmocka_unit_test(test_oversize),
-	    cmocka_unit_test(test_cut_short_at_eof),
-	    cmocka_unit_test(test_backpressure),
-	    cmocka_unit_test(test_udp_kernel_drops),
-	    cmocka_unit_test(test_connection_limit),
-	    cmocka_unit_test(test_large_frame),
-	    cmocka_unit_test(test_out_of_descriptors),
-	    cmocka_unit_test(test_host_namespace),
-	    cmocka_unit_test(test_invalid_utf8_and_nul),
-	    cmocka_unit_test(test_ipv6_peer),
-	    cmocka_unit_test(test_open_errors),
+	    cmocka_unit_test(test_tcp_frames),	     cmocka_unit_test(test_udp),
+	    cmocka_unit_test(test_oversize),	     cmocka_unit_test(test_cut_short_at_eof),
+	    cmocka_unit_test(test_backpressure),     cmocka_unit_test(test_bad_prefix_after_pause),
+	    cmocka_unit_test(test_udp_kernel_drops), cmocka_unit_test(test_connection_limit),
+	    cmocka_unit_test(test_large_frame),	     cmocka_unit_test(test_out_of_descriptors),
+	    cmocka_unit_test(test_host_namespace),   cmocka_unit_test(test_invalid_utf8_and_nul),
+	    cmocka_unit_test(test_ipv6_peer),	     cmocka_unit_test(test_open_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
