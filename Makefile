@@ -151,6 +151,7 @@ $(BUILD)/cov/tests/%: $(BUILD)/cov/tests/unit/%.o $(BUILD)/cov/libikelogd.a
 	$(Q)$(COV_CC) $(COV_CFLAGS) $^ -o $@ --coverage $(LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS) -lm
 
 $(BUILD)/cov/ikelogd: $(BUILD)/cov/src/main.o $(BUILD)/cov/libikelogd.a
+	@$(if $(Q),echo "  LD-COV  $@")
 	$(Q)$(COV_CC) $(COV_CFLAGS) $^ -o $@ --coverage $(LDFLAGS) $(PKG_LIBS) -lm
 
 code-coverage: $(COV_BINS) $(BUILD)/cov/ikelogd
