@@ -36,9 +36,9 @@ struct sh {
 	size_t total;	   /* records seen, past MAXREC too */
 	uint64_t last_seq; /* of the newest record seen */
 	char sa_id[MAXREC][48];
-	char id[MAXREC]
-	       [SYSLOG_EVENT_ID_MAX]; /* the record's event_id (struct seen's is cut at 32) */
-	int probe[CONFIG_LIST_MAX];   /* sockets holding the listen ports until the source binds */
+	/* The records' event_ids whole (struct seen's are cut at 32). */
+	char id[MAXREC][SYSLOG_EVENT_ID_MAX];
+	int probe[CONFIG_LIST_MAX]; /* sockets holding the listen ports until the source binds */
 	size_t n_probe;
 };
 
