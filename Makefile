@@ -61,7 +61,7 @@ DEB_PKGS := gcc make pkg-config libsystemd-dev libjson-c-dev libyaml-dev libpcre
 	libivykis0 libnet1 libwrap0
 
 .PHONY: all deps check unit unit-san test-rules integration fuzz fuzz-short bench install \
-	uninstall clean format format-check demo lab-libs
+	uninstall clean format format-check demo lab-libs code-coverage
 .DEFAULT_GOAL := all
 
 all: $(BIN) lab-libs
@@ -126,6 +126,46 @@ lab-libs: $(LAB_LIBS)
 $(BUILD)/lab/%.so: tests/lab/%.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra $(WERROR) -fPIC -shared $< -o $@ -ldl
+
+# Line coverage of the unit tests (gcc and gcov; its own objects in $(BUILD)/cov):
+# one "FILE PERCENT%" line per src/*.c, then "total PERCENT%" over every
+# instrumented line. The golden test runs the instrumented ikelogd.
+COV_CC     ?= gcc
+GCOV       ?= gcov
+COV_CFLAGS := $(BASE_CFLAGS) -O0 --coverage $(CFLAGS)
+COV_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/cov/%.o)
+COV_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/cov/tests/%)
+.SECONDARY: $(UNIT_SRCS:%.c=$(BUILD)/cov/%.o)
+
+$(BUILD)/cov/%.o: %.c $(PATHS_STAMP)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC-COV  $<")
+	$(Q)$(COV_CC) $(COV_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/cov/libikelogd.a: $(COV_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/cov/tests/%: $(BUILD)/cov/tests/unit/%.o $(BUILD)/cov/libikelogd.a
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD-COV  $@")
+	$(Q)$(COV_CC) $(COV_CFLAGS) $^ -o $@ --coverage $(LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS) -lm
+
+$(BUILD)/cov/ikelogd: $(BUILD)/cov/src/main.o $(BUILD)/cov/libikelogd.a
+	@$(if $(Q),echo "  LD-COV  $@")
+	$(Q)$(COV_CC) $(COV_CFLAGS) $^ -o $@ --coverage $(LDFLAGS) $(PKG_LIBS) -lm
+
+code-coverage: $(COV_BINS) $(BUILD)/cov/ikelogd
+	$(Q)find $(BUILD)/cov -name '*.gcda' -delete
+	$(Q)fail=0; for t in $(COV_BINS); do IKELOGD=$(BUILD)/cov/ikelogd $$t > $$t.log 2>&1 || \
+		{ fail=1; echo "FAILED: $$t (see $$t.log)"; }; done; \
+	$(GCOV) -n -o $(BUILD)/cov/src $(SRCS) 2>/dev/null | awk -v q="'" ' \
+		/^File / { f = $$2; gsub(q, "", f); next } \
+		/^Lines executed:/ && f ~ /^src\/.*\.c$$/ { split($$2, a, /[:%]/); n = $$4; \
+			hit = int(a[2] * n / 100 + 0.5); printf "%s %.1f%%\n", f, a[2]; \
+			H += hit; N += n; f = "" } \
+		/^No executable lines/ { f = "" } \
+		END { printf "total %.1f%%\n", N ? 100 * H / N : 0 }'; \
+	exit $$fail
 
 # Tests: unit (plain, then ASan+UBSan), the rule examples, integration.
 # test_golden runs $(BIN).
