@@ -168,11 +168,14 @@ nspawn_find_init() {
 
 # nspawn_boot ROOTFS: boots ROOTFS with systemd as PID 1 and waits until its
 # start-up is over; sets NSPAWN_PID (systemd-nspawn) and NSPAWN_INIT (the
-# container's systemd, as the host sees it). The host runs no systemd, so
-# nspawn neither registers the machine nor makes a scope for it.
+# container's systemd, as the host sees it). nspawn does not register the
+# machine (that needs systemd-machined) and, on a host without systemd as
+# its init (sd_booted(3): no /run/systemd/system), makes no scope unit for
+# it either.
 nspawn_boot() {
-	local state
-	systemd-nspawn --quiet -D "$1" -M "$NSPAWN_MACHINE" --boot --register=no --keep-unit \
+	local state opts=(--register=no)
+	[ -d /run/systemd/system ] || opts+=(--keep-unit)
+	systemd-nspawn --quiet -D "$1" -M "$NSPAWN_MACHINE" --boot "${opts[@]}" \
 		--volatile=overlay --private-network --console=read-only >"$WORK/nspawn.log" 2>&1 &
 	NSPAWN_PID=$!
 	wait_for 20 nspawn_find_init || {
