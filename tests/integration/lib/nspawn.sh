@@ -106,44 +106,62 @@ umount_under() {
 # cache has none for the current package versions. Returns 1 with the
 # reason on stdout when it cannot.
 nspawn_rootfs() {
-	local mirror url suite pkgs key dir tmp rc=0
+	local mirror url suite pkgs key dir rc=0
 	mirror=$(debian_mirror) || { echo "no Debian mirror in apt's sources"; return 1; }
 	read -r url suite <<<"$mirror"
 	mapfile -t pkgs < <({ printf '%s\n' "${NSPAWN_BASE_PKGS[@]}"; runtime_packages "$1"; } | sort -u)
 	key=$(nspawn_rootfs_key "$url" "$suite" "${pkgs[@]}")
 	dir=$NSPAWN_CACHE/rootfs-$suite-$key
 	NSPAWN_ROOTFS=$dir
-	[ -x "$dir/lib/systemd/systemd" ] && return 0
 	mkdir -p "$NSPAWN_CACHE"
-	# One build at a time; a build that died left a .build-* dir: remove it.
+	# One build at a time. A run that finds the rootfs built only tidies up
+	# after builds that died, and only when nobody is building.
 	exec 8>"$NSPAWN_CACHE/lock"
-	flock -w 900 8 || { echo "$NSPAWN_CACHE/lock is held by another build"; return 1; }
-	if [ ! -x "$dir/lib/systemd/systemd" ]; then
-		for tmp in "$NSPAWN_CACHE"/.build-*; do
-			[ -d "$tmp" ] || continue
-			umount_under "$tmp"
-			rm -rf --one-file-system "$tmp"
-		done
-		tmp=$(mktemp -d "$NSPAWN_CACHE/.build-XXXXXX")
-		echo "building the container rootfs $dir from $url $suite: ${pkgs[*]}" >&2
-		debootstrap --variant=minbase --include="$(
-			IFS=,
-			echo "${pkgs[*]}"
-		)" "$suite" "$tmp/root" "$url" >"$tmp/debootstrap.log" 2>&1 || rc=$?
-		umount_under "$tmp"
-		if [ "$rc" -ne 0 ] || [ ! -x "$tmp/root/lib/systemd/systemd" ]; then
-			echo "debootstrap failed (rc=$rc): $(tail -n 3 "$tmp/debootstrap.log" | tr '\n' ' ')"
-			rm -rf --one-file-system "$tmp"
-			flock -u 8
-			return 1
-		fi
-		rm -f "$tmp"/root/var/cache/apt/archives/*.deb
-		dpkg-query --admindir="$tmp/root/var/lib/dpkg" -W >"$tmp/root/.ikelogd-test-packages"
-		mv -T "$tmp/root" "$dir"
-		rm -rf --one-file-system "$tmp"
+	if [ -x "$dir/lib/systemd/systemd" ]; then
+		! flock -n 8 || nspawn_remove_builds
+	elif flock -w 900 8; then
+		nspawn_remove_builds
+		[ -x "$dir/lib/systemd/systemd" ] || nspawn_build "$dir" "$url" "$suite" "${pkgs[@]}" || rc=1
+	else
+		echo "$NSPAWN_CACHE/lock is held by another build"
+		rc=1
 	fi
-	flock -u 8
-	return 0
+	exec 8>&-
+	return $rc
+}
+
+# nspawn_remove_builds: removes what builds that died left (.build-*).
+nspawn_remove_builds() {
+	local tmp
+	for tmp in "$NSPAWN_CACHE"/.build-*; do
+		[ -d "$tmp" ] || continue
+		umount_under "$tmp"
+		rm -rf --one-file-system "$tmp"
+	done
+}
+
+# nspawn_build DIR URL SUITE PACKAGE...: debootstrap into a temporary
+# directory beside DIR, then rename it to DIR. Returns 1 with the reason on
+# stdout when debootstrap fails.
+nspawn_build() {
+	local dir=$1 url=$2 suite=$3 tmp rc=0
+	shift 3
+	tmp=$(mktemp -d "$NSPAWN_CACHE/.build-XXXXXX")
+	echo "building the container rootfs $dir from $url $suite: $*" >&2
+	debootstrap --variant=minbase --include="$(
+		IFS=,
+		echo "$*"
+	)" "$suite" "$tmp/root" "$url" >"$tmp/debootstrap.log" 2>&1 || rc=$?
+	umount_under "$tmp"
+	if [ "$rc" -ne 0 ] || [ ! -x "$tmp/root/lib/systemd/systemd" ]; then
+		echo "debootstrap failed (rc=$rc): $(tail -n 3 "$tmp/debootstrap.log" | tr '\n' ' ')"
+		rm -rf --one-file-system "$tmp"
+		return 1
+	fi
+	rm -f "$tmp"/root/var/cache/apt/archives/*.deb
+	dpkg-query --admindir="$tmp/root/var/lib/dpkg" -W >"$tmp/root/.ikelogd-test-packages"
+	mv -T "$tmp/root" "$dir"
+	rm -rf --one-file-system "$tmp"
 }
 
 # in_ct COMMAND...: runs COMMAND in the container, in every namespace of its
