@@ -508,8 +508,7 @@ void envelope_log_prefix(const char *line, size_t len, int64_t now_usec, bool st
 		/* No time: a bare pluto tag, or after a PRI any tag (rsyslog's "nodate"). */
 		e.realtime_usec = 0;
 		c.i = tb;
-		if (!take_tag(&c, e.pri < 0, &e) ||
-		    (e.pri < 0 && !envelope_pluto_tag(e.app, e.app_len)))
+		if (!take_tag(&c, true, &e) || (e.pri < 0 && !envelope_pluto_tag(e.app, e.app_len)))
 			return;
 		e.log = e.pri < 0 ? ENVELOPE_LOG_TAG : ENVELOPE_LOG_SYSLOG;
 		goto done;
@@ -535,12 +534,8 @@ void envelope_log_prefix(const char *line, size_t len, int64_t now_usec, bool st
 	}
 	if (!take_host(&c, strict, &e) || !take(&c, ' '))
 		goto none;
-	if (!take_tag(&c, !strict, &e)) {
-		if (!strict)
-			goto none;
-		e.app = NULL;
-		e.app_len = 0;
-	}
+	if (!take_tag(&c, !strict, &e))
+		goto none;
 	e.log = ENVELOPE_LOG_SYSLOG;
 done:
 	e.msg_off = e.rest_off = c.i;
