@@ -39,6 +39,7 @@ struct rule {
 	char *event;
 	char *result;
 	size_t id_len, event_len, result_len;
+	unsigned scopes; /* bit (1 << enum envelope_scope) for each scope it applies to */
 	pcre2_code *code;
 	bool jit;
 	struct target *targets; /* fields first (group order), then decoders */

@@ -341,11 +341,52 @@ static int load_examples(struct loader *ld, struct rule *ru, yaml_node_t *en)
 	return 0;
 }
 
+/* One scope name into *mask: a scope of envelope.h or "any". */
+static int scope_bit(struct loader *ld, yaml_node_t *n, unsigned *mask)
+{
+	size_t l;
+	const char *s = scalar(n, &l);
+	int sc;
+
+	if (s && l == 3 && memcmp(s, "any", 3) == 0) {
+		*mask |= (1u << ENVELOPE_SCOPE__MAX) - 1;
+		return 0;
+	}
+	if (!s || (sc = envelope_scope_lookup(s, l)) < 0) {
+		ERR(ld, n, 0, "scope must be state, conn, packet, global or any, not '%s'",
+		    s ? s : "?");
+		return -EINVAL;
+	}
+	*mask |= 1u << sc;
+	return 0;
+}
+
+/* scope: a name or a list of names: the kinds of line (their prefix) the rule applies to. */
+static int load_scope(struct loader *ld, struct rule *ru, yaml_node_t *n)
+{
+	unsigned mask = 0;
+
+	if (n->type == YAML_SEQUENCE_NODE) {
+		for (yaml_node_item_t *it = n->data.sequence.items.start;
+		     it < n->data.sequence.items.top; it++)
+			if (scope_bit(ld, yaml_document_get_node(ld->doc, *it), &mask) < 0)
+				return -EINVAL;
+	} else if (scope_bit(ld, n, &mask) < 0) {
+		return -EINVAL;
+	}
+	if (!mask) {
+		ERR(ld, n, 0, "scope names no kind of line");
+		return -EINVAL;
+	}
+	ru->scopes = mask;
+	return 0;
+}
+
 static int load_rule(struct loader *ld, yaml_node_t *node, struct event *scratch)
 {
 	struct rules *r = ld->r;
 	yaml_node_t *id = NULL, *ev = NULL, *res = NULL, *pat = NULL, *set = NULL, *dec = NULL,
-		    *exs = NULL, *key = NULL, *reason = NULL;
+		    *exs = NULL, *key = NULL, *reason = NULL, *scope = NULL;
 	struct rule *ru;
 	int ret;
 
@@ -358,11 +399,12 @@ static int load_rule(struct loader *ld, yaml_node_t *node, struct event *scratch
 		yaml_node_t *k = yaml_document_get_node(ld->doc, pr->key);
 		yaml_node_t *v = yaml_document_get_node(ld->doc, pr->value);
 		const char *ks = scalar(k, NULL);
-		static const char *const names[] = {
-		    "id",     "event",	  "result", "pattern",		 "set",
-		    "decode", "examples", "key",    "vocabulary_reason", "description"};
-		yaml_node_t **slots[] = {&id,  &ev,  &res, &pat,    &set,
-					 &dec, &exs, &key, &reason, NULL};
+		static const char *const names[] = {"id",	   "event", "result",
+						    "pattern",	   "set",   "decode",
+						    "examples",	   "key",   "vocabulary_reason",
+						    "description", "scope"};
+		yaml_node_t **slots[] = {&id,  &ev,  &res,    &pat, &set,  &dec,
+					 &exs, &key, &reason, NULL, &scope};
 		size_t i;
 
 		for (i = 0; ks && i < sizeof(names) / sizeof(names[0]); i++)
@@ -384,6 +426,13 @@ static int load_rule(struct loader *ld, yaml_node_t *node, struct event *scratch
 			    reqn[i] ? "has a non-scalar" : "is missing", req[i]);
 			return -EINVAL;
 		}
+	if (!scope) {
+		ERR(ld, id, 0,
+		    "rule %s is missing scope (state, conn, packet, global or any: the prefix of "
+		    "the lines it matches)",
+		    scalar(id, NULL));
+		return -EINVAL;
+	}
 	if (!in_vocabulary(scalar(ev, NULL)) && !scalar(reason, NULL)) {
 		ERR(ld, ev, 0,
 		    "unknown event type '%s' (add vocabulary_reason: to extend the vocabulary)",
@@ -422,6 +471,8 @@ static int load_rule(struct loader *ld, yaml_node_t *node, struct event *scratch
 	ru->id_len = strlen(ru->id);
 	ru->event_len = strlen(ru->event);
 	ru->result_len = strlen(ru->result);
+	if ((ret = load_scope(ld, ru, scope)) < 0)
+		return ret;
 	if ((ret = compile_pattern(ld, ru, pat, dec)) < 0)
 		return ret;
 	if (key) {
@@ -642,7 +693,10 @@ static int check_examples(struct rules *r, struct diags *errs)
 			ret = -ENOMEM;
 			break;
 		}
-		int m = rules_match(r, e->line, len, &ev);
+		struct envelope env;
+
+		envelope_parse(e->line, len, 0, &env);
+		int m = rules_match(r, &env, e->line, len, &ev);
 		const char *got = m == 1 ? rule_id_of(ev.rule) : NULL;
 
 		if (!got || strcmp(got, e->rule_id) != 0) {
@@ -650,7 +704,7 @@ static int check_examples(struct rules *r, struct diags *errs)
 
 			rules_set_prefilter(r, false);
 			event_reset(&ev);
-			plain = rules_match(r, e->line, len, &ev) == 1 &&
+			plain = rules_match(r, &env, e->line, len, &ev) == 1 &&
 				strcmp(rule_id_of(ev.rule), e->rule_id) == 0;
 			rules_set_prefilter(r, true);
 			if (plain)
