@@ -80,10 +80,11 @@ struct envelope {
 int envelope_rfc3339(const char *s, size_t len, bool need_zone, int64_t *ret_usec);
 
 /*
- * Reads a BSD syslog time at s: "Mmm dd hh:mm:ss[.frac]" (month in any
- * case, day space- or zero-padded or not), local time, the year chosen from
- * now_usec (the newest that is not more than a day ahead), or year if
- * year > 0. Returns the bytes used and sets *ret_usec, or -EINVAL.
+ * Reads a BSD syslog time at s: "Mmm dd [YYYY ]hh:mm:ss[.frac]" (month in
+ * any case, day space- or zero-padded or not), local time, the year the
+ * one written, else year if year > 0, else chosen from now_usec (the
+ * newest that is not more than a day ahead). Returns the bytes used and
+ * sets *ret_usec, or -EINVAL.
  */
 int envelope_bsd_time(const char *s, size_t len, int64_t now_usec, int year, int64_t *ret_usec);
 

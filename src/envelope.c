@@ -209,8 +209,13 @@ int envelope_bsd_time(const char *s, size_t len, int64_t now_usec, int year, int
 	take(&c, ' '); /* "Jul  4": the day space-padded */
 	if (!take_num(&c, 2, &d) && !take_num(&c, 1, &d))
 		return -EINVAL;
-	if (!take(&c, ' ') || !take_num(&c, 2, &h) || !take(&c, ':') || !take_num(&c, 2, &mi) ||
-	    !take(&c, ':') || !take_num(&c, 2, &sec) || !take_fraction(&c, &frac))
+	if (!take(&c, ' '))
+		return -EINVAL;
+	/* "Mar  7 2008 19:06:53" (Cisco and others): the year before the time */
+	if (c.n - c.i > 5 && c.s[c.i + 4] == ' ' && take_num(&c, 4, &year))
+		c.i++;
+	if (!take_num(&c, 2, &h) || !take(&c, ':') || !take_num(&c, 2, &mi) || !take(&c, ':') ||
+	    !take_num(&c, 2, &sec) || !take_fraction(&c, &frac))
 		return -EINVAL;
 	if (d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
 		return -EINVAL;
@@ -311,6 +316,62 @@ static bool take_tag(struct cur *c, bool need_colon, struct envelope *e)
 	return true;
 }
 
+/* A valid IPv4 or IPv6 address (brackets stripped), else false. */
+static bool valid_addr(const char *s, size_t len)
+{
+	char buf[ADDR_TEXT_MAX + 1];
+	unsigned char bin[16];
+
+	if (len == 0 || len > ADDR_TEXT_MAX)
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return inet_pton(strchr(buf, ':') ? AF_INET6 : AF_INET, buf, bin) == 1;
+}
+
+/* RFC 3164 4.1.2: a HOSTNAME is a name or an address; anything else in its place is the TAG. */
+static bool host_like(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!(is_alpha(s[i]) || is_digit(s[i]) || s[i] == '.' || s[i] == '-' ||
+		      s[i] == '_' || s[i] == ':'))
+			return false;
+	return len > 0;
+}
+
+/*
+ * The listener's "HOST TAG[PID]: ", "HOST" alone (no MSG), "TAG: " without
+ * a host, and AIX's "Message forwarded from HOST: TAG: ".
+ */
+static bool take_header_strict(struct cur *c, struct envelope *e)
+{
+	size_t b = c->i, k = b;
+
+	if (take_str(c, "Message forwarded from ")) {
+		b = k = c->i;
+		while (k < c->n && c->s[k] != ':' && c->s[k] != ' ')
+			k++;
+		if (k == b || k - b > ENVELOPE_HOST_MAX || !host_like(c->s + b, k - b))
+			return false;
+		e->host = c->s + b;
+		e->host_len = k - b;
+		c->i = k;
+		return take_str(c, ": ") && take_tag(c, false, e);
+	}
+	while (k < c->n && c->s[k] != ' ')
+		k++;
+	/* "prg0: msg": a TAG, unless it is an address ("0002:: prg0: msg") */
+	if (!host_like(c->s + b, k - b) || (c->s[k - 1] == ':' && !valid_addr(c->s + b, k - b)))
+		return take_tag(c, false, e);
+	if (!take_host(c, true, e))
+		return false;
+	if (c->i == c->n || (at(c, ' ') && c->i + 1 == c->n)) {
+		c->i = c->n; /* a HOSTNAME and nothing else */
+		return true;
+	}
+	return take(c, ' ') && take_tag(c, false, e);
+}
+
 /* "Www " of a weekday. */
 static bool take_weekday(struct cur *c)
 {
@@ -353,7 +414,22 @@ static bool take_token(struct cur *c, size_t max, const char **ret, size_t *ret_
 	return true;
 }
 
-/* STRUCTURED-DATA: "-" or one or more [ID PARAM="VALUE"...] with \" \] \\ escapes. */
+/* An SD-NAME (RFC 5424 6.3.2, 6.3.3): 1..32 PRINTUSASCII except '=', SP, ']', '"'. */
+static bool take_sd_name(struct cur *c)
+{
+	size_t b = c->i;
+
+	while (c->i < c->n && is_print(c->s[c->i]) && c->s[c->i] != '=' && c->s[c->i] != ']' &&
+	       c->s[c->i] != '"')
+		c->i++;
+	return c->i > b && c->i - b <= 32;
+}
+
+/*
+ * STRUCTURED-DATA: "-" or one or more [SD-ID *(SP PARAM-NAME="VALUE")],
+ * where '"', '\' and ']' in a VALUE are escaped with '\' (RFC 5424
+ * 6.3.3). A space after '=' is tolerated, as rsyslog does.
+ */
 static bool skip_sd(struct cur *c)
 {
 	if (take(c, '-'))
@@ -361,21 +437,26 @@ static bool skip_sd(struct cur *c)
 	if (!at(c, '['))
 		return false;
 	while (take(c, '[')) {
-		bool quoted = false;
-
-		for (;; c->i++) {
-			if (c->i >= c->n)
+		if (!take_sd_name(c))
+			return false;
+		while (take(c, ' ')) {
+			if (!take_sd_name(c) || !take(c, '='))
 				return false;
-			char ch = c->s[c->i];
-
-			if (quoted && ch == '\\' && c->i + 1 < c->n)
-				c->i++;
-			else if (ch == '"')
-				quoted = !quoted;
-			else if (!quoted && ch == ']')
-				break;
+			take(c, ' ');
+			if (!take(c, '"'))
+				return false;
+			for (;; c->i++) {
+				if (c->i >= c->n || c->s[c->i] == ']')
+					return false;
+				if (c->s[c->i] == '\\' && c->i + 1 < c->n)
+					c->i++;
+				else if (c->s[c->i] == '"')
+					break;
+			}
+			c->i++;
 		}
-		c->i++;
+		if (!take(c, ']'))
+			return false;
 	}
 	return true;
 }
@@ -501,6 +582,17 @@ void envelope_log_prefix(const char *line, size_t len, int64_t now_usec, bool st
 			return;
 		}
 		take(&c, ' '); /* both peers accept a space after the PRI */
+		if (strict) {
+			/* Cisco IOS: "<0>91: *Oct 07 03:10:04: ...", a sequence number, '*' or '.'
+			 */
+			struct cur q = c;
+			int64_t seq;
+
+			if (take_uint(&q, 10, &seq) && take_str(&q, ": "))
+				c = q;
+			if (at(&c, '*') || at(&c, '.'))
+				c.i++;
+		}
 	}
 	size_t tb = c.i;
 
@@ -515,6 +607,14 @@ void envelope_log_prefix(const char *line, size_t len, int64_t now_usec, bool st
 	}
 	if (e.pri < 0 && !logread && take_str(&c, ": ")) {
 		e.log = ENVELOPE_LOG_LOGFILE;
+		goto done;
+	}
+	if (e.pri >= 0 && at(&c, ':'))
+		c.i++; /* "Mar  7 19:06:53: host tag:" (both peers read it) */
+	if (strict && (c.i == c.n || (at(&c, ' ') && c.i + 1 == c.n))) {
+		/* A header and nothing else: no HOSTNAME, TAG or MSG. */
+		c.i = c.n;
+		e.log = ENVELOPE_LOG_SYSLOG;
 		goto done;
 	}
 	if (!take(&c, ' '))
@@ -532,29 +632,18 @@ void envelope_log_prefix(const char *line, size_t len, int64_t now_usec, bool st
 		e.log = ENVELOPE_LOG_SYSLOG;
 		goto done;
 	}
-	if (!take_host(&c, strict, &e) || !take(&c, ' '))
+	if (strict) {
+		if (!take_header_strict(&c, &e))
+			goto none;
+	} else if (!take_host(&c, false, &e) || !take(&c, ' ') || !take_tag(&c, true, &e)) {
 		goto none;
-	if (!take_tag(&c, !strict, &e))
-		goto none;
+	}
 	e.log = ENVELOPE_LOG_SYSLOG;
 done:
 	e.msg_off = e.rest_off = c.i;
 	*ret = e;
 none:
 	return; /* *ret is still the empty envelope */
-}
-
-/* A valid IPv4 or IPv6 address (brackets stripped), else false. */
-static bool valid_addr(const char *s, size_t len)
-{
-	char buf[ADDR_TEXT_MAX + 1];
-	unsigned char bin[16];
-
-	if (len == 0 || len > ADDR_TEXT_MAX)
-		return false;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	return inet_pton(strchr(buf, ':') ? AF_INET6 : AF_INET, buf, bin) == 1;
 }
 
 /*
