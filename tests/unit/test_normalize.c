@@ -239,6 +239,18 @@ static void test_unparsed_and_debug(void **state)
 	assert_string_equal(str(fx, F_SEVERITY), "info");
 	assert_false(event_has(&fx->ev, F_RULE));
 	assert_int_equal(fx->cnt.unparsed, 1);
+	/* A state line no rule knows keeps what its envelope says. */
+	assert_int_equal(run(fx, "\"road\"[3] 192.0.2.7 #12: a wording no rule has", NULL, 1), 1);
+	assert_string_equal(str(fx, F_EVENT_TYPE), "unparsed");
+	assert_string_equal(str(fx, F_CONN_NAME), "road");
+	assert_int_equal(event_int(&fx->ev, F_CONN_INSTANCE, 0), 3);
+	assert_string_equal(str(fx, F_PEER_IP), "192.0.2.7");
+	assert_int_equal(event_int(&fx->ev, F_STATE_SERIAL, 0), 12);
+	/* and whack's console output is read as pluto's own line */
+	assert_int_equal(run(fx, "002 \"w\" #4: authentication failed: no key", NULL, 1), 1);
+	assert_string_equal(str(fx, F_EVENT_TYPE), "auth_failed");
+	assert_string_equal(str(fx, F_REASON), "no key");
+	assert_int_equal(event_int(&fx->ev, F_STATE_SERIAL, 0), 4);
 	assert_int_equal(run(fx, "| ikev2 child: SK_ei 01 02 03", NULL, 2), 0);
 	assert_int_equal(fx->cnt.debug_dropped, 1);
 	fx->cfg.source.keep_debug_lines = true;
