@@ -58,8 +58,8 @@ struct envelope {
 	int pid;	/* 0 none or not numeric */
 	size_t msg_off; /* pluto's message starts here */
 	/* pluto's prefix */
-	int reply_code; /* whack's "NNN " reply code, -1 none */
-	unsigned flags; /* enum envelope_flag */
+	char reply_code[4]; /* whack's "002" or "1v2" before the message, "" none */
+	unsigned flags;	    /* enum envelope_flag */
 	enum envelope_scope scope;
 	const char *conn_name; /* NULL for global and packet lines */
 	size_t conn_name_len;

@@ -159,19 +159,23 @@ static bool take_packet(struct cur *c, struct envelope *e)
 void envelope_pluto(const char *msg, size_t len, struct envelope *e)
 {
 	struct cur c = {msg, 0, len};
-	int code;
 
-	e->reply_code = -1;
+	e->reply_code[0] = '\0';
 	e->flags = 0;
 	e->scope = ENVELOPE_GLOBAL;
 	e->conn_name = e->peer_ip = NULL;
 	e->conn_name_len = e->peer_ip_len = 0;
 	e->conn_instance = e->state_serial = 0;
 	e->peer_port = 0;
-	/* whack's reply code: "002 "west" #1: ..." */
-	if (len >= 4 && msg[3] == ' ' && take_num(&c, 3, &code)) {
-		e->reply_code = code;
-		c.i++;
+	/*
+	 * whack's reply code: "002 "west" #1: ..." (an RC_ number), or 4.x's
+	 * "1v2 "west" #1: ..." (a state's IKE version).
+	 */
+	if (len >= 4 && msg[3] == ' ' && is_digit(msg[0]) && is_digit(msg[2]) &&
+	    (is_digit(msg[1]) || msg[1] == 'v')) {
+		memcpy(e->reply_code, msg, 3);
+		e->reply_code[3] = '\0';
+		c.i = 4;
 	}
 	e->rest_off = c.i;
 	struct cur w = c;

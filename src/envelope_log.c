@@ -473,7 +473,7 @@ static bool take_facility(struct cur *c)
 void envelope_log_prefix(const char *line, size_t len, int64_t now_usec, bool strict,
 			 struct envelope *ret)
 {
-	struct envelope e = {.pri = -1, .reply_code = -1};
+	struct envelope e = {.pri = -1};
 	struct cur c = {line, 0, len};
 	bool logread;
 	int64_t pri;

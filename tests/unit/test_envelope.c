@@ -26,7 +26,8 @@ struct want {
 	enum envelope_log log;
 	int64_t usec; /* -1: not checked */
 	const char *host, *app;
-	int pid, code;
+	int pid;
+	const char *code;
 	enum envelope_scope scope;
 	const char *conn, *peer;
 	int64_t inst, serial;
@@ -62,7 +63,7 @@ static void check(const struct want *w)
 	str_eq(w->host, e.host, e.host_len, "host", w->line);
 	str_eq(w->app, e.app, e.app_len, "app", w->line);
 	assert_int_equal(e.pid, w->pid);
-	assert_int_equal(e.reply_code, w->code ? w->code : -1);
+	assert_string_equal(e.reply_code, w->code ? w->code : "");
 	if (e.scope != w->scope)
 		fail_msg("%s: scope %s, expected %s", w->line, envelope_scope_name(e.scope),
 			 envelope_scope_name(w->scope));
@@ -194,7 +195,7 @@ static void test_pluto_prefixes(void **state)
 	    {"ERROR: packet from 192.1.2.45:500: m", .scope = ENVELOPE_PACKET, .peer = "192.1.2.45",
 	     .port = 500, .rest = "m", .flags = ENVELOPE_ERROR},
 	    /* whack's reply codes */
-	    {"002 \"westeast\" #1: initiating", .code = 2, .scope = ENVELOPE_STATE,
+	    {"002 \"westeast\" #1: initiating", .code = "002", .scope = ENVELOPE_STATE,
 	     .conn = "westeast", .serial = 1, .rest = "initiating"},
 	    /* not prefixes: an open quote, a '#' not a serial, no ": " */
 	    {"\"c #1: m", .rest = "\"c #1: m"},
@@ -211,16 +212,31 @@ static void test_pluto_prefixes(void **state)
 		check(&v[i]);
 }
 
-/* 000 is a reply code; check() maps 0 to "none", so test it apart. */
-static void test_reply_code_zero(void **state)
+/* whack's reply codes, 3.x/4.x "NNN" and 4.x "1v2" (from Libreswan's testing/ consoles) */
+static void test_reply_codes(void **state)
 {
 	struct envelope e;
 
 	(void)state;
 	envelope_parse("000 x", 5, NOW, &e);
-	assert_int_equal(e.reply_code, 0);
+	assert_string_equal(e.reply_code, "000");
+	assert_int_equal(e.rest_off, 4);
+	const char *l = "1v2 \"west\" #1: initiating IKEv2 connection";
+
+	envelope_parse(l, strlen(l), NOW, &e);
+	assert_string_equal(e.reply_code, "1v2");
+	assert_int_equal(e.scope, ENVELOPE_STATE);
+	assert_int_equal(e.state_serial, 1);
+	assert_string_equal(l + e.rest_off, "initiating IKEv2 connection");
+	envelope_parse("1v1 \"road\": added", 18, NOW, &e);
+	assert_string_equal(e.reply_code, "1v1");
+	assert_int_equal(e.scope, ENVELOPE_CONN);
 	envelope_parse("x", 1, NOW, &e);
-	assert_int_equal(e.reply_code, -1);
+	assert_string_equal(e.reply_code, "");
+	envelope_parse("12 x", 4, NOW, &e);
+	assert_string_equal(e.reply_code, "");
+	envelope_parse("1x2 x", 5, NOW, &e);
+	assert_string_equal(e.reply_code, "");
 }
 
 static void test_times(void **state)
@@ -295,9 +311,9 @@ static void test_scope_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_log_prefixes),    cmocka_unit_test(test_pluto_prefixes),
-	    cmocka_unit_test(test_reply_code_zero), cmocka_unit_test(test_times),
-	    cmocka_unit_test(test_hostile),	    cmocka_unit_test(test_scope_names),
+	    cmocka_unit_test(test_log_prefixes), cmocka_unit_test(test_pluto_prefixes),
+	    cmocka_unit_test(test_reply_codes),	 cmocka_unit_test(test_times),
+	    cmocka_unit_test(test_hostile),	 cmocka_unit_test(test_scope_names),
 	};
 
 	setenv("TZ", "UTC", 1);
