@@ -7,6 +7,9 @@
  *     result: success                    required: success | failure | info
  *     scope: state                       required: state | conn | packet | global | any,
  *                                        or a list of them ([conn, state])
+ *     wrapper: error                     optional: none | error | warning | any (default),
+ *                                        or a list: the "ERROR: "/"WARNING: " before the
+ *                                        connection, which the envelope takes off
  *     pattern: '^established IKE SA'     required, PCRE2; named groups = field short
  *                                        names or keys of decode:; PCRE2_DUPNAMES
  *     key: 'established IKE SA'          optional literal for the prefilter
@@ -152,6 +155,9 @@ int rules_match(struct rules *r, const struct envelope *env, const char *line, s
 	size_t off = env->rest_off <= len ? env->rest_off : len;
 	const char *body = line + off;
 	unsigned scope = 1u << env->scope;
+	unsigned wrap = 1u << (env->flags & ENVELOPE_ERROR     ? RULE_WRAP_ERROR
+			       : env->flags & ENVELOPE_WARNING ? RULE_WRAP_WARNING
+							       : RULE_WRAP_NONE);
 
 	len -= off;
 	set_envelope(env, ev);
@@ -171,7 +177,7 @@ int rules_match(struct rules *r, const struct envelope *env, const char *line, s
 			bits &= bits - 1;
 			if (i >= r->n)
 				break;
-			if (!(r->v[i].scopes & scope))
+			if (!(r->v[i].scopes & scope) || !(r->v[i].wrappers & wrap))
 				continue;
 			m = try_rule(r, &r->v[i], body, len);
 			if (m == 1) {

@@ -341,44 +341,57 @@ static int load_examples(struct loader *ld, struct rule *ru, yaml_node_t *en)
 	return 0;
 }
 
-/* One scope name into *mask: a scope of envelope.h or "any". */
-static int scope_bit(struct loader *ld, yaml_node_t *n, unsigned *mask)
+/* The wrapper pluto put before a connection: none, "ERROR: ", "WARNING: " (rules_impl.h). */
+static int wrapper_lookup(const char *s, size_t len)
+{
+	static const char *const names[RULE_WRAPPERS] = {"none", "error", "warning"};
+
+	for (int i = 0; i < RULE_WRAPPERS; i++)
+		if (strlen(names[i]) == len && memcmp(s, names[i], len) == 0)
+			return i;
+	return -1;
+}
+
+/* One name of a key into *mask: a bit by lookup's number, or all count of them for "any". */
+static int name_bit(struct loader *ld, yaml_node_t *v, int (*lookup)(const char *, size_t),
+		    int count, const char *what, unsigned *mask)
 {
 	size_t l;
-	const char *s = scalar(n, &l);
-	int sc;
+	const char *s = scalar(v, &l);
+	int i = s ? lookup(s, l) : -1;
 
 	if (s && l == 3 && memcmp(s, "any", 3) == 0) {
-		*mask |= (1u << ENVELOPE_SCOPE__MAX) - 1;
+		*mask |= (1u << count) - 1;
 		return 0;
 	}
-	if (!s || (sc = envelope_scope_lookup(s, l)) < 0) {
-		ERR(ld, n, 0, "scope must be state, conn, packet, global or any, not '%s'",
-		    s ? s : "?");
+	if (i < 0) {
+		ERR(ld, v, 0, "%s, not '%s'", what, s ? s : "?");
 		return -EINVAL;
 	}
-	*mask |= 1u << sc;
+	*mask |= 1u << i;
 	return 0;
 }
 
-/* scope: a name or a list of names: the kinds of line (their prefix) the rule applies to. */
-static int load_scope(struct loader *ld, struct rule *ru, yaml_node_t *n)
+/* A key that takes a name or a list of names (scope:, wrapper:) into *ret_mask. */
+static int load_names(struct loader *ld, yaml_node_t *n, int (*lookup)(const char *, size_t),
+		      int count, const char *what, unsigned *ret_mask)
 {
 	unsigned mask = 0;
 
 	if (n->type == YAML_SEQUENCE_NODE) {
 		for (yaml_node_item_t *it = n->data.sequence.items.start;
 		     it < n->data.sequence.items.top; it++)
-			if (scope_bit(ld, yaml_document_get_node(ld->doc, *it), &mask) < 0)
+			if (name_bit(ld, yaml_document_get_node(ld->doc, *it), lookup, count, what,
+				     &mask) < 0)
 				return -EINVAL;
-	} else if (scope_bit(ld, n, &mask) < 0) {
+	} else if (name_bit(ld, n, lookup, count, what, &mask) < 0) {
 		return -EINVAL;
 	}
 	if (!mask) {
-		ERR(ld, n, 0, "scope names no kind of line");
+		ERR(ld, n, 0, "%s", what);
 		return -EINVAL;
 	}
-	ru->scopes = mask;
+	*ret_mask = mask;
 	return 0;
 }
 
@@ -386,7 +399,7 @@ static int load_rule(struct loader *ld, yaml_node_t *node, struct event *scratch
 {
 	struct rules *r = ld->r;
 	yaml_node_t *id = NULL, *ev = NULL, *res = NULL, *pat = NULL, *set = NULL, *dec = NULL,
-		    *exs = NULL, *key = NULL, *reason = NULL, *scope = NULL;
+		    *exs = NULL, *key = NULL, *reason = NULL, *scope = NULL, *wrap = NULL;
 	struct rule *ru;
 	int ret;
 
@@ -399,12 +412,11 @@ static int load_rule(struct loader *ld, yaml_node_t *node, struct event *scratch
 		yaml_node_t *k = yaml_document_get_node(ld->doc, pr->key);
 		yaml_node_t *v = yaml_document_get_node(ld->doc, pr->value);
 		const char *ks = scalar(k, NULL);
-		static const char *const names[] = {"id",	   "event", "result",
-						    "pattern",	   "set",   "decode",
-						    "examples",	   "key",   "vocabulary_reason",
-						    "description", "scope"};
-		yaml_node_t **slots[] = {&id,  &ev,  &res,    &pat, &set,  &dec,
-					 &exs, &key, &reason, NULL, &scope};
+		static const char *const names[] = {
+		    "id",	"event", "result", "pattern",		"set",	       "decode",
+		    "examples", "key",	 "scope",  "vocabulary_reason", "description", "wrapper"};
+		yaml_node_t **slots[] = {&id,  &ev,  &res,   &pat,    &set, &dec,
+					 &exs, &key, &scope, &reason, NULL, &wrap};
 		size_t i;
 
 		for (i = 0; ks && i < sizeof(names) / sizeof(names[0]); i++)
@@ -427,9 +439,7 @@ static int load_rule(struct loader *ld, yaml_node_t *node, struct event *scratch
 			return -EINVAL;
 		}
 	if (!scope) {
-		ERR(ld, id, 0,
-		    "rule %s is missing scope (state, conn, packet, global or any: the prefix of "
-		    "the lines it matches)",
+		ERR(ld, id, 0, "rule %s is missing scope (state, conn, packet, global or any)",
 		    scalar(id, NULL));
 		return -EINVAL;
 	}
@@ -471,7 +481,13 @@ static int load_rule(struct loader *ld, yaml_node_t *node, struct event *scratch
 	ru->id_len = strlen(ru->id);
 	ru->event_len = strlen(ru->event);
 	ru->result_len = strlen(ru->result);
-	if ((ret = load_scope(ld, ru, scope)) < 0)
+	ru->wrappers = (1u << RULE_WRAPPERS) - 1;
+	if ((ret = load_names(ld, scope, envelope_scope_lookup, ENVELOPE_SCOPE__MAX,
+			      "scope must be state, conn, packet, global or any", &ru->scopes)) < 0)
+		return ret;
+	if (wrap &&
+	    (ret = load_names(ld, wrap, wrapper_lookup, RULE_WRAPPERS,
+			      "wrapper must be none, error, warning or any", &ru->wrappers)) < 0)
 		return ret;
 	if ((ret = compile_pattern(ld, ru, pat, dec)) < 0)
 		return ret;

@@ -298,6 +298,52 @@ static void test_match_fields(void **state)
 	rules_free(NULL);
 }
 
+/* wrapper: a rule for the lines with "ERROR: " before the connection, one for the others. */
+static void test_wrapper(void **state)
+{
+	struct diags errs;
+	struct event ev;
+	int ret;
+	struct rules *r = load_text("- id: wrapped\n"
+				    "  event: ike_error\n"
+				    "  result: failure\n"
+				    "  scope: state\n"
+				    "  wrapper: error\n"
+				    "  pattern: '^sendto failed'\n"
+				    "- id: plain\n"
+				    "  event: ike_error\n"
+				    "  result: info\n"
+				    "  scope: state\n"
+				    "  wrapper: [none, warning]\n"
+				    "  pattern: '^sendto failed'\n",
+				    &errs, &ret);
+	const char *line;
+
+	assert_int_equal(ret, 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	line = "ERROR: \"c\" #1: sendto failed";
+	assert_int_equal(match(r, line, strlen(line), &ev), 1);
+	assert_string_equal(rule_id_of(ev.rule), "wrapped");
+	event_reset(&ev);
+	line = "\"c\" #1: sendto failed";
+	assert_int_equal(match(r, line, strlen(line), &ev), 1);
+	assert_string_equal(rule_id_of(ev.rule), "plain");
+	event_reset(&ev);
+	line = "WARNING: \"c\" #1: sendto failed";
+	assert_int_equal(match(r, line, strlen(line), &ev), 1);
+	assert_string_equal(rule_id_of(ev.rule), "plain");
+	event_done(&ev);
+	rules_free(r);
+
+	r = load_text("- id: bad\n  event: ike_error\n  result: info\n  scope: state\n"
+		      "  wrapper: fatal\n  pattern: 'x'\n",
+		      &errs, &ret);
+	assert_int_equal(ret, -EINVAL);
+	assert_null(r);
+	assert_int_equal(errs.v[0].line, 5);
+	assert_non_null(strstr(errs.v[0].msg, "wrapper must be none, error, warning or any"));
+}
+
 static void test_decoders(void **state)
 {
 	struct event ev;
@@ -525,6 +571,7 @@ int main(void)
 	    cmocka_unit_test(test_all_errors_reported),
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_match_fields),
+	    cmocka_unit_test(test_wrapper),
 	    cmocka_unit_test(test_decoders),
 	    cmocka_unit_test(test_literal_extraction),
 	    cmocka_unit_test(test_prefilter_same_events),
