@@ -7,11 +7,12 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "envelope.h"
 #include "event.h"
 
 /*
- * The rule table: YAML files of rules (id, event, result, pattern, set,
- * examples), every pattern compiled with PCRE2 JIT, candidates picked by a
+ * The rule table: YAML files of rules (id, event, result, scope, pattern,
+ * set, examples), every pattern compiled with PCRE2 JIT, candidates picked by a
  * literal prefilter. Opaque; one table serves one thread.
  */
 struct rules;
@@ -29,12 +30,16 @@ int rules_load(const char *const *paths, size_t n, struct rules **ret, struct di
 void rules_free(struct rules *r);
 
 /*
- * Matches one message body (prefix already stripped) and on a match sets
- * event_type, result, rule and the captured and constant fields in ev.
- * Returns 1 on a match, 0 when no rule matched (ev untouched), -E2BIG when
- * a pattern hit its match or depth limit (counted, treated as no match).
+ * Matches one line whose envelope env was read (envelope.h; env's offsets
+ * are into line[0..len)). Sets on ev what the envelope holds (conn_name,
+ * conn_instance, peer_ip, state_serial, peer_port), matched or not, then
+ * tries the rules of env's scope on the remainder; on a match sets
+ * event_type, result, rule and the captured and constant fields. Returns 1
+ * on a match, 0 when no rule matched, -E2BIG when a pattern hit its match
+ * or depth limit (counted, treated as no match).
  */
-int rules_match(struct rules *r, const char *body, size_t len, struct event *ev);
+int rules_match(struct rules *r, const struct envelope *env, const char *line, size_t len,
+		struct event *ev);
 
 /* Turns the literal prefilter off (every rule tried in order): the benchmark's baseline. */
 void rules_set_prefilter(struct rules *r, bool on);

@@ -28,6 +28,9 @@
 #define DEPTH_LIMIT	  2000
 #define JIT_STACK_MAX	  (512u << 10)
 
+/* A rule's wrapper: key: the "ERROR: "/"WARNING: " the envelope took off before a connection. */
+enum { RULE_WRAP_NONE, RULE_WRAP_ERROR, RULE_WRAP_WARNING, RULE_WRAPPERS };
+
 struct target {
 	uint32_t group;
 	int field;   /* >= 0: a field */
@@ -39,6 +42,8 @@ struct rule {
 	char *event;
 	char *result;
 	size_t id_len, event_len, result_len;
+	unsigned scopes;   /* bit (1 << enum envelope_scope) for each scope it applies to */
+	unsigned wrappers; /* RULE_WRAP_* bits: the wrappers before the connection it accepts */
 	pcre2_code *code;
 	bool jit;
 	struct target *targets; /* fields first (group order), then decoders */

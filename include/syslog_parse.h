@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "envelope.h"
 #include "record.h"
 
 /*
@@ -19,8 +20,8 @@
 
 enum syslog_transport { SYSLOG_TLS, SYSLOG_TCP, SYSLOG_UDP, SYSLOG_TRANSPORT__MAX };
 
-#define SYSLOG_HOST_MAX 255 /* RFC 5424 HOSTNAME */
-#define SYSLOG_APP_MAX	48  /* RFC 5424 APP-NAME; RFC 3164 TAG is 32 */
+#define SYSLOG_HOST_MAX ENVELOPE_HOST_MAX
+#define SYSLOG_APP_MAX	ENVELOPE_APP_MAX
 
 struct syslog_listen {
 	enum syslog_transport transport;
@@ -107,21 +108,16 @@ struct syslog_msg {
 
 /*
  * Parses an RFC 5424 message ("<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD
- * MSG") or an RFC 3164 one as rsyslog forwards it ("<PRI>TIMESTAMP HOST
- * TAG[PID]: MSG", the TIMESTAMP either "Mmm dd hh:mm:ss" or RFC 3339).
- * now_usec anchors the year of year-less timestamps (the newest year that
- * does not put the message more than a day in the future); they are read
- * in local time (TZ). Returns 0 and fills *ret, or -EBADMSG (ret
- * untouched) for anything else, including HOSTNAME and APP-NAME bytes
- * outside printable US-ASCII.
+ * MSG") or an RFC 3164 one ("<PRI>TIMESTAMP HOST TAG[PID]: MSG", the
+ * TIMESTAMP "Mmm dd hh:mm:ss[.frac][ YYYY]", RFC 3339 or journalctl's;
+ * no TIMESTAMP and HOST: "<PRI>TAG: MSG"), with the envelope's log prefix
+ * reader (envelope.h) in its strict mode. now_usec anchors the year of
+ * year-less timestamps (the newest year that does not put the message
+ * more than a day in the future); they are read in local time (TZ).
+ * Returns 0 and fills *ret, or -EBADMSG (ret untouched) for anything
+ * else, including HOSTNAME and APP-NAME bytes outside printable US-ASCII.
  */
 int syslog_parse(const char *buf, size_t len, int64_t now_usec, struct syslog_msg *ret);
-
-/*
- * Parses an RFC 3339 timestamp "YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm)"
- * filling *ret_usec (UTC) and returning the bytes used, or -EINVAL.
- */
-int syslog_parse_rfc3339(const char *s, size_t len, int64_t *ret_usec);
 
 /*
  * Copies src[0..len) to dst replacing each byte that is not part of valid

@@ -376,6 +376,28 @@ static int remember_role(struct sa *ike, bool ike_line, struct event *ev)
 	return 0;
 }
 
+/* The event's ike_sa_id (and previous_ike_sa_id, parent_serial, role) from its SA e. */
+static int set_ids(struct correlator *c, uint32_t e, uint64_t prev_id, struct event *ev)
+{
+	uint32_t ike = c->v[e].child ? c->v[e].parent : e;
+	int r = 0;
+
+	if (ike != NONE) {
+		char id[ID_LEN + 1];
+
+		if (event_set_str(ev, F_IKE_SA_ID, hex_id(c->v[ike].id, id), ID_LEN) < 0)
+			r = -ENOSPC;
+		if (prev_id &&
+		    event_set_str(ev, F_PREVIOUS_IKE_SA_ID, hex_id(prev_id, id), ID_LEN) < 0)
+			r = -ENOSPC;
+		if (c->v[e].child && !event_has(ev, F_PARENT_SERIAL) &&
+		    event_set_int(ev, F_PARENT_SERIAL, c->v[ike].serial) < 0)
+			r = -ENOSPC;
+		r = remember_role(&c->v[ike], !c->v[e].child, ev) < 0 ? -ENOSPC : r;
+	}
+	return r;
+}
+
 int correlate_event(struct correlator *c, struct event *ev)
 {
 	size_t hl = 0, cl = 0;
@@ -402,6 +424,19 @@ int correlate_event(struct correlator *c, struct event *ev)
 				   sizeof(inst))) |
 			1
 		  : 0;
+	/*
+	 * A line no rule knows (unparsed) still names its state in its
+	 * envelope: it joins the SA of that state, but says too little to start
+	 * one or to become its connection's current IKE SA.
+	 */
+	if (type_is(type, "unparsed")) {
+		e = lookup(c, hh, serial);
+		if (e == NONE || (ch && c->v[e].conn_hash && ch != c->v[e].conn_hash) ||
+		    (pid && c->v[e].pid && pid != c->v[e].pid))
+			return 0;
+		touch(c, e);
+		return set_ids(c, e, 0, ev);
+	}
 	/* A new serial of these types is a Child SA; of any other, an IKE SA. */
 	child_type = type && (strncmp(type, "child_sa_", 9) == 0 ||
 			      strcmp(type, "no_proposal_chosen") == 0 ||
@@ -478,21 +513,7 @@ int correlate_event(struct correlator *c, struct event *ev)
 	if (type_is(type, "ike_sa_rekey") && !c->v[e].child && c->v[e].has_prev)
 		prev_id = c->v[e].prev_id;
 
-	/* Output */
-	ike = c->v[e].child ? c->v[e].parent : e;
-	if (ike != NONE) {
-		char id[ID_LEN + 1];
-
-		if (event_set_str(ev, F_IKE_SA_ID, hex_id(c->v[ike].id, id), ID_LEN) < 0)
-			r = -ENOSPC;
-		if (prev_id &&
-		    event_set_str(ev, F_PREVIOUS_IKE_SA_ID, hex_id(prev_id, id), ID_LEN) < 0)
-			r = -ENOSPC;
-		if (c->v[e].child && !event_has(ev, F_PARENT_SERIAL) &&
-		    event_set_int(ev, F_PARENT_SERIAL, c->v[ike].serial) < 0)
-			r = -ENOSPC;
-		r = remember_role(&c->v[ike], !c->v[e].child, ev) < 0 ? -ENOSPC : r;
-	}
+	r = set_ids(c, e, prev_id, ev);
 
 	/*
 	 * A delete marks the SA gone: new Child SAs no longer attach to it, and

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The normalizer: line prefixes, debug lines, the rule table, then the
- * fields every event derives (severity, ike_version, exchange, ids by role,
+ * The normalizer: debug lines, pluto's prefix (the envelope), the rule
+ * table, then the fields every event derives (severity, ike_version, exchange, ids by role,
  * weak_crypto, timestamp, event_id, platform).
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,214 +36,6 @@ struct normalizer {
 	size_t hostname_len;
 	bool keep_message; /* false when the redaction policy drops it anyway */
 };
-
-/* ---- prefixes ---- */
-
-static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-				   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-
-static bool digits(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!isdigit((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
-static int num(const char *s, size_t n)
-{
-	int v = 0;
-
-	for (size_t i = 0; i < n; i++)
-		v = v * 10 + (s[i] - '0');
-	return v;
-}
-
-/* "tag[pid]: " or "tag: " at s; returns its length, 0 if it is not one. */
-static size_t tag_pid(const char *s, size_t len, int *ret_pid)
-{
-	size_t i = 0;
-	int pid = 0;
-
-	while (i < len && i < 48 && s[i] != '[' && s[i] != ':' && s[i] != ' ')
-		i++;
-	if (i == 0 || i >= len)
-		return 0;
-	if (s[i] == '[') {
-		size_t b = ++i;
-
-		while (i < len && isdigit((unsigned char)s[i]) && i - b < 9)
-			pid = pid * 10 + (s[i++] - '0');
-		if (i == b || i >= len || s[i] != ']')
-			return 0;
-		i++;
-	}
-	if (i + 1 >= len || s[i] != ':' || s[i + 1] != ' ')
-		return 0;
-	*ret_pid = pid;
-	return i + 2;
-}
-
-/* Epoch of a local-time calendar date, choosing the year as documented in the header. */
-static int64_t local_usec(int mon, int mday, int h, int m, int s, int64_t now_usec)
-{
-	time_t now = (time_t)(now_usec / 1000000);
-	struct tm tn;
-
-	localtime_r(&now, &tn);
-	for (int y = tn.tm_year + 1; y >= tn.tm_year - 1; y--) {
-		struct tm t = {.tm_year = y,
-			       .tm_mon = mon,
-			       .tm_mday = mday,
-			       .tm_hour = h,
-			       .tm_min = m,
-			       .tm_sec = s,
-			       .tm_isdst = -1};
-		time_t e = mktime(&t);
-
-		if (e != (time_t)-1 && e <= now + 86400)
-			return (int64_t)e * 1000000;
-	}
-	return 0;
-}
-
-/* "2025-01-27T14:13:05.805232+00:00 " at line; returns the length incl. the space. */
-static size_t rfc3339(const char *l, size_t len, int64_t *ret_usec)
-{
-	size_t i = 19;
-	int64_t frac = 0;
-	int fd = 0, off = 0;
-
-	if (len < 21 || !digits(l, 4) || l[4] != '-' || !digits(l + 5, 2) || l[7] != '-' ||
-	    !digits(l + 8, 2) || (l[10] != 'T' && l[10] != ' ') || !digits(l + 11, 2) ||
-	    l[13] != ':' || !digits(l + 14, 2) || l[16] != ':' || !digits(l + 17, 2))
-		return 0;
-	if (i < len && l[i] == '.') {
-		for (i++; i < len && isdigit((unsigned char)l[i]); i++, fd++)
-			if (fd < 6)
-				frac = frac * 10 + (l[i] - '0');
-		for (; fd < 6; fd++)
-			frac *= 10;
-	}
-	if (i < len && l[i] == 'Z')
-		i++;
-	else if (i + 6 <= len && (l[i] == '+' || l[i] == '-') && digits(l + i + 1, 2) &&
-		 l[i + 3] == ':' && digits(l + i + 4, 2)) {
-		off = (num(l + i + 1, 2) * 60 + num(l + i + 4, 2)) * 60 * (l[i] == '-' ? -1 : 1);
-		i += 6;
-	} else
-		return 0;
-	if (i >= len || l[i] != ' ')
-		return 0;
-	struct tm t = {.tm_year = num(l, 4) - 1900,
-		       .tm_mon = num(l + 5, 2) - 1,
-		       .tm_mday = num(l + 8, 2),
-		       .tm_hour = num(l + 11, 2),
-		       .tm_min = num(l + 14, 2),
-		       .tm_sec = num(l + 17, 2)};
-
-	*ret_usec = ((int64_t)timegm(&t) - off) * 1000000 + frac;
-	return i + 1;
-}
-
-void normalize_parse_prefix(const char *l, size_t len, int64_t now_usec, struct prefix *ret)
-{
-	struct prefix p = {.kind = PREFIX_NONE};
-	size_t i, t;
-	int64_t usec = 0;
-	int pid = 0;
-
-	if ((i = rfc3339(l, len, &usec)) > 0) {
-		size_t h = i;
-
-		while (i < len && l[i] != ' ' && i - h < HOST_MAX - 1)
-			i++;
-		if (i < len && l[i] == ' ' && (t = tag_pid(l + i + 1, len - i - 1, &pid)) > 0) {
-			p = (struct prefix){.kind = PREFIX_SYSLOG,
-					    .body_off = i + 1 + t,
-					    .realtime_usec = usec,
-					    .host = l + h,
-					    .host_len = i - h,
-					    .pid = pid};
-		}
-		*ret = p;
-		return;
-	}
-	/* "Nov 23 20:25:58" */
-	if (len < 16 || l[3] != ' ' || l[6] != ' ' || l[9] != ':' || l[12] != ':' ||
-	    !isdigit((unsigned char)l[5]) || !(l[4] == ' ' || isdigit((unsigned char)l[4])) ||
-	    !digits(l + 7, 2) || !digits(l + 10, 2) || !digits(l + 13, 2)) {
-		*ret = p;
-		return;
-	}
-	int mon = -1;
-
-	for (int m = 0; m < 12; m++)
-		if (memcmp(l, months[m], 3) == 0)
-			mon = m;
-	if (mon < 0) {
-		*ret = p;
-		return;
-	}
-	int mday = (l[4] == ' ' ? 0 : l[4] - '0') * 10 + (l[5] - '0');
-	int64_t base = 0;
-	int64_t frac = 0;
-
-	i = 15;
-	if (l[i] == '.') { /* pluto's logfile: ".047269: " */
-		size_t b = ++i;
-
-		while (i < len && isdigit((unsigned char)l[i]) && i - b < 6)
-			frac = frac * 10 + (l[i++] - '0');
-		if (i - b != 6) {
-			*ret = p;
-			return;
-		}
-	}
-	if (i + 1 < len && l[i] == ':' && l[i + 1] == ' ') {
-		base =
-		    local_usec(mon, mday, num(l + 7, 2), num(l + 10, 2), num(l + 13, 2), now_usec);
-		p = (struct prefix){.kind = PREFIX_LOGFILE,
-				    .body_off = i + 2,
-				    .realtime_usec = base ? base + frac : 0};
-		*ret = p;
-		return;
-	}
-	if (i >= len || l[i] != ' ' || frac) {
-		*ret = p;
-		return;
-	}
-	/* syslog: " host tag[pid]: " or "   tag[pid]: " (no host) */
-	const char *host = NULL;
-	size_t host_len = 0;
-
-	while (i < len && l[i] == ' ')
-		i++;
-	t = tag_pid(l + i, len - i, &pid);
-	if (t == 0) {
-		size_t h = i;
-
-		while (i < len && l[i] != ' ' && i - h < HOST_MAX - 1)
-			i++;
-		if (i >= len || l[i] != ' ' || i == h)
-			goto none;
-		host = l + h;
-		host_len = i - h;
-		t = tag_pid(l + i + 1, len - i - 1, &pid);
-		if (t == 0)
-			goto none;
-		i++;
-	}
-	base = local_usec(mon, mday, num(l + 7, 2), num(l + 10, 2), num(l + 13, 2), now_usec);
-	p = (struct prefix){.kind = PREFIX_SYSLOG,
-			    .body_off = i + t,
-			    .realtime_usec = base,
-			    .host = host,
-			    .host_len = host_len,
-			    .pid = pid};
-none:
-	*ret = p;
-}
 
 bool normalize_is_debug(const char *body, size_t len)
 {
@@ -530,8 +321,13 @@ int normalize_record(struct normalizer *n, const struct record *rec, struct even
 		return 0;
 	}
 	ev->rec = rec;
-	if (!debug)
-		m = rules_match(n->rules, rec->msg, rec->len, ev);
+	if (!debug) {
+		struct envelope env = {0};
+
+		/* The source took the log prefix off; pluto's own is read here, once. */
+		envelope_pluto(rec->msg, rec->len, &env);
+		m = rules_match(n->rules, &env, rec->msg, rec->len, ev);
+	}
 	if (m == -E2BIG)
 		n->cnt->regex_limit_hits++;
 	if (m == 1) {

@@ -5,7 +5,12 @@
  *   - id: ike_auth.established.v4        required, unique over all files
  *     event: ike_auth                    required, the vocabulary (or vocabulary_reason:)
  *     result: success                    required: success | failure | info
- *     pattern: '^"(?<conn_name>..."'     required, PCRE2; named groups = field short
+ *     scope: state                       required: state | conn | packet | global | any,
+ *                                        or a list of them ([conn, state])
+ *     wrapper: error                     optional: none | error | warning | any (default),
+ *                                        or a list: the "ERROR: "/"WARNING: " before the
+ *                                        connection, which the envelope takes off
+ *     pattern: '^established IKE SA'     required, PCRE2; named groups = field short
  *                                        names or keys of decode:; PCRE2_DUPNAMES
  *     key: 'established IKE SA'          optional literal for the prefilter
  *     set: { exchange: IKE_AUTH }        optional constants; captures override them
@@ -13,11 +18,15 @@
  *     description: ...                   optional, ignored
  *     examples: [ { line: '...', expect: { field: value, other: null } } ]
  *
- * The body is matched as pluto wrote it (prefix removed, nothing else
- * stripped). First match in file order wins; the prefilter only skips
- * rules whose required literal is absent from the line (the longest plain
- * run every match must contain, or one per alternative; `key:` overrides).
- * A captured empty group leaves its field unset.
+ * The envelope (envelope.h) reads each line's prefixes once: the log
+ * prefix, then pluto's "NAME"[N] PEER #N: (scope state), "NAME"[N] PEER:
+ * (conn), "packet from ADDR:PORT: " (packet) or none (global). Its
+ * connection, instance, peer, serial and packet port are set on the event;
+ * a rule is tried only on lines of its scope and matches only the
+ * remainder after the prefix, as pluto wrote it. First match in file order wins; the prefilter only
+ * skips rules whose required literal is absent from the line (the longest plain run every match
+ * must contain, or one per alternative; `key:` overrides). A captured empty group leaves its field
+ * unset.
  *
  * Sub-decoders (decode.c):
  *   brace_algs         {cipher=.. integ=.. prf=.. group=|ke=.. auth=..}
@@ -124,10 +133,34 @@ static int try_rule(struct rules *r, struct rule *ru, const char *body, size_t l
 	return 0;
 }
 
-int rules_match(struct rules *r, const char *body, size_t len, struct event *ev)
+/* What the envelope says about the line, set once: a rule's captures may override it. */
+static void set_envelope(const struct envelope *env, struct event *ev)
+{
+	if (env->conn_name)
+		event_set_str(ev, F_CONN_NAME, env->conn_name, env->conn_name_len);
+	if (env->conn_instance > 0)
+		event_set_int(ev, F_CONN_INSTANCE, env->conn_instance);
+	if (env->peer_ip)
+		event_set_text(ev, F_PEER_IP, env->peer_ip, env->peer_ip_len);
+	if (env->state_serial > 0)
+		event_set_int(ev, F_STATE_SERIAL, env->state_serial);
+	if (env->peer_port > 0)
+		event_set_int(ev, F_PEER_PORT, env->peer_port);
+}
+
+int rules_match(struct rules *r, const struct envelope *env, const char *line, size_t len,
+		struct event *ev)
 {
 	int limit = 0, m;
+	size_t off = env->rest_off <= len ? env->rest_off : len;
+	const char *body = line + off;
+	unsigned scope = 1u << env->scope;
+	unsigned wrap = 1u << (env->flags & ENVELOPE_ERROR     ? RULE_WRAP_ERROR
+			       : env->flags & ENVELOPE_WARNING ? RULE_WRAP_WARNING
+							       : RULE_WRAP_NONE);
 
+	len -= off;
+	set_envelope(env, ev);
 	/* Candidates in file order: all rules for the baseline, else the prefilter's pick. */
 	if (!r->prefilter_on) {
 		memset(r->cand, 0xff, r->words * sizeof(uint64_t));
@@ -144,6 +177,8 @@ int rules_match(struct rules *r, const char *body, size_t len, struct event *ev)
 			bits &= bits - 1;
 			if (i >= r->n)
 				break;
+			if (!(r->v[i].scopes & scope) || !(r->v[i].wrappers & wrap))
+				continue;
 			m = try_rule(r, &r->v[i], body, len);
 			if (m == 1) {
 				apply(r, &r->v[i], body, ev);

@@ -341,11 +341,65 @@ static int load_examples(struct loader *ld, struct rule *ru, yaml_node_t *en)
 	return 0;
 }
 
+/* The wrapper pluto put before a connection: none, "ERROR: ", "WARNING: " (rules_impl.h). */
+static int wrapper_lookup(const char *s, size_t len)
+{
+	static const char *const names[RULE_WRAPPERS] = {"none", "error", "warning"};
+
+	for (int i = 0; i < RULE_WRAPPERS; i++)
+		if (strlen(names[i]) == len && memcmp(s, names[i], len) == 0)
+			return i;
+	return -1;
+}
+
+/* One name of a key into *mask: a bit by lookup's number, or all count of them for "any". */
+static int name_bit(struct loader *ld, yaml_node_t *v, int (*lookup)(const char *, size_t),
+		    int count, const char *what, unsigned *mask)
+{
+	size_t l;
+	const char *s = scalar(v, &l);
+	int i = s ? lookup(s, l) : -1;
+
+	if (s && l == 3 && memcmp(s, "any", 3) == 0) {
+		*mask |= (1u << count) - 1;
+		return 0;
+	}
+	if (i < 0) {
+		ERR(ld, v, 0, "%s, not '%s'", what, s ? s : "?");
+		return -EINVAL;
+	}
+	*mask |= 1u << i;
+	return 0;
+}
+
+/* A key that takes a name or a list of names (scope:, wrapper:) into *ret_mask. */
+static int load_names(struct loader *ld, yaml_node_t *n, int (*lookup)(const char *, size_t),
+		      int count, const char *what, unsigned *ret_mask)
+{
+	unsigned mask = 0;
+
+	if (n->type == YAML_SEQUENCE_NODE) {
+		for (yaml_node_item_t *it = n->data.sequence.items.start;
+		     it < n->data.sequence.items.top; it++)
+			if (name_bit(ld, yaml_document_get_node(ld->doc, *it), lookup, count, what,
+				     &mask) < 0)
+				return -EINVAL;
+	} else if (name_bit(ld, n, lookup, count, what, &mask) < 0) {
+		return -EINVAL;
+	}
+	if (!mask) {
+		ERR(ld, n, 0, "%s", what);
+		return -EINVAL;
+	}
+	*ret_mask = mask;
+	return 0;
+}
+
 static int load_rule(struct loader *ld, yaml_node_t *node, struct event *scratch)
 {
 	struct rules *r = ld->r;
 	yaml_node_t *id = NULL, *ev = NULL, *res = NULL, *pat = NULL, *set = NULL, *dec = NULL,
-		    *exs = NULL, *key = NULL, *reason = NULL;
+		    *exs = NULL, *key = NULL, *reason = NULL, *scope = NULL, *wrap = NULL;
 	struct rule *ru;
 	int ret;
 
@@ -359,10 +413,10 @@ static int load_rule(struct loader *ld, yaml_node_t *node, struct event *scratch
 		yaml_node_t *v = yaml_document_get_node(ld->doc, pr->value);
 		const char *ks = scalar(k, NULL);
 		static const char *const names[] = {
-		    "id",     "event",	  "result", "pattern",		 "set",
-		    "decode", "examples", "key",    "vocabulary_reason", "description"};
-		yaml_node_t **slots[] = {&id,  &ev,  &res, &pat,    &set,
-					 &dec, &exs, &key, &reason, NULL};
+		    "id",	"event", "result", "pattern",		"set",	       "decode",
+		    "examples", "key",	 "scope",  "vocabulary_reason", "description", "wrapper"};
+		yaml_node_t **slots[] = {&id,  &ev,  &res,   &pat,    &set, &dec,
+					 &exs, &key, &scope, &reason, NULL, &wrap};
 		size_t i;
 
 		for (i = 0; ks && i < sizeof(names) / sizeof(names[0]); i++)
@@ -384,6 +438,11 @@ static int load_rule(struct loader *ld, yaml_node_t *node, struct event *scratch
 			    reqn[i] ? "has a non-scalar" : "is missing", req[i]);
 			return -EINVAL;
 		}
+	if (!scope) {
+		ERR(ld, id, 0, "rule %s is missing scope (state, conn, packet, global or any)",
+		    scalar(id, NULL));
+		return -EINVAL;
+	}
 	if (!in_vocabulary(scalar(ev, NULL)) && !scalar(reason, NULL)) {
 		ERR(ld, ev, 0,
 		    "unknown event type '%s' (add vocabulary_reason: to extend the vocabulary)",
@@ -422,6 +481,14 @@ static int load_rule(struct loader *ld, yaml_node_t *node, struct event *scratch
 	ru->id_len = strlen(ru->id);
 	ru->event_len = strlen(ru->event);
 	ru->result_len = strlen(ru->result);
+	ru->wrappers = (1u << RULE_WRAPPERS) - 1;
+	if ((ret = load_names(ld, scope, envelope_scope_lookup, ENVELOPE_SCOPE__MAX,
+			      "scope must be state, conn, packet, global or any", &ru->scopes)) < 0)
+		return ret;
+	if (wrap &&
+	    (ret = load_names(ld, wrap, wrapper_lookup, RULE_WRAPPERS,
+			      "wrapper must be none, error, warning or any", &ru->wrappers)) < 0)
+		return ret;
 	if ((ret = compile_pattern(ld, ru, pat, dec)) < 0)
 		return ret;
 	if (key) {
@@ -642,7 +709,10 @@ static int check_examples(struct rules *r, struct diags *errs)
 			ret = -ENOMEM;
 			break;
 		}
-		int m = rules_match(r, e->line, len, &ev);
+		struct envelope env;
+
+		envelope_parse(e->line, len, 0, &env);
+		int m = rules_match(r, &env, e->line, len, &ev);
 		const char *got = m == 1 ? rule_id_of(ev.rule) : NULL;
 
 		if (!got || strcmp(got, e->rule_id) != 0) {
@@ -650,7 +720,7 @@ static int check_examples(struct rules *r, struct diags *errs)
 
 			rules_set_prefilter(r, false);
 			event_reset(&ev);
-			plain = rules_match(r, e->line, len, &ev) == 1 &&
+			plain = rules_match(r, &env, e->line, len, &ev) == 1 &&
 				strcmp(rule_id_of(ev.rule), e->rule_id) == 0;
 			rules_set_prefilter(r, true);
 			if (plain)

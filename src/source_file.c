@@ -24,6 +24,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "envelope.h"
 #include "log.h"
 #include "normalize.h"
 #include "source.h"
@@ -157,7 +158,7 @@ static int submit_line(struct sfile *s, const char *line, size_t len, uint64_t o
 {
 	struct record rec = {.priority = -1, .flags = flags};
 	struct fifo_entry fe = {.device = s->cur.device, .inode = s->cur.inode, .offset = end};
-	struct prefix pfx;
+	struct envelope env;
 
 	if (!s->cur.have_key) {
 		/* A file whose first line was incomplete when opened. */
@@ -167,15 +168,15 @@ static int submit_line(struct sfile *s, const char *line, size_t len, uint64_t o
 	}
 	if (len && line[len - 1] == '\r')
 		len--;
-	normalize_parse_prefix(line, len, (int64_t)time(NULL) * 1000000, &pfx);
-	rec.msg = line + pfx.body_off;
-	rec.len = len - pfx.body_off;
-	rec.realtime_usec = pfx.realtime_usec;
-	rec.pid = pfx.pid;
-	if (pfx.host && pfx.host_len) {
-		size_t n = pfx.host_len < HOST_MAX - 1 ? pfx.host_len : HOST_MAX - 1;
+	envelope_log_prefix(line, len, (int64_t)time(NULL) * 1000000, false, &env);
+	rec.msg = line + env.msg_off;
+	rec.len = len - env.msg_off;
+	rec.realtime_usec = env.realtime_usec;
+	rec.pid = env.pid;
+	if (env.host && env.host_len) {
+		size_t n = env.host_len < HOST_MAX - 1 ? env.host_len : HOST_MAX - 1;
 
-		memcpy(s->host, pfx.host, n);
+		memcpy(s->host, env.host, n);
 		s->host[n] = '\0';
 		rec.host = s->host;
 	}

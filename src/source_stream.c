@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The stream source: pluto lines from standard input (source.type stdin)
- * or, for the one-shot tools, from files. Lines may carry a syslog or
- * pluto logfile prefix; the prefix gives the time, host and pid. A line
+ * or, for the one-shot tools, from files. Lines may carry any log prefix
+ * the envelope reads (syslog, journalctl's short formats, RFC 3339/5424,
+ * pluto's logfile, logread, a bare pluto[PID]:); it gives the time, host
+ * and pid. A line
  * longer than limits.max_line_bytes is cut there (flagged and counted)
  * and the rest of it skipped. A stream has no position to resume from, so
  * delivered() and commit() have nothing to persist.
@@ -15,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "envelope.h"
 #include "log.h"
 #include "normalize.h"
 #include "source.h"
@@ -54,22 +57,22 @@ static void reader_done(struct line_reader *lr)
 static int submit_line(struct line_reader *lr, struct pipeline *pl, const char *line, size_t len,
 		       uint64_t off, unsigned flags, int64_t now)
 {
-	struct prefix pfx;
+	struct envelope env;
 	struct record rec = {.priority = -1, .flags = flags};
 	uint64_t h;
 
 	if (len && line[len - 1] == '\r')
 		len--;
-	normalize_parse_prefix(line, len, now, &pfx);
-	rec.msg = line + pfx.body_off;
-	rec.len = len - pfx.body_off;
-	rec.realtime_usec = pfx.realtime_usec;
-	rec.pid = pfx.pid;
-	if (pfx.host && pfx.host_len) {
+	envelope_log_prefix(line, len, now, false, &env);
+	rec.msg = line + env.msg_off;
+	rec.len = len - env.msg_off;
+	rec.realtime_usec = env.realtime_usec;
+	rec.pid = env.pid;
+	if (env.host && env.host_len) {
 		size_t n =
-		    pfx.host_len < sizeof(lr->host) - 1 ? pfx.host_len : sizeof(lr->host) - 1;
+		    env.host_len < sizeof(lr->host) - 1 ? env.host_len : sizeof(lr->host) - 1;
 
-		memcpy(lr->host, pfx.host, n);
+		memcpy(lr->host, env.host, n);
 		lr->host[n] = '\0';
 		rec.host = lr->host;
 	}

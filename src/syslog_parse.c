@@ -6,7 +6,7 @@
 
 #include <openssl/evp.h>
 
-#include "normalize.h"
+#include "envelope.h"
 #include "syslog_parse.h"
 
 /* A length prefix past this is no frame any sender means: the stream is garbage. */
@@ -29,12 +29,6 @@ const char *syslog_transport_name(enum syslog_transport t)
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
-}
-
-/* PRINTUSASCII of RFC 5424: %d33-126. */
-static bool is_print(char c)
-{
-	return (unsigned char)c >= 33 && (unsigned char)c <= 126;
 }
 
 int syslog_listen_parse(const char *s, struct syslog_listen *ret)
@@ -228,334 +222,30 @@ void syslog_framer_next(struct syslog_framer *f, const char *buf, size_t len, bo
 	frame_line(f, buf, len, eof, ret);
 }
 
-/* Reads exactly n digits at *p into *ret. */
-static bool take_num(const char **p, const char *end, size_t n, int *ret)
-{
-	int v = 0;
-	size_t i;
-
-	if ((size_t)(end - *p) < n)
-		return false;
-	for (i = 0; i < n; i++) {
-		if (!is_digit((*p)[i]))
-			return false;
-		v = v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	*ret = v;
-	return true;
-}
-
-static bool take_char(const char **p, const char *end, char c)
-{
-	if (*p >= end || **p != c)
-		return false;
-	(*p)++;
-	return true;
-}
-
-/* ".ddd...": up to 9 digits read, the first 6 kept as microseconds. */
-static bool take_fraction(const char **p, const char *end, int64_t *ret_usec)
-{
-	int64_t us = 0;
-	int n = 0;
-
-	*ret_usec = 0;
-	if (*p >= end || **p != '.')
-		return true;
-	(*p)++;
-	while (*p < end && is_digit(**p)) {
-		if (n >= 9)
-			return false;
-		if (n < 6)
-			us = us * 10 + (**p - '0');
-		n++;
-		(*p)++;
-	}
-	if (n == 0)
-		return false;
-	for (; n < 6; n++)
-		us *= 10;
-	*ret_usec = us;
-	return true;
-}
-
-static int days_in_month(int year, int mon)
-{
-	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-
-	return mon == 2 && leap ? 29 : days[mon - 1];
-}
-
-int syslog_parse_rfc3339(const char *s, size_t len, int64_t *ret_usec)
-{
-	const char *p = s, *end = s + len;
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
-	int64_t frac, t;
-	struct tm tm;
-
-	if (!take_num(&p, end, 4, &y) || !take_char(&p, end, '-') || !take_num(&p, end, 2, &mo) ||
-	    !take_char(&p, end, '-') || !take_num(&p, end, 2, &d))
-		return -EINVAL;
-	if (p >= end || (*p != 'T' && *p != 't'))
-		return -EINVAL;
-	p++;
-	if (!take_num(&p, end, 2, &h) || !take_char(&p, end, ':') || !take_num(&p, end, 2, &mi) ||
-	    !take_char(&p, end, ':') || !take_num(&p, end, 2, &sec) ||
-	    !take_fraction(&p, end, &frac))
-		return -EINVAL;
-	if (p < end && (*p == 'Z' || *p == 'z')) {
-		p++;
-	} else if (p < end && (*p == '+' || *p == '-')) {
-		sign = *p == '+' ? 1 : -1;
-		p++;
-		if (!take_num(&p, end, 2, &oh) || !take_char(&p, end, ':') ||
-		    !take_num(&p, end, 2, &om) || oh > 23 || om > 59)
-			return -EINVAL;
-	} else {
-		return -EINVAL;
-	}
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 ||
-	    mi > 59 || sec > 60)
-		return -EINVAL;
-	tm = (struct tm){.tm_year = y - 1900,
-			 .tm_mon = mo - 1,
-			 .tm_mday = d,
-			 .tm_hour = h,
-			 .tm_min = mi,
-			 .tm_sec = sec};
-	t = (int64_t)timegm(&tm);
-	t -= sign * (oh * 3600 + om * 60);
-	if (t < 0)
-		return -EINVAL;
-	*ret_usec = t * 1000000 + frac;
-	return (int)(p - s);
-}
-
-/* "Mmm dd hh:mm:ss[.frac]", the day space-padded, in local time, year from now_usec. */
-static int parse_bsd_time(const char *s, size_t len, int64_t now_usec, int64_t *ret_usec)
-{
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	const char *p = s, *end = s + len;
-	int mon, d, h, mi, sec;
-	int64_t frac;
-	time_t now = (time_t)(now_usec / 1000000), t;
-	struct tm tm, nowtm;
-
-	if (len < 15)
-		return -EINVAL;
-	for (mon = 0; mon < 12; mon++)
-		if (memcmp(p, months + 3 * mon, 3) == 0)
-			break;
-	if (mon == 12 || p[3] != ' ')
-		return -EINVAL;
-	p += 4;
-	if (*p == ' ') {
-		p++;
-		if (!take_num(&p, end, 1, &d))
-			return -EINVAL;
-	} else if (!take_num(&p, end, 2, &d)) {
-		return -EINVAL;
-	}
-	if (!take_char(&p, end, ' ') || !take_num(&p, end, 2, &h) || !take_char(&p, end, ':') ||
-	    !take_num(&p, end, 2, &mi) || !take_char(&p, end, ':') || !take_num(&p, end, 2, &sec) ||
-	    !take_fraction(&p, end, &frac))
-		return -EINVAL;
-	if (d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-		return -EINVAL;
-	if (!localtime_r(&now, &nowtm))
-		return -EINVAL;
-	/* The newest of next, this and last year not more than a day ahead. */
-	for (int dy = 1; dy >= -1; dy--) {
-		tm = (struct tm){.tm_year = nowtm.tm_year + dy,
-				 .tm_mon = mon,
-				 .tm_mday = d,
-				 .tm_hour = h,
-				 .tm_min = mi,
-				 .tm_sec = sec,
-				 .tm_isdst = -1};
-		t = mktime(&tm);
-		if (t != (time_t)-1 && t <= now + 86400)
-			break;
-	}
-	if (t == (time_t)-1 || t < 0)
-		return -EINVAL;
-	*ret_usec = (int64_t)t * 1000000 + frac;
-	return (int)(p - s);
-}
-
-/* A field of PRINTUSASCII, 1..max bytes, ended by SP or the end. "-" is absent. */
-static bool take_token(const char **p, const char *end, size_t max, const char **ret,
-		       size_t *ret_len)
-{
-	const char *s = *p;
-
-	while (*p < end && is_print(**p))
-		(*p)++;
-	if (*p == s || (size_t)(*p - s) > max)
-		return false;
-	if (*p < end && **p != ' ')
-		return false;
-	if (*p - s == 1 && *s == '-') {
-		*ret = NULL;
-		*ret_len = 0;
-	} else {
-		*ret = s;
-		*ret_len = (size_t)(*p - s);
-	}
-	return true;
-}
-
-static int to_pid(const char *s, size_t len)
-{
-	long v = 0;
-	size_t i;
-
-	if (len == 0 || len > 9)
-		return 0;
-	for (i = 0; i < len; i++) {
-		if (!is_digit(s[i]))
-			return 0;
-		v = v * 10 + (s[i] - '0');
-	}
-	return (int)v;
-}
-
-/* STRUCTURED-DATA: "-" or one or more [ID PARAM="VALUE"...] with \" \] \\ escapes. */
-static bool skip_sd(const char **p, const char *end)
-{
-	if (*p < end && **p == '-') {
-		(*p)++;
-		return true;
-	}
-	if (*p >= end || **p != '[')
-		return false;
-	while (*p < end && **p == '[') {
-		bool quoted = false;
-
-		(*p)++;
-		for (;;) {
-			if (*p >= end)
-				return false;
-			if (quoted) {
-				if (**p == '\\' && *p + 1 < end)
-					(*p)++;
-				else if (**p == '"')
-					quoted = false;
-			} else if (**p == '"') {
-				quoted = true;
-			} else if (**p == ']') {
-				(*p)++;
-				break;
-			}
-			(*p)++;
-		}
-	}
-	return true;
-}
-
-static void take_body(const char *p, const char *end, struct syslog_msg *m)
-{
-	if (end - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-		p += 3;
-	m->body = p;
-	m->body_len = (size_t)(end - p);
-}
-
-static int parse_5424(const char *p, const char *end, struct syslog_msg *m)
-{
-	const char *procid, *msgid;
-	size_t procid_len, msgid_len;
-	int r;
-
-	m->format = SYSLOG_FORMAT_5424;
-	if (p < end && *p == '-') {
-		p++;
-	} else {
-		r = syslog_parse_rfc3339(p, (size_t)(end - p), &m->realtime_usec);
-		if (r < 0)
-			return -EBADMSG;
-		p += r;
-	}
-	if (!take_char(&p, end, ' ') ||
-	    !take_token(&p, end, SYSLOG_HOST_MAX, &m->host, &m->host_len) ||
-	    !take_char(&p, end, ' ') ||
-	    !take_token(&p, end, SYSLOG_APP_MAX, &m->app, &m->app_len) ||
-	    !take_char(&p, end, ' ') || !take_token(&p, end, 128, &procid, &procid_len) ||
-	    !take_char(&p, end, ' ') || !take_token(&p, end, 32, &msgid, &msgid_len) ||
-	    !take_char(&p, end, ' ') || !skip_sd(&p, end))
-		return -EBADMSG;
-	m->pid = to_pid(procid, procid_len);
-	if (p < end && !take_char(&p, end, ' '))
-		return -EBADMSG;
-	take_body(p, end, m);
-	return 0;
-}
-
-static int parse_3164(const char *p, const char *end, int64_t now_usec, struct syslog_msg *m)
-{
-	const char *tag;
-	int r;
-
-	m->format = SYSLOG_FORMAT_3164;
-	if (p < end && is_digit(*p))
-		r = syslog_parse_rfc3339(p, (size_t)(end - p), &m->realtime_usec);
-	else
-		r = parse_bsd_time(p, (size_t)(end - p), now_usec, &m->realtime_usec);
-	if (r < 0)
-		return -EBADMSG;
-	p += r;
-	if (!take_char(&p, end, ' ') ||
-	    !take_token(&p, end, SYSLOG_HOST_MAX, &m->host, &m->host_len) || !m->host ||
-	    !take_char(&p, end, ' '))
-		return -EBADMSG;
-	tag = p;
-	while (p < end && is_print(*p) && *p != '[' && *p != ':')
-		p++;
-	if (p == tag || (size_t)(p - tag) > SYSLOG_APP_MAX)
-		return -EBADMSG;
-	m->app = tag;
-	m->app_len = (size_t)(p - tag);
-	if (p < end && *p == '[') {
-		const char *pid = ++p;
-
-		while (p < end && *p != ']' && p - pid <= 128)
-			p++;
-		if (p >= end || *p != ']')
-			return -EBADMSG;
-		m->pid = to_pid(pid, (size_t)(p - pid));
-		p++;
-	}
-	take_char(&p, end, ':');
-	take_char(&p, end, ' ');
-	take_body(p, end, m);
-	return 0;
-}
-
 int syslog_parse(const char *buf, size_t len, int64_t now_usec, struct syslog_msg *ret)
 {
-	struct syslog_msg m = {0};
-	const char *p = buf, *end = buf + len;
-	int pri = 0, digits = 0, r;
+	struct envelope e;
+	const char *body;
 
-	if (!take_char(&p, end, '<'))
+	/* The header is the envelope's log prefix, read strictly; a PRI is required. */
+	envelope_log_prefix(buf, len, now_usec, true, &e);
+	if (e.pri < 0 || (e.log != ENVELOPE_LOG_5424 && e.log != ENVELOPE_LOG_SYSLOG))
 		return -EBADMSG;
-	while (p < end && is_digit(*p) && digits < 3) {
-		pri = pri * 10 + (*p - '0');
-		p++;
-		digits++;
-	}
-	if (digits == 0 || pri > 191 || !take_char(&p, end, '>'))
-		return -EBADMSG;
-	m.pri = pri;
-	if (end - p >= 2 && p[0] == '1' && p[1] == ' ')
-		r = parse_5424(p + 2, end, &m);
-	else
-		r = parse_3164(p, end, now_usec, &m);
-	if (r < 0)
-		return r;
-	*ret = m;
+	body = buf + e.msg_off;
+	if (len - e.msg_off >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)
+		body += 3;
+	*ret = (struct syslog_msg){
+	    .format = e.log == ENVELOPE_LOG_5424 ? SYSLOG_FORMAT_5424 : SYSLOG_FORMAT_3164,
+	    .pri = e.pri,
+	    .realtime_usec = e.realtime_usec,
+	    .host = e.host,
+	    .host_len = e.host_len,
+	    .app = e.app,
+	    .app_len = e.app_len,
+	    .pid = e.pid,
+	    .body = body,
+	    .body_len = (size_t)(buf + len - body),
+	};
 	return 0;
 }
 
@@ -677,7 +367,7 @@ int syslog_to_record(struct syslog_to_record *x, const char *buf, size_t len, co
 {
 	struct syslog_msg m;
 	struct record rec = {.priority = -1};
-	struct prefix pfx;
+	struct envelope pfx;
 	uint8_t digest[SYSLOG_DIGEST_LEN];
 	const char *body;
 	size_t n, replaced;
@@ -711,10 +401,10 @@ int syslog_to_record(struct syslog_to_record *x, const char *buf, size_t len, co
 	rec.pid = m.pid;
 	/* imfile forwards pluto's logfile lines with their time prefix: pluto's time is the
 	 * event's. */
-	normalize_parse_prefix(body, n, now_usec, &pfx);
-	if (pfx.kind != PREFIX_NONE && pfx.body_off <= n) {
-		body += pfx.body_off;
-		n -= pfx.body_off;
+	envelope_log_prefix(body, n, now_usec, false, &pfx);
+	if (pfx.log != ENVELOPE_LOG_NONE && pfx.msg_off <= n) {
+		body += pfx.msg_off;
+		n -= pfx.msg_off;
 		if (pfx.realtime_usec)
 			rec.realtime_usec = pfx.realtime_usec;
 		if (pfx.pid)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "envelope.h"
 #include "event.h"
 #include "expect_text.h"
 #include "normalize.h"
@@ -252,14 +253,16 @@ int tools_test_rules(const char *config, const char *const *files, size_t n)
 	for (size_t i = 0; i < rules_example_count(rules); i++) {
 		const struct rule_example *ex = rules_example(rules, i);
 		struct example_check c = {.ex = ex};
-		struct prefix pfx;
+		struct envelope en;
 		struct record rec = {.priority = -1, .event_id = "0000000000000000"};
 		size_t len = strlen(ex->line);
 
-		normalize_parse_prefix(ex->line, len, 0, &pfx);
-		rec.msg = ex->line + pfx.body_off;
-		rec.len = len - pfx.body_off;
-		rec.realtime_usec = pfx.realtime_usec;
+		/* As a source does: the log prefix off here, pluto's prefix in the normalizer. */
+		envelope_log_prefix(ex->line, len, 0, false, &en);
+		rec.msg = ex->line + en.msg_off;
+		rec.len = len - en.msg_off;
+		rec.realtime_usec = en.realtime_usec;
+		rec.pid = en.pid;
 		pipeline_set_observer(pl, check_example, &c);
 		pipeline_submit(pl, &rec);
 		if (!c.seen)

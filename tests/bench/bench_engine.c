@@ -93,7 +93,10 @@ int main(int argc, char **argv)
 		}
 		event_reset(ev);
 		if (stages == 0) { /* the rule table alone */
-			rules_match(rules, rec.msg, rec.len, ev);
+			struct envelope env;
+
+			envelope_pluto(rec.msg, rec.len, &env);
+			rules_match(rules, &env, rec.msg, rec.len, ev);
 			continue;
 		}
 		if (normalize_record(e.norm, &rec, ev) <= 0)

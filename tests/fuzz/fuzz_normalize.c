@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target: one input is a few lines of pluto output; each goes
- * through normalize_parse_prefix, normalize_record, correlate_event and
+ * through envelope_parse, normalize_record, correlate_event and
  * event_json_render, whose output must be one valid JSON object. Rules:
  * conf/rules/libreswan.yaml when run from the repository, else a small
  * built-in table written to a temp file.
@@ -111,13 +111,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		struct prefix pre;
+		struct envelope pre;
 		char host[256];
 
 		if (len > 1024)
 			len = 1024;
-		normalize_parse_prefix(p, len, 1700000000000000, &pre);
-		if (pre.body_off > len)
+		envelope_parse(p, len, 1700000000000000, &pre);
+		if (pre.msg_off > len || pre.rest_off > len || pre.rest_off < pre.msg_off)
+			abort();
+		if ((pre.conn_name && pre.conn_name + pre.conn_name_len > p + len) ||
+		    (pre.peer_ip && pre.peer_ip + pre.peer_ip_len > p + len))
 			abort();
 		if (pre.host) {
 			if (pre.host < p || pre.host + pre.host_len > p + len ||
@@ -126,8 +129,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memcpy(host, pre.host, pre.host_len);
 			host[pre.host_len] = '\0';
 		}
-		struct record rec = {.msg = p + pre.body_off,
-				     .len = len - pre.body_off,
+		struct record rec = {.msg = p + pre.msg_off,
+				     .len = len - pre.msg_off,
 				     .realtime_usec = pre.realtime_usec,
 				     .host = pre.host ? host : NULL,
 				     .pid = pre.pid,

@@ -49,8 +49,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < rules_example_count(r); i++) {
 			const struct rule_example *e = rules_example(r, i);
 
+			struct envelope env;
+
 			event_reset(&ev);
-			if (rules_match(r, e->line, strlen(e->line), &ev) != 1)
+			envelope_parse(e->line, strlen(e->line), 0, &env);
+			if (rules_match(r, &env, e->line, strlen(e->line), &ev) != 1)
 				abort();
 		}
 		event_done(&ev);

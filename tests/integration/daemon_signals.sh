@@ -89,7 +89,8 @@ cat >"$WORK/rules2.yaml" <<'EOF'
 - id: test.reloaded
   event: conn_add
   result: info
-  pattern: '^"(?<conn_name>[^"]+)" #(?<state_serial>\d+): responder established IKE SA'
+  scope: state
+  pattern: '^responder established IKE SA'
 EOF
 write_config "$WORK/rules2.yaml" ""
 kill -HUP $pid

@@ -155,6 +155,45 @@ static void test_capture(void **state)
 	correlator_free(NULL);
 }
 
+/*
+ * A line no rule knows still carries its envelope's conn and serial: it joins
+ * a known SA, and an unknown serial neither gets an id nor becomes the
+ * connection's current IKE SA.
+ */
+static void test_unparsed(void **state)
+{
+	struct counters cnt = {0};
+	struct correlator *c = NULL;
+	struct event ev;
+	struct out a, b, u;
+	const struct step init =
+	    S("\"west\" #1: initiating IKEv2 connection", "ike_init", "west", 1, 0, 0);
+	const struct step child = S("\"west\" #2: initiator established Child SA using #1; ...",
+				    "child_sa_create", "west", 2, 1, 0);
+	const struct step odd =
+	    S("\"west\" #2: a wording no rule knows", "unparsed", "west", 2, 0, 0);
+	const struct step stray =
+	    S("\"west\" #9: a wording no rule knows", "unparsed", "west", 9, 0, 0);
+	const struct step late = S("\"west\" #10: initiating Child SA using IKE SA",
+				   "child_sa_create", "west", 10, 0, 0);
+
+	assert_int_equal(correlator_new(64, "test", &cnt, &c), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	feed(c, &ev, &init, &a);
+	feed(c, &ev, &child, &b);
+	feed(c, &ev, &odd, &u);
+	assert_string_equal(u.id, a.id);
+	assert_int_equal(u.parent, 1);
+	feed(c, &ev, &stray, &u);
+	assert_string_equal(u.id, "");
+	/* #9 took nothing over: a new Child SA of "west" still joins IKE SA #1 */
+	feed(c, &ev, &late, &u);
+	assert_string_equal(u.id, a.id);
+	assert_int_equal(u.parent, 1);
+	event_done(&ev);
+	correlator_free(c);
+}
+
 static void test_restart_and_hosts(void **state)
 {
 	struct counters cnt = {0};
@@ -306,8 +345,9 @@ static void test_eviction(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_capture),	 cmocka_unit_test(test_restart_and_hosts),
-	    cmocka_unit_test(test_orphan_child), cmocka_unit_test(test_child_after_delete),
+	    cmocka_unit_test(test_capture),	      cmocka_unit_test(test_unparsed),
+	    cmocka_unit_test(test_restart_and_hosts), cmocka_unit_test(test_orphan_child),
+	    cmocka_unit_test(test_child_after_delete),
 	    cmocka_unit_test(test_eviction),
 	};
 

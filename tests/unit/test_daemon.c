@@ -45,15 +45,16 @@ static const char rules_init[] =
     "- id: t.init\n"
     "  event: ike_init\n"
     "  result: info\n"
-    "  pattern: '^\"(?<conn_name>[^\"]+)\" #(?<state_serial>\\d+): initiating IKEv2 "
-    "connection'\n";
+    "  scope: state\n"
+    "  pattern: '^initiating IKEv2 connection'\n";
 
 /* Matches none of them: after a reload to it, they are unparsed. */
 static const char rules_other[] =
     "- id: t.other\n"
     "  event: ike_init\n"
     "  result: info\n"
-    "  pattern: '^\"(?<conn_name>[^\"]+)\" #(?<state_serial>\\d+): something else'\n";
+    "  scope: state\n"
+    "  pattern: '^something else'\n";
 
 struct fx {
 	char dir[64];

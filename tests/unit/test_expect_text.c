@@ -94,7 +94,8 @@ static void test_rules_refuse_unstated(void **state)
 	    "- id: conn_add.test\n"
 	    "  event: conn_add\n"
 	    "  result: success\n"
-	    "  pattern: '^\"(?<conn_name>[^\"]+)\": added IKEv2 connection$'\n";
+	    "  scope: conn\n"
+	    "  pattern: '^added IKEv2 connection$'\n";
 
 	char buf[1024];
 

@@ -19,70 +19,11 @@
 #include "stats.h"
 
 /*
- * Prefixes (times computed by hand as UTC epochs, TZ=UTC), debug lines, and
- * the derived fields of normalize_record against a small real rule table.
+ * Debug lines, pluto's prefix read by the normalizer (the log prefixes are
+ * test_envelope's), and the derived fields of normalize_record against a small real rule table.
  */
 
 #define SEC 1000000LL
-
-static void expect_prefix(const char *line, int64_t now, enum prefix_kind kind, const char *body,
-			  int64_t usec, const char *host, int pid)
-{
-	struct prefix p;
-
-	normalize_parse_prefix(line, strlen(line), now, &p);
-	assert_int_equal(p.kind, kind);
-	assert_string_equal(line + p.body_off, body);
-	assert_int_equal(p.realtime_usec, usec);
-	if (host) {
-		assert_non_null(p.host);
-		assert_int_equal(p.host_len, strlen(host));
-		assert_memory_equal(p.host, host, strlen(host));
-	} else {
-		assert_null(p.host);
-	}
-	assert_int_equal(p.pid, pid);
-}
-
-static void test_prefix(void **state)
-{
-	const int64_t now = 1795467600 * SEC; /* 2026-11-23T21:00:00Z */
-
-	expect_prefix("Nov 23 20:25:58 gw pluto[1234]: \"west\" #1: x", now, PREFIX_SYSLOG,
-		      "\"west\" #1: x", 1795465558 * SEC, "gw", 1234);
-	expect_prefix("Jul  4 08:34:38   pluto[2814]: \"c\" #9904: y", now, PREFIX_SYSLOG,
-		      "\"c\" #9904: y", 1783154078 * SEC, NULL, 2814);
-	expect_prefix("Nov 23 20:25:58.047269: \"cert_gw_ipv4\"[2] 192.0.2.2 #5: z", now,
-		      PREFIX_LOGFILE, "\"cert_gw_ipv4\"[2] 192.0.2.2 #5: z",
-		      1795465558 * SEC + 47269, NULL, 0);
-	expect_prefix("2025-01-27T14:13:05.805232+00:00 pve pluto[15070]: \"l2tp-psk\"[2] #13: d",
-		      now, PREFIX_SYSLOG, "\"l2tp-psk\"[2] #13: d", 1737987185 * SEC + 805232,
-		      "pve", 15070);
-	expect_prefix("2025-01-27T15:13:05.5+01:00 pve pluto: e", now, PREFIX_SYSLOG, "e",
-		      1737987185 * SEC + 500000, "pve", 0);
-	expect_prefix("2025-01-27T14:13:05Z h pluto[7]: f", now, PREFIX_SYSLOG, "f",
-		      1737987185 * SEC, "h", 7);
-	/* west of UTC: 09:13:05 at -05:00 is 14:13:05Z */
-	expect_prefix("2025-01-27T09:13:05-05:00 h pluto[7]: g", now, PREFIX_SYSLOG, "g",
-		      1737987185 * SEC, "h", 7);
-	/* New Year: December lines read just after midnight belong to the old year ... */
-	expect_prefix("Dec 31 23:59:00 gw pluto[1]: x", 1798761900 * SEC, PREFIX_SYSLOG, "x",
-		      1798761540 * SEC, "gw", 1);
-	/* ... and a line a few minutes ahead of a slow clock to the new one. */
-	expect_prefix("Jan  1 00:10:00 gw pluto[1]: x", 1798761540 * SEC, PREFIX_SYSLOG, "x",
-		      1798762200 * SEC, "gw", 1);
-	/* No prefix, or not one we know: the whole line is the body. */
-	expect_prefix("\"west\" #1: established", now, PREFIX_NONE, "\"west\" #1: established", 0,
-		      NULL, 0);
-	expect_prefix("Foo 23 20:25:58 gw pluto[1]: x", now, PREFIX_NONE,
-		      "Foo 23 20:25:58 gw pluto[1]: x", 0, NULL, 0);
-	expect_prefix("Nov 23 20:25:58.04: x", now, PREFIX_NONE, "Nov 23 20:25:58.04: x", 0, NULL,
-		      0);
-	expect_prefix("Nov 23 20:25:58 gw pluto[12x]: x", now, PREFIX_NONE,
-		      "Nov 23 20:25:58 gw pluto[12x]: x", 0, NULL, 0);
-	expect_prefix("Nov 23 20:25:58", now, PREFIX_NONE, "Nov 23 20:25:58", 0, NULL, 0);
-	expect_prefix("", now, PREFIX_NONE, "", 0, NULL, 0);
-}
 
 static void test_is_debug(void **state)
 {
@@ -98,7 +39,8 @@ static const char table[] =
     "- id: ike_auth.established\n"
     "  event: ike_auth\n"
     "  result: success\n"
-    "  pattern: '^\"(?<conn_name>[^\"]+)\" #(?<state_serial>\\d+): (?<role>initiator|responder) "
+    "  scope: state\n"
+    "  pattern: '^(?<role>initiator|responder) "
     "established IKE "
     "SA; authenticated peer using authby=(?<auth_method>\\S+) and (?<id_type>\\w+) "
     "''(?<peer_id>[^'']*)'''\n"
@@ -106,24 +48,29 @@ static const char table[] =
     "- id: isakmp.established\n"
     "  event: ike_auth\n"
     "  result: success\n"
-    "  pattern: ' #(?<state_serial>\\d+): ISAKMP SA established (?<algs>\\{.*\\})$'\n"
+    "  scope: state\n"
+    "  pattern: '^ISAKMP SA established (?<algs>\\{.*\\})$'\n"
     "  decode: { algs: brace_algs }\n"
     "- id: auth.failed\n"
     "  event: auth_failed\n"
     "  result: failure\n"
-    "  pattern: ' #(?<state_serial>\\d+): authentication failed: (?<reason>.*)$'\n"
+    "  scope: state\n"
+    "  pattern: '^authentication failed: (?<reason>.*)$'\n"
     "- id: no_proposal\n"
     "  event: no_proposal_chosen\n"
     "  result: failure\n"
-    "  pattern: ' #(?<state_serial>\\d+): IKE_AUTH response rejected Child SA with "
+    "  scope: state\n"
+    "  pattern: '^IKE_AUTH response rejected Child SA with "
     "(?<error_code>\\w+)'\n"
     "- id: delete.state\n"
     "  event: ike_sa_delete\n"
     "  result: info\n"
-    "  pattern: ' #(?<state_serial>\\d+): deleting state \\((?<state_name>\\w+)\\)'\n"
+    "  scope: state\n"
+    "  pattern: '^deleting state \\((?<state_name>\\w+)\\)'\n"
     "- id: banner\n"
     "  event: daemon_start\n"
     "  result: info\n"
+    "  scope: global\n"
     "  pattern: '^Starting Pluto \\(Libreswan Version (?<platform_version>[^ )]+)'\n";
 
 struct fx {
@@ -292,6 +239,18 @@ static void test_unparsed_and_debug(void **state)
 	assert_string_equal(str(fx, F_SEVERITY), "info");
 	assert_false(event_has(&fx->ev, F_RULE));
 	assert_int_equal(fx->cnt.unparsed, 1);
+	/* A state line no rule knows keeps what its envelope says. */
+	assert_int_equal(run(fx, "\"road\"[3] 192.0.2.7 #12: a wording no rule has", NULL, 1), 1);
+	assert_string_equal(str(fx, F_EVENT_TYPE), "unparsed");
+	assert_string_equal(str(fx, F_CONN_NAME), "road");
+	assert_int_equal(event_int(&fx->ev, F_CONN_INSTANCE, 0), 3);
+	assert_string_equal(str(fx, F_PEER_IP), "192.0.2.7");
+	assert_int_equal(event_int(&fx->ev, F_STATE_SERIAL, 0), 12);
+	/* and whack's console output is read as pluto's own line */
+	assert_int_equal(run(fx, "002 \"w\" #4: authentication failed: no key", NULL, 1), 1);
+	assert_string_equal(str(fx, F_EVENT_TYPE), "auth_failed");
+	assert_string_equal(str(fx, F_REASON), "no key");
+	assert_int_equal(event_int(&fx->ev, F_STATE_SERIAL, 0), 4);
 	assert_int_equal(run(fx, "| ikev2 child: SK_ei 01 02 03", NULL, 2), 0);
 	assert_int_equal(fx->cnt.debug_dropped, 1);
 	fx->cfg.source.keep_debug_lines = true;
@@ -347,7 +306,6 @@ int main(void)
 	setenv("TZ", "UTC", 1);
 	tzset();
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_prefix),
 	    cmocka_unit_test(test_is_debug),
 	    cmocka_unit_test_setup_teardown(test_derived, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_event_id, setup, teardown),

@@ -104,12 +104,11 @@ static void write_file(const char *path, const char *text)
 	fclose(f);
 }
 
-static const char rules_a[] =
-    "- id: t.init\n"
-    "  event: ike_init\n"
-    "  result: info\n"
-    "  pattern: '^\"(?<conn_name>[^\"]+)\" #(?<state_serial>\\d+): initiating IKEv2 "
-    "connection'\n";
+static const char rules_a[] = "- id: t.init\n"
+			      "  event: ike_init\n"
+			      "  result: info\n"
+			      "  scope: state\n"
+			      "  pattern: '^initiating IKEv2 connection'\n";
 
 static int setup(void **state)
 {
@@ -259,7 +258,9 @@ static void test_reload(void **state)
 	struct json_object *o, *v;
 
 	snprintf(path, sizeof(path), "%s/bad.yaml", f->dir);
-	write_file(path, "- id: x\n  event: ike_init\n  result: info\n  pattern: '(unclosed'\n");
+	write_file(
+	    path,
+	    "- id: x\n  event: ike_init\n  result: info\n  scope: any\n  pattern: '(unclosed'\n");
 	config_defaults(&cfg2);
 	free(cfg2.rules.v[0]);
 	cfg2.rules.v[0] = strdup(path);
@@ -274,7 +275,7 @@ static void test_reload(void **state)
 	json_object_put(o);
 
 	write_file(path, "- id: t.other\n  event: conn_add\n  result: info\n"
-			 "  pattern: 'initiating IKEv2'\n");
+			 "  scope: state\n  pattern: 'initiating IKEv2'\n");
 	memset(&errs, 0, sizeof(errs));
 	assert_int_equal(pipeline_reload(f->pl, &cfg2, &errs), 0);
 	submit(f, "\"a\" #1: initiating IKEv2 connection");

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "decode.h"
+#include "envelope.h"
 #include "event.h"
 #include "prefilter.h"
 #include "rules.h"
@@ -49,6 +50,15 @@ static struct rules *load_text(const char *text, struct diags *errs, int *ret)
 	unlink(path);
 	free(path);
 	return r;
+}
+
+/* Matches a whole line as the pipeline does: its envelope, then the rules on the remainder. */
+static int match(struct rules *r, const char *line, size_t len, struct event *ev)
+{
+	struct envelope env;
+
+	envelope_parse(line, len, 0, &env);
+	return rules_match(r, &env, line, len, ev);
 }
 
 /* Each invalid fixture names its error on a "# expect: LINE:COL: text" line. */
@@ -99,26 +109,35 @@ static void test_all_errors_reported(void **state)
 	struct rules *r = load_text("- id: a\n"
 				    "  event: ike_auth\n"
 				    "  result: success\n"
+				    "  scope: state\n"
 				    "  pattern: '(?<nosuch>x)'\n"
 				    "- id: b\n"
 				    "  event: ike_auth\n"
 				    "  result: sometimes\n"
+				    "  scope: any\n"
 				    "  pattern: 'y'\n"
 				    "- id: c\n"
 				    "  event: ike_auth\n"
 				    "  result: info\n"
+				    "  scope: global\n"
 				    "  pattern: 'z'\n"
-				    "  colour: blue\n",
+				    "  colour: blue\n"
+				    "- id: d\n"
+				    "  event: ike_auth\n"
+				    "  result: info\n"
+				    "  pattern: 'z'\n",
 				    &errs, &ret);
 
 	assert_int_equal(ret, -EINVAL);
 	assert_null(r);
-	assert_int_equal(errs.n, 3);
-	assert_int_equal(errs.v[0].line, 4);
-	assert_int_equal(errs.v[1].line, 7);
+	assert_int_equal(errs.n, 4);
+	assert_int_equal(errs.v[0].line, 5);
+	assert_int_equal(errs.v[1].line, 8);
 	assert_non_null(strstr(errs.v[1].msg, "success, failure or info"));
-	assert_int_equal(errs.v[2].line, 13);
+	assert_int_equal(errs.v[2].line, 16);
 	assert_non_null(strstr(errs.v[2].msg, "unknown key 'colour'"));
+	assert_int_equal(errs.v[3].line, 17);
+	assert_non_null(strstr(errs.v[3].msg, "missing scope"));
 }
 
 static void test_missing_file(void **state)
@@ -136,8 +155,8 @@ static const char table[] =
     "- id: child.established\n"
     "  event: child_sa_create\n"
     "  result: success\n"
-    "  pattern: '^\"(?<conn_name>[^\"]+)\"(?:\\[(?<conn_instance>\\d+)\\])?(?: (?<peer_ip>\\S+))? "
-    "#(?<state_serial>\\d+): (?<role>initiator|responder) established Child SA using "
+    "  scope: state\n"
+    "  pattern: '^(?<role>initiator|responder) established Child SA using "
     "#(?<parent_serial>\\d+); "
     "IPsec (?<child_mode>tunnel|transport) (?<ts>\\[.*\\]) (?<esp>\\{.*\\})$'\n"
     "  set: { exchange: CREATE_CHILD_SA, ike_version: 2, role: initiator }\n"
@@ -152,19 +171,22 @@ static const char table[] =
     "- id: ike.rekeyed\n"
     "  event: ike_sa_rekey\n"
     "  result: success\n"
-    "  pattern: ' #(?<state_serial>\\d+): (?:initiator|responder) rekeyed IKE SA "
+    "  scope: state\n"
+    "  pattern: '^(?:initiator|responder) rekeyed IKE SA "
     "#(?<replaced_serial>\\d+) "
     "(?<algs>\\{[^}]*\\})'\n"
     "  decode: { algs: brace_algs }\n"
     "- id: delete.either\n"
     "  event: ike_sa_delete\n"
     "  result: info\n"
-    "  pattern: ' #(?<state_serial>\\d+): (?:deleting state "
+    "  scope: [state, conn]\n"
+    "  pattern: '^(?:deleting state "
     "\\((?<state_name>STATE_\\w+)\\)|deleting IKE SA "
     "\\((?<state_name>[^)]+)\\))'\n"
     "- id: no.literal\n"
     "  event: ike_error\n"
     "  result: failure\n"
+    "  scope: global\n"
     "  pattern: '^(?i)ERR: (?<reason>.*)$'\n";
 
 static void test_match_fields(void **state)
@@ -184,9 +206,9 @@ static void test_match_fields(void **state)
 	assert_int_equal(rules_count(r), 4);
 	assert_int_equal(rules_example_count(r), 1);
 	assert_string_equal(rules_example(r, 0)->rule_id, "child.established");
-	assert_int_equal(rules_example(r, 0)->line_no, 8);
+	assert_int_equal(rules_example(r, 0)->line_no, 9);
 	assert_int_equal(event_init(&ev, 8192), 0);
-	assert_int_equal(rules_match(r, line, strlen(line), &ev), 1);
+	assert_int_equal(match(r, line, strlen(line), &ev), 1);
 	assert_string_equal(rule_id_of(ev.rule), "child.established");
 	assert_string_equal(event_str(&ev, F_EVENT_TYPE, NULL), "child_sa_create");
 	assert_string_equal(event_str(&ev, F_RESULT, NULL), "success");
@@ -223,7 +245,7 @@ static void test_match_fields(void **state)
 	line = "\"east\" #9: initiator rekeyed IKE SA #4 {cipher=AES_GCM_16_256 integ=n/a "
 	       "prf=HMAC_SHA2_512 "
 	       "ke=DH19 addke1=ML_KEM_768}";
-	assert_int_equal(rules_match(r, line, strlen(line), &ev), 1);
+	assert_int_equal(match(r, line, strlen(line), &ev), 1);
 	assert_int_equal(event_int(&ev, F_REPLACED_SERIAL, 0), 4);
 	assert_string_equal(event_str(&ev, F_ENCR, NULL), "AES_GCM_16_256");
 	assert_false(event_has(&ev, F_INTEG));
@@ -231,11 +253,11 @@ static void test_match_fields(void **state)
 	assert_string_equal(event_str(&ev, F_DH_GROUP, NULL), "DH19");
 	event_reset(&ev);
 	line = "\"east\" #9: deleting IKE SA (ESTABLISHED_IKE_SA) and sending notification";
-	assert_int_equal(rules_match(r, line, strlen(line), &ev), 1);
+	assert_int_equal(match(r, line, strlen(line), &ev), 1);
 	assert_string_equal(event_str(&ev, F_STATE_NAME, NULL), "ESTABLISHED_IKE_SA");
 	event_reset(&ev);
 	line = "\"east\" #9: deleting state (STATE_V2_ESTABLISHED_IKE_SA) and sending notification";
-	assert_int_equal(rules_match(r, line, strlen(line), &ev), 1);
+	assert_int_equal(match(r, line, strlen(line), &ev), 1);
 	assert_string_equal(event_str(&ev, F_STATE_NAME, NULL), "STATE_V2_ESTABLISHED_IKE_SA");
 	/* a rule with inline flags has no literal and is still found */
 	size_t ll;
@@ -243,17 +265,83 @@ static void test_match_fields(void **state)
 	assert_null(rules_literal(r, 3, 0, &ll));
 	event_reset(&ev);
 	line = "err: kernel said no";
-	assert_int_equal(rules_match(r, line, strlen(line), &ev), 1);
+	assert_int_equal(match(r, line, strlen(line), &ev), 1);
 	assert_string_equal(event_str(&ev, F_REASON, NULL), "kernel said no");
-	/* no match leaves the event untouched */
+	/* a rule sees only lines of its scope: this global line is not a state line */
+	event_reset(&ev);
+	line = "ERR: x";
+	assert_int_equal(match(r, line, strlen(line), &ev), 1);
+	event_reset(&ev);
+	line = "\"c\" #1: ERR: x";
+	assert_int_equal(match(r, line, strlen(line), &ev), 0);
+	/* no match: no type, but what the envelope says is kept */
+	assert_null(event_str(&ev, F_EVENT_TYPE, NULL));
+	assert_null(ev.rule);
+	assert_string_equal(event_str(&ev, F_CONN_NAME, NULL), "c");
+	assert_int_equal(event_int(&ev, F_STATE_SERIAL, 0), 1);
+	/* a list of scopes: the connection line matches too */
+	event_reset(&ev);
+	line = "\"c\"[2] 192.0.2.1: deleting state (STATE_X)";
+	assert_int_equal(match(r, line, strlen(line), &ev), 1);
+	assert_string_equal(rule_id_of(ev.rule), "delete.either");
+	assert_int_equal(event_int(&ev, F_CONN_INSTANCE, 0), 2);
+	assert_string_equal(event_str(&ev, F_PEER_IP, NULL), "192.0.2.1");
+	/* a global line with no envelope fields stays empty */
 	event_reset(&ev);
 	line = "loading secrets from \"/etc/ipsec.secrets\"";
-	assert_int_equal(rules_match(r, line, strlen(line), &ev), 0);
+	assert_int_equal(match(r, line, strlen(line), &ev), 0);
 	assert_null(event_str(&ev, F_EVENT_TYPE, NULL));
+	assert_null(event_str(&ev, F_CONN_NAME, NULL));
 	assert_null(ev.rule);
 	event_done(&ev);
 	rules_free(r);
 	rules_free(NULL);
+}
+
+/* wrapper: a rule for the lines with "ERROR: " before the connection, one for the others. */
+static void test_wrapper(void **state)
+{
+	struct diags errs;
+	struct event ev;
+	int ret;
+	struct rules *r = load_text("- id: wrapped\n"
+				    "  event: ike_error\n"
+				    "  result: failure\n"
+				    "  scope: state\n"
+				    "  wrapper: error\n"
+				    "  pattern: '^sendto failed'\n"
+				    "- id: plain\n"
+				    "  event: ike_error\n"
+				    "  result: info\n"
+				    "  scope: state\n"
+				    "  wrapper: [none, warning]\n"
+				    "  pattern: '^sendto failed'\n",
+				    &errs, &ret);
+	const char *line;
+
+	assert_int_equal(ret, 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	line = "ERROR: \"c\" #1: sendto failed";
+	assert_int_equal(match(r, line, strlen(line), &ev), 1);
+	assert_string_equal(rule_id_of(ev.rule), "wrapped");
+	event_reset(&ev);
+	line = "\"c\" #1: sendto failed";
+	assert_int_equal(match(r, line, strlen(line), &ev), 1);
+	assert_string_equal(rule_id_of(ev.rule), "plain");
+	event_reset(&ev);
+	line = "WARNING: \"c\" #1: sendto failed";
+	assert_int_equal(match(r, line, strlen(line), &ev), 1);
+	assert_string_equal(rule_id_of(ev.rule), "plain");
+	event_done(&ev);
+	rules_free(r);
+
+	r = load_text("- id: bad\n  event: ike_error\n  result: info\n  scope: state\n"
+		      "  wrapper: fatal\n  pattern: 'x'\n",
+		      &errs, &ret);
+	assert_int_equal(ret, -EINVAL);
+	assert_null(r);
+	assert_int_equal(errs.v[0].line, 5);
+	assert_non_null(strstr(errs.v[0].msg, "wrapper must be none, error, warning or any"));
 }
 
 static void test_decoders(void **state)
@@ -377,10 +465,10 @@ static int same_with_and_without_prefilter(struct rules *r, const char *line, si
 
 	rules_set_prefilter(r, true);
 	event_reset(a);
-	ma = rules_match(r, line, len, a);
+	ma = match(r, line, len, a);
 	rules_set_prefilter(r, false);
 	event_reset(b);
-	mb = rules_match(r, line, len, b);
+	mb = match(r, line, len, b);
 	assert_int_equal(ma, mb);
 	assert_ptr_equal(a->rule, b->rule);
 	assert_memory_equal(a->present, b->present, sizeof(a->present));
@@ -461,10 +549,12 @@ static void test_prefilter_line_end(void **state)
 	struct rules *r = load_text("- id: tail\n"
 				    "  event: ike_error\n"
 				    "  result: failure\n"
+				    "  scope: global\n"
 				    "  pattern: '^\\d+stop$'\n"
 				    "- id: whole\n"
 				    "  event: ike_error\n"
 				    "  result: info\n"
+				    "  scope: global\n"
 				    "  pattern: '^halt$'\n",
 				    &errs, &ret);
 
@@ -493,6 +583,7 @@ static void test_match_limit(void **state)
 	struct rules *r = load_text("- id: slow\n"
 				    "  event: ike_error\n"
 				    "  result: failure\n"
+				    "  scope: any\n"
 				    "  pattern: '^(a|aa)+$'\n",
 				    &errs, &ret);
 	char line[200];
@@ -501,7 +592,7 @@ static void test_match_limit(void **state)
 	memset(line, 'a', sizeof(line) - 1);
 	line[sizeof(line) - 1] = 'b';
 	assert_int_equal(event_init(&ev, 4096), 0);
-	assert_int_equal(rules_match(r, line, sizeof(line), &ev), -E2BIG);
+	assert_int_equal(match(r, line, sizeof(line), &ev), -E2BIG);
 	assert_int_equal(rules_limit_hits(r), 1);
 	assert_false(event_has(&ev, F_EVENT_TYPE));
 	event_done(&ev);
@@ -515,6 +606,7 @@ int main(void)
 	    cmocka_unit_test(test_all_errors_reported),
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_match_fields),
+	    cmocka_unit_test(test_wrapper),
 	    cmocka_unit_test(test_decoders),
 	    cmocka_unit_test(test_literal_extraction),
 	    cmocka_unit_test(test_prefilter_same_events),

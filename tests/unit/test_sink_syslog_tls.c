@@ -32,8 +32,8 @@ static const char rules_yaml[] =
     "- id: t.init\n"
     "  event: ike_init\n"
     "  result: info\n"
-    "  pattern: '^\"(?<conn_name>[^\"]+)\" #(?<state_serial>\\d+): initiating IKEv2 "
-    "connection'\n";
+    "  scope: state\n"
+    "  pattern: '^initiating IKEv2 connection'\n";
 
 /* The source end: what the pipeline tells it. */
 struct rec_source {

@@ -263,7 +263,7 @@ static void test_parse_5424(void **state)
 
 	/* Structured data with escapes, a BOM, a non-numeric PROCID, Z time, no fraction. */
 	static const char b[] = "<13>1 2026-11-23T20:25:58Z h a x-1 ID47 "
-				"[ex@1 k=\"v\\]\\\" ]\"][b@2] \xEF\xBB\xBFmsg";
+				"[ex@1 k=\"v\\]\\\" \\]\"][b@2] \xEF\xBB\xBFmsg";
 	assert_int_equal(syslog_parse(b, sizeof(b) - 1, 0, &m), 0);
 	assert_int_equal(m.realtime_usec, 1795465558LL * USEC);
 	assert_int_equal(m.pid, 0);
@@ -338,8 +338,9 @@ static void test_parse_bad(void **state)
 	    "<13>1 - h a - - -x",
 	    "<13>Foo 23 20:25:58 gw pluto: m",
 	    "<13>Nov 23 25:25:58 gw pluto: m",
-	    "<13>Nov 23 20:25:58 gw",
-	    "<13>Nov 23 20:25:58 - pluto: m", /* RFC 3164 has no NILVALUE host */
+	    "<13>1 - h a - - [ex@1 k=\"]\"]", /* ']' in a value must be escaped */
+	    "<13>1 - h a - - [ ex@1]",	      /* SD-ID right after '[' */
+	    "<13>1 - h a - - [ex@1 k=v]",     /* PARAM-VALUE quoted */
 	    "<13>Nov 23 20:25:58 gw pluto[12: m",
 	    "<13>garbage",
 	};
@@ -348,9 +349,18 @@ static void test_parse_bad(void **state)
 				 -EBADMSG);
 	assert_int_equal(m.pri, 99);
 
+	/* A header with a HOSTNAME and nothing after it is a message with no MSG (rsyslog's too).
+	 */
+	assert_int_equal(syslog_parse("<13>Nov 23 20:25:58 gw", 22, NOV24_2026 * USEC, &m), 0);
+	assert_int_equal(m.host_len, 2);
+	assert_null(m.app);
+	assert_int_equal(m.body_len, 0);
+
 	int64_t us = 7;
-	assert_int_equal(syslog_parse_rfc3339("2026-11-23T20:25:58.1234567891Z", 31, &us), -EINVAL);
-	assert_int_equal(syslog_parse_rfc3339("2026-11-23T20:25:58.5-00:30", 27, &us), 27);
+	/* Ten fraction digits: six read, the rest ignored. */
+	assert_int_equal(envelope_rfc3339("2026-11-23T20:25:58.1234567891Z", 31, true, &us), 31);
+	assert_int_equal(us, 1795465558LL * USEC + 123456);
+	assert_int_equal(envelope_rfc3339("2026-11-23T20:25:58.5-00:30", 27, true, &us), 27);
 	assert_int_equal(us, (1795465558LL + 1800) * USEC + 500000);
 }
 
