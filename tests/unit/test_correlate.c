@@ -345,8 +345,10 @@ static void test_eviction(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_capture),	      cmocka_unit_test(test_unparsed),
-	    cmocka_unit_test(test_restart_and_hosts), cmocka_unit_test(test_orphan_child),
+	    cmocka_unit_test(test_capture),
+	    cmocka_unit_test(test_unparsed),
+	    cmocka_unit_test(test_restart_and_hosts),
+	    cmocka_unit_test(test_orphan_child),
 	    cmocka_unit_test(test_child_after_delete),
 	    cmocka_unit_test(test_eviction),
 	};

@@ -41,20 +41,18 @@
 #define LINE_C "\"north\" #3: initiating IKEv2 connection"
 
 /* Matches the three lines above. */
-static const char rules_init[] =
-    "- id: t.init\n"
-    "  event: ike_init\n"
-    "  result: info\n"
-    "  scope: state\n"
-    "  pattern: '^initiating IKEv2 connection'\n";
+static const char rules_init[] = "- id: t.init\n"
+				 "  event: ike_init\n"
+				 "  result: info\n"
+				 "  scope: state\n"
+				 "  pattern: '^initiating IKEv2 connection'\n";
 
 /* Matches none of them: after a reload to it, they are unparsed. */
-static const char rules_other[] =
-    "- id: t.other\n"
-    "  event: ike_init\n"
-    "  result: info\n"
-    "  scope: state\n"
-    "  pattern: '^something else'\n";
+static const char rules_other[] = "- id: t.other\n"
+				  "  event: ike_init\n"
+				  "  result: info\n"
+				  "  scope: state\n"
+				  "  pattern: '^something else'\n";
 
 struct fx {
 	char dir[64];

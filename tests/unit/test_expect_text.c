@@ -90,12 +90,11 @@ static int test_rules_on(const char *text)
  */
 static void test_rules_refuse_unstated(void **state)
 {
-	static const char head[] =
-	    "- id: conn_add.test\n"
-	    "  event: conn_add\n"
-	    "  result: success\n"
-	    "  scope: conn\n"
-	    "  pattern: '^added IKEv2 connection$'\n";
+	static const char head[] = "- id: conn_add.test\n"
+				   "  event: conn_add\n"
+				   "  result: success\n"
+				   "  scope: conn\n"
+				   "  pattern: '^added IKEv2 connection$'\n";
 
 	char buf[1024];
 

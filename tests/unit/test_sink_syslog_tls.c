@@ -28,12 +28,11 @@
 #include "source.h"
 #include "tls_harness.h"
 
-static const char rules_yaml[] =
-    "- id: t.init\n"
-    "  event: ike_init\n"
-    "  result: info\n"
-    "  scope: state\n"
-    "  pattern: '^initiating IKEv2 connection'\n";
+static const char rules_yaml[] = "- id: t.init\n"
+				 "  event: ike_init\n"
+				 "  result: info\n"
+				 "  scope: state\n"
+				 "  pattern: '^initiating IKEv2 connection'\n";
 
 /* The source end: what the pipeline tells it. */
 struct rec_source {
