@@ -1,0 +1,746 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * RELP output (librelp): every event is sent as one RELP "syslog" frame
+ * holding its RFC 5424 message, and its record is reported delivered
+ * only once the collector has answered that frame: with rsyslog's imrelp
+ * configured as conf/collector/rsyslog-relp.conf, once it was written.
+ *
+ * librelp's client is blocking: relpCltConnect resolves, connects, shakes
+ * hands and waits for the answer to "open"; relpCltSendSyslog waits while
+ * its window is full; closing waits for the answer to "close". So librelp
+ * runs on a sender thread of this sink, never on the sd-event loop: the
+ * loop (and the watchdog) only copies events into a queue under a mutex,
+ * and is woken through an eventfd when frames are acknowledged. How long
+ * the thread can block: a send or a close up to write_timeout_ms (rounded
+ * up to seconds, librelp's unit), a connection attempt up to
+ * connect_timeout_ms for TCP plus write_timeout_ms for the TLS handshake
+ * and the answer to "open". sink_relp_close() waits for the thread, so
+ * stopping can take that long when the collector is stalled.
+ *
+ * What is acknowledged (relp_window.h): librelp has no per-frame callback
+ * for "syslog" answers. It sends a frame only while fewer than `window`
+ * frames are unanswered, and a collector (librelp's server, imrelp)
+ * answers one session's frames in order; so after each successful send
+ * every frame but the newest `window` is acknowledged. The newest ones
+ * are acknowledged when the stream pauses (LINGER_MS without a new event):
+ * the session is then closed, and a "close" answered with no error
+ * reported by librelp (relpEngineSetOnErr) means every frame before it
+ * was answered. We rely on librelp 1.11's relpSessCltDoDisconnect calling
+ * the error callback on every failure of that wait (timeout, EOF, read
+ * error); a collector that answered "close" with a malformed frame would
+ * be taken as having acknowledged everything.
+ *
+ * Resending: when a send fails, relpCltReconnect() is tried once: librelp
+ * then sends again, itself, exactly the frames of its list that were not
+ * answered, and nothing else. If that fails the session is dropped, and
+ * the frames we cannot prove acknowledged (at most `window`) go again on
+ * the next session, to whichever collector takes it: at most one window
+ * of duplicates per lost session (counted in resent).
+ *
+ * Collectors are tried in order with exponential backoff and jitter after
+ * a full round; while on a later one, the first is tried again at the
+ * first pause (or send) after failback_interval_s.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <librelp.h>
+
+#include "config_relp.h"
+#include "encode.h"
+#include "log.h"
+#include "relp_window.h"
+#include "sink.h"
+#include "sink_relp.h"
+
+#define LINGER_MS	200 /* a pause this long closes the session to confirm its tail */
+#define DEF_MAX_MESSAGE 65536
+#define DEF_WINDOW	128
+#define PORT_STR	8
+
+struct relp_coll {
+	char *host;
+	char port[PORT_STR];
+};
+
+struct sink_relp {
+	/* Set by sink_relp_open, read-only afterwards. */
+	sd_event *loop;
+	struct pipeline *pl;
+	struct counters *cnt;
+	struct encode_opts eo;
+	char hostname[256];
+	char *scratch;
+	size_t scratch_cap;
+	bool tls;
+	char *ca_file, *cert_file, *key_file, *server_name;
+	char tls_cmd[32];
+	struct relp_coll coll[SINK_RELP_COLLECTORS_MAX];
+	size_t n_coll;
+	unsigned connect_s, timeout_s, backoff_min_ms, backoff_max_ms, failback_s, window;
+	int efd;
+	sd_event_source *efd_src;
+	pthread_t thread;
+	bool thread_started;
+
+	/* Shared: under mu. */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct relp_window w;
+	bool stop;
+	bool have_acked;
+	uint64_t acked_seq; /* newest acknowledged, not yet reported */
+	uint64_t d_sent, d_acked, d_resent, d_reconnects, d_refused;
+	int shutdown; /* librelp reads it (relpEngineSetShutdownImmdtPtr) */
+
+	/* The sender thread's own. */
+	relpEngine_t *engine;
+	relpClt_t *clt;
+	size_t cur;
+	bool ever_connected;
+	unsigned backoff_ms;
+	uint64_t rnd;
+	uint64_t away_since_usec; /* when we left the first collector */
+	unsigned n_err;		  /* librelp's error callbacks so far */
+	unsigned n_auth_err;	  /* of them, certificate refusals */
+	char err[512];
+};
+
+static uint64_t mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* librelp calls its debug printer unconditionally (NULL by default): keep it quiet. */
+static __attribute__((format(printf, 1, 2))) void relp_dbgprint(char *fmt, ...)
+{
+}
+
+/* librelp's error callbacks (sender thread): keep the newest text, count them. */
+static void on_relp_err(void *usr, char *objinfo, char *errmsg, relpRetVal code)
+{
+	struct sink_relp *s = usr;
+
+	if (!s)
+		return;
+	s->n_err++;
+	snprintf(s->err, sizeof(s->err), "%s: %s (librelp %d)", objinfo ? objinfo : "",
+		 errmsg ? errmsg : "", (int)code);
+}
+
+static void on_relp_auth_err(void *usr, char *authinfo, char *errmsg, relpRetVal code)
+{
+	struct sink_relp *s = usr;
+
+	if (!s)
+		return;
+	s->n_err++;
+	s->n_auth_err++;
+	snprintf(s->err, sizeof(s->err), "collector certificate refused: %s: %s (librelp %d)",
+		 errmsg ? errmsg : "", authinfo ? authinfo : "", (int)code);
+}
+
+/* Wakes the loop (called with mu held). */
+static void notify(struct sink_relp *s)
+{
+	uint64_t one = 1;
+
+	if (write(s->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn("relp: eventfd");
+}
+
+/* Waits on cv up to ms, with mu held; returns at once when stopping. */
+static void wait_ms(struct sink_relp *s, unsigned ms)
+{
+	struct timespec ts;
+
+	if (s->stop)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+}
+
+/* Builds a client for collector idx and connects it (unlocked; blocks). */
+static int client_connect(struct sink_relp *s, size_t idx, relpClt_t **ret)
+{
+	const struct relp_coll *k = &s->coll[idx];
+	relpClt_t *c = NULL;
+	relpRetVal rr;
+
+	if ((rr = relpEngineCltConstruct(s->engine, &c)) != RELP_RET_OK)
+		goto out;
+	if ((rr = relpCltSetUsrPtr(c, s)) != RELP_RET_OK ||
+	    (rr = relpCltSetTimeout(c, s->timeout_s)) != RELP_RET_OK ||
+	    (rr = relpCltSetConnTimeout(c, (int)s->connect_s)) != RELP_RET_OK ||
+	    (rr = relpCltSetWindowSize(c, (int)s->window)) != RELP_RET_OK)
+		goto out;
+	if (s->tls) {
+		/* Name mode: the chain must verify against ca_file and carry the name. */
+		if ((rr = relpCltEnableTLS(c)) != RELP_RET_OK ||
+		    (rr = relpCltSetCACert(c, s->ca_file)) != RELP_RET_OK ||
+		    (rr = relpCltSetOwnCert(c, s->cert_file)) != RELP_RET_OK ||
+		    (rr = relpCltSetPrivKey(c, s->key_file)) != RELP_RET_OK ||
+		    (rr = relpCltSetAuthMode(c, (char *)"name")) != RELP_RET_OK ||
+		    (rr = relpCltAddPermittedPeer(c, s->server_name ? s->server_name : k->host)) !=
+			RELP_RET_OK ||
+		    (rr = relpCltSetTlsConfigCmd(c, s->tls_cmd)) != RELP_RET_OK)
+			goto out;
+	}
+	rr = relpCltConnect(c, 0, (unsigned char *)k->port, (unsigned char *)k->host);
+out:
+	if (rr != RELP_RET_OK) {
+		if (c)
+			relpEngineCltDestruct(s->engine, &c);
+		return -ECONNREFUSED;
+	}
+	*ret = c;
+	return 0;
+}
+
+/*
+ * Connects to the current collector, or the next ones, with backoff after
+ * each full round; called and returns with mu held. false when stopping.
+ */
+static bool connect_any(struct sink_relp *s)
+{
+	while (!s->stop) {
+		size_t idx = s->cur;
+		relpClt_t *c = NULL;
+		unsigned before = s->n_err, before_auth = s->n_auth_err;
+		int r;
+
+		pthread_mutex_unlock(&s->mu);
+		r = client_connect(s, idx, &c);
+		pthread_mutex_lock(&s->mu);
+		s->d_refused += s->n_auth_err - before_auth;
+		if (r == 0) {
+			s->clt = c;
+			if (s->ever_connected)
+				s->d_reconnects++;
+			s->ever_connected = true;
+			s->backoff_ms = s->backoff_min_ms;
+			if (idx != 0 && s->away_since_usec == 0)
+				s->away_since_usec = mono_usec();
+			if (idx == 0)
+				s->away_since_usec = 0;
+			log_info("collector %s:%s: RELP session open%s (window %u)",
+				 s->coll[idx].host, s->coll[idx].port,
+				 s->tls ? " over TLS" : ", PLAIN TEXT", s->window);
+			return true;
+		}
+		log_warnx("collector %s:%s: RELP connect failed: %s", s->coll[idx].host,
+			  s->coll[idx].port, s->n_err != before ? s->err : "(no reason given)");
+		s->cur = (s->cur + 1) % s->n_coll;
+		if (s->cur == 0) {
+			unsigned b = s->backoff_ms;
+
+			s->rnd ^= s->rnd << 13;
+			s->rnd ^= s->rnd >> 7;
+			s->rnd ^= s->rnd << 17;
+			wait_ms(s, b / 2 + (unsigned)(s->rnd % (b / 2 + 1)));
+			s->backoff_ms = b * 2 > s->backoff_max_ms ? s->backoff_max_ms : b * 2;
+		}
+	}
+	return false;
+}
+
+/* Reports n frames acknowledged up to seq (mu held). */
+static void acked(struct sink_relp *s, size_t n, uint64_t seq)
+{
+	if (!n)
+		return;
+	s->d_acked += n;
+	s->acked_seq = seq;
+	s->have_acked = true;
+	notify(s);
+}
+
+/*
+ * Closes the session politely (mu held, released while librelp waits for
+ * the answer to "close"). Its unconfirmed frames are acknowledged if
+ * librelp reported no error, else they go again on the next session.
+ */
+static void close_session(struct sink_relp *s)
+{
+	unsigned before = s->n_err;
+	uint64_t seq = 0;
+	size_t n;
+
+	pthread_mutex_unlock(&s->mu);
+	relpEngineCltDestruct(s->engine, &s->clt);
+	pthread_mutex_lock(&s->mu);
+	s->clt = NULL;
+	if (s->n_err == before && !s->stop) {
+		n = relp_window_all_acked(&s->w, &seq);
+		acked(s, n, seq);
+	} else {
+		n = relp_window_lost(&s->w);
+		s->d_resent += n;
+		if (n)
+			log_warnx(
+			    "collector %s:%s: RELP close not confirmed: %s; %zu frame(s) will be "
+			    "sent again",
+			    s->coll[s->cur].host, s->coll[s->cur].port, s->err, n);
+	}
+}
+
+/* A send failed (mu held): one reconnect by librelp, else a new session later. */
+static void send_failed(struct sink_relp *s)
+{
+	const struct relp_coll *k = &s->coll[s->cur];
+	relpRetVal rr = RELP_RET_SESSION_BROKEN;
+	size_t n;
+
+	log_warnx("collector %s:%s: RELP send failed: %s; %zu frame(s) not known to be "
+		  "acknowledged",
+		  k->host, k->port, s->err, relp_window_unconfirmed(&s->w));
+	if (!s->stop) {
+		pthread_mutex_unlock(&s->mu);
+		rr = relpCltReconnect(s->clt);
+		pthread_mutex_lock(&s->mu);
+	}
+	if (rr == RELP_RET_OK) {
+		s->d_reconnects++;
+		log_info(
+		    "collector %s:%s: RELP session reopened; librelp sent its unanswered frames "
+		    "again",
+		    k->host, k->port);
+		return;
+	}
+	pthread_mutex_unlock(&s->mu);
+	relpEngineCltDestruct(s->engine, &s->clt);
+	pthread_mutex_lock(&s->mu);
+	s->clt = NULL;
+	n = relp_window_lost(&s->w);
+	s->d_resent += n;
+	if (s->n_coll > 1)
+		s->cur = (s->cur + 1) % s->n_coll;
+}
+
+static bool failback_due(struct sink_relp *s)
+{
+	return s->cur != 0 && s->away_since_usec &&
+	       mono_usec() - s->away_since_usec >= (uint64_t)s->failback_s * 1000000;
+}
+
+static void *sender(void *arg)
+{
+	struct sink_relp *s = arg;
+
+	pthread_mutex_lock(&s->mu);
+	while (!s->stop) {
+		const struct relp_frame *f = relp_window_next(&s->w);
+		unsigned char *buf;
+		size_t len, n;
+		uint64_t seq = 0;
+		relpRetVal rr;
+
+		if (!f) {
+			if (s->clt && relp_window_unconfirmed(&s->w) > 0) {
+				wait_ms(s, LINGER_MS);
+				if (!s->stop && !relp_window_next(&s->w))
+					close_session(s);
+			} else if (s->clt && failback_due(s)) {
+				close_session(s);
+				s->cur = 0;
+			} else {
+				pthread_cond_wait(&s->cv, &s->mu);
+			}
+			continue;
+		}
+		if (!s->clt) {
+			if (failback_due(s))
+				s->cur = 0;
+			connect_any(s);
+			continue;
+		}
+		buf = (unsigned char *)f->buf; /* freed only by this thread, once acknowledged */
+		len = f->len;
+		pthread_mutex_unlock(&s->mu);
+		rr = relpCltSendSyslog(s->clt, buf, len);
+		pthread_mutex_lock(&s->mu);
+		if (rr != RELP_RET_OK) {
+			send_failed(s);
+			continue;
+		}
+		s->d_sent++;
+		n = relp_window_sent(&s->w, &seq);
+		acked(s, n, seq);
+		if (failback_due(s)) {
+			close_session(s);
+			s->cur = 0;
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
+	/* Stopping: librelp's waits end early (shutdown flag); nothing more is confirmed. */
+	if (s->clt)
+		relpEngineCltDestruct(s->engine, &s->clt);
+	return NULL;
+}
+
+/* On the loop: frames were acknowledged, or counters moved. */
+static int on_efd(sd_event_source *es, int fd, uint32_t revents, void *ud)
+{
+	struct sink_relp *s = ud;
+	uint64_t v, seq = 0;
+	bool have;
+
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_warn("relp: eventfd");
+	pthread_mutex_lock(&s->mu);
+	have = s->have_acked;
+	seq = s->acked_seq;
+	s->have_acked = false;
+	s->cnt->sent += s->d_sent;
+	s->cnt->acknowledged += s->d_acked;
+	s->cnt->resent += s->d_resent;
+	s->cnt->reconnects += s->d_reconnects;
+	s->cnt->handshake_failures += s->d_refused;
+	s->d_sent = s->d_acked = s->d_resent = s->d_reconnects = s->d_refused = 0;
+	pthread_mutex_unlock(&s->mu);
+	if (have)
+		pipeline_delivered(s->pl, seq);
+	return 0;
+}
+
+int sink_relp_write(struct sink_relp *s, uint64_t seq, const struct event *ev, const char *json,
+		    size_t len)
+{
+	const char *sev = event_str(ev, F_SEVERITY, NULL);
+	int severity = encode_severity_from_name(sev);
+	struct encode_input in = {
+	    .timestamp = event_str(ev, F_TIMESTAMP, NULL),
+	    .msgid = event_str(ev, F_EVENT_TYPE, NULL),
+	    .event_id = event_str(ev, F_EVENT_ID, NULL),
+	    .severity = severity < 0 ? 6 : severity,
+	    .msg = json,
+	    .msg_len = len,
+	};
+	bool truncated = false;
+	ssize_t n;
+	char *buf;
+	int r;
+
+	n = encode_rfc5424(&s->eo, &in, s->scratch, s->scratch_cap, &truncated);
+	if (n < 0)
+		return (int)n;
+	if (truncated)
+		s->cnt->truncated++;
+	buf = malloc((size_t)n ? (size_t)n : 1);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, s->scratch, (size_t)n);
+	pthread_mutex_lock(&s->mu);
+	r = relp_window_push(&s->w, seq, buf, (size_t)n);
+	if (r == 0)
+		pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	if (r < 0)
+		free(buf);
+	return r;
+}
+
+int sink_relp_flush(struct sink_relp *s)
+{
+	size_t n;
+
+	pthread_mutex_lock(&s->mu);
+	n = relp_window_len(&s->w);
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	return n ? -EAGAIN : 0;
+}
+
+void sink_relp_close(struct sink_relp *s)
+{
+	if (!s)
+		return;
+	if (s->thread_started) {
+		pthread_mutex_lock(&s->mu);
+		s->stop = true;
+		__atomic_store_n(&s->shutdown, 1, __ATOMIC_SEQ_CST);
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->thread, NULL);
+	}
+	if (s->engine)
+		relpEngineDestruct(&s->engine);
+	sd_event_source_disable_unref(s->efd_src);
+	if (s->efd >= 0)
+		close(s->efd);
+	relp_window_done(&s->w);
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
+	for (size_t i = 0; i < s->n_coll; i++)
+		free(s->coll[i].host);
+	free(s->ca_file);
+	free(s->cert_file);
+	free(s->key_file);
+	free(s->server_name);
+	free(s->scratch);
+	free(s);
+}
+
+static unsigned or_default(unsigned v, unsigned def)
+{
+	return v ? v : def;
+}
+
+/* Milliseconds to librelp's whole seconds, rounded up, at least 1. */
+static unsigned to_seconds(unsigned ms)
+{
+	return ms ? (ms + 999) / 1000 : 1;
+}
+
+static char *dup_or_null(const char *p, bool *ok)
+{
+	char *d;
+
+	if (!p || !*p)
+		return NULL;
+	d = strdup(p);
+	if (!d)
+		*ok = false;
+	return d;
+}
+
+/* Copies the options and checks what the config loader cannot. */
+static int take_options(struct sink_relp *s, const struct sink_relp_options *o, struct diags *errs)
+{
+	const char *path = o->config_path;
+	bool ok = true;
+
+	if (o->n_collectors == 0 || o->n_collectors > SINK_RELP_COLLECTORS_MAX) {
+		diag_add(errs, path, 0, 0,
+			 "output.collectors: at least one is required (at most %d)",
+			 SINK_RELP_COLLECTORS_MAX);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < o->n_collectors; i++) {
+		const struct sink_relp_collector *k = &o->collectors[i];
+
+		if (!k->host || !*k->host || k->port == 0 || k->port > 65535) {
+			diag_add(errs, path, 0, 0,
+				 "output.collectors[%zu]: needs host and a port 1..65535", i);
+			return -EINVAL;
+		}
+		s->coll[i].host = dup_or_null(k->host, &ok);
+		snprintf(s->coll[i].port, sizeof(s->coll[i].port), "%u", k->port);
+		s->n_coll++;
+	}
+	if (o->facility < 0 || o->facility > 23) {
+		diag_add(errs, path, 0, 0, "output.facility: %d is not 0..23", o->facility);
+		return -EINVAL;
+	}
+	s->tls = o->tls;
+	if (s->tls) {
+		if (!o->ca_file || !*o->ca_file || !o->cert_file || !*o->cert_file ||
+		    !o->key_file || !*o->key_file) {
+			diag_add(errs, path, 0, 0,
+				 "output: relp over TLS needs ca_file, cert_file and key_file");
+			return -EINVAL;
+		}
+		for (const char *const *f =
+			 (const char *const[]){o->ca_file, o->cert_file, o->key_file, NULL};
+		     *f; f++)
+			if (access(*f, R_OK) < 0) {
+				diag_add(errs, path, 0, 0, "output: cannot read %s: %s", *f,
+					 strerror(errno));
+				return -EINVAL;
+			}
+		s->ca_file = dup_or_null(o->ca_file, &ok);
+		s->cert_file = dup_or_null(o->cert_file, &ok);
+		s->key_file = dup_or_null(o->key_file, &ok);
+		s->server_name = dup_or_null(o->server_name, &ok);
+		snprintf(s->tls_cmd, sizeof(s->tls_cmd), "MinProtocol=TLSv%s",
+			 o->tls_min_version && strcmp(o->tls_min_version, "1.3") == 0 ? "1.3"
+										      : "1.2");
+	}
+	if (!ok)
+		return -ENOMEM;
+	s->connect_s = to_seconds(o->connect_timeout_ms);
+	s->timeout_s = to_seconds(o->write_timeout_ms);
+	s->backoff_min_ms = or_default(o->backoff_min_ms, 500);
+	s->backoff_max_ms = or_default(o->backoff_max_ms, 30000);
+	if (s->backoff_max_ms < s->backoff_min_ms)
+		s->backoff_max_ms = s->backoff_min_ms;
+	s->backoff_ms = s->backoff_min_ms;
+	s->failback_s = or_default(o->failback_interval_s, 60);
+	s->window = o->window >= 2 ? o->window : DEF_WINDOW;
+	if (o->hostname && *o->hostname)
+		snprintf(s->hostname, sizeof(s->hostname), "%s", o->hostname);
+	else if (gethostname(s->hostname, sizeof(s->hostname) - 1) < 0)
+		s->hostname[0] = '\0';
+	s->eo = (struct encode_opts){
+	    .facility = o->facility,
+	    .enterprise_number = o->enterprise_number,
+	    .hostname = s->hostname,
+	    .app_name = "ikelogd",
+	    .procid = getpid(),
+	    .max_message_bytes = or_default(o->max_message_bytes, DEF_MAX_MESSAGE),
+	};
+	return 0;
+}
+
+int sink_relp_open(const struct sink_relp_options *o, sd_event *e, struct pipeline *pl,
+		   struct counters *cnt, struct sink_relp **ret, struct diags *errs)
+{
+	struct sink_relp *s = NULL;
+	relpRetVal rr;
+	int r = -EINVAL;
+
+	if (!e) {
+		diag_add(
+		    errs, o->config_path, 0, 0,
+		    "output relp needs the daemon's event loop; use stdout for one-shot tools");
+		goto out;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		r = -ENOMEM;
+		goto out;
+	}
+	s->efd = -1;
+	pthread_mutex_init(&s->mu, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&s->cv, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	s->loop = e;
+	s->pl = pl;
+	s->cnt = cnt;
+	r = take_options(s, o, errs);
+	if (r < 0)
+		goto out;
+	relp_window_init(&s->w, s->window);
+	s->scratch_cap = s->eo.max_message_bytes;
+	s->scratch = malloc(s->scratch_cap);
+	if (!s->scratch) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (getrandom(&s->rnd, sizeof(s->rnd), GRND_NONBLOCK) != sizeof(s->rnd))
+		s->rnd = (uint64_t)getpid() * 0x9E3779B97F4A7C15ull;
+	s->rnd |= 1;
+
+	r = -EINVAL;
+	if ((rr = relpEngineConstruct(&s->engine)) != RELP_RET_OK) {
+		diag_add(errs, o->config_path, 0, 0, "output: librelp: cannot start (%d)", (int)rr);
+		goto out;
+	}
+	relpEngineSetDbgprint(s->engine, relp_dbgprint);
+	/* The client offers only the commands enabled here; "syslog" is all we send. */
+	if ((rr = relpEngineSetEnableCmd(s->engine, (unsigned char *)"syslog",
+					 eRelpCmdState_Required)) != RELP_RET_OK) {
+		diag_add(errs, o->config_path, 0, 0, "output: librelp: cannot enable syslog (%d)",
+			 (int)rr);
+		goto out;
+	}
+	relpEngineSetShutdownImmdtPtr(s->engine, &s->shutdown);
+	relpEngineSetOnErr(s->engine, on_relp_err);
+	relpEngineSetOnAuthErr(s->engine, on_relp_auth_err);
+	if (s->tls && (rr = relpEngineSetTLSLibByName(s->engine, "openssl")) != RELP_RET_OK) {
+		diag_add(errs, o->config_path, 0, 0,
+			 "output: this librelp has no OpenSSL TLS (%d); refusing to send in clear "
+			 "text",
+			 (int)rr);
+		goto out;
+	}
+	s->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->efd < 0) {
+		r = -errno;
+		goto out;
+	}
+	r = sd_event_add_io(e, &s->efd_src, s->efd, EPOLLIN, on_efd, s);
+	if (r < 0) {
+		diag_add(errs, o->config_path, 0, 0, "output: cannot set up event sources: %s",
+			 strerror(-r));
+		goto out;
+	}
+	r = -pthread_create(&s->thread, NULL, sender, s);
+	if (r < 0) {
+		diag_add(errs, o->config_path, 0, 0, "output: cannot start the RELP thread: %s",
+			 strerror(-r));
+		goto out;
+	}
+	s->thread_started = true;
+	if (!s->tls)
+		log_warnx("WARNING: output.type relp-tcp: audit events go to %s:%s UNENCRYPTED "
+			  "and UNAUTHENTICATED (output.allow_plaintext is true)",
+			  s->coll[0].host, s->coll[0].port);
+	*ret = s;
+	s = NULL;
+	r = 0;
+out:
+	sink_relp_close(s);
+	return r;
+}
+
+/* The sink_ops adapters: the options come from the config loader, once. */
+static int relp_ops_open(const struct config *cfg, sd_event *e, struct pipeline *pl,
+			 struct counters *cnt, void **ret, struct diags *errs)
+{
+	struct sink_relp_options o;
+	struct sink_relp *s = NULL;
+	int r;
+
+	config_sink_relp_options(cfg, &o);
+	r = sink_relp_open(&o, e, pl, cnt, &s, errs);
+	if (r == 0)
+		*ret = s;
+	return r;
+}
+
+static int relp_ops_write(void *s, uint64_t seq, const struct event *ev, const char *json,
+			  size_t len)
+{
+	return sink_relp_write(s, seq, ev, json, len);
+}
+
+static int relp_ops_flush(void *s)
+{
+	return sink_relp_flush(s);
+}
+
+static void relp_ops_close(void *s)
+{
+	sink_relp_close(s);
+}
+
+const struct sink_ops sink_relp_ops = {
+    .type = OUTPUT_RELP,
+    .name = "relp",
+    .open = relp_ops_open,
+    .write = relp_ops_write,
+    .flush = relp_ops_flush,
+    .close = relp_ops_close,
+};
+
+const struct sink_ops sink_relp_tcp_ops = {
+    .type = OUTPUT_RELP_TCP,
+    .name = "relp-tcp",
+    .open = relp_ops_open,
+    .write = relp_ops_write,
+    .flush = relp_ops_flush,
+    .close = relp_ops_close,
+};
