@@ -69,8 +69,10 @@ int sink_relp_write(struct sink_relp *s, uint64_t seq, const struct event *ev, c
 int sink_relp_flush(struct sink_relp *s);
 
 /*
- * Stops the sender thread (it may be inside librelp for up to
- * write_timeout_ms + connect_timeout_ms) and frees everything. Accepts NULL.
+ * Stops the sender thread and frees everything. Accepts NULL. If the
+ * thread is still blocked in librelp after 2 s (a TLS handshake with a
+ * stalled collector has no timeout), it is left to the process's exit,
+ * with what it uses.
  */
 void sink_relp_close(struct sink_relp *s);
 

@@ -11,11 +11,19 @@
  * runs on a sender thread of this sink, never on the sd-event loop: the
  * loop (and the watchdog) only copies events into a queue under a mutex,
  * and is woken through an eventfd when frames are acknowledged. How long
- * the thread can block: a send or a close up to write_timeout_ms (rounded
- * up to seconds, librelp's unit), a connection attempt up to
- * connect_timeout_ms for TCP plus write_timeout_ms for the TLS handshake
- * and the answer to "open". sink_relp_close() waits for the thread, so
- * stopping can take that long when the collector is stalled.
+ * the thread can block inside librelp: a send or a close up to
+ * write_timeout_ms (rounded up to seconds, librelp's unit); the TCP
+ * connect up to connect_timeout_ms, the answer to "open" up to
+ * write_timeout_ms; but librelp 1.11 does the TLS handshake on a blocking
+ * socket without any timeout, so a collector whose kernel accepts
+ * connections while the process does not answer (stopped, hung) holds the
+ * thread until it answers or dies (in relp_delivery.sh, until the
+ * SIGSTOPped collector is killed). Meanwhile events queue up to limits.in_flight and the source
+ * pauses: nothing is lost, but failover to the next collector waits as
+ * well. We do not interrupt that handshake (a signal would make librelp
+ * resume it non-blocking and could send "open" before its peer name
+ * check). sink_relp_close() waits CLOSE_WAIT_MS for the thread and then
+ * leaves it to the process's exit (the position is saved before).
  *
  * What is acknowledged (relp_window.h): librelp has no per-frame callback
  * for "syslog" answers. It sends a frame only while fewer than `window`
@@ -64,6 +72,7 @@
 #define DEF_MAX_MESSAGE 65536
 #define DEF_WINDOW	128
 #define PORT_STR	8
+#define CLOSE_WAIT_MS	2000 /* how long sink_relp_close waits for the sender to finish */
 
 struct relp_coll {
 	char *host;
@@ -95,6 +104,7 @@ struct sink_relp {
 	pthread_cond_t cv;
 	struct relp_window w;
 	bool stop;
+	bool done; /* the sender thread has finished */
 	bool have_acked;
 	uint64_t acked_seq; /* newest acknowledged, not yet reported */
 	uint64_t d_sent, d_acked, d_resent, d_reconnects, d_refused;
@@ -159,13 +169,11 @@ static void notify(struct sink_relp *s)
 		log_warn("relp: eventfd");
 }
 
-/* Waits on cv up to ms, with mu held; returns at once when stopping. */
-static void wait_ms(struct sink_relp *s, unsigned ms)
+/* Waits on cv up to ms, with mu held. */
+static void timed_wait(struct sink_relp *s, unsigned ms)
 {
 	struct timespec ts;
 
-	if (s->stop)
-		return;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ts.tv_sec += ms / 1000;
 	ts.tv_nsec += (long)(ms % 1000) * 1000000;
@@ -174,6 +182,13 @@ static void wait_ms(struct sink_relp *s, unsigned ms)
 		ts.tv_nsec -= 1000000000;
 	}
 	pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+}
+
+/* The same, but returns at once when stopping. */
+static void wait_ms(struct sink_relp *s, unsigned ms)
+{
+	if (!s->stop)
+		timed_wait(s, ms);
 }
 
 /* Builds a client for collector idx and connects it (unlocked; blocks). */
@@ -301,15 +316,16 @@ static void close_session(struct sink_relp *s)
 }
 
 /* A send failed (mu held): one reconnect by librelp, else a new session later. */
-static void send_failed(struct sink_relp *s)
+static void send_failed(struct sink_relp *s, relpRetVal why, unsigned n_err_before)
 {
 	const struct relp_coll *k = &s->coll[s->cur];
 	relpRetVal rr = RELP_RET_SESSION_BROKEN;
 	size_t n;
 
-	log_warnx("collector %s:%s: RELP send failed: %s; %zu frame(s) not known to be "
-		  "acknowledged",
-		  k->host, k->port, s->err, relp_window_unconfirmed(&s->w));
+	log_warnx("collector %s:%s: RELP send failed (librelp %d): %s; %zu frame(s) not known to "
+		  "be acknowledged",
+		  k->host, k->port, (int)why, s->n_err != n_err_before ? s->err : "no detail",
+		  relp_window_unconfirmed(&s->w));
 	if (!s->stop) {
 		pthread_mutex_unlock(&s->mu);
 		rr = relpCltReconnect(s->clt);
@@ -349,6 +365,7 @@ static void *sender(void *arg)
 		unsigned char *buf;
 		size_t len, n;
 		uint64_t seq = 0;
+		unsigned n_err;
 		relpRetVal rr;
 
 		if (!f) {
@@ -372,11 +389,12 @@ static void *sender(void *arg)
 		}
 		buf = (unsigned char *)f->buf; /* freed only by this thread, once acknowledged */
 		len = f->len;
+		n_err = s->n_err;
 		pthread_mutex_unlock(&s->mu);
 		rr = relpCltSendSyslog(s->clt, buf, len);
 		pthread_mutex_lock(&s->mu);
 		if (rr != RELP_RET_OK) {
-			send_failed(s);
+			send_failed(s, rr, n_err);
 			continue;
 		}
 		s->d_sent++;
@@ -391,6 +409,10 @@ static void *sender(void *arg)
 	/* Stopping: librelp's waits end early (shutdown flag); nothing more is confirmed. */
 	if (s->clt)
 		relpEngineCltDestruct(s->engine, &s->clt);
+	pthread_mutex_lock(&s->mu);
+	s->done = true;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
 	return NULL;
 }
 
@@ -472,11 +494,29 @@ void sink_relp_close(struct sink_relp *s)
 	if (!s)
 		return;
 	if (s->thread_started) {
+		bool done;
+
 		pthread_mutex_lock(&s->mu);
 		s->stop = true;
 		__atomic_store_n(&s->shutdown, 1, __ATOMIC_SEQ_CST);
 		pthread_cond_broadcast(&s->cv);
+		for (unsigned i = 0; i < CLOSE_WAIT_MS / 100 && !s->done; i++)
+			timed_wait(s, 100);
+		done = s->done;
 		pthread_mutex_unlock(&s->mu);
+		if (!done) {
+			/*
+			 * Inside librelp: a TLS handshake on a blocking socket (no
+			 * timeout in librelp 1.11) or a wait for window space. The
+			 * position is saved already; leave the thread and its state
+			 * to the process's exit rather than hang the stop.
+			 */
+			log_warnx("relp: the sender is still blocked in librelp after %d ms; "
+				  "leaving it to the exit",
+				  CLOSE_WAIT_MS);
+			pthread_detach(s->thread);
+			return;
+		}
 		pthread_join(s->thread, NULL);
 	}
 	if (s->engine)
