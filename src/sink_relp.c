@@ -120,7 +120,7 @@ struct sink_relp {
 	uint64_t away_since_usec; /* when we left the first collector */
 	unsigned n_err;		  /* librelp's error callbacks so far */
 	unsigned n_auth_err;	  /* of them, certificate refusals */
-	char err[512];
+	char err[512];		  /* the first error librelp reported since it was last cleared */
 };
 
 static uint64_t mono_usec(void)
@@ -136,6 +136,14 @@ static __attribute__((format(printf, 1, 2))) void relp_dbgprint(char *fmt, ...)
 {
 }
 
+/* librelp's texts may hold line breaks and bytes of uninitialized buffers: print only ASCII. */
+static void scrub(char *p)
+{
+	for (; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			*p = ' ';
+}
+
 /* librelp's error callbacks (sender thread): keep the newest text, count them. */
 static void on_relp_err(void *usr, char *objinfo, char *errmsg, relpRetVal code)
 {
@@ -144,8 +152,11 @@ static void on_relp_err(void *usr, char *objinfo, char *errmsg, relpRetVal code)
 	if (!s)
 		return;
 	s->n_err++;
+	if (s->err[0]) /* the first of an operation's errors is the precise one */
+		return;
 	snprintf(s->err, sizeof(s->err), "%s: %s (librelp %d)", objinfo ? objinfo : "",
 		 errmsg ? errmsg : "", (int)code);
+	scrub(s->err);
 }
 
 static void on_relp_auth_err(void *usr, char *authinfo, char *errmsg, relpRetVal code)
@@ -156,11 +167,14 @@ static void on_relp_auth_err(void *usr, char *authinfo, char *errmsg, relpRetVal
 		return;
 	s->n_err++;
 	s->n_auth_err++;
+	if (s->err[0])
+		return;
 	snprintf(s->err, sizeof(s->err), "collector certificate refused: %s: %s (librelp %d)",
 		 errmsg ? errmsg : "", authinfo ? authinfo : "", (int)code);
+	scrub(s->err);
 }
 
-/* Wakes the loop (called with mu held). */
+/* Wakes the loop to take acknowledgements and counters (called with mu held). */
 static void notify(struct sink_relp *s)
 {
 	uint64_t one = 1;
@@ -240,10 +254,12 @@ static bool connect_any(struct sink_relp *s)
 		unsigned before = s->n_err, before_auth = s->n_auth_err;
 		int r;
 
+		s->err[0] = '\0';
 		pthread_mutex_unlock(&s->mu);
 		r = client_connect(s, idx, &c);
 		pthread_mutex_lock(&s->mu);
 		s->d_refused += s->n_auth_err - before_auth;
+		notify(s); /* counters moved */
 		if (r == 0) {
 			s->clt = c;
 			if (s->ever_connected)
@@ -297,6 +313,7 @@ static void close_session(struct sink_relp *s)
 	uint64_t seq = 0;
 	size_t n;
 
+	s->err[0] = '\0';
 	pthread_mutex_unlock(&s->mu);
 	relpEngineCltDestruct(s->engine, &s->clt);
 	pthread_mutex_lock(&s->mu);
@@ -307,6 +324,7 @@ static void close_session(struct sink_relp *s)
 	} else {
 		n = relp_window_lost(&s->w);
 		s->d_resent += n;
+		notify(s);
 		if (n)
 			log_warnx(
 			    "collector %s:%s: RELP close not confirmed: %s; %zu frame(s) will be "
@@ -345,6 +363,7 @@ static void send_failed(struct sink_relp *s, relpRetVal why, unsigned n_err_befo
 	s->clt = NULL;
 	n = relp_window_lost(&s->w);
 	s->d_resent += n;
+	notify(s);
 	if (s->n_coll > 1)
 		s->cur = (s->cur + 1) % s->n_coll;
 }
@@ -390,6 +409,7 @@ static void *sender(void *arg)
 		buf = (unsigned char *)f->buf; /* freed only by this thread, once acknowledged */
 		len = f->len;
 		n_err = s->n_err;
+		s->err[0] = '\0';
 		pthread_mutex_unlock(&s->mu);
 		rr = relpCltSendSyslog(s->clt, buf, len);
 		pthread_mutex_lock(&s->mu);
