@@ -38,9 +38,12 @@
  * error); a collector that answered "close" with a malformed frame would
  * be taken as having acknowledged everything.
  *
- * Resending: when a send fails, relpCltReconnect() is tried once: librelp
- * then sends again, itself, exactly the frames of its list that were not
- * answered, and nothing else. If that fails the session is dropped, and
+ * Resending: when a send fails with one collector configured, the
+ * session is reopened with relpCltReconnect(), retried with backoff until
+ * it works: librelp then sends again, itself, exactly the frames of its
+ * list that were not answered, and nothing else (a collector that wrote a
+ * frame and died before answering it gets it twice). With several
+ * collectors one such attempt is made; then the session is dropped, and
  * the frames we cannot prove acknowledged (at most `window`) go again on
  * the next session, to whichever collector takes it: at most one window
  * of duplicates per lost session (counted in resent).
@@ -104,7 +107,8 @@ struct sink_relp {
 	pthread_cond_t cv;
 	struct relp_window w;
 	bool stop;
-	bool done; /* the sender thread has finished */
+	bool done;   /* the sender thread has finished */
+	bool broken; /* clt's session broke: to be reopened or dropped */
 	bool have_acked;
 	uint64_t acked_seq; /* newest acknowledged, not yet reported */
 	uint64_t d_sent, d_acked, d_resent, d_reconnects, d_refused;
@@ -337,35 +341,69 @@ static void close_session(struct sink_relp *s)
 static void send_failed(struct sink_relp *s, relpRetVal why, unsigned n_err_before)
 {
 	const struct relp_coll *k = &s->coll[s->cur];
-	relpRetVal rr = RELP_RET_SESSION_BROKEN;
-	size_t n;
 
 	log_warnx("collector %s:%s: RELP send failed (librelp %d): %s; %zu frame(s) not known to "
 		  "be acknowledged",
 		  k->host, k->port, (int)why, s->n_err != n_err_before ? s->err : "no detail",
 		  relp_window_unconfirmed(&s->w));
-	if (!s->stop) {
-		pthread_mutex_unlock(&s->mu);
-		rr = relpCltReconnect(s->clt);
-		pthread_mutex_lock(&s->mu);
-	}
-	if (rr == RELP_RET_OK) {
-		s->d_reconnects++;
-		log_info(
-		    "collector %s:%s: RELP session reopened; librelp sent its unanswered frames "
-		    "again",
-		    k->host, k->port);
-		return;
-	}
+	s->broken = true;
+}
+
+/* Drops the current session (mu held): what it cannot prove acknowledged goes again. */
+static void drop_session(struct sink_relp *s)
+{
+	size_t n;
+
 	pthread_mutex_unlock(&s->mu);
 	relpEngineCltDestruct(s->engine, &s->clt);
 	pthread_mutex_lock(&s->mu);
 	s->clt = NULL;
+	s->broken = false;
 	n = relp_window_lost(&s->w);
 	s->d_resent += n;
 	notify(s);
-	if (s->n_coll > 1)
-		s->cur = (s->cur + 1) % s->n_coll;
+}
+
+/*
+ * The session broke (mu held). With one collector, librelp reopens it
+ * (relpCltReconnect, retried with backoff) and sends again exactly the
+ * frames it had no answer for. With several, one such attempt, then the
+ * session is dropped and the next collector takes over.
+ */
+static void reopen(struct sink_relp *s)
+{
+	const struct relp_coll *k = &s->coll[s->cur];
+	relpRetVal rr;
+	unsigned b;
+
+	s->err[0] = '\0';
+	pthread_mutex_unlock(&s->mu);
+	rr = relpCltReconnect(s->clt);
+	pthread_mutex_lock(&s->mu);
+	if (rr == RELP_RET_OK) {
+		s->broken = false;
+		s->d_reconnects++;
+		s->backoff_ms = s->backoff_min_ms;
+		notify(s);
+		log_info("collector %s:%s: RELP session reopened; librelp sent again the frames it "
+			 "had no answer for",
+			 k->host, k->port);
+		return;
+	}
+	log_warnx("collector %s:%s: RELP reconnect failed: %s", k->host, k->port,
+		  s->err[0] ? s->err : "no detail");
+	if (s->n_coll > 1 || s->stop) {
+		drop_session(s);
+		if (s->n_coll > 1)
+			s->cur = (s->cur + 1) % s->n_coll;
+		return;
+	}
+	b = s->backoff_ms;
+	s->rnd ^= s->rnd << 13;
+	s->rnd ^= s->rnd >> 7;
+	s->rnd ^= s->rnd << 17;
+	wait_ms(s, b / 2 + (unsigned)(s->rnd % (b / 2 + 1)));
+	s->backoff_ms = b * 2 > s->backoff_max_ms ? s->backoff_max_ms : b * 2;
 }
 
 static bool failback_due(struct sink_relp *s)
@@ -387,6 +425,10 @@ static void *sender(void *arg)
 		unsigned n_err;
 		relpRetVal rr;
 
+		if (s->clt && s->broken) {
+			reopen(s);
+			continue;
+		}
 		if (!f) {
 			if (s->clt && relp_window_unconfirmed(&s->w) > 0) {
 				wait_ms(s, LINGER_MS);
