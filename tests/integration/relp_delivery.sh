@@ -126,6 +126,8 @@ ok "$(val dup "$r") duplicates (under 1% of $N), each with its original's event 
 [ "$(counter delivered "$WORK/ikelogd.err")" = "$N" ] ||
 	fail "ikelogd reports $(counter delivered "$WORK/ikelogd.err") of $N delivered (acknowledged)"
 ok "all $N acknowledged and committed"
+grep -q 'RELP session reopened' "$WORK/ikelogd.err" || fail "no session reopened through librelp (relpCltReconnect)"
+ok "$(grep -c 'RELP session reopened' "$WORK/ikelogd.err") sessions reopened through librelp, which resends only unanswered frames"
 
 # ---- 2. a collector that stops reading, then is killed and replaced ----
 marker2="relpstall$$r$RANDOM"

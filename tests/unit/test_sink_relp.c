@@ -269,8 +269,6 @@ struct server {
 	unsigned dup;
 };
 
-static struct server *the_server; /* librelp's receive callback gets no user pointer here */
-
 static __attribute__((format(printf, 1, 2))) void quiet(char *fmt, ...)
 {
 }
@@ -278,7 +276,7 @@ static __attribute__((format(printf, 1, 2))) void quiet(char *fmt, ...)
 static relpRetVal on_syslog(void *usr, unsigned char *host, unsigned char *ip, unsigned char *msg,
 			    size_t len)
 {
-	struct server *sv = the_server;
+	struct server *sv = usr; /* the listener's (relpSrvSetUsrPtr) */
 	const char *p;
 	char buf[2048];
 	unsigned serial = 0;
@@ -333,7 +331,6 @@ static void server_start(struct server *sv)
 
 	pthread_mutex_init(&sv->mu, NULL);
 	pthread_cond_init(&sv->cv, NULL);
-	the_server = sv;
 	sv->port = free_port();
 	snprintf(port, sizeof(port), "%u", sv->port);
 	assert_int_equal(relpEngineConstruct(&sv->eng), RELP_RET_OK);
@@ -345,6 +342,7 @@ static void server_start(struct server *sv)
 	assert_int_equal(relpEngineSetSyslogRcv2(sv->eng, on_syslog), RELP_RET_OK);
 	assert_int_equal(relpEngineListnerConstruct(sv->eng, &srv), RELP_RET_OK);
 	assert_int_equal(relpSrvSetLstnPort(srv, (unsigned char *)port), RELP_RET_OK);
+	assert_int_equal(relpSrvSetUsrPtr(srv, sv), RELP_RET_OK);
 	assert_int_equal(relpEngineListnerConstructFinalize(sv->eng, srv), RELP_RET_OK);
 	assert_int_equal(pthread_create(&sv->thread, NULL, server_run, sv), 0);
 }
@@ -365,7 +363,6 @@ static void server_stop(struct server *sv)
 	}
 	pthread_join(sv->thread, NULL);
 	relpEngineDestruct(&sv->eng);
-	the_server = NULL;
 }
 
 static const char rules[] = "- id: t.init\n"
@@ -396,44 +393,46 @@ static bool run_until(sd_event *e, struct pipeline *pl, struct server *sv, uint6
 	return false;
 }
 
-static void test_round_trip_delivered_on_acks(void **state)
-{
-	struct server sv = {.hold = true};
-	struct config cfg;
-	struct counters cnt = {0};
-	struct diags errs = {0};
-	struct pipeline *pl = NULL;
-	struct sink_relp *s = NULL;
-	struct sink snk;
+/* A pipeline with one rule, an event loop, and the RELP sink attached to it. */
+struct trip {
 	struct tmp t;
+	struct config cfg;
+	struct counters cnt;
+	struct pipeline *pl;
+	sd_event *e;
+	struct sink_relp *s;
+	struct sink snk;
+};
+
+static void trip_start(struct trip *tr, const struct sink_relp_collector *colls, size_t n)
+{
+	struct diags errs = {0};
 	char path[160];
-	sd_event *e = NULL;
 	FILE *f;
 
-	server_start(&sv);
-	tmp_config(&t, "");
-	snprintf(path, sizeof(path), "%s/rules.yaml", t.dir);
+	memset(tr, 0, sizeof(*tr));
+	tmp_config(&tr->t, "");
+	snprintf(path, sizeof(path), "%s/rules.yaml", tr->t.dir);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs(rules, f);
 	fclose(f);
-	config_defaults(&cfg);
-	free(cfg.rules.v[0]);
-	cfg.rules.v[0] = strdup(path);
-	cfg.rules.n = 1;
-	snprintf(path, sizeof(path), "%s/key", t.dir);
-	free(cfg.redact.key_file);
-	cfg.redact.key_file = strdup(path);
-	cfg.redact.generate_key = true;
-	cfg.limits.in_flight = 1000;
-	assert_int_equal(pipeline_new(&cfg, &cnt, &pl, &errs), 0);
-	assert_int_equal(sd_event_new(&e), 0);
+	config_defaults(&tr->cfg);
+	free(tr->cfg.rules.v[0]);
+	tr->cfg.rules.v[0] = strdup(path);
+	tr->cfg.rules.n = 1;
+	snprintf(path, sizeof(path), "%s/key", tr->t.dir);
+	free(tr->cfg.redact.key_file);
+	tr->cfg.redact.key_file = strdup(path);
+	tr->cfg.redact.generate_key = true;
+	tr->cfg.limits.in_flight = 1000;
+	assert_int_equal(pipeline_new(&tr->cfg, &tr->cnt, &tr->pl, &errs), 0);
+	assert_int_equal(sd_event_new(&tr->e), 0);
 
 	struct sink_relp_options o = {
 	    .config_path = "test",
 	    .tls = false,
-	    .collectors = {{.host = "127.0.0.1", .port = sv.port}},
-	    .n_collectors = 1,
+	    .n_collectors = n,
 	    .facility = 10,
 	    .enterprise_number = 32473,
 	    .connect_timeout_ms = 2000,
@@ -442,22 +441,52 @@ static void test_round_trip_delivered_on_acks(void **state)
 	    .backoff_max_ms = 200,
 	    .window = 8,
 	};
-	assert_int_equal(sink_relp_open(&o, e, pl, &cnt, &s, &errs), 0);
-	snk = (struct sink){.ops = &sink_relp_tcp_ops, .state = s};
-	pipeline_attach(pl, NULL, &snk);
+	memcpy(o.collectors, colls, n * sizeof(*colls));
+	assert_int_equal(sink_relp_open(&o, tr->e, tr->pl, &tr->cnt, &tr->s, &errs), 0);
+	tr->snk = (struct sink){.ops = &sink_relp_tcp_ops, .state = tr->s};
+	pipeline_attach(tr->pl, NULL, &tr->snk);
+}
 
-	for (unsigned i = 1; i <= N_EVENTS; i++) {
+/* Submits lines "a" #first .. #last. */
+static void trip_submit(struct trip *tr, unsigned first, unsigned last)
+{
+	for (unsigned i = first; i <= last; i++) {
 		char line[96];
 		struct record rec = {.priority = -1};
 
 		snprintf(line, sizeof(line), "\"a\" #%u: initiating IKEv2 connection", i);
 		rec.msg = line;
 		rec.len = strlen(line);
-		assert_true(pipeline_submit(pl, &rec) >= 0);
+		assert_true(pipeline_submit(tr->pl, &rec) >= 0);
 	}
+}
+
+static void trip_done(struct trip *tr)
+{
+	char path[160];
+
+	sink_relp_close(tr->s);
+	pipeline_free(tr->pl);
+	sd_event_unref(tr->e);
+	config_done(&tr->cfg);
+	snprintf(path, sizeof(path), "%s/key", tr->t.dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/rules.yaml", tr->t.dir);
+	unlink(path);
+	tmp_done(&tr->t);
+}
+
+static void test_round_trip_delivered_on_acks(void **state)
+{
+	struct server sv = {.hold = true};
+	struct trip tr;
+
+	server_start(&sv);
+	trip_start(&tr, (struct sink_relp_collector[]){{.host = "127.0.0.1", .port = sv.port}}, 1);
+	trip_submit(&tr, 1, N_EVENTS);
 	/* The server holds frame HOLD_AT unanswered: delivery stops short of it. */
-	assert_false(run_until(e, pl, &sv, HOLD_AT, 1500));
-	assert_true(pipeline_delivered_upto(pl) < HOLD_AT);
+	assert_false(run_until(tr.e, tr.pl, &sv, HOLD_AT, 1500));
+	assert_true(pipeline_delivered_upto(tr.pl) < HOLD_AT);
 	pthread_mutex_lock(&sv.mu);
 	assert_true(sv.held);
 	/* librelp's window: at most 8 frames beyond the held one reached the server */
@@ -465,29 +494,45 @@ static void test_round_trip_delivered_on_acks(void **state)
 	sv.hold = false;
 	pthread_cond_broadcast(&sv.cv);
 	pthread_mutex_unlock(&sv.mu);
-	assert_int_equal(sink_relp_flush(s), -EAGAIN);
+	assert_int_equal(sink_relp_flush(tr.s), -EAGAIN);
 
 	/* Released: everything is answered and delivered, the tail after the pause. */
-	assert_true(run_until(e, pl, &sv, N_EVENTS, 10000));
-	assert_int_equal(pipeline_delivered_upto(pl), N_EVENTS);
-	assert_int_equal(sink_relp_flush(s), 0);
-	assert_int_equal(cnt.acknowledged, N_EVENTS);
-	assert_int_equal(cnt.sent, N_EVENTS);
+	assert_true(run_until(tr.e, tr.pl, &sv, N_EVENTS, 10000));
+	assert_int_equal(pipeline_delivered_upto(tr.pl), N_EVENTS);
+	assert_int_equal(sink_relp_flush(tr.s), 0);
+	assert_int_equal(tr.cnt.acknowledged, N_EVENTS);
+	assert_int_equal(tr.cnt.sent, N_EVENTS);
 	pthread_mutex_lock(&sv.mu);
 	for (unsigned i = 1; i <= N_EVENTS; i++)
 		assert_int_equal(sv.seen[i], 1);
 	assert_int_equal(sv.dup, 0);
 	pthread_mutex_unlock(&sv.mu);
-
-	sink_relp_close(s);
-	pipeline_free(pl);
-	sd_event_unref(e);
+	trip_done(&tr);
 	server_stop(&sv);
-	config_done(&cfg);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/rules.yaml", t.dir);
-	unlink(path);
-	tmp_done(&t);
+}
+
+/* The first collector refuses connections: the second gets every event, once. */
+static void test_failover_to_second_collector(void **state)
+{
+	struct server sv = {0};
+	struct trip tr;
+	unsigned dead = free_port(); /* nobody listens there */
+
+	server_start(&sv);
+	trip_start(&tr,
+		   (struct sink_relp_collector[]){{.host = "127.0.0.1", .port = dead},
+						  {.host = "127.0.0.1", .port = sv.port}},
+		   2);
+	trip_submit(&tr, 1, 50);
+	assert_true(run_until(tr.e, tr.pl, &sv, 50, 10000));
+	assert_int_equal(tr.cnt.acknowledged, 50);
+	pthread_mutex_lock(&sv.mu);
+	for (unsigned i = 1; i <= 50; i++)
+		assert_int_equal(sv.seen[i], 1);
+	assert_int_equal(sv.dup, 0);
+	pthread_mutex_unlock(&sv.mu);
+	trip_done(&tr);
+	server_stop(&sv);
 }
 
 /* Options the loader cannot check are refused by the sink, with the config's path. */
@@ -529,6 +574,7 @@ int main(void)
 	    cmocka_unit_test(test_config_relp_refusals),
 	    cmocka_unit_test(test_open_refuses),
 	    cmocka_unit_test(test_round_trip_delivered_on_acks),
+	    cmocka_unit_test(test_failover_to_second_collector),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
