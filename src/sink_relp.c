@@ -34,9 +34,18 @@
  * the session is then closed, and a "close" answered with no error
  * reported by librelp (relpEngineSetOnErr) means every frame before it
  * was answered. We rely on librelp 1.11's relpSessCltDoDisconnect calling
- * the error callback on every failure of that wait (timeout, EOF, read
- * error); a collector that answered "close" with a malformed frame would
- * be taken as having acknowledged everything.
+ * the error callback on a failure of that wait; it does on a timeout, EOF
+ * or read error, but not in two cases, where frames would be taken as
+ * acknowledged without being so: the collector answers "close" with a
+ * malformed frame, or sends "serverclose" (imrelp shutting down) instead
+ * of the answer while frames of ours sit unread in its socket. The frames
+ * are then at least LINGER_MS old, so the second needs a collector that
+ * stops reading for that long and shuts down during our close.
+ *
+ * A frame answered with an error code (librelp's onErr with
+ * RELP_RET_RSP_STATE_ERR; librelp's own server never does it) has left
+ * librelp's list, so the session is dropped and every frame not proven
+ * acknowledged is sent again by us.
  *
  * Resending: when a send fails with one collector configured, the
  * session is reopened with relpCltReconnect(), retried with backoff until
@@ -124,6 +133,7 @@ struct sink_relp {
 	uint64_t away_since_usec; /* when we left the first collector */
 	unsigned n_err;		  /* librelp's error callbacks so far */
 	unsigned n_auth_err;	  /* of them, certificate refusals */
+	bool error_answer;	  /* the collector answered a frame with an error code */
 	char err[512];		  /* the first error librelp reported since it was last cleared */
 };
 
@@ -156,6 +166,8 @@ static void on_relp_err(void *usr, char *objinfo, char *errmsg, relpRetVal code)
 	if (!s)
 		return;
 	s->n_err++;
+	if (code == RELP_RET_RSP_STATE_ERR)
+		s->error_answer = true;
 	if (s->err[0]) /* the first of an operation's errors is the precise one */
 		return;
 	snprintf(s->err, sizeof(s->err), "%s: %s (librelp %d)", objinfo ? objinfo : "",
@@ -322,6 +334,7 @@ static void close_session(struct sink_relp *s)
 	relpEngineCltDestruct(s->engine, &s->clt);
 	pthread_mutex_lock(&s->mu);
 	s->clt = NULL;
+	s->error_answer = false; /* an error answer during the close is an error: counted below */
 	if (s->n_err == before && !s->stop) {
 		n = relp_window_all_acked(&s->w, &seq);
 		acked(s, n, seq);
@@ -337,18 +350,6 @@ static void close_session(struct sink_relp *s)
 	}
 }
 
-/* A send failed (mu held): one reconnect by librelp, else a new session later. */
-static void send_failed(struct sink_relp *s, relpRetVal why, unsigned n_err_before)
-{
-	const struct relp_coll *k = &s->coll[s->cur];
-
-	log_warnx("collector %s:%s: RELP send failed (librelp %d): %s; %zu frame(s) not known to "
-		  "be acknowledged",
-		  k->host, k->port, (int)why, s->n_err != n_err_before ? s->err : "no detail",
-		  relp_window_unconfirmed(&s->w));
-	s->broken = true;
-}
-
 /* Drops the current session (mu held): what it cannot prove acknowledged goes again. */
 static void drop_session(struct sink_relp *s)
 {
@@ -359,9 +360,36 @@ static void drop_session(struct sink_relp *s)
 	pthread_mutex_lock(&s->mu);
 	s->clt = NULL;
 	s->broken = false;
+	s->error_answer = false;
 	n = relp_window_lost(&s->w);
 	s->d_resent += n;
 	notify(s);
+}
+
+/* A send failed (mu held): one reconnect by librelp, else a new session later. */
+static void send_failed(struct sink_relp *s, relpRetVal why, unsigned n_err_before)
+{
+	const struct relp_coll *k = &s->coll[s->cur];
+
+	log_warnx("collector %s:%s: RELP send failed (librelp %d): %s; %zu frame(s) not known to "
+		  "be acknowledged",
+		  k->host, k->port, (int)why, s->n_err != n_err_before ? s->err : "no detail",
+		  relp_window_unconfirmed(&s->w));
+	s->broken = true;
+	if (s->error_answer) {
+		/*
+		 * librelp has dropped the refused frame from its list, so its
+		 * reconnect would not send it again: we send every frame not
+		 * proven acknowledged ourselves, after a backoff (a collector
+		 * may refuse the same frame again).
+		 */
+		unsigned b = s->backoff_ms;
+
+		s->error_answer = false;
+		drop_session(s);
+		wait_ms(s, b);
+		s->backoff_ms = b * 2 > s->backoff_max_ms ? s->backoff_max_ms : b * 2;
+	}
 }
 
 /*
