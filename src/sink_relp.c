@@ -12,9 +12,8 @@
  * sd-event loop: the loop (and the watchdog) only copies events into a
  * queue under a mutex, and is woken through an eventfd when frames are
  * acknowledged. How long the thread can block inside librelp: a send or a
- * close up to
- * write_timeout_ms (rounded up to seconds, librelp's unit); the TCP
- * connect up to connect_timeout_ms, the answer to "open" up to
+ * close up to write_timeout_ms (rounded up to seconds, librelp's unit);
+ * the TCP connect up to connect_timeout_ms, the answer to "open" up to
  * write_timeout_ms; but librelp 1.11 does the TLS handshake on a blocking
  * socket without any timeout, so a collector whose kernel accepts
  * connections while the process does not answer (stopped, hung) holds the
