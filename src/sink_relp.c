@@ -18,11 +18,13 @@
  * socket without any timeout, so a collector whose kernel accepts
  * connections while the process does not answer (stopped, hung) holds the
  * thread until it answers or dies (measured: 15.6 s, from the send's
- * timeout until a SIGSTOPped rsyslog was killed). Meanwhile events queue up to limits.in_flight and
- * the source pauses: nothing is lost, but failover to the next collector waits as well. We do not
- * interrupt that handshake (a signal would make librelp resume it non-blocking and could send
- * "open" before its peer name check). sink_relp_close() waits CLOSE_WAIT_MS for the thread and then
- * leaves it to the process's exit (the position is saved before).
+ * timeout until a SIGSTOPped rsyslog was killed). Meanwhile events queue
+ * up to limits.in_flight and the source pauses: nothing is lost, but
+ * failover to the next collector waits as well. We do not interrupt that
+ * handshake (a signal would make librelp resume it non-blocking and could
+ * send "open" before its peer name check). sink_relp_close() waits
+ * CLOSE_WAIT_MS for the thread and then leaves it to the process's exit
+ * (the position is saved before).
  *
  * What is acknowledged (relp_window.h): librelp has no per-frame callback
  * for "syslog" answers. It sends a frame only while fewer than `window`
