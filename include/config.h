@@ -15,7 +15,15 @@
 #define CONFIG_LIST_MAX 16
 
 enum source_type { SOURCE_JOURNAL, SOURCE_FILE, SOURCE_SYSLOG, SOURCE_STDIN, SOURCE__MAX };
-enum output_type { OUTPUT_SYSLOG_TLS, OUTPUT_STDOUT, OUTPUT_FILE, OUTPUT_SYSLOG_TCP, OUTPUT__MAX };
+enum output_type {
+	OUTPUT_SYSLOG_TLS,
+	OUTPUT_STDOUT,
+	OUTPUT_FILE,
+	OUTPUT_SYSLOG_TCP,
+	OUTPUT_RELP,	 /* RELP over TLS (librelp) */
+	OUTPUT_RELP_TCP, /* RELP in clear text: needs allow_plaintext */
+	OUTPUT__MAX
+};
 enum start_mode { START_TAIL, START_HEAD, START__MAX };
 enum redact_action { REDACT_KEEP, REDACT_MASK, REDACT_HASH, REDACT_DROP, REDACT__MAX };
 enum log_level {
@@ -34,7 +42,7 @@ struct str_list {
 
 struct config_collector {
 	char *host;
-	unsigned port;
+	unsigned port; /* 0 until the load ends: then the output type's default */
 };
 
 struct config_redact_field {
@@ -112,7 +120,8 @@ struct config {
 		unsigned backoff_min_ms;
 		unsigned backoff_max_ms;
 		unsigned failback_interval_s;
-		bool allow_plaintext; /* required for type syslog-tcp */
+		bool allow_plaintext; /* required for types syslog-tcp and relp-tcp */
+		unsigned relp_window; /* RELP frames unacknowledged at most */
 	} output;
 
 	struct {

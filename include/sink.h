@@ -17,8 +17,8 @@
 /*
  * A sink delivers rendered events and reports them delivered, in order,
  * with pipeline_delivered(). One file per kind (sink_stream.c for stdout
- * and file, sink_syslog_tls.c for syslog over TLS and plain TCP), one line
- * per output type in sink_table (sink.c).
+ * and file, sink_syslog_tls.c for syslog over TLS and plain TCP,
+ * sink_relp.c for RELP), one line per output type in sink_table (sink.c).
  */
 struct sink_ops {
 	enum output_type type;
@@ -46,6 +46,8 @@ extern const struct sink_ops sink_stdout_ops;
 extern const struct sink_ops sink_file_ops;
 extern const struct sink_ops sink_syslog_tls_ops;
 extern const struct sink_ops sink_syslog_tcp_ops;
+extern const struct sink_ops sink_relp_ops;
+extern const struct sink_ops sink_relp_tcp_ops;
 
 /* The ops for a configured type, or NULL if none is built in. */
 const struct sink_ops *sink_find(enum output_type t);

@@ -30,6 +30,7 @@
 #define CONFIG_DEPTH_MAX 16	       /* nesting of mappings and lists */
 #define CONFIG_PAIRS_MAX 256	       /* keys in one mapping */
 #define COLLECTOR_PORT	 6514	       /* RFC 5425 */
+#define RELP_PORT	 20514	       /* rsyslog's imrelp examples; RELP has no assigned port */
 
 /* Identities are pseudonymized, the raw line is dropped, addresses are kept. */
 static const struct {
@@ -277,7 +278,7 @@ static void parse_collector(struct loader *l, const char *name, const yaml_node_
 			    struct config_collector *ret)
 {
 	const yaml_node_t *host = NULL;
-	unsigned port = COLLECTOR_PORT;
+	unsigned port = 0; /* the output type's default, filled in by cross_checks */
 	bool ok = true;
 
 	if (n->type != YAML_MAPPING_NODE) {
@@ -512,6 +513,43 @@ static void walk_map(struct loader *l, const yaml_node_t *map, const char *prefi
 	}
 }
 
+static bool is_relp(enum output_type t)
+{
+	return t == OUTPUT_RELP || t == OUTPUT_RELP_TCP;
+}
+
+/*
+ * What librelp cannot do is refused, not ignored: it verifies the
+ * collector against one CA file and a name, and knows no pins or CA
+ * directories.
+ */
+static void relp_checks(struct loader *l)
+{
+	const struct config *cfg = l->cfg;
+	size_t type = 0, pin = 0, cadir = 0, ca = 0;
+
+	if (!is_relp(cfg->output.type))
+		return;
+	find_key("output.type", &type);
+	find_key("output.pin_sha256", &pin);
+	find_key("output.ca_dir", &cadir);
+	find_key("output.ca_file", &ca);
+	if (cfg->output.pin_sha256 && *cfg->output.pin_sha256)
+		config_yaml_error(&l->y, l->set[pin] ? l->mark[pin] : l->mark[type],
+				  "output.pin_sha256: not available with output.type %s (librelp "
+				  "checks the collector's name, not a pin); remove it",
+				  output_type_name(cfg->output.type));
+	if (cfg->output.ca_dir && *cfg->output.ca_dir)
+		config_yaml_error(&l->y, l->set[cadir] ? l->mark[cadir] : l->mark[type],
+				  "output.ca_dir: not available with output.type %s (librelp reads "
+				  "one CA file); use output.ca_file",
+				  output_type_name(cfg->output.type));
+	if (cfg->output.type == OUTPUT_RELP && (!cfg->output.ca_file || !*cfg->output.ca_file))
+		config_yaml_error(&l->y, l->set[ca] ? l->mark[ca] : l->mark[type],
+				  "output.ca_file: output.type relp needs the CA that signed the "
+				  "collector's certificate");
+}
+
 /* Checks between keys, reported where the later of them was set. */
 static void cross_checks(struct loader *l)
 {
@@ -528,10 +566,18 @@ static void cross_checks(struct loader *l)
 
 	find_key("output.type", &type);
 	find_key("output.allow_plaintext", &plain);
-	if (cfg->output.type == OUTPUT_SYSLOG_TCP && !cfg->output.allow_plaintext && l->set[type])
+	if ((cfg->output.type == OUTPUT_SYSLOG_TCP || cfg->output.type == OUTPUT_RELP_TCP) &&
+	    !cfg->output.allow_plaintext && l->set[type])
 		config_yaml_error(&l->y, l->mark[type],
-				  "output.type: syslog-tcp sends events in clear text; it needs "
-				  "output.allow_plaintext: true");
+				  "output.type: %s sends events in clear text; it needs "
+				  "output.allow_plaintext: true",
+				  output_type_name(cfg->output.type));
+	relp_checks(l);
+	/* A collector without a port gets its output type's. */
+	for (size_t i = 0; i < l->cfg->output.n_collectors; i++)
+		if (l->cfg->output.collectors[i].port == 0)
+			l->cfg->output.collectors[i].port =
+			    is_relp(cfg->output.type) ? RELP_PORT : COLLECTOR_PORT;
 }
 
 int config_load(const char *path, struct config *cfg, struct diags *errs)

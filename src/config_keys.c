@@ -28,10 +28,8 @@ static const char *const source_type_names[] = {
 static_assert(ARRAY_SIZE(source_type_names) == SOURCE__MAX, "source_type_names");
 
 static const char *const output_type_names[] = {
-    [OUTPUT_SYSLOG_TLS] = "syslog-tls",
-    [OUTPUT_STDOUT] = "stdout",
-    [OUTPUT_FILE] = "file",
-    [OUTPUT_SYSLOG_TCP] = "syslog-tcp",
+    [OUTPUT_SYSLOG_TLS] = "syslog-tls", [OUTPUT_STDOUT] = "stdout", [OUTPUT_FILE] = "file",
+    [OUTPUT_SYSLOG_TCP] = "syslog-tcp", [OUTPUT_RELP] = "relp",	    [OUTPUT_RELP_TCP] = "relp-tcp",
 };
 static_assert(ARRAY_SIZE(output_type_names) == OUTPUT__MAX, "output_type_names");
 
@@ -170,6 +168,7 @@ const struct config_key config_keys[] = {
     K_UINT("output.backoff_max_ms", output.backoff_max_ms, 30000, 10, 3600000),
     K_UINT("output.failback_interval_s", output.failback_interval_s, 60, 1, 86400),
     K_BOOL("output.allow_plaintext", output.allow_plaintext, false),
+    K_UINT("output.relp_window", output.relp_window, 128, 2, 1024),
     K_UINT("limits.max_line_bytes", limits.max_line_bytes, 65536, 256, 16777216),
     K_UINT("limits.in_flight", limits.in_flight, 4096, 1, 1000000),
     K_UINT("limits.max_ike_sas", limits.max_ike_sas, 65536, 1, 16777216),

@@ -9,6 +9,8 @@ static const struct sink_ops *const sink_table[OUTPUT__MAX] = {
     [OUTPUT_STDOUT] = &sink_stdout_ops,
     [OUTPUT_FILE] = &sink_file_ops,
     [OUTPUT_SYSLOG_TCP] = &sink_syslog_tcp_ops,
+    [OUTPUT_RELP] = &sink_relp_ops,
+    [OUTPUT_RELP_TCP] = &sink_relp_tcp_ops,
 };
 
 const struct sink_ops *sink_find(enum output_type t)

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # An rsyslog TLS receiver for the scenarios, from conf/collector/rsyslog-tls.conf
-# with the placeholders filled in. Source common.sh first.
+# (or conf/collector/$RSYSLOG_CONF, e.g. rsyslog-relp.conf) with the
+# placeholders filled in. Source common.sh first.
 #
 #   rsyslog_setup NAME PORT DRIVER PKIDIR [CERTNAME] [PEER]
 #       writes $WORK/rsyslog-NAME/{rsyslog.conf,work/}; messages go to
@@ -24,7 +25,7 @@ rsyslog_setup() {
 	sed -e "s|@WORKDIR@|$d/work|g" -e "s|@DRIVER@|$driver|g" -e "s|@CA@|$pki/ca.pem|g" \
 		-e "s|@CERT@|$pki/$cert.pem|g" -e "s|@KEY@|$pki/$cert.key|g" -e "s|@PEER@|$peer|g" \
 		-e "s|@PORT@|$port|g" -e "s|@OUT@|$d/out.log|g" \
-		"$ROOT/conf/collector/rsyslog-tls.conf" >"$d/rsyslog.conf"
+		"$ROOT/conf/collector/${RSYSLOG_CONF:-rsyslog-tls.conf}" >"$d/rsyslog.conf"
 	rsyslogd -N1 -f "$d/rsyslog.conf" >"$d/check.log" 2>&1 ||
 		fail "rsyslog rejects the collector config: $(tail -n 3 "$d/check.log")"
 }
