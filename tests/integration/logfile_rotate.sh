@@ -58,7 +58,8 @@ t0 = time.monotonic()
 for k, i in enumerate(range(first, first + count)):
     t = time.time()
     stamp = time.strftime("%b %e %H:%M:%S", time.gmtime(t)) + ".%06d" % int((t % 1) * 1e6)
-    line = '%s: "westeast" #%d: initiating IKEv2 connection\n' % (stamp, i)
+    # pluto's serials start at 1 (#0 is "no state"): line i is serial i + 1
+    line = '%s: "westeast" #%d: initiating IKEv2 connection\n' % (stamp, i + 1)
     target = old if old is not None else fd
     os.write(target, line.encode())
     if old is not None and k % 100 == 50:
@@ -103,7 +104,7 @@ for p in sys.argv[2:]:
         if ev.get("event_type") != "ike_init":
             continue
         lines += 1
-        ids.setdefault(ev["state_serial"], set()).add(ev["event_id"])
+        ids.setdefault(ev["state_serial"] - 1, set()).add(ev["event_id"])
 missing = [i for i in range(n) if i not in ids]
 print("events", lines)
 print("missing", len(missing), missing[:10])
