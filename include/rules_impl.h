@@ -98,6 +98,15 @@ void rules_vocab_enforce(const struct rules *r, struct event *ev);
  * example's expect: names an error_code outside the vocabulary; 0 else.
  */
 int rules_vocab_check(const struct rules *r, struct diags *errs);
+/*
+ * An example that names its versions states what pluto printed: each
+ * expected value occurs in its line (case aside), unless the rule sets it
+ * as a constant or the field holds a word of ours rather than pluto's
+ * (event_type, result, auth_method, delete_notify, phase, ...). Returns
+ * -EINVAL with a diagnostic per value that does not, else 0.
+ */
+int rules_example_values_in_line(const void *rule, const struct rule_example *e,
+				 struct diags *errs);
 /* NULL when v[0..len) is a version an example of rule_id may name, else why not. */
 const char *rules_version_check(const char *v, size_t len, const char *rule_id);
 

@@ -781,6 +781,8 @@ static int check_examples(struct rules *r, struct diags *errs)
 			event_done(&ev);
 			continue;
 		}
+		if (e->versions && rules_example_values_in_line(ev.rule, e, errs) < 0)
+			ret = -EINVAL;
 		for (size_t k = 0; k < e->n_expect; k++) {
 			int f = field_lookup(e->expect_keys[k], strlen(e->expect_keys[k]));
 			const char *want_s = NULL, *have = event_str(&ev, f, NULL);

@@ -114,6 +114,56 @@ int rules_vocab_check(const struct rules *r, struct diags *errs)
 	return ret;
 }
 
+/* Fields whose value is our word for what pluto said, or derived from several words. */
+static bool normalised_field(int f)
+{
+	switch (f) {
+	case F_EVENT_TYPE:
+	case F_RESULT:
+	case F_AUTH_METHOD:
+	case F_DELETE_NOTIFY:
+	case F_PHASE:
+	case F_ENCAPSULATION:
+	case F_NAT_PEER_BEHIND:
+	case F_NAT_LOCAL_BEHIND:
+	case F_ESN:
+	case F_IKE_VERSION:
+	case F_ROLE:
+	case F_EXCHANGE:
+	case F_TS_LOCAL:
+	case F_TS_REMOTE:
+	case F_PROPOSALS_OFFERED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+int rules_example_values_in_line(const void *rule, const struct rule_example *e, struct diags *errs)
+{
+	const struct rule *ru = rule;
+	int ret = 0;
+
+	for (size_t k = 0; k < e->n_expect; k++) {
+		const char *v = e->expect_values[k];
+		int f = field_lookup(e->expect_keys[k], strlen(e->expect_keys[k]));
+		bool constant = false;
+
+		if (!v || f < 0 || normalised_field(f))
+			continue;
+		for (size_t i = 0; i < ru->n_set; i++)
+			constant =
+			    constant || (ru->set[i].field == f && strcmp(ru->set[i].value, v) == 0);
+		if (constant || strcasestr(e->line, v))
+			continue;
+		diag_add(errs, e->file, e->line_no, e->col,
+			 "rule '%s': expected %s '%s' does not occur in the example line",
+			 e->rule_id, e->expect_keys[k], v);
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
 /* The major version a rule id's suffix names (.v3 .v4 .v5), or 0. */
 static int id_major(const char *id)
 {

@@ -212,6 +212,39 @@ static void check_example(const struct record *rec, const struct event *ev, void
 	}
 }
 
+/* How many examples name each Libreswan version, in the order first seen: what the table covers. */
+static void print_versions(const struct rules *rules)
+{
+	char seen[64][8];
+	size_t counts[64] = {0}, n_seen = 0, untagged = 0;
+
+	for (size_t i = 0; i < rules_example_count(rules); i++) {
+		const char *v = rules_example(rules, i)->versions;
+
+		if (!v) {
+			untagged++;
+			continue;
+		}
+		while (*v) {
+			size_t l = strcspn(v, ","), k;
+
+			for (k = 0;
+			     k < n_seen && !(strlen(seen[k]) == l && strncmp(seen[k], v, l) == 0);
+			     k++)
+				;
+			if (k == n_seen && n_seen < 64 && l < sizeof(seen[0]))
+				snprintf(seen[n_seen++], sizeof(seen[0]), "%.*s", (int)l, v);
+			if (k < n_seen)
+				counts[k]++;
+			v += l + (v[l] == ',');
+		}
+	}
+	printf("test-rules: examples by version:");
+	for (size_t k = 0; k < n_seen; k++)
+		printf(" %s=%zu", seen[k], counts[k]);
+	printf(" (untagged %zu)\n", untagged);
+}
+
 int tools_test_rules(const char *config, const char *const *files, size_t n)
 {
 	struct tool_env env;
@@ -261,6 +294,7 @@ int tools_test_rules(const char *config, const char *const *files, size_t n)
 			ex->rule_id, c.why);
 		break;
 	}
+	print_versions(rules);
 	printf("test-rules: %zu passed, %zu failed\n", passed, failed);
 	r = failed ? -EINVAL : 0;
 out:
