@@ -14,8 +14,9 @@
  */
 enum decoder {
 	DECODE_BRACE_ALGS, /* {cipher=.. integ=.. prf=.. group=|ke=.. auth=..} */
-	DECODE_ESP_BLOCK,  /* {ESPinUDP/ESN=>0x.. <0x.. xfrm=.. NATD=.. DPD=.. username=..} */
+	DECODE_ESP_BLOCK,  /* {ESPinUDP/ESN=>0x.. <0x.. xfrm=.. NATD=ip:port DPD=.. username=..} */
 	DECODE_TRAFFIC_SELECTORS, /* [a-b:p-q 0] -> [..], [a/n===b/m] ..., [a b]->[c d] */
+	DECODE_DELETE_NOTIFY,	  /* "sending" | "NOT sending" | "received" -> delete_notify */
 	DECODE__MAX
 };
 

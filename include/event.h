@@ -24,6 +24,10 @@ enum field {
 	F_RESULT,
 	F_ERROR_CODE,
 	F_REASON,
+	F_PHASE,
+	F_ERRNO,
+	F_COMPLAINANT_IP,
+	F_PROPOSALS_OFFERED,
 	F_SEVERITY,
 	F_IKE_SA_ID,
 	F_PREVIOUS_IKE_SA_ID,
@@ -64,9 +68,13 @@ enum field {
 	F_NAT_LOCAL_BEHIND,
 	F_NAT_PEER_BEHIND,
 	F_ENCAPSULATION,
+	F_NATD_IP,
+	F_NATD_PORT,
 	F_BYTES_IN,
 	F_BYTES_OUT,
 	F_LIFETIME_S,
+	F_AGE_S,
+	F_DELETE_NOTIFY,
 	F_RETRANSMITS,
 	F_TIMEOUT_S,
 	F_USERNAME,
@@ -90,7 +98,8 @@ enum field_type {
 	FT_SPI,	   /* hex SPI "0x1234abcd", kept as lower-case text */
 	FT_ALG,	   /* algorithm name, upper-cased, "n/a" and "NONE" dropped */
 	FT_BOOL,   /* true/false, yes/no, 1/0 */
-	FT_LIST,   /* JSON array of strings (weak_crypto) */
+	FT_LIST,   /* JSON array of strings (weak_crypto, proposals_offered) */
+	FT_NUMBER, /* decimal number ("2.084283"), written to JSON exactly as captured */
 	FT__MAX
 };
 
@@ -116,7 +125,7 @@ int field_lookup(const char *name, size_t len);
 struct event_value {
 	uint32_t off; /* into event.text */
 	uint32_t len;
-	int64_t num; /* FT_INT, FT_PORT, FT_BOOL */
+	int64_t num; /* FT_INT, FT_PORT, FT_BOOL; FT_NUMBER: the integer part */
 };
 
 struct event {

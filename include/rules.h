@@ -73,6 +73,7 @@ struct rule_example {
 	const char *const *expect_keys;
 	const char *const *expect_values;
 	size_t n_expect;
+	const char *versions; /* "3.25,3.29,3.32": the releases that print it, NULL = not said */
 	const char *file;
 	unsigned line_no;
 	unsigned col;

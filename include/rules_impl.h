@@ -78,9 +78,41 @@ struct rules {
 	uint64_t *always; /* rules without a literal: candidates on every line */
 	uint64_t *cand;
 	size_t words;
+	char **codes; /* the error_code vocabulary, sorted once loaded */
+	size_t n_codes, cap_codes;
 };
 
 /* Frees what a rule owns (not the rule itself). */
 void rules_rule_done(struct rule *ru);
+
+/*
+ * The error_code vocabulary (rules_vocab.c): add one name (upper case,
+ * digits, '_'; -EINVAL otherwise), sort once all files are read, look one
+ * up. An empty vocabulary accepts nothing and enforces nothing.
+ */
+int rules_vocab_add(struct rules *r, const char *s, size_t len);
+void rules_vocab_sort(struct rules *r);
+bool rules_vocab_has(const struct rules *r, const char *s, size_t len);
+/*
+ * A matched line's error_code outside the vocabulary is no code: it moves
+ * to reason (when that is unset) and error_code is left out.
+ */
+void rules_vocab_enforce(const struct rules *r, struct event *ev);
+/*
+ * Returns -EINVAL, with a diagnostic per offender, when a rule's set: or an
+ * example's expect: names an error_code outside the vocabulary; 0 else.
+ */
+int rules_vocab_check(const struct rules *r, struct diags *errs);
+/*
+ * An example that names its versions states what pluto printed: each
+ * expected value occurs in its line (case aside), unless the rule sets it
+ * as a constant or the field holds a word of ours rather than pluto's
+ * (event_type, result, auth_method, delete_notify, phase, ...). Returns
+ * -EINVAL with a diagnostic per value that does not, else 0.
+ */
+int rules_example_values_in_line(const void *rule, const struct rule_example *e,
+				 struct diags *errs);
+/* NULL when v[0..len) is a version an example of rule_id may name, else why not. */
+const char *rules_version_check(const char *v, size_t len, const char *rule_id);
 
 #endif

@@ -15,6 +15,7 @@ static const char *const decoder_names[DECODE__MAX] = {
     [DECODE_BRACE_ALGS] = "brace_algs",
     [DECODE_ESP_BLOCK] = "esp_block",
     [DECODE_TRAFFIC_SELECTORS] = "traffic_selectors",
+    [DECODE_DELETE_NOTIFY] = "delete_notify",
 };
 
 int decoder_lookup(const char *name, size_t len)
@@ -79,6 +80,30 @@ static bool next_tok(const char *s, size_t len, size_t *pos, const char **tok, s
 	return true;
 }
 
+/*
+ * auth= of the brace block, in the rules' normalised words (IKEv1's
+ * oakley_auth names); "IKEv2" (3.x prints it for every IKEv2 SA) says
+ * nothing about the method and sets nothing.
+ */
+static int auth_method(const char *s, size_t len, struct event *ev, int *n)
+{
+	static const struct {
+		const char *pluto, *value;
+	} names[] = {
+	    {"PRESHARED_KEY", "psk"},	     {"RSA_SIG", "rsasig"},
+	    {"ECDSA_SIG", "ecdsa"},	     {"XAUTHInitPreShared", "xauth"},
+	    {"XAUTHRespPreShared", "xauth"}, {"XAUTHInitRSA", "xauth"},
+	    {"XAUTHRespRSA", "xauth"},
+	};
+
+	if (len == 5 && memcmp(s, "IKEv2", 5) == 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i].pluto) == len && memcmp(names[i].pluto, s, len) == 0)
+			return put(ev, F_AUTH_METHOD, names[i].value, strlen(names[i].value), n);
+	return put(ev, F_AUTH_METHOD, s, len, n);
+}
+
 static int brace_algs(const char *s, size_t len, struct event *ev)
 {
 	static const struct {
@@ -86,7 +111,7 @@ static int brace_algs(const char *s, size_t len, struct event *ev)
 		enum field f;
 	} keys[] = {
 	    {"cipher=", F_ENCR},    {"integ=", F_INTEG}, {"prf=", F_PRF},
-	    {"group=", F_DH_GROUP}, {"ke=", F_DH_GROUP}, {"auth=", F_AUTH_METHOD},
+	    {"group=", F_DH_GROUP}, {"ke=", F_DH_GROUP},
 	};
 	const char *t;
 	size_t tl, pos = 0;
@@ -94,6 +119,8 @@ static int brace_algs(const char *s, size_t len, struct event *ev)
 
 	unbrace(&s, &len);
 	while (next_tok(s, len, &pos, &t, &tl)) {
+		if (starts(t, tl, "auth=") && auth_method(t + 5, tl - 5, ev, &n) < 0)
+			return -ENOSPC;
 		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
 			size_t kl = strlen(keys[k].key);
 
@@ -145,6 +172,26 @@ static int xfrm(const char *s, size_t len, bool ah, struct event *ev, int *n)
 	return 0;
 }
 
+/*
+ * NATD=ADDR:PORT, the peer's address as NAT detection saw it and its port
+ * (IPv6 unbracketed, so the port is after the last colon); 3.x prints
+ * NATD=none when there was no NAT.
+ */
+static int natd(const char *s, size_t len, struct event *ev, int *n)
+{
+	const char *c = len ? memrchr(s, ':', len) : NULL;
+
+	if (len == 4 && memcmp(s, "none", 4) == 0)
+		return 0;
+	if (put(ev, F_NAT_PEER_BEHIND, "1", 1, n) < 0)
+		return -ENOSPC;
+	if (!c)
+		return put(ev, F_NATD_IP, s, len, n);
+	if (put(ev, F_NATD_IP, s, (size_t)(c - s), n) < 0)
+		return -ENOSPC;
+	return put(ev, F_NATD_PORT, c + 1, len - (size_t)(c - s) - 1, n);
+}
+
 static int esp_block(const char *s, size_t len, struct event *ev)
 {
 	const char *t;
@@ -175,6 +222,10 @@ static int esp_block(const char *s, size_t len, struct event *ev)
 			i++;
 		if (i - b == 3 && memcmp(t + b, "ESN", 3) == 0 && put(ev, F_ESN, "1", 1, &n) < 0)
 			return -ENOSPC;
+		/* 3.x: ESP/NAT=> where 4.x prints ESPinUDP=> */
+		if (i - b == 3 && memcmp(t + b, "NAT", 3) == 0 &&
+		    put(ev, F_ENCAPSULATION, "udp", 3, &n) < 0)
+			return -ENOSPC;
 	}
 	if (starts(t + i, tl - i, "=>") && put(ev, F_SPI_OUT, t + i + 2, tl - i - 2, &n) < 0)
 		return -ENOSPC;
@@ -188,7 +239,7 @@ static int esp_block(const char *s, size_t len, struct event *ev)
 		else if (starts(t, tl, "xfrm="))
 			r = xfrm(t + 5, tl - 5, ah, ev, &n);
 		else if (starts(t, tl, "NATD="))
-			r = put(ev, F_NAT_PEER_BEHIND, "1", 1, &n);
+			r = natd(t + 5, tl - 5, ev, &n);
 		else if (starts(t, tl, "DPD="))
 			r = put(ev, F_DPD, t + 4, tl - 4, &n);
 		else if (starts(t, tl, "username="))
@@ -369,6 +420,31 @@ static int traffic_selectors(const char *s, size_t len, struct event *ev)
 	return n;
 }
 
+/*
+ * Whether a Delete notification went to the peer, in the schema's words:
+ * pluto's "and sending notification" is sent, "and NOT sending
+ * notification" none, a Delete payload from the peer received.
+ */
+static int delete_notify(const char *s, size_t len, struct event *ev)
+{
+	static const struct {
+		const char *said, *value;
+	} words[] = {
+	    {"sending", "sent"},
+	    {"NOT sending", "none"},
+	    {"received", "received"},
+	};
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i].said) == len && memcmp(words[i].said, s, len) == 0)
+			return put(ev, F_DELETE_NOTIFY, words[i].value, strlen(words[i].value),
+				   &n) < 0
+				   ? -ENOSPC
+				   : n;
+	return 0;
+}
+
 int decode_run(enum decoder d, const char *s, size_t len, struct event *ev)
 {
 	switch (d) {
@@ -378,6 +454,8 @@ int decode_run(enum decoder d, const char *s, size_t len, struct event *ev)
 		return esp_block(s, len, ev);
 	case DECODE_TRAFFIC_SELECTORS:
 		return traffic_selectors(s, len, ev);
+	case DECODE_DELETE_NOTIFY:
+		return delete_notify(s, len, ev);
 	case DECODE__MAX:
 		break;
 	}

@@ -34,6 +34,10 @@ const struct field_info field_table[F__MAX] = {
     F(F_RESULT, "result", NULL, "result", FT_STRING),
     F(F_ERROR_CODE, "error_code", NULL, "error_code", FT_STRING),
     F(F_REASON, "reason", NULL, "reason", FT_STRING),
+    F(F_PHASE, "phase", NULL, "phase", FT_STRING),
+    F(F_ERRNO, "errno", NULL, "errno", FT_INT),
+    F(F_COMPLAINANT_IP, "complainant_ip", NULL, "complainant_ip", FT_IP),
+    F(F_PROPOSALS_OFFERED, "proposals_offered", NULL, "proposals_offered", FT_LIST),
     F(F_SEVERITY, "severity", NULL, "severity", FT_STRING),
     F(F_IKE_SA_ID, "ike_sa_id", NULL, "ike_sa_id", FT_STRING),
     F(F_PREVIOUS_IKE_SA_ID, "previous_ike_sa_id", NULL, "previous_ike_sa_id", FT_STRING),
@@ -74,9 +78,13 @@ const struct field_info field_table[F__MAX] = {
     F(F_NAT_LOCAL_BEHIND, "nat_local_behind", "nat", "local_behind_nat", FT_BOOL),
     F(F_NAT_PEER_BEHIND, "nat_peer_behind", "nat", "peer_behind_nat", FT_BOOL),
     F(F_ENCAPSULATION, "encapsulation", "nat", "encapsulation", FT_STRING),
+    F(F_NATD_IP, "natd_ip", "nat", "natd_ip", FT_IP),
+    F(F_NATD_PORT, "natd_port", "nat", "natd_port", FT_PORT),
     F(F_BYTES_IN, "bytes_in", NULL, "bytes_in", FT_INT),
     F(F_BYTES_OUT, "bytes_out", NULL, "bytes_out", FT_INT),
     F(F_LIFETIME_S, "lifetime_s", NULL, "lifetime_s", FT_INT),
+    F(F_AGE_S, "age_s", NULL, "age_s", FT_NUMBER),
+    F(F_DELETE_NOTIFY, "delete_notify", NULL, "delete_notify", FT_STRING),
     F(F_RETRANSMITS, "retransmits", NULL, "retransmits", FT_INT),
     F(F_TIMEOUT_S, "timeout_s", NULL, "timeout_s", FT_INT),
     F(F_USERNAME, "username", NULL, "username", FT_STRING),
@@ -105,6 +113,7 @@ int field_parent_index(const char *p)
 
 /* The fields in strcmp order of their short names, for field_lookup's binary search. */
 static const uint8_t by_name[F__MAX] = {
+    F_AGE_S,
     F_AUTH_METHOD,
     F_BYTES_IN,
     F_BYTES_OUT,
@@ -112,12 +121,15 @@ static const uint8_t by_name[F__MAX] = {
     F_CERT_SUBJECT,
     F_CHILD_MODE,
     F_CHILD_PROTOCOL,
+    F_COMPLAINANT_IP,
     F_CONN_INSTANCE,
     F_CONN_NAME,
+    F_DELETE_NOTIFY,
     F_DH_GROUP,
     F_DPD,
     F_ENCAPSULATION,
     F_ENCR,
+    F_ERRNO,
     F_ERROR_CODE,
     F_ESN,
     F_EVENT_ID,
@@ -136,10 +148,13 @@ static const uint8_t by_name[F__MAX] = {
     F_MESSAGE,
     F_NAT_LOCAL_BEHIND,
     F_NAT_PEER_BEHIND,
+    F_NATD_IP,
+    F_NATD_PORT,
     F_PARENT_SERIAL,
     F_PEER_ID,
     F_PEER_IP,
     F_PEER_PORT,
+    F_PHASE,
     F_PLATFORM_HOST,
     F_PLATFORM_IMPL,
     F_PLATFORM_PID,
@@ -147,6 +162,7 @@ static const uint8_t by_name[F__MAX] = {
     F_PLATFORM_VERSION,
     F_PREVIOUS_IKE_SA_ID,
     F_PRF,
+    F_PROPOSALS_OFFERED,
     F_REASON,
     F_REPLACED_SERIAL,
     F_RESPONDER_ID,
@@ -423,6 +439,68 @@ static int set_alg(struct event *ev, enum field f, const char *s, size_t len)
 	return event_set_str(ev, f, buf, len);
 }
 
+/* A decimal number as pluto prints it ("2.084283"): kept as text, so no digit is lost. */
+static int set_number(struct event *ev, enum field f, const char *s, size_t len)
+{
+	size_t i = 0, dot = len;
+	int64_t n = 0;
+	int r;
+
+	if (i < len && s[i] == '-')
+		i++;
+	if (i == len || !isdigit((unsigned char)s[i]) || len > 32)
+		return -EINVAL;
+	for (; i < len; i++) {
+		if (s[i] == '.' && dot == len && i + 1 < len)
+			dot = i;
+		else if (!isdigit((unsigned char)s[i]))
+			return -EINVAL;
+	}
+	r = parse_int(s, dot, &n);
+	if (r < 0)
+		return -EINVAL;
+	r = event_set_str(ev, f, s, len);
+	if (r == 0)
+		ev->v[f].num = n;
+	return r;
+}
+
+/*
+ * A list captured as pluto prints it, items separated by blanks (or
+ * commas), is kept comma-separated, the way the JSON writer splits it.
+ */
+static int set_list(struct event *ev, enum field f, const char *s, size_t len)
+{
+	size_t o = 0;
+	int r;
+
+	while (len && (s[len - 1] == ' ' || s[len - 1] == ','))
+		len--;
+	while (len && (*s == ' ' || *s == ',')) {
+		s++;
+		len--;
+	}
+	if (len == 0) {
+		mark(ev, f, false);
+		return 0;
+	}
+	r = event_set_str(ev, f, s, len);
+	if (r < 0)
+		return r;
+	char *t = ev->text + ev->v[f].off;
+
+	for (size_t i = 0; i < len; i++) {
+		bool sep = t[i] == ' ' || t[i] == ',';
+
+		if (sep && o && t[o - 1] == ',')
+			continue;
+		t[o++] = sep ? ',' : t[i];
+	}
+	t[o] = '\0';
+	ev->v[f].len = (uint32_t)o;
+	return 0;
+}
+
 int event_set_text(struct event *ev, enum field f, const char *s, size_t len)
 {
 	int64_t n = 0;
@@ -451,8 +529,11 @@ int event_set_text(struct event *ev, enum field f, const char *s, size_t len)
 		return set_spi(ev, f, s, len);
 	case FT_ALG:
 		return set_alg(ev, f, s, len);
-	case FT_STRING:
+	case FT_NUMBER:
+		return set_number(ev, f, s, len);
 	case FT_LIST:
+		return set_list(ev, f, s, len);
+	case FT_STRING:
 	case FT__MAX:
 		break;
 	}

@@ -45,6 +45,7 @@ struct event_json {
 };
 
 static json_object_to_json_string_fn int_to_json;
+static json_object_to_json_string_fn number_to_json;
 
 void event_json_free(struct event_json *w)
 {
@@ -92,6 +93,12 @@ int event_json_new(struct event_json **ret)
 			break;
 		case FT_LIST:
 			w->val[f] = json_object_new_array_ext(LIST_MAX);
+			break;
+		case FT_NUMBER:
+			/* A string object that prints its text bare: the number as captured. */
+			w->val[f] = json_object_new_string("0");
+			if (w->val[f])
+				json_object_set_serializer(w->val[f], number_to_json, NULL, NULL);
 			break;
 		default:
 			/* Starts with a long buffer so short values fit without growing. */
@@ -255,6 +262,11 @@ static int set_value(struct event_json *w, const struct event *ev, int f)
 		}
 		return i > 0 ? 0 : -ENOENT;
 	}
+	case FT_NUMBER:
+		/* event.c let only [-]digits[.digits] in, which is a JSON number as it stands. */
+		if (len == 0)
+			return -ENOENT;
+		return json_object_set_string_len(o, s, (int)len) ? 0 : -ENOMEM;
 	default: {
 		size_t cl;
 		const char *t = utf8_clean(w, s, len, &cl);
@@ -293,6 +305,14 @@ static int int_to_json(struct json_object *o, struct printbuf *pb, int level, in
 	if (n < 0)
 		*--p = '-';
 	return printbuf_memappend(pb, p, (int)(buf + sizeof(buf) - p));
+}
+
+/* FT_NUMBER: the decimal text event.c checked, unquoted ("aged 2.084283s" -> 2.084283). */
+static int number_to_json(struct json_object *o, struct printbuf *pb, int level, int flags)
+{
+	(void)level;
+	(void)flags;
+	return printbuf_memappend(pb, json_object_get_string(o), json_object_get_string_len(o));
 }
 
 static const char *item_key(int item)

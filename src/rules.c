@@ -16,7 +16,14 @@
  *     set: { exchange: IKE_AUTH }        optional constants; captures override them
  *     decode: { esp: esp_block }         optional group -> sub-decoder (decode.h)
  *     description: ...                   optional, ignored
- *     examples: [ { line: '...', expect: { field: value, other: null } } ]
+ *     examples: [ { line: '...', versions: [3.25, 4.10], expect: { field: value } } ]
+ *
+ *   - vocabulary: error_code             the closed list of error_code values:
+ *     values: [ AUTHENTICATION_FAILED ]  a set: or expect: outside it is refused
+ *
+ * An example's versions (optional) are the Libreswan releases that print
+ * its line: MAJOR.MINOR (3..5) or "main"; a rule id ending in .v3, .v4 or
+ * .v5 takes only versions of that major.
  *
  * The envelope (envelope.h) reads each line's prefixes once: the log
  * prefix, then pluto's "NAME"[N] PEER #N: (scope state), "NAME"[N] PEER:
@@ -33,6 +40,7 @@
  *   esp_block          {ESP[inUDP|inTCP][/ESN]=>0xOUT <0xIN xfrm=ENC-INTEG[-DH]
  *                       [IPCOMP=>.. <..] [NATD=ip:port] DPD=.. [username=..]}, {ESP <0xIN}
  *   traffic_selectors  [lo-hi:ports proto] -> [..], [a/n===b/m] ..., [a b]->[c d]
+ *   delete_notify      sending | NOT sending | received -> sent | none | received
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -71,8 +79,12 @@ void rules_free(struct rules *r)
 		}
 		free((void *)e->expect_keys);
 		free((void *)e->expect_values);
+		free((char *)e->versions);
 	}
 	free(r->ex);
+	for (size_t i = 0; i < r->n_codes; i++)
+		free(r->codes[i]);
+	free(r->codes);
 	for (size_t i = 0; i < r->n_files; i++)
 		free(r->files[i]);
 	free(r->files);
@@ -111,6 +123,7 @@ static void apply(struct rules *r, struct rule *ru, const char *body, struct eve
 		else
 			decode_run(t->decoder, s, l, ev);
 	}
+	rules_vocab_enforce(r, ev);
 	ru->hits++;
 }
 

@@ -125,7 +125,8 @@ static int compile_pattern(struct loader *ld, struct rule *ru, yaml_node_t *pn, 
 
 		if (!scalar(k, NULL) || d < 0) {
 			ERR(ld, v ? v : k, 0,
-			    "unknown decoder '%s' (brace_algs, esp_block, traffic_selectors)",
+			    "unknown decoder '%s' (brace_algs, esp_block, traffic_selectors, "
+			    "delete_notify)",
 			    vs ? vs : "?");
 			return -EINVAL;
 		}
@@ -241,10 +242,51 @@ static int load_set(struct loader *ld, struct rule *ru, yaml_node_t *sn, struct 
 	return 0;
 }
 
+/* An example's versions: [3.25, 4.10, main], kept as "3.25,4.10,main". */
+static int load_versions(struct loader *ld, const struct rule *ru, yaml_node_t *vn,
+			 const char **ret)
+{
+	char buf[512];
+	size_t bl = 0;
+
+	if (vn->type != YAML_SEQUENCE_NODE ||
+	    vn->data.sequence.items.start == vn->data.sequence.items.top) {
+		ERR(ld, vn, 0,
+		    "versions must be a list of Libreswan versions ([3.25, 4.10, main])");
+		return -EINVAL;
+	}
+	for (yaml_node_item_t *it = vn->data.sequence.items.start; it < vn->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *v = yaml_document_get_node(ld->doc, *it);
+		size_t vl;
+		const char *vs = scalar(v, &vl), *why;
+
+		if (!vs) {
+			ERR(ld, v ? v : vn, 0, "a version must be a scalar");
+			return -EINVAL;
+		}
+		if ((why = rules_version_check(vs, vl, ru->id)) != NULL) {
+			ERR(ld, v, 0, "version '%.*s': %s", (int)vl, vs, why);
+			return -EINVAL;
+		}
+		if (bl + vl + 2 > sizeof(buf)) {
+			ERR(ld, v, 0, "too many versions");
+			return -EINVAL;
+		}
+		if (bl)
+			buf[bl++] = ',';
+		memcpy(buf + bl, vs, vl);
+		bl += vl;
+	}
+	*ret = strndup(buf, bl);
+	return *ret ? 0 : -ENOMEM;
+}
+
 static int load_examples(struct loader *ld, struct rule *ru, yaml_node_t *en)
 {
 	struct rules *r = ld->r;
 	size_t n = 0;
+	int ret;
 
 	if (en->type != YAML_SEQUENCE_NODE) {
 		ERR(ld, en, 0, "examples must be a list of {line, expect}");
@@ -252,7 +294,8 @@ static int load_examples(struct loader *ld, struct rule *ru, yaml_node_t *en)
 	}
 	for (yaml_node_item_t *it = en->data.sequence.items.start; it < en->data.sequence.items.top;
 	     it++, n++) {
-		yaml_node_t *x = yaml_document_get_node(ld->doc, *it), *line = NULL, *exp = NULL;
+		yaml_node_t *x = yaml_document_get_node(ld->doc, *it), *line = NULL, *exp = NULL,
+			    *vers = NULL;
 
 		if (n == EXAMPLES_PER_RULE) {
 			ERR(ld, x, 0, "more than %d examples", EXAMPLES_PER_RULE);
@@ -270,6 +313,8 @@ static int load_examples(struct loader *ld, struct rule *ru, yaml_node_t *en)
 				line = yaml_document_get_node(ld->doc, pr->value);
 			else if (k && strcmp(k, "expect") == 0)
 				exp = yaml_document_get_node(ld->doc, pr->value);
+			else if (k && strcmp(k, "versions") == 0)
+				vers = yaml_document_get_node(ld->doc, pr->value);
 			else {
 				ERR(ld, yaml_document_get_node(ld->doc, pr->key), 0,
 				    "unknown key '%s' in example", k ? k : "?");
@@ -314,6 +359,8 @@ static int load_examples(struct loader *ld, struct rule *ru, yaml_node_t *en)
 		r->n_ex++;
 		if (!e->line || !e->expect_keys || !e->expect_values)
 			return -ENOMEM;
+		if (vers && (ret = load_versions(ld, ru, vers, &e->versions)) < 0)
+			return ret;
 		for (size_t k = 0; k < ne; k++) {
 			yaml_node_pair_t *pr = &exp->data.mapping.pairs.start[k];
 			yaml_node_t *kn = yaml_document_get_node(ld->doc, pr->key);
@@ -510,6 +557,68 @@ static int load_rule(struct loader *ld, yaml_node_t *node, struct event *scratch
 	return 0;
 }
 
+/* An entry of the rule list that is no rule: a map whose first key is "vocabulary". */
+static bool is_vocabulary(struct loader *ld, yaml_node_t *n)
+{
+	const char *k;
+
+	if (!n || n->type != YAML_MAPPING_NODE ||
+	    n->data.mapping.pairs.start == n->data.mapping.pairs.top)
+		return false;
+	k = scalar(yaml_document_get_node(ld->doc, n->data.mapping.pairs.start->key), NULL);
+	return k && strcmp(k, "vocabulary") == 0;
+}
+
+/*
+ * - vocabulary: error_code
+ *   description: ...
+ *   values: [NAME, ...]
+ * The only vocabulary so far is error_code's.
+ */
+static int load_vocabulary(struct loader *ld, yaml_node_t *n)
+{
+	yaml_node_t *vals = NULL, *which = NULL;
+
+	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
+	     pr++) {
+		yaml_node_t *k = yaml_document_get_node(ld->doc, pr->key);
+		const char *ks = scalar(k, NULL);
+
+		if (ks && strcmp(ks, "vocabulary") == 0)
+			which = yaml_document_get_node(ld->doc, pr->value);
+		else if (ks && strcmp(ks, "values") == 0)
+			vals = yaml_document_get_node(ld->doc, pr->value);
+		else if (!ks || strcmp(ks, "description") != 0) {
+			ERR(ld, k, 0, "unknown key '%s' in vocabulary", ks ? ks : "?");
+			return -EINVAL;
+		}
+	}
+	if (!scalar(which, NULL) || strcmp(scalar(which, NULL), "error_code") != 0) {
+		ERR(ld, which ? which : n, 0, "the only vocabulary is error_code");
+		return -EINVAL;
+	}
+	if (!vals || vals->type != YAML_SEQUENCE_NODE) {
+		ERR(ld, vals ? vals : n, 0, "values must be a list of names");
+		return -EINVAL;
+	}
+	for (yaml_node_item_t *it = vals->data.sequence.items.start;
+	     it < vals->data.sequence.items.top; it++) {
+		yaml_node_t *v = yaml_document_get_node(ld->doc, *it);
+		size_t vl;
+		const char *vs = scalar(v, &vl);
+		int r = vs ? rules_vocab_add(ld->r, vs, vl) : -EINVAL;
+
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0) {
+			ERR(ld, v ? v : vals, 0, "'%s' is no error_code name (A-Z, 0-9, _)",
+			    vs ? vs : "?");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int load_file(struct rules *r, const char *path, struct diags *errs, struct event *scratch)
 {
 	yaml_parser_t parser;
@@ -572,7 +681,9 @@ static int load_file(struct rules *r, const char *path, struct diags *errs, stru
 	}
 	for (yaml_node_item_t *it = root->data.sequence.items.start;
 	     it < root->data.sequence.items.top; it++) {
-		int rr = load_rule(&ld, yaml_document_get_node(&doc, *it), scratch);
+		yaml_node_t *item = yaml_document_get_node(&doc, *it);
+		int rr = is_vocabulary(&ld, item) ? load_vocabulary(&ld, item)
+						  : load_rule(&ld, item, scratch);
 
 		if (rr == -ENOMEM || rr == -E2BIG) {
 			ret = rr;
@@ -740,6 +851,8 @@ static int check_examples(struct rules *r, struct diags *errs)
 			event_done(&ev);
 			continue;
 		}
+		if (e->versions && rules_example_values_in_line(ev.rule, e, errs) < 0)
+			ret = -EINVAL;
 		for (size_t k = 0; k < e->n_expect; k++) {
 			int f = field_lookup(e->expect_keys[k], strlen(e->expect_keys[k]));
 			const char *want_s = NULL, *have = event_str(&ev, f, NULL);
@@ -790,6 +903,9 @@ int rules_load(const char *const *paths, size_t n, struct rules **ret, struct di
 			bad = rv;
 	}
 	if ((rv = check_duplicates(r, errs)) < 0)
+		bad = rv;
+	rules_vocab_sort(r);
+	if ((rv = rules_vocab_check(r, errs)) < 0)
 		bad = rv;
 	if (bad) {
 		rv = bad == -EINVAL ? -EINVAL : bad;

@@ -52,6 +52,9 @@ static void yajl_field(yajl_gen g, const struct event *ev, int f)
 	case FT_BOOL:
 		yajl_gen_bool(g, ev->v[f].num != 0);
 		break;
+	case FT_NUMBER: /* the decimal as captured, like event_json.c */
+		yajl_gen_number(g, s, ev->v[f].len);
+		break;
 	case FT_LIST:
 		yajl_gen_array_open(g);
 		for (const char *p = s, *e = s + ev->v[f].len; p < e;) {

@@ -8,6 +8,7 @@
 #ifndef JSON_LIBS_TREE_H
 #define JSON_LIBS_TREE_H
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "event.h"
@@ -38,6 +39,8 @@ static inline int renders(const struct event *ev, int f)
 			return PFX##_object_new_int64(ev->v[f].num);                               \
 		case FT_BOOL:                                                                      \
 			return PFX##_object_new_boolean(ev->v[f].num != 0);                        \
+		case FT_NUMBER: /* the decimal as captured, like event_json.c */                   \
+			return PFX##_object_new_double_s(strtod(s, NULL), s);                      \
 		case FT_LIST: {                                                                    \
 			struct OBJ *a = PFX##_object_new_array();                                  \
 			for (const char *p = s, *e = s + ev->v[f].len; p < e;) {                   \

@@ -12,6 +12,14 @@ python3 -c 'import jsonschema' 2>/dev/null || skip "needs python3-jsonschema"
 cd "$ROOT"
 
 inputs=(fixtures/golden/*.log fixtures/corpus/lines-v4.log fixtures/corpus/lines-v5.log)
+# The rules' own example lines too: the 3.x and error wordings are in no corpus.
+if python3 -c 'import yaml' 2>/dev/null; then
+	python3 -c 'import sys, yaml
+for r in yaml.safe_load(open(sys.argv[1])):
+    for e in r.get("examples") or []:
+        print(e["line"])' conf/rules/libreswan.yaml >"$WORK/examples.log"
+	inputs+=("$WORK/examples.log")
+fi
 n_in=0
 for f in "${inputs[@]}"; do
 	[ -r "$f" ] || continue
@@ -72,9 +80,34 @@ bads = {
     'port out of range': dict(good, peer_port=70000),
     'timestamp without microseconds': dict(good, timestamp='2026-11-23T20:25:58Z'),
     'daemon_stats without counters': dict(good, event_type='daemon_stats', result='info'),
+    'error_code outside the vocabulary': dict(good, error_code='SOMETHING_ELSE'),
+    'unknown phase': dict(good, phase='somewhere'),
+    'age_s as a string': dict(good, age_s='2.084283'),
+    'unknown delete_notify': dict(good, delete_notify='yes'),
+    'negative errno': dict(good, errno=-1),
 }
+good_new = dict(good, event_type='ike_error', result='failure', errno=111, complainant_ip='192.0.2.23',
+                phase='network', age_s=2.084283, delete_notify='sent', error_code='INVALID_KE_PAYLOAD',
+                proposals_offered=['1:IKE:ENCR=AES_CBC_256'], nat={'natd_ip': '192.0.2.45', 'natd_port': 31065})
+assert v.is_valid(good_new), list(v.iter_errors(good_new))
 for what, ev in bads.items():
     if v.is_valid(ev):
         sys.exit('schema accepts an event with ' + what)
 print('ok: schema rejects %d kinds of bad event (%s)' % (len(bads), ', '.join(bads)))
+PY
+
+# The schema's error_code enum is the rules file's error_code vocabulary.
+python3 - "$ROOT/conf/ikelogd.schema.json" "$ROOT/conf/rules/libreswan.yaml" <<'PY'
+import json, re, sys
+schema = json.load(open(sys.argv[1]))
+rules = open(sys.argv[2]).read()
+m = re.search(r'^- vocabulary: error_code\n  values: \[(.*?)\]', rules, re.S | re.M)
+if not m:
+    sys.exit('no error_code vocabulary in ' + sys.argv[2])
+vocab = {w.strip() for w in re.sub(r'#[^\n]*', '', m.group(1)).split(',') if w.strip()}
+enum = set(schema['properties']['error_code']['enum'])
+if vocab != enum:
+    sys.exit('error_code: only in the rules: %s; only in the schema: %s'
+             % (sorted(vocab - enum), sorted(enum - vocab)))
+print('ok: the schema lists the %d error_code names of the rules vocabulary' % len(vocab))
 PY

@@ -101,6 +101,20 @@ static void test_converters(void **state)
 	expect_reject(&ev, F_STATE_SERIAL, "99999999999999999999");
 	expect_text(&ev, F_CONN_NAME, "", NULL); /* an empty capture is no value */
 	expect_text(&ev, F_CONN_NAME, "west/1x0", "west/1x0");
+	/* age_s: the decimal as pluto printed it, integer part as the number */
+	expect_text(&ev, F_AGE_S, "2.084283", "2.084283");
+	assert_int_equal(event_int(&ev, F_AGE_S, -1), 2);
+	expect_text(&ev, F_AGE_S, "200", "200");
+	expect_reject(&ev, F_AGE_S, "2.");
+	expect_reject(&ev, F_AGE_S, "1e5");
+	expect_reject(&ev, F_AGE_S, "2.08s");
+	expect_text(&ev, F_ERRNO, "111", "111");
+	expect_text(&ev, F_COMPLAINANT_IP, "192.0.2.23", "192.0.2.23");
+	expect_reject(&ev, F_COMPLAINANT_IP, "x.x.x.x");
+	expect_text(&ev, F_NATD_PORT, "31065", "31065");
+	/* a list as pluto prints it (blank-separated) is kept comma-separated */
+	expect_text(&ev, F_PROPOSALS_OFFERED, "1:IKE:ENCR=AES_CBC_256  2:IKE:ENCR=AES_GCM_16_256 ",
+		    "1:IKE:ENCR=AES_CBC_256,2:IKE:ENCR=AES_GCM_16_256");
 	event_done(&ev);
 }
 
@@ -224,6 +238,29 @@ static bool valid_utf8(const unsigned char *s, size_t n)
 	return true;
 }
 
+/* age_s is a JSON number with every digit kept; proposals_offered an array. */
+static void test_json_number_list(void **state)
+{
+	struct event_json *w;
+	struct event ev;
+
+	assert_int_equal(event_init(&ev, 4096), 0);
+	assert_int_equal(event_json_new(&w), 0);
+	assert_int_equal(event_set_text(&ev, F_AGE_S, "2.084283", 8), 0);
+	assert_int_equal(event_set_text(&ev, F_NATD_IP, "192.0.2.45", 10), 0);
+	assert_int_equal(event_set_text(&ev, F_NATD_PORT, "31065", 5), 0);
+	assert_string_equal(
+	    render(w, &ev),
+	    "{\"nat\":{\"natd_ip\":\"192.0.2.45\",\"natd_port\":31065},\"age_s\":2.084283}");
+	event_reset(&ev);
+	assert_int_equal(event_set_text(&ev, F_AGE_S, "0.100000", 8), 0);
+	assert_int_equal(event_set_text(&ev, F_PROPOSALS_OFFERED, "1:IKE=A 2:IKE=B", 15), 0);
+	assert_string_equal(render(w, &ev),
+			    "{\"proposals_offered\":[\"1:IKE=A\",\"2:IKE=B\"],\"age_s\":0.100000}");
+	event_json_free(w);
+	event_done(&ev);
+}
+
 static void test_json_bad_bytes(void **state)
 {
 	struct event_json *w = NULL;
@@ -299,9 +336,10 @@ static void test_json_no_growth(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_field_table),	   cmocka_unit_test(test_converters),
-	    cmocka_unit_test(test_arena_limit),	   cmocka_unit_test(test_json_render),
-	    cmocka_unit_test(test_json_bad_bytes), cmocka_unit_test(test_json_no_growth),
+	    cmocka_unit_test(test_field_table),	     cmocka_unit_test(test_converters),
+	    cmocka_unit_test(test_arena_limit),	     cmocka_unit_test(test_json_render),
+	    cmocka_unit_test(test_json_bad_bytes),   cmocka_unit_test(test_json_no_growth),
+	    cmocka_unit_test(test_json_number_list),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -140,6 +140,39 @@ static void test_all_errors_reported(void **state)
 	assert_non_null(strstr(errs.v[3].msg, "missing scope"));
 }
 
+/* A captured error_code outside the vocabulary is no code: it becomes the reason. */
+static void test_error_code_vocabulary(void **state)
+{
+	struct diags errs;
+	struct event ev;
+	int ret;
+	struct rules *r = load_text("- id: ike_error.notify\n"
+				    "  event: ike_error\n"
+				    "  result: failure\n"
+				    "  scope: global\n"
+				    "  pattern: '^notify (?<error_code>\\w+)$'\n"
+				    "- vocabulary: error_code\n"
+				    "  values: [INVALID_SYNTAX, TIMEOUT]\n",
+				    &errs, &ret);
+
+	assert_int_equal(ret, 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	assert_int_equal(match(r, "notify INVALID_SYNTAX", 21, &ev), 1);
+	assert_string_equal(event_str(&ev, F_ERROR_CODE, NULL), "INVALID_SYNTAX");
+	assert_false(event_has(&ev, F_REASON));
+	event_reset(&ev);
+	assert_int_equal(match(r, "notify v2N_BOGUS", 16, &ev), 1);
+	assert_false(event_has(&ev, F_ERROR_CODE));
+	assert_string_equal(event_str(&ev, F_REASON, NULL), "v2N_BOGUS");
+	event_done(&ev);
+	rules_free(r);
+	/* a value that is no name at all is refused at load */
+	r = load_text("- vocabulary: error_code\n  values: [lower_case]\n", &errs, &ret);
+	assert_int_equal(ret, -EINVAL);
+	assert_null(r);
+	assert_non_null(strstr(errs.v[0].msg, "no error_code name"));
+}
+
 static void test_missing_file(void **state)
 {
 	struct diags errs = {.n = 0};
@@ -354,7 +387,8 @@ static void test_decoders(void **state)
 	assert_int_equal(decoder_lookup("esp", 3), -ENOENT);
 	s = "{auth=PRESHARED_KEY cipher=3DES_CBC_192 integ=HMAC_SHA1 group=MODP1024}";
 	assert_int_equal(decode_run(DECODE_BRACE_ALGS, s, strlen(s), &ev), 4);
-	assert_string_equal(event_str(&ev, F_AUTH_METHOD, NULL), "PRESHARED_KEY");
+	/* IKEv1's oakley auth names become the rules' words */
+	assert_string_equal(event_str(&ev, F_AUTH_METHOD, NULL), "psk");
 	assert_string_equal(event_str(&ev, F_ENCR, NULL), "3DES_CBC_192");
 	assert_string_equal(event_str(&ev, F_INTEG, NULL), "HMAC_SHA1");
 	assert_string_equal(event_str(&ev, F_DH_GROUP, NULL), "MODP1024");
@@ -374,6 +408,46 @@ static void test_decoders(void **state)
 	assert_string_equal(event_str(&ev, F_INTEG, NULL), "HMAC_SHA1_96");
 	assert_false(event_has(&ev, F_ENCR));
 	assert_string_equal(event_str(&ev, F_SPI_IN, NULL), "0x22222222");
+	/* 3.x: auth=IKEv2 names no method; short lower-case algorithm names */
+	event_reset(&ev);
+	s = "{auth=IKEv2 cipher=aes_256 integ=sha2_256_128 prf=sha2_256 group=MODP2048}";
+	assert_int_equal(decode_run(DECODE_BRACE_ALGS, s, strlen(s), &ev), 4);
+	assert_false(event_has(&ev, F_AUTH_METHOD));
+	assert_string_equal(event_str(&ev, F_ENCR, NULL), "AES_256");
+	/* NATD=ADDR:PORT: the address and port NAT detection saw */
+	event_reset(&ev);
+	s = "{ESPinUDP/ESN=>0xac807217 <0xd941e838 xfrm=AES_GCM_16_256-NONE NATD=192.0.2.45:31065 "
+	    "DPD=passive}";
+	decode_run(DECODE_ESP_BLOCK, s, strlen(s), &ev);
+	assert_string_equal(event_str(&ev, F_NATD_IP, NULL), "192.0.2.45");
+	assert_int_equal(event_int(&ev, F_NATD_PORT, -1), 31065);
+	assert_int_equal(event_int(&ev, F_NAT_PEER_BEHIND, -1), 1);
+	/* IPv6 is printed unbracketed: the port is after the last colon */
+	event_reset(&ev);
+	s = "{ESPinUDP=>0x1 <0x2 xfrm=AES_CBC_256-HMAC_SHA2_256_128 NATD=2001:db8::17:4500 "
+	    "DPD=active}";
+	decode_run(DECODE_ESP_BLOCK, s, strlen(s), &ev);
+	assert_string_equal(event_str(&ev, F_NATD_IP, NULL), "2001:db8::17");
+	assert_int_equal(event_int(&ev, F_NATD_PORT, -1), 4500);
+	/* 3.x: ESP/NAT=> is UDP encapsulation, NATD=none is no NAT at all */
+	event_reset(&ev);
+	s = "{ESP/NAT=>0xc2a1f3d4 <0x8e77a0b1 xfrm=AES_CBC_256-HMAC_SHA2_256_128 NATOA=none "
+	    "NATD=none "
+	    "DPD=passive}";
+	decode_run(DECODE_ESP_BLOCK, s, strlen(s), &ev);
+	assert_string_equal(event_str(&ev, F_ENCAPSULATION, NULL), "udp");
+	assert_false(event_has(&ev, F_NATD_IP));
+	assert_false(event_has(&ev, F_NAT_PEER_BEHIND));
+	assert_string_equal(event_str(&ev, F_SPI_OUT, NULL), "0xc2a1f3d4");
+	/* delete_notify: pluto's words to the schema's */
+	event_reset(&ev);
+	assert_int_equal(decode_run(DECODE_DELETE_NOTIFY, "NOT sending", 11, &ev), 1);
+	assert_string_equal(event_str(&ev, F_DELETE_NOTIFY, NULL), "none");
+	assert_int_equal(decode_run(DECODE_DELETE_NOTIFY, "sending", 7, &ev), 1);
+	assert_string_equal(event_str(&ev, F_DELETE_NOTIFY, NULL), "sent");
+	event_reset(&ev);
+	assert_int_equal(decode_run(DECODE_DELETE_NOTIFY, "maybe", 5, &ev), 0);
+	assert_false(event_has(&ev, F_DELETE_NOTIFY));
 	/* several 5.x selector pairs, IPv6 */
 	event_reset(&ev);
 	s = "[2a00:1190:c02d:f11::1/128===::/0] [172.23.11.1/32===0.0.0.0/0]";
@@ -604,6 +678,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_invalid_fixtures),
 	    cmocka_unit_test(test_all_errors_reported),
+	    cmocka_unit_test(test_error_code_vocabulary),
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_match_fields),
 	    cmocka_unit_test(test_wrapper),

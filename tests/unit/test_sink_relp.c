@@ -368,8 +368,8 @@ static void server_stop(struct server *sv)
 static const char rules[] = "- id: t.init\n"
 			    "  event: ike_init\n"
 			    "  result: info\n"
-			    "  pattern: '^\"(?<conn_name>[^\"]+)\" #(?<state_serial>\\d+): "
-			    "initiating IKEv2 connection'\n";
+			    "  scope: state\n"
+			    "  pattern: '^initiating IKEv2 connection'\n";
 
 /* Runs the loop until cond holds or ms pass; checks at each turn that nothing is delivered early.
  */
