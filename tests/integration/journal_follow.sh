@@ -23,8 +23,9 @@ def writer():
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     s.connect(sock)
     for i in range(n):
+        # pluto's serials start at 1 (#0 is "no state"): entry i is serial i + 1
         msg = ('MESSAGE="westeast" #%d: initiating IKEv2 connection\n'
-               'SYSLOG_IDENTIFIER=pluto\nIKELOGD_TEST=%s\n' % (i, marker))
+               'SYSLOG_IDENTIFIER=pluto\nIKELOGD_TEST=%s\n' % (i + 1, marker))
         sent[i] = time.monotonic()
         s.send(msg.encode())
         time.sleep(0.01)
@@ -66,7 +67,7 @@ while len(seen) < n and time.monotonic() < deadline:
     for line in lines:
         ev = json.loads(line)
         if ev.get("event_type") == "ike_init":
-            seen.setdefault(ev["state_serial"], now)
+            seen.setdefault(ev["state_serial"] - 1, now)
 t.join()
 delays = sorted((seen[i] - sent[i]) * 1000 for i in seen if i in sent)
 print("seen", len(seen))

@@ -69,10 +69,11 @@ mkdir -p "$CT/etc/systemd/system/ikelogd.service.d"
 printf '[Service]\nWatchdogSec=3\n' >"$CT/etc/systemd/system/ikelogd.service.d/test.conf"
 in_ct systemctl daemon-reload
 
-# append FIRST COUNT: pluto lines "#FIRST" .. "#FIRST+COUNT-1", one write.
+# append FIRST COUNT: pluto lines FIRST .. FIRST+COUNT-1, one write; line k
+# is serial "#k+1" (pluto's serials start at 1, #0 is "no state").
 append() {
 	seq "$1" $(($1 + $2 - 1)) | awk -v stamp="$(date -u '+%b %e %H:%M:%S')" \
-		'{ printf "%s.000000: \"westeast\" #%d: initiating IKEv2 connection\n", stamp, $1 }' >>"$log"
+		'{ printf "%s.000000: \"westeast\" #%d: initiating IKEv2 connection\n", stamp, $1 + 1 }' >>"$log"
 }
 
 # tally: the ike_init events in the output by serial, against the lines in
@@ -89,7 +90,7 @@ if os.path.exists(out):
         ev = json.loads(line)
         if ev.get("event_type") != "ike_init":
             continue
-        n = ev["state_serial"]
+        n = ev["state_serial"] - 1
         seen[n] = seen.get(n, 0) + 1
         if "message" in ev:
             with_msg.add(n)
