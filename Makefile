@@ -61,7 +61,7 @@ DEB_PKGS := gcc make pkg-config libsystemd-dev libjson-c-dev libyaml-dev libpcre
 	bsdutils python3 python3-jsonschema groff-base man-db liblognorm-utils libyajl-dev libfastjson-dev \
 	libivykis0 libnet1 libwrap0 librelp-dev librelp0 rsyslog-relp
 
-.PHONY: all deps check unit unit-san test-rules integration fuzz fuzz-short bench install \
+.PHONY: all deps check unit unit-san test-rules inventory-check integration fuzz fuzz-short bench install \
 	uninstall clean format format-check demo lab-libs code-coverage
 .DEFAULT_GOAL := all
 
@@ -188,6 +188,11 @@ mutate: $(UNIT_BINS) $(BIN)
 integration: all
 	$(Q)tests/integration/run
 
+# The pluto message inventory: the info check, then the coverage report
+# (tests/inventory/README.md); fails only when the check fails.
+inventory-check: $(BIN)
+	$(Q)tests/inventory/check --coverage --uncovered $(BUILD)/inventory-uncovered.tsv
+
 fuzz-short: $(FUZZ_BINS)
 	$(Q)for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus-$$n; \
 		$$f -max_total_time=$${FUZZ_SECONDS:-10} -max_len=4096 $(BUILD)/fuzz/corpus-$$n tests/fuzz/seeds-$$n \
@@ -209,6 +214,7 @@ check:
 	$(Q)$(MAKE) --no-print-directory WERROR=-Werror unit-san
 	$(Q)$(MAKE) --no-print-directory WERROR=-Werror mutate
 	$(Q)$(MAKE) --no-print-directory WERROR=-Werror test-rules
+	$(Q)tests/inventory/check
 	$(Q)$(MAKE) --no-print-directory WERROR=-Werror fuzz-short
 	$(Q)$(MAKE) --no-print-directory WERROR=-Werror integration
 
