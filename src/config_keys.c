@@ -109,7 +109,12 @@ static_assert(sizeof(enum log_level) == sizeof(int), "enum size");
 
 static const char *const def_match[] = {"SYSLOG_IDENTIFIER=pluto", NULL};
 static const char *const def_listen[] = {"tls://0.0.0.0:6514", NULL};
-static const char *const def_rules[] = {DATADIR "/ikelogd/rules/libreswan.yaml", NULL};
+/*
+ * The hand-written table first (its rules win), then the one generated from
+ * the inventory of pluto's messages (tests/inventory/rules-from-inventory).
+ */
+static const char *const def_rules[] = {DATADIR "/ikelogd/rules/libreswan.yaml",
+					DATADIR "/ikelogd/rules/libreswan-inventory.yaml", NULL};
 static const char *const def_weak_crypto[] = {
     "DES",	 "3DES",    "MD5",	"SHA1",	    "HMAC_MD5_96", "HMAC_SHA1_96",
     "HMAC_SHA1", "MODP768", "MODP1024", "MODP1536", "NULL",	   NULL,

@@ -73,8 +73,9 @@ static void test_shipped_file_loads_clean(void **state)
 	/* The file spells out the defaults, so they hold after loading it. */
 	assert_int_equal(cfg.source.type, SOURCE_JOURNAL);
 	assert_int_equal(cfg.source.journal.match.n, 1);
+	assert_int_equal(cfg.rules.n, 2);
 	assert_string_equal(cfg.rules.v[0], "/usr/share/ikelogd/rules/libreswan.yaml");
-	assert_int_equal(cfg.rules.n, 1);
+	assert_string_equal(cfg.rules.v[1], "/usr/share/ikelogd/rules/libreswan-inventory.yaml");
 	assert_int_equal(cfg.weak_crypto.n, 11);
 	assert_string_equal(cfg.weak_crypto.v[10], "NULL");
 	assert_int_equal(cfg.redact.n_fields, 8);
@@ -121,8 +122,9 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.state_fallback, START_TAIL);
 	assert_int_equal(cfg.commit_every, 256);
 	assert_int_equal(cfg.commit_interval_ms, 1000);
-	assert_int_equal(cfg.rules.n, 1);
+	assert_int_equal(cfg.rules.n, 2);
 	assert_string_equal(cfg.rules.v[0], DATADIR "/ikelogd/rules/libreswan.yaml");
+	assert_string_equal(cfg.rules.v[1], DATADIR "/ikelogd/rules/libreswan-inventory.yaml");
 	assert_int_equal(cfg.weak_crypto.n, 11);
 	for (size_t i = 0; i < 11; i++)
 		assert_string_equal(cfg.weak_crypto.v[i], weak[i]);
@@ -308,7 +310,7 @@ static void test_load_over_loaded(void **state)
 	assert_int_equal(config_load(FIX "valid-full.yaml", &cfg, &d), 0);
 	assert_int_equal(config_load("conf/ikelogd.yaml", &cfg, &d), 0);
 	assert_string_equal(cfg.path, "conf/ikelogd.yaml");
-	assert_int_equal(cfg.rules.n, 1);
+	assert_int_equal(cfg.rules.n, 2);
 	assert_int_equal(cfg.weak_crypto.n, 11);
 	assert_int_equal(cfg.limits.in_flight, 4096);
 	assert_string_equal(cfg.output.ca_file, "/etc/ikelogd/ca.pem");

@@ -420,6 +420,8 @@ static void trip_start(struct trip *tr, const struct sink_relp_collector *colls,
 	config_defaults(&tr->cfg);
 	free(tr->cfg.rules.v[0]);
 	tr->cfg.rules.v[0] = strdup(path);
+	free(tr->cfg.rules.v[1]); /* the defaults name two tables: use the one written here */
+	tr->cfg.rules.v[1] = NULL;
 	tr->cfg.rules.n = 1;
 	snprintf(path, sizeof(path), "%s/key", tr->t.dir);
 	free(tr->cfg.redact.key_file);
