@@ -2,6 +2,7 @@
 #ifndef IKELOGD_CORRELATE_H
 #define IKELOGD_CORRELATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,8 +26,16 @@ int correlator_new(unsigned max_sas, const char *salt, struct counters *cnt,
 void correlator_free(struct correlator *c);
 
 /*
+ * carry: later events of an SA get the facts its earlier lines gave;
+ * merge: one event per exchange claims its outcome, the others get result
+ * info and outcome_event_id. Both on by correlator_new.
+ */
+void correlator_set_story(struct correlator *c, bool carry, bool merge);
+
+/*
  * Sets ike_sa_id, parent_serial and previous_ike_sa_id on ev where they
- * can be known, and forgets SAs that ev deletes. Returns 0 or -ENOSPC when
+ * can be known, the facts carried and the outcome claim (above), and
+ * marks SAs that ev deletes. Returns 0 or -ENOSPC when
  * the event's arena is full.
  */
 int correlate_event(struct correlator *c, struct event *ev);

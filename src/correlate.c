@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "correlate.h"
+#include "sa_story.h"
 
 #define NONE	UINT32_MAX
 #define ID_LEN	16
@@ -67,6 +68,8 @@ struct correlator {
 	uint32_t n_buckets;
 	uint32_t lru_head, lru_tail; /* head = most recent */
 	struct conn_cur conns[CONN_SLOTS];
+	struct sa_story *story; /* per entry, beside v[] so that an entry stays one cache line */
+	bool carry, merge;
 	uint64_t salt;
 	uint64_t generation; /* IKE SAs made so far: two never share an id within a run */
 	struct counters *cnt;
@@ -104,8 +107,10 @@ int correlator_new(unsigned max_sas, const char *salt, struct counters *cnt,
 	while (c->n_buckets < c->cap * 2)
 		c->n_buckets <<= 1;
 	c->v = calloc(c->cap, sizeof(*c->v));
+	c->story = calloc(c->cap, sizeof(*c->story));
+	c->carry = c->merge = true;
 	c->buckets = malloc(c->n_buckets * sizeof(*c->buckets));
-	if (!c->v || !c->buckets)
+	if (!c->v || !c->buckets || !c->story)
 		goto out;
 	memset(c->buckets, 0xff, c->n_buckets * sizeof(*c->buckets));
 	c->lru_head = c->lru_tail = c->free_head = NONE;
@@ -127,6 +132,7 @@ void correlator_free(struct correlator *c)
 	if (!c)
 		return;
 	free(c->v);
+	free(c->story);
 	free(c->buckets);
 	free(c);
 }
@@ -279,6 +285,7 @@ static uint32_t insert(struct correlator *c, uint64_t host_hash, int64_t serial)
 	e->host_hash = host_hash;
 	e->serial = serial;
 	e->parent = e->first_child = e->next_sibling = NONE;
+	sa_story_reset(&c->story[i]);
 	uint32_t b = bucket(c, host_hash, serial);
 
 	e->hnext = c->buckets[b];
@@ -398,6 +405,42 @@ static int set_ids(struct correlator *c, uint32_t e, uint64_t prev_id, struct ev
 	return r;
 }
 
+void correlator_set_story(struct correlator *c, bool carry, bool merge)
+{
+	c->carry = carry;
+	c->merge = merge;
+}
+
+/*
+ * The facts of point "one IKE SA, one story": the line's facts are kept in
+ * its SA's story (an IKE SA's own, or for a Child SA line the Child SA's
+ * own facts and its IKE SA's endpoints and IDs), then the event gets what
+ * the stories hold and it lacks. The IKE SA's transform goes only to its
+ * own lines: a Child SA line's transform is the Child SA's. Runs before
+ * redaction, so a carried identity is redacted as the line's own would be.
+ */
+static int tell_story(struct correlator *c, uint32_t e, bool outcome, struct event *ev)
+{
+	struct sa *x = &c->v[e];
+	struct sa_story *own = &c->story[e];
+	struct sa_story *ike = x->child && x->parent != NONE ? &c->story[x->parent] : own;
+	int r = 0;
+
+	if (c->carry) {
+		sa_story_learn(ike, ev, SA_FACTS_IKE);
+		if (!x->child)
+			sa_story_learn(own, ev, SA_FACTS_IKE_XFORM);
+		else
+			sa_story_learn(own, ev, SA_FACTS_CHILD);
+		if (sa_story_carry(ike, ev, SA_FACTS_IKE) < 0 ||
+		    sa_story_carry(own, ev, x->child ? SA_FACTS_CHILD : SA_FACTS_IKE_XFORM) < 0)
+			r = -ENOSPC;
+	}
+	if (c->merge && outcome && sa_story_outcome(ike, own, x->child ? x->serial : -1, ev) < 0)
+		r = -ENOSPC;
+	return r;
+}
+
 int correlate_event(struct correlator *c, struct event *ev)
 {
 	size_t hl = 0, cl = 0;
@@ -435,7 +478,8 @@ int correlate_event(struct correlator *c, struct event *ev)
 		    (pid && c->v[e].pid && pid != c->v[e].pid))
 			return 0;
 		touch(c, e);
-		return set_ids(c, e, 0, ev);
+		r = set_ids(c, e, 0, ev);
+		return tell_story(c, e, false, ev) < 0 ? -ENOSPC : r;
 	}
 	/* A new serial of these types is a Child SA; of any other, an IKE SA. */
 	child_type = type && (strncmp(type, "child_sa_", 9) == 0 ||
@@ -506,6 +550,7 @@ int correlate_event(struct correlator *c, struct event *ev)
 		if (old != NONE && old != e && !c->v[old].child) {
 			c->v[e].prev_id = c->v[old].id;
 			c->v[e].has_prev = true;
+			sa_story_inherit(&c->story[e], &c->story[old], SA_FACTS_IKE);
 			while (c->v[old].first_child != NONE)
 				child_link(c, c->v[old].first_child, e);
 		}
@@ -514,6 +559,8 @@ int correlate_event(struct correlator *c, struct event *ev)
 		prev_id = c->v[e].prev_id;
 
 	r = set_ids(c, e, prev_id, ev);
+	if (tell_story(c, e, true, ev) < 0)
+		r = -ENOSPC;
 
 	/*
 	 * A delete marks the SA gone: new Child SAs no longer attach to it, and

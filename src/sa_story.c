@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The facts an SA's lines have given, and the outcome claims of its
+ * exchanges (see sa_story.h). A fact is kept as a record in the story's
+ * fixed buffer: field (1 byte), length (1 byte), number (8 bytes, for the
+ * numeric types), then the value's text as the event held it (already
+ * converted by type), so carrying it is a copy, never a second parse.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+
+#include "sa_story.h"
+
+#define HDR 10 /* field, length, number */
+
+enum { K_IKE = 1, K_XFORM = 2, K_CHILD = 4 };
+
+static_assert(F__MAX <= 255, "a fact's field fits in one byte");
+
+/* Which kinds each field belongs to; 0 = never carried. */
+static uint8_t kind_of(enum field f)
+{
+	switch (f) {
+	case F_PEER_IP:
+	case F_PEER_PORT:
+	case F_LOCAL_IP:
+	case F_LOCAL_PORT:
+	case F_TRANSPORT:
+	case F_PEER_ID:
+	case F_LOCAL_ID:
+	case F_ID_TYPE:
+	case F_IKE_VERSION:
+	case F_AUTH_METHOD:
+	case F_NAT_LOCAL_BEHIND:
+	case F_NAT_PEER_BEHIND:
+		return K_IKE;
+	case F_ENCR:
+	case F_INTEG:
+	case F_DH_GROUP:
+		return K_XFORM | K_CHILD;
+	case F_PRF:
+		return K_XFORM;
+	case F_ESN:
+	case F_CHILD_PROTOCOL:
+	case F_CHILD_MODE:
+	case F_SPI_IN:
+	case F_SPI_OUT:
+	case F_TS_LOCAL:
+	case F_TS_REMOTE:
+	case F_DPD:
+	case F_ENCAPSULATION:
+		return K_CHILD;
+	default:
+		return 0;
+	}
+}
+
+static uint8_t kind_bit(enum sa_facts_kind k)
+{
+	return k == SA_FACTS_IKE ? K_IKE : k == SA_FACTS_IKE_XFORM ? K_XFORM : K_CHILD;
+}
+
+static bool numeric(enum field f)
+{
+	enum field_type t = field_table[f].type;
+
+	return t == FT_INT || t == FT_PORT || t == FT_BOOL;
+}
+
+void sa_story_reset(struct sa_story *s)
+{
+	s->used = 0;
+	s->exchange = 0;
+	s->per_child = false;
+	s->failure.id_len = 0;
+	s->success.id_len = 0;
+}
+
+/* The offset of f's record, or -1. */
+static int find(const struct sa_story *s, enum field f)
+{
+	for (unsigned o = 0; o < s->used; o += HDR + s->facts[o + 1])
+		if (s->facts[o] == f)
+			return (int)o;
+	return -1;
+}
+
+/* Keeps one value; returns 1 if there is no room for it, else 0. */
+static unsigned put(struct sa_story *s, enum field f, const char *text, size_t len, int64_t num)
+{
+	int o = find(s, f);
+
+	if (o >= 0) {
+		unsigned rl = HDR + s->facts[o + 1];
+		int64_t old;
+
+		memcpy(&old, &s->facts[o + 2], sizeof(old));
+		if (s->facts[o + 1] == len && old == num &&
+		    memcmp(&s->facts[o + HDR], text, len) == 0)
+			return 0;
+		memmove(&s->facts[o], &s->facts[o + rl], s->used - (unsigned)o - rl);
+		s->used = (uint16_t)(s->used - rl);
+	}
+	if (len > 255 || s->used + HDR + len > SA_FACTS_BYTES)
+		return 1;
+	unsigned char *p = &s->facts[s->used];
+
+	p[0] = (unsigned char)f;
+	p[1] = (unsigned char)len;
+	memcpy(p + 2, &num, sizeof(num));
+	memcpy(p + HDR, text, len);
+	s->used = (uint16_t)(s->used + HDR + len);
+	return 0;
+}
+
+unsigned sa_story_learn(struct sa_story *s, const struct event *ev, enum sa_facts_kind k)
+{
+	uint8_t bit = kind_bit(k);
+	unsigned lost = 0;
+
+	for (int f = 0; f < F__MAX; f++) {
+		size_t len;
+		const char *v;
+
+		if (!(kind_of(f) & bit) || !(v = event_str(ev, f, &len)))
+			continue;
+		lost += put(s, f, v, len, numeric(f) ? event_int(ev, f, 0) : 0);
+	}
+	return lost;
+}
+
+int sa_story_carry(const struct sa_story *s, struct event *ev, enum sa_facts_kind k)
+{
+	uint8_t bit = kind_bit(k);
+	int r = 0;
+
+	for (unsigned o = 0; o < s->used; o += HDR + s->facts[o + 1]) {
+		enum field f = s->facts[o];
+		int64_t num;
+
+		if (!(kind_of(f) & bit) || event_has(ev, f))
+			continue;
+		memcpy(&num, &s->facts[o + 2], sizeof(num));
+		if ((numeric(f) ? event_set_int(ev, f, num)
+				: event_set_str(ev, f, (const char *)&s->facts[o + HDR],
+						s->facts[o + 1])) < 0)
+			r = -ENOSPC;
+	}
+	return r;
+}
+
+void sa_story_inherit(struct sa_story *to, const struct sa_story *from, enum sa_facts_kind k)
+{
+	uint8_t bit = kind_bit(k);
+
+	for (unsigned o = 0; o < from->used; o += HDR + from->facts[o + 1]) {
+		enum field f = from->facts[o];
+		int64_t num;
+
+		if (!(kind_of(f) & bit) || find(to, f) >= 0)
+			continue;
+		memcpy(&num, &from->facts[o + 2], sizeof(num));
+		put(to, f, (const char *)&from->facts[o + HDR], from->facts[o + 1], num);
+	}
+}
+
+static uint32_t hash32(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h | 1; /* never 0, which means "none" */
+}
+
+static bool is(const char *s, size_t len, const char *lit)
+{
+	return strlen(lit) == len && memcmp(s, lit, len) == 0;
+}
+
+static void claim(struct sa_outcome *o, uint32_t x, int64_t sub, const struct event *ev)
+{
+	size_t len;
+	const char *id = event_str(ev, F_EVENT_ID, &len);
+
+	o->exchange = x;
+	o->sub = sub;
+	o->id_len = 0;
+	if (id && len <= sizeof(o->id)) {
+		memcpy(o->id, id, len);
+		o->id_len = (uint8_t)len;
+	}
+}
+
+/* Another line about an outcome already claimed: it keeps its type and says which event it is. */
+static int yield(const struct sa_outcome *o, struct event *ev)
+{
+	if (event_set_str(ev, F_RESULT, "info", 4) < 0 ||
+	    event_set_str(ev, F_OUTCOME_EVENT_ID, o->id, o->id_len) < 0)
+		return -ENOSPC;
+	return 0;
+}
+
+int sa_story_outcome(struct sa_story *ike, struct sa_story *own, int64_t child_serial,
+		     struct event *ev)
+{
+	size_t rl, xl;
+	const char *res = event_str(ev, F_RESULT, &rl);
+	const char *x = event_str(ev, F_EXCHANGE, &xl);
+
+	/* A line that names no exchange is about the last one its SA's lines named. */
+	if (x) {
+		ike->exchange = hash32(x, xl);
+		ike->per_child = is(x, xl, "CREATE_CHILD_SA") || is(x, xl, "QUICK_MODE");
+	}
+	if (!res)
+		return 0;
+	if (is(res, rl, "failure")) {
+		struct sa_outcome *o = &ike->failure;
+		int64_t sub = ike->per_child ? child_serial : -1;
+
+		/*
+		 * An exchange not known yet (a first line that names none) is the
+		 * one a later line of the same burst names.
+		 */
+		if (o->id_len && (o->exchange == ike->exchange || !o->exchange || !ike->exchange) &&
+		    (o->sub == sub || o->sub < 0 || sub < 0)) {
+			if (o->sub < 0)
+				o->sub = sub;
+			if (!o->exchange)
+				o->exchange = ike->exchange;
+			return yield(o, ev);
+		}
+		claim(o, ike->exchange, sub, ev);
+	} else if (is(res, rl, "success")) {
+		struct sa_outcome *o = &own->success;
+
+		if (o->id_len && o->exchange == ike->exchange)
+			return yield(o, ev);
+		claim(o, ike->exchange, -1, ev);
+		/* A later exchange went through: a failure line now starts a new attempt. */
+		if (ike->failure.exchange != ike->exchange)
+			ike->failure.id_len = 0;
+	}
+	return 0;
+}
