@@ -107,6 +107,7 @@ int pipeline_new(const struct config *cfg, struct counters *cnt, struct pipeline
 		diag_add(errs, NULL, 0, 0, "correlation table: %s", strerror(-r));
 		goto out;
 	}
+	correlator_set_story(p->corr, cfg->correlate.carry, cfg->correlate.merge);
 	/* Room for the line, its converted fields and the derived ones. */
 	r = event_init(&p->ev, 2 * (size_t)cfg->limits.max_line_bytes + 4096);
 	if (r < 0)
