@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "correlate.h"
+#include "normalize.h"
 #include "sa_story.h"
 
 #define NONE	UINT32_MAX
@@ -427,6 +428,12 @@ static int tell_story(struct correlator *c, uint32_t e, bool outcome, struct eve
 	int r = 0;
 
 	if (c->carry) {
+		/*
+		 * IDi and IDr are the IKE SA's: derived here from the role this
+		 * line may just have been given, kept, and carried to its Child SA
+		 * lines whichever end started their exchange.
+		 */
+		normalize_identities(ev);
 		sa_story_learn(ike, ev, SA_FACTS_IKE);
 		if (!x->child)
 			sa_story_learn(own, ev, SA_FACTS_IKE_XFORM);

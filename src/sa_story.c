@@ -29,6 +29,8 @@ static uint8_t kind_of(enum field f)
 	case F_TRANSPORT:
 	case F_PEER_ID:
 	case F_LOCAL_ID:
+	case F_INITIATOR_ID:
+	case F_RESPONDER_ID:
 	case F_ID_TYPE:
 	case F_IKE_VERSION:
 	case F_AUTH_METHOD:

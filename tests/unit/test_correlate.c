@@ -429,6 +429,10 @@ static void test_carry(void **state)
 	assert_int_equal(event_int(&ev, F_PEER_PORT, 0), 4500);
 	assert_string_equal(str(&ev, F_PEER_ID), "@east");
 	assert_string_equal(str(&ev, F_LOCAL_ID), "@west");
+	/* IDi and IDr are the IKE SA's (it initiated), on a Child SA line that names no role */
+	assert_false(event_has(&ev, F_ROLE));
+	assert_string_equal(str(&ev, F_INITIATOR_ID), "@west");
+	assert_string_equal(str(&ev, F_RESPONDER_ID), "@east");
 	assert_string_equal(str(&ev, F_ID_TYPE), "FQDN");
 	assert_string_equal(str(&ev, F_AUTH_METHOD), "psk");
 	assert_int_equal(event_int(&ev, F_NAT_LOCAL_BEHIND, 0), 1);
