@@ -18,7 +18,6 @@
 #include <time.h>
 
 #include "correlate.h"
-#include "normalize.h"
 #include "sa_story.h"
 
 #define NONE	UINT32_MAX
@@ -359,10 +358,12 @@ static bool type_is(const char *t, const char *want)
 }
 
 /*
- * An IKE SA's role, from the lines that state it ("responder established
- * IKE SA", "sent IKE_SA_INIT reply"), is given to its later IKE SA lines
- * that do not ("authentication failed: ..."), so their peer identity
- * lands in IDi or IDr. Child SA lines keep their own: either end may
+ * An IKE SA's role, from the first line that states it ("initiating IKEv2
+ * connection", "sent IKE_SA_INIT reply"), is given to its later IKE SA
+ * lines that do not ("authentication failed: ..."), so their peer identity
+ * lands in IDi or IDr. A later line's role is that of its own exchange
+ * (the responder of an INFORMATIONAL exchange the peer started) and does
+ * not change the IKE SA's. Child SA lines keep their own: either end may
  * start a CREATE_CHILD_SA.
  */
 static int remember_role(struct sa *ike, bool ike_line, struct event *ev)
@@ -372,6 +373,8 @@ static int remember_role(struct sa *ike, bool ike_line, struct event *ev)
 	if (!ike_line)
 		return 0;
 	if (role) {
+		if (ike->role != ROLE_UNKNOWN)
+			return 0;
 		ike->role = strcmp(role, "initiator") == 0   ? ROLE_INITIATOR
 			    : strcmp(role, "responder") == 0 ? ROLE_RESPONDER
 							     : ROLE_UNKNOWN;
@@ -413,7 +416,34 @@ void correlator_set_story(struct correlator *c, bool carry, bool merge)
 }
 
 /*
- * The facts of point "one IKE SA, one story": the line's facts are kept in
+ * IDi and IDr by the IKE SA's role (not the line's: a Child SA line or an
+ * exchange the peer started has its own), so that they are the IKE SA's on
+ * every line; while the IKE SA's role is not known, by the line's.
+ */
+static int derive_ids(unsigned role, struct event *ev)
+{
+	const char *own = event_str(ev, F_ROLE, NULL);
+	size_t pl = 0, ll = 0;
+
+	if (role == ROLE_UNKNOWN && own)
+		role = strcmp(own, "initiator") == 0   ? ROLE_INITIATOR
+		       : strcmp(own, "responder") == 0 ? ROLE_RESPONDER
+						       : ROLE_UNKNOWN;
+	const char *peer = event_str(ev, F_PEER_ID, &pl), *local = event_str(ev, F_LOCAL_ID, &ll);
+	enum field pf = role == ROLE_INITIATOR ? F_RESPONDER_ID : F_INITIATOR_ID;
+	enum field lf = role == ROLE_INITIATOR ? F_INITIATOR_ID : F_RESPONDER_ID;
+
+	if (role == ROLE_UNKNOWN)
+		return 0;
+	if (peer && !event_has(ev, pf) && event_set_str(ev, pf, peer, pl) < 0)
+		return -ENOSPC;
+	if (local && !event_has(ev, lf) && event_set_str(ev, lf, local, ll) < 0)
+		return -ENOSPC;
+	return 0;
+}
+
+/*
+ * An SA's story: the line's facts are kept in
  * its SA's story (an IKE SA's own, or for a Child SA line the Child SA's
  * own facts and its IKE SA's endpoints and IDs), then the event gets what
  * the stories hold and it lacks. The IKE SA's transform goes only to its
@@ -433,14 +463,18 @@ static int tell_story(struct correlator *c, uint32_t e, bool outcome, struct eve
 		 * line may just have been given, kept, and carried to its Child SA
 		 * lines whichever end started their exchange.
 		 */
-		normalize_identities(ev);
+		if (derive_ids(x->child && x->parent != NONE ? c->v[x->parent].role : x->role, ev) <
+		    0)
+			r = -ENOSPC;
 		sa_story_learn(ike, ev, SA_FACTS_IKE);
 		if (!x->child)
 			sa_story_learn(own, ev, SA_FACTS_IKE_XFORM);
 		else
 			sa_story_learn(own, ev, SA_FACTS_CHILD);
 		if (sa_story_carry(ike, ev, SA_FACTS_IKE) < 0 ||
-		    sa_story_carry(own, ev, x->child ? SA_FACTS_CHILD : SA_FACTS_IKE_XFORM) < 0)
+		    sa_story_carry(own, ev, x->child ? SA_FACTS_CHILD : SA_FACTS_IKE_XFORM) < 0 ||
+		    derive_ids(x->child && x->parent != NONE ? c->v[x->parent].role : x->role, ev) <
+			0)
 			r = -ENOSPC;
 	}
 	if (c->merge && outcome && sa_story_outcome(ike, own, x->child ? x->serial : -1, ev) < 0)

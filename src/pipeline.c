@@ -265,7 +265,9 @@ static int process(struct pipeline *p, const struct record *rec)
 		return r;
 	if (correlate_event(p->corr, &p->ev) < 0)
 		p->cnt->arena_full++;
-	normalize_identities(&p->ev);
+	/* With facts carried, the correlator has set IDi/IDr by the IKE SA's role. */
+	if (!p->cfg->correlate.carry)
+		normalize_identities(&p->ev);
 	if (p->observer)
 		p->observer(rec, &p->ev, p->observer_ud);
 	if (redact_event(p->st.red, &p->ev) < 0)
