@@ -221,20 +221,29 @@ int sa_story_outcome(struct sa_story *ike, struct sa_story *own, int64_t child_s
 	if (is(res, rl, "failure")) {
 		struct sa_outcome *o = &ike->failure;
 		int64_t sub = ike->per_child ? child_serial : -1;
+		uint32_t xc = ike->exchange;
+
+		/*
+		 * A line that names no exchange, after the last one named went
+		 * through (a liveness timeout on an established IKE SA), is about
+		 * an exchange not known yet.
+		 */
+		if (!x && ike->success.id_len && ike->success.exchange == xc)
+			xc = 0;
 
 		/*
 		 * An exchange not known yet (a first line that names none) is the
 		 * one a later line of the same burst names.
 		 */
-		if (o->id_len && (o->exchange == ike->exchange || !o->exchange || !ike->exchange) &&
+		if (o->id_len && (o->exchange == xc || !o->exchange || !xc) &&
 		    (o->sub == sub || o->sub < 0 || sub < 0)) {
 			if (o->sub < 0)
 				o->sub = sub;
 			if (!o->exchange)
-				o->exchange = ike->exchange;
+				o->exchange = xc;
 			return yield(o, ev);
 		}
-		claim(o, ike->exchange, sub, ev);
+		claim(o, xc, sub, ev);
 	} else if (is(res, rl, "success")) {
 		struct sa_outcome *o = &own->success;
 

@@ -592,6 +592,19 @@ static void test_one_outcome(void **state)
 	assert_string_equal(str(&ev, F_RESULT), "failure");
 	assert_false(event_has(&ev, F_OUTCOME_EVENT_ID));
 
+	/*
+	 * An established IKE SA times out (pluto names no exchange), then its
+	 * liveness action (INFORMATIONAL): one failed exchange, not IKE_AUTH's.
+	 */
+	line(c, &ev, 20, "live", 22, F_EVENT_TYPE, "ike_auth", F_RESULT, "success", F_EXCHANGE,
+	     "IKE_AUTH", END);
+	line(c, &ev, 21, "live", 22, F_EVENT_TYPE, "ike_timeout", F_RESULT, "failure", END);
+	assert_string_equal(str(&ev, F_RESULT), "failure");
+	line(c, &ev, 22, "live", 22, F_EVENT_TYPE, "dpd", F_RESULT, "failure", F_EXCHANGE,
+	     "INFORMATIONAL", END);
+	assert_string_equal(str(&ev, F_RESULT), "info");
+	assert_string_equal(str(&ev, F_OUTCOME_EVENT_ID), "e21");
+
 	/* switched off: every failure line says failure */
 	correlator_set_story(c, true, false);
 	line(c, &ev, 12, "psk", 10, F_EVENT_TYPE, "ike_error", F_RESULT, "failure", END);
