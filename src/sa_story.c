@@ -116,18 +116,36 @@ static unsigned put(struct sa_story *s, enum field f, const char *text, size_t l
 	return 0;
 }
 
+/* The fields of each kind, in the order kept (the hot path walks these, not every field). */
+static const enum field ike_fields[] = {
+    F_PEER_IP,	   F_PEER_PORT,	  F_LOCAL_IP,	      F_LOCAL_PORT,	 F_TRANSPORT,
+    F_PEER_ID,	   F_LOCAL_ID,	  F_INITIATOR_ID,     F_RESPONDER_ID,	 F_ID_TYPE,
+    F_IKE_VERSION, F_AUTH_METHOD, F_NAT_LOCAL_BEHIND, F_NAT_PEER_BEHIND,
+};
+static const enum field xform_fields[] = {F_ENCR, F_INTEG, F_PRF, F_DH_GROUP};
+static const enum field child_fields[] = {
+    F_CHILD_PROTOCOL, F_CHILD_MODE, F_SPI_IN,	F_SPI_OUT, F_TS_LOCAL,	    F_TS_REMOTE, F_DPD,
+    F_ENCR,	      F_INTEG,	    F_DH_GROUP, F_ESN,	   F_ENCAPSULATION,
+};
+
 unsigned sa_story_learn(struct sa_story *s, const struct event *ev, enum sa_facts_kind k)
 {
-	uint8_t bit = kind_bit(k);
+	const enum field *v = k == SA_FACTS_IKE		? ike_fields
+			      : k == SA_FACTS_IKE_XFORM ? xform_fields
+							: child_fields;
+	size_t n = k == SA_FACTS_IKE	     ? sizeof(ike_fields) / sizeof(ike_fields[0])
+		   : k == SA_FACTS_IKE_XFORM ? sizeof(xform_fields) / sizeof(xform_fields[0])
+					     : sizeof(child_fields) / sizeof(child_fields[0]);
 	unsigned lost = 0;
 
-	for (int f = 0; f < F__MAX; f++) {
+	for (size_t i = 0; i < n; i++) {
+		enum field f = v[i];
 		size_t len;
-		const char *v;
+		const char *t;
 
-		if (!(kind_of(f) & bit) || !(v = event_str(ev, f, &len)))
+		if (!event_has(ev, f) || !(t = event_str(ev, f, &len)))
 			continue;
-		lost += put(s, f, v, len, numeric(f) ? event_int(ev, f, 0) : 0);
+		lost += put(s, f, t, len, numeric(f) ? event_int(ev, f, 0) : 0);
 	}
 	return lost;
 }
