@@ -351,8 +351,7 @@ static void test_eviction(void **state)
  * serial, then (field, text) pairs ending with F__MAX. The event_id is
  * "e<line number>", so an outcome_event_id names the line it points at.
  */
-static void line(struct correlator *c, struct event *ev, int n, const char *conn, int serial,
-		 ...)
+static void line(struct correlator *c, struct event *ev, int n, const char *conn, int serial, ...)
 {
 	char id[16];
 	va_list ap;
@@ -500,8 +499,10 @@ static void test_carry_redacted(void **state)
 	cfg.redact.key_generation = 1;
 	cfg.redact.mask_ipv4_prefix = 24;
 	cfg.redact.mask_ipv6_prefix = 48;
-	cfg.redact.fields[0] = (struct config_redact_field){.field = "peer_id", .action = REDACT_HASH};
-	cfg.redact.fields[1] = (struct config_redact_field){.field = "peer_ip", .action = REDACT_MASK};
+	cfg.redact.fields[0] =
+	    (struct config_redact_field){.field = "peer_id", .action = REDACT_HASH};
+	cfg.redact.fields[1] =
+	    (struct config_redact_field){.field = "peer_ip", .action = REDACT_MASK};
 	cfg.redact.n_fields = 2;
 	assert_int_equal(redactor_new(&cfg, &cnt, &red, &errs), 0);
 	assert_int_equal(correlator_new(64, "test", &cnt, &c), 0);
@@ -579,8 +580,8 @@ static void test_one_outcome(void **state)
 	assert_string_equal(str(&ev, F_OUTCOME_EVENT_ID), "e7");
 	/* Child SA #9's CREATE_CHILD_SA fails: two lines, one outcome */
 	line(c, &ev, 9, "psk", 9, F_EVENT_TYPE, "child_sa_rekey", F_RESULT, "failure",
-	     F_PARENT_SERIAL, "8", F_EXCHANGE, "CREATE_CHILD_SA", F_ERROR_CODE, "NO_PROPOSAL_CHOSEN",
-	     END);
+	     F_PARENT_SERIAL, "8", F_EXCHANGE, "CREATE_CHILD_SA", F_ERROR_CODE,
+	     "NO_PROPOSAL_CHOSEN", END);
 	assert_string_equal(str(&ev, F_RESULT), "failure");
 	line(c, &ev, 10, "psk", 9, F_EVENT_TYPE, "no_proposal_chosen", F_RESULT, "failure",
 	     F_PARENT_SERIAL, "8", END);
@@ -629,8 +630,8 @@ static void test_story_eviction(void **state)
 		char ip[32];
 
 		snprintf(ip, sizeof(ip), "198.51.100.%d", i);
-		line(c, &ev, i, "road", i, F_EVENT_TYPE, "ike_init", F_RESULT, "info", F_PEER_IP, ip,
-		     END);
+		line(c, &ev, i, "road", i, F_EVENT_TYPE, "ike_init", F_RESULT, "info", F_PEER_IP,
+		     ip, END);
 	}
 	assert_int_equal(cnt.correlate_evictions, 40 - 16);
 	/* #1 comes back as a new IKE SA: no facts, and its failure claims anew */
