@@ -244,7 +244,13 @@ int tools_test_rules(const char *config, const char *const *files, size_t n)
 		for (size_t i = 0; i < n && i < CONFIG_LIST_MAX; i++)
 			env.cfg.rules.v[env.cfg.rules.n++] = strdup(files[i]);
 	}
-	/* The examples are checked before redaction, as the rule writer sees the line. */
+	/*
+	 * The examples are checked before redaction, as the rule writer sees the
+	 * line; each stands alone, so no example gets the facts or the outcome
+	 * claim of another that happens to name the same state.
+	 */
+	env.cfg.correlate.carry = false;
+	env.cfg.correlate.merge = false;
 	r = pipeline_new(&env.cfg, &env.cnt, &pl, &errs);
 	print_diags(&errs);
 	if (r < 0)
