@@ -358,13 +358,14 @@ static bool type_is(const char *t, const char *want)
 }
 
 /*
- * An IKE SA's role, from the first line that states it ("initiating IKEv2
- * connection", "sent IKE_SA_INIT reply"), is given to its later IKE SA
- * lines that do not ("authentication failed: ..."), so their peer identity
- * lands in IDi or IDr. A later line's role is that of its own exchange
- * (the responder of an INFORMATIONAL exchange the peer started) and does
- * not change the IKE SA's. Child SA lines keep their own: either end may
- * start a CREATE_CHILD_SA.
+ * An IKE SA's role, from the lines of the exchanges that make it
+ * (ike_init, ike_auth, ike_sa_rekey: "initiating IKEv2 connection", "sent
+ * IKE_SA_INIT reply"), is given to its later IKE SA lines that do not state
+ * one ("authentication failed: ..."), so their peer identity lands in IDi
+ * or IDr. Another line's role is that of its own exchange (the responder
+ * of an INFORMATIONAL exchange the peer started): it stands for the IKE
+ * SA's only while none of those was seen (an SA met in mid-life). Child SA
+ * lines keep their own: either end may start a CREATE_CHILD_SA.
  */
 static int remember_role(struct sa *ike, bool ike_line, struct event *ev)
 {
@@ -373,7 +374,10 @@ static int remember_role(struct sa *ike, bool ike_line, struct event *ev)
 	if (!ike_line)
 		return 0;
 	if (role) {
-		if (ike->role != ROLE_UNKNOWN)
+		const char *t = event_str(ev, F_EVENT_TYPE, NULL);
+
+		if (ike->role != ROLE_UNKNOWN && !type_is(t, "ike_init") &&
+		    !type_is(t, "ike_auth") && !type_is(t, "ike_sa_rekey"))
 			return 0;
 		ike->role = strcmp(role, "initiator") == 0   ? ROLE_INITIATOR
 			    : strcmp(role, "responder") == 0 ? ROLE_RESPONDER

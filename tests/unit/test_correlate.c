@@ -465,6 +465,23 @@ static void test_carry(void **state)
 	line(c, &ev, 10, "west", 1, F_EVENT_TYPE, "ike_auth", F_RESULT, "info", END);
 	assert_string_not_equal(str(&ev, F_PEER_ID), big);
 	assert_string_equal(str(&ev, F_PEER_IP), "192.0.2.2");
+	/*
+	 * The peer starts an INFORMATIONAL exchange: that line's role is the
+	 * exchange's, not the IKE SA's, so the peer ID stays IDr (west initiated).
+	 */
+	line(c, &ev, 12, "north", 30, F_EVENT_TYPE, "ike_init", F_RESULT, "info", F_ROLE,
+	     "initiator", END);
+	line(c, &ev, 13, "north", 30, F_EVENT_TYPE, "ike_auth", F_RESULT, "success", F_PEER_ID,
+	     "@north", END);
+	assert_string_equal(str(&ev, F_RESPONDER_ID), "@north");
+	line(c, &ev, 14, "north", 30, F_EVENT_TYPE, "ike_retransmit", F_RESULT, "info", F_ROLE,
+	     "responder", F_EXCHANGE, "INFORMATIONAL", END);
+	assert_string_equal(str(&ev, F_RESPONDER_ID), "@north");
+	assert_false(event_has(&ev, F_INITIATOR_ID));
+	line(c, &ev, 15, "north", 30, F_EVENT_TYPE, "ike_sa_delete", F_RESULT, "info", END);
+	assert_string_equal(str(&ev, F_ROLE), "initiator");
+	assert_false(event_has(&ev, F_INITIATOR_ID));
+
 	/* switched off: nothing carried */
 	correlator_set_story(c, false, true);
 	line(c, &ev, 11, "west", 1, F_EVENT_TYPE, "ike_auth", F_RESULT, "info", END);
