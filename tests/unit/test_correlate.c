@@ -465,6 +465,17 @@ static void test_carry(void **state)
 	line(c, &ev, 10, "west", 1, F_EVENT_TYPE, "ike_auth", F_RESULT, "info", END);
 	assert_string_not_equal(str(&ev, F_PEER_ID), big);
 	assert_string_equal(str(&ev, F_PEER_IP), "192.0.2.2");
+	/* an IKE SA rekey's new IKE SA keeps the old one's peer and auth, not its transform */
+	line(c, &ev, 16, "west", 40, F_EVENT_TYPE, "ike_sa_rekey", F_RESULT, "success",
+	     F_REPLACED_SERIAL, "1", F_PRF, "HMAC_SHA2_256", END);
+	assert_string_equal(str(&ev, F_PEER_IP), "192.0.2.2");
+	assert_string_equal(str(&ev, F_AUTH_METHOD), "psk");
+	assert_string_equal(str(&ev, F_PRF), "HMAC_SHA2_256");
+	assert_false(event_has(&ev, F_ENCR));
+	line(c, &ev, 17, "west", 40, F_EVENT_TYPE, "ike_sa_delete", F_RESULT, "info", END);
+	assert_string_equal(str(&ev, F_LOCAL_ID), "@west");
+	assert_string_equal(str(&ev, F_PRF), "HMAC_SHA2_256");
+
 	/*
 	 * The peer starts an INFORMATIONAL exchange: that line's role is the
 	 * exchange's, not the IKE SA's, so the peer ID stays IDr (west initiated).
