@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "event.h"
+#include "sa_story.h"
 #include "stats.h"
 
 /*
@@ -39,5 +40,18 @@ void correlator_set_story(struct correlator *c, bool carry, bool merge);
  * the event's arena is full.
  */
 int correlate_event(struct correlator *c, struct event *ev);
+
+/*
+ * Summaries: when on, every IKE SA's lines are also counted for its
+ * ike_sa_summary. correlate_summaries builds the summary of each IKE SA not
+ * summarised yet, oldest first, in ev (event_type ike_sa_summary, result
+ * info, its carried facts, error_code, reason, bytes, retransmits) and
+ * calls emit with the counts and end_reason for the fields the event table
+ * does not have; it stops at emit's first negative return and returns it.
+ */
+void correlator_set_summary(struct correlator *c, bool on);
+typedef int (*summary_fn)(void *ud, struct event *ev, const struct sa_sum *s,
+			  const char *end_reason);
+int correlate_summaries(struct correlator *c, struct event *ev, summary_fn emit, void *ud);
 
 #endif

@@ -25,11 +25,29 @@ struct sa_outcome {
 	char id[SA_OUTCOME_ID];
 };
 
+/*
+ * What an IKE SA's summary says (ike_sa_summary): times and event ids of its
+ * first and last lines, how it went, what its Child SAs and retransmits
+ * did, the traffic its Child SAs reported. Kept in the IKE SA's story; a
+ * Child SA's story only uses its two flags.
+ */
+struct sa_sum {
+	int64_t start_us, end_us;
+	uint64_t bytes_in, bytes_out;
+	uint32_t child_created, child_rekeyed, child_deleted, ike_rekeys, retransmits;
+	bool active, emitted, established, failed, deleted, timeout, replaced;
+	bool child_made, child_gone; /* a Child SA's story: counted already */
+	uint8_t first_len, last_len, err_len, reason_len, x_len;
+	char first_id[SA_OUTCOME_ID], last_id[SA_OUTCOME_ID];
+	char error_code[40], reason[96], failed_x[24];
+};
+
 struct sa_story {
 	uint16_t used;	   /* bytes of facts[] in use */
 	uint32_t exchange; /* the last exchange a line of the SA named */
 	bool per_child;	   /* ... and it is CREATE_CHILD_SA or Quick Mode */
 	struct sa_outcome failure, success;
+	struct sa_sum sum;
 	unsigned char facts[SA_FACTS_BYTES];
 };
 
@@ -38,6 +56,7 @@ enum sa_facts_kind {
 	SA_FACTS_IKE,	    /* the IKE SA's: endpoints, IDs, version, auth, NAT */
 	SA_FACTS_IKE_XFORM, /* the IKE SA's chosen transform (its own lines only) */
 	SA_FACTS_CHILD,	    /* a Child SA's: protocol, mode, SPIs, TS, transform */
+	SA_FACTS_SUMMARY,   /* never carried: connection and host, for the summary */
 };
 
 /* Forgets everything (a new or reused table entry). */
@@ -70,5 +89,16 @@ void sa_story_inherit(struct sa_story *to, const struct sa_story *from, enum sa_
  */
 int sa_story_outcome(struct sa_story *ike, struct sa_story *own, int64_t child_serial,
 		     struct event *ev);
+
+/*
+ * Counts ev into its IKE SA's summary (ike: the IKE SA's story, own: the
+ * line's SA's; child_line: a Child SA line). Call after sa_story_outcome,
+ * so that a merged line is seen as such.
+ */
+void sa_story_account(struct sa_story *ike, struct sa_story *own, bool child_line,
+		      const struct event *ev);
+
+/* The end_reason of a summary: replaced, timeout, failed, deleted, else open_reason. */
+const char *sa_story_end_reason(const struct sa_story *s, const char *open_reason);
 
 #endif

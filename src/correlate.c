@@ -69,7 +69,7 @@ struct correlator {
 	uint32_t lru_head, lru_tail; /* head = most recent */
 	struct conn_cur conns[CONN_SLOTS];
 	struct sa_story *story; /* per entry, beside v[] so that an entry stays one cache line */
-	bool carry, merge;
+	bool carry, merge, summary;
 	uint64_t salt;
 	uint64_t generation; /* IKE SAs made so far: two never share an id within a run */
 	struct counters *cnt;
@@ -419,6 +419,11 @@ void correlator_set_story(struct correlator *c, bool carry, bool merge)
 	c->merge = merge;
 }
 
+void correlator_set_summary(struct correlator *c, bool on)
+{
+	c->summary = on;
+}
+
 /*
  * IDi and IDr by the IKE SA's role (not the line's: a Child SA line or an
  * exchange the peer started has its own), so that they are the IKE SA's on
@@ -483,6 +488,10 @@ static int tell_story(struct correlator *c, uint32_t e, bool outcome, struct eve
 	}
 	if (c->merge && outcome && sa_story_outcome(ike, own, x->child ? x->serial : -1, ev) < 0)
 		r = -ENOSPC;
+	if (c->summary) {
+		sa_story_learn(ike, ev, SA_FACTS_SUMMARY);
+		sa_story_account(ike, own, x->child, ev);
+	}
 	return r;
 }
 
@@ -596,6 +605,9 @@ int correlate_event(struct correlator *c, struct event *ev)
 			c->v[e].prev_id = c->v[old].id;
 			c->v[e].has_prev = true;
 			sa_story_inherit(&c->story[e], &c->story[old], SA_FACTS_IKE);
+			if (!c->story[old].sum.replaced) /* the rekey's lines each name it */
+				c->story[old].sum.ike_rekeys++;
+			c->story[old].sum.replaced = true;
 			while (c->v[old].first_child != NONE)
 				child_link(c, c->v[old].first_child, e);
 		}
@@ -629,5 +641,86 @@ int correlate_event(struct correlator *c, struct event *ev)
 		lru_unlink(c, e);
 		lru_back(c, e);
 	}
+	return r;
+}
+
+/* RFC 3339 UTC with microseconds, as the events' timestamps. */
+static size_t format_time(int64_t us, char out[40])
+{
+	time_t secs = (time_t)(us / 1000000);
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&secs, &tm);
+	n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+	n += (size_t)snprintf(out + n, 40 - n, ".%06ldZ", (long)(us % 1000000));
+	return n;
+}
+
+static int by_start(const void *a, const void *b, void *ud)
+{
+	const struct correlator *c = ud;
+	const struct sa_sum *x = &c->story[*(const uint32_t *)a].sum;
+	const struct sa_sum *y = &c->story[*(const uint32_t *)b].sum;
+
+	if (x->start_us != y->start_us)
+		return x->start_us < y->start_us ? -1 : 1;
+	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
+}
+
+/* The summary event of IKE SA entry i in ev: its facts and the fields the table has. */
+static int summary_event(struct correlator *c, uint32_t i, struct event *ev)
+{
+	const struct sa_story *st = &c->story[i];
+	const struct sa_sum *s = &st->sum;
+	char id[ID_LEN + 1], ts[40];
+	int r = 0;
+
+	event_reset(ev);
+	r |= event_set_int(ev, F_SCHEMA_VERSION, 1);
+	r |= event_set_str(ev, F_EVENT_ID,
+			   hex_id(mix(c->v[i].id ^ UINT64_C(0x5a5a5a5a5a5a5a5a)), id), ID_LEN);
+	r |= event_set_str(ev, F_TIMESTAMP, ts, format_time(s->end_us, ts));
+	r |= event_set_str(ev, F_EVENT_TYPE, "ike_sa_summary", 14);
+	r |= event_set_str(ev, F_RESULT, "info", 4);
+	r |= event_set_str(ev, F_SEVERITY, "info", 4);
+	r |= event_set_str(ev, F_IKE_SA_ID, hex_id(c->v[i].id, id), ID_LEN);
+	r |= event_set_int(ev, F_STATE_SERIAL, c->v[i].serial);
+	if (s->err_len)
+		r |= event_set_str(ev, F_ERROR_CODE, s->error_code, s->err_len);
+	if (s->reason_len)
+		r |= event_set_str(ev, F_REASON, s->reason, s->reason_len);
+	r |= event_set_int(ev, F_BYTES_IN, (int64_t)s->bytes_in);
+	r |= event_set_int(ev, F_BYTES_OUT, (int64_t)s->bytes_out);
+	r |= event_set_int(ev, F_RETRANSMITS, s->retransmits);
+	r |= sa_story_carry(st, ev, SA_FACTS_SUMMARY);
+	r |= sa_story_carry(st, ev, SA_FACTS_IKE);
+	r |= sa_story_carry(st, ev, SA_FACTS_IKE_XFORM);
+	r |= derive_ids(c->v[i].role, ev);
+	return r < 0 ? -ENOSPC : 0;
+}
+
+int correlate_summaries(struct correlator *c, struct event *ev, summary_fn emit, void *ud)
+{
+	uint32_t *order = malloc((c->n_used ? c->n_used : 1) * sizeof(*order));
+	size_t n = 0;
+	int r = 0;
+
+	if (!order)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < c->n_used; i++)
+		if (c->v[i].used && !c->v[i].child && c->v[i].id && c->story[i].sum.active &&
+		    !c->story[i].sum.emitted)
+			order[n++] = i;
+	qsort_r(order, n, sizeof(*order), by_start, c);
+	for (size_t k = 0; k < n && r >= 0; k++) {
+		struct sa_story *st = &c->story[order[k]];
+
+		if (summary_event(c, order[k], ev) < 0 && c->cnt)
+			c->cnt->arena_full++;
+		st->sum.emitted = true;
+		r = emit(ud, ev, &st->sum, sa_story_end_reason(st, "shutdown"));
+	}
+	free(order);
 	return r;
 }

@@ -14,7 +14,7 @@
 
 #define HDR 10 /* field, length, number */
 
-enum { K_IKE = 1, K_XFORM = 2, K_CHILD = 4 };
+enum { K_IKE = 1, K_XFORM = 2, K_CHILD = 4, K_SUM = 8 };
 
 static_assert(F__MAX <= 255, "a fact's field fits in one byte");
 
@@ -53,6 +53,11 @@ static uint8_t kind_of(enum field f)
 	case F_DPD:
 	case F_ENCAPSULATION:
 		return K_CHILD;
+	case F_CONN_NAME:
+	case F_CONN_INSTANCE:
+	case F_PLATFORM_HOST:
+	case F_PLATFORM_PID:
+		return K_SUM;
 	default:
 		return 0;
 	}
@@ -60,7 +65,10 @@ static uint8_t kind_of(enum field f)
 
 static uint8_t kind_bit(enum sa_facts_kind k)
 {
-	return k == SA_FACTS_IKE ? K_IKE : k == SA_FACTS_IKE_XFORM ? K_XFORM : K_CHILD;
+	return k == SA_FACTS_IKE	 ? K_IKE
+	       : k == SA_FACTS_IKE_XFORM ? K_XFORM
+	       : k == SA_FACTS_CHILD	 ? K_CHILD
+					 : K_SUM;
 }
 
 static bool numeric(enum field f)
@@ -77,6 +85,7 @@ void sa_story_reset(struct sa_story *s)
 	s->per_child = false;
 	s->failure.id_len = 0;
 	s->success.id_len = 0;
+	memset(&s->sum, 0, sizeof(s->sum));
 }
 
 /* The offset of f's record, or -1. */
@@ -128,14 +137,21 @@ static const enum field child_fields[] = {
     F_ENCR,	      F_INTEG,	    F_DH_GROUP, F_ESN,	   F_ENCAPSULATION,
 };
 
+static const enum field sum_fields[] = {F_CONN_NAME, F_CONN_INSTANCE, F_PLATFORM_HOST,
+					F_PLATFORM_PID};
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
 unsigned sa_story_learn(struct sa_story *s, const struct event *ev, enum sa_facts_kind k)
 {
 	const enum field *v = k == SA_FACTS_IKE		? ike_fields
 			      : k == SA_FACTS_IKE_XFORM ? xform_fields
-							: child_fields;
-	size_t n = k == SA_FACTS_IKE	     ? sizeof(ike_fields) / sizeof(ike_fields[0])
-		   : k == SA_FACTS_IKE_XFORM ? sizeof(xform_fields) / sizeof(xform_fields[0])
-					     : sizeof(child_fields) / sizeof(child_fields[0]);
+			      : k == SA_FACTS_CHILD	? child_fields
+							: sum_fields;
+	size_t n = k == SA_FACTS_IKE	     ? N_OF(ike_fields)
+		   : k == SA_FACTS_IKE_XFORM ? N_OF(xform_fields)
+		   : k == SA_FACTS_CHILD     ? N_OF(child_fields)
+					     : N_OF(sum_fields);
 	unsigned lost = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -273,4 +289,97 @@ int sa_story_outcome(struct sa_story *ike, struct sa_story *own, int64_t child_s
 			ike->failure.id_len = 0;
 	}
 	return 0;
+}
+
+static bool type_is(const char *t, size_t tl, const char *lit)
+{
+	return t && is(t, tl, lit);
+}
+
+/* Copies v into a fixed buffer of the summary, if it fits and the buffer is empty. */
+static void keep_text(char *buf, size_t cap, uint8_t *len, const char *v, size_t vl)
+{
+	if (*len || !v || vl == 0 || vl > cap || vl > 255)
+		return;
+	memcpy(buf, v, vl);
+	*len = (uint8_t)vl;
+}
+
+void sa_story_account(struct sa_story *ike, struct sa_story *own, bool child_line,
+		      const struct event *ev)
+{
+	struct sa_sum *s = &ike->sum;
+	size_t tl = 0, rl = 0, il = 0, l = 0;
+	const char *t = event_str(ev, F_EVENT_TYPE, &tl), *res = event_str(ev, F_RESULT, &rl);
+	const char *id = event_str(ev, F_EVENT_ID, &il), *v;
+	int64_t us = ev->rec ? ev->rec->realtime_usec : 0;
+	bool success = res && is(res, rl, "success"), failure = res && is(res, rl, "failure");
+	bool merged = event_has(ev, F_OUTCOME_EVENT_ID);
+
+	if (!s->active) {
+		s->active = true;
+		s->start_us = us;
+		if (id && il <= sizeof(s->first_id)) {
+			memcpy(s->first_id, id, il);
+			s->first_len = (uint8_t)il;
+		}
+	}
+	if (us >= s->end_us)
+		s->end_us = us;
+	if (id && il <= sizeof(s->last_id)) {
+		memcpy(s->last_id, id, il);
+		s->last_len = (uint8_t)il;
+	}
+	if (child_line) {
+		bool made = success &&
+			    (type_is(t, tl, "child_sa_create") || type_is(t, tl, "child_sa_rekey"));
+
+		if (made && !own->sum.child_made) {
+			own->sum.child_made = true;
+			if (type_is(t, tl, "child_sa_create"))
+				s->child_created++;
+			else
+				s->child_rekeyed++;
+		}
+		if (type_is(t, tl, "child_sa_delete") && !own->sum.child_gone) {
+			own->sum.child_gone = true;
+			s->child_deleted++;
+		}
+	} else {
+		if (success && (type_is(t, tl, "ike_auth") || type_is(t, tl, "ike_sa_rekey")))
+			s->established = true;
+		if (type_is(t, tl, "ike_sa_delete"))
+			s->deleted = true;
+	}
+	if (type_is(t, tl, "ike_retransmit"))
+		s->retransmits++;
+	if (type_is(t, tl, "ike_timeout") || (type_is(t, tl, "dpd") && (failure || merged)))
+		s->timeout = true;
+	s->bytes_in += (uint64_t)event_int(ev, F_BYTES_IN, 0);
+	s->bytes_out += (uint64_t)event_int(ev, F_BYTES_OUT, 0);
+	/* What went wrong, from whichever line of the failed attempt printed it. */
+	if ((failure || (merged && !success)) && !s->established) {
+		s->failed = true;
+		v = event_str(ev, F_ERROR_CODE, &l);
+		keep_text(s->error_code, sizeof(s->error_code), &s->err_len, v, l);
+		v = event_str(ev, F_REASON, &l);
+		keep_text(s->reason, sizeof(s->reason), &s->reason_len, v, l);
+		v = event_str(ev, F_EXCHANGE, &l);
+		keep_text(s->failed_x, sizeof(s->failed_x), &s->x_len, v, l);
+	}
+}
+
+const char *sa_story_end_reason(const struct sa_story *st, const char *open_reason)
+{
+	const struct sa_sum *s = &st->sum;
+
+	if (s->replaced)
+		return "replaced";
+	if (s->timeout)
+		return "timeout";
+	if (!s->established)
+		return "failed";
+	if (s->deleted)
+		return "deleted";
+	return open_reason;
 }

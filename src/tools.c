@@ -425,6 +425,7 @@ int tools_normalize(const char *config, const char *const *files, size_t n,
 	if (r < 0)
 		goto out;
 	pipeline_attach(pl, NULL, &snk);
+	pipeline_set_summary(pl, o->summary);
 	rules_set_prefilter(pipeline_rules(pl), !o->no_prefilter);
 	if (o->stats)
 		pipeline_set_observer(pl, count_shape, &shapes);
@@ -449,6 +450,8 @@ int tools_normalize(const char *config, const char *const *files, size_t n,
 		if (fd != STDIN_FILENO)
 			close(fd);
 	}
+	if (r >= 0 && o->summary)
+		r = pipeline_emit_summaries(pl);
 	if (snk.state && snk.ops->flush(snk.state) < 0 && r >= 0)
 		r = -EIO;
 	if (o->stats)

@@ -127,8 +127,10 @@ ok "compare.py: equal events pass; a Child SA in another IKE SA, or an identity 
 # both plutos, told apart by host, with their pids) give the events of its
 # .expected, as compare.py reads them for the end-to-end test; and the story
 # of each IKE SA holds on them (tests/tools/sa-story): every event after the
-# first line naming the SA's peer address carries peer_ip (>= 99%), and no
-# failed exchange has more than one failure event.
+# first line naming the SA's peer address carries peer_ip (>= 99%), no
+# failed exchange has more than one failure event, and `normalize --summary`
+# gives each IKE SA exactly one ike_sa_summary with the right outcome and
+# duration (the .syslog timestamps have whole seconds).
 if [ -x "$IKELOGD" ]; then
 	for e in "$F"/*.expected; do
 		s=$(basename "$e" .expected)
@@ -141,10 +143,10 @@ if [ -x "$IKELOGD" ]; then
 	done
 	ok "every scenario replayed from its .syslog gives the events of its .expected"
 	"$ROOT/tests/tools/sa-story" --ikelogd "$IKELOGD" -c "$ROOT/fixtures/golden/golden.yaml" \
-		--min-carried 99 --max-multi 0 "$F"/*.syslog >"$WORK/story.out" ||
+				--min-carried 99 --max-multi 0 --summary "$F"/*.syslog >"$WORK/story.out" ||
 		{ cat "$WORK/story.out"; fail "an IKE SA's story does not hold on the captures"; }
 	sed -n 's/^figure: /figure: lab_/p' "$WORK/story.out"
-	ok "$(sed -n 's/^carried peer_ip: //p' "$WORK/story.out"); $(sed -n 's/^failed exchanges: //p' "$WORK/story.out")"
+		ok "$(sed -n 's/^carried peer_ip: //p' "$WORK/story.out"); $(sed -n 's/^failed exchanges: //p' "$WORK/story.out"); $(sed -n 's/^IKE SAs: //p' "$WORK/story.out")"
 else
 	echo "skip: build/ikelogd not built: the replay of the captures is not checked"
 fi

@@ -346,6 +346,9 @@ static void test_eviction(void **state)
 	correlator_free(c);
 }
 
+static int64_t line_us; /* the line's time, 0 = none */
+static struct record line_rec;
+
 /*
  * One line of one SA as the rule table gives it: host "gw", pid 100, conn,
  * serial, then (field, text) pairs ending with F__MAX. The event_id is
@@ -364,6 +367,10 @@ static void line(struct correlator *c, struct event *ev, int n, const char *conn
 	event_set_int(ev, F_STATE_SERIAL, serial);
 	event_set_str(ev, F_PLATFORM_HOST, "gw", 2);
 	event_set_int(ev, F_PLATFORM_PID, 100);
+	if (line_us) {
+		line_rec.realtime_usec = line_us;
+		ev->rec = &line_rec;
+	}
 	va_start(ap, serial);
 	while ((f = va_arg(ap, int)) != F__MAX) {
 		const char *v = va_arg(ap, const char *);
@@ -676,6 +683,113 @@ static void test_story_eviction(void **state)
 	correlator_free(c);
 }
 
+struct got_summary {
+	int n;
+	char conn[32], end_reason[16], error_code[40], reason[64], peer_ip[40];
+	struct sa_sum sum;
+};
+
+static int keep_summary(void *ud, struct event *ev, const struct sa_sum *s, const char *end_reason)
+{
+	struct got_summary *g = ud;
+	struct got_summary *x = &g[g[0].n++];
+
+	assert_true(g[0].n <= 4);
+	assert_string_equal(str(ev, F_EVENT_TYPE), "ike_sa_summary");
+	assert_string_equal(str(ev, F_RESULT), "info");
+	snprintf(x->conn, sizeof(x->conn), "%s", str(ev, F_CONN_NAME));
+	snprintf(x->end_reason, sizeof(x->end_reason), "%s", end_reason);
+	snprintf(x->error_code, sizeof(x->error_code), "%s", str(ev, F_ERROR_CODE));
+	snprintf(x->reason, sizeof(x->reason), "%s", str(ev, F_REASON));
+	snprintf(x->peer_ip, sizeof(x->peer_ip), "%s", str(ev, F_PEER_IP));
+	x->sum = *s;
+	return 0;
+}
+
+/*
+ * One summary per IKE SA, oldest first: a wrong PSK (failed, its reason
+ * from the first failure line, its peer address from a later one); an SA
+ * whose Child SA is created, deleted with its traffic, then the IKE SA
+ * deleted; one still open when the input ends. Each only once.
+ */
+static void test_summary(void **state)
+{
+	struct counters cnt = {0};
+	struct correlator *c = NULL;
+	struct got_summary g[4];
+	struct event ev;
+
+	memset(g, 0, sizeof(g));
+	assert_int_equal(correlator_new(64, "test", &cnt, &c), 0);
+	correlator_set_summary(c, true);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	line_us = 1000000;
+	line(c, &ev, 1, "psk", 5, F_EVENT_TYPE, "ike_init", F_RESULT, "success", F_EXCHANGE,
+	     "IKE_SA_INIT", END);
+	line_us = 1004000;
+	line(c, &ev, 2, "psk", 5, F_EVENT_TYPE, "auth_failed", F_RESULT, "failure", F_EXCHANGE,
+	     "IKE_AUTH", F_ERROR_CODE, "AUTHENTICATION_FAILED", F_REASON, "computed hash", END);
+	line_us = 1004100;
+	line(c, &ev, 3, "psk", 5, F_EVENT_TYPE, "auth_failed", F_RESULT, "failure", F_PEER_IP,
+	     "192.0.2.1", END);
+	line_us = 1004300;
+	line(c, &ev, 4, "psk", 5, F_EVENT_TYPE, "ike_sa_delete", F_RESULT, "info", END);
+
+	line_us = 2000000;
+	line(c, &ev, 5, "ok", 7, F_EVENT_TYPE, "ike_init", F_RESULT, "info", F_PEER_IP, "192.0.2.2",
+	     END);
+	line_us = 2100000;
+	line(c, &ev, 6, "ok", 7, F_EVENT_TYPE, "ike_auth", F_RESULT, "success", F_EXCHANGE,
+	     "IKE_AUTH", END);
+	line(c, &ev, 7, "ok", 8, F_EVENT_TYPE, "child_sa_create", F_RESULT, "success",
+	     F_PARENT_SERIAL, "7", END);
+	line_us = 3000000;
+	line(c, &ev, 8, "ok", 7, F_EVENT_TYPE, "ike_retransmit", F_RESULT, "info", END);
+	line(c, &ev, 9, "ok", 7, F_EVENT_TYPE, "ike_sa_delete", F_RESULT, "info", END);
+	line(c, &ev, 10, "ok", 8, F_EVENT_TYPE, "child_sa_delete", F_RESULT, "info", END);
+	line_us = 3500000;
+	line(c, &ev, 11, "ok", 8, F_EVENT_TYPE, "child_sa_delete", F_RESULT, "info", F_BYTES_IN,
+	     "84", F_BYTES_OUT, "168", END);
+
+	line_us = 4000000;
+	line(c, &ev, 12, "open", 9, F_EVENT_TYPE, "ike_init", F_RESULT, "info", END);
+	line_us = 0;
+
+	assert_int_equal(correlate_summaries(c, &ev, keep_summary, g), 0);
+	assert_int_equal(g[0].n, 3);
+	assert_string_equal(g[0].conn, "psk");
+	assert_false(g[0].sum.established);
+	assert_string_equal(g[0].end_reason, "failed");
+	assert_string_equal(g[0].error_code, "AUTHENTICATION_FAILED");
+	assert_string_equal(g[0].reason, "computed hash");
+	assert_string_equal(g[0].peer_ip, "192.0.2.1");
+	assert_int_equal(g[0].sum.start_us, 1000000);
+	assert_int_equal(g[0].sum.end_us, 1004300);
+	assert_memory_equal(g[0].sum.first_id, "e1", 2);
+	assert_memory_equal(g[0].sum.last_id, "e4", 2);
+
+	assert_string_equal(g[1].conn, "ok");
+	assert_true(g[1].sum.established);
+	assert_string_equal(g[1].end_reason, "deleted");
+	assert_string_equal(g[1].error_code, "(unset)");
+	assert_int_equal(g[1].sum.child_created, 1);
+	assert_int_equal(g[1].sum.child_deleted, 1); /* two lines about one Child SA going */
+	assert_int_equal(g[1].sum.retransmits, 1);
+	assert_int_equal(g[1].sum.bytes_in, 84);
+	assert_int_equal(g[1].sum.bytes_out, 168);
+	assert_int_equal(g[1].sum.end_us - g[1].sum.start_us, 1500000);
+
+	assert_string_equal(g[2].conn, "open");
+	assert_string_equal(g[2].end_reason, "failed"); /* never established */
+
+	/* each IKE SA gets one summary */
+	g[0].n = 0;
+	assert_int_equal(correlate_summaries(c, &ev, keep_summary, g), 0);
+	assert_int_equal(g[0].n, 0);
+	event_done(&ev);
+	correlator_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -689,6 +803,7 @@ int main(void)
 	    cmocka_unit_test(test_carry_redacted),
 	    cmocka_unit_test(test_one_outcome),
 	    cmocka_unit_test(test_story_eviction),
+	    cmocka_unit_test(test_summary),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
