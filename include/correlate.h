@@ -49,7 +49,7 @@ int correlate_event(struct correlator *c, struct event *ev);
  * calls emit with the counts and end_reason for the fields the event table
  * does not have; it stops at emit's first negative return and returns it.
  */
-void correlator_set_summary(struct correlator *c, bool on);
+int correlator_set_summary(struct correlator *c, bool on); /* 0 or -ENOMEM */
 typedef int (*summary_fn)(void *ud, struct event *ev, const struct sa_sum *s,
 			  const char *end_reason);
 int correlate_summaries(struct correlator *c, struct event *ev, summary_fn emit, void *ud);

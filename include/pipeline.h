@@ -89,7 +89,7 @@ int pipeline_emit_stats(struct pipeline *p);
  * pipeline_emit_summaries sends one summary per IKE SA not summarised yet
  * (normalize --summary, after the events). Returns 0 or the sink's error.
  */
-void pipeline_set_summary(struct pipeline *p, bool on);
+int pipeline_set_summary(struct pipeline *p, bool on); /* 0 or -ENOMEM */
 int pipeline_emit_summaries(struct pipeline *p);
 
 #endif

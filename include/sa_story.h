@@ -47,7 +47,6 @@ struct sa_story {
 	uint32_t exchange; /* the last exchange a line of the SA named */
 	bool per_child;	   /* ... and it is CREATE_CHILD_SA or Quick Mode */
 	struct sa_outcome failure, success;
-	struct sa_sum sum;
 	unsigned char facts[SA_FACTS_BYTES];
 };
 
@@ -91,14 +90,15 @@ int sa_story_outcome(struct sa_story *ike, struct sa_story *own, int64_t child_s
 		     struct event *ev);
 
 /*
- * Counts ev into its IKE SA's summary (ike: the IKE SA's story, own: the
- * line's SA's; child_line: a Child SA line). Call after sa_story_outcome,
- * so that a merged line is seen as such.
+ * Counts ev into its IKE SA's summary (ike: the IKE SA's, own: the line's
+ * SA's; child_line: a Child SA line). Call after sa_story_outcome, so that
+ * a merged line is seen as such. The summaries are kept apart from the
+ * stories: only a correlator asked for summaries has them.
  */
-void sa_story_account(struct sa_story *ike, struct sa_story *own, bool child_line,
-		      const struct event *ev);
+void sa_sum_account(struct sa_sum *ike, struct sa_sum *own, bool child_line,
+		    const struct event *ev);
 
 /* The end_reason of a summary: replaced, timeout, failed, deleted, else open_reason. */
-const char *sa_story_end_reason(const struct sa_story *s, const char *open_reason);
+const char *sa_sum_end_reason(const struct sa_sum *s, const char *open_reason);
 
 #endif

@@ -69,6 +69,7 @@ struct correlator {
 	uint32_t lru_head, lru_tail; /* head = most recent */
 	struct conn_cur conns[CONN_SLOTS];
 	struct sa_story *story; /* per entry, beside v[] so that an entry stays one cache line */
+	struct sa_sum *sum;	/* per entry when summaries are on, else NULL */
 	bool carry, merge, summary;
 	uint64_t salt;
 	uint64_t generation; /* IKE SAs made so far: two never share an id within a run */
@@ -133,6 +134,7 @@ void correlator_free(struct correlator *c)
 		return;
 	free(c->v);
 	free(c->story);
+	free(c->sum);
 	free(c->buckets);
 	free(c);
 }
@@ -286,6 +288,8 @@ static uint32_t insert(struct correlator *c, uint64_t host_hash, int64_t serial)
 	e->serial = serial;
 	e->parent = e->first_child = e->next_sibling = NONE;
 	sa_story_reset(&c->story[i]);
+	if (c->sum)
+		memset(&c->sum[i], 0, sizeof(c->sum[i]));
 	uint32_t b = bucket(c, host_hash, serial);
 
 	e->hnext = c->buckets[b];
@@ -419,9 +423,15 @@ void correlator_set_story(struct correlator *c, bool carry, bool merge)
 	c->merge = merge;
 }
 
-void correlator_set_summary(struct correlator *c, bool on)
+int correlator_set_summary(struct correlator *c, bool on)
 {
+	if (on && !c->sum) {
+		c->sum = calloc(c->cap, sizeof(*c->sum));
+		if (!c->sum)
+			return -ENOMEM;
+	}
 	c->summary = on;
+	return 0;
 }
 
 /*
@@ -489,8 +499,10 @@ static int tell_story(struct correlator *c, uint32_t e, bool outcome, struct eve
 	if (c->merge && outcome && sa_story_outcome(ike, own, x->child ? x->serial : -1, ev) < 0)
 		r = -ENOSPC;
 	if (c->summary) {
+		uint32_t ike_i = x->child && x->parent != NONE ? x->parent : e;
+
 		sa_story_learn(ike, ev, SA_FACTS_SUMMARY);
-		sa_story_account(ike, own, x->child, ev);
+		sa_sum_account(&c->sum[ike_i], &c->sum[e], x->child, ev);
 	}
 	return r;
 }
@@ -605,9 +617,10 @@ int correlate_event(struct correlator *c, struct event *ev)
 			c->v[e].prev_id = c->v[old].id;
 			c->v[e].has_prev = true;
 			sa_story_inherit(&c->story[e], &c->story[old], SA_FACTS_IKE);
-			if (!c->story[old].sum.replaced) /* the rekey's lines each name it */
-				c->story[old].sum.ike_rekeys++;
-			c->story[old].sum.replaced = true;
+			if (c->sum && !c->sum[old].replaced) { /* the rekey's lines each name it */
+				c->sum[old].ike_rekeys++;
+				c->sum[old].replaced = true;
+			}
 			while (c->v[old].first_child != NONE)
 				child_link(c, c->v[old].first_child, e);
 		}
@@ -660,8 +673,8 @@ static size_t format_time(int64_t us, char out[40])
 static int by_start(const void *a, const void *b, void *ud)
 {
 	const struct correlator *c = ud;
-	const struct sa_sum *x = &c->story[*(const uint32_t *)a].sum;
-	const struct sa_sum *y = &c->story[*(const uint32_t *)b].sum;
+	const struct sa_sum *x = &c->sum[*(const uint32_t *)a];
+	const struct sa_sum *y = &c->sum[*(const uint32_t *)b];
 
 	if (x->start_us != y->start_us)
 		return x->start_us < y->start_us ? -1 : 1;
@@ -672,7 +685,7 @@ static int by_start(const void *a, const void *b, void *ud)
 static int summary_event(struct correlator *c, uint32_t i, struct event *ev)
 {
 	const struct sa_story *st = &c->story[i];
-	const struct sa_sum *s = &st->sum;
+	const struct sa_sum *s = &c->sum[i];
 	char id[ID_LEN + 1], ts[40];
 	int r = 0;
 
@@ -708,18 +721,18 @@ int correlate_summaries(struct correlator *c, struct event *ev, summary_fn emit,
 
 	if (!order)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < c->n_used; i++)
-		if (c->v[i].used && !c->v[i].child && c->v[i].id && c->story[i].sum.active &&
-		    !c->story[i].sum.emitted)
+	for (uint32_t i = 0; c->sum && i < c->n_used; i++)
+		if (c->v[i].used && !c->v[i].child && c->v[i].id && c->sum[i].active &&
+		    !c->sum[i].emitted)
 			order[n++] = i;
 	qsort_r(order, n, sizeof(*order), by_start, c);
 	for (size_t k = 0; k < n && r >= 0; k++) {
-		struct sa_story *st = &c->story[order[k]];
+		struct sa_sum *s = &c->sum[order[k]];
 
 		if (summary_event(c, order[k], ev) < 0 && c->cnt)
 			c->cnt->arena_full++;
-		st->sum.emitted = true;
-		r = emit(ud, ev, &st->sum, sa_story_end_reason(st, "shutdown"));
+		s->emitted = true;
+		r = emit(ud, ev, s, sa_sum_end_reason(s, "shutdown"));
 	}
 	free(order);
 	return r;

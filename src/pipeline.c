@@ -360,9 +360,9 @@ int pipeline_emit_stats(struct pipeline *p)
 	return r;
 }
 
-void pipeline_set_summary(struct pipeline *p, bool on)
+int pipeline_set_summary(struct pipeline *p, bool on)
 {
-	correlator_set_summary(p->corr, on);
+	return correlator_set_summary(p->corr, on);
 }
 
 static int64_t round_div(int64_t n, int64_t d)

@@ -85,7 +85,6 @@ void sa_story_reset(struct sa_story *s)
 	s->per_child = false;
 	s->failure.id_len = 0;
 	s->success.id_len = 0;
-	memset(&s->sum, 0, sizeof(s->sum));
 }
 
 /* The offset of f's record, or -1. */
@@ -305,10 +304,8 @@ static void keep_text(char *buf, size_t cap, uint8_t *len, const char *v, size_t
 	*len = (uint8_t)vl;
 }
 
-void sa_story_account(struct sa_story *ike, struct sa_story *own, bool child_line,
-		      const struct event *ev)
+void sa_sum_account(struct sa_sum *s, struct sa_sum *own, bool child_line, const struct event *ev)
 {
-	struct sa_sum *s = &ike->sum;
 	size_t tl = 0, rl = 0, il = 0, l = 0;
 	const char *t = event_str(ev, F_EVENT_TYPE, &tl), *res = event_str(ev, F_RESULT, &rl);
 	const char *id = event_str(ev, F_EVENT_ID, &il), *v;
@@ -334,15 +331,15 @@ void sa_story_account(struct sa_story *ike, struct sa_story *own, bool child_lin
 		bool made = success &&
 			    (type_is(t, tl, "child_sa_create") || type_is(t, tl, "child_sa_rekey"));
 
-		if (made && !own->sum.child_made) {
-			own->sum.child_made = true;
+		if (made && !own->child_made) {
+			own->child_made = true;
 			if (type_is(t, tl, "child_sa_create"))
 				s->child_created++;
 			else
 				s->child_rekeyed++;
 		}
-		if (type_is(t, tl, "child_sa_delete") && !own->sum.child_gone) {
-			own->sum.child_gone = true;
+		if (type_is(t, tl, "child_sa_delete") && !own->child_gone) {
+			own->child_gone = true;
 			s->child_deleted++;
 		}
 	} else {
@@ -369,9 +366,8 @@ void sa_story_account(struct sa_story *ike, struct sa_story *own, bool child_lin
 	}
 }
 
-const char *sa_story_end_reason(const struct sa_story *st, const char *open_reason)
+const char *sa_sum_end_reason(const struct sa_sum *s, const char *open_reason)
 {
-	const struct sa_sum *s = &st->sum;
 
 	if (s->replaced)
 		return "replaced";

@@ -425,7 +425,9 @@ int tools_normalize(const char *config, const char *const *files, size_t n,
 	if (r < 0)
 		goto out;
 	pipeline_attach(pl, NULL, &snk);
-	pipeline_set_summary(pl, o->summary);
+	r = pipeline_set_summary(pl, o->summary);
+	if (r < 0)
+		goto out;
 	rules_set_prefilter(pipeline_rules(pl), !o->no_prefilter);
 	if (o->stats)
 		pipeline_set_observer(pl, count_shape, &shapes);

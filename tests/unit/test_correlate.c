@@ -721,7 +721,7 @@ static void test_summary(void **state)
 
 	memset(g, 0, sizeof(g));
 	assert_int_equal(correlator_new(64, "test", &cnt, &c), 0);
-	correlator_set_summary(c, true);
+	assert_int_equal(correlator_set_summary(c, true), 0);
 	assert_int_equal(event_init(&ev, 4096), 0);
 	line_us = 1000000;
 	line(c, &ev, 1, "psk", 5, F_EVENT_TYPE, "ike_init", F_RESULT, "success", F_EXCHANGE,
