@@ -132,6 +132,11 @@ struct config {
 	} limits;
 
 	struct {
+		bool carry; /* later events of an SA get the facts of its earlier lines */
+		bool merge; /* one event per exchange claims the outcome */
+	} correlate;
+
+	struct {
 		unsigned interval_s;
 		char *prometheus_file;
 	} stats;

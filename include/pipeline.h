@@ -83,4 +83,13 @@ void pipeline_set_observer(struct pipeline *p,
 /* Emits a synthetic event (daemon_stats) through the same stages and sink. */
 int pipeline_emit_stats(struct pipeline *p);
 
+/*
+ * ike_sa_summary events: pipeline_set_summary(p, true) before the first
+ * record makes the correlator count every IKE SA's lines;
+ * pipeline_emit_summaries sends one summary per IKE SA not summarised yet
+ * (normalize --summary, after the events). Returns 0 or the sink's error.
+ */
+int pipeline_set_summary(struct pipeline *p, bool on); /* 0 or -ENOMEM */
+int pipeline_emit_summaries(struct pipeline *p);
+
 #endif

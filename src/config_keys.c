@@ -178,6 +178,8 @@ const struct config_key config_keys[] = {
     K_UINT("limits.in_flight", limits.in_flight, 4096, 1, 1000000),
     K_UINT("limits.max_ike_sas", limits.max_ike_sas, 65536, 1, 16777216),
     K_UINT("limits.drain_timeout_ms", limits.drain_timeout_ms, 5000, 0, 600000),
+    K_BOOL("correlate.carry", correlate.carry, true),
+    K_BOOL("correlate.merge", correlate.merge, true),
     K_UINT("stats.interval_s", stats.interval_s, 60, 0, 86400),
     K_STR("stats.prometheus_file", stats.prometheus_file, NULL),
     K_ENUM("log_level", log_level, LOG_LEVEL_INFO, log_level_names),

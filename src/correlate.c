@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "correlate.h"
+#include "sa_story.h"
 
 #define NONE	UINT32_MAX
 #define ID_LEN	16
@@ -67,6 +68,9 @@ struct correlator {
 	uint32_t n_buckets;
 	uint32_t lru_head, lru_tail; /* head = most recent */
 	struct conn_cur conns[CONN_SLOTS];
+	struct sa_story *story; /* per entry, beside v[] so that an entry stays one cache line */
+	struct sa_sum *sum;	/* per entry when summaries are on, else NULL */
+	bool carry, merge, summary;
 	uint64_t salt;
 	uint64_t generation; /* IKE SAs made so far: two never share an id within a run */
 	struct counters *cnt;
@@ -104,8 +108,10 @@ int correlator_new(unsigned max_sas, const char *salt, struct counters *cnt,
 	while (c->n_buckets < c->cap * 2)
 		c->n_buckets <<= 1;
 	c->v = calloc(c->cap, sizeof(*c->v));
+	c->story = calloc(c->cap, sizeof(*c->story));
+	c->carry = c->merge = true;
 	c->buckets = malloc(c->n_buckets * sizeof(*c->buckets));
-	if (!c->v || !c->buckets)
+	if (!c->v || !c->buckets || !c->story)
 		goto out;
 	memset(c->buckets, 0xff, c->n_buckets * sizeof(*c->buckets));
 	c->lru_head = c->lru_tail = c->free_head = NONE;
@@ -127,6 +133,8 @@ void correlator_free(struct correlator *c)
 	if (!c)
 		return;
 	free(c->v);
+	free(c->story);
+	free(c->sum);
 	free(c->buckets);
 	free(c);
 }
@@ -279,6 +287,9 @@ static uint32_t insert(struct correlator *c, uint64_t host_hash, int64_t serial)
 	e->host_hash = host_hash;
 	e->serial = serial;
 	e->parent = e->first_child = e->next_sibling = NONE;
+	sa_story_reset(&c->story[i]);
+	if (c->sum)
+		memset(&c->sum[i], 0, sizeof(c->sum[i]));
 	uint32_t b = bucket(c, host_hash, serial);
 
 	e->hnext = c->buckets[b];
@@ -351,11 +362,14 @@ static bool type_is(const char *t, const char *want)
 }
 
 /*
- * An IKE SA's role, from the lines that state it ("responder established
- * IKE SA", "sent IKE_SA_INIT reply"), is given to its later IKE SA lines
- * that do not ("authentication failed: ..."), so their peer identity
- * lands in IDi or IDr. Child SA lines keep their own: either end may
- * start a CREATE_CHILD_SA.
+ * An IKE SA's role, from the lines of the exchanges that make it
+ * (ike_init, ike_auth, ike_sa_rekey: "initiating IKEv2 connection", "sent
+ * IKE_SA_INIT reply"), is given to its later IKE SA lines that do not state
+ * one ("authentication failed: ..."), so their peer identity lands in IDi
+ * or IDr. Another line's role is that of its own exchange (the responder
+ * of an INFORMATIONAL exchange the peer started): it stands for the IKE
+ * SA's only while none of those was seen (an SA met in mid-life). Child SA
+ * lines keep their own: either end may start a CREATE_CHILD_SA.
  */
 static int remember_role(struct sa *ike, bool ike_line, struct event *ev)
 {
@@ -364,6 +378,11 @@ static int remember_role(struct sa *ike, bool ike_line, struct event *ev)
 	if (!ike_line)
 		return 0;
 	if (role) {
+		const char *t = event_str(ev, F_EVENT_TYPE, NULL);
+
+		if (ike->role != ROLE_UNKNOWN && !type_is(t, "ike_init") &&
+		    !type_is(t, "ike_auth") && !type_is(t, "ike_sa_rekey"))
+			return 0;
 		ike->role = strcmp(role, "initiator") == 0   ? ROLE_INITIATOR
 			    : strcmp(role, "responder") == 0 ? ROLE_RESPONDER
 							     : ROLE_UNKNOWN;
@@ -394,6 +413,96 @@ static int set_ids(struct correlator *c, uint32_t e, uint64_t prev_id, struct ev
 		    event_set_int(ev, F_PARENT_SERIAL, c->v[ike].serial) < 0)
 			r = -ENOSPC;
 		r = remember_role(&c->v[ike], !c->v[e].child, ev) < 0 ? -ENOSPC : r;
+	}
+	return r;
+}
+
+void correlator_set_story(struct correlator *c, bool carry, bool merge)
+{
+	c->carry = carry;
+	c->merge = merge;
+}
+
+int correlator_set_summary(struct correlator *c, bool on)
+{
+	if (on && !c->sum) {
+		c->sum = calloc(c->cap, sizeof(*c->sum));
+		if (!c->sum)
+			return -ENOMEM;
+	}
+	c->summary = on;
+	return 0;
+}
+
+/*
+ * IDi and IDr by the IKE SA's role (not the line's: a Child SA line or an
+ * exchange the peer started has its own), so that they are the IKE SA's on
+ * every line; while the IKE SA's role is not known, by the line's.
+ */
+static int derive_ids(unsigned role, struct event *ev)
+{
+	const char *own = event_str(ev, F_ROLE, NULL);
+	size_t pl = 0, ll = 0;
+
+	if (role == ROLE_UNKNOWN && own)
+		role = strcmp(own, "initiator") == 0   ? ROLE_INITIATOR
+		       : strcmp(own, "responder") == 0 ? ROLE_RESPONDER
+						       : ROLE_UNKNOWN;
+	const char *peer = event_str(ev, F_PEER_ID, &pl), *local = event_str(ev, F_LOCAL_ID, &ll);
+	enum field pf = role == ROLE_INITIATOR ? F_RESPONDER_ID : F_INITIATOR_ID;
+	enum field lf = role == ROLE_INITIATOR ? F_INITIATOR_ID : F_RESPONDER_ID;
+
+	if (role == ROLE_UNKNOWN)
+		return 0;
+	if (peer && !event_has(ev, pf) && event_set_str(ev, pf, peer, pl) < 0)
+		return -ENOSPC;
+	if (local && !event_has(ev, lf) && event_set_str(ev, lf, local, ll) < 0)
+		return -ENOSPC;
+	return 0;
+}
+
+/*
+ * An SA's story: the line's facts are kept in
+ * its SA's story (an IKE SA's own, or for a Child SA line the Child SA's
+ * own facts and its IKE SA's endpoints and IDs), then the event gets what
+ * the stories hold and it lacks. The IKE SA's transform goes only to its
+ * own lines: a Child SA line's transform is the Child SA's. Runs before
+ * redaction, so a carried identity is redacted as the line's own would be.
+ */
+static int tell_story(struct correlator *c, uint32_t e, bool outcome, struct event *ev)
+{
+	struct sa *x = &c->v[e];
+	struct sa_story *own = &c->story[e];
+	struct sa_story *ike = x->child && x->parent != NONE ? &c->story[x->parent] : own;
+	int r = 0;
+
+	if (c->carry) {
+		/*
+		 * IDi and IDr are the IKE SA's: derived here from the role this
+		 * line may just have been given, kept, and carried to its Child SA
+		 * lines whichever end started their exchange.
+		 */
+		if (derive_ids(x->child && x->parent != NONE ? c->v[x->parent].role : x->role, ev) <
+		    0)
+			r = -ENOSPC;
+		sa_story_learn(ike, ev, SA_FACTS_IKE);
+		if (!x->child)
+			sa_story_learn(own, ev, SA_FACTS_IKE_XFORM);
+		else
+			sa_story_learn(own, ev, SA_FACTS_CHILD);
+		if (sa_story_carry(ike, ev, SA_FACTS_IKE) < 0 ||
+		    sa_story_carry(own, ev, x->child ? SA_FACTS_CHILD : SA_FACTS_IKE_XFORM) < 0 ||
+		    derive_ids(x->child && x->parent != NONE ? c->v[x->parent].role : x->role, ev) <
+			0)
+			r = -ENOSPC;
+	}
+	if (c->merge && outcome && sa_story_outcome(ike, own, x->child ? x->serial : -1, ev) < 0)
+		r = -ENOSPC;
+	if (c->summary) {
+		uint32_t ike_i = x->child && x->parent != NONE ? x->parent : e;
+
+		sa_story_learn(ike, ev, SA_FACTS_SUMMARY);
+		sa_sum_account(&c->sum[ike_i], &c->sum[e], x->child, ev);
 	}
 	return r;
 }
@@ -435,7 +544,8 @@ int correlate_event(struct correlator *c, struct event *ev)
 		    (pid && c->v[e].pid && pid != c->v[e].pid))
 			return 0;
 		touch(c, e);
-		return set_ids(c, e, 0, ev);
+		r = set_ids(c, e, 0, ev);
+		return tell_story(c, e, false, ev) < 0 ? -ENOSPC : r;
 	}
 	/* A new serial of these types is a Child SA; of any other, an IKE SA. */
 	child_type = type && (strncmp(type, "child_sa_", 9) == 0 ||
@@ -506,6 +616,11 @@ int correlate_event(struct correlator *c, struct event *ev)
 		if (old != NONE && old != e && !c->v[old].child) {
 			c->v[e].prev_id = c->v[old].id;
 			c->v[e].has_prev = true;
+			sa_story_inherit(&c->story[e], &c->story[old], SA_FACTS_IKE);
+			if (c->sum && !c->sum[old].replaced) { /* the rekey's lines each name it */
+				c->sum[old].ike_rekeys++;
+				c->sum[old].replaced = true;
+			}
 			while (c->v[old].first_child != NONE)
 				child_link(c, c->v[old].first_child, e);
 		}
@@ -514,6 +629,8 @@ int correlate_event(struct correlator *c, struct event *ev)
 		prev_id = c->v[e].prev_id;
 
 	r = set_ids(c, e, prev_id, ev);
+	if (tell_story(c, e, true, ev) < 0)
+		r = -ENOSPC;
 
 	/*
 	 * A delete marks the SA gone: new Child SAs no longer attach to it, and
@@ -537,5 +654,86 @@ int correlate_event(struct correlator *c, struct event *ev)
 		lru_unlink(c, e);
 		lru_back(c, e);
 	}
+	return r;
+}
+
+/* RFC 3339 UTC with microseconds, as the events' timestamps. */
+static size_t format_time(int64_t us, char out[40])
+{
+	time_t secs = (time_t)(us / 1000000);
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&secs, &tm);
+	n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+	n += (size_t)snprintf(out + n, 40 - n, ".%06ldZ", (long)(us % 1000000));
+	return n;
+}
+
+static int by_start(const void *a, const void *b, void *ud)
+{
+	const struct correlator *c = ud;
+	const struct sa_sum *x = &c->sum[*(const uint32_t *)a];
+	const struct sa_sum *y = &c->sum[*(const uint32_t *)b];
+
+	if (x->start_us != y->start_us)
+		return x->start_us < y->start_us ? -1 : 1;
+	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
+}
+
+/* The summary event of IKE SA entry i in ev: its facts and the fields the table has. */
+static int summary_event(struct correlator *c, uint32_t i, struct event *ev)
+{
+	const struct sa_story *st = &c->story[i];
+	const struct sa_sum *s = &c->sum[i];
+	char id[ID_LEN + 1], ts[40];
+	int r = 0;
+
+	event_reset(ev);
+	r |= event_set_int(ev, F_SCHEMA_VERSION, 1);
+	r |= event_set_str(ev, F_EVENT_ID,
+			   hex_id(mix(c->v[i].id ^ UINT64_C(0x5a5a5a5a5a5a5a5a)), id), ID_LEN);
+	r |= event_set_str(ev, F_TIMESTAMP, ts, format_time(s->end_us, ts));
+	r |= event_set_str(ev, F_EVENT_TYPE, "ike_sa_summary", 14);
+	r |= event_set_str(ev, F_RESULT, "info", 4);
+	r |= event_set_str(ev, F_SEVERITY, "info", 4);
+	r |= event_set_str(ev, F_IKE_SA_ID, hex_id(c->v[i].id, id), ID_LEN);
+	r |= event_set_int(ev, F_STATE_SERIAL, c->v[i].serial);
+	if (s->err_len)
+		r |= event_set_str(ev, F_ERROR_CODE, s->error_code, s->err_len);
+	if (s->reason_len)
+		r |= event_set_str(ev, F_REASON, s->reason, s->reason_len);
+	r |= event_set_int(ev, F_BYTES_IN, (int64_t)s->bytes_in);
+	r |= event_set_int(ev, F_BYTES_OUT, (int64_t)s->bytes_out);
+	r |= event_set_int(ev, F_RETRANSMITS, s->retransmits);
+	r |= sa_story_carry(st, ev, SA_FACTS_SUMMARY);
+	r |= sa_story_carry(st, ev, SA_FACTS_IKE);
+	r |= sa_story_carry(st, ev, SA_FACTS_IKE_XFORM);
+	r |= derive_ids(c->v[i].role, ev);
+	return r < 0 ? -ENOSPC : 0;
+}
+
+int correlate_summaries(struct correlator *c, struct event *ev, summary_fn emit, void *ud)
+{
+	uint32_t *order = malloc((c->n_used ? c->n_used : 1) * sizeof(*order));
+	size_t n = 0;
+	int r = 0;
+
+	if (!order)
+		return -ENOMEM;
+	for (uint32_t i = 0; c->sum && i < c->n_used; i++)
+		if (c->v[i].used && !c->v[i].child && c->v[i].id && c->sum[i].active &&
+		    !c->sum[i].emitted)
+			order[n++] = i;
+	qsort_r(order, n, sizeof(*order), by_start, c);
+	for (size_t k = 0; k < n && r >= 0; k++) {
+		struct sa_sum *s = &c->sum[order[k]];
+
+		if (summary_event(c, order[k], ev) < 0 && c->cnt)
+			c->cnt->arena_full++;
+		s->emitted = true;
+		r = emit(ud, ev, s, sa_sum_end_reason(s, "shutdown"));
+	}
+	free(order);
 	return r;
 }

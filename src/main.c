@@ -42,8 +42,8 @@ static void usage(FILE *f)
 	    "exit 1 with FILE:LINE:COL errors\n"
 	    "       ikelogd test-rules [-c FILE] [RULES...]\n"
 	    "                                        run the examples of the rule files\n"
-	    "       ikelogd normalize [-c FILE] [--stats] [--no-prefilter] [--journal-file F] "
-	    "[FILE...|-]\n"
+	    "       ikelogd normalize [-c FILE] [--stats] [--no-prefilter] [--summary] "
+	    "[--journal-file F] [FILE...|-]\n"
 	    "                                        print one JSON event per input line\n"
 	    "       ikelogd --version | --help\n",
 	    f);
@@ -53,6 +53,7 @@ struct opts {
 	const char *config;
 	bool stats;
 	bool no_prefilter;
+	bool summary;
 	const char *journal_file;
 	char **args;
 	int n_args;
@@ -64,6 +65,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	    {"config", required_argument, NULL, 'c'},
 	    {"stats", no_argument, NULL, 's'},
 	    {"no-prefilter", no_argument, NULL, 'P'},
+	    {"summary", no_argument, NULL, 'S'},
 	    {"journal-file", required_argument, NULL, 'J'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -81,6 +83,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'P':
 			o->no_prefilter = true;
+			break;
+		case 'S':
+			o->summary = true;
 			break;
 		case 'J':
 			o->journal_file = optarg;
@@ -124,6 +129,7 @@ int main(int argc, char **argv)
 		    o.config, (const char *const *)o.args, (size_t)o.n_args,
 		    &(struct tools_normalize_opts){.stats = o.stats,
 						   .no_prefilter = o.no_prefilter,
+						   .summary = o.summary,
 						   .journal_file = o.journal_file});
 	fprintf(stderr, "ikelogd: unknown command '%s'\n", cmd);
 	usage(stderr);

@@ -107,6 +107,7 @@ int pipeline_new(const struct config *cfg, struct counters *cnt, struct pipeline
 		diag_add(errs, NULL, 0, 0, "correlation table: %s", strerror(-r));
 		goto out;
 	}
+	correlator_set_story(p->corr, cfg->correlate.carry, cfg->correlate.merge);
 	/* Room for the line, its converted fields and the derived ones. */
 	r = event_init(&p->ev, 2 * (size_t)cfg->limits.max_line_bytes + 4096);
 	if (r < 0)
@@ -264,7 +265,9 @@ static int process(struct pipeline *p, const struct record *rec)
 		return r;
 	if (correlate_event(p->corr, &p->ev) < 0)
 		p->cnt->arena_full++;
-	normalize_identities(&p->ev);
+	/* With facts carried, the correlator has set IDi/IDr by the IKE SA's role. */
+	if (!p->cfg->correlate.carry)
+		normalize_identities(&p->ev);
 	if (p->observer)
 		p->observer(rec, &p->ev, p->observer_ud);
 	if (redact_event(p->st.red, &p->ev) < 0)
@@ -355,4 +358,79 @@ int pipeline_emit_stats(struct pipeline *p)
 	p->ev.rec = NULL;
 	advance(p);
 	return r;
+}
+
+int pipeline_set_summary(struct pipeline *p, bool on)
+{
+	return correlator_set_summary(p->corr, on);
+}
+
+static int64_t round_div(int64_t n, int64_t d)
+{
+	return n >= 0 ? (n + d / 2) / d : -((-n + d / 2) / d);
+}
+
+/* One ike_sa_summary: redacted like any event, then the counts the field table has no slot for. */
+static int emit_summary(void *ud, struct event *ev, const struct sa_sum *s, const char *end_reason)
+{
+	struct pipeline *p = ud;
+	struct json_object *o;
+	struct record rec = {.priority = -1, .realtime_usec = s->end_us};
+	char ts[40];
+	const char *json;
+	size_t len;
+	int r;
+
+	if (redact_event(p->st.red, ev) < 0)
+		p->cnt->arena_full++;
+	r = event_json_render(p->json, ev, &json, &len);
+	if (r < 0)
+		return r;
+	o = json_tokener_parse(json);
+	if (!o)
+		return -ENOMEM;
+	for (int k = 0; k < 2; k++) {
+		int64_t us = k ? s->end_us : s->start_us;
+		time_t secs = (time_t)(us / 1000000);
+		struct tm tm;
+		size_t n;
+
+		gmtime_r(&secs, &tm);
+		n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(ts + n, sizeof(ts) - n, ".%06ldZ", (long)(us % 1000000));
+		json_object_object_add(o, k ? "end_time" : "start_time",
+				       json_object_new_string(ts));
+	}
+	json_object_object_add(
+	    o, "duration_s",
+	    json_object_new_double((double)round_div(s->end_us - s->start_us, 1000) / 1000.0));
+	json_object_object_add(o, "outcome",
+			       json_object_new_string(s->established ? "established" : "failed"));
+	json_object_object_add(o, "end_reason", json_object_new_string(end_reason));
+	if (s->x_len)
+		json_object_object_add(o, "failed_exchange",
+				       json_object_new_string_len(s->failed_x, s->x_len));
+	json_object_object_add(o, "child_sa_created", json_object_new_int64(s->child_created));
+	json_object_object_add(o, "child_sa_rekeyed", json_object_new_int64(s->child_rekeyed));
+	json_object_object_add(o, "child_sa_deleted", json_object_new_int64(s->child_deleted));
+	json_object_object_add(o, "ike_sa_rekeys", json_object_new_int64(s->ike_rekeys));
+	if (s->first_len)
+		json_object_object_add(o, "first_event_id",
+				       json_object_new_string_len(s->first_id, s->first_len));
+	if (s->last_len)
+		json_object_object_add(o, "last_event_id",
+				       json_object_new_string_len(s->last_id, s->last_len));
+	json = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+	rec.seq = ++p->last_seq;
+	p->ev.rec = &rec;
+	r = to_sink(p, rec.seq, json, len);
+	p->ev.rec = NULL;
+	json_object_put(o);
+	advance(p);
+	return r;
+}
+
+int pipeline_emit_summaries(struct pipeline *p)
+{
+	return correlate_summaries(p->corr, &p->ev, emit_summary, p);
 }

@@ -287,7 +287,13 @@ int tools_test_rules(const char *config, const char *const *files, size_t n)
 		for (size_t i = 0; i < n && i < CONFIG_LIST_MAX; i++)
 			env.cfg.rules.v[env.cfg.rules.n++] = strdup(files[i]);
 	}
-	/* The examples are checked before redaction, as the rule writer sees the line. */
+	/*
+	 * The examples are checked before redaction, as the rule writer sees the
+	 * line; each stands alone, so no example gets the facts or the outcome
+	 * claim of another that happens to name the same state.
+	 */
+	env.cfg.correlate.carry = false;
+	env.cfg.correlate.merge = false;
 	r = pipeline_new(&env.cfg, &env.cnt, &pl, &errs);
 	print_diags(&errs);
 	if (r < 0)
@@ -463,6 +469,9 @@ int tools_normalize(const char *config, const char *const *files, size_t n,
 	if (r < 0)
 		goto out;
 	pipeline_attach(pl, NULL, &snk);
+	r = pipeline_set_summary(pl, o->summary);
+	if (r < 0)
+		goto out;
 	rules_set_prefilter(pipeline_rules(pl), !o->no_prefilter);
 	if (o->stats)
 		pipeline_set_observer(pl, count_shape, &shapes);
@@ -487,6 +496,8 @@ int tools_normalize(const char *config, const char *const *files, size_t n,
 		if (fd != STDIN_FILENO)
 			close(fd);
 	}
+	if (r >= 0 && o->summary)
+		r = pipeline_emit_summaries(pl);
 	if (snk.state && snk.ops->flush(snk.state) < 0 && r >= 0)
 		r = -EIO;
 	if (o->stats)

@@ -91,11 +91,15 @@ def ev(pid, us, typ, res, **kw):
     return d
 tf = {"encr": "AES_GCM_16_256", "prf": "HMAC_SHA2_512", "dh_group": "MODP2048"}
 good = [ev(1, 1, "ike_init", "info", ike_sa_id="w1"),
-        ev(1, 2, "ike_auth", "success", ike_sa_id="w1", responder_id="h1:00000000000000aa"),
-        ev(1, 3, "child_sa_create", "success", ike_sa_id="w1", transform={"encr": "AES_GCM_16_256"}),
+        ev(1, 2, "ike_auth", "success", ike_sa_id="w1", responder_id="h1:00000000000000aa",
+           peer_ip="192.0.2.2", transform=tf),
+        ev(1, 3, "child_sa_create", "success", ike_sa_id="w1", transform={"encr": "AES_GCM_16_256"},
+           peer_ip="192.0.2.2", responder_id="h1:00000000000000aa"),
         ev(2, 4, "ike_init", "success", ike_sa_id="e1", transform=tf),
-        ev(2, 5, "ike_auth", "success", ike_sa_id="e1", initiator_id="h1:00000000000000bb"),
-        ev(2, 6, "child_sa_create", "success", ike_sa_id="e1", transform={"encr": "AES_GCM_16_256"})]
+        ev(2, 5, "ike_auth", "success", ike_sa_id="e1", initiator_id="h1:00000000000000bb",
+           transform=tf),
+        ev(2, 6, "child_sa_create", "success", ike_sa_id="e1", transform={"encr": "AES_GCM_16_256"},
+           initiator_id="h1:00000000000000bb")]
 def write(name, events):
     with open("%s/%s.json" % (w, name), "w") as f:
         f.write("".join("2026-11-23T21:00:01.000000+00:00 <85>1 - " + json.dumps(e) + "\n" for e in events))
@@ -118,3 +122,31 @@ done
 grep -q 'FAIL psk-ok east: 3 events expected, 3 received' "$WORK/regrouped.txt" || fail "no diff for the regrouped Child SA"
 grep -q "identities in clear in the events: \['@west'\]" "$WORK/clear.txt" || fail "the identity in clear is not reported"
 ok "compare.py: equal events pass; a Child SA in another IKE SA, or an identity in clear, fail"
+
+# The captures replayed through `ikelogd normalize` (each scenario's .syslog:
+# both plutos, told apart by host, with their pids) give the events of its
+# .expected, as compare.py reads them for the end-to-end test; and the story
+# of each IKE SA holds on them (tests/tools/sa-story): every event after the
+# first line naming the SA's peer address carries peer_ip (>= 99%), no
+# failed exchange has more than one failure event, and `normalize --summary`
+# gives each IKE SA exactly one ike_sa_summary with the right outcome and
+# duration (the .syslog timestamps have whole seconds).
+if [ -x "$IKELOGD" ]; then
+	for e in "$F"/*.expected; do
+		s=$(basename "$e" .expected)
+		read -r _ wpid epid < <(grep "^$s " "$F/pids.txt")
+		"$IKELOGD" normalize -c "$ROOT/fixtures/golden/golden.yaml" "$F/$s.syslog" >"$WORK/$s.events" 2>/dev/null ||
+			fail "$s: normalize failed"
+		python3 "$ROOT/tests/lab/compare.py" --expected-dir "$F" --side "west=$wpid" --side "east=$epid" \
+			--window "$s=0,99999999999999999" "$WORK/$s.events" >"$WORK/$s.cmp" ||
+			{ cat "$WORK/$s.cmp"; fail "$s: the replayed events differ from $s.expected"; }
+	done
+	ok "every scenario replayed from its .syslog gives the events of its .expected"
+	"$ROOT/tests/tools/sa-story" --ikelogd "$IKELOGD" -c "$ROOT/fixtures/golden/golden.yaml" \
+				--min-carried 99 --max-multi 0 --summary "$F"/*.syslog >"$WORK/story.out" ||
+		{ cat "$WORK/story.out"; fail "an IKE SA's story does not hold on the captures"; }
+	sed -n 's/^figure: /figure: lab_/p' "$WORK/story.out"
+		ok "$(sed -n 's/^carried peer_ip: //p' "$WORK/story.out"); $(sed -n 's/^failed exchanges: //p' "$WORK/story.out"); $(sed -n 's/^IKE SAs: //p' "$WORK/story.out")"
+else
+	echo "skip: build/ikelogd not built: the replay of the captures is not checked"
+fi

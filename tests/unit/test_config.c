@@ -158,6 +158,8 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.limits.max_line_bytes, 65536);
 	assert_int_equal(cfg.limits.in_flight, 4096);
 	assert_int_equal(cfg.limits.max_ike_sas, 65536);
+	assert_true(cfg.correlate.carry);
+	assert_true(cfg.correlate.merge);
 	assert_int_equal(cfg.limits.drain_timeout_ms, 5000);
 	assert_int_equal(cfg.stats.interval_s, 60);
 	assert_null(cfg.stats.prometheus_file);
@@ -629,7 +631,7 @@ static void test_foreach_key_and_names(void **state)
 
 	config_foreach_key(count_key, &n);
 	/* As many keys as conf/ikelogd.yaml and ikelogd.yaml(5) describe. */
-	assert_int_equal(n, 59);
+	assert_int_equal(n, 61);
 	assert_string_equal(source_type_name(SOURCE_STDIN), "stdin");
 	assert_null(source_type_name(SOURCE__MAX));
 	assert_string_equal(output_type_name(OUTPUT_SYSLOG_TLS), "syslog-tls");

@@ -7,11 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "config.h"
 #include "correlate.h"
 #include "event.h"
+#include "redact.h"
 #include "stats.h"
 
 /*
@@ -342,6 +346,450 @@ static void test_eviction(void **state)
 	correlator_free(c);
 }
 
+static int64_t line_us; /* the line's time, 0 = none */
+static struct record line_rec;
+
+/*
+ * One line of one SA as the rule table gives it: host "gw", pid 100, conn,
+ * serial, then (field, text) pairs ending with F__MAX. The event_id is
+ * "e<line number>", so an outcome_event_id names the line it points at.
+ */
+static void line(struct correlator *c, struct event *ev, int n, const char *conn, int serial, ...)
+{
+	char id[16];
+	va_list ap;
+	int f;
+
+	event_reset(ev);
+	snprintf(id, sizeof(id), "e%d", n);
+	event_set_str(ev, F_EVENT_ID, id, strlen(id));
+	event_set_str(ev, F_CONN_NAME, conn, strlen(conn));
+	event_set_int(ev, F_STATE_SERIAL, serial);
+	event_set_str(ev, F_PLATFORM_HOST, "gw", 2);
+	event_set_int(ev, F_PLATFORM_PID, 100);
+	if (line_us) {
+		line_rec.realtime_usec = line_us;
+		ev->rec = &line_rec;
+	}
+	va_start(ap, serial);
+	while ((f = va_arg(ap, int)) != F__MAX) {
+		const char *v = va_arg(ap, const char *);
+
+		assert_int_equal(event_set_text(ev, f, v, strlen(v)), 0);
+	}
+	va_end(ap);
+	assert_int_equal(correlate_event(c, ev), 0);
+}
+
+static const char *str(const struct event *ev, enum field f)
+{
+	const char *v = event_str(ev, f, NULL);
+
+	return v ? v : "(unset)";
+}
+
+#define END F__MAX
+
+/*
+ * An IKE SA's endpoints, IDs, version and auth method reach every later
+ * line of it and of its Child SA; its transform only its own lines; the
+ * Child SA's own facts only the Child SA's lines; nothing reaches another
+ * IKE SA; a newer value replaces an older one.
+ */
+static void test_carry(void **state)
+{
+	struct counters cnt = {0};
+	struct correlator *c = NULL;
+	struct event ev;
+
+	assert_int_equal(correlator_new(64, "test", &cnt, &c), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	/* "west" #1: sent IKE_SA_INIT request to 192.0.2.2:UDP/500 */
+	line(c, &ev, 1, "west", 1, F_EVENT_TYPE, "ike_init", F_RESULT, "info", F_ROLE, "initiator",
+	     F_PEER_IP, "192.0.2.2", F_PEER_PORT, "500", F_TRANSPORT, "UDP", F_IKE_VERSION, "2",
+	     END);
+	/* "west" #1: processed IKE_SA_INIT response ... {cipher=AES_GCM_16_256 prf=... ke=DH19} */
+	line(c, &ev, 2, "west", 1, F_EVENT_TYPE, "ike_init", F_RESULT, "success", F_ENCR,
+	     "AES_GCM_16_256", F_PRF, "HMAC_SHA2_512", F_DH_GROUP, "DH19", END);
+	assert_string_equal(str(&ev, F_PEER_IP), "192.0.2.2");
+	assert_int_equal(event_int(&ev, F_PEER_PORT, 0), 500);
+	assert_int_equal(event_int(&ev, F_IKE_VERSION, 0), 2);
+	/* "west" #1: initiator established IKE SA; authenticated peer using authby=secret and
+	 * FQDN '@east' (NAT-T moved the peer to 4500) */
+	line(c, &ev, 3, "west", 1, F_EVENT_TYPE, "ike_auth", F_RESULT, "success", F_PEER_ID,
+	     "@east", F_ID_TYPE, "FQDN", F_LOCAL_ID, "@west", F_AUTH_METHOD, "psk", F_PEER_PORT,
+	     "4500", F_NAT_LOCAL_BEHIND, "yes", END);
+	assert_string_equal(str(&ev, F_ENCR), "AES_GCM_16_256");
+	assert_string_equal(str(&ev, F_TRANSPORT), "UDP");
+	/* "west" #2: initiator established Child SA using #1; ... {ESP=>0x1 <0x2 xfrm=AES_CBC..} */
+	line(c, &ev, 4, "west", 2, F_EVENT_TYPE, "child_sa_create", F_RESULT, "success",
+	     F_PARENT_SERIAL, "1", F_CHILD_PROTOCOL, "ESP", F_SPI_OUT, "0x11111111", F_SPI_IN,
+	     "0x22222222", F_ENCR, "AES_CBC_256", F_INTEG, "HMAC_SHA2_256_128", END);
+	assert_string_equal(str(&ev, F_PEER_ID), "@east");
+	assert_string_equal(str(&ev, F_ENCR), "AES_CBC_256");
+	assert_false(event_has(&ev, F_PRF)); /* the IKE SA's transform stays on its own lines */
+	/* "west" #2: ESP traffic information: in=84B out=84B */
+	line(c, &ev, 5, "west", 2, F_EVENT_TYPE, "child_sa_delete", F_RESULT, "info", F_BYTES_IN,
+	     "84", END);
+	assert_string_equal(str(&ev, F_PEER_IP), "192.0.2.2");
+	assert_int_equal(event_int(&ev, F_PEER_PORT, 0), 4500);
+	assert_string_equal(str(&ev, F_PEER_ID), "@east");
+	assert_string_equal(str(&ev, F_LOCAL_ID), "@west");
+	/* IDi and IDr are the IKE SA's (it initiated), on a Child SA line that names no role */
+	assert_false(event_has(&ev, F_ROLE));
+	assert_string_equal(str(&ev, F_INITIATOR_ID), "@west");
+	assert_string_equal(str(&ev, F_RESPONDER_ID), "@east");
+	assert_string_equal(str(&ev, F_ID_TYPE), "FQDN");
+	assert_string_equal(str(&ev, F_AUTH_METHOD), "psk");
+	assert_int_equal(event_int(&ev, F_NAT_LOCAL_BEHIND, 0), 1);
+	assert_string_equal(str(&ev, F_SPI_IN), "0x22222222");
+	assert_string_equal(str(&ev, F_CHILD_PROTOCOL), "ESP");
+	assert_string_equal(str(&ev, F_ENCR), "AES_CBC_256");
+	assert_string_equal(str(&ev, F_INTEG), "HMAC_SHA2_256_128");
+	assert_false(event_has(&ev, F_PRF));
+	assert_false(event_has(&ev, F_DH_GROUP));
+	/* "west" #1: deleting IKE SA: the IKE SA's own transform, no Child SA fact */
+	line(c, &ev, 6, "west", 1, F_EVENT_TYPE, "ike_sa_delete", F_RESULT, "info", END);
+	assert_string_equal(str(&ev, F_ENCR), "AES_GCM_16_256");
+	assert_string_equal(str(&ev, F_PRF), "HMAC_SHA2_512");
+	assert_false(event_has(&ev, F_INTEG));
+	assert_false(event_has(&ev, F_SPI_IN));
+	assert_string_equal(str(&ev, F_PEER_ID), "@east");
+	/* another connection's IKE SA knows none of it */
+	line(c, &ev, 7, "road", 9, F_EVENT_TYPE, "ike_init", F_RESULT, "info", END);
+	assert_false(event_has(&ev, F_PEER_IP));
+	assert_false(event_has(&ev, F_PEER_ID));
+	assert_false(event_has(&ev, F_ENCR));
+	/* an unparsed line of #1 joins it and carries its facts too */
+	line(c, &ev, 8, "west", 1, F_EVENT_TYPE, "unparsed", F_RESULT, "info", END);
+	assert_string_equal(str(&ev, F_PEER_IP), "192.0.2.2");
+	/* a value longer than the room kept is not carried; the others still are */
+	char big[300];
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	line(c, &ev, 9, "west", 1, F_EVENT_TYPE, "ike_auth", F_RESULT, "info", F_PEER_ID, big, END);
+	line(c, &ev, 10, "west", 1, F_EVENT_TYPE, "ike_auth", F_RESULT, "info", END);
+	assert_string_not_equal(str(&ev, F_PEER_ID), big);
+	assert_string_equal(str(&ev, F_PEER_IP), "192.0.2.2");
+	/* an IKE SA rekey's new IKE SA keeps the old one's peer and auth, not its transform */
+	line(c, &ev, 16, "west", 40, F_EVENT_TYPE, "ike_sa_rekey", F_RESULT, "success",
+	     F_REPLACED_SERIAL, "1", F_PRF, "HMAC_SHA2_256", END);
+	assert_string_equal(str(&ev, F_PEER_IP), "192.0.2.2");
+	assert_string_equal(str(&ev, F_AUTH_METHOD), "psk");
+	assert_string_equal(str(&ev, F_PRF), "HMAC_SHA2_256");
+	assert_false(event_has(&ev, F_ENCR));
+	line(c, &ev, 17, "west", 40, F_EVENT_TYPE, "ike_sa_delete", F_RESULT, "info", END);
+	assert_string_equal(str(&ev, F_LOCAL_ID), "@west");
+	assert_string_equal(str(&ev, F_PRF), "HMAC_SHA2_256");
+
+	/*
+	 * The peer starts an INFORMATIONAL exchange: that line's role is the
+	 * exchange's, not the IKE SA's, so the peer ID stays IDr (west initiated).
+	 */
+	line(c, &ev, 12, "north", 30, F_EVENT_TYPE, "ike_init", F_RESULT, "info", F_ROLE,
+	     "initiator", END);
+	line(c, &ev, 13, "north", 30, F_EVENT_TYPE, "ike_auth", F_RESULT, "success", F_PEER_ID,
+	     "@north", END);
+	assert_string_equal(str(&ev, F_RESPONDER_ID), "@north");
+	line(c, &ev, 14, "north", 30, F_EVENT_TYPE, "ike_retransmit", F_RESULT, "info", F_ROLE,
+	     "responder", F_EXCHANGE, "INFORMATIONAL", END);
+	assert_string_equal(str(&ev, F_RESPONDER_ID), "@north");
+	assert_false(event_has(&ev, F_INITIATOR_ID));
+	line(c, &ev, 15, "north", 30, F_EVENT_TYPE, "ike_sa_delete", F_RESULT, "info", END);
+	assert_string_equal(str(&ev, F_ROLE), "initiator");
+	assert_false(event_has(&ev, F_INITIATOR_ID));
+
+	/* switched off: nothing carried */
+	correlator_set_story(c, false, true);
+	line(c, &ev, 11, "west", 1, F_EVENT_TYPE, "ike_auth", F_RESULT, "info", END);
+	assert_false(event_has(&ev, F_PEER_IP));
+	assert_false(event_has(&ev, F_ENCR));
+	event_done(&ev);
+	correlator_free(c);
+}
+
+/* A carried identity or address is redacted exactly like the line's own. */
+static void test_carry_redacted(void **state)
+{
+	static const unsigned char key[32] = "0123456789abcdef0123456789abcde";
+	char dir[] = "/tmp/test_correlate.XXXXXX", path[64], own_id[64], own_ip[64];
+	struct counters cnt = {0};
+	struct correlator *c = NULL;
+	struct redactor *red = NULL;
+	struct diags errs = {0};
+	struct config cfg = {0};
+	struct event ev;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/key", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(key, 1, sizeof(key), f), sizeof(key));
+	fclose(f);
+	assert_int_equal(chmod(path, 0600), 0);
+	cfg.path = "test.yaml";
+	cfg.redact.key_file = path;
+	cfg.redact.key_generation = 1;
+	cfg.redact.mask_ipv4_prefix = 24;
+	cfg.redact.mask_ipv6_prefix = 48;
+	cfg.redact.fields[0] =
+	    (struct config_redact_field){.field = "peer_id", .action = REDACT_HASH};
+	cfg.redact.fields[1] =
+	    (struct config_redact_field){.field = "peer_ip", .action = REDACT_MASK};
+	cfg.redact.n_fields = 2;
+	assert_int_equal(redactor_new(&cfg, &cnt, &red, &errs), 0);
+	assert_int_equal(correlator_new(64, "test", &cnt, &c), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+
+	line(c, &ev, 1, "east", 5, F_EVENT_TYPE, "auth_failed", F_RESULT, "failure", F_PEER_ID,
+	     "@west", F_PEER_IP, "192.0.2.77", END);
+	assert_int_equal(redact_event(red, &ev), 0);
+	snprintf(own_id, sizeof(own_id), "%s", str(&ev, F_PEER_ID));
+	snprintf(own_ip, sizeof(own_ip), "%s", str(&ev, F_PEER_IP));
+	assert_string_equal(own_ip, "192.0.2.0");
+	assert_true(strncmp(own_id, "h1:", 3) == 0);
+
+	line(c, &ev, 2, "east", 5, F_EVENT_TYPE, "ike_sa_delete", F_RESULT, "info", END);
+	assert_string_equal(str(&ev, F_PEER_ID), "@west"); /* carried before redaction ... */
+	assert_int_equal(redact_event(red, &ev), 0);
+	assert_string_equal(str(&ev, F_PEER_ID), own_id); /* ... and redacted the same way */
+	assert_string_equal(str(&ev, F_PEER_IP), own_ip);
+
+	event_done(&ev);
+	correlator_free(c);
+	redactor_free(red);
+	unlink(path);
+	rmdir(dir);
+}
+
+/*
+ * One failed exchange, one failure: pluto's wrong-PSK burst on a responder
+ * (auth_failed with the ID, auth_failed with the address, the fatal error)
+ * gives one failure event; the others say info and name it. Two failed
+ * CREATE_CHILD_SA exchanges of two Child SAs are two outcomes.
+ */
+static void test_one_outcome(void **state)
+{
+	struct counters cnt = {0};
+	struct correlator *c = NULL;
+	struct event ev;
+
+	assert_int_equal(correlator_new(64, "test", &cnt, &c), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	line(c, &ev, 1, "psk", 5, F_EVENT_TYPE, "ike_init", F_RESULT, "success", F_EXCHANGE,
+	     "IKE_SA_INIT", END);
+	assert_string_equal(str(&ev, F_RESULT), "success");
+	line(c, &ev, 2, "psk", 5, F_EVENT_TYPE, "ike_auth", F_RESULT, "info", F_EXCHANGE,
+	     "IKE_AUTH", END);
+	/* authentication failed: computed hash does not match ... ID_FQDN '@west' */
+	line(c, &ev, 3, "psk", 5, F_EVENT_TYPE, "auth_failed", F_RESULT, "failure", F_ERROR_CODE,
+	     "AUTHENTICATION_FAILED", F_PEER_ID, "@west", END);
+	assert_string_equal(str(&ev, F_RESULT), "failure");
+	assert_false(event_has(&ev, F_OUTCOME_EVENT_ID));
+	/* responding to IKE_AUTH message from 192.0.2.1:500 with ... AUTHENTICATION_FAILED */
+	line(c, &ev, 4, "psk", 5, F_EVENT_TYPE, "auth_failed", F_RESULT, "failure", F_EXCHANGE,
+	     "IKE_AUTH", F_PEER_IP, "192.0.2.1", END);
+	assert_string_equal(str(&ev, F_EVENT_TYPE), "auth_failed");
+	assert_string_equal(str(&ev, F_RESULT), "info");
+	assert_string_equal(str(&ev, F_OUTCOME_EVENT_ID), "e3");
+	assert_string_equal(str(&ev, F_PEER_ID), "@west");
+	/* encountered fatal error in state STATE_V2_PARENT_R1 */
+	line(c, &ev, 5, "psk", 5, F_EVENT_TYPE, "ike_error", F_RESULT, "failure", END);
+	assert_string_equal(str(&ev, F_RESULT), "info");
+	assert_string_equal(str(&ev, F_OUTCOME_EVENT_ID), "e3");
+	assert_string_equal(str(&ev, F_PEER_IP), "192.0.2.1");
+	/* deleting state: info, claims nothing */
+	line(c, &ev, 6, "psk", 5, F_EVENT_TYPE, "ike_sa_delete", F_RESULT, "info", F_EXCHANGE,
+	     "INFORMATIONAL", END);
+	assert_false(event_has(&ev, F_OUTCOME_EVENT_ID));
+
+	/* another IKE SA: its own outcome */
+	line(c, &ev, 7, "psk", 8, F_EVENT_TYPE, "ike_auth", F_RESULT, "success", F_EXCHANGE,
+	     "IKE_AUTH", END);
+	assert_string_equal(str(&ev, F_RESULT), "success");
+	/* a second success line of the same SA's exchange names the first */
+	line(c, &ev, 8, "psk", 8, F_EVENT_TYPE, "ike_auth", F_RESULT, "success", END);
+	assert_string_equal(str(&ev, F_RESULT), "info");
+	assert_string_equal(str(&ev, F_OUTCOME_EVENT_ID), "e7");
+	/* Child SA #9's CREATE_CHILD_SA fails: two lines, one outcome */
+	line(c, &ev, 9, "psk", 9, F_EVENT_TYPE, "child_sa_rekey", F_RESULT, "failure",
+	     F_PARENT_SERIAL, "8", F_EXCHANGE, "CREATE_CHILD_SA", F_ERROR_CODE,
+	     "NO_PROPOSAL_CHOSEN", END);
+	assert_string_equal(str(&ev, F_RESULT), "failure");
+	line(c, &ev, 10, "psk", 9, F_EVENT_TYPE, "no_proposal_chosen", F_RESULT, "failure",
+	     F_PARENT_SERIAL, "8", END);
+	assert_string_equal(str(&ev, F_RESULT), "info");
+	assert_string_equal(str(&ev, F_OUTCOME_EVENT_ID), "e9");
+	/* Child SA #10's, a later exchange: a new outcome */
+	line(c, &ev, 11, "psk", 10, F_EVENT_TYPE, "child_sa_rekey", F_RESULT, "failure",
+	     F_PARENT_SERIAL, "8", F_EXCHANGE, "CREATE_CHILD_SA", END);
+	assert_string_equal(str(&ev, F_RESULT), "failure");
+	assert_false(event_has(&ev, F_OUTCOME_EVENT_ID));
+
+	/*
+	 * An established IKE SA times out (pluto names no exchange), then its
+	 * liveness action (INFORMATIONAL): one failed exchange, not IKE_AUTH's.
+	 */
+	line(c, &ev, 20, "live", 22, F_EVENT_TYPE, "ike_auth", F_RESULT, "success", F_EXCHANGE,
+	     "IKE_AUTH", END);
+	line(c, &ev, 21, "live", 22, F_EVENT_TYPE, "ike_timeout", F_RESULT, "failure", END);
+	assert_string_equal(str(&ev, F_RESULT), "failure");
+	line(c, &ev, 22, "live", 22, F_EVENT_TYPE, "dpd", F_RESULT, "failure", F_EXCHANGE,
+	     "INFORMATIONAL", END);
+	assert_string_equal(str(&ev, F_RESULT), "info");
+	assert_string_equal(str(&ev, F_OUTCOME_EVENT_ID), "e21");
+
+	/* switched off: every failure line says failure */
+	correlator_set_story(c, true, false);
+	line(c, &ev, 12, "psk", 10, F_EVENT_TYPE, "ike_error", F_RESULT, "failure", END);
+	assert_string_equal(str(&ev, F_RESULT), "failure");
+	assert_false(event_has(&ev, F_OUTCOME_EVENT_ID));
+	event_done(&ev);
+	correlator_free(c);
+}
+
+/* An evicted IKE SA's facts and outcome claim go with it: its reused entry starts empty. */
+static void test_story_eviction(void **state)
+{
+	struct counters cnt = {0};
+	struct correlator *c = NULL;
+	struct event ev;
+
+	assert_int_equal(correlator_new(16, "test", &cnt, &c), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	line(c, &ev, 1, "road", 1, F_EVENT_TYPE, "auth_failed", F_RESULT, "failure", F_PEER_IP,
+	     "192.0.2.9", F_PEER_ID, "@road1", F_EXCHANGE, "IKE_AUTH", END);
+	for (int i = 2; i <= 40; i++) {
+		char ip[32];
+
+		snprintf(ip, sizeof(ip), "198.51.100.%d", i);
+		line(c, &ev, i, "road", i, F_EVENT_TYPE, "ike_init", F_RESULT, "info", F_PEER_IP,
+		     ip, END);
+	}
+	assert_int_equal(cnt.correlate_evictions, 40 - 16);
+	/* #1 comes back as a new IKE SA: no facts, and its failure claims anew */
+	line(c, &ev, 41, "road", 1, F_EVENT_TYPE, "ike_error", F_RESULT, "failure", F_EXCHANGE,
+	     "IKE_AUTH", END);
+	assert_false(event_has(&ev, F_PEER_IP));
+	assert_false(event_has(&ev, F_PEER_ID));
+	assert_string_equal(str(&ev, F_RESULT), "failure");
+	/* #40 is still known, with its own address, not the evicted SA's */
+	line(c, &ev, 42, "road", 40, F_EVENT_TYPE, "ike_auth", F_RESULT, "info", END);
+	assert_string_equal(str(&ev, F_PEER_IP), "198.51.100.40");
+	assert_false(event_has(&ev, F_PEER_ID));
+	event_done(&ev);
+	correlator_free(c);
+}
+
+struct got_summary {
+	int n;
+	char conn[32], end_reason[16], error_code[40], reason[64], peer_ip[40];
+	struct sa_sum sum;
+};
+
+static int keep_summary(void *ud, struct event *ev, const struct sa_sum *s, const char *end_reason)
+{
+	struct got_summary *g = ud;
+	struct got_summary *x = &g[g[0].n++];
+
+	assert_true(g[0].n <= 4);
+	assert_string_equal(str(ev, F_EVENT_TYPE), "ike_sa_summary");
+	assert_string_equal(str(ev, F_RESULT), "info");
+	snprintf(x->conn, sizeof(x->conn), "%s", str(ev, F_CONN_NAME));
+	snprintf(x->end_reason, sizeof(x->end_reason), "%s", end_reason);
+	snprintf(x->error_code, sizeof(x->error_code), "%s", str(ev, F_ERROR_CODE));
+	snprintf(x->reason, sizeof(x->reason), "%s", str(ev, F_REASON));
+	snprintf(x->peer_ip, sizeof(x->peer_ip), "%s", str(ev, F_PEER_IP));
+	x->sum = *s;
+	return 0;
+}
+
+/*
+ * One summary per IKE SA, oldest first: a wrong PSK (failed, its reason
+ * from the first failure line, its peer address from a later one); an SA
+ * whose Child SA is created, deleted with its traffic, then the IKE SA
+ * deleted; one still open when the input ends. Each only once.
+ */
+static void test_summary(void **state)
+{
+	struct counters cnt = {0};
+	struct correlator *c = NULL;
+	struct got_summary g[4];
+	struct event ev;
+
+	memset(g, 0, sizeof(g));
+	assert_int_equal(correlator_new(64, "test", &cnt, &c), 0);
+	assert_int_equal(correlator_set_summary(c, true), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	line_us = 1000000;
+	line(c, &ev, 1, "psk", 5, F_EVENT_TYPE, "ike_init", F_RESULT, "success", F_EXCHANGE,
+	     "IKE_SA_INIT", END);
+	line_us = 1004000;
+	line(c, &ev, 2, "psk", 5, F_EVENT_TYPE, "auth_failed", F_RESULT, "failure", F_EXCHANGE,
+	     "IKE_AUTH", F_ERROR_CODE, "AUTHENTICATION_FAILED", F_REASON, "computed hash", END);
+	line_us = 1004100;
+	line(c, &ev, 3, "psk", 5, F_EVENT_TYPE, "auth_failed", F_RESULT, "failure", F_PEER_IP,
+	     "192.0.2.1", END);
+	line_us = 1004300;
+	line(c, &ev, 4, "psk", 5, F_EVENT_TYPE, "ike_sa_delete", F_RESULT, "info", END);
+
+	line_us = 2000000;
+	line(c, &ev, 5, "ok", 7, F_EVENT_TYPE, "ike_init", F_RESULT, "info", F_PEER_IP, "192.0.2.2",
+	     END);
+	line_us = 2100000;
+	line(c, &ev, 6, "ok", 7, F_EVENT_TYPE, "ike_auth", F_RESULT, "success", F_EXCHANGE,
+	     "IKE_AUTH", END);
+	line(c, &ev, 7, "ok", 8, F_EVENT_TYPE, "child_sa_create", F_RESULT, "success",
+	     F_PARENT_SERIAL, "7", END);
+	line_us = 3000000;
+	line(c, &ev, 8, "ok", 7, F_EVENT_TYPE, "ike_retransmit", F_RESULT, "info", END);
+	line(c, &ev, 9, "ok", 7, F_EVENT_TYPE, "ike_sa_delete", F_RESULT, "info", END);
+	line(c, &ev, 10, "ok", 8, F_EVENT_TYPE, "child_sa_delete", F_RESULT, "info", END);
+	line_us = 3500000;
+	line(c, &ev, 11, "ok", 8, F_EVENT_TYPE, "child_sa_delete", F_RESULT, "info", F_BYTES_IN,
+	     "84", F_BYTES_OUT, "168", END);
+
+	line_us = 4000000;
+	line(c, &ev, 12, "open", 9, F_EVENT_TYPE, "ike_init", F_RESULT, "info", END);
+	line_us = 0;
+
+	assert_int_equal(correlate_summaries(c, &ev, keep_summary, g), 0);
+	assert_int_equal(g[0].n, 3);
+	assert_string_equal(g[0].conn, "psk");
+	assert_false(g[0].sum.established);
+	assert_string_equal(g[0].end_reason, "failed");
+	assert_string_equal(g[0].error_code, "AUTHENTICATION_FAILED");
+	assert_string_equal(g[0].reason, "computed hash");
+	assert_string_equal(g[0].peer_ip, "192.0.2.1");
+	assert_int_equal(g[0].sum.start_us, 1000000);
+	assert_int_equal(g[0].sum.end_us, 1004300);
+	assert_memory_equal(g[0].sum.first_id, "e1", 2);
+	assert_memory_equal(g[0].sum.last_id, "e4", 2);
+
+	assert_string_equal(g[1].conn, "ok");
+	assert_true(g[1].sum.established);
+	assert_string_equal(g[1].end_reason, "deleted");
+	assert_string_equal(g[1].error_code, "(unset)");
+	assert_int_equal(g[1].sum.child_created, 1);
+	assert_int_equal(g[1].sum.child_deleted, 1); /* two lines about one Child SA going */
+	assert_int_equal(g[1].sum.retransmits, 1);
+	assert_int_equal(g[1].sum.bytes_in, 84);
+	assert_int_equal(g[1].sum.bytes_out, 168);
+	assert_int_equal(g[1].sum.end_us - g[1].sum.start_us, 1500000);
+
+	assert_string_equal(g[2].conn, "open");
+	assert_string_equal(g[2].end_reason, "failed"); /* never established */
+
+	/* each IKE SA gets one summary */
+	g[0].n = 0;
+	assert_int_equal(correlate_summaries(c, &ev, keep_summary, g), 0);
+	assert_int_equal(g[0].n, 0);
+	event_done(&ev);
+	correlator_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -351,6 +799,11 @@ int main(void)
 	    cmocka_unit_test(test_orphan_child),
 	    cmocka_unit_test(test_child_after_delete),
 	    cmocka_unit_test(test_eviction),
+	    cmocka_unit_test(test_carry),
+	    cmocka_unit_test(test_carry_redacted),
+	    cmocka_unit_test(test_one_outcome),
+	    cmocka_unit_test(test_story_eviction),
+	    cmocka_unit_test(test_summary),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,6 +30,11 @@
  * IKE SA rekey's previous_ike_sa_group names the group whose id its
  * previous_ike_sa_id must be; other events must have no previous_ike_sa_id.
  *
+ * One outcome per exchange: "outcome_line": N says that line N (an earlier
+ * line of the same ike_sa_group) claimed the outcome this line is about, so
+ * the event's outcome_event_id must be line N's event_id; an event without
+ * outcome_line must have no outcome_event_id.
+ *
  * Run from the repository root (make does); IKELOGD overrides the binary.
  */
 #include <errno.h>
@@ -58,7 +63,7 @@
 
 /* Fields that vary between runs and hosts: never expected, correlation has its labels. */
 static const char *const unstatable[] = {
-    "event_id", "timestamp", "ike_sa_id", "previous_ike_sa_id", "platform.host",
+    "event_id", "timestamp", "ike_sa_id", "previous_ike_sa_id", "platform.host", "outcome_event_id",
 };
 
 struct events {
@@ -270,7 +275,21 @@ static int check_expectation(size_t n, const struct lines *log, struct json_obje
 			  strcmp(top, "previous_ike_sa_group") == 0) &&
 			 json_object_is_type(tv, json_type_string))
 			continue;
-		else {
+		else if (strcmp(top, "outcome_line") == 0 &&
+			 json_object_is_type(tv, json_type_int)) {
+			int64_t m = json_object_get_int64(tv);
+			const char *here = label_of(o, "ike_sa_group");
+			const char *there =
+			    m >= 1 && (size_t)m <= n ? label_of(exps[m - 1], "ike_sa_group") : NULL;
+
+			if (!here || !there || strcmp(here, there) != 0) {
+				snprintf(err, errsize,
+					 "outcome_line %" PRId64
+					 " is not an earlier line of the same IKE SA",
+					 m);
+				return -EINVAL;
+			}
+		} else {
 			snprintf(err, errsize, "unexpected member \"%s\"", top);
 			return -EINVAL;
 		}
@@ -435,6 +454,28 @@ static void check_groups(const char *name, struct events *exp, const char *const
 	}
 }
 
+/* outcome_line N: the event's outcome_event_id is line N's event_id; no outcome_line, none. */
+static void check_outcomes(const char *name, struct events *exp, const char *const *evids,
+			   const char *const *outs)
+{
+	for (size_t i = 0; i < exp->n; i++) {
+		struct json_object *v;
+
+		if (!json_object_object_get_ex(exp->v[i], "outcome_line", &v)) {
+			if (outs[i])
+				fail_msg("%s event %zu: expected no outcome_event_id, got %s", name,
+					 i + 1, outs[i]);
+			continue;
+		}
+		size_t m = (size_t)json_object_get_int64(v);
+
+		if (!outs[i] || !evids[m - 1] || strcmp(outs[i], evids[m - 1]) != 0)
+			fail_msg("%s event %zu: outcome_event_id %s, expected line %zu's %s", name,
+				 i + 1, outs[i] ? outs[i] : "(none)", m,
+				 evids[m - 1] ? evids[m - 1] : "(none)");
+	}
+}
+
 static void run_case(void **state)
 {
 	const char *log_path = *state;
@@ -442,6 +483,7 @@ static void run_case(void **state)
 	struct events exp = {.n = 0}, got = {.n = 0};
 	struct lines log = {.n = 0};
 	const char *ids[MAX_EVENTS] = {NULL}, *prev[MAX_EVENTS] = {NULL};
+	const char *evids[MAX_EVENTS] = {NULL}, *outs[MAX_EVENTS] = {NULL};
 	FILE *f;
 	int status, bad = 0;
 
@@ -484,11 +526,16 @@ static void run_case(void **state)
 			ids[i] = json_object_get_string(v);
 		if (json_object_object_get_ex(g, "previous_ike_sa_id", &v))
 			prev[i] = json_object_get_string(v);
+		if (json_object_object_get_ex(g, "event_id", &v))
+			evids[i] = json_object_get_string(v);
+		if (json_object_object_get_ex(g, "outcome_event_id", &v))
+			outs[i] = json_object_get_string(v);
 		bad += compare_event(log_path, i + 1, exp.v[i], g);
 	}
 	if (bad)
 		fail_msg("%s: %d differences", log_path, bad);
 	check_groups(log_path, &exp, ids, prev);
+	check_outcomes(log_path, &exp, evids, outs);
 
 	events_done(&exp);
 	events_done(&got);
@@ -520,6 +567,20 @@ static const struct {
      "\"peer_id\": \"'@east'\", \"peer_ip\": \"line 1: to 192.1.2.23:500\"}, \"absent\": "
      "[\"error_code\"], \"ike_sa_group\": \"A\"}",
      NULL},
+    /* an outcome claimed by an earlier line of the same IKE SA */
+    {"{\"expect\": {\"event_type\": \"ike_auth\", \"result\": \"info\"}, \"why\": "
+     "{\"event_type\": \"established\", \"result\": \"established\"}, \"ike_sa_group\": "
+     "\"A\", \"outcome_line\": 1}",
+     NULL},
+    /* an outcome claimed by this very line, or by another IKE SA's */
+    {"{\"expect\": {\"event_type\": \"ike_auth\", \"result\": \"info\"}, \"why\": "
+     "{\"event_type\": \"established\", \"result\": \"established\"}, \"ike_sa_group\": "
+     "\"A\", \"outcome_line\": 2}",
+     "is not an earlier line of the same IKE SA"},
+    {"{\"expect\": {\"event_type\": \"ike_auth\", \"result\": \"info\"}, \"why\": "
+     "{\"event_type\": \"established\", \"result\": \"established\"}, \"ike_sa_group\": "
+     "\"B\", \"outcome_line\": 1}",
+     "is not an earlier line of the same IKE SA"},
     /* a quote that is not in the line */
     {"{\"expect\": {\"event_type\": \"ike_auth\", \"result\": \"success\", \"peer_id\": "
      "\"@east\"}, \"why\": {\"event_type\": \"established\", \"result\": \"established\", "
