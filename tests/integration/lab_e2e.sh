@@ -48,7 +48,7 @@ source:
   type: journal
   journal: {match: [_PID=${!pid_var}], start: tail}
 state_file: $WORK/$side.position
-rules: [$ROOT/conf/rules/libreswan.yaml]
+rules: [$ROOT/conf/rules/libreswan.yaml, $ROOT/conf/rules/libreswan-inventory.yaml]
 redact: {generate_key: true, key_file: $WORK/pseudonym.key}
 $(tls_output "$WORK/pki" "$port")
 EOF
