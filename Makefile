@@ -176,7 +176,7 @@ code-coverage: $(COV_BINS) $(BUILD)/cov/ikelogd
 unit: $(UNIT_BINS) $(BIN)
 	$(Q)fail=0; for t in $(UNIT_BINS); do echo "== $$t"; $$t || fail=1; done; exit $$fail
 
-unit-san: $(SAN_BINS)
+unit-san: $(SAN_BINS) $(BIN)
 	$(Q)fail=0; for t in $(SAN_BINS); do echo "== $$t"; \
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t || fail=1; done; exit $$fail
 
