@@ -79,6 +79,7 @@ static const struct {
     [FT_ALG] = {.mask = false, .hash = false},	/* algorithm names identify nobody */
     [FT_BOOL] = {.mask = false, .hash = false}, /* a boolean */
     [FT_LIST] = {.mask = false, .hash = false}, /* weak_crypto: algorithm names */
+    [FT_NUMBER] = {.mask = false, .hash = false}, /* a number */
 };
 _Static_assert(sizeof(type_allows) / sizeof(type_allows[0]) == FT__MAX,
 	       "type_allows covers every field type");
