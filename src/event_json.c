@@ -24,7 +24,7 @@
 
 #include "event.h"
 
-#define LIST_MAX 8	 /* weak_crypto entries rendered */
+#define LIST_MAX    8	 /* weak_crypto entries rendered */
 #define INITIAL_CAP 4096 /* one event of the corpus is ~500 bytes */
 
 struct event_json {
@@ -111,7 +111,10 @@ static int reserve(struct event_json *w, size_t need)
  * multi-byte UTF-8 sequence.
  */
 static const uint8_t byte_class[256] = {
-    [0x00 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 2,
+    [0x00 ... 0x1f] = 1,
+    ['"'] = 1,
+    ['\\'] = 1,
+    [0x80 ... 0xff] = 2,
 };
 
 /* Length of the valid UTF-8 sequence at s (2..4), or 0 if invalid; s[0] >= 0x80. */

@@ -371,7 +371,7 @@ static void sync_keys(struct event_jsonc *w, size_t oi, struct json_object *o, c
 }
 
 int event_jsonc_render(struct event_jsonc *w, const struct event *ev, const char **ret,
-		      size_t *ret_len)
+		       size_t *ret_len)
 {
 	int cur[FIELD_PARENTS + 1][F__MAX];
 	size_t n[FIELD_PARENTS + 1] = {0};

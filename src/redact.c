@@ -71,14 +71,14 @@ static const enum field identity_fields[] = {F_PEER_ID,	     F_LOCAL_ID, F_INITI
 static const struct {
 	bool mask, hash;
 } type_allows[FT__MAX] = {
-    [FT_STRING] = {.mask = true, .hash = true}, /* identities, free text */
-    [FT_INT] = {.mask = false, .hash = false},	/* a number stays a number */
-    [FT_IP] = {.mask = true, .hash = true},	/* the schema allows "h1:..." */
-    [FT_PORT] = {.mask = false, .hash = false}, /* a number */
-    [FT_SPI] = {.mask = false, .hash = false},	/* "0x" + hex in the schema */
-    [FT_ALG] = {.mask = false, .hash = false},	/* algorithm names identify nobody */
-    [FT_BOOL] = {.mask = false, .hash = false}, /* a boolean */
-    [FT_LIST] = {.mask = false, .hash = false}, /* weak_crypto: algorithm names */
+    [FT_STRING] = {.mask = true, .hash = true},	  /* identities, free text */
+    [FT_INT] = {.mask = false, .hash = false},	  /* a number stays a number */
+    [FT_IP] = {.mask = true, .hash = true},	  /* the schema allows "h1:..." */
+    [FT_PORT] = {.mask = false, .hash = false},	  /* a number */
+    [FT_SPI] = {.mask = false, .hash = false},	  /* "0x" + hex in the schema */
+    [FT_ALG] = {.mask = false, .hash = false},	  /* algorithm names identify nobody */
+    [FT_BOOL] = {.mask = false, .hash = false},	  /* a boolean */
+    [FT_LIST] = {.mask = false, .hash = false},	  /* weak_crypto: algorithm names */
     [FT_NUMBER] = {.mask = false, .hash = false}, /* a number */
 };
 _Static_assert(sizeof(type_allows) / sizeof(type_allows[0]) == FT__MAX,
