@@ -236,34 +236,34 @@ static int set_value(struct event_jsonc *w, const struct event *ev, int f)
 		return json_object_set_boolean(o, ev->v[f].num != 0) ? 0 : -EINVAL;
 	case FT_NUMBER: {
 		/*
-		 * json-c's own reading decides what a number is: the whole text, in
-		 * strict mode, must parse as a double or an integer. The new object
-		 * prints the captured text (json_object_new_double_s); the tree drops
-		 * the previous one when sync_keys swaps it in.
+		 * json-c's own reading decides what a number is: the whole text (and
+		 * its NUL, which ends a number) must parse in strict mode as a double
+		 * or an integer; json-c also takes "1.", "1.e5" and white space
+		 * around, RFC 8259's number does not. The new object prints the captured text
+		 * (json_object_new_double_s); sync_keys swaps it into the tree.
 		 */
+		char *text = strndup(s, len);
 		struct json_tokener *tok = json_tokener_new();
 		struct json_object *n = NULL;
-		double d;
+		const char *dot = text ? memchr(text, '.', len) : NULL;
+		bool ok = false;
+		double d = 0;
 
-		if (!tok)
-			return -ENOMEM;
-		json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-		n = json_tokener_parse_ex(tok, s, (int)len);
-		bool ok = n && json_tokener_get_parse_end(tok) == len &&
-			  (json_object_is_type(n, json_type_double) ||
-			   json_object_is_type(n, json_type_int));
-
-		d = ok ? json_object_get_double(n) : 0;
+		if (text && tok && strlen(text) == len && strcspn(text, " \t\r\n") == len &&
+		    !(dot && (dot[1] < '0' || dot[1] > '9'))) {
+			json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+			n = json_tokener_parse_ex(tok, text, (int)len + 1);
+			ok = n && json_tokener_get_parse_end(tok) == len &&
+			     (json_object_is_type(n, json_type_double) ||
+			      json_object_is_type(n, json_type_int));
+			d = ok ? json_object_get_double(n) : 0;
+		}
 		json_object_put(n);
 		json_tokener_free(tok);
-		if (!ok)
-			return -EINVAL;
-		char *text = strndup(s, len);
-
-		n = text ? json_object_new_double_s(d, text) : NULL;
+		n = ok ? json_object_new_double_s(d, text) : NULL;
 		free(text);
 		if (!n)
-			return -ENOMEM;
+			return ok ? -ENOMEM : -EINVAL;
 		json_object_put(w->val[f]);
 		w->val[f] = w->cur[f] = n;
 		return 0;
