@@ -19,6 +19,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,19 @@
 
 #define LIST_MAX    8	 /* weak_crypto entries rendered */
 #define INITIAL_CAP 4096 /* one event of the corpus is ~500 bytes */
+#define TOKEN_MAX   48	 /* room for ,"key": and ,"parent":{ */
+#define SLACK	    64	 /* every reserve() leaves this much beyond its worst case */
+
+/*
+ * A key as written: `,"key":` (the comma skipped for an object's first
+ * key). Tokens are copied TOKEN_MAX - 1 bytes at a time (a few vector
+ * moves, no call) and the output advances by their length; SLACK leaves
+ * room for the bytes past it.
+ */
+struct token {
+	char s[TOKEN_MAX];
+	size_t len;
+};
 
 struct event_json {
 	char *buf;
@@ -34,8 +48,8 @@ struct event_json {
 	/* The fields in output order: a nested object's fields follow its first one. */
 	uint8_t order[F__MAX];
 	int8_t pidx[F__MAX]; /* parent index, -1 = top level */
-	uint8_t klen[F__MAX];
-	uint8_t plen[FIELD_PARENTS];
+	struct token key[F__MAX];
+	struct token parent[FIELD_PARENTS];
 };
 
 static_assert(F__MAX <= 256, "order holds fields as bytes");
@@ -48,25 +62,35 @@ void event_json_free(struct event_json *w)
 	free(w);
 }
 
+/* `,"name"` + tail into t; -ENAMETOOLONG if it does not fit. */
+static int make_token(struct token *t, const char *name, const char *tail)
+{
+	int n = snprintf(t->s, sizeof(t->s), ",\"%s\"%s", name, tail);
+
+	if (n < 0 || (size_t)n >= sizeof(t->s))
+		return -ENAMETOOLONG;
+	t->len = (size_t)n;
+	return 0;
+}
+
 int event_json_new(struct event_json **ret)
 {
 	struct event_json *w = calloc(1, sizeof(*w));
 	size_t n = 0;
+	int r = -ENOMEM;
 
-	if (!w)
-		return -ENOMEM;
-	w->buf = malloc(INITIAL_CAP);
-	if (!w->buf) {
-		free(w);
-		return -ENOMEM;
-	}
+	if (!w || !(w->buf = malloc(INITIAL_CAP)))
+		goto out;
 	w->cap = INITIAL_CAP;
+	r = -ENAMETOOLONG;
 	for (int f = 0; f < F__MAX; f++) {
 		w->pidx[f] = (int8_t)field_parent_index(field_table[f].parent);
-		w->klen[f] = (uint8_t)strlen(field_table[f].key);
+		if (make_token(&w->key[f], field_table[f].key, ":") < 0)
+			goto out;
 	}
 	for (size_t p = 0; p < FIELD_PARENTS; p++)
-		w->plen[p] = (uint8_t)strlen(field_parents[p]);
+		if (make_token(&w->parent[p], field_parents[p], ":{") < 0)
+			goto out;
 	/* Table order, except that a parent's fields are pulled up behind its first one. */
 	for (int f = 0; f < F__MAX; f++) {
 		int pi = w->pidx[f];
@@ -82,7 +106,11 @@ int event_json_new(struct event_json **ret)
 				w->order[n++] = (uint8_t)g;
 	}
 	*ret = w;
-	return 0;
+	w = NULL;
+	r = 0;
+out:
+	event_json_free(w);
+	return r;
 }
 
 /* Makes room for need more bytes; the only place the writer allocates. */
@@ -142,6 +170,20 @@ static size_t utf8_seq(const unsigned char *s, size_t len)
 	return 0;
 }
 
+/*
+ * Whether none of the 8 bytes in x needs attention (below 0x20, '"', '\\',
+ * or 0x80 and up), tested on all eight at once: has_less(x, n) is set iff
+ * a byte is below n (n <= 128), so a zero byte of x ^ c is a byte equal to c.
+ */
+static inline bool plain8(uint64_t x)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+	uint64_t less20 = (x - ones * 0x20) & ~x, zq = (q - ones) & ~q, zb = (b - ones) & ~b;
+
+	return ((less20 | zq | zb | x) & high) == 0;
+}
+
 /* Appends s[0..len) as a JSON string's contents; room for 6 * len is reserved. */
 static void put_escaped(struct event_json *w, const char *s, size_t len)
 {
@@ -153,6 +195,11 @@ static void put_escaped(struct event_json *w, const char *s, size_t len)
 	while (i < len) {
 		size_t run = i;
 
+		for (uint64_t x; run + 8 <= len; run += 8) {
+			memcpy(&x, u + run, 8);
+			if (!plain8(x))
+				break;
+		}
 		while (run < len && byte_class[u[run]] == 0)
 			run++;
 		memcpy(o, s + i, run - i);
@@ -311,15 +358,14 @@ static void put_value(struct event_json *w, const struct event *ev, int f)
 	}
 }
 
-/* Appends `"key":` after a comma unless the object is empty so far. */
-static void put_key(struct event_json *w, const char *key, size_t klen, bool *first)
+/* Appends a key token, without its comma if the object is empty so far. */
+static void put_key(struct event_json *w, const struct token *t, bool *first)
 {
-	if (!*first)
-		w->buf[w->len++] = ',';
+	size_t skip = *first;
+
+	memcpy(w->buf + w->len, t->s + skip, TOKEN_MAX - 1);
+	w->len += t->len - skip;
 	*first = false;
-	w->buf[w->len++] = '"';
-	put(w, key, klen);
-	put(w, "\":", 2);
 }
 
 int event_json_render(struct event_json *w, const struct event *ev, const char **ret,
@@ -329,7 +375,7 @@ int event_json_render(struct event_json *w, const struct event *ev, const char *
 	int open = -1; /* the nested object being written, -1 = none */
 
 	w->len = 0;
-	if (reserve(w, 2) < 0)
+	if (reserve(w, SLACK) < 0)
 		return -ENOMEM;
 	w->buf[w->len++] = '{';
 	for (int i = 0; i < F__MAX; i++) {
@@ -341,22 +387,21 @@ int event_json_render(struct event_json *w, const struct event *ev, const char *
 		 * Worst case: every byte a \u00xx escape; a list adds quotes and a
 		 * comma per item, at most two bytes per byte; keys and braces.
 		 */
-		if (reserve(w, 6 * (size_t)ev->v[f].len + 64 + 2 * (w->klen[f] + 4) + 32) < 0)
+		if (reserve(w, 6 * (size_t)ev->v[f].len + 2 * TOKEN_MAX + SLACK) < 0)
 			return -ENOMEM;
 		if (pi != open) {
 			if (open >= 0)
 				w->buf[w->len++] = '}';
 			open = pi;
 			if (pi >= 0) {
-				put_key(w, field_parents[pi], w->plen[pi], &first);
-				w->buf[w->len++] = '{';
+				put_key(w, &w->parent[pi], &first);
 				sub_first = true;
 			}
 		}
-		put_key(w, field_table[f].key, w->klen[f], pi >= 0 ? &sub_first : &first);
+		put_key(w, &w->key[f], pi >= 0 ? &sub_first : &first);
 		put_value(w, ev, f);
 	}
-	if (reserve(w, 3) < 0)
+	if (reserve(w, SLACK) < 0)
 		return -ENOMEM;
 	if (open >= 0)
 		w->buf[w->len++] = '}';
