@@ -182,6 +182,17 @@ static void test_escapes(void **state)
 	assert_string_equal(render_both(w, ref, &ev, NULL),
 			    "{\"reason\":\"\\b\\t\\n\\f\\r\\u0001\\u001f\x7f/\\\"\\\\\"}");
 
+	/* Each special byte inside an otherwise plain run of eight, where the writer looks at
+	 * eight bytes at a time. */
+	event_reset(&ev);
+	static const char runs[] = "0123456\\89abcde\"0123456\x1f"
+				   "89abcdef\xc3\xa9";
+
+	event_set_str(&ev, F_REASON, runs, sizeof(runs) - 1);
+	assert_string_equal(render_both(w, ref, &ev, NULL),
+			    "{\"reason\":\"0123456\\\\89abcde\\\"0123456\\u001f"
+			    "89abcdef\xc3\xa9\"}");
+
 	event_reset(&ev);
 	event_set_str(&ev, F_MESSAGE, utf, sizeof(utf) - 1);
 	render_both(w, ref, &ev, &len);
