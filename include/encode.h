@@ -51,6 +51,13 @@ ssize_t encode_rfc5424(const struct encode_opts *o, const struct encode_input *i
 /* Writes "<len> " + msg into buf. Returns the frame length or -ENOSPC. */
 ssize_t encode_octet_frame(const char *msg, size_t len, char *buf, size_t size);
 
+/*
+ * Writes "<len> " into the END of buf[0..size), so that a message already
+ * encoded at buf + size becomes a frame without being moved. Returns the
+ * prefix length (it starts at buf + size - length) or -ENOSPC.
+ */
+ssize_t encode_octet_prefix(size_t len, char *buf, size_t size);
+
 /* Escapes an SD-PARAM value (", \ and ]) into buf; returns the length or -ENOSPC. */
 ssize_t encode_sd_param(const char *value, size_t len, char *buf, size_t size);
 

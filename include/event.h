@@ -99,8 +99,10 @@ enum field_type {
 	FT_SPI,	   /* hex SPI "0x1234abcd", kept as lower-case text */
 	FT_ALG,	   /* algorithm name, upper-cased, "n/a" and "NONE" dropped */
 	FT_BOOL,   /* true/false, yes/no, 1/0 */
-	FT_LIST,   /* JSON array of strings (weak_crypto, proposals_offered) */
-	FT_NUMBER, /* decimal number ("2.084283"), written to JSON exactly as captured */
+	FT_LIST,   /* JSON array of strings (weak_crypto, proposals_offered), comma-separated in the
+		      arena */
+	FT_NUMBER, /* decimal number ("2.084283"), written to JSON as captured, checked by
+		      event_number_valid */
 	FT__MAX
 };
 
@@ -162,16 +164,25 @@ static inline bool event_has(const struct event *ev, enum field f)
 	return (ev->present[f / 64] >> (f % 64)) & 1;
 }
 
+/*
+ * Whether s[0..len) is a JSON number as RFC 8259 spells it (optional minus,
+ * no leading zeros, optional fraction and exponent), the check for
+ * FT_NUMBER values: the writer outputs them as they are.
+ */
+bool event_number_valid(const char *s, size_t len);
+
 /* Returns the value's text (NUL-terminated in the arena) or NULL if unset. */
 const char *event_str(const struct event *ev, enum field f, size_t *ret_len);
 /* Returns the numeric value, or def if unset. */
 int64_t event_int(const struct event *ev, enum field f, int64_t def);
 
 /*
- * JSON output through json-c, reusing one object tree across events so
- * that steady state does not allocate. event_json_new/free own the tree.
- * event_json_render returns a string owned by the writer, valid until the
- * next render.
+ * The event's JSON (event_json.c): fields in table order, nested objects at
+ * their first field, absent and empty fields omitted, text made valid
+ * UTF-8. event_json_new/free own one reused buffer; event_json_render
+ * returns a NUL-terminated string owned by the writer, valid until the next
+ * render, or -ENOMEM. No allocation once the buffer has grown to the
+ * largest event.
  */
 struct event_json;
 int event_json_new(struct event_json **ret);

@@ -95,14 +95,30 @@ ssize_t encode_sd_param(const char *value, size_t len, char *buf, size_t size)
 	return (ssize_t)o.pos;
 }
 
+ssize_t encode_octet_prefix(size_t len, char *buf, size_t size)
+{
+	char num[24], *p = num + sizeof(num);
+
+	*--p = ' ';
+	do
+		*--p = (char)('0' + len % 10);
+	while ((len /= 10) > 0);
+	size_t n = (size_t)(num + sizeof(num) - p);
+
+	if (n > size)
+		return -ENOSPC;
+	memcpy(buf + size - n, p, n);
+	return (ssize_t)n;
+}
+
 ssize_t encode_octet_frame(const char *msg, size_t len, char *buf, size_t size)
 {
 	char num[24];
-	int n = snprintf(num, sizeof(num), "%zu ", len);
+	ssize_t n = encode_octet_prefix(len, num, sizeof(num));
 
 	if ((size_t)n + len > size)
 		return -ENOSPC;
-	memcpy(buf, num, (size_t)n);
+	memcpy(buf, num + sizeof(num) - n, (size_t)n);
 	memmove(buf + n, msg, len);
 	return (ssize_t)((size_t)n + len);
 }

@@ -503,6 +503,37 @@ static int set_list(struct event *ev, enum field f, const char *s, size_t len)
 	return 0;
 }
 
+bool event_number_valid(const char *s, size_t len)
+{
+	size_t i = 0, d;
+
+	if (i < len && s[i] == '-')
+		i++;
+	if (i < len && s[i] == '0')
+		i++;
+	else if (i < len && s[i] >= '1' && s[i] <= '9')
+		while (i < len && isdigit((unsigned char)s[i]))
+			i++;
+	else
+		return false;
+	if (i < len && s[i] == '.') {
+		for (d = ++i; i < len && isdigit((unsigned char)s[i]); i++)
+			;
+		if (i == d)
+			return false;
+	}
+	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < len && (s[i] == '+' || s[i] == '-'))
+			i++;
+		for (d = i; i < len && isdigit((unsigned char)s[i]); i++)
+			;
+		if (i == d)
+			return false;
+	}
+	return i == len;
+}
+
 int event_set_text(struct event *ev, enum field f, const char *s, size_t len)
 {
 	int64_t n = 0;

@@ -1,116 +1,110 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The event's JSON through json-c, reusing one object tree across events so
- * that steady state does not allocate: absent fields are omitted, nested
- * fields go to their objects (event.h's field_parents), text is made valid
- * UTF-8 first.
+ * The event's JSON, written directly into one reused buffer: the schema is
+ * fixed (event.c's field table), so the writer walks the table in output
+ * order and appends keys and values; no tree is built. Absent fields are
+ * omitted, as are empty strings and lists with no item; nested fields go to
+ * their object, which stands where its first present field stands in the
+ * table (as json-c's insertion order put it in the renderer this replaced).
+ *
+ * Strings are written as RFC 8259 strings, byte for byte as json-c 0.16
+ * wrote them with JSON_C_TO_STRING_NOSLASHESCAPE: '"' and '\\' escaped,
+ * \b \t \n \f \r in their short forms, other bytes below 0x20 as \u00xx
+ * (lower-case hex), '/' and DEL as they are. Text that is not valid UTF-8
+ * gets U+FFFD for every byte that does not start a valid sequence
+ * (surrogates, overlong forms and code points past U+10FFFF are invalid),
+ * so the output is always valid UTF-8. event_jsonc.c is the json-c
+ * renderer it is tested against.
  */
 #include <assert.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
-#include <json-c/printbuf.h>
-
 #include "event.h"
 
-#define LIST_MAX 8 /* weak_crypto entries rendered */
+#define LIST_MAX    8	 /* weak_crypto entries rendered */
+#define INITIAL_CAP 4096 /* one event of the corpus is ~500 bytes */
+#define TOKEN_MAX   48	 /* room for ,"key": and ,"parent":{ */
+#define SLACK	    64	 /* every reserve() leaves this much beyond its worst case */
 
-/* String values up to this length come from per-length pools (see set_string). */
-#define POOL_MAX_LEN 96
-
-struct event_json {
-	struct json_object *top;
-	struct json_object *sub[FIELD_PARENTS];
-	struct json_object *val[F__MAX]; /* one retained value object per field */
-	struct json_object *cur[F__MAX]; /* the object holding this render's value */
-	int pidx[F__MAX];		 /* parent index, -1 = top level */
-	/*
-	 * The keys each object held after the last render, in order: items are
-	 * fields (< F__MAX) or nested objects (F__MAX + parent index), with the
-	 * value object each held. Only the tail after the first different key
-	 * is deleted and re-added; a changed value object is swapped in place.
-	 */
-	int prev[FIELD_PARENTS + 1][F__MAX];
-	struct json_object *prev_obj[FIELD_PARENTS + 1][F__MAX];
-	size_t n_prev[FIELD_PARENTS + 1];
-	struct json_object *list_items[LIST_MAX];
-	/* pool[slot][len]: string objects created at that exact length, slot = field or F__MAX +
-	 * list item */
-	struct json_object **pool[F__MAX + LIST_MAX];
-	char *scratch; /* UTF-8 repair buffer */
-	size_t scratch_cap;
+/*
+ * A key as written: `,"key":` (the comma skipped for an object's first
+ * key). Tokens are copied TOKEN_MAX - 1 bytes at a time (a few vector
+ * moves, no call) and the output advances by their length; SLACK leaves
+ * room for the bytes past it.
+ */
+struct token {
+	char s[TOKEN_MAX];
+	size_t len;
 };
 
-static json_object_to_json_string_fn int_to_json;
-static json_object_to_json_string_fn number_to_json;
+struct event_json {
+	char *buf;
+	size_t cap;
+	size_t len;
+	/* The fields in output order: a nested object's fields follow its first one. */
+	uint8_t order[F__MAX];
+	int8_t pidx[F__MAX]; /* parent index, -1 = top level */
+	struct token key[F__MAX];
+	struct token parent[FIELD_PARENTS];
+};
+
+static_assert(F__MAX <= 256, "order holds fields as bytes");
 
 void event_json_free(struct event_json *w)
 {
 	if (!w)
 		return;
-	json_object_put(w->top); /* drops the containers' refs */
-	for (size_t i = 0; i < FIELD_PARENTS; i++)
-		json_object_put(w->sub[i]);
-	for (int f = 0; f < F__MAX; f++)
-		json_object_put(w->val[f]);
-	for (size_t i = 0; i < LIST_MAX; i++)
-		json_object_put(w->list_items[i]);
-	for (size_t i = 0; i < F__MAX + LIST_MAX; i++) {
-		for (size_t l = 0; w->pool[i] && l <= POOL_MAX_LEN; l++)
-			json_object_put(w->pool[i][l]);
-		free(w->pool[i]);
-	}
-	free(w->scratch);
+	free(w->buf);
 	free(w);
+}
+
+/* `,"name"` + tail into t; -ENAMETOOLONG if it does not fit. */
+static int make_token(struct token *t, const char *name, const char *tail)
+{
+	int n = snprintf(t->s, sizeof(t->s), ",\"%s\"%s", name, tail);
+
+	if (n < 0 || (size_t)n >= sizeof(t->s))
+		return -ENAMETOOLONG;
+	t->len = (size_t)n;
+	return 0;
 }
 
 int event_json_new(struct event_json **ret)
 {
 	struct event_json *w = calloc(1, sizeof(*w));
+	size_t n = 0;
 	int r = -ENOMEM;
 
-	if (!w)
+	if (!w || !(w->buf = malloc(INITIAL_CAP)))
 		goto out;
-	if (!(w->top = json_object_new_object()))
-		goto out;
-	for (size_t i = 0; i < FIELD_PARENTS; i++)
-		if (!(w->sub[i] = json_object_new_object()))
-			goto out;
+	w->cap = INITIAL_CAP;
+	r = -ENAMETOOLONG;
 	for (int f = 0; f < F__MAX; f++) {
-		w->pidx[f] = field_parent_index(field_table[f].parent);
-		switch (field_table[f].type) {
-		case FT_INT:
-		case FT_PORT:
-			w->val[f] = json_object_new_int64(0);
-			if (w->val[f])
-				json_object_set_serializer(w->val[f], int_to_json, NULL, NULL);
-			break;
-		case FT_BOOL:
-			w->val[f] = json_object_new_boolean(0);
-			break;
-		case FT_LIST:
-			w->val[f] = json_object_new_array_ext(LIST_MAX);
-			break;
-		case FT_NUMBER:
-			/* A string object that prints its text bare: the number as captured. */
-			w->val[f] = json_object_new_string("0");
-			if (w->val[f])
-				json_object_set_serializer(w->val[f], number_to_json, NULL, NULL);
-			break;
-		default:
-			/* Starts with a long buffer so short values fit without growing. */
-			w->val[f] = json_object_new_string("");
-			break;
-		}
-		if (!w->val[f])
+		w->pidx[f] = (int8_t)field_parent_index(field_table[f].parent);
+		if (make_token(&w->key[f], field_table[f].key, ":") < 0)
 			goto out;
 	}
-	for (size_t i = 0; i < LIST_MAX; i++)
-		if (!(w->list_items[i] = json_object_new_string("")))
+	for (size_t p = 0; p < FIELD_PARENTS; p++)
+		if (make_token(&w->parent[p], field_parents[p], ":{") < 0)
 			goto out;
+	/* Table order, except that a parent's fields are pulled up behind its first one. */
+	for (int f = 0; f < F__MAX; f++) {
+		int pi = w->pidx[f];
+		bool first = true;
+
+		for (int g = 0; pi >= 0 && g < f; g++)
+			first = first && w->pidx[g] != pi;
+		if (pi >= 0 && !first)
+			continue;
+		w->order[n++] = (uint8_t)f;
+		for (int g = f + 1; pi >= 0 && g < F__MAX; g++)
+			if (w->pidx[g] == pi)
+				w->order[n++] = (uint8_t)g;
+	}
 	*ret = w;
 	w = NULL;
 	r = 0;
@@ -119,184 +113,158 @@ out:
 	return r;
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
+/* Makes room for need more bytes; the only place the writer allocates. */
+static int reserve(struct event_json *w, size_t need)
+{
+	size_t cap = w->cap;
+
+	if (w->len + need <= cap)
+		return 0;
+	while (cap < w->len + need) {
+		if (cap > SIZE_MAX / 2)
+			return -ENOMEM;
+		cap *= 2;
+	}
+	char *b = realloc(w->buf, cap);
+
+	if (!b)
+		return -ENOMEM;
+	w->buf = b;
+	w->cap = cap;
+	return 0;
+}
+
+/*
+ * Byte classes: 0 copied as is, 1 escaped, 2 starts (or should start) a
+ * multi-byte UTF-8 sequence.
+ */
+static const uint8_t byte_class[256] = {
+    [0x00 ... 0x1f] = 1,
+    ['"'] = 1,
+    ['\\'] = 1,
+    [0x80 ... 0xff] = 2,
+};
+
+/* Length of the valid UTF-8 sequence at s (2..4), or 0 if invalid; s[0] >= 0x80. */
 static size_t utf8_seq(const unsigned char *s, size_t len)
 {
 	unsigned char c = s[0];
-	size_t n;
-	uint32_t cp;
 
-	if (c < 0x80)
-		return 1;
 	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (len < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
+		return len >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		/* E0 needs A0..BF (not overlong), ED needs 80..9F (no surrogates) */
+		unsigned char lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+
+		return len >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
 	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
+	if (c >= 0xf0 && c <= 0xf4) {
+		/* F0 needs 90..BF (not overlong), F4 needs 80..8F (not past U+10FFFF) */
+		unsigned char lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+
+		return len >= 4 && s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 &&
+			       (s[3] & 0xc0) == 0x80
+			   ? 4
+			   : 0;
+	}
+	return 0;
 }
 
-/* Returns s itself when valid UTF-8, else a repaired copy in w->scratch (or NULL). */
-static const char *utf8_clean(struct event_json *w, const char *s, size_t len, size_t *ret_len)
+/*
+ * Whether none of the 8 bytes in x needs attention (below 0x20, '"', '\\',
+ * or 0x80 and up), tested on all eight at once: has_less(x, n) is set iff
+ * a byte is below n (n <= 128), so a zero byte of x ^ c is a byte equal to c.
+ */
+static inline bool plain8(uint64_t x)
 {
-	size_t i = 0, k = 1;
+	const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+	uint64_t less20 = (x - ones * 0x20) & ~x, zq = (q - ones) & ~q, zb = (b - ones) & ~b;
 
-	/* ASCII eight bytes at a time: almost every value is plain ASCII. */
-	for (uint64_t x; i + 8 <= len; i += 8) {
-		memcpy(&x, s + i, 8);
-		if (x & UINT64_C(0x8080808080808080))
+	return ((less20 | zq | zb | x) & high) == 0;
+}
+
+/* Appends s[0..len) as a JSON string's contents; room for 6 * len is reserved. */
+static void put_escaped(struct event_json *w, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	char *o = w->buf + w->len;
+	size_t i = 0;
+
+	while (i < len) {
+		size_t run = i;
+
+		for (uint64_t x; run + 8 <= len; run += 8) {
+			memcpy(&x, u + run, 8);
+			if (!plain8(x))
+				break;
+		}
+		while (run < len && byte_class[u[run]] == 0)
+			run++;
+		memcpy(o, s + i, run - i);
+		o += run - i;
+		i = run;
+		if (i == len)
 			break;
-	}
-	while (i < len && (unsigned char)s[i] < 0x80)
-		i++;
-	while (i < len && (k = utf8_seq((const unsigned char *)s + i, len - i)) > 0)
-		i += k;
-	*ret_len = len;
-	if (i == len)
-		return s;
-	if (w->scratch_cap < len * 3 + 1) {
-		char *n = realloc(w->scratch, len * 3 + 1);
+		unsigned char c = u[i];
 
-		if (!n)
-			return NULL;
-		w->scratch = n;
-		w->scratch_cap = len * 3 + 1;
-	}
-	size_t o = 0;
+		if (byte_class[c] == 2) {
+			size_t k = utf8_seq(u + i, len - i);
 
-	for (i = 0; i < len;) {
-		k = utf8_seq((const unsigned char *)s + i, len - i);
-		if (k == 0) {
-			memcpy(w->scratch + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
+			if (k == 0) {
+				memcpy(o, "\xef\xbf\xbd", 3);
+				o += 3;
+				i++;
+			} else {
+				memcpy(o, s + i, k);
+				o += k;
+				i += k;
+			}
 			continue;
 		}
-		memcpy(w->scratch + o, s + i, k);
-		o += k;
-		i += k;
-	}
-	*ret_len = o;
-	return w->scratch;
-}
-
-/*
- * json-c 0.16 reuses a string's buffer only when the new value is no longer
- * than the current one and mallocs otherwise (it keeps no capacity), and it
- * leaks the buffer when a string is set to "" (fixed in later releases; we
- * never set ""). So values up to POOL_MAX_LEN bytes go into a string object
- * made once for exactly that length: setting it never allocates, and steady
- * state does not allocate. Longer values (free text) use the field's own
- * object. Returns the object that holds the value, or NULL.
- */
-static struct json_object *set_string(struct event_json *w, size_t slot, struct json_object *own,
-				      const char *s, size_t len)
-{
-	struct json_object *o = own;
-
-	if (len > INT32_MAX / 2)
-		return NULL;
-	if (len <= POOL_MAX_LEN) {
-		if (!w->pool[slot] &&
-		    !(w->pool[slot] = calloc(POOL_MAX_LEN + 1, sizeof(*w->pool[slot]))))
-			return NULL;
-		o = w->pool[slot][len];
-		if (!o)
-			return (w->pool[slot][len] = json_object_new_string_len(s, (int)len));
-	}
-	if ((size_t)json_object_get_string_len(o) == len &&
-	    memcmp(json_object_get_string(o), s, len) == 0)
-		return o;
-	return json_object_set_string_len(o, s, (int)len) ? o : NULL;
-}
-
-static int set_value(struct event_json *w, const struct event *ev, int f)
-{
-	struct json_object *o = w->val[f];
-	const char *s = ev->text + ev->v[f].off;
-
-	w->cur[f] = o;
-	size_t len = ev->v[f].len;
-
-	switch (field_table[f].type) {
-	case FT_INT:
-	case FT_PORT:
-		return json_object_set_int64(o, ev->v[f].num) ? 0 : -EINVAL;
-	case FT_BOOL:
-		return json_object_set_boolean(o, ev->v[f].num != 0) ? 0 : -EINVAL;
-	case FT_LIST: {
-		size_t n = json_object_array_length(o), i = 0;
-
-		/* list_items hold their own refs, so deleting does not free them. */
-		if (n)
-			json_object_array_del_idx(o, 0, n);
-		while (len > 0 && i < LIST_MAX) {
-			const char *c = memchr(s, ',', len);
-			size_t l = c ? (size_t)(c - s) : len, cl;
-			const char *t = utf8_clean(w, s, l, &cl);
-
-			if (l && t) {
-				struct json_object *it =
-				    set_string(w, F__MAX + i, w->list_items[i], t, cl);
-
-				if (!it)
-					return -ENOMEM;
-				json_object_array_add(o, json_object_get(it));
-				i++;
-			}
-			s += c ? l + 1 : l;
-			len -= c ? l + 1 : l;
+		*o++ = '\\';
+		switch (c) {
+		case '"':
+		case '\\':
+			*o++ = (char)c;
+			break;
+		case '\b':
+			*o++ = 'b';
+			break;
+		case '\t':
+			*o++ = 't';
+			break;
+		case '\n':
+			*o++ = 'n';
+			break;
+		case '\f':
+			*o++ = 'f';
+			break;
+		case '\r':
+			*o++ = 'r';
+			break;
+		default:
+			memcpy(o, "u00", 3);
+			o[3] = hex[c >> 4];
+			o[4] = hex[c & 15];
+			o += 5;
+			break;
 		}
-		return i > 0 ? 0 : -ENOENT;
+		i++;
 	}
-	case FT_NUMBER:
-		/* event.c let only [-]digits[.digits] in, which is a JSON number as it stands. */
-		if (len == 0)
-			return -ENOENT;
-		return json_object_set_string_len(o, s, (int)len) ? 0 : -ENOMEM;
-	default: {
-		size_t cl;
-		const char *t = utf8_clean(w, s, len, &cl);
-
-		if (!t)
-			return -ENOMEM;
-		/* Absent, never "" (and see set_string on json-c and ""). */
-		if (cl == 0)
-			return -ENOENT;
-		w->cur[f] = set_string(w, (size_t)f, o, t, cl);
-		return w->cur[f] ? 0 : -ENOMEM;
-	}
-	}
+	w->len = (size_t)(o - w->buf);
 }
 
-static void obj_add(struct json_object *obj, const char *key, struct json_object *v)
+static void put(struct event_json *w, const char *s, size_t len)
 {
-	json_object_object_add_ex(obj, key, json_object_get(v),
-				  JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT);
+	memcpy(w->buf + w->len, s, len);
+	w->len += len;
 }
 
-/*
- * json-c formats every integer with snprintf, which is a third of the cost
- * of a whole event. This serializer writes the same decimal digits (a JSON
- * number is nothing else); objects, strings and escaping stay json-c's.
- */
-static int int_to_json(struct json_object *o, struct printbuf *pb, int level, int flags)
+static void put_int(struct event_json *w, int64_t n)
 {
 	char buf[24], *p = buf + sizeof(buf);
-	int64_t n = json_object_get_int64(o);
 	uint64_t u = n < 0 ? -(uint64_t)n : (uint64_t)n;
 
 	do
@@ -304,85 +272,142 @@ static int int_to_json(struct json_object *o, struct printbuf *pb, int level, in
 	while ((u /= 10) > 0);
 	if (n < 0)
 		*--p = '-';
-	return printbuf_memappend(pb, p, (int)(buf + sizeof(buf) - p));
+	put(w, p, (size_t)(buf + sizeof(buf) - p));
 }
 
-/* FT_NUMBER: the decimal text event.c checked, unquoted ("aged 2.084283s" -> 2.084283). */
-static int number_to_json(struct json_object *o, struct printbuf *pb, int level, int flags)
+/* The next list item of s[0..*len) that is not empty, or NULL; advances s and len. */
+static const char *list_next(const char **s, size_t *len, size_t *ret_len)
 {
-	(void)level;
-	(void)flags;
-	return printbuf_memappend(pb, json_object_get_string(o), json_object_get_string_len(o));
-}
+	while (*len > 0) {
+		const char *c = memchr(*s, ',', *len), *item = *s;
+		size_t l = c ? (size_t)(c - *s) : *len;
 
-static const char *item_key(int item)
-{
-	return item < F__MAX ? field_table[item].key : field_parents[item - F__MAX];
-}
-
-/* Brings object o (index oi: 0 = top, 1 + parent) from its previous key list to cur[0..n). */
-static struct json_object *item_obj(struct event_json *w, int item)
-{
-	return item < F__MAX ? w->cur[item] : w->sub[item - F__MAX];
-}
-
-/* Brings object o (index oi: 0 = top, 1 + parent) from its previous keys to cur[0..n). */
-static void sync_keys(struct event_json *w, size_t oi, struct json_object *o, const int *cur,
-		      size_t n)
-{
-	size_t d = 0;
-
-	while (d < n && d < w->n_prev[oi] && w->prev[oi][d] == cur[d]) {
-		struct json_object *v = item_obj(w, cur[d]);
-
-		if (v != w->prev_obj[oi][d]) { /* same key, another object: swap in place */
-			json_object_object_add_ex(o, item_key(cur[d]), json_object_get(v),
-						  JSON_C_OBJECT_KEY_IS_CONSTANT);
-			w->prev_obj[oi][d] = v;
+		*s += c ? l + 1 : l;
+		*len -= c ? l + 1 : l;
+		if (l) {
+			*ret_len = l;
+			return item;
 		}
-		d++;
 	}
-	for (size_t i = d; i < w->n_prev[oi]; i++)
-		json_object_object_del(o, item_key(w->prev[oi][i]));
-	for (size_t i = d; i < n; i++) {
-		w->prev_obj[oi][i] = item_obj(w, cur[i]);
-		obj_add(o, item_key(cur[i]), w->prev_obj[oi][i]);
+	return NULL;
+}
+
+/* Whether field f of ev is written: present, and not empty where empty means absent. */
+static bool emitted(const struct event *ev, int f)
+{
+	if (!event_has(ev, f))
+		return false;
+	switch (field_table[f].type) {
+	case FT_INT:
+	case FT_PORT:
+	case FT_BOOL:
+		return true;
+	case FT_NUMBER:
+		return event_number_valid(ev->text + ev->v[f].off, ev->v[f].len);
+	case FT_LIST: {
+		const char *s = ev->text + ev->v[f].off;
+		size_t len = ev->v[f].len, l;
+
+		return list_next(&s, &len, &l) != NULL;
 	}
-	memcpy(w->prev[oi], cur, n * sizeof(*cur));
-	w->n_prev[oi] = n;
+	default:
+		return ev->v[f].len > 0;
+	}
+}
+
+/* Appends field f's value; room for its worst case was reserved. */
+static void put_value(struct event_json *w, const struct event *ev, int f)
+{
+	const char *s = ev->text + ev->v[f].off;
+	size_t len = ev->v[f].len;
+
+	switch (field_table[f].type) {
+	case FT_INT:
+	case FT_PORT:
+		put_int(w, ev->v[f].num);
+		break;
+	case FT_BOOL:
+		if (ev->v[f].num)
+			put(w, "true", 4);
+		else
+			put(w, "false", 5);
+		break;
+	case FT_NUMBER:
+		put(w, s, len); /* checked by emitted() */
+		break;
+	case FT_LIST: {
+		const char *item;
+		size_t l;
+
+		w->buf[w->len++] = '[';
+		for (int i = 0; i < LIST_MAX && (item = list_next(&s, &len, &l)); i++) {
+			if (i)
+				w->buf[w->len++] = ',';
+			w->buf[w->len++] = '"';
+			put_escaped(w, item, l);
+			w->buf[w->len++] = '"';
+		}
+		w->buf[w->len++] = ']';
+		break;
+	}
+	default:
+		w->buf[w->len++] = '"';
+		put_escaped(w, s, len);
+		w->buf[w->len++] = '"';
+		break;
+	}
+}
+
+/* Appends a key token, without its comma if the object is empty so far. */
+static void put_key(struct event_json *w, const struct token *t, bool *first)
+{
+	size_t skip = *first;
+
+	memcpy(w->buf + w->len, t->s + skip, TOKEN_MAX - 1);
+	w->len += t->len - skip;
+	*first = false;
 }
 
 int event_json_render(struct event_json *w, const struct event *ev, const char **ret,
 		      size_t *ret_len)
 {
-	int cur[FIELD_PARENTS + 1][F__MAX];
-	size_t n[FIELD_PARENTS + 1] = {0};
-	size_t len = 0;
-	const char *s;
+	bool first = true, sub_first = true;
+	int open = -1; /* the nested object being written, -1 = none */
 
-	/* Values first; the lists of keys in table order, a nested object at its first field. */
-	for (int f = 0; f < F__MAX; f++) {
-		if (!event_has(ev, f) || set_value(w, ev, f) < 0)
-			continue;
-		int pi = w->pidx[f];
-
-		if (pi < 0) {
-			cur[0][n[0]++] = f;
-			continue;
-		}
-		if (n[1 + pi] == 0)
-			cur[0][n[0]++] = F__MAX + pi;
-		cur[1 + pi][n[1 + pi]++] = f;
-	}
-	for (size_t pi = 0; pi < FIELD_PARENTS; pi++)
-		if (n[1 + pi])
-			sync_keys(w, 1 + pi, w->sub[pi], cur[1 + pi], n[1 + pi]);
-	sync_keys(w, 0, w->top, cur[0], n[0]);
-	s = json_object_to_json_string_length(
-	    w->top, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	if (!s)
+	w->len = 0;
+	if (reserve(w, SLACK) < 0)
 		return -ENOMEM;
-	*ret = s;
-	*ret_len = len;
+	w->buf[w->len++] = '{';
+	for (int i = 0; i < F__MAX; i++) {
+		int f = w->order[i], pi = w->pidx[f];
+
+		if (!emitted(ev, f))
+			continue;
+		/*
+		 * Worst case: every byte a \u00xx escape; a list adds quotes and a
+		 * comma per item, at most two bytes per byte; keys and braces.
+		 */
+		if (reserve(w, 6 * (size_t)ev->v[f].len + 2 * TOKEN_MAX + SLACK) < 0)
+			return -ENOMEM;
+		if (pi != open) {
+			if (open >= 0)
+				w->buf[w->len++] = '}';
+			open = pi;
+			if (pi >= 0) {
+				put_key(w, &w->parent[pi], &first);
+				sub_first = true;
+			}
+		}
+		put_key(w, &w->key[f], pi >= 0 ? &sub_first : &first);
+		put_value(w, ev, f);
+	}
+	if (reserve(w, SLACK) < 0)
+		return -ENOMEM;
+	if (open >= 0)
+		w->buf[w->len++] = '}';
+	w->buf[w->len++] = '}';
+	w->buf[w->len] = '\0';
+	*ret = w->buf;
+	*ret_len = w->len;
 	return 0;
 }

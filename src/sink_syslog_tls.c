@@ -53,6 +53,7 @@
 #define ACK_POLL_USEC	 5000
 #define WBUF_TARGET	 (64 * 1024)	   /* bytes staged per batch of writes */
 #define FRAME_PREFIX_MAX 24		   /* "<len> " */
+#define HEADER_ROOM	 1024		   /* an RFC 5424 header and SD element, as a rule */
 #define REPLAY_USEC	 (15 * 1000000ull) /* longer than rsyslog's 10 s shutdown timeout */
 
 /* A connection and which collector it goes to; probe: a failback probe, adopted once up. */
@@ -65,8 +66,8 @@ struct conn {
 
 struct entry {
 	uint64_t seq;
-	char *buf; /* the frame */
-	size_t len, cap;
+	char *buf; /* the frame is buf[off..off + len) */
+	size_t off, len, cap;
 	size_t wend;	     /* end of this frame in wbuf, while staged */
 	uint64_t sockend;    /* socket byte count once its last byte was written */
 	uint64_t acked_usec; /* when it was acknowledged (kept entries) */
@@ -83,8 +84,6 @@ struct sink_tls {
 	unsigned char pin[32];
 	struct encode_opts eo;
 	char hostname[256];
-	char *scratch; /* one encoded message, max_message_bytes */
-	size_t scratch_cap;
 
 	/* The queue: a ring of entries, oldest at head; n_kept delivered ones behind it. */
 	struct entry *q;
@@ -369,7 +368,7 @@ static size_t stage(struct sink_tls *sk)
 			sk->wbuf = nb;
 			sk->wcap = cap;
 		}
-		memcpy(sk->wbuf + sk->wlen, en->buf, en->len);
+		memcpy(sk->wbuf + sk->wlen, en->buf + en->off, en->len);
 		sk->wlen += en->len;
 		en->wend = sk->wlen;
 		sk->n_staged++;
@@ -504,16 +503,12 @@ static int tls_write(void *s, uint64_t seq, const struct event *ev, const char *
 	    .msg = json,
 	    .msg_len = len,
 	};
+	size_t limit = sk->eo.max_message_bytes, want;
 	struct entry *en;
 	bool truncated = false;
-	ssize_t n;
+	ssize_t n, p;
 	int r;
 
-	n = encode_rfc5424(&sk->eo, &in, sk->scratch, sk->scratch_cap, &truncated);
-	if (n < 0)
-		return (int)n;
-	if (truncated)
-		sk->cnt->truncated++;
 	/*
 	 * The ring grows to twice the in-flight window, so that up to a window
 	 * of delivered entries can be kept; then the oldest kept entry gives
@@ -527,18 +522,37 @@ static int tls_write(void *s, uint64_t seq, const struct event *ev, const char *
 			return r;
 	}
 	en = qat(sk, sk->qlen);
-	if (en->cap < (size_t)n + FRAME_PREFIX_MAX) {
-		char *nb = realloc(en->buf, (size_t)n + FRAME_PREFIX_MAX);
+	/*
+	 * The message is encoded once, straight into the entry behind room for
+	 * the frame prefix. The entry is sized for the JSON and a header; a
+	 * message that does not fit is encoded again into an entry as large as
+	 * the limit, so only the limit ever truncates.
+	 */
+	want = len + HEADER_ROOM < limit ? len + HEADER_ROOM : limit;
+	for (;;) {
+		if (en->cap < FRAME_PREFIX_MAX + want) {
+			char *nb = realloc(en->buf, FRAME_PREFIX_MAX + want);
 
-		if (!nb)
-			return -ENOMEM;
-		en->buf = nb;
-		en->cap = (size_t)n + FRAME_PREFIX_MAX;
+			if (!nb)
+				return -ENOMEM;
+			en->buf = nb;
+			en->cap = FRAME_PREFIX_MAX + want;
+		}
+		n = encode_rfc5424(&sk->eo, &in, en->buf + FRAME_PREFIX_MAX,
+				   en->cap - FRAME_PREFIX_MAX, &truncated);
+		if ((n >= 0 && !truncated) || en->cap - FRAME_PREFIX_MAX >= limit)
+			break;
+		want = limit;
 	}
-	n = encode_octet_frame(sk->scratch, (size_t)n, en->buf, en->cap);
 	if (n < 0)
 		return (int)n;
-	en->len = (size_t)n;
+	if (truncated)
+		sk->cnt->truncated++;
+	p = encode_octet_prefix((size_t)n, en->buf, FRAME_PREFIX_MAX);
+	if (p < 0)
+		return (int)p;
+	en->off = FRAME_PREFIX_MAX - (size_t)p;
+	en->len = (size_t)(p + n);
 	en->seq = seq;
 	en->wend = en->sockend = 0;
 	sk->qlen++;
@@ -570,7 +584,6 @@ static void tls_close(void *s)
 		free(sk->q[i].buf);
 	free(sk->q);
 	free(sk->wbuf);
-	free(sk->scratch);
 	SSL_CTX_free(sk->ctx);
 	free(sk);
 }
@@ -654,12 +667,10 @@ static int open_common(bool tls, const struct config *cfg, sd_event *e, struct p
 	    .procid = getpid(),
 	    .max_message_bytes = or_default(cfg->output.max_message_bytes, DEF_MAX_MESSAGE),
 	};
-	sk->scratch_cap = sk->eo.max_message_bytes;
-	sk->scratch = malloc(sk->scratch_cap);
 	sk->wcap = WBUF_TARGET;
 	sk->wbuf = malloc(sk->wcap);
 	r = -ENOMEM;
-	if (!sk->scratch || !sk->wbuf || grow_queue(sk) < 0)
+	if (!sk->wbuf || grow_queue(sk) < 0)
 		goto out;
 	if (getrandom(&sk->rnd, sizeof(sk->rnd), GRND_NONBLOCK) != sizeof(sk->rnd))
 		sk->rnd = (uint64_t)getpid() * 0x9E3779B97F4A7C15ull;

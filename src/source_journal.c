@@ -42,6 +42,7 @@ struct jreader {
 	char *msg; /* max_line bytes: MESSAGE is copied, journal data moves */
 	char host[HOST_MAX];
 	char boot_id[SD_ID128_STRING_MAX];
+	sd_id128_t boot; /* boot_id as read, converted only when it changes */
 	char event_id[33];
 	char *cursor; /* of the entry last read, malloc'd by sd-journal */
 	EVP_MD *md;   /* SHA-256, fetched once */
@@ -306,7 +307,9 @@ static int reader_entry(struct jreader *rd, struct record *rec)
 	if (prio >= 0 && prio <= 7)
 		rec->priority = (int)prio;
 	if (sd_journal_get_monotonic_usec(rd->j, &mono, &boot) >= 0) {
-		sd_id128_to_string(boot, rd->boot_id);
+		if (!rd->boot_id[0] || !sd_id128_equal(boot, rd->boot))
+			sd_id128_to_string(boot, rd->boot_id);
+		rd->boot = boot;
 		rec->boot_id = rd->boot_id;
 	}
 	reader_event_id(rd);

@@ -4,6 +4,12 @@
  * redaction, no sink): lines/s with and without the prefilter, mallocs per
  * line in steady state, and the prefilter's shape.
  *
+ * BENCH_STAGES=ladder instead prints the CPU time per line of each stage,
+ * as the difference between passes over the same lines that each add one
+ * stage (read, prefix, prefilter, match, decode, correlate, redact, render,
+ * write to /dev/null as the stdout sink does), and of the json-c renderer
+ * for comparison; see bench_ladder.h.
+ *
  * usage: bench_engine RULES.yaml BODIES.log [--no-prefilter]
  */
 #include <errno.h>
@@ -14,6 +20,7 @@
 #include <time.h>
 
 #include "engine.h"
+#include "bench_ladder.h"
 
 static double now_s(clockid_t clk)
 {
@@ -37,6 +44,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s RULES.yaml BODIES.log [--no-prefilter]\n", argv[0]);
 		return 2;
 	}
+	if (getenv("BENCH_STAGES") && strcmp(getenv("BENCH_STAGES"), "ladder") == 0)
+		return bench_ladder(argv[1], argv[2]);
 	if (engine_open(&e, argv[1]) < 0)
 		return 1;
 	rules = e.rules;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What JSON encoding costs per event with the C JSON libraries Debian 12
- * ships, on the events the engine makes from a corpus: json-c as ikelogd
- * uses it (one object tree reused across events), json-c with a fresh tree
+ * ships, on the events the engine makes from a corpus: ikelogd's own
+ * writer (event_json.c), json-c as ikelogd used it before (one object tree
+ * reused across events, event_jsonc.c), json-c with a fresh tree
  * per event, yajl's streaming generator and libfastjson (rsyslog's json-c
  * fork) with a fresh tree. Each writes the same event; the first 2,000 of
  * each are parsed back and compared with json-c's (json_object_equal).
@@ -20,9 +21,11 @@
 #include <yajl/yajl_gen.h>
 
 #include "engine.h"
+#include "event_jsonc.h"
 
-enum enc { E_JSONC_REUSED, E_JSONC_FRESH, E_YAJL, E_FASTJSON, E_COPY, E__MAX };
-static const char *const enc_name[E__MAX] = {"jsonc_reused_tree", "jsonc_fresh_tree", "yajl_gen",
+enum enc { E_WRITER, E_JSONC_REUSED, E_JSONC_FRESH, E_YAJL, E_FASTJSON, E_COPY, E__MAX };
+static const char *const enc_name[E__MAX] = {"ikelogd_writer",	   "jsonc_reused_tree",
+					     "jsonc_fresh_tree",	   "yajl_gen",
 					     "libfastjson_fresh_tree", "memcpy_floor"};
 
 static long long now_ns(void)
@@ -116,6 +119,7 @@ static int same(struct json_object *ref, const char *s, size_t len)
 int main(int argc, char **argv)
 {
 	struct engine e;
+	struct event_jsonc *jc = NULL;
 	long long ns[E__MAX] = {0};
 	size_t bytes = 0, events = 0, mismatches = 0;
 	static char line[1 << 16], copy[1 << 20];
@@ -126,7 +130,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s RULES.yaml BODIES.log\n", argv[0]);
 		return 2;
 	}
-	if (engine_open(&e, argv[1]) < 0 || !(f = fopen(argv[2], "r"))) {
+	if (engine_open(&e, argv[1]) < 0 || event_jsonc_new(&jc) < 0 ||
+	    !(f = fopen(argv[2], "r"))) {
 		fprintf(stderr, "json_libs: cannot set up the engine or read %s\n", argv[2]);
 		return 1;
 	}
@@ -150,6 +155,14 @@ int main(int argc, char **argv)
 
 		t = now_ns();
 		if (event_json_render(e.w, &e.ev, &js, &jl) < 0)
+			continue;
+		ns[E_WRITER] += now_ns() - t;
+
+		const char *rs;
+		size_t rl;
+
+		t = now_ns();
+		if (event_jsonc_render(jc, &e.ev, &rs, &rl) < 0)
 			continue;
 		ns[E_JSONC_REUSED] += now_ns() - t;
 
@@ -177,6 +190,7 @@ int main(int argc, char **argv)
 		if (events < 2000) {
 			struct json_object *ref = json_tokener_parse(js);
 
+			mismatches += same(ref, rs, rl) < 0;
 			mismatches += same(ref, fs, fl) < 0;
 			mismatches += same(ref, ys, yl) < 0;
 			mismatches += same(ref, fjs, fjl) < 0;
@@ -198,6 +212,7 @@ int main(int argc, char **argv)
 		       (double)ns[e] / (double)events);
 	printf("figure: json_outputs_differing %zu\n", mismatches);
 	yajl_gen_free(g);
+	event_jsonc_free(jc);
 	engine_close(&e);
 	return mismatches ? 1 : 0;
 }

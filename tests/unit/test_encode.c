@@ -125,6 +125,25 @@ static void test_octet_frame(void **state)
 	assert_memory_equal(buf, "0 ", 2);
 }
 
+/* The prefix goes at the end of its room, right before a message encoded behind it. */
+static void test_octet_prefix(void **state)
+{
+	char buf[24 + 5];
+
+	memset(buf, '#', sizeof(buf));
+	memcpy(buf + 24, "hello", 5);
+	assert_int_equal(encode_octet_prefix(5, buf, 24), 2);
+	assert_memory_equal(buf + 22, "5 hello", 7);
+	assert_int_equal(buf[21], '#');
+	assert_int_equal(encode_octet_prefix(65536, buf, 24), 6);
+	assert_memory_equal(buf + 18, "65536 hello", 11);
+	assert_int_equal(encode_octet_prefix(18446744073709551615ull, buf, 24), 21);
+	assert_memory_equal(buf + 3, "18446744073709551615 ", 21);
+	assert_int_equal(encode_octet_prefix(1234, buf, 4), -ENOSPC);
+	assert_int_equal(encode_octet_prefix(123, buf, 4), 4);
+	assert_memory_equal(buf, "123 ", 4);
+}
+
 static void test_truncation(void **state)
 {
 	/* "<86>1 - h ikelogd - - [ikelogd@32473 eid=\"e\"]" is 45 octets */
@@ -225,6 +244,7 @@ int main(void)
 	    cmocka_unit_test(test_header_sanitized),
 	    cmocka_unit_test(test_sd_param),
 	    cmocka_unit_test(test_octet_frame),
+	    cmocka_unit_test(test_octet_prefix),
 	    cmocka_unit_test(test_truncation),
 	    cmocka_unit_test(test_truncation_utf8),
 	    cmocka_unit_test(test_severity_names),
