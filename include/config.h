@@ -126,6 +126,7 @@ struct config {
 
 	struct {
 		unsigned max_line_bytes;
+		unsigned max_match_bytes; /* rules see at most this much of a line */
 		unsigned in_flight;
 		unsigned max_ike_sas; /* correlation table bound */
 		unsigned drain_timeout_ms;

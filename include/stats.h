@@ -18,6 +18,7 @@ struct counters {
 	uint64_t matched;
 	uint64_t unparsed;
 	uint64_t regex_limit_hits;
+	uint64_t match_truncated; /* lines matched on their first limits.max_match_bytes only */
 	uint64_t arena_full;
 	uint64_t correlate_evictions;
 	uint64_t redact_scrubbed;

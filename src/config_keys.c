@@ -170,6 +170,7 @@ const struct config_key config_keys[] = {
     K_BOOL("output.allow_plaintext", output.allow_plaintext, false),
     K_UINT("output.relp_window", output.relp_window, 128, 2, 1024),
     K_UINT("limits.max_line_bytes", limits.max_line_bytes, 65536, 256, 16777216),
+    K_UINT("limits.max_match_bytes", limits.max_match_bytes, 2048, 256, 1048576),
     K_UINT("limits.in_flight", limits.in_flight, 4096, 1, 1000000),
     K_UINT("limits.max_ike_sas", limits.max_ike_sas, 65536, 1, 16777216),
     K_UINT("limits.drain_timeout_ms", limits.drain_timeout_ms, 5000, 0, 600000),

@@ -413,6 +413,7 @@ static const struct range_case {
     {"output", "failback_interval_s", 1, 86400,
      offsetof(struct config, output.failback_interval_s)},
     {"limits", "max_line_bytes", 256, 16777216, offsetof(struct config, limits.max_line_bytes)},
+    {"limits", "max_match_bytes", 256, 1048576, offsetof(struct config, limits.max_match_bytes)},
     {"limits", "in_flight", 1, 1000000, offsetof(struct config, limits.in_flight)},
     {"limits", "max_ike_sas", 1, 16777216, offsetof(struct config, limits.max_ike_sas)},
     {"limits", "drain_timeout_ms", 0, 600000, offsetof(struct config, limits.drain_timeout_ms)},
@@ -627,7 +628,7 @@ static void test_foreach_key_and_names(void **state)
 
 	config_foreach_key(count_key, &n);
 	/* As many keys as conf/ikelogd.yaml and ikelogd.yaml(5) describe. */
-	assert_int_equal(n, 59);
+	assert_int_equal(n, 60);
 	assert_string_equal(source_type_name(SOURCE_STDIN), "stdin");
 	assert_null(source_type_name(SOURCE__MAX));
 	assert_string_equal(output_type_name(OUTPUT_SYSLOG_TLS), "syslog-tls");
