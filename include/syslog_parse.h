@@ -79,7 +79,8 @@ size_t syslog_framer_buffer_size(const struct syslog_framer *f);
 /*
  * Looks at buf[0..len) (bytes not yet consumed) and reports the next
  * frame in *ret. eof says no more bytes will come: a newline-framed last
- * line is then a message, a short octet-counted frame is DROPPED. The
+ * line without its LF and a short octet-counted frame are then DROPPED
+ * (cut short: the caller counts them as partial). The
  * caller drops ret->consumed bytes and calls again, until the kind is
  * MORE with nothing consumed (or FATAL: close). Empty frames are consumed
  * silently. Trailing CR, LF and NUL are not part of a message.

@@ -171,8 +171,18 @@ static void frame_line(struct syslog_framer *f, const char *buf, size_t len, boo
 		ret->consumed = len;
 		return;
 	}
-	if (eof && len > 0)
-		frame_msg(ret, 0, trim_end(buf, len), len);
+	if (eof && len > 0) {
+		/*
+		 * No LF before the sender closed: the line may have been cut
+		 * anywhere (a reset, a sender killed mid-write), and a cut
+		 * message read as whole is a wrong event. Dropped as partial,
+		 * like a short octet-counted frame; trailing CR/NUL only is
+		 * nothing.
+		 */
+		frame_msg(ret, 0, 0, len);
+		if (trim_end(buf, len) > 0)
+			ret->kind = SYSLOG_FRAME_DROPPED;
+	}
 }
 
 void syslog_framer_next(struct syslog_framer *f, const char *buf, size_t len, bool eof,

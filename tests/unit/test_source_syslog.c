@@ -225,40 +225,46 @@ static void test_oversize(void **state)
 
 /*
  * The sender closes in the middle of a frame: an octet-counted frame (or its
- * length) cut short is dropped as partial; a last line without LF is a message.
+ * length) cut short is dropped as partial, and so is a last line without
+ * its LF (it may have been cut anywhere); a whole line before EOF is a message.
  */
 static void test_cut_short_at_eof(void **state)
 {
 	static const char part[] = "200 " MSG5424("gw-a", "pluto", "1", "cut short");
 	struct sh sh = {0};
-	int a, b, c;
+	int a, b, c, d;
 
 	sh_config(&sh, "test_source_syslog", tcp_udp, 1);
 	sh_start(&sh);
 	a = sh_connect(SOCK_STREAM, sh_port(&sh, 0));
 	b = sh_connect(SOCK_STREAM, sh_port(&sh, 0));
 	c = sh_connect(SOCK_STREAM, sh_port(&sh, 0));
+	d = sh_connect(SOCK_STREAM, sh_port(&sh, 0));
 	sh_send_str(a, part);
 	sh_send_str(b, MSG5424("gw-a", "pluto", "1", "no newline at the end"));
 	sh_send_str(c, "123");
-	SH_RUN_UNTIL(&sh, sh.s->n_conns == 3, 2000);
-	/* Both partial frames are held, not dropped, while the senders may go on. */
+	sh_send_str(d, MSG5424("gw-a", "pluto", "1", "whole line") "\n");
+	SH_RUN_UNTIL(&sh, sh.s->n_conns == 4, 2000);
+	SH_RUN_UNTIL(&sh, sh.h.n == 1, 2000);
+	/* The partial frames are held, not dropped, while the senders may go on. */
 	sh_turns(&sh, 5);
 	assert_int_equal(sh.h.cnt.input_dropped, 0);
-	assert_int_equal(sh.h.n, 0);
+	assert_int_equal(sh.h.n, 1);
 	shutdown(a, SHUT_WR);
 	shutdown(b, SHUT_WR);
 	shutdown(c, SHUT_WR);
+	shutdown(d, SHUT_WR);
 	SH_RUN_UNTIL(&sh, sh.s->n_conns == 0, 2000);
 	assert_int_equal(sh.h.n, 1);
-	assert_string_equal(sh.h.v[0].msg, "no newline at the end");
-	assert_int_equal(sh.s->drops[DROP_PARTIAL], 2);
+	assert_string_equal(sh.h.v[0].msg, "whole line");
+	assert_int_equal(sh.s->drops[DROP_PARTIAL], 3);
 	assert_int_equal(sh.s->drops[DROP_OVERSIZE], 0);
-	assert_int_equal(sh.h.cnt.input_dropped, 2);
+	assert_int_equal(sh.h.cnt.input_dropped, 3);
 	assert_true(sh_closed(a));
 	close(a);
 	close(b);
 	close(c);
+	close(d);
 	sh_done(&sh);
 }
 

@@ -107,10 +107,17 @@ static void test_framer_mixed(void **state)
 	assert_int_equal(r.dropped, 0);
 	assert_int_equal(r.left, 5); /* "<13>f": no LF yet */
 
-	/* At EOF the last line without LF is a message. */
+	/* At EOF a last line without LF was cut short: dropped, not a message. */
 	memset(&r, 0, sizeof(r));
 	frame_all(&f, "<13>f", 5, true, &r);
-	assert_string_equal(r.out, "<13>f");
+	assert_int_equal(r.msgs, 0);
+	assert_int_equal(r.dropped, 1);
+	assert_int_equal(r.left, 0);
+	/* ... but a whole line before it is a message, and CR or NUL after its LF is nothing */
+	memset(&r, 0, sizeof(r));
+	frame_all(&f, "<13>g\n\r\0", 8, true, &r);
+	assert_string_equal(r.out, "<13>g");
+	assert_int_equal(r.dropped, 0);
 	assert_int_equal(r.left, 0);
 
 	/* A partial prefix and a partial octet frame wait for more. */
