@@ -49,7 +49,7 @@ struct listener {
 	int fd;
 	sd_event_source *io;
 	char name[300];
-	struct syslog_recent recent; /* udp */
+	struct syslog_origin origin; /* udp: this listener's serial, datagrams' ordinals */
 	uint32_t kernel_drops;	     /* udp: the socket's drop count so far */
 };
 
@@ -66,8 +66,8 @@ struct conn {
 	char *buf;
 	size_t len, cap;
 	struct syslog_framer fr;
-	uint64_t active_usec; /* CLOCK_MONOTONIC of the last byte, or of the accept */
-	struct syslog_recent recent;
+	uint64_t active_usec;	     /* CLOCK_MONOTONIC of the last byte, or of the accept */
+	struct syslog_origin origin; /* this connection's serial, its frames' ordinals */
 };
 
 struct source_syslog {
@@ -89,6 +89,7 @@ struct source_syslog {
 	uint64_t drops[DROP__MAX], drops_logged[DROP__MAX];
 	uint64_t drops_log_usec, hs_log_usec;
 	bool submit_failing;
+	uint64_t serials; /* the last serial given to a listener or a connection */
 };
 
 /* ---- source_syslog.c ---- */
@@ -101,7 +102,7 @@ uint64_t syslog_now(struct source_syslog *s);
  * One received message: parse, filter, sanitize, submit. Returns 1 to go
  * on, 0 when the pipeline paused us.
  */
-int syslog_handle_message(struct source_syslog *s, struct syslog_recent *recent, const char *peer,
+int syslog_handle_message(struct source_syslog *s, struct syslog_origin *origin, const char *peer,
 			  const char *buf, size_t len);
 
 /* ---- source_syslog_conn.c ---- */

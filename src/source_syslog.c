@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <linux/sock_diag.h>
 #include <unistd.h>
@@ -96,13 +97,13 @@ static void log_drops(struct source_syslog *s, uint64_t now)
  * One received message: parse, filter, sanitize, submit. Returns 1 to go
  * on, 0 when the pipeline paused us.
  */
-int syslog_handle_message(struct source_syslog *s, struct syslog_recent *recent, const char *peer,
+int syslog_handle_message(struct source_syslog *s, struct syslog_origin *origin, const char *peer,
 			  const char *buf, size_t len)
 {
 	struct record rec;
 	int r;
 
-	r = syslog_to_record(&s->conv, buf, len, peer, util_now_usec(), recent, &rec);
+	r = syslog_to_record(&s->conv, buf, len, peer, util_now_usec(), origin, &rec);
 	if (r < 0) {
 		syslog_drop(s, r == -ENOENT ? DROP_OTHER_APP : DROP_BADMSG);
 		return 1;
@@ -161,7 +162,7 @@ static int on_udp(sd_event_source *es, int fd, uint32_t revents, void *ud)
 		if (n == 0)
 			continue;
 		syslog_peer_name(&sa, peer);
-		syslog_handle_message(s, &l->recent, peer, s->dgram, (size_t)n);
+		syslog_handle_message(s, &l->origin, peer, s->dgram, (size_t)n);
 	}
 	udp_kernel_drops(l);
 	return 0;
@@ -282,7 +283,7 @@ static int listener_open(struct source_syslog *s, const char *spec, struct diags
 	struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV}, *ai = NULL;
 	int r, fd = -1, one = 1;
 
-	*l = (struct listener){.s = s, .fd = -1};
+	*l = (struct listener){.s = s, .fd = -1, .origin = {.serial = ++s->serials}};
 	if (syslog_listen_parse(spec, &la) < 0) {
 		diag_add(errs, s->cfg->path, 0, 0,
 			 "source.syslog.listen: \"%s\" is not tls://, tcp:// or udp://ADDR:PORT",
@@ -385,6 +386,18 @@ static int syslog_open(const struct config *cfg, sd_event *e, struct pipeline *p
 	s->dgram = malloc(s->max_frame);
 	if (!s->conv.scratch || !s->dgram) {
 		r = -ENOMEM;
+		goto out;
+	}
+	/*
+	 * Received messages' event_ids start with this, so that the
+	 * serials and ordinals, which restart with the source, never give
+	 * an id of an earlier run again.
+	 */
+	if (getrandom(&s->conv.instance, sizeof(s->conv.instance), 0) !=
+	    (ssize_t)sizeof(s->conv.instance)) {
+		r = -errno;
+		diag_add(errs, cfg->path, 0, 0, "source syslog: no random instance id: %s",
+			 strerror(errno));
 		goto out;
 	}
 	for (size_t i = 0; i < listen->n; i++)

@@ -89,7 +89,7 @@ static int conn_drain(struct conn *c)
 			break;
 		}
 		if (f.kind == SYSLOG_FRAME_MSG)
-			syslog_handle_message(s, &c->recent, c->peer, c->buf + pos + f.off, f.len);
+			syslog_handle_message(s, &c->origin, c->peer, c->buf + pos + f.off, f.len);
 		else if (f.kind == SYSLOG_FRAME_DROPPED)
 			syslog_drop(s, c->eof && pos + f.consumed == c->len && !c->fr.skip_line &&
 					       !c->fr.skip_left
@@ -313,6 +313,7 @@ static void accept_one(struct listener *l, int fd, const struct sockaddr_storage
 	c->s = s;
 	c->l = l;
 	c->fd = fd;
+	c->origin.serial = ++s->serials;
 	c->events = EPOLLIN;
 	syslog_framer_init(&c->fr, s->max_frame);
 	syslog_peer_name(sa, c->peer);

@@ -9,6 +9,7 @@
  * are not UTF-8. The TLS side is test_source_syslog_conn.c.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -24,6 +25,13 @@
 #include "syslog_harness.h"
 
 static const char *const tcp_udp[] = {"tcp://127.0.0.1:0", "udp://127.0.0.1:0"};
+
+/* The instance id an event_id starts with. */
+static uint64_t id_instance(const char *id)
+{
+	assert_int_equal(strcspn(id, "-"), 16);
+	return strtoull(id, NULL, 16);
+}
 
 /* Newline-framed and octet-counted frames on one connection, one split across two writes. */
 static void test_tcp_frames(void **state)
@@ -71,16 +79,21 @@ static void test_tcp_frames(void **state)
 	assert_string_equal(sh.h.v[5].host, "127.0.0.1");
 	assert_int_equal(sh.h.v[5].pid, 0);
 	/*
-	 * Every id is the line's digest (32 hex digits), "-", and how many
-	 * identical lines came before it on this connection.
+	 * Every id is the source's instance id (16 hex digits), the
+	 * connection's serial (after the listener's) and the frame's
+	 * ordinal on it, counting the frames dropped (5, 6): the two
+	 * identical "first line" messages are two events, two ids.
 	 */
-	for (size_t i = 0; i < 7; i++)
-		assert_int_equal(strcspn(sh.id[i], "-"), 32);
-	assert_memory_equal(sh.id[0], sh.id[6], 32);
-	assert_string_equal(sh.id[0] + 32, "-0");
-	assert_string_equal(sh.id[6] + 32, "-1");
-	assert_string_equal(sh.id[1] + 32, "-0");
-	assert_memory_not_equal(sh.id[0], sh.id[1], 32);
+	static const unsigned ordinal[] = {1, 2, 3, 4, 7, 8, 9};
+	uint64_t inst = id_instance(sh.id[0]);
+
+	for (size_t i = 0; i < 7; i++) {
+		char want_id[SYSLOG_EVENT_ID_MAX];
+
+		snprintf(want_id, sizeof(want_id), "%016" PRIx64 "-2-%u", inst, ordinal[i]);
+		assert_string_equal(sh.id[i], want_id);
+	}
+	assert_string_not_equal(sh.id[0], sh.id[6]);
 
 	assert_int_equal(sh.s->drops[DROP_OTHER_APP], 1);
 	assert_int_equal(sh.s->drops[DROP_BADMSG], 1);
@@ -91,15 +104,31 @@ static void test_tcp_frames(void **state)
 	/* The sender closes: the connection goes. */
 	close(fd);
 	SH_RUN_UNTIL(&sh, sh.s->n_conns == 0, 2000);
-	/* A line sent again on a new connection (rsyslog resending) keeps its id. */
+	/* A line sent again on a new connection (rsyslog resending) gets a new id. */
 	fd = sh_connect(SOCK_STREAM, sh_port(&sh, 0));
 	sh_send_str(fd, MSG5424("gw-a", "pluto", "4242", "first line") "\n");
 	SH_RUN_UNTIL(&sh, sh.h.n == 8, 2000);
-	assert_string_equal(sh.id[7], sh.id[0]);
+	char want_id[SYSLOG_EVENT_ID_MAX];
+
+	snprintf(want_id, sizeof(want_id), "%016" PRIx64 "-3-1", inst);
+	assert_string_equal(sh.id[7], want_id);
 	close(fd);
 	SH_RUN_UNTIL(&sh, sh.s->n_conns == 0, 2000);
 	assert_null(sh.s->conns);
 	sh_done(&sh);
+
+	/* The next start of the source: another instance id, so no id of this run again. */
+	struct sh sh2 = {0};
+
+	sh_config(&sh2, "test_source_syslog", tcp_udp, 1);
+	sh_start(&sh2);
+	fd = sh_connect(SOCK_STREAM, sh_port(&sh2, 0));
+	sh_send_str(fd, MSG5424("gw-a", "pluto", "4242", "first line") "\n");
+	SH_RUN_UNTIL(&sh2, sh2.h.n == 1, 2000);
+	assert_int_equal(strlen(sh2.id[0]), strlen(sh.id[0]));
+	assert_true(id_instance(sh2.id[0]) != inst);
+	close(fd);
+	sh_done(&sh2);
 }
 
 /* Datagrams: one message each; trailing LF/NUL stripped; oversize ones dropped and counted. */
@@ -133,6 +162,14 @@ static void test_udp(void **state)
 	assert_int_equal(sh.h.cnt.input_dropped, 1);
 	/* A datagram is no connection. */
 	assert_int_equal(sh.h.cnt.connections, 0);
+	/* Its id: the UDP listener's serial (the second), its ordinal of arrival. */
+	for (size_t i = 0; i < 4; i++) {
+		char want_id[SYSLOG_EVENT_ID_MAX];
+
+		snprintf(want_id, sizeof(want_id), "%016" PRIx64 "-2-%zu", id_instance(sh.id[0]),
+			 i + 1);
+		assert_string_equal(sh.id[i], want_id);
+	}
 	close(fd);
 	sh_done(&sh);
 }
