@@ -34,6 +34,7 @@ struct counters {
 	uint64_t truncated;
 	uint64_t state_writes;
 	uint64_t state_write_failures;
+	uint64_t state_corrupt; /* broken or unreadable position files found at start */
 	uint64_t reloads;
 	uint64_t reload_failures;
 	uint64_t source_errors;

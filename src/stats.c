@@ -31,6 +31,8 @@ const struct counter_info counter_table[] = {
     C(truncated, "events truncated to output.max_message_bytes"),
     C(state_writes, "state file writes"),
     C(state_write_failures, "state file writes that failed"),
+    C(state_corrupt, "broken or unreadable position files found at start (resumed from the "
+		     "previous one or the head)"),
     C(reloads, "configuration reloads"),
     C(reload_failures, "configuration reloads refused (the old one kept running)"),
     C(source_errors, "errors reading the source"),
