@@ -38,6 +38,7 @@ enum drop_reason {
 	DROP_BADMSG,	/* not a syslog message */
 	DROP_OTHER_APP, /* not app_name's */
 	DROP_KERNEL,	/* datagrams the kernel dropped: receive buffer full */
+	DROP_EVICTED,	/* the longest-idle connection, closed at max_connections for a new one */
 	DROP__MAX
 };
 
@@ -62,6 +63,7 @@ struct conn {
 	uint32_t events;
 	SSL *ssl;
 	bool handshaken, eof, want_write;
+	bool authenticated; /* TLS, and the sender presented a verified certificate */
 	char peer[INET6_ADDRSTRLEN];
 	char *buf;
 	size_t len, cap;

@@ -10,9 +10,11 @@
  * Everything is bounded: connections (max_connections, further accepts
  * are closed), bytes buffered per connection (max_frame_bytes: a longer
  * frame is discarded whole), idle time (idle_timeout_s: for plain TCP,
- * for TLS before the handshake and for any connection in the middle of a
- * frame; an authenticated TLS sender may stay quiet, TCP keepalive
- * finds out when it is gone). What is dropped
+ * for TLS before the handshake or without a client certificate, and for
+ * any connection in the middle of a frame; a TLS sender authenticated by
+ * its certificate may stay quiet, TCP keepalive finds out when it is
+ * gone). At max_connections the longest-idle connection (one without a
+ * certificate first) is closed to admit a new one. What is dropped
  * is counted in input_dropped. When the pipeline is full the sockets are
  * no longer read, so TCP pushes back on the senders; nothing received is
  * dropped for that. There is no position to persist: a sender cannot be
@@ -52,6 +54,7 @@ static const char *const drop_names[] = {
     [DROP_BADMSG] = "unparsable messages",
     [DROP_OTHER_APP] = "other programs' messages",
     [DROP_KERNEL] = "datagrams lost in a full receive buffer",
+    [DROP_EVICTED] = "idle connections closed to admit a new one (max_connections)",
 };
 _Static_assert(sizeof(drop_names) / sizeof(drop_names[0]) == DROP__MAX,
 	       "drop_names covers the enum");
@@ -212,11 +215,14 @@ static int on_sweep(sd_event_source *es, uint64_t usec, void *ud)
 		if (c->ssl && !c->handshaken && HANDSHAKE_USEC < limit)
 			limit = HANDSHAKE_USEC;
 		/*
-		 * An authenticated TLS sender between frames may stay quiet:
-		 * rsyslog's TLS output does not notice a connection we closed
-		 * and loses its next write. TCP keepalive finds dead ones.
+		 * A TLS sender authenticated by its certificate, between
+		 * frames, may stay quiet: rsyslog's TLS output does not notice
+		 * a connection we closed and loses its next write. TCP
+		 * keepalive finds dead ones. An anonymous one (no client
+		 * certificate asked) is as cheap to open as plain TCP and is
+		 * closed like it, or a few silent ones would hold every slot.
 		 */
-		if (c->ssl && c->handshaken && c->len == 0 && !c->fr.skip_left && !c->fr.skip_line)
+		if (c->authenticated && c->len == 0 && !c->fr.skip_left && !c->fr.skip_line)
 			continue;
 		if (!s->paused && usec > c->active_usec + limit) {
 			log_debug("syslog: %s: closing idle connection from %s", c->l->name,

@@ -228,6 +228,8 @@ int syslog_conn_process(struct conn *c)
 			goto close;
 		}
 		c->handshaken = true;
+		/* Verified by the handshake, when one was asked for (tls.c fails it otherwise). */
+		c->authenticated = SSL_get0_peer_certificate(c->ssl) != NULL;
 		c->want_write = false;
 	}
 	/* Frames left from before a pause go first. */
@@ -343,6 +345,24 @@ fail:
 	syslog_conn_free(c);
 }
 
+/*
+ * The connection to close for a new one at max_connections: the longest
+ * idle, one without a verified certificate first (an anonymous flood
+ * cannot push out the gateways), or NULL when there is none. The list is
+ * newest first: of connections idle since the same loop turn, the oldest.
+ */
+static struct conn *longest_idle(struct source_syslog *s)
+{
+	struct conn *best = NULL;
+
+	for (struct conn *c = s->conns; c; c = c->next)
+		if (!best || (best->authenticated && !c->authenticated) ||
+		    (best->authenticated == c->authenticated &&
+		     c->active_usec <= best->active_usec))
+			best = c;
+	return best;
+}
+
 int syslog_on_accept(sd_event_source *es, int lfd, uint32_t revents, void *ud)
 {
 	struct listener *l = ud;
@@ -364,9 +384,19 @@ int syslog_on_accept(sd_event_source *es, int lfd, uint32_t revents, void *ud)
 			break;
 		}
 		if (s->n_conns >= s->max_conns) {
-			close(fd);
-			syslog_drop(s, DROP_REFUSED);
-			continue;
+			struct conn *old = longest_idle(s);
+
+			/* Silent connections must not hold every slot for good. */
+			if (!old) {
+				close(fd);
+				syslog_drop(s, DROP_REFUSED);
+				continue;
+			}
+			log_debug("syslog: %s: closing the longest-idle connection, from %s, for a "
+				  "new one (max_connections)",
+				  l->name, old->peer);
+			syslog_conn_free(old);
+			syslog_drop(s, DROP_EVICTED);
 		}
 		accept_one(l, fd, &sa);
 	}

@@ -437,7 +437,11 @@ static void test_udp_kernel_drops(void **state)
 	sh_done(&sh);
 }
 
-/* At max_connections further connections are closed and counted; a freed slot is reused. */
+/*
+ * At max_connections a new connection closes the longest-idle one, counted
+ * (silent connections cannot hold every slot for good); a slot freed by
+ * its sender is taken without closing anyone.
+ */
 static void test_connection_limit(void **state)
 {
 	struct sh sh = {0};
@@ -447,27 +451,35 @@ static void test_connection_limit(void **state)
 	sh.h.cfg.source.syslog.max_connections = 2;
 	sh_start(&sh);
 	a = sh_connect(SOCK_STREAM, sh_port(&sh, 0));
+	SH_RUN_UNTIL(&sh, sh.s->n_conns == 1, 2000);
+	usleep(20000);
 	b = sh_connect(SOCK_STREAM, sh_port(&sh, 0));
-	SH_RUN_UNTIL(&sh, sh.s->n_conns == 2, 2000);
+	sh_send_str(b, MSG5424("gw-b", "pluto", "1", "b speaks") "\n");
+	SH_RUN_UNTIL(&sh, sh.s->n_conns == 2 && sh.h.n == 1, 2000);
+	usleep(20000);
 	c = sh_connect(SOCK_STREAM, sh_port(&sh, 0));
-	SH_RUN_UNTIL(&sh, sh.s->drops[DROP_REFUSED] == 1, 2000);
-	SH_RUN_UNTIL(&sh, sh_closed(c), 2000);
+	SH_RUN_UNTIL(&sh, sh.s->drops[DROP_EVICTED] == 1, 2000);
+	SH_RUN_UNTIL(&sh, sh_closed(a), 2000);
 	assert_int_equal(sh.s->n_conns, 2);
-	assert_int_equal(sh.h.cnt.connections, 2);
+	assert_int_equal(sh.h.cnt.connections, 3);
 	assert_int_equal(sh.h.cnt.input_dropped, 1);
-	assert_false(sh_closed(a));
+	assert_int_equal(sh.s->drops[DROP_REFUSED], 0);
 	assert_false(sh_closed(b));
+	sh_send_str(c, MSG5424("gw-c", "pluto", "1", "c admitted") "\n");
+	SH_RUN_UNTIL(&sh, sh.h.n == 2, 2000);
+	assert_string_equal(sh.h.v[1].msg, "c admitted");
 
-	close(a);
+	close(b);
 	SH_RUN_UNTIL(&sh, sh.s->n_conns == 1, 2000);
 	d = sh_connect(SOCK_STREAM, sh_port(&sh, 0));
 	sh_send_str(d, MSG5424("gw-d", "pluto", "1", "in the freed slot") "\n");
-	SH_RUN_UNTIL(&sh, sh.h.n == 1, 2000);
-	assert_string_equal(sh.h.v[0].msg, "in the freed slot");
+	SH_RUN_UNTIL(&sh, sh.h.n == 3, 2000);
+	assert_string_equal(sh.h.v[2].msg, "in the freed slot");
 	assert_int_equal(sh.s->n_conns, 2);
-	assert_int_equal(sh.h.cnt.connections, 3);
-	assert_int_equal(sh.s->drops[DROP_REFUSED], 1);
-	close(b);
+	assert_int_equal(sh.h.cnt.connections, 4);
+	assert_int_equal(sh.s->drops[DROP_EVICTED], 1);
+	assert_false(sh_closed(c));
+	close(a);
 	close(c);
 	close(d);
 	sh_done(&sh);

@@ -409,6 +409,94 @@ static void test_idle(void **state)
 	pki_free(&p);
 }
 
+/*
+ * require_client_cert false: a TLS sender without a certificate costs no
+ * more to open than plain TCP, so once handshaken and quiet it is closed
+ * after idle_timeout_s like plain TCP; and at max_connections a new sender
+ * closes the longest-idle one instead of being refused.
+ */
+static void test_anonymous_tls(void **state)
+{
+	static const char m[] = MSG5424("gw-n", "pluto", "5", "a new sender is heard") "\n";
+	struct sh sh = {0};
+	struct pki p;
+	struct client silent[2], fresh;
+
+	sh_config(&sh, "test_source_syslog_conn", tls_only, 1);
+	pki_setup(&sh, &p);
+	sh.h.cfg.source.syslog.require_client_cert = false;
+	sh.h.cfg.source.syslog.max_connections = 2;
+	sh.h.cfg.source.syslog.idle_timeout_s = 1;
+	sh_start(&sh);
+	silent[0] = tls_connect(&sh, 0, &p, NULL);
+	silent[1] = tls_connect(&sh, 0, &p, NULL);
+	assert_true(silent[0].up && silent[1].up);
+	SH_RUN_UNTIL(&sh,
+		     sh.s->n_conns == 2 && sh.s->conns->handshaken && sh.s->conns->next->handshaken,
+		     2000);
+	assert_false(sh.s->conns->authenticated);
+	/* A third sender while both slots are held: the longest idle goes. */
+	fresh = tls_connect(&sh, 0, &p, NULL);
+	assert_true(fresh.up);
+	assert_true(tls_send(&sh, &fresh, m, sizeof(m) - 1));
+	SH_RUN_UNTIL(&sh, sh.h.n == 1, 2000);
+	assert_string_equal(sh.h.v[0].msg, "a new sender is heard");
+	assert_int_equal(sh.s->drops[DROP_EVICTED], 1);
+	assert_int_equal(sh.s->drops[DROP_REFUSED], 0);
+	SH_RUN_UNTIL(&sh, sh_closed(silent[0].fd), 2000);
+	/* The quiet anonymous ones are closed after idle_timeout_s (1 s). */
+	SH_RUN_UNTIL(&sh, sh.s->n_conns == 0, 4000);
+	assert_true(sh_closed(silent[1].fd));
+	assert_true(sh_closed(fresh.fd));
+	client_close(&silent[0]);
+	client_close(&silent[1]);
+	client_close(&fresh);
+	sh_done(&sh);
+	pki_free(&p);
+}
+
+/*
+ * At max_connections, a connection without a verified certificate (here
+ * one that never starts its handshake) is closed before an authenticated
+ * sender, even one idle for longer.
+ */
+static void test_evict_anonymous_first(void **state)
+{
+	static const char m[] = MSG5424("gw-a", "pluto", "5", "still here") "\n";
+	struct sh sh = {0};
+	struct pki p;
+	struct id gw;
+	struct client old, fresh;
+	int raw;
+
+	sh_config(&sh, "test_source_syslog_conn", tls_only, 1);
+	pki_setup(&sh, &p);
+	gw = make_id("gw-a.test", "DNS:gw-a.test", &p.ca, -60, 3600);
+	sh.h.cfg.source.syslog.max_connections = 2;
+	sh_start(&sh);
+	old = tls_connect(&sh, 0, &p, &gw);
+	assert_true(old.up);
+	SH_RUN_UNTIL(&sh, sh.s->n_conns == 1 && sh.s->conns->handshaken, 2000);
+	assert_true(sh.s->conns->authenticated);
+	usleep(20000);
+	raw = sh_connect(SOCK_STREAM, sh_port(&sh, 0));
+	SH_RUN_UNTIL(&sh, sh.s->n_conns == 2, 2000);
+	usleep(20000);
+	fresh = tls_connect(&sh, 0, &p, &gw);
+	assert_true(fresh.up);
+	SH_RUN_UNTIL(&sh, sh_closed(raw), 2000);
+	assert_int_equal(sh.s->drops[DROP_EVICTED], 1);
+	assert_true(tls_send(&sh, &old, m, sizeof(m) - 1));
+	SH_RUN_UNTIL(&sh, sh.h.n == 1, 2000);
+	assert_string_equal(sh.h.v[0].msg, "still here");
+	client_close(&old);
+	client_close(&fresh);
+	close(raw);
+	sh_done(&sh);
+	free_id(&gw);
+	pki_free(&p);
+}
+
 /* n octet-counted frames "frame N" with padding, as one buffer. */
 static size_t frames(char *buf, size_t size, int n, size_t pad)
 {
@@ -584,6 +672,8 @@ int main(void)
 	    cmocka_unit_test(test_client_cert_required),
 	    cmocka_unit_test(test_permitted_peers),
 	    cmocka_unit_test(test_idle),
+	    cmocka_unit_test(test_anonymous_tls),
+	    cmocka_unit_test(test_evict_anonymous_first),
 	    cmocka_unit_test(test_tls_bulk),
 	    cmocka_unit_test(test_tls_backpressure),
 	    cmocka_unit_test(test_tls_stream_end),
