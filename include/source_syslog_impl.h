@@ -39,6 +39,7 @@ enum drop_reason {
 	DROP_OTHER_APP, /* not app_name's */
 	DROP_KERNEL,	/* datagrams the kernel dropped: receive buffer full */
 	DROP_EVICTED,	/* the longest-idle connection, closed at max_connections for a new one */
+	DROP_HOST,	/* HOSTNAME not a name of the sender's certificate (host_from_cert) */
 	DROP__MAX
 };
 
@@ -101,11 +102,15 @@ void syslog_drop(struct source_syslog *s, enum drop_reason why);
 /* CLOCK_MONOTONIC now, in microseconds, from the event loop. */
 uint64_t syslog_now(struct source_syslog *s);
 /*
- * One received message: parse, filter, sanitize, submit. Returns 1 to go
- * on, 0 when the pipeline paused us.
+ * One received message: parse, filter, sanitize, submit. cert is the
+ * sender's verified certificate (NULL: none), which must name the HOSTNAME
+ * when host_from_cert is on. Returns 1 to go on, 0 when the pipeline
+ * paused us.
  */
 int syslog_handle_message(struct source_syslog *s, struct syslog_origin *origin, const char *peer,
-			  const char *buf, size_t len);
+			  X509 *cert, const char *buf, size_t len);
+/* Does cert carry name: a DNS or IP SAN, or the CN (even beside DNS SANs)? */
+bool syslog_cert_names(X509 *cert, const char *name);
 
 /* ---- source_syslog_conn.c ---- */
 

@@ -129,6 +129,17 @@ int syslog_parse(const char *buf, size_t len, int64_t now_usec, struct syslog_ms
 size_t syslog_sanitize_utf8(const char *src, size_t len, char *dst, size_t *ret_replaced);
 
 /*
+ * The connections the listener may hold under a descriptor limit of
+ * nofile (RLIMIT_NOFILE's soft limit): configured, or fewer so that
+ * SYSLOG_FD_RESERVE descriptors stay for the daemon's own files (the
+ * collector socket, the position file, a reload's config and rules, the
+ * journal), and at least 1.
+ */
+#define SYSLOG_FD_RESERVE 64
+
+unsigned syslog_max_connections(unsigned configured, unsigned long long nofile);
+
+/*
  * Where a received message came from, for its event_id: the serial of its
  * connection (a UDP listener has one too), unique in one run of the
  * source, and the ordinal of the last frame taken from it (a datagram's:

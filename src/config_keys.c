@@ -130,6 +130,7 @@ const struct config_key config_keys[] = {
     K_STR("source.syslog.key_file", source.syslog.key_file, SYSCONFDIR "/ikelogd/server.key"),
     K_BOOL("source.syslog.require_client_cert", source.syslog.require_client_cert, true),
     K_LIST("source.syslog.permitted_peers", source.syslog.permitted_peers, NULL),
+    K_BOOL("source.syslog.host_from_cert", source.syslog.host_from_cert, false),
     K_STR("source.syslog.app_name", source.syslog.app_name, "pluto"),
     K_UINT("source.syslog.max_connections", source.syslog.max_connections, 1000, 1, 100000),
     K_UINT("source.syslog.max_frame_bytes", source.syslog.max_frame_bytes, 65536, 256, 16777216),

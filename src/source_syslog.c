@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <linux/sock_diag.h>
 #include <unistd.h>
@@ -55,6 +56,7 @@ static const char *const drop_names[] = {
     [DROP_OTHER_APP] = "other programs' messages",
     [DROP_KERNEL] = "datagrams lost in a full receive buffer",
     [DROP_EVICTED] = "idle connections closed to admit a new one (max_connections)",
+    [DROP_HOST] = "messages whose HOSTNAME the sender's certificate does not name",
 };
 _Static_assert(sizeof(drop_names) / sizeof(drop_names[0]) == DROP__MAX,
 	       "drop_names covers the enum");
@@ -100,8 +102,17 @@ static void log_drops(struct source_syslog *s, uint64_t now)
  * One received message: parse, filter, sanitize, submit. Returns 1 to go
  * on, 0 when the pipeline paused us.
  */
+bool syslog_cert_names(X509 *cert, const char *name)
+{
+	return tls_cert_matches_name(cert, name) ||
+	       X509_check_host(cert, name, 0,
+			       X509_CHECK_FLAG_ALWAYS_CHECK_SUBJECT |
+				   X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
+			       NULL) == 1;
+}
+
 int syslog_handle_message(struct source_syslog *s, struct syslog_origin *origin, const char *peer,
-			  const char *buf, size_t len)
+			  X509 *cert, const char *buf, size_t len)
 {
 	struct record rec;
 	int r;
@@ -109,6 +120,14 @@ int syslog_handle_message(struct source_syslog *s, struct syslog_origin *origin,
 	r = syslog_to_record(&s->conv, buf, len, peer, util_now_usec(), origin, &rec);
 	if (r < 0) {
 		syslog_drop(s, r == -ENOENT ? DROP_OTHER_APP : DROP_BADMSG);
+		return 1;
+	}
+	/*
+	 * platform.host, the correlation namespace and the event follow
+	 * HOSTNAME: a relaying sender must not speak for another gateway.
+	 */
+	if (s->cfg->source.syslog.host_from_cert && (!cert || !syslog_cert_names(cert, rec.host))) {
+		syslog_drop(s, DROP_HOST);
 		return 1;
 	}
 	r = pipeline_submit(s->pl, &rec);
@@ -165,7 +184,7 @@ static int on_udp(sd_event_source *es, int fd, uint32_t revents, void *ud)
 		if (n == 0)
 			continue;
 		syslog_peer_name(&sa, peer);
-		syslog_handle_message(s, &l->origin, peer, s->dgram, (size_t)n);
+		syslog_handle_message(s, &l->origin, peer, NULL, s->dgram, (size_t)n);
 	}
 	udp_kernel_drops(l);
 	return 0;
@@ -359,6 +378,7 @@ static int syslog_open(const struct config *cfg, sd_event *e, struct pipeline *p
 {
 	const struct str_list *listen = &cfg->source.syslog.listen;
 	struct source_syslog *s;
+	struct rlimit nofile;
 	bool tls = false;
 	int r;
 
@@ -381,6 +401,20 @@ static int syslog_open(const struct config *cfg, sd_event *e, struct pipeline *p
 	    cfg->source.syslog.max_frame_bytes ? cfg->source.syslog.max_frame_bytes : 65536;
 	s->max_conns =
 	    cfg->source.syslog.max_connections ? cfg->source.syslog.max_connections : 1000;
+	/*
+	 * Past the descriptor limit accept() fails, and with it the
+	 * collector socket, the position file and a reload: keep a reserve.
+	 */
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY &&
+	    syslog_max_connections(s->max_conns, nofile.rlim_cur) < s->max_conns) {
+		unsigned max = syslog_max_connections(s->max_conns, nofile.rlim_cur);
+
+		log_warnx("syslog: max_connections %u is more than the descriptor limit %llu "
+			  "allows (%u kept for ikelogd's own files): using %u",
+			  s->max_conns, (unsigned long long)nofile.rlim_cur, SYSLOG_FD_RESERVE,
+			  max);
+		s->max_conns = max;
+	}
 	s->idle_usec =
 	    (uint64_t)(cfg->source.syslog.idle_timeout_s ? cfg->source.syslog.idle_timeout_s
 							 : 300) *

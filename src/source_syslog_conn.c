@@ -89,7 +89,10 @@ static int conn_drain(struct conn *c)
 			break;
 		}
 		if (f.kind == SYSLOG_FRAME_MSG)
-			syslog_handle_message(s, &c->origin, c->peer, c->buf + pos + f.off, f.len);
+			syslog_handle_message(s, &c->origin, c->peer,
+					      c->authenticated ? SSL_get0_peer_certificate(c->ssl)
+							       : NULL,
+					      c->buf + pos + f.off, f.len);
 		else if (f.kind == SYSLOG_FRAME_DROPPED)
 			syslog_drop(s, c->eof && pos + f.consumed == c->len && !c->fr.skip_line &&
 					       !c->fr.skip_left
@@ -163,13 +166,8 @@ static bool peer_permitted(struct source_syslog *s, SSL *ssl)
 	cert = SSL_get1_peer_certificate(ssl);
 	if (!cert)
 		return false;
-	/* A DNS or IP SAN, or the CN even when the certificate has DNS SANs. */
 	for (size_t i = 0; i < pp->n && !ok; i++)
-		ok = tls_cert_matches_name(cert, pp->v[i]) ||
-		     X509_check_host(cert, pp->v[i], 0,
-				     X509_CHECK_FLAG_ALWAYS_CHECK_SUBJECT |
-					 X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
-				     NULL) == 1;
+		ok = syslog_cert_names(cert, pp->v[i]);
 	X509_free(cert);
 	return ok;
 }

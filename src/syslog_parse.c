@@ -319,6 +319,13 @@ size_t syslog_sanitize_utf8(const char *src, size_t len, char *dst, size_t *ret_
 	return o;
 }
 
+unsigned syslog_max_connections(unsigned configured, unsigned long long nofile)
+{
+	unsigned long long room = nofile > SYSLOG_FD_RESERVE ? nofile - SYSLOG_FD_RESERVE : 1;
+
+	return configured > room ? (unsigned)room : configured;
+}
+
 void syslog_event_id(uint64_t instance, uint64_t serial, uint64_t ordinal,
 		     char buf[SYSLOG_EVENT_ID_MAX])
 {

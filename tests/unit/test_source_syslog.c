@@ -557,6 +557,34 @@ static void test_out_of_descriptors(void **state)
 }
 
 /*
+ * max_connections past the descriptor limit: clamped to the limit less
+ * the reserve for ikelogd's own files, so that under a connection flood
+ * the collector socket, the position file and a reload still get one.
+ */
+static void test_max_connections_clamped(void **state)
+{
+	struct sh sh = {0};
+	struct rlimit old, low;
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = 300;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	sh_config(&sh, "test_source_syslog", tcp_udp, 1);
+	sh.h.cfg.source.syslog.max_connections = 1000;
+	sh_start(&sh);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(sh.s->max_conns, 300 - SYSLOG_FD_RESERVE);
+	sh_done(&sh);
+	/* under the limit: as configured */
+	sh_config(&sh, "test_source_syslog", tcp_udp, 1);
+	sh.h.cfg.source.syslog.max_connections = 200;
+	sh_start(&sh);
+	assert_int_equal(sh.s->max_conns, 200);
+	sh_done(&sh);
+}
+
+/*
  * pluto's serials are per pluto process: the same serial from two gateways
  * is two IKE SAs. Interleaved on one connection, each host's lines share
  * one ike_sa_id and the hosts' ids differ.
@@ -705,13 +733,21 @@ static void test_open_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tcp_frames),	     cmocka_unit_test(test_udp),
-	    cmocka_unit_test(test_oversize),	     cmocka_unit_test(test_cut_short_at_eof),
-	    cmocka_unit_test(test_backpressure),     cmocka_unit_test(test_bad_prefix_after_pause),
-	    cmocka_unit_test(test_udp_kernel_drops), cmocka_unit_test(test_connection_limit),
-	    cmocka_unit_test(test_large_frame),	     cmocka_unit_test(test_out_of_descriptors),
-	    cmocka_unit_test(test_host_namespace),   cmocka_unit_test(test_invalid_utf8_and_nul),
-	    cmocka_unit_test(test_ipv6_peer),	     cmocka_unit_test(test_open_errors),
+	    cmocka_unit_test(test_tcp_frames),
+	    cmocka_unit_test(test_udp),
+	    cmocka_unit_test(test_oversize),
+	    cmocka_unit_test(test_cut_short_at_eof),
+	    cmocka_unit_test(test_backpressure),
+	    cmocka_unit_test(test_bad_prefix_after_pause),
+	    cmocka_unit_test(test_udp_kernel_drops),
+	    cmocka_unit_test(test_connection_limit),
+	    cmocka_unit_test(test_max_connections_clamped),
+	    cmocka_unit_test(test_large_frame),
+	    cmocka_unit_test(test_out_of_descriptors),
+	    cmocka_unit_test(test_host_namespace),
+	    cmocka_unit_test(test_invalid_utf8_and_nul),
+	    cmocka_unit_test(test_ipv6_peer),
+	    cmocka_unit_test(test_open_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -497,6 +497,52 @@ static void test_evict_anonymous_first(void **state)
 	pki_free(&p);
 }
 
+/*
+ * host_from_cert: a sender's HOSTNAME must be one of its certificate's
+ * names (DNS SAN or CN); one speaking for another gateway is refused and
+ * counted, and so is everything over plain TCP, where no certificate says
+ * who is sending.
+ */
+static void test_host_from_cert(void **state)
+{
+	static const char own[] = MSG5424("gw-h.test", "pluto", "5", "own name") "\n";
+	static const char cn[] = MSG5424("gw-h-cn", "pluto", "5", "by its CN") "\n";
+	static const char other[] = MSG5424("gw-other.test", "pluto", "5", "for another") "\n";
+	static const char nil[] = MSG5424("-", "pluto", "5", "nil host, the address") "\n";
+	struct sh sh = {0};
+	struct pki p;
+	struct id gw;
+	struct client c;
+	int tcp;
+
+	sh_config(&sh, "test_source_syslog_conn", tls_tcp, 2);
+	pki_setup(&sh, &p);
+	gw = make_id("gw-h-cn", "DNS:gw-h.test", &p.ca, -60, 3600);
+	sh.h.cfg.source.syslog.host_from_cert = true;
+	sh_start(&sh);
+	c = tls_connect(&sh, 0, &p, &gw);
+	assert_true(c.up);
+	assert_true(tls_send(&sh, &c, own, sizeof(own) - 1));
+	assert_true(tls_send(&sh, &c, other, sizeof(other) - 1));
+	assert_true(tls_send(&sh, &c, nil, sizeof(nil) - 1));
+	assert_true(tls_send(&sh, &c, cn, sizeof(cn) - 1));
+	SH_RUN_UNTIL(&sh, sh.h.n == 2, 2000);
+	assert_string_equal(sh.h.v[0].msg, "own name");
+	assert_string_equal(sh.h.v[0].host, "gw-h.test");
+	assert_string_equal(sh.h.v[1].msg, "by its CN");
+	assert_int_equal(sh.s->drops[DROP_HOST], 2);
+	tcp = sh_connect(SOCK_STREAM, sh_port(&sh, 1));
+	sh_send_str(tcp, own);
+	SH_RUN_UNTIL(&sh, sh.s->drops[DROP_HOST] == 3, 2000);
+	assert_int_equal(sh.h.n, 2);
+	assert_int_equal(sh.h.cnt.input_dropped, 3);
+	close(tcp);
+	client_close(&c);
+	sh_done(&sh);
+	free_id(&gw);
+	pki_free(&p);
+}
+
 /* n octet-counted frames "frame N" with padding, as one buffer. */
 static size_t frames(char *buf, size_t size, int n, size_t pad)
 {
@@ -673,6 +719,7 @@ int main(void)
 	    cmocka_unit_test(test_permitted_peers),
 	    cmocka_unit_test(test_idle),
 	    cmocka_unit_test(test_anonymous_tls),
+	    cmocka_unit_test(test_host_from_cert),
 	    cmocka_unit_test(test_evict_anonymous_first),
 	    cmocka_unit_test(test_tls_bulk),
 	    cmocka_unit_test(test_tls_backpressure),

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -405,6 +406,18 @@ static void test_sanitize(void **state)
 	assert_memory_equal(out, "ok\xEF\xBF\xBD\xEF\xBF\xBD", 8);
 }
 
+/* max_connections under a descriptor limit: 64 kept for the daemon's own files, at least 1. */
+static void test_max_connections(void **state)
+{
+	assert_int_equal(syslog_max_connections(1000, 4096), 1000);
+	assert_int_equal(syslog_max_connections(4032, 4096), 4032);
+	assert_int_equal(syslog_max_connections(4033, 4096), 4032);
+	assert_int_equal(syslog_max_connections(100000, 4096), 4032);
+	assert_int_equal(syslog_max_connections(100000, 64), 1);
+	assert_int_equal(syslog_max_connections(100000, 0), 1);
+	assert_int_equal(syslog_max_connections(100000, ULLONG_MAX), 100000);
+}
+
 static void test_event_id(void **state)
 {
 	char id[SYSLOG_EVENT_ID_MAX];
@@ -510,6 +523,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_bad),
 	    cmocka_unit_test(test_sanitize),
 	    cmocka_unit_test(test_event_id),
+	    cmocka_unit_test(test_max_connections),
 	    cmocka_unit_test(test_to_record),
 	};
 
