@@ -71,6 +71,8 @@ struct config {
 			char *cert_file;
 			char *key_file;
 			bool require_client_cert;
+			bool host_from_cert; /* HOSTNAME must be a name of the sender's certificate
+					      */
 			struct str_list permitted_peers;
 			char *app_name; /* messages kept, default "pluto" */
 			unsigned max_connections;
@@ -126,6 +128,7 @@ struct config {
 
 	struct {
 		unsigned max_line_bytes;
+		unsigned max_match_bytes; /* rules see at most this much of a line */
 		unsigned in_flight;
 		unsigned max_ike_sas; /* correlation table bound */
 		unsigned drain_timeout_ms;
@@ -162,6 +165,15 @@ int config_load(const char *path, struct config *cfg, struct diags *errs);
 
 /* Frees the strings a config owns; the struct itself is the caller's. */
 void config_done(struct config *cfg);
+
+/*
+ * Advice on a valid configuration that is weaker than it could be, for
+ * `ikelogd check`: the syslog source trusting any HOSTNAME
+ * (host_from_cert off, or listeners without client certificates), and
+ * source.syslog.max_connections past what nofile (the RLIMIT_NOFILE soft
+ * limit) allows. Adds one diag per warning to warns; returns how many.
+ */
+int config_warnings(const struct config *cfg, unsigned long long nofile, struct diags *warns);
 
 /* Name tables for enums, for messages and man pages. */
 const char *source_type_name(enum source_type t);

@@ -10,9 +10,9 @@
 
 /*
  * Typed reading of libyaml document nodes, for the configuration loader
- * (config.c): each reader checks one node and, when it is not what the key
- * wants, adds a diag at the node's FILE:LINE:COL (1-based) that names the
- * key, and returns false leaving *ret untouched.
+ * (config.c; the rules loader uses the depth check): each reader checks one node and, when it is
+ * not what the key wants, adds a diag at the node's FILE:LINE:COL (1-based) that names the key, and
+ * returns false leaving *ret untouched.
  */
 struct config_yaml {
 	yaml_document_t *doc; /* borrowed */

@@ -32,7 +32,9 @@ void normalizer_free(struct normalizer *n);
  * matches the rules on the remainder. Returns 1 with ev filled (an
  * unmatched line is event_type "unparsed" and still carries the
  * envelope's conn_name, conn_instance, peer_ip and state_serial), or 0
- * when the line is dropped by policy (debug lines), counted.
+ * when the line is dropped by policy (debug lines), counted. Only the
+ * first limits.max_match_bytes of a longer line are matched (counted in
+ * match_truncated); the message kept is whole.
  */
 int normalize_record(struct normalizer *n, const struct record *rec, struct event *ev);
 

@@ -19,6 +19,7 @@
 
 #define RULES_MAX	  10000
 #define RULE_FILE_MAX	  (16u << 20)
+#define RULE_DEPTH_MAX	  16 /* nesting of lists and mappings, as the config loader */
 #define PATTERN_MAX	  8192
 #define SET_MAX		  32
 #define DECODE_PER_RULE	  8

@@ -38,6 +38,8 @@ enum drop_reason {
 	DROP_BADMSG,	/* not a syslog message */
 	DROP_OTHER_APP, /* not app_name's */
 	DROP_KERNEL,	/* datagrams the kernel dropped: receive buffer full */
+	DROP_EVICTED,	/* the longest-idle connection, closed at max_connections for a new one */
+	DROP_HOST,	/* HOSTNAME not a name of the sender's certificate (host_from_cert) */
 	DROP__MAX
 };
 
@@ -49,7 +51,7 @@ struct listener {
 	int fd;
 	sd_event_source *io;
 	char name[300];
-	struct syslog_recent recent; /* udp */
+	struct syslog_origin origin; /* udp: this listener's serial, datagrams' ordinals */
 	uint32_t kernel_drops;	     /* udp: the socket's drop count so far */
 };
 
@@ -62,12 +64,13 @@ struct conn {
 	uint32_t events;
 	SSL *ssl;
 	bool handshaken, eof, want_write;
+	bool authenticated; /* TLS, and the sender presented a verified certificate */
 	char peer[INET6_ADDRSTRLEN];
 	char *buf;
 	size_t len, cap;
 	struct syslog_framer fr;
-	uint64_t active_usec; /* CLOCK_MONOTONIC of the last byte, or of the accept */
-	struct syslog_recent recent;
+	uint64_t active_usec;	     /* CLOCK_MONOTONIC of the last byte, or of the accept */
+	struct syslog_origin origin; /* this connection's serial, its frames' ordinals */
 };
 
 struct source_syslog {
@@ -89,6 +92,7 @@ struct source_syslog {
 	uint64_t drops[DROP__MAX], drops_logged[DROP__MAX];
 	uint64_t drops_log_usec, hs_log_usec;
 	bool submit_failing;
+	uint64_t serials; /* the last serial given to a listener or a connection */
 };
 
 /* ---- source_syslog.c ---- */
@@ -98,11 +102,15 @@ void syslog_drop(struct source_syslog *s, enum drop_reason why);
 /* CLOCK_MONOTONIC now, in microseconds, from the event loop. */
 uint64_t syslog_now(struct source_syslog *s);
 /*
- * One received message: parse, filter, sanitize, submit. Returns 1 to go
- * on, 0 when the pipeline paused us.
+ * One received message: parse, filter, sanitize, submit. cert is the
+ * sender's verified certificate (NULL: none), which must name the HOSTNAME
+ * when host_from_cert is on. Returns 1 to go on, 0 when the pipeline
+ * paused us.
  */
-int syslog_handle_message(struct source_syslog *s, struct syslog_recent *recent, const char *peer,
-			  const char *buf, size_t len);
+int syslog_handle_message(struct source_syslog *s, struct syslog_origin *origin, const char *peer,
+			  X509 *cert, const char *buf, size_t len);
+/* Does cert carry name: a DNS or IP SAN, or the CN (even beside DNS SANs)? */
+bool syslog_cert_names(X509 *cert, const char *name);
 
 /* ---- source_syslog_conn.c ---- */
 

@@ -28,12 +28,14 @@
  *   "ikelogd-position 1 journal <cursor>\n" or
  *   "ikelogd-position 1 file <device> <inode> <offset> <first_line>\n".
  * Written atomically: temp file in the same directory, fsync, rename, fsync
- * of the directory.
+ * of the directory. The position written before stays beside it, in
+ * PATH.prev, for when PATH is found broken.
  */
 #define STATE_VERSION	   1
 #define STATE_CURSOR_MAX   512	/* longest journal cursor accepted */
 #define STATE_FILE_MAX	   4096 /* a longer state file is refused as broken */
 #define STATE_HASH_HEX_LEN 64
+#define STATE_PREV_SUFFIX  ".prev" /* the previous position, beside the state file */
 
 enum state_type { STATE_JOURNAL, STATE_FILE, STATE__MAX };
 
@@ -77,19 +79,23 @@ const char *state_start_name(enum start_mode m);
 
 /*
  * Where a source of type `type` begins. Returns 1 with *pos when cfg's
- * state file holds a position of that type to resume from; 0 with *mode
- * when the source starts afresh: at start when no state file is configured
- * or none exists yet, at cfg->state_fallback when the file is unusable or
- * holds another source type's position (said in the log).
+ * state file holds a position of that type to resume from; when it is
+ * broken or unreadable (counted in cnt's state_corrupt; cnt may be NULL),
+ * or missing beside a PATH.prev, the previous position there. Returns 0
+ * with *mode when the source starts afresh: at start when no state file
+ * is configured or none exists, at the head when it is broken and there
+ * is no previous one, at cfg->state_fallback when it holds another source
+ * type's position (each said in the log).
  */
 int state_begin(const struct config *cfg, enum state_type type, enum start_mode start,
-		struct state_pos *pos, enum start_mode *mode);
+		struct counters *cnt, struct state_pos *pos, enum start_mode *mode);
 
 /*
- * Writes pos to path atomically (path.tmp.PID, fsync, rename, fsync of the
- * directory). Returns 0 or -errno with a diag. A failure before the rename
- * leaves the old file as it was (and no temp file); a failed fsync of the
- * directory comes after it: path then holds pos, but not durably yet.
+ * Writes pos to path atomically (path.tmp.PID, fsync, the old file renamed
+ * to path.prev, rename, fsync of the directory). Returns 0 or -errno with
+ * a diag. A failure before the rename leaves the old file as it was (and
+ * no temp file); a failed fsync of the directory comes after it: path then
+ * holds pos, but not durably yet.
  */
 int state_write(const char *path, const struct state_pos *pos, struct diags *errs);
 

@@ -18,6 +18,7 @@ struct counters {
 	uint64_t matched;
 	uint64_t unparsed;
 	uint64_t regex_limit_hits;
+	uint64_t match_truncated; /* lines matched on their first limits.max_match_bytes only */
 	uint64_t arena_full;
 	uint64_t correlate_evictions;
 	uint64_t redact_scrubbed;
@@ -33,6 +34,7 @@ struct counters {
 	uint64_t truncated;
 	uint64_t state_writes;
 	uint64_t state_write_failures;
+	uint64_t state_corrupt; /* broken or unreadable position files found at start */
 	uint64_t reloads;
 	uint64_t reload_failures;
 	uint64_t source_errors;

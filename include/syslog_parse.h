@@ -79,7 +79,8 @@ size_t syslog_framer_buffer_size(const struct syslog_framer *f);
 /*
  * Looks at buf[0..len) (bytes not yet consumed) and reports the next
  * frame in *ret. eof says no more bytes will come: a newline-framed last
- * line is then a message, a short octet-counted frame is DROPPED. The
+ * line without its LF and a short octet-counted frame are then DROPPED
+ * (cut short: the caller counts them as partial). The
  * caller drops ret->consumed bytes and calls again, until the kind is
  * MORE with nothing consumed (or FATAL: close). Empty frames are consumed
  * silently. Trailing CR, LF and NUL are not part of a message.
@@ -128,33 +129,37 @@ int syslog_parse(const char *buf, size_t len, int64_t now_usec, struct syslog_ms
 size_t syslog_sanitize_utf8(const char *src, size_t len, char *dst, size_t *ret_replaced);
 
 /*
- * The event_id of a received line: the first 128 bits of SHA-256 over
- * host, timestamp and message, in hex, then "-" and occurrence (how many
- * identical lines this connection saw before it), so a line resent on a
- * new connection keeps its id. buf needs SYSLOG_EVENT_ID_MAX bytes.
- * Returns 0 or -EIO (the digest failed).
+ * The connections the listener may hold under a descriptor limit of
+ * nofile (RLIMIT_NOFILE's soft limit): configured, or fewer so that
+ * SYSLOG_FD_RESERVE descriptors stay for the daemon's own files (the
+ * collector socket, the position file, a reload's config and rules, the
+ * journal), and at least 1.
  */
-#define SYSLOG_EVENT_ID_MAX 56
-#define SYSLOG_DIGEST_LEN   16
+#define SYSLOG_FD_RESERVE 64
 
-int syslog_digest(const char *host, size_t host_len, int64_t realtime_usec, const char *msg,
-		  size_t len, uint8_t ret[SYSLOG_DIGEST_LEN]);
-void syslog_event_id(const uint8_t digest[SYSLOG_DIGEST_LEN], unsigned occurrence,
-		     char buf[SYSLOG_EVENT_ID_MAX]);
+unsigned syslog_max_connections(unsigned configured, unsigned long long nofile);
 
 /*
- * The digests of the last SYSLOG_RECENT lines of one connection (zero it
- * to start). syslog_recent_count returns how many of them equal digest,
- * the occurrence number of syslog_event_id, and remembers digest.
+ * Where a received message came from, for its event_id: the serial of its
+ * connection (a UDP listener has one too), unique in one run of the
+ * source, and the ordinal of the last frame taken from it (a datagram's:
+ * of its arrival). Zero it, then set serial.
  */
-#define SYSLOG_RECENT 32
-
-struct syslog_recent {
-	uint64_t v[SYSLOG_RECENT];
-	unsigned pos;
+struct syslog_origin {
+	uint64_t serial;
+	uint64_t ordinal;
 };
 
-unsigned syslog_recent_count(struct syslog_recent *r, const uint8_t digest[SYSLOG_DIGEST_LEN]);
+/*
+ * The event_id of a received message: the source's random instance id in
+ * 16 hex digits, "-", the origin's serial, "-", the frame's ordinal. No two
+ * messages of one run, nor of two runs, share one; a message a sender
+ * sends again gets a new one. buf needs SYSLOG_EVENT_ID_MAX bytes.
+ */
+#define SYSLOG_EVENT_ID_MAX 64
+
+void syslog_event_id(uint64_t instance, uint64_t serial, uint64_t ordinal,
+		     char buf[SYSLOG_EVENT_ID_MAX]);
 
 /*
  * What turning a received message into a pipeline record needs, and where
@@ -163,6 +168,7 @@ unsigned syslog_recent_count(struct syslog_recent *r, const uint8_t digest[SYSLO
  */
 struct syslog_to_record {
 	const char *app_name; /* the one program kept, e.g. "pluto" */
+	uint64_t instance;    /* random, once per start of the source: the event_ids' first part */
 	size_t max_line;      /* longer bodies are cut, RECORD_TRUNCATED */
 	char *scratch;
 	size_t scratch_size;
@@ -176,12 +182,13 @@ struct syslog_to_record {
  * nil), the header's time, PROCID and severity; drops the spaces MSG
  * starts with; replaces invalid UTF-8 and NUL (U+FFFD); strips a pluto
  * logfile or syslog prefix inside MSG (imfile forwards those), whose time
- * and pid win; cuts at max_line on a character boundary; derives event_id
- * (recent numbers repeats). ret's pointers are into x, valid until the
+ * and pid win; cuts at max_line on a character boundary; counts the frame
+ * in origin->ordinal (dropped ones too) and derives event_id from
+ * x->instance and origin (syslog_event_id). ret's pointers are into x, valid until the
  * next call. Returns 0, -EBADMSG (not syslog), -ENOENT (another
  * program's), -ENOBUFS (scratch too small); ret untouched on failure.
  */
 int syslog_to_record(struct syslog_to_record *x, const char *buf, size_t len, const char *peer,
-		     int64_t now_usec, struct syslog_recent *recent, struct record *ret);
+		     int64_t now_usec, struct syslog_origin *origin, struct record *ret);
 
 #endif

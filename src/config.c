@@ -19,6 +19,7 @@
 #include "config.h"
 #include "config_keys.h"
 #include "config_yaml.h"
+#include "syslog_parse.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -654,4 +655,37 @@ out:
 		yaml_parser_delete(&parser);
 	free(buf);
 	return r;
+}
+
+int config_warnings(const struct config *cfg, unsigned long long nofile, struct diags *warns)
+{
+	const struct str_list *listen = &cfg->source.syslog.listen;
+	bool plain = false;
+	unsigned max, n = 0;
+
+	if (cfg->source.type != SOURCE_SYSLOG)
+		return 0;
+	for (size_t i = 0; i < listen->n; i++)
+		plain |= strncmp(listen->v[i], "tls://", 6) != 0;
+	if (!cfg->source.syslog.host_from_cert) {
+		diag_add(warns, cfg->path, 0, 0,
+			 "warning: source.syslog.host_from_cert is off: any sender may write any "
+			 "HOSTNAME and speak for another gateway");
+		n++;
+	} else if (plain || !cfg->source.syslog.require_client_cert) {
+		diag_add(
+		    warns, cfg->path, 0, 0,
+		    "warning: source.syslog.host_from_cert is on: messages over tcp://, udp:// "
+		    "or TLS without a client certificate will all be refused");
+		n++;
+	}
+	max = syslog_max_connections(cfg->source.syslog.max_connections, nofile);
+	if (max < cfg->source.syslog.max_connections) {
+		diag_add(warns, cfg->path, 0, 0,
+			 "warning: source.syslog.max_connections %u is more than the descriptor "
+			 "limit %llu allows (%u kept for ikelogd's own files): at most %u",
+			 cfg->source.syslog.max_connections, nofile, SYSLOG_FD_RESERVE, max);
+		n++;
+	}
+	return (int)n;
 }

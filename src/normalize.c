@@ -323,10 +323,20 @@ int normalize_record(struct normalizer *n, const struct record *rec, struct even
 	ev->rec = rec;
 	if (!debug) {
 		struct envelope env = {0};
+		size_t len = rec->len;
 
+		/*
+		 * Matching costs time linear in the length (worse for a line
+		 * made of the rules' own words): pluto's lines are short, so
+		 * the rules see the start of a long line only.
+		 */
+		if (len > n->cfg->limits.max_match_bytes) {
+			len = n->cfg->limits.max_match_bytes;
+			n->cnt->match_truncated++;
+		}
 		/* The source took the log prefix off; pluto's own is read here, once. */
-		envelope_pluto(rec->msg, rec->len, &env);
-		m = rules_match(n->rules, &env, rec->msg, rec->len, ev);
+		envelope_pluto(rec->msg, len, &env);
+		m = rules_match(n->rules, &env, rec->msg, len, ev);
 	}
 	if (m == -E2BIG)
 		n->cnt->regex_limit_hits++;

@@ -12,6 +12,7 @@
 
 #include <yaml.h>
 
+#include "config_yaml.h"
 #include "decode.h"
 #include "rules_impl.h"
 
@@ -655,6 +656,15 @@ static int load_file(struct rules *r, const char *path, struct diags *errs, stru
 		ret = -EINVAL;
 		goto out;
 	}
+	/*
+	 * libyaml's scanner slows down with the square of the nesting: a
+	 * file nested 200,000 deep would hang check and a reload. Refused
+	 * before the document is loaded, as the config loader does.
+	 */
+	ret = config_yaml_check_depth(&(struct config_yaml){.file = ld.file, .errs = errs},
+				      (const char *)buf, len, RULE_DEPTH_MAX);
+	if (ret < 0)
+		goto out;
 	if (!yaml_parser_initialize(&parser)) {
 		ret = -ENOMEM;
 		goto out;

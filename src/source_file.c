@@ -538,7 +538,7 @@ static int position(struct sfile *s)
 	struct state_pos pos;
 	enum start_mode mode;
 
-	if (state_begin(s->cfg, STATE_FILE, s->cfg->source.file.start, &pos, &mode) > 0)
+	if (state_begin(s->cfg, STATE_FILE, s->cfg->source.file.start, s->cnt, &pos, &mode) > 0)
 		return resume(s, &pos);
 	return start_at(s, mode);
 }

@@ -543,7 +543,8 @@ static int position(struct sjournal *s)
 	struct state_pos pos;
 	enum start_mode mode;
 
-	if (state_begin(s->cfg, STATE_JOURNAL, s->cfg->source.journal.start, &pos, &mode) > 0)
+	if (state_begin(s->cfg, STATE_JOURNAL, s->cfg->source.journal.start, s->cnt, &pos, &mode) >
+	    0)
 		return resume_at(s, pos.cursor);
 	return start_at(s, mode);
 }

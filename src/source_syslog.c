@@ -10,9 +10,11 @@
  * Everything is bounded: connections (max_connections, further accepts
  * are closed), bytes buffered per connection (max_frame_bytes: a longer
  * frame is discarded whole), idle time (idle_timeout_s: for plain TCP,
- * for TLS before the handshake and for any connection in the middle of a
- * frame; an authenticated TLS sender may stay quiet, TCP keepalive
- * finds out when it is gone). What is dropped
+ * for TLS before the handshake or without a client certificate, and for
+ * any connection in the middle of a frame; a TLS sender authenticated by
+ * its certificate may stay quiet, TCP keepalive finds out when it is
+ * gone). At max_connections the longest-idle connection (one without a
+ * certificate first) is closed to admit a new one. What is dropped
  * is counted in input_dropped. When the pipeline is full the sockets are
  * no longer read, so TCP pushes back on the senders; nothing received is
  * dropped for that. There is no position to persist: a sender cannot be
@@ -27,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <linux/sock_diag.h>
 #include <unistd.h>
@@ -51,6 +55,8 @@ static const char *const drop_names[] = {
     [DROP_BADMSG] = "unparsable messages",
     [DROP_OTHER_APP] = "other programs' messages",
     [DROP_KERNEL] = "datagrams lost in a full receive buffer",
+    [DROP_EVICTED] = "idle connections closed to admit a new one (max_connections)",
+    [DROP_HOST] = "messages whose HOSTNAME the sender's certificate does not name",
 };
 _Static_assert(sizeof(drop_names) / sizeof(drop_names[0]) == DROP__MAX,
 	       "drop_names covers the enum");
@@ -96,15 +102,32 @@ static void log_drops(struct source_syslog *s, uint64_t now)
  * One received message: parse, filter, sanitize, submit. Returns 1 to go
  * on, 0 when the pipeline paused us.
  */
-int syslog_handle_message(struct source_syslog *s, struct syslog_recent *recent, const char *peer,
-			  const char *buf, size_t len)
+bool syslog_cert_names(X509 *cert, const char *name)
+{
+	return tls_cert_matches_name(cert, name) ||
+	       X509_check_host(cert, name, 0,
+			       X509_CHECK_FLAG_ALWAYS_CHECK_SUBJECT |
+				   X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
+			       NULL) == 1;
+}
+
+int syslog_handle_message(struct source_syslog *s, struct syslog_origin *origin, const char *peer,
+			  X509 *cert, const char *buf, size_t len)
 {
 	struct record rec;
 	int r;
 
-	r = syslog_to_record(&s->conv, buf, len, peer, util_now_usec(), recent, &rec);
+	r = syslog_to_record(&s->conv, buf, len, peer, util_now_usec(), origin, &rec);
 	if (r < 0) {
 		syslog_drop(s, r == -ENOENT ? DROP_OTHER_APP : DROP_BADMSG);
+		return 1;
+	}
+	/*
+	 * platform.host, the correlation namespace and the event follow
+	 * HOSTNAME: a relaying sender must not speak for another gateway.
+	 */
+	if (s->cfg->source.syslog.host_from_cert && (!cert || !syslog_cert_names(cert, rec.host))) {
+		syslog_drop(s, DROP_HOST);
 		return 1;
 	}
 	r = pipeline_submit(s->pl, &rec);
@@ -161,7 +184,7 @@ static int on_udp(sd_event_source *es, int fd, uint32_t revents, void *ud)
 		if (n == 0)
 			continue;
 		syslog_peer_name(&sa, peer);
-		syslog_handle_message(s, &l->recent, peer, s->dgram, (size_t)n);
+		syslog_handle_message(s, &l->origin, peer, NULL, s->dgram, (size_t)n);
 	}
 	udp_kernel_drops(l);
 	return 0;
@@ -211,11 +234,14 @@ static int on_sweep(sd_event_source *es, uint64_t usec, void *ud)
 		if (c->ssl && !c->handshaken && HANDSHAKE_USEC < limit)
 			limit = HANDSHAKE_USEC;
 		/*
-		 * An authenticated TLS sender between frames may stay quiet:
-		 * rsyslog's TLS output does not notice a connection we closed
-		 * and loses its next write. TCP keepalive finds dead ones.
+		 * A TLS sender authenticated by its certificate, between
+		 * frames, may stay quiet: rsyslog's TLS output does not notice
+		 * a connection we closed and loses its next write. TCP
+		 * keepalive finds dead ones. An anonymous one (no client
+		 * certificate asked) is as cheap to open as plain TCP and is
+		 * closed like it, or a few silent ones would hold every slot.
 		 */
-		if (c->ssl && c->handshaken && c->len == 0 && !c->fr.skip_left && !c->fr.skip_line)
+		if (c->authenticated && c->len == 0 && !c->fr.skip_left && !c->fr.skip_line)
 			continue;
 		if (!s->paused && usec > c->active_usec + limit) {
 			log_debug("syslog: %s: closing idle connection from %s", c->l->name,
@@ -282,7 +308,7 @@ static int listener_open(struct source_syslog *s, const char *spec, struct diags
 	struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV}, *ai = NULL;
 	int r, fd = -1, one = 1;
 
-	*l = (struct listener){.s = s, .fd = -1};
+	*l = (struct listener){.s = s, .fd = -1, .origin = {.serial = ++s->serials}};
 	if (syslog_listen_parse(spec, &la) < 0) {
 		diag_add(errs, s->cfg->path, 0, 0,
 			 "source.syslog.listen: \"%s\" is not tls://, tcp:// or udp://ADDR:PORT",
@@ -352,6 +378,7 @@ static int syslog_open(const struct config *cfg, sd_event *e, struct pipeline *p
 {
 	const struct str_list *listen = &cfg->source.syslog.listen;
 	struct source_syslog *s;
+	struct rlimit nofile;
 	bool tls = false;
 	int r;
 
@@ -374,6 +401,20 @@ static int syslog_open(const struct config *cfg, sd_event *e, struct pipeline *p
 	    cfg->source.syslog.max_frame_bytes ? cfg->source.syslog.max_frame_bytes : 65536;
 	s->max_conns =
 	    cfg->source.syslog.max_connections ? cfg->source.syslog.max_connections : 1000;
+	/*
+	 * Past the descriptor limit accept() fails, and with it the
+	 * collector socket, the position file and a reload: keep a reserve.
+	 */
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY &&
+	    syslog_max_connections(s->max_conns, nofile.rlim_cur) < s->max_conns) {
+		unsigned max = syslog_max_connections(s->max_conns, nofile.rlim_cur);
+
+		log_warnx("syslog: max_connections %u is more than the descriptor limit %llu "
+			  "allows (%u kept for ikelogd's own files): using %u",
+			  s->max_conns, (unsigned long long)nofile.rlim_cur, SYSLOG_FD_RESERVE,
+			  max);
+		s->max_conns = max;
+	}
 	s->idle_usec =
 	    (uint64_t)(cfg->source.syslog.idle_timeout_s ? cfg->source.syslog.idle_timeout_s
 							 : 300) *
@@ -385,6 +426,18 @@ static int syslog_open(const struct config *cfg, sd_event *e, struct pipeline *p
 	s->dgram = malloc(s->max_frame);
 	if (!s->conv.scratch || !s->dgram) {
 		r = -ENOMEM;
+		goto out;
+	}
+	/*
+	 * Received messages' event_ids start with this, so that the
+	 * serials and ordinals, which restart with the source, never give
+	 * an id of an earlier run again.
+	 */
+	if (getrandom(&s->conv.instance, sizeof(s->conv.instance), 0) !=
+	    (ssize_t)sizeof(s->conv.instance)) {
+		r = -errno;
+		diag_add(errs, cfg->path, 0, 0, "source syslog: no random instance id: %s",
+			 strerror(errno));
 		goto out;
 	}
 	for (size_t i = 0; i < listen->n; i++)

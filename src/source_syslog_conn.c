@@ -89,7 +89,10 @@ static int conn_drain(struct conn *c)
 			break;
 		}
 		if (f.kind == SYSLOG_FRAME_MSG)
-			syslog_handle_message(s, &c->recent, c->peer, c->buf + pos + f.off, f.len);
+			syslog_handle_message(s, &c->origin, c->peer,
+					      c->authenticated ? SSL_get0_peer_certificate(c->ssl)
+							       : NULL,
+					      c->buf + pos + f.off, f.len);
 		else if (f.kind == SYSLOG_FRAME_DROPPED)
 			syslog_drop(s, c->eof && pos + f.consumed == c->len && !c->fr.skip_line &&
 					       !c->fr.skip_left
@@ -163,13 +166,8 @@ static bool peer_permitted(struct source_syslog *s, SSL *ssl)
 	cert = SSL_get1_peer_certificate(ssl);
 	if (!cert)
 		return false;
-	/* A DNS or IP SAN, or the CN even when the certificate has DNS SANs. */
 	for (size_t i = 0; i < pp->n && !ok; i++)
-		ok = tls_cert_matches_name(cert, pp->v[i]) ||
-		     X509_check_host(cert, pp->v[i], 0,
-				     X509_CHECK_FLAG_ALWAYS_CHECK_SUBJECT |
-					 X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
-				     NULL) == 1;
+		ok = syslog_cert_names(cert, pp->v[i]);
 	X509_free(cert);
 	return ok;
 }
@@ -228,6 +226,8 @@ int syslog_conn_process(struct conn *c)
 			goto close;
 		}
 		c->handshaken = true;
+		/* Verified by the handshake, when one was asked for (tls.c fails it otherwise). */
+		c->authenticated = SSL_get0_peer_certificate(c->ssl) != NULL;
 		c->want_write = false;
 	}
 	/* Frames left from before a pause go first. */
@@ -313,6 +313,7 @@ static void accept_one(struct listener *l, int fd, const struct sockaddr_storage
 	c->s = s;
 	c->l = l;
 	c->fd = fd;
+	c->origin.serial = ++s->serials;
 	c->events = EPOLLIN;
 	syslog_framer_init(&c->fr, s->max_frame);
 	syslog_peer_name(sa, c->peer);
@@ -342,6 +343,24 @@ fail:
 	syslog_conn_free(c);
 }
 
+/*
+ * The connection to close for a new one at max_connections: the longest
+ * idle, one without a verified certificate first (an anonymous flood
+ * cannot push out the gateways), or NULL when there is none. The list is
+ * newest first: of connections idle since the same loop turn, the oldest.
+ */
+static struct conn *longest_idle(struct source_syslog *s)
+{
+	struct conn *best = NULL;
+
+	for (struct conn *c = s->conns; c; c = c->next)
+		if (!best || (best->authenticated && !c->authenticated) ||
+		    (best->authenticated == c->authenticated &&
+		     c->active_usec <= best->active_usec))
+			best = c;
+	return best;
+}
+
 int syslog_on_accept(sd_event_source *es, int lfd, uint32_t revents, void *ud)
 {
 	struct listener *l = ud;
@@ -363,9 +382,19 @@ int syslog_on_accept(sd_event_source *es, int lfd, uint32_t revents, void *ud)
 			break;
 		}
 		if (s->n_conns >= s->max_conns) {
-			close(fd);
-			syslog_drop(s, DROP_REFUSED);
-			continue;
+			struct conn *old = longest_idle(s);
+
+			/* Silent connections must not hold every slot for good. */
+			if (!old) {
+				close(fd);
+				syslog_drop(s, DROP_REFUSED);
+				continue;
+			}
+			log_debug("syslog: %s: closing the longest-idle connection, from %s, for a "
+				  "new one (max_connections)",
+				  l->name, old->peer);
+			syslog_conn_free(old);
+			syslog_drop(s, DROP_EVICTED);
 		}
 		accept_one(l, fd, &sa);
 	}

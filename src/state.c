@@ -378,9 +378,11 @@ int state_write(const char *path, const struct state_pos *pos, struct diags *err
 {
 	char text[STATE_FILE_MAX + 1];
 	char tmp[PATH_MAX];
+	char prev[PATH_MAX];
 	char dir[PATH_MAX];
 	const char *slash;
-	bool tmp_made = false;
+	struct state_pos old;
+	bool tmp_made = false, kept = false;
 	const struct state_io *io = state_io;
 	int fd = -1, dfd = -1;
 	int r, len;
@@ -391,7 +393,8 @@ int state_write(const char *path, const struct state_pos *pos, struct diags *err
 		diag_add(errs, path, 0, 0, "invalid position, not written");
 		goto out;
 	}
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp) ||
+	    snprintf(prev, sizeof(prev), "%s" STATE_PREV_SUFFIX, path) >= (int)sizeof(prev)) {
 		r = -ENAMETOOLONG;
 		diag_add(errs, path, 0, 0, "state file path too long");
 		goto out;
@@ -422,9 +425,28 @@ int state_write(const char *path, const struct state_pos *pos, struct diags *err
 		diag_add(errs, tmp, 0, 0, "cannot write: %s", strerror(-r));
 		goto out;
 	}
+	/*
+	 * The position written last stays beside the new one: should the
+	 * new one be found broken at the next start, the source resumes
+	 * from there (re-sending a little) rather than losing lines. Only a
+	 * good one is moved aside: a broken file (or anything else in its
+	 * place) would push out the good previous one.
+	 */
+	if (state_read(path, &old, &(struct diags){0}) == 0) {
+		if (io->rename(path, prev) < 0) {
+			r = -errno;
+			diag_add(errs, path, 0, 0, "cannot keep the previous position as %s: %s",
+				 prev, strerror(-r));
+			goto out;
+		}
+		kept = true;
+	}
 	if (io->rename(tmp, path) < 0) {
 		r = -errno;
 		diag_add(errs, path, 0, 0, "cannot rename %s over it: %s", tmp, strerror(-r));
+		/* Put the old one back where a restart looks first. */
+		if (kept)
+			(void)io->rename(prev, path);
 		goto out;
 	}
 	tmp_made = false;
@@ -531,8 +553,27 @@ const char *state_start_name(enum start_mode m)
 	return m == START_HEAD ? "head" : "tail";
 }
 
+/* pos from path.prev when it holds a position of type; 0 or -errno (logged by the caller). */
+static int read_prev(const char *path, enum state_type type, struct state_pos *pos)
+{
+	char prev[PATH_MAX];
+	struct diags errs = {0};
+	struct state_pos p;
+	int r;
+
+	if (snprintf(prev, sizeof(prev), "%s" STATE_PREV_SUFFIX, path) >= (int)sizeof(prev))
+		return -ENAMETOOLONG;
+	r = state_read(prev, &p, &errs);
+	if (r < 0)
+		return r;
+	if (p.type != type)
+		return -ESRCH;
+	*pos = p;
+	return 0;
+}
+
 int state_begin(const struct config *cfg, enum state_type type, enum start_mode start,
-		struct state_pos *pos, enum start_mode *mode)
+		struct counters *cnt, struct state_pos *pos, enum start_mode *mode)
 {
 	const char *sp = cfg->state_file;
 	enum start_mode fb = cfg->state_fallback;
@@ -543,15 +584,38 @@ int state_begin(const struct config *cfg, enum state_type type, enum start_mode 
 	if (!sp || !sp[0])
 		return 0;
 	r = state_read(sp, pos, &errs);
-	if (r == -ENOENT)
-		return 0;
-	*mode = fb;
-	if (r < 0) {
-		log_diags(&errs);
-		log_warnx("state file %s unusable; starting at the %s (state_fallback)", sp,
-			  state_start_name(fb));
+	if (r == -ENOENT) {
+		/* Between state_write's two renames: the old one is beside it. */
+		if (read_prev(sp, type, pos) == 0) {
+			log_warnx("state file %s is missing; resuming from the previous position "
+				  "in %s" STATE_PREV_SUFFIX,
+				  sp, sp);
+			return 1;
+		}
 		return 0;
 	}
+	if (r < 0) {
+		/*
+		 * Broken or unreadable: the position is not known, so the
+		 * tail would lose what came while we were stopped. The one
+		 * written before it, or else the head, re-sends instead.
+		 */
+		log_diags(&errs);
+		if (cnt)
+			cnt->state_corrupt++;
+		if (read_prev(sp, type, pos) == 0) {
+			log_warnx("state file %s unusable; resuming from the previous position in "
+				  "%s" STATE_PREV_SUFFIX " (counted in state_corrupt)",
+				  sp, sp);
+			return 1;
+		}
+		*mode = START_HEAD;
+		log_warnx("state file %s unusable and no previous position; starting at the head "
+			  "(counted in state_corrupt)",
+			  sp);
+		return 0;
+	}
+	*mode = fb;
 	if (pos->type != type) {
 		log_warnx("state file %s holds a %s position, not a %s one; starting at the %s "
 			  "(state_fallback)",

@@ -15,6 +15,7 @@ const struct counter_info counter_table[] = {
     C(matched, "lines a rule matched"),
     C(unparsed, "lines no rule matched, sent as unparsed events"),
     C(regex_limit_hits, "lines where a pattern hit its match or depth limit"),
+    C(match_truncated, "lines matched on their first limits.max_match_bytes only"),
     C(arena_full, "fields left out because an event's text arena was full"),
     C(correlate_evictions, "IKE SAs evicted from the correlation table"),
     C(redact_scrubbed, "secrets scrubbed from kept free text"),
@@ -30,6 +31,8 @@ const struct counter_info counter_table[] = {
     C(truncated, "events truncated to output.max_message_bytes"),
     C(state_writes, "state file writes"),
     C(state_write_failures, "state file writes that failed"),
+    C(state_corrupt, "broken or unreadable position files found at start (resumed from the "
+		     "previous one or the head)"),
     C(reloads, "configuration reloads"),
     C(reload_failures, "configuration reloads refused (the old one kept running)"),
     C(source_errors, "errors reading the source"),

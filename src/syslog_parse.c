@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <openssl/evp.h>
 
 #include "envelope.h"
 #include "syslog_parse.h"
@@ -171,8 +171,18 @@ static void frame_line(struct syslog_framer *f, const char *buf, size_t len, boo
 		ret->consumed = len;
 		return;
 	}
-	if (eof && len > 0)
-		frame_msg(ret, 0, trim_end(buf, len), len);
+	if (eof && len > 0) {
+		/*
+		 * No LF before the sender closed: the line may have been cut
+		 * anywhere (a reset, a sender killed mid-write), and a cut
+		 * message read as whole is a wrong event. Dropped as partial,
+		 * like a short octet-counted frame; trailing CR/NUL only is
+		 * nothing.
+		 */
+		frame_msg(ret, 0, 0, len);
+		if (trim_end(buf, len) > 0)
+			ret->kind = SYSLOG_FRAME_DROPPED;
+	}
 }
 
 void syslog_framer_next(struct syslog_framer *f, const char *buf, size_t len, bool eof,
@@ -309,66 +319,27 @@ size_t syslog_sanitize_utf8(const char *src, size_t len, char *dst, size_t *ret_
 	return o;
 }
 
-int syslog_digest(const char *host, size_t host_len, int64_t realtime_usec, const char *msg,
-		  size_t len, uint8_t ret[SYSLOG_DIGEST_LEN])
+unsigned syslog_max_connections(unsigned configured, unsigned long long nofile)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int md_len = 0;
-	char ts[24];
-	int n, r = -EIO;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned long long room = nofile > SYSLOG_FD_RESERVE ? nofile - SYSLOG_FD_RESERVE : 1;
 
-	n = snprintf(ts, sizeof(ts), "%lld", (long long)realtime_usec);
-	/* NUL separators: no host/time/message split can collide with another. */
-	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(ctx, host ? host : "", host ? host_len : 0) != 1 ||
-	    EVP_DigestUpdate(ctx, "", 1) != 1 || EVP_DigestUpdate(ctx, ts, (size_t)n + 1) != 1 ||
-	    EVP_DigestUpdate(ctx, msg, len) != 1 || EVP_DigestFinal_ex(ctx, md, &md_len) != 1 ||
-	    md_len < SYSLOG_DIGEST_LEN)
-		goto out;
-	memcpy(ret, md, SYSLOG_DIGEST_LEN);
-	r = 0;
-out:
-	EVP_MD_CTX_free(ctx);
-	return r;
+	return configured > room ? (unsigned)room : configured;
 }
 
-void syslog_event_id(const uint8_t digest[SYSLOG_DIGEST_LEN], unsigned occurrence,
+void syslog_event_id(uint64_t instance, uint64_t serial, uint64_t ordinal,
 		     char buf[SYSLOG_EVENT_ID_MAX])
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < SYSLOG_DIGEST_LEN; i++) {
-		buf[2 * i] = hex[digest[i] >> 4];
-		buf[2 * i + 1] = hex[digest[i] & 15];
-	}
-	snprintf(buf + 2 * SYSLOG_DIGEST_LEN, SYSLOG_EVENT_ID_MAX - 2 * SYSLOG_DIGEST_LEN, "-%u",
-		 occurrence);
-}
-
-unsigned syslog_recent_count(struct syslog_recent *r, const uint8_t digest[SYSLOG_DIGEST_LEN])
-{
-	uint64_t v;
-	unsigned n = 0;
-
-	memcpy(&v, digest, sizeof(v));
-	/* 0 marks an empty slot: no digest may be 0. */
-	v |= 1;
-	for (unsigned i = 0; i < SYSLOG_RECENT; i++)
-		n += r->v[i] == v;
-	r->v[r->pos] = v;
-	r->pos = (r->pos + 1) % SYSLOG_RECENT;
-	return n;
+	snprintf(buf, SYSLOG_EVENT_ID_MAX, "%016" PRIx64 "-%" PRIu64 "-%" PRIu64, instance, serial,
+		 ordinal);
 }
 
 int syslog_to_record(struct syslog_to_record *x, const char *buf, size_t len, const char *peer,
-		     int64_t now_usec, struct syslog_recent *recent, struct record *ret)
+		     int64_t now_usec, struct syslog_origin *origin, struct record *ret)
 {
 	struct syslog_msg m;
 	struct record rec = {.priority = -1};
 	struct envelope pfx;
-	uint8_t digest[SYSLOG_DIGEST_LEN];
+	uint64_t ordinal = ++origin->ordinal;
 	const char *body;
 	size_t n, replaced;
 
@@ -417,10 +388,13 @@ int syslog_to_record(struct syslog_to_record *x, const char *buf, size_t len, co
 			n--;
 		rec.flags |= RECORD_TRUNCATED;
 	}
-	if (syslog_digest(x->host, strlen(x->host), rec.realtime_usec, body, n, digest) == 0) {
-		syslog_event_id(digest, syslog_recent_count(recent, digest), x->event_id);
-		rec.event_id = x->event_id;
-	}
+	/*
+	 * Not from the content: two distinct messages may be identical
+	 * (same second, same text), and a collector that drops duplicates
+	 * by id would merge them.
+	 */
+	syslog_event_id(x->instance, origin->serial, ordinal, x->event_id);
+	rec.event_id = x->event_id;
 	rec.msg = body;
 	rec.len = n;
 	rec.host = x->host;

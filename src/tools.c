@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -134,6 +135,17 @@ int tools_check(const char *config)
 	r = env_init(&env, config, false);
 	if (r == 0)
 		r = pipeline_new(&env.cfg, &env.cnt, &pl, &errs);
+	if (r == 0) {
+		struct rlimit nofile = {.rlim_cur = RLIM_INFINITY};
+
+		/* Valid, but weaker than it could be: said, not refused. */
+		(void)getrlimit(RLIMIT_NOFILE, &nofile);
+		config_warnings(&env.cfg,
+				nofile.rlim_cur == RLIM_INFINITY
+				    ? ULLONG_MAX
+				    : (unsigned long long)nofile.rlim_cur,
+				&errs);
+	}
 	print_diags(&errs);
 	if (r == 0)
 		printf("%s: ok (%zu rules)\n", config, rules_count(pipeline_rules(pl)));

@@ -40,14 +40,14 @@ static void on_message(const char *msg, size_t len)
 	/* The record the listener would submit: inside scratch, within max_line. */
 	{
 		static char scratch[3 * 4096];
-		static struct syslog_recent recent;
+		static struct syslog_origin origin;
 		struct syslog_to_record x = {.app_name = "pluto",
 					     .max_line = 100,
 					     .scratch = scratch,
 					     .scratch_size = sizeof(scratch)};
 		struct record rec;
 
-		if (syslog_to_record(&x, msg, len, "192.0.2.1", 1795478400LL * 1000000, &recent,
+		if (syslog_to_record(&x, msg, len, "192.0.2.1", 1795478400LL * 1000000, &origin,
 				     &rec) == 0) {
 			check(rec.msg >= scratch && rec.msg + rec.len <= scratch + sizeof(scratch));
 			check(rec.len <= x.max_line);

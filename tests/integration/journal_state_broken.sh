@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # A broken state file: garbage, a truncated one, a cursor of another
-# journal. Each is reported clearly and handled by state_fallback (head:
-# everything the journal holds; tail: only new entries), never a crash.
+# journal, each reported clearly, never a crash. A broken one resumes from
+# the previous position kept beside it (position.prev), or from the head
+# when there is none, whatever state_fallback says (the tail would lose
+# what came while ikelogd was stopped), counted in state_corrupt; only a
+# position that is not there (another journal's cursor) is state_fallback's.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/journald.sh"
 [ -x "$IKELOGD" ] || fail "build/ikelogd is missing: run make"
@@ -34,28 +37,46 @@ run() {
 	wait "$IKELOGD_PID" || fail "$name: ikelogd exited $? (a crash?): $(cat "$WORK/$name.err")"
 	local got
 	got=$(lines "$WORK/$name.json")
-	[ "$got" = "$want" ] || fail "$name: $got events, expected $want: $(cat "$WORK/$name.err")"
+	case $want in
+	'>='*) [ "$got" -ge "${want#>=}" ] || fail "$name: $got events, expected $want: $(cat "$WORK/$name.err")" ;;
+	*) [ "$got" = "$want" ] || fail "$name: $got events, expected $want: $(cat "$WORK/$name.err")" ;;
+	esac
 	grep -q '"type":"journal"' "$WORK/position" || fail "$name: no valid position saved afterwards"
 }
 
-# Garbage: reported, fallback head reads all 50, then the new one.
+# Garbage, no previous position: reported, the head (all 50, then the new
+# one) though state_fallback says tail.
 printf 'PK\003\004 this is not a position file\n' >"$WORK/position"
-run garbage head 51 1
+run garbage tail 51 1
 grep -q 'broken state file: not a JSON object' "$WORK/garbage.err" || fail "garbage: no clear message: $(cat "$WORK/garbage.err")"
-grep -q 'unusable; starting at the head (state_fallback)' "$WORK/garbage.err" || fail "garbage: fallback not said"
-ok "garbage state file: '$(grep -m1 'broken state' "$WORK/garbage.err" | sed 's/^ikelogd: //')', fallback head read all 50 and the new one"
+grep -q 'unusable and no previous position; starting at the head (counted in state_corrupt)' "$WORK/garbage.err" ||
+	fail "garbage: head not said: $(cat "$WORK/garbage.err")"
+grep -q 'state_corrupt=1\|"state_corrupt":1' "$WORK/garbage.err" "$WORK/garbage.json" ||
+	fail "garbage: state_corrupt not counted: $(cat "$WORK/garbage.err")"
+ok "garbage state file: '$(grep -m1 'broken state' "$WORK/garbage.err" | sed 's/^ikelogd: //')', read from the head: all 50 and the new one, state_corrupt 1"
 
-# Truncated (a valid file cut in half): fallback tail reads only new entries.
+# A normal run: now a good position and a good one before it.
+run steady tail 1 1
+[ -s "$WORK/position.prev" ] || fail "no previous position kept beside the state file"
+
+# Stopped: 50 entries logged, then the position truncated (a valid file cut
+# in half). The previous position is resumed: all 50 arrive, and the 5 new.
+journal_send "$JSOCK" "$marker" 2000 50
+wait_for 5 bash -c "[ \$(journalctl --namespace=$JNS IKELOGD_TEST=$marker -o cat | wc -l) = 102 ]" ||
+	fail "journald does not hold the 50 entries logged while stopped"
 len=$(wc -c <"$WORK/position")
 head -c $((len / 2)) "$WORK/position" >"$WORK/position.half"
 mv "$WORK/position.half" "$WORK/position"
-run truncated tail 5 5
+run truncated tail '>=55' 5
 grep -q 'broken state file' "$WORK/truncated.err" || fail "truncated: no clear message: $(cat "$WORK/truncated.err")"
-grep -q 'starting at the tail (state_fallback)' "$WORK/truncated.err" || fail "truncated: fallback not said"
-ok "truncated state file reported, fallback tail read only the 5 new entries"
+grep -q 'resuming from the previous position' "$WORK/truncated.err" || fail "truncated: previous position not said: $(cat "$WORK/truncated.err")"
+for i in $(seq 2000 2049); do
+	grep -q "\"state_serial\":$i[,}]" "$WORK/truncated.json" || fail "truncated: entry #$i logged while stopped is lost"
+done
+ok "truncated state file reported, resumed from the previous position: the 50 entries logged while stopped and the 5 new all delivered ($(($(lines "$WORK/truncated.json") - 55)) sent again)"
 
 # A cursor of another journal (the system journal's), with a valid checksum:
-# fallback head reads all the journal holds (50 + 1 + 5) and the new one.
+# fallback head reads all the journal holds (50 + 1 + 1 + 50 + 5) and the new one.
 journald_ensure
 cursor_of_last() { journalctl -n 1 --show-cursor -o cat 2>/dev/null | sed -n 's/^-- cursor: //p'; }
 foreign=$(cursor_of_last)
@@ -70,7 +91,7 @@ canon = "ikelogd-position 1 journal %s\n" % cursor
 print(json.dumps({"format": "ikelogd-position", "version": 1, "type": "journal",
                   "cursor": cursor, "checksum": hashlib.sha256(canon.encode()).hexdigest()}))
 EOF
-run foreign head 57 1
+run foreign head 108 1
 grep -q 'not from this journal' "$WORK/foreign.err" || fail "foreign: no clear message: $(cat "$WORK/foreign.err")"
 ok "foreign cursor: '$(grep -m1 'not from this journal' "$WORK/foreign.err" | sed 's/^ikelogd: //')'"
 

@@ -417,6 +417,7 @@ static const struct range_case {
     {"output", "failback_interval_s", 1, 86400,
      offsetof(struct config, output.failback_interval_s)},
     {"limits", "max_line_bytes", 256, 16777216, offsetof(struct config, limits.max_line_bytes)},
+    {"limits", "max_match_bytes", 256, 1048576, offsetof(struct config, limits.max_match_bytes)},
     {"limits", "in_flight", 1, 1000000, offsetof(struct config, limits.in_flight)},
     {"limits", "max_ike_sas", 1, 16777216, offsetof(struct config, limits.max_ike_sas)},
     {"limits", "drain_timeout_ms", 0, 600000, offsetof(struct config, limits.drain_timeout_ms)},
@@ -625,13 +626,52 @@ static void count_key(const char *key, void *userdata)
 	assert_non_null(strchr("abcdefghijklmnopqrstuvwxyz", key[0]));
 }
 
+/* What `ikelogd check` warns about: a syslog source trusting HOSTNAME, max_connections past nofile.
+ */
+static void test_warnings(void **state)
+{
+	struct config cfg;
+	struct diags d, w;
+
+	/* not a syslog source: nothing */
+	assert_int_equal(load_text("source: { type: stdin }\n", &cfg, &d), 0);
+	w = (struct diags){0};
+	assert_int_equal(config_warnings(&cfg, 1024, &w), 0);
+	config_done(&cfg);
+
+	assert_int_equal(
+	    load_text("source:\n  type: syslog\n  syslog:\n    listen: [tls://127.0.0.1:6514]\n"
+		      "    max_connections: 4096\n",
+		      &cfg, &d),
+	    0);
+	w = (struct diags){0};
+	assert_int_equal(config_warnings(&cfg, 8192, &w), 1);
+	assert_non_null(strstr(w.v[0].msg, "host_from_cert is off"));
+	/* the unit's 4096 descriptors: 4096 connections do not fit beside ikelogd's own files */
+	w = (struct diags){0};
+	assert_int_equal(config_warnings(&cfg, 4096, &w), 2);
+	assert_non_null(strstr(w.v[1].msg,
+			       "max_connections 4096 is more than the descriptor limit "
+			       "4096 allows (64 kept for ikelogd's own files): at most 4032"));
+	/* on, TLS only, certificates required: nothing to say */
+	cfg.source.syslog.host_from_cert = true;
+	w = (struct diags){0};
+	assert_int_equal(config_warnings(&cfg, 4096 + 64, &w), 0);
+	/* on, but without client certificates: everything would be refused */
+	cfg.source.syslog.require_client_cert = false;
+	w = (struct diags){0};
+	assert_int_equal(config_warnings(&cfg, 1 << 20, &w), 1);
+	assert_non_null(strstr(w.v[0].msg, "will all be refused"));
+	config_done(&cfg);
+}
+
 static void test_foreach_key_and_names(void **state)
 {
 	size_t n = 0;
 
 	config_foreach_key(count_key, &n);
 	/* As many keys as conf/ikelogd.yaml and ikelogd.yaml(5) describe. */
-	assert_int_equal(n, 61);
+	assert_int_equal(n, 63);
 	assert_string_equal(source_type_name(SOURCE_STDIN), "stdin");
 	assert_null(source_type_name(SOURCE__MAX));
 	assert_string_equal(output_type_name(OUTPUT_SYSLOG_TLS), "syslog-tls");
@@ -713,6 +753,7 @@ int main(void)
 	    cmocka_unit_test(test_too_many_keys),
 	    cmocka_unit_test(test_many_errors_counted),
 	    cmocka_unit_test(test_foreach_key_and_names),
+	    cmocka_unit_test(test_warnings),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

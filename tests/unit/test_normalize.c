@@ -301,6 +301,52 @@ static void test_long_line(void **state)
 	free(line);
 }
 
+/* "\"w\" #3: ISAKMP SA established {xxx...}" of exactly len bytes. */
+static char *isakmp_line(size_t len)
+{
+	static const char head[] = "\"w\" #3: ISAKMP SA established {";
+	char *line = malloc(len + 1);
+
+	assert_non_null(line);
+	memcpy(line, head, sizeof(head) - 1);
+	memset(line + sizeof(head) - 1, 'x', len - sizeof(head));
+	line[len - 1] = '}';
+	line[len] = '\0';
+	return line;
+}
+
+static void test_match_bound(void **state)
+{
+	struct fx *fx = *state;
+	unsigned max = fx->cfg.limits.max_match_bytes;
+	char *line = isakmp_line(max);
+
+	assert_int_equal(max, 2048);
+	/* exactly max_match_bytes: seen whole, matched, not counted */
+	assert_int_equal(run(fx, line, NULL, 1), 1);
+	assert_string_equal(str(fx, F_EVENT_TYPE), "ike_auth");
+	assert_int_equal(fx->cnt.match_truncated, 0);
+	free(line);
+	/* one byte more: the closing brace is past what the rules see */
+	line = isakmp_line(max + 1);
+	assert_int_equal(run(fx, line, NULL, 2), 1);
+	assert_string_equal(str(fx, F_EVENT_TYPE), "unparsed");
+	assert_int_equal(fx->cnt.match_truncated, 1);
+	/* the envelope is still read from the start of the line */
+	assert_int_equal(event_int(&fx->ev, F_STATE_SERIAL, 0), 3);
+	free(line);
+	/* a capture running to the end of the line ends at the bound */
+	line = malloc(65536 + 1);
+	memcpy(line, "\"w\" #3: authentication failed: ", 31);
+	memset(line + 31, 'y', 65536 - 31);
+	line[65536] = '\0';
+	assert_int_equal(run(fx, line, NULL, 3), 1);
+	assert_string_equal(str(fx, F_EVENT_TYPE), "auth_failed");
+	assert_int_equal(strlen(str(fx, F_REASON)), max - 31);
+	assert_int_equal(fx->cnt.match_truncated, 2);
+	free(line);
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
@@ -313,6 +359,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_unparsed_and_debug, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_version_per_host, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_long_line, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_match_bound, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -254,10 +254,32 @@ static void test_broken_state_fallback(void **state)
 
 	append(h->path, L1 L2 L3);
 	append(h->state, "garbage, not a position\n");
-	h->cfg.state_fallback = START_HEAD;
+	/* Broken, no previous position: the head, whatever state_fallback says; counted. */
+	h->cfg.state_fallback = START_TAIL;
 	h_start(h);
 	h_run(h, 3, 2000);
 	assert_int_equal(h->n, 3); /* head: everything */
+	assert_int_equal(h->cnt.state_corrupt, 1);
+	h_stop(h);
+
+	/* Broken beside a previous position: resumed from there. */
+	assert_int_equal(stat(h->path, &st), 0);
+	pos.device = st.st_dev;
+	pos.inode = st.st_ino;
+	pos.offset = strlen(L1);
+	assert_int_equal(source_file_key(L1, strlen(L1), pos.first_line), 0);
+	assert_int_equal(state_write(h->state, &pos, &errs), 0);
+	assert_int_equal(state_write(h->state, &pos, &errs), 0);
+	unlink(h->state);
+	append(h->state, "{\"format\":\"ikelogd-position\",\"version\":1,\"type\":\"fi");
+	h_start(h);
+	h_run(h, 2, 2000);
+	{
+		const char *want[] = {"\"westeast\" #1: sent IKE_SA_INIT request",
+				      "\"westeast\" #2: line three"};
+		expect_msgs(h, 0, want, 2);
+	}
+	assert_int_equal(h->cnt.state_corrupt, 1); /* counted anew: the harness restarted */
 	h_stop(h);
 
 	/* Same inode, but the first line's key is another file's: fallback tail. */

@@ -318,20 +318,51 @@ static void test_gone_entry_resumes_after_it(void **state)
 	free(sshd);
 }
 
-static void test_broken_state_falls_back(void **state)
+/* Writes a state file cut short: broken. */
+static void break_state(struct h *h)
 {
-	struct h *h = *state;
 	int fd;
 
+	unlink(h->state);
 	fd = open(h->state, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "{\"format\":\"ikelogd-position\",\"ver", 33), 33);
 	close(fd);
-	h->cfg.state_fallback = START_HEAD;
+}
+
+/*
+ * A broken state file: the previous position beside it, or else the head,
+ * whatever state_fallback says (the tail would lose what came while we were
+ * stopped); counted in state_corrupt.
+ */
+static void test_broken_state_falls_back(void **state)
+{
+	struct h *h = *state;
+	char cur[3][STATE_CURSOR_MAX], prev[300];
+
+	break_state(h);
+	h->cfg.state_fallback = START_TAIL;
 	h_start(h);
 	h_run(h, 3, 3000);
 	assert_int_equal(h->n, 3);
+	check_entries(h, 0);
+	assert_int_equal(h->cnt.state_corrupt, 1);
 	h_stop(h);
+
+	/* the position before it: after the first entry */
+	snprintf(prev, sizeof(prev), "%s.prev", h->state);
+	unlink(prev);
+	assert_int_equal(cursors_of(h->a, cur, 3), 3);
+	write_cursor(h, cur[0]);
+	write_cursor(h, cur[2]);
+	break_state(h);
+	h_start(h);
+	h_run(h, 2, 3000);
+	assert_int_equal(h->n, 2);
+	assert_string_equal(h->v[1].msg, "\"westeast\" #1: four");
+	assert_int_equal(h->cnt.state_corrupt, 1);
+	h_stop(h);
+	h->cfg.state_fallback = START_HEAD;
 	/* A cursor journald refuses. */
 	write_cursor(h, "s=zzzz;i=q");
 	h_start(h);

@@ -9,6 +9,7 @@
  * are not UTF-8. The TLS side is test_source_syslog_conn.c.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -24,6 +25,13 @@
 #include "syslog_harness.h"
 
 static const char *const tcp_udp[] = {"tcp://127.0.0.1:0", "udp://127.0.0.1:0"};
+
+/* The instance id an event_id starts with. */
+static uint64_t id_instance(const char *id)
+{
+	assert_int_equal(strcspn(id, "-"), 16);
+	return strtoull(id, NULL, 16);
+}
 
 /* Newline-framed and octet-counted frames on one connection, one split across two writes. */
 static void test_tcp_frames(void **state)
@@ -71,16 +79,21 @@ static void test_tcp_frames(void **state)
 	assert_string_equal(sh.h.v[5].host, "127.0.0.1");
 	assert_int_equal(sh.h.v[5].pid, 0);
 	/*
-	 * Every id is the line's digest (32 hex digits), "-", and how many
-	 * identical lines came before it on this connection.
+	 * Every id is the source's instance id (16 hex digits), the
+	 * connection's serial (after the listener's) and the frame's
+	 * ordinal on it, counting the frames dropped (5, 6): the two
+	 * identical "first line" messages are two events, two ids.
 	 */
-	for (size_t i = 0; i < 7; i++)
-		assert_int_equal(strcspn(sh.id[i], "-"), 32);
-	assert_memory_equal(sh.id[0], sh.id[6], 32);
-	assert_string_equal(sh.id[0] + 32, "-0");
-	assert_string_equal(sh.id[6] + 32, "-1");
-	assert_string_equal(sh.id[1] + 32, "-0");
-	assert_memory_not_equal(sh.id[0], sh.id[1], 32);
+	static const unsigned ordinal[] = {1, 2, 3, 4, 7, 8, 9};
+	uint64_t inst = id_instance(sh.id[0]);
+
+	for (size_t i = 0; i < 7; i++) {
+		char want_id[SYSLOG_EVENT_ID_MAX];
+
+		snprintf(want_id, sizeof(want_id), "%016" PRIx64 "-2-%u", inst, ordinal[i]);
+		assert_string_equal(sh.id[i], want_id);
+	}
+	assert_string_not_equal(sh.id[0], sh.id[6]);
 
 	assert_int_equal(sh.s->drops[DROP_OTHER_APP], 1);
 	assert_int_equal(sh.s->drops[DROP_BADMSG], 1);
@@ -91,15 +104,31 @@ static void test_tcp_frames(void **state)
 	/* The sender closes: the connection goes. */
 	close(fd);
 	SH_RUN_UNTIL(&sh, sh.s->n_conns == 0, 2000);
-	/* A line sent again on a new connection (rsyslog resending) keeps its id. */
+	/* A line sent again on a new connection (rsyslog resending) gets a new id. */
 	fd = sh_connect(SOCK_STREAM, sh_port(&sh, 0));
 	sh_send_str(fd, MSG5424("gw-a", "pluto", "4242", "first line") "\n");
 	SH_RUN_UNTIL(&sh, sh.h.n == 8, 2000);
-	assert_string_equal(sh.id[7], sh.id[0]);
+	char want_id[SYSLOG_EVENT_ID_MAX];
+
+	snprintf(want_id, sizeof(want_id), "%016" PRIx64 "-3-1", inst);
+	assert_string_equal(sh.id[7], want_id);
 	close(fd);
 	SH_RUN_UNTIL(&sh, sh.s->n_conns == 0, 2000);
 	assert_null(sh.s->conns);
 	sh_done(&sh);
+
+	/* The next start of the source: another instance id, so no id of this run again. */
+	struct sh sh2 = {0};
+
+	sh_config(&sh2, "test_source_syslog", tcp_udp, 1);
+	sh_start(&sh2);
+	fd = sh_connect(SOCK_STREAM, sh_port(&sh2, 0));
+	sh_send_str(fd, MSG5424("gw-a", "pluto", "4242", "first line") "\n");
+	SH_RUN_UNTIL(&sh2, sh2.h.n == 1, 2000);
+	assert_int_equal(strlen(sh2.id[0]), strlen(sh.id[0]));
+	assert_true(id_instance(sh2.id[0]) != inst);
+	close(fd);
+	sh_done(&sh2);
 }
 
 /* Datagrams: one message each; trailing LF/NUL stripped; oversize ones dropped and counted. */
@@ -133,6 +162,14 @@ static void test_udp(void **state)
 	assert_int_equal(sh.h.cnt.input_dropped, 1);
 	/* A datagram is no connection. */
 	assert_int_equal(sh.h.cnt.connections, 0);
+	/* Its id: the UDP listener's serial (the second), its ordinal of arrival. */
+	for (size_t i = 0; i < 4; i++) {
+		char want_id[SYSLOG_EVENT_ID_MAX];
+
+		snprintf(want_id, sizeof(want_id), "%016" PRIx64 "-2-%zu", id_instance(sh.id[0]),
+			 i + 1);
+		assert_string_equal(sh.id[i], want_id);
+	}
 	close(fd);
 	sh_done(&sh);
 }
@@ -225,40 +262,46 @@ static void test_oversize(void **state)
 
 /*
  * The sender closes in the middle of a frame: an octet-counted frame (or its
- * length) cut short is dropped as partial; a last line without LF is a message.
+ * length) cut short is dropped as partial, and so is a last line without
+ * its LF (it may have been cut anywhere); a whole line before EOF is a message.
  */
 static void test_cut_short_at_eof(void **state)
 {
 	static const char part[] = "200 " MSG5424("gw-a", "pluto", "1", "cut short");
 	struct sh sh = {0};
-	int a, b, c;
+	int a, b, c, d;
 
 	sh_config(&sh, "test_source_syslog", tcp_udp, 1);
 	sh_start(&sh);
 	a = sh_connect(SOCK_STREAM, sh_port(&sh, 0));
 	b = sh_connect(SOCK_STREAM, sh_port(&sh, 0));
 	c = sh_connect(SOCK_STREAM, sh_port(&sh, 0));
+	d = sh_connect(SOCK_STREAM, sh_port(&sh, 0));
 	sh_send_str(a, part);
 	sh_send_str(b, MSG5424("gw-a", "pluto", "1", "no newline at the end"));
 	sh_send_str(c, "123");
-	SH_RUN_UNTIL(&sh, sh.s->n_conns == 3, 2000);
-	/* Both partial frames are held, not dropped, while the senders may go on. */
+	sh_send_str(d, MSG5424("gw-a", "pluto", "1", "whole line") "\n");
+	SH_RUN_UNTIL(&sh, sh.s->n_conns == 4, 2000);
+	SH_RUN_UNTIL(&sh, sh.h.n == 1, 2000);
+	/* The partial frames are held, not dropped, while the senders may go on. */
 	sh_turns(&sh, 5);
 	assert_int_equal(sh.h.cnt.input_dropped, 0);
-	assert_int_equal(sh.h.n, 0);
+	assert_int_equal(sh.h.n, 1);
 	shutdown(a, SHUT_WR);
 	shutdown(b, SHUT_WR);
 	shutdown(c, SHUT_WR);
+	shutdown(d, SHUT_WR);
 	SH_RUN_UNTIL(&sh, sh.s->n_conns == 0, 2000);
 	assert_int_equal(sh.h.n, 1);
-	assert_string_equal(sh.h.v[0].msg, "no newline at the end");
-	assert_int_equal(sh.s->drops[DROP_PARTIAL], 2);
+	assert_string_equal(sh.h.v[0].msg, "whole line");
+	assert_int_equal(sh.s->drops[DROP_PARTIAL], 3);
 	assert_int_equal(sh.s->drops[DROP_OVERSIZE], 0);
-	assert_int_equal(sh.h.cnt.input_dropped, 2);
+	assert_int_equal(sh.h.cnt.input_dropped, 3);
 	assert_true(sh_closed(a));
 	close(a);
 	close(b);
 	close(c);
+	close(d);
 	sh_done(&sh);
 }
 
@@ -394,7 +437,11 @@ static void test_udp_kernel_drops(void **state)
 	sh_done(&sh);
 }
 
-/* At max_connections further connections are closed and counted; a freed slot is reused. */
+/*
+ * At max_connections a new connection closes the longest-idle one, counted
+ * (silent connections cannot hold every slot for good); a slot freed by
+ * its sender is taken without closing anyone.
+ */
 static void test_connection_limit(void **state)
 {
 	struct sh sh = {0};
@@ -404,27 +451,35 @@ static void test_connection_limit(void **state)
 	sh.h.cfg.source.syslog.max_connections = 2;
 	sh_start(&sh);
 	a = sh_connect(SOCK_STREAM, sh_port(&sh, 0));
+	SH_RUN_UNTIL(&sh, sh.s->n_conns == 1, 2000);
+	usleep(20000);
 	b = sh_connect(SOCK_STREAM, sh_port(&sh, 0));
-	SH_RUN_UNTIL(&sh, sh.s->n_conns == 2, 2000);
+	sh_send_str(b, MSG5424("gw-b", "pluto", "1", "b speaks") "\n");
+	SH_RUN_UNTIL(&sh, sh.s->n_conns == 2 && sh.h.n == 1, 2000);
+	usleep(20000);
 	c = sh_connect(SOCK_STREAM, sh_port(&sh, 0));
-	SH_RUN_UNTIL(&sh, sh.s->drops[DROP_REFUSED] == 1, 2000);
-	SH_RUN_UNTIL(&sh, sh_closed(c), 2000);
+	SH_RUN_UNTIL(&sh, sh.s->drops[DROP_EVICTED] == 1, 2000);
+	SH_RUN_UNTIL(&sh, sh_closed(a), 2000);
 	assert_int_equal(sh.s->n_conns, 2);
-	assert_int_equal(sh.h.cnt.connections, 2);
+	assert_int_equal(sh.h.cnt.connections, 3);
 	assert_int_equal(sh.h.cnt.input_dropped, 1);
-	assert_false(sh_closed(a));
+	assert_int_equal(sh.s->drops[DROP_REFUSED], 0);
 	assert_false(sh_closed(b));
+	sh_send_str(c, MSG5424("gw-c", "pluto", "1", "c admitted") "\n");
+	SH_RUN_UNTIL(&sh, sh.h.n == 2, 2000);
+	assert_string_equal(sh.h.v[1].msg, "c admitted");
 
-	close(a);
+	close(b);
 	SH_RUN_UNTIL(&sh, sh.s->n_conns == 1, 2000);
 	d = sh_connect(SOCK_STREAM, sh_port(&sh, 0));
 	sh_send_str(d, MSG5424("gw-d", "pluto", "1", "in the freed slot") "\n");
-	SH_RUN_UNTIL(&sh, sh.h.n == 1, 2000);
-	assert_string_equal(sh.h.v[0].msg, "in the freed slot");
+	SH_RUN_UNTIL(&sh, sh.h.n == 3, 2000);
+	assert_string_equal(sh.h.v[2].msg, "in the freed slot");
 	assert_int_equal(sh.s->n_conns, 2);
-	assert_int_equal(sh.h.cnt.connections, 3);
-	assert_int_equal(sh.s->drops[DROP_REFUSED], 1);
-	close(b);
+	assert_int_equal(sh.h.cnt.connections, 4);
+	assert_int_equal(sh.s->drops[DROP_EVICTED], 1);
+	assert_false(sh_closed(c));
+	close(a);
 	close(c);
 	close(d);
 	sh_done(&sh);
@@ -498,6 +553,34 @@ static void test_out_of_descriptors(void **state)
 	assert_string_equal(sh.h.v[0].msg, "accepted late");
 	assert_int_equal(sh.h.cnt.input_dropped, 0);
 	close(fd);
+	sh_done(&sh);
+}
+
+/*
+ * max_connections past the descriptor limit: clamped to the limit less
+ * the reserve for ikelogd's own files, so that under a connection flood
+ * the collector socket, the position file and a reload still get one.
+ */
+static void test_max_connections_clamped(void **state)
+{
+	struct sh sh = {0};
+	struct rlimit old, low;
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = 300;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	sh_config(&sh, "test_source_syslog", tcp_udp, 1);
+	sh.h.cfg.source.syslog.max_connections = 1000;
+	sh_start(&sh);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(sh.s->max_conns, 300 - SYSLOG_FD_RESERVE);
+	sh_done(&sh);
+	/* under the limit: as configured */
+	sh_config(&sh, "test_source_syslog", tcp_udp, 1);
+	sh.h.cfg.source.syslog.max_connections = 200;
+	sh_start(&sh);
+	assert_int_equal(sh.s->max_conns, 200);
 	sh_done(&sh);
 }
 
@@ -650,13 +733,21 @@ static void test_open_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tcp_frames),	     cmocka_unit_test(test_udp),
-	    cmocka_unit_test(test_oversize),	     cmocka_unit_test(test_cut_short_at_eof),
-	    cmocka_unit_test(test_backpressure),     cmocka_unit_test(test_bad_prefix_after_pause),
-	    cmocka_unit_test(test_udp_kernel_drops), cmocka_unit_test(test_connection_limit),
-	    cmocka_unit_test(test_large_frame),	     cmocka_unit_test(test_out_of_descriptors),
-	    cmocka_unit_test(test_host_namespace),   cmocka_unit_test(test_invalid_utf8_and_nul),
-	    cmocka_unit_test(test_ipv6_peer),	     cmocka_unit_test(test_open_errors),
+	    cmocka_unit_test(test_tcp_frames),
+	    cmocka_unit_test(test_udp),
+	    cmocka_unit_test(test_oversize),
+	    cmocka_unit_test(test_cut_short_at_eof),
+	    cmocka_unit_test(test_backpressure),
+	    cmocka_unit_test(test_bad_prefix_after_pause),
+	    cmocka_unit_test(test_udp_kernel_drops),
+	    cmocka_unit_test(test_connection_limit),
+	    cmocka_unit_test(test_max_connections_clamped),
+	    cmocka_unit_test(test_large_frame),
+	    cmocka_unit_test(test_out_of_descriptors),
+	    cmocka_unit_test(test_host_namespace),
+	    cmocka_unit_test(test_invalid_utf8_and_nul),
+	    cmocka_unit_test(test_ipv6_peer),
+	    cmocka_unit_test(test_open_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

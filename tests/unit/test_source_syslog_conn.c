@@ -409,6 +409,140 @@ static void test_idle(void **state)
 	pki_free(&p);
 }
 
+/*
+ * require_client_cert false: a TLS sender without a certificate costs no
+ * more to open than plain TCP, so once handshaken and quiet it is closed
+ * after idle_timeout_s like plain TCP; and at max_connections a new sender
+ * closes the longest-idle one instead of being refused.
+ */
+static void test_anonymous_tls(void **state)
+{
+	static const char m[] = MSG5424("gw-n", "pluto", "5", "a new sender is heard") "\n";
+	struct sh sh = {0};
+	struct pki p;
+	struct client silent[2], fresh;
+
+	sh_config(&sh, "test_source_syslog_conn", tls_only, 1);
+	pki_setup(&sh, &p);
+	sh.h.cfg.source.syslog.require_client_cert = false;
+	sh.h.cfg.source.syslog.max_connections = 2;
+	sh.h.cfg.source.syslog.idle_timeout_s = 1;
+	sh_start(&sh);
+	silent[0] = tls_connect(&sh, 0, &p, NULL);
+	silent[1] = tls_connect(&sh, 0, &p, NULL);
+	assert_true(silent[0].up && silent[1].up);
+	SH_RUN_UNTIL(&sh,
+		     sh.s->n_conns == 2 && sh.s->conns->handshaken && sh.s->conns->next->handshaken,
+		     2000);
+	assert_false(sh.s->conns->authenticated);
+	/* A third sender while both slots are held: the longest idle goes. */
+	fresh = tls_connect(&sh, 0, &p, NULL);
+	assert_true(fresh.up);
+	assert_true(tls_send(&sh, &fresh, m, sizeof(m) - 1));
+	SH_RUN_UNTIL(&sh, sh.h.n == 1, 2000);
+	assert_string_equal(sh.h.v[0].msg, "a new sender is heard");
+	assert_int_equal(sh.s->drops[DROP_EVICTED], 1);
+	assert_int_equal(sh.s->drops[DROP_REFUSED], 0);
+	SH_RUN_UNTIL(&sh, sh_closed(silent[0].fd), 2000);
+	/* The quiet anonymous ones are closed after idle_timeout_s (1 s). */
+	SH_RUN_UNTIL(&sh, sh.s->n_conns == 0, 4000);
+	assert_true(sh_closed(silent[1].fd));
+	assert_true(sh_closed(fresh.fd));
+	client_close(&silent[0]);
+	client_close(&silent[1]);
+	client_close(&fresh);
+	sh_done(&sh);
+	pki_free(&p);
+}
+
+/*
+ * At max_connections, a connection without a verified certificate (here
+ * one that never starts its handshake) is closed before an authenticated
+ * sender, even one idle for longer.
+ */
+static void test_evict_anonymous_first(void **state)
+{
+	static const char m[] = MSG5424("gw-a", "pluto", "5", "still here") "\n";
+	struct sh sh = {0};
+	struct pki p;
+	struct id gw;
+	struct client old, fresh;
+	int raw;
+
+	sh_config(&sh, "test_source_syslog_conn", tls_only, 1);
+	pki_setup(&sh, &p);
+	gw = make_id("gw-a.test", "DNS:gw-a.test", &p.ca, -60, 3600);
+	sh.h.cfg.source.syslog.max_connections = 2;
+	sh_start(&sh);
+	old = tls_connect(&sh, 0, &p, &gw);
+	assert_true(old.up);
+	SH_RUN_UNTIL(&sh, sh.s->n_conns == 1 && sh.s->conns->handshaken, 2000);
+	assert_true(sh.s->conns->authenticated);
+	usleep(20000);
+	raw = sh_connect(SOCK_STREAM, sh_port(&sh, 0));
+	SH_RUN_UNTIL(&sh, sh.s->n_conns == 2, 2000);
+	usleep(20000);
+	fresh = tls_connect(&sh, 0, &p, &gw);
+	assert_true(fresh.up);
+	SH_RUN_UNTIL(&sh, sh_closed(raw), 2000);
+	assert_int_equal(sh.s->drops[DROP_EVICTED], 1);
+	assert_true(tls_send(&sh, &old, m, sizeof(m) - 1));
+	SH_RUN_UNTIL(&sh, sh.h.n == 1, 2000);
+	assert_string_equal(sh.h.v[0].msg, "still here");
+	client_close(&old);
+	client_close(&fresh);
+	close(raw);
+	sh_done(&sh);
+	free_id(&gw);
+	pki_free(&p);
+}
+
+/*
+ * host_from_cert: a sender's HOSTNAME must be one of its certificate's
+ * names (DNS SAN or CN); one speaking for another gateway is refused and
+ * counted, and so is everything over plain TCP, where no certificate says
+ * who is sending.
+ */
+static void test_host_from_cert(void **state)
+{
+	static const char own[] = MSG5424("gw-h.test", "pluto", "5", "own name") "\n";
+	static const char cn[] = MSG5424("gw-h-cn", "pluto", "5", "by its CN") "\n";
+	static const char other[] = MSG5424("gw-other.test", "pluto", "5", "for another") "\n";
+	static const char nil[] = MSG5424("-", "pluto", "5", "nil host, the address") "\n";
+	struct sh sh = {0};
+	struct pki p;
+	struct id gw;
+	struct client c;
+	int tcp;
+
+	sh_config(&sh, "test_source_syslog_conn", tls_tcp, 2);
+	pki_setup(&sh, &p);
+	gw = make_id("gw-h-cn", "DNS:gw-h.test", &p.ca, -60, 3600);
+	sh.h.cfg.source.syslog.host_from_cert = true;
+	sh_start(&sh);
+	c = tls_connect(&sh, 0, &p, &gw);
+	assert_true(c.up);
+	assert_true(tls_send(&sh, &c, own, sizeof(own) - 1));
+	assert_true(tls_send(&sh, &c, other, sizeof(other) - 1));
+	assert_true(tls_send(&sh, &c, nil, sizeof(nil) - 1));
+	assert_true(tls_send(&sh, &c, cn, sizeof(cn) - 1));
+	SH_RUN_UNTIL(&sh, sh.h.n == 2, 2000);
+	assert_string_equal(sh.h.v[0].msg, "own name");
+	assert_string_equal(sh.h.v[0].host, "gw-h.test");
+	assert_string_equal(sh.h.v[1].msg, "by its CN");
+	assert_int_equal(sh.s->drops[DROP_HOST], 2);
+	tcp = sh_connect(SOCK_STREAM, sh_port(&sh, 1));
+	sh_send_str(tcp, own);
+	SH_RUN_UNTIL(&sh, sh.s->drops[DROP_HOST] == 3, 2000);
+	assert_int_equal(sh.h.n, 2);
+	assert_int_equal(sh.h.cnt.input_dropped, 3);
+	close(tcp);
+	client_close(&c);
+	sh_done(&sh);
+	free_id(&gw);
+	pki_free(&p);
+}
+
 /* n octet-counted frames "frame N" with padding, as one buffer. */
 static size_t frames(char *buf, size_t size, int n, size_t pad)
 {
@@ -511,8 +645,9 @@ static void test_tls_backpressure(void **state)
 
 /*
  * The end of a TLS stream: after close_notify, or after a record that is
- * not TLS, the last line without its LF is a message and the connection
- * is closed.
+ * not TLS, the last line without its LF was cut short (dropped, counted as
+ * partial), the whole lines before it are messages, and the connection is
+ * closed.
  */
 static void test_tls_stream_end(void **state)
 {
@@ -529,23 +664,24 @@ static void test_tls_stream_end(void **state)
 	a = tls_connect(&sh, 0, &p, &gw);
 	b = tls_connect(&sh, 0, &p, &gw);
 	assert_true(a.up && b.up);
-	assert_true(tls_send(&sh, &a, MSG5424("gw-e", "pluto", "5", "before close_notify"),
-			     strlen(MSG5424("gw-e", "pluto", "5", "before close_notify"))));
-	assert_true(tls_send(&sh, &b, MSG5424("gw-e", "pluto", "5", "before garbage"),
-			     strlen(MSG5424("gw-e", "pluto", "5", "before garbage"))));
+#define A_TEXT                                                                                     \
+	MSG5424("gw-e", "pluto", "5", "whole before close_notify")                                 \
+	"\n" MSG5424("gw-e", "pluto", "5", "cut by close_notify")
+#define B_TEXT MSG5424("gw-e", "pluto", "5", "cut by garbage")
+	assert_true(tls_send(&sh, &a, A_TEXT, strlen(A_TEXT)));
+	assert_true(tls_send(&sh, &b, B_TEXT, strlen(B_TEXT)));
 	SH_RUN_UNTIL(&sh,
-		     sh.s->conns && sh.s->conns->len > 0 && sh.s->conns->next &&
+		     sh.h.n == 1 && sh.s->conns && sh.s->conns->len > 0 && sh.s->conns->next &&
 			 sh.s->conns->next->len > 0,
 		     2000);
-	assert_int_equal(sh.h.n, 0);
+	assert_string_equal(sh.h.v[0].msg, "whole before close_notify");
 	SSL_shutdown(a.ssl);
-	SH_RUN_UNTIL(&sh, sh.h.n == 1, 2000);
-	assert_string_equal(sh.h.v[0].msg, "before close_notify");
+	SH_RUN_UNTIL(&sh, sh.s->drops[DROP_PARTIAL] == 1, 2000);
 	sh_send(b.fd, garbage, sizeof(garbage) - 1);
-	SH_RUN_UNTIL(&sh, sh.h.n == 2, 2000);
-	assert_string_equal(sh.h.v[1].msg, "before garbage");
+	SH_RUN_UNTIL(&sh, sh.s->drops[DROP_PARTIAL] == 2, 2000);
 	SH_RUN_UNTIL(&sh, sh.s->n_conns == 0, 2000);
-	assert_int_equal(sh.h.cnt.input_dropped, 0);
+	assert_int_equal(sh.h.n, 1);
+	assert_int_equal(sh.h.cnt.input_dropped, 2);
 	client_close(&a);
 	client_close(&b);
 	sh_done(&sh);
@@ -582,6 +718,9 @@ int main(void)
 	    cmocka_unit_test(test_client_cert_required),
 	    cmocka_unit_test(test_permitted_peers),
 	    cmocka_unit_test(test_idle),
+	    cmocka_unit_test(test_anonymous_tls),
+	    cmocka_unit_test(test_host_from_cert),
+	    cmocka_unit_test(test_evict_anonymous_first),
 	    cmocka_unit_test(test_tls_bulk),
 	    cmocka_unit_test(test_tls_backpressure),
 	    cmocka_unit_test(test_tls_stream_end),

@@ -200,7 +200,7 @@ static int count_entries(const char *dir)
 static void test_write_read_roundtrip(void **unused)
 {
 	char *dir = make_tmpdir();
-	char path[512];
+	char path[512], prev[520];
 	struct state_pos in = {.type = STATE_JOURNAL, .cursor = CURSOR}, out = {0};
 	struct diags errs = {0};
 	struct stat st;
@@ -224,7 +224,14 @@ static void test_write_read_roundtrip(void **unused)
 	assert_int_equal(out.type, STATE_FILE);
 	assert_int_equal(out.inode, 2);
 	assert_int_equal(out.offset, 3);
-	assert_int_equal(count_entries(dir), 1);
+	/* the state file and the previous position beside it; no temp file */
+	assert_int_equal(count_entries(dir), 2);
+	snprintf(prev, sizeof(prev), "%s.prev", path);
+	assert_int_equal(state_read(prev, &out, &errs), 0);
+	assert_int_equal(out.type, STATE_JOURNAL);
+	assert_string_equal(out.cursor, CURSOR);
+	assert_int_equal(stat(prev, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
 	assert_int_equal(errs.n, 0);
 	remove_dir(dir);
 }
@@ -360,7 +367,11 @@ static int io_close(int fd)
 
 static int io_rename(const char *from, const char *to)
 {
-	if (io_record("rename"))
+	size_t tl = strlen(to), fl = strlen(from);
+	bool to_prev = tl > 5 && strcmp(to + tl - 5, ".prev") == 0;
+	bool from_prev = fl > 5 && strcmp(from + fl - 5, ".prev") == 0;
+
+	if (io_record(to_prev ? "rename-prev" : from_prev ? "rename-back" : "rename"))
 		return -1;
 	return rename(from, to);
 }
@@ -382,17 +393,29 @@ static void io_reset(const char *fail, int err)
 	state_set_io(&fake_io);
 }
 
-/* The durable order: the temp file's data reaches the disk before it replaces the old file. */
+/*
+ * The durable order: the temp file's data reaches the disk before it
+ * replaces the old file, which is kept as .prev (there is none the first time).
+ */
 static void test_write_call_order(void **unused)
 {
-	static const char *const expected[] = {"open-tmp", "write",    "fsync-tmp", "close-tmp",
-					       "rename",   "open-dir", "fsync-dir", "close-dir"};
+	static const char *const first[] = {"open-tmp", "write",    "fsync-tmp", "close-tmp",
+					    "rename",	"open-dir", "fsync-dir", "close-dir"};
+	static const char *const expected[] = {"open-tmp",  "write",	   "fsync-tmp",
+					       "close-tmp", "rename-prev", "rename",
+					       "open-dir",  "fsync-dir",   "close-dir"};
 	char *dir = make_tmpdir();
 	char path[512];
 	struct state_pos in = {.type = STATE_JOURNAL, .cursor = CURSOR}, out = {0};
 	struct diags errs = {0};
 
 	snprintf(path, sizeof(path), "%s/position", dir);
+	io_reset(NULL, 0);
+	assert_int_equal(state_write(path, &in, &errs), 0);
+	state_set_io(NULL);
+	assert_int_equal(io_log.n, sizeof(first) / sizeof(first[0]));
+	for (size_t i = 0; i < io_log.n; i++)
+		assert_string_equal(io_log.calls[i], first[i]);
 	io_reset(NULL, 0);
 	assert_int_equal(state_write(path, &in, &errs), 0);
 	state_set_io(NULL);
@@ -432,7 +455,8 @@ static void test_write_short_and_interrupted(void **unused)
 /*
  * Each call failing in turn: the negative errno comes back with a diag, no
  * descriptor leaks, no temp file is left, and the old position is still
- * there, except when the directory's fsync fails after the rename.
+ * there (put back when it was moved aside), except when the directory's
+ * fsync fails after the rename.
  */
 static void test_write_each_failure(void **unused)
 {
@@ -441,9 +465,9 @@ static void test_write_each_failure(void **unused)
 		int err;
 		bool old_kept;
 	} cases[] = {
-	    {"open-tmp", EACCES, true},	 {"write", ENOSPC, true}, {"fsync-tmp", EIO, true},
-	    {"close-tmp", EDQUOT, true}, {"rename", EXDEV, true}, {"open-dir", EMFILE, false},
-	    {"fsync-dir", EIO, false},
+	    {"open-tmp", EACCES, true},	 {"write", ENOSPC, true},	{"fsync-tmp", EIO, true},
+	    {"close-tmp", EDQUOT, true}, {"rename-prev", EACCES, true}, {"rename", EXDEV, true},
+	    {"open-dir", EMFILE, false}, {"fsync-dir", EIO, false},
 	};
 	const char *old_cursor = "s=1;i=2";
 	char *dir = make_tmpdir();
@@ -453,6 +477,8 @@ static void test_write_each_failure(void **unused)
 
 	snprintf(old.cursor, sizeof(old.cursor), "%s", old_cursor);
 	snprintf(path, sizeof(path), "%s/position", dir);
+	/* a previous position too, from the first round on */
+	assert_int_equal(state_write(path, &old, &(struct diags){0}), 0);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct diags errs = {0};
 		int r;
@@ -466,7 +492,11 @@ static void test_write_each_failure(void **unused)
 		assert_int_equal(errs.n, 1);
 		assert_non_null(strstr(errs.v[0].msg, strerror(cases[i].err)));
 		assert_int_equal(io_log.open_fds, 0);
-		assert_int_equal(count_entries(dir), 1);
+		/*
+		 * the position and the one before it, no temp file; a failed
+		 * rename put the one moved aside back in its place
+		 */
+		assert_int_equal(count_entries(dir), strcmp(cases[i].call, "rename") == 0 ? 1 : 2);
 		memset(&out, 0, sizeof(out));
 		assert_int_equal(state_read(path, &out, &errs), 0);
 		assert_string_equal(out.cursor, cases[i].old_kept ? old_cursor : CURSOR);
@@ -480,6 +510,83 @@ static void committer_config(struct config *cfg, const char *path, unsigned ever
 	cfg->state_file = (char *)path;
 	cfg->commit_every = every;
 	cfg->commit_interval_ms = ms;
+}
+
+/*
+ * Where a source begins: a broken or unreadable position resumes from the
+ * previous one (counted in state_corrupt), or from the head when there is
+ * none, whatever state_fallback says; a missing one starts where the
+ * source says, not counted.
+ */
+static void test_begin_broken(void **unused)
+{
+	char *dir = make_tmpdir();
+	char path[512], prev[520];
+	struct state_pos a = {.type = STATE_JOURNAL, .cursor = "s=1;i=a"},
+			 b = {.type = STATE_JOURNAL, .cursor = "s=1;i=b"}, out;
+	struct counters cnt = {0};
+	struct config cfg;
+	enum start_mode mode;
+
+	snprintf(path, sizeof(path), "%s/position", dir);
+	snprintf(prev, sizeof(prev), "%s.prev", path);
+	committer_config(&cfg, path, 1, 0);
+	cfg.state_fallback = START_TAIL;
+
+	/* none yet: the source's own start, nothing counted */
+	assert_int_equal(state_begin(&cfg, STATE_JOURNAL, START_TAIL, &cnt, &out, &mode), 0);
+	assert_int_equal(mode, START_TAIL);
+	/* good: itself */
+	assert_int_equal(state_write(path, &a, &(struct diags){0}), 0);
+	assert_int_equal(state_write(path, &b, &(struct diags){0}), 0);
+	assert_int_equal(state_begin(&cfg, STATE_JOURNAL, START_TAIL, &cnt, &out, &mode), 1);
+	assert_string_equal(out.cursor, "s=1;i=b");
+	assert_int_equal(cnt.state_corrupt, 0);
+
+	/* broken: the previous position, counted */
+	put_file(path, "{\"format\":\"ikelogd-position\",\"ver", 33);
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(state_begin(&cfg, STATE_JOURNAL, START_TAIL, &cnt, &out, &mode), 1);
+	assert_string_equal(out.cursor, "s=1;i=a");
+	assert_int_equal(cnt.state_corrupt, 1);
+	/* a write over the broken file keeps the good previous one, not the broken one */
+	assert_int_equal(state_write(path, &b, &(struct diags){0}), 0);
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(state_read(prev, &out, &(struct diags){0}), 0);
+	assert_string_equal(out.cursor, "s=1;i=a");
+	put_file(path, "{}", 2);
+
+	/* broken, no previous one: the head, though state_fallback says tail */
+	assert_int_equal(unlink(prev), 0);
+	mode = START_TAIL;
+	assert_int_equal(state_begin(&cfg, STATE_JOURNAL, START_TAIL, &cnt, &out, &mode), 0);
+	assert_int_equal(mode, START_HEAD);
+	assert_int_equal(cnt.state_corrupt, 2);
+
+	/* unreadable (a directory in its place): the same */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkdir(path, 0700), 0);
+	mode = START_TAIL;
+	assert_int_equal(state_begin(&cfg, STATE_JOURNAL, START_TAIL, &cnt, &out, &mode), 0);
+	assert_int_equal(mode, START_HEAD);
+	assert_int_equal(cnt.state_corrupt, 3);
+	assert_int_equal(rmdir(path), 0);
+
+	/* missing, but the previous one beside it (a write cut between its renames): that one */
+	assert_int_equal(state_write(prev, &a, &(struct diags){0}), 0);
+	assert_int_equal(state_begin(&cfg, STATE_JOURNAL, START_TAIL, &cnt, &out, &mode), 1);
+	assert_string_equal(out.cursor, "s=1;i=a");
+	assert_int_equal(cnt.state_corrupt, 3);
+
+	/* another type's position: state_fallback, not counted */
+	assert_int_equal(state_write(path, &a, &(struct diags){0}), 0);
+	assert_int_equal(state_begin(&cfg, STATE_FILE, START_TAIL, &cnt, &out, &mode), 0);
+	assert_int_equal(mode, START_TAIL);
+	cfg.state_fallback = START_HEAD;
+	assert_int_equal(state_begin(&cfg, STATE_FILE, START_TAIL, &cnt, &out, &mode), 0);
+	assert_int_equal(mode, START_HEAD);
+	assert_int_equal(cnt.state_corrupt, 3);
+	remove_dir(dir);
 }
 
 static void test_committer_batches(void **unused)
@@ -556,6 +663,7 @@ int main(void)
 	    cmocka_unit_test(test_write_call_order),
 	    cmocka_unit_test(test_write_short_and_interrupted),
 	    cmocka_unit_test(test_write_each_failure),
+	    cmocka_unit_test(test_begin_broken),
 	    cmocka_unit_test(test_committer_batches),
 	};
 

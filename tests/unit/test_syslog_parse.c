@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -107,10 +108,17 @@ static void test_framer_mixed(void **state)
 	assert_int_equal(r.dropped, 0);
 	assert_int_equal(r.left, 5); /* "<13>f": no LF yet */
 
-	/* At EOF the last line without LF is a message. */
+	/* At EOF a last line without LF was cut short: dropped, not a message. */
 	memset(&r, 0, sizeof(r));
 	frame_all(&f, "<13>f", 5, true, &r);
-	assert_string_equal(r.out, "<13>f");
+	assert_int_equal(r.msgs, 0);
+	assert_int_equal(r.dropped, 1);
+	assert_int_equal(r.left, 0);
+	/* ... but a whole line before it is a message, and CR or NUL after its LF is nothing */
+	memset(&r, 0, sizeof(r));
+	frame_all(&f, "<13>g\n\r\0", 8, true, &r);
+	assert_string_equal(r.out, "<13>g");
+	assert_int_equal(r.dropped, 0);
 	assert_int_equal(r.left, 0);
 
 	/* A partial prefix and a partial octet frame wait for more. */
@@ -398,50 +406,40 @@ static void test_sanitize(void **state)
 	assert_memory_equal(out, "ok\xEF\xBF\xBD\xEF\xBF\xBD", 8);
 }
 
-static void test_event_id(void **state)
+/* max_connections under a descriptor limit: 64 kept for the daemon's own files, at least 1. */
+static void test_max_connections(void **state)
 {
-	uint8_t d1[SYSLOG_DIGEST_LEN], d2[SYSLOG_DIGEST_LEN];
-	char id[SYSLOG_EVENT_ID_MAX];
-
-	assert_int_equal(syslog_digest("gw-east", 7, 1795461958047269LL, "hello", 5, d1), 0);
-	syslog_event_id(d1, 0, id);
-	/* python3: hashlib.sha256(b"gw-east\0" b"1795461958047269\0" b"hello").hexdigest()[:32] */
-	assert_string_equal(id, "dcd6411ed840fe3b68bbfe260b73264d-0");
-	syslog_event_id(d1, 12, id);
-	assert_string_equal(id, "dcd6411ed840fe3b68bbfe260b73264d-12");
-
-	/* Another host, same line and time: another id. */
-	assert_int_equal(syslog_digest("gw-west", 7, 1795461958047269LL, "hello", 5, d2), 0);
-	assert_memory_not_equal(d1, d2, SYSLOG_DIGEST_LEN);
-	/* The separators keep "gw-eas"+"thello" apart from "gw-east"+"hello". */
-	assert_int_equal(syslog_digest("gw-eas", 6, 1795461958047269LL, "thello", 6, d2), 0);
-	assert_memory_not_equal(d1, d2, SYSLOG_DIGEST_LEN);
+	assert_int_equal(syslog_max_connections(1000, 4096), 1000);
+	assert_int_equal(syslog_max_connections(4032, 4096), 4032);
+	assert_int_equal(syslog_max_connections(4033, 4096), 4032);
+	assert_int_equal(syslog_max_connections(100000, 4096), 4032);
+	assert_int_equal(syslog_max_connections(100000, 64), 1);
+	assert_int_equal(syslog_max_connections(100000, 0), 1);
+	assert_int_equal(syslog_max_connections(100000, ULLONG_MAX), 100000);
 }
 
-static void test_recent(void **state)
+static void test_event_id(void **state)
 {
-	struct syslog_recent r = {0};
-	uint8_t a[SYSLOG_DIGEST_LEN] = {1, 2, 3}, b[SYSLOG_DIGEST_LEN] = {4, 5, 6};
+	char id[SYSLOG_EVENT_ID_MAX];
 
-	assert_int_equal(syslog_recent_count(&r, a), 0);
-	assert_int_equal(syslog_recent_count(&r, b), 0);
-	assert_int_equal(syslog_recent_count(&r, a), 1);
-	assert_int_equal(syslog_recent_count(&r, a), 2);
-	assert_int_equal(syslog_recent_count(&r, b), 1);
-	/* After SYSLOG_RECENT other lines, a is forgotten. */
-	for (int i = 0; i < SYSLOG_RECENT; i++)
-		syslog_recent_count(&r, b);
-	assert_int_equal(syslog_recent_count(&r, a), 0);
+	syslog_event_id(UINT64_C(0x0123456789abcdef), 1, 1, id);
+	assert_string_equal(id, "0123456789abcdef-1-1");
+	syslog_event_id(7, 42, 1000, id);
+	assert_string_equal(id, "0000000000000007-42-1000");
+	/* the longest fits */
+	syslog_event_id(UINT64_MAX, UINT64_MAX, UINT64_MAX, id);
+	assert_string_equal(id, "ffffffffffffffff-18446744073709551615-18446744073709551615");
 }
 
 static void test_to_record(void **state)
 {
 	char scratch[3 * 256];
 	struct syslog_to_record x = {.app_name = "pluto",
+				     .instance = 0xaa,
 				     .max_line = 200,
 				     .scratch = scratch,
 				     .scratch_size = sizeof(scratch)};
-	struct syslog_recent recent = {0};
+	struct syslog_origin origin = {.serial = 3};
 	struct record rec = {.pid = 99};
 	/* rsyslog's RFC 5424 template over a message pluto sent to /dev/log: a space in front. */
 	static const char a[] =
@@ -451,7 +449,7 @@ static void test_to_record(void **state)
 	    "<134>Nov 23 20:26:00 gw-west pluto: Nov 23 20:25:58.000123: \"w\" #2: y";
 
 	assert_int_equal(
-	    syslog_to_record(&x, a, sizeof(a) - 1, "192.0.2.1", NOV24_2026 * USEC, &recent, &rec),
+	    syslog_to_record(&x, a, sizeof(a) - 1, "192.0.2.1", NOV24_2026 * USEC, &origin, &rec),
 	    0);
 	assert_int_equal(rec.len, 12);
 	assert_memory_equal(rec.msg, "\"west\" #1: x", 12);
@@ -460,14 +458,18 @@ static void test_to_record(void **state)
 	assert_int_equal(rec.priority, 6);
 	assert_int_equal(rec.realtime_usec, 1795465558LL * USEC + 47269);
 	assert_int_equal(rec.flags, 0);
-	assert_string_equal(rec.event_id + 2 * SYSLOG_DIGEST_LEN, "-0");
-	/* The same line again on this connection: the next occurrence. */
+	assert_string_equal(rec.event_id, "00000000000000aa-3-1");
+	/*
+	 * The same line again (a distinct message that happens to be
+	 * identical, or a resend): another frame, another id.
+	 */
 	assert_int_equal(
-	    syslog_to_record(&x, a, sizeof(a) - 1, NULL, NOV24_2026 * USEC, &recent, &rec), 0);
-	assert_string_equal(rec.event_id + 2 * SYSLOG_DIGEST_LEN, "-1");
+	    syslog_to_record(&x, a, sizeof(a) - 1, NULL, NOV24_2026 * USEC, &origin, &rec), 0);
+	assert_string_equal(rec.event_id, "00000000000000aa-3-2");
+	assert_int_equal(origin.ordinal, 2);
 
 	assert_int_equal(
-	    syslog_to_record(&x, b, sizeof(b) - 1, NULL, NOV24_2026 * USEC, &recent, &rec), 0);
+	    syslog_to_record(&x, b, sizeof(b) - 1, NULL, NOV24_2026 * USEC, &origin, &rec), 0);
 	assert_int_equal(rec.len, 9);
 	assert_memory_equal(rec.msg, "\"w\" #2: y", 9);
 	assert_string_equal(rec.host, "gw-west");
@@ -478,7 +480,7 @@ static void test_to_record(void **state)
 	x.max_line = 5;
 	static const char c[] = "<13>1 - - pluto - - - abcd\xC3\xA9\xFFz";
 	assert_int_equal(
-	    syslog_to_record(&x, c, sizeof(c) - 1, "192.0.2.1", NOV24_2026 * USEC, &recent, &rec),
+	    syslog_to_record(&x, c, sizeof(c) - 1, "192.0.2.1", NOV24_2026 * USEC, &origin, &rec),
 	    0);
 	assert_string_equal(rec.host, "192.0.2.1");
 	assert_int_equal(rec.realtime_usec, 0);
@@ -487,23 +489,25 @@ static void test_to_record(void **state)
 	assert_memory_equal(rec.msg, "abcd", 4);
 	x.max_line = 200;
 	assert_int_equal(
-	    syslog_to_record(&x, c, sizeof(c) - 1, "192.0.2.1", NOV24_2026 * USEC, &recent, &rec),
+	    syslog_to_record(&x, c, sizeof(c) - 1, "192.0.2.1", NOV24_2026 * USEC, &origin, &rec),
 	    0);
 	assert_int_equal(rec.len, 4 + 2 + 3 + 1);
 	assert_memory_equal(rec.msg, "abcd\xC3\xA9\xEF\xBF\xBDz", 10);
 
 	/* Refusals leave rec alone. */
 	rec.pid = 77;
-	assert_int_equal(syslog_to_record(&x, "<13>1 - h sshd - - - m", 22, NULL, 0, &recent, &rec),
+	assert_int_equal(syslog_to_record(&x, "<13>1 - h sshd - - - m", 22, NULL, 0, &origin, &rec),
 			 -ENOENT);
-	assert_int_equal(syslog_to_record(&x, "<13>1 - h - - - - m", 19, NULL, 0, &recent, &rec),
+	assert_int_equal(syslog_to_record(&x, "<13>1 - h - - - - m", 19, NULL, 0, &origin, &rec),
 			 -ENOENT);
-	assert_int_equal(syslog_to_record(&x, "hello", 5, NULL, 0, &recent, &rec), -EBADMSG);
+	assert_int_equal(syslog_to_record(&x, "hello", 5, NULL, 0, &origin, &rec), -EBADMSG);
 	x.scratch_size = 9; /* room for 3 bytes of MSG */
 	assert_int_equal(
-	    syslog_to_record(&x, "<13>1 - h pluto - - - 1234", 26, NULL, 0, &recent, &rec),
+	    syslog_to_record(&x, "<13>1 - h pluto - - - 1234", 26, NULL, 0, &origin, &rec),
 	    -ENOBUFS);
 	assert_int_equal(rec.pid, 77);
+	/* ... but each was a frame: the ordinals count them */
+	assert_int_equal(origin.ordinal, 9);
 }
 
 int main(void)
@@ -519,7 +523,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_bad),
 	    cmocka_unit_test(test_sanitize),
 	    cmocka_unit_test(test_event_id),
-	    cmocka_unit_test(test_recent),
+	    cmocka_unit_test(test_max_connections),
 	    cmocka_unit_test(test_to_record),
 	};
 
