@@ -377,20 +377,26 @@ static int write_all(int fd, const char *buf, size_t len)
 int state_write(const char *path, const struct state_pos *pos, struct diags *errs)
 {
 	char text[STATE_FILE_MAX + 1];
+	int len;
+
+	len = state_format(pos, text, sizeof(text));
+	if (len < 0) {
+		diag_add(errs, path, 0, 0, "invalid position, not written");
+		return len;
+	}
+	return state_write_text(path, text, (size_t)len, errs);
+}
+
+int state_write_text(const char *path, const char *text, size_t len, struct diags *errs)
+{
 	char tmp[PATH_MAX];
 	char dir[PATH_MAX];
 	const char *slash;
 	bool tmp_made = false;
 	const struct state_io *io = state_io;
 	int fd = -1, dfd = -1;
-	int r, len;
+	int r;
 
-	len = state_format(pos, text, sizeof(text));
-	if (len < 0) {
-		r = len;
-		diag_add(errs, path, 0, 0, "invalid position, not written");
-		goto out;
-	}
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
 		r = -ENAMETOOLONG;
 		diag_add(errs, path, 0, 0, "state file path too long");
@@ -411,7 +417,7 @@ int state_write(const char *path, const struct state_pos *pos, struct diags *err
 		goto out;
 	}
 	tmp_made = true;
-	r = write_all(fd, text, (size_t)len);
+	r = write_all(fd, text, len);
 	if (r == 0 && io->fsync(fd) < 0)
 		r = -errno;
 	/* close() releases the descriptor even when it fails: never close it twice. */
