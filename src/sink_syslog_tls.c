@@ -40,6 +40,7 @@
 #include "collector_conn.h"
 #include "encode.h"
 #include "log.h"
+#include "signer.h"
 #include "sink.h"
 #include "tls.h"
 
@@ -504,11 +505,13 @@ static int tls_write(void *s, uint64_t seq, const struct event *ev, const char *
 	    .msg = json,
 	    .msg_len = len,
 	};
+	struct signer_call call;
 	struct entry *en;
 	bool truncated = false;
 	ssize_t n;
 	int r;
 
+	signer_attach(&in, &call, pipeline_signer(sk->pl), seq);
 	n = encode_rfc5424(&sk->eo, &in, sk->scratch, sk->scratch_cap, &truncated);
 	if (n < 0)
 		return (int)n;

@@ -134,6 +134,8 @@ int tools_check(const char *config)
 	r = env_init(&env, config, false);
 	if (r == 0)
 		r = pipeline_new(&env.cfg, &env.cnt, &pl, &errs);
+	if (r == 0)
+		r = tools_check_sign(&env.cfg, &errs);
 	print_diags(&errs);
 	if (r == 0)
 		printf("%s: ok (%zu rules)\n", config, rules_count(pipeline_rules(pl)));

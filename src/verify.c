@@ -619,7 +619,8 @@ size_t verify_finish(struct verify *v, FILE *out)
 			fprintf(out,
 				"stream host=%s sid=%s: %" PRIu64 " events verified%s, %" PRIu64
 				" duplicates ignored, %" PRIu64 " re-sent after a restart, %" PRIu64
-				" lost at a restart, last seq %" PRIu64 " epoch %" PRIu64 "\n",
+				" sequences skipped at a restart (reserved or never sent), last "
+				"seq %" PRIu64 " epoch %" PRIu64 "\n",
 				s->host, hex, s->foreign ? s->next - 1 : s->verified,
 				s->foreign ? " (order and checkpoints only)" : "", s->duplicates,
 				s->resent, s->lost, s->next - 1, s->cur_ep);
