@@ -350,7 +350,9 @@ int signer_sign(struct signer *s, uint64_t seq, const char *msg, size_t len, cha
 	s->st.signed_events++;
 	/* The state must cover this sequence and hold no older key before the message leaves. */
 	if (rewrite || s->c.seq > s->reserved) {
-		r = write_state(s, s->c.seq + s->o.reserve, NULL);
+		struct diags errs = {0}; /* the caller counts and logs the failure */
+
+		r = write_state(s, s->c.seq + s->o.reserve, &errs);
 		if (r < 0)
 			return r;
 	}
