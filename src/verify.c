@@ -79,6 +79,20 @@ struct stream {
 	bool have_cp;
 	uint64_t *eids; /* open addressing, 0 = empty */
 	size_t eid_cap, eid_n;
+	/*
+	 * Messages whose MAC failed, kept (bounded) in case they are the cut
+	 * frame a collector writes when it stops mid-frame: the same message
+	 * whole, arriving later, makes the failure a partial copy instead.
+	 */
+	struct suspect {
+		uint64_t seq;
+		char *msg;
+		size_t len;
+		const char *file;
+		unsigned long line;
+	} suspects[16];
+	size_t n_suspects;
+	uint64_t partial;
 	uint64_t run_next; /* a resend run in progress: the copy expected next, 0 = none */
 	const char *run_file;
 	unsigned long run_line;
@@ -116,6 +130,8 @@ int verify_new(const struct verify_opts *o, struct verify **ret)
 
 static void stream_done(struct stream *s)
 {
+	for (size_t i = 0; i < s->n_suspects; i++)
+		free(s->suspects[i].msg);
 	for (size_t i = 0; i < s->n_held; i++)
 		free(s->held[i].body);
 	free(s->held);
@@ -335,6 +351,52 @@ static void take_checkpoint(struct verify *v, struct stream *s, const struct msg
 	}
 }
 
+static void suspect(struct stream *s, const struct msg *m)
+{
+	struct suspect *x;
+
+	if (s->n_suspects == sizeof(s->suspects) / sizeof(s->suspects[0]))
+		return;
+	x = &s->suspects[s->n_suspects];
+	x->msg = malloc(m->msg_len ? m->msg_len : 1);
+	if (!x->msg)
+		return;
+	memcpy(x->msg, m->msg, m->msg_len);
+	x->len = m->msg_len;
+	x->seq = m->seq;
+	x->file = m->file;
+	x->line = m->line;
+	s->n_suspects++;
+}
+
+/*
+ * m verified and has the sequence of a suspect whose MSG is a proper
+ * prefix of m's: the suspect was a cut copy, its problem withdrawn.
+ */
+static bool clear_suspect(struct verify *v, struct stream *s, const struct msg *m)
+{
+	for (size_t i = 0; i < s->n_suspects; i++) {
+		struct suspect *x = &s->suspects[i];
+
+		if (x->seq != m->seq || x->len >= m->msg_len || memcmp(x->msg, m->msg, x->len) != 0)
+			continue;
+		for (size_t j = v->n_probs; j-- > 0;) {
+			struct verify_problem *p = &v->probs[j];
+
+			if (p->kind == VERIFY_ALTERED && p->file == x->file && p->line == x->line) {
+				memmove(p, p + 1, (v->n_probs - j - 1) * sizeof(*p));
+				v->n_probs--;
+				break;
+			}
+		}
+		free(x->msg);
+		*x = s->suspects[--s->n_suspects];
+		s->partial++;
+		return true;
+	}
+	return false;
+}
+
 /*
  * A sink resends after a reconnect what was not acknowledged, in order and
  * up to the newest event it had sent: copies of k, k+1, ... up to the
@@ -373,11 +435,13 @@ static int accept_next(struct verify *v, struct stream *s, const struct msg *m, 
 		r = mac_ok(v, s, m, link == 0 ? zero_mac : prev->mac);
 		if (r < 0)
 			return r;
-		if (r == 0)
+		if (r == 0) {
 			problem(v, VERIFY_ALTERED, m->file, m->line,
 				"seq %" PRIu64 ": MAC does not match the message", m->seq);
-		else
+			suspect(s, m);
+		} else {
 			s->verified++;
+		}
 	} else {
 		/* Its predecessor never arrived (reported as missing): nothing to check against. */
 		s->unverified++;
@@ -421,6 +485,11 @@ static int handle_old(struct verify *v, struct stream *s, const struct msg *m)
 		if (r == 0) {
 			problem(v, VERIFY_ALTERED, m->file, m->line,
 				"seq %" PRIu64 " (a copy): MAC does not match the message", m->seq);
+			suspect(s, m);
+			return 0;
+		}
+		if (clear_suspect(v, s, m)) {
+			s->verified++;
 			return 0;
 		}
 		/* A sink resends what was not acknowledged: that is the current or previous epoch.
@@ -618,12 +687,14 @@ size_t verify_finish(struct verify *v, FILE *out)
 		if (out)
 			fprintf(out,
 				"stream host=%s sid=%s: %" PRIu64 " events verified%s, %" PRIu64
-				" duplicates ignored, %" PRIu64 " re-sent after a restart, %" PRIu64
+				" duplicates ignored, %" PRIu64
+				" cut copies made whole later, %" PRIu64
+				" re-sent after a restart, %" PRIu64
 				" sequences skipped at a restart (reserved or never sent), last "
 				"seq %" PRIu64 " epoch %" PRIu64 "\n",
 				s->host, hex, s->foreign ? s->next - 1 : s->verified,
 				s->foreign ? " (order and checkpoints only)" : "", s->duplicates,
-				s->resent, s->lost, s->next - 1, s->cur_ep);
+				s->partial, s->resent, s->lost, s->next - 1, s->cur_ep);
 	}
 	if (out) {
 		for (size_t i = 0; i < v->n_probs; i++)

@@ -275,6 +275,37 @@ static void test_resend_is_no_tampering(void **state)
 	free_stream(&st);
 }
 
+/*
+ * rsyslog, stopped mid-frame, writes the part of the frame it had; the
+ * whole message comes again after the reconnect. A cut copy alone stays
+ * an alteration.
+ */
+static void test_cut_frame_made_whole(void **state)
+{
+	struct keys k;
+	struct stream st;
+	struct verify *v;
+	char *cut;
+
+	make_keys(&k, 1);
+	make_stream(&st, &k, "gw1", N_EVENTS);
+	cut = strdup(st.line[6]);
+	cut[strlen(cut) - 5] = '\0';
+	for (size_t i = 6; i < 9; i++) /* seq 7..9 again after seq 9, as a resend */
+		ins_copy(&st, 9 + (i - 6), st.line[i]);
+	free(st.line[6]);
+	st.line[6] = cut;
+	v = run(&st, &k, true);
+	assert_clean(v);
+	verify_free(v);
+
+	del_line(&st, 9); /* the whole copy of seq 7 never came */
+	v = run(&st, &k, true);
+	expect_first(v, VERIFY_ALTERED, 7);
+	verify_free(v);
+	free_stream(&st);
+}
+
 static void test_drop_last_epoch(void **state)
 {
 	struct keys k;
@@ -470,6 +501,7 @@ int main(void)
 	    cmocka_unit_test(test_swap_lines),
 	    cmocka_unit_test(test_duplicate_line),
 	    cmocka_unit_test(test_resend_is_no_tampering),
+	    cmocka_unit_test(test_cut_frame_made_whole),
 	    cmocka_unit_test(test_drop_last_epoch),
 	    cmocka_unit_test(test_splice_streams),
 	    cmocka_unit_test(test_replay_old_epoch),
