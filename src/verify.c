@@ -96,6 +96,7 @@ struct stream {
 	uint64_t run_next; /* a resend run in progress: the copy expected next, 0 = none */
 	const char *run_file;
 	unsigned long run_line;
+	uint64_t run_seq, run_ep; /* where the run began */
 	uint64_t verified, duplicates, resent, lost, unverified;
 	const char *last_file;
 	unsigned long last_line;
@@ -400,17 +401,24 @@ static bool clear_suspect(struct verify *v, struct stream *s, const struct msg *
 /*
  * A sink resends after a reconnect what was not acknowledged, in order and
  * up to the newest event it had sent: copies of k, k+1, ... up to the
- * newest sequence seen. A copy that is not part of such a run was put
- * there by someone else.
+ * newest sequence seen, whatever epochs they span. A copy that is not
+ * part of such a run was put there by someone else: replayed when it
+ * comes from an epoch before the previous one, inserted otherwise.
  */
 static void broken_run(struct verify *v, struct stream *s)
 {
 	if (!s->run_next)
 		return;
-	problem(v, VERIFY_INSERTED, s->run_file, s->run_line,
-		"a copy of an earlier message, not followed by the rest of a resend (seq %" PRIu64
-		" expected next)",
-		s->run_next);
+	if (s->run_ep + 1 < s->cur_ep)
+		problem(v, VERIFY_REPLAYED, s->run_file, s->run_line,
+			"seq %" PRIu64 "..%" PRIu64 " of epoch %" PRIu64
+			" again during epoch %" PRIu64 ", not as a resend",
+			s->run_seq, s->run_next - 1, s->run_ep, s->cur_ep);
+	else
+		problem(v, VERIFY_INSERTED, s->run_file, s->run_line,
+			"seq %" PRIu64 "..%" PRIu64
+			" copied, not followed by the rest of a resend (up to seq %" PRIu64 ")",
+			s->run_seq, s->run_next - 1, s->next - 1);
 	s->run_next = 0;
 }
 
@@ -492,20 +500,13 @@ static int handle_old(struct verify *v, struct stream *s, const struct msg *m)
 			s->verified++;
 			return 0;
 		}
-		/* A sink resends what was not acknowledged: that is the current or previous epoch.
-		 */
-		if (m->ep + 1 < s->cur_ep) {
-			problem(v, VERIFY_REPLAYED, m->file, m->line,
-				"seq %" PRIu64 " of epoch %" PRIu64 " again during epoch %" PRIu64,
-				m->seq, m->ep, s->cur_ep);
-			s->run_next = 0;
-			return 0;
-		}
 		if (s->run_next && m->seq != s->run_next)
 			broken_run(v, s);
 		if (!s->run_next) {
 			s->run_file = m->file;
 			s->run_line = m->line;
+			s->run_seq = m->seq;
+			s->run_ep = m->ep;
 		}
 		s->run_next = m->seq + 1 == s->next ? 0 : m->seq + 1;
 		s->duplicates++;
