@@ -320,6 +320,8 @@ static void test_drop_last_epoch(void **state)
 	assert_int_equal(expect_first(v, VERIFY_TRUNCATED, 8), 1);
 	verify_free(v);
 
+	free_stream(&st);
+
 	/* Its last line alone is enough to lose the final checkpoint. */
 	make_stream(&st, &k, "gw1", N_EVENTS);
 	del_line(&st, st.n - 1);
