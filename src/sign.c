@@ -46,8 +46,8 @@ static void be64(uint64_t v, uint8_t b[8])
 
 /*
  * The HMAC implementation is fetched once: OpenSSL's fetch is a locked
- * lookup per call. It is the one
- * piece of process state here, set on first use and read-only after.
+ * lookup per call. It is the one piece of process state here, set on
+ * first use and read-only after.
  */
 int sign_mac(const uint8_t key[SIGN_KEY_LEN], const uint8_t prev[SIGN_MAC_LEN], uint64_t seq,
 	     uint64_t epoch, const void *msg, size_t len, uint8_t out[SIGN_MAC_LEN])
