@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -44,38 +45,74 @@ static void be64(uint64_t v, uint8_t b[8])
 		b[i] = (uint8_t)v;
 }
 
+struct sign_hmac {
+	EVP_MAC_CTX *ctx;
+};
+
 /*
  * The HMAC implementation is fetched once: OpenSSL's fetch is a locked
  * lookup per call. It is the one piece of process state here, set on
  * first use and read-only after.
  */
-int sign_mac(const uint8_t key[SIGN_KEY_LEN], const uint8_t prev[SIGN_MAC_LEN], uint64_t seq,
-	     uint64_t epoch, const void *msg, size_t len, uint8_t out[SIGN_MAC_LEN])
+int sign_hmac_new(const uint8_t key[SIGN_KEY_LEN], struct sign_hmac **ret)
 {
 	static EVP_MAC *hmac;
-	EVP_MAC_CTX *ctx = NULL;
+	struct sign_hmac *h;
 	OSSL_PARAM params[2];
-	uint8_t nums[16];
-	size_t outlen = 0;
-	int r = -EIO;
 
 	if (!hmac)
 		hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	if (!hmac)
 		return -EIO;
-	ctx = EVP_MAC_CTX_new(hmac);
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
 	params[1] = OSSL_PARAM_construct_end();
+	h->ctx = EVP_MAC_CTX_new(hmac);
+	if (!h->ctx || !EVP_MAC_init(h->ctx, key, SIGN_KEY_LEN, params)) {
+		sign_hmac_free(h);
+		return -EIO;
+	}
+	*ret = h;
+	return 0;
+}
+
+/* Each MAC starts again from the keyed state (EVP_MAC_init without a key). */
+int sign_hmac_mac(struct sign_hmac *h, const uint8_t prev[SIGN_MAC_LEN], uint64_t seq,
+		  uint64_t epoch, const void *msg, size_t len, uint8_t out[SIGN_MAC_LEN])
+{
+	uint8_t nums[16];
+	size_t outlen = 0;
+
 	be64(seq, nums);
 	be64(epoch, nums + 8);
-	if (!ctx || !EVP_MAC_init(ctx, key, SIGN_KEY_LEN, params) ||
-	    !EVP_MAC_update(ctx, prev, SIGN_MAC_LEN) || !EVP_MAC_update(ctx, nums, sizeof(nums)) ||
-	    (len && !EVP_MAC_update(ctx, msg, len)) ||
-	    !EVP_MAC_final(ctx, out, &outlen, SIGN_MAC_LEN) || outlen != SIGN_MAC_LEN)
-		goto out;
-	r = 0;
-out:
-	EVP_MAC_CTX_free(ctx);
+	if (!EVP_MAC_init(h->ctx, NULL, 0, NULL) || !EVP_MAC_update(h->ctx, prev, SIGN_MAC_LEN) ||
+	    !EVP_MAC_update(h->ctx, nums, sizeof(nums)) ||
+	    (len && !EVP_MAC_update(h->ctx, msg, len)) ||
+	    !EVP_MAC_final(h->ctx, out, &outlen, SIGN_MAC_LEN) || outlen != SIGN_MAC_LEN)
+		return -EIO;
+	return 0;
+}
+
+void sign_hmac_free(struct sign_hmac *h)
+{
+	if (!h)
+		return;
+	EVP_MAC_CTX_free(h->ctx); /* OpenSSL clears the key it holds */
+	free(h);
+}
+
+int sign_mac(const uint8_t key[SIGN_KEY_LEN], const uint8_t prev[SIGN_MAC_LEN], uint64_t seq,
+	     uint64_t epoch, const void *msg, size_t len, uint8_t out[SIGN_MAC_LEN])
+{
+	struct sign_hmac *h;
+	int r = sign_hmac_new(key, &h);
+
+	if (r < 0)
+		return r;
+	r = sign_hmac_mac(h, prev, seq, epoch, msg, len, out);
+	sign_hmac_free(h);
 	return r;
 }
 
@@ -92,7 +129,9 @@ int sign_chain_next(struct sign_chain *c, const void *msg, size_t len)
 	uint8_t mac[SIGN_MAC_LEN];
 	int r;
 
-	r = sign_mac(c->key, c->mac, c->seq + 1, c->epoch, msg, len, mac);
+	if (!c->hmac && (r = sign_hmac_new(c->key, &c->hmac)) < 0)
+		return r;
+	r = sign_hmac_mac(c->hmac, c->mac, c->seq + 1, c->epoch, msg, len, mac);
 	if (r < 0)
 		return r;
 	memcpy(c->mac, mac, sizeof(mac));
@@ -107,6 +146,8 @@ int sign_chain_next_epoch(struct sign_chain *c)
 
 	if (r < 0)
 		return r;
+	sign_hmac_free(c->hmac);
+	c->hmac = NULL;
 	c->epoch++;
 	c->epoch_events = 0;
 	return 0;
@@ -114,6 +155,7 @@ int sign_chain_next_epoch(struct sign_chain *c)
 
 void sign_chain_wipe(struct sign_chain *c)
 {
+	sign_hmac_free(c->hmac);
 	OPENSSL_cleanse(c, sizeof(*c));
 }
 

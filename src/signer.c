@@ -85,6 +85,7 @@ void signer_free(struct signer *s)
 		return;
 	free(s->state_path);
 	free(s->ring);
+	sign_chain_wipe(&s->c);
 	OPENSSL_cleanse(s, sizeof(*s));
 	free(s);
 }

@@ -70,6 +70,8 @@ struct stream {
 	bool foreign; /* not the audit key's stream: MACs not checked */
 	uint8_t key[SIGN_KEY_LEN];
 	uint64_t key_ep;
+	struct sign_hmac *hmac; /* keyed with K(hmac_ep), NULL = none yet */
+	uint64_t hmac_ep;
 	uint64_t next, cur_ep; /* the next sequence expected, the newest epoch verified */
 	struct slot *slots;    /* slots[seq - 1] */
 	size_t n_slots;
@@ -131,6 +133,7 @@ int verify_new(const struct verify_opts *o, struct verify **ret)
 
 static void stream_done(struct stream *s)
 {
+	sign_hmac_free(s->hmac);
 	for (size_t i = 0; i < s->n_suspects; i++)
 		free(s->suspects[i].msg);
 	for (size_t i = 0; i < s->n_held; i++)
@@ -305,18 +308,28 @@ static bool eid_seen(struct stream *s, uint64_t h)
 	return false;
 }
 
-/* Checks m's MAC against prev; 1 = matches, 0 = does not, -errno. Public-only: always 1. */
+/*
+ * Checks m's MAC against prev; 1 = matches, 0 = does not, -errno.
+ * Public-only: always 1. The keyed HMAC of the newest epoch is kept.
+ */
 static int mac_ok(struct verify *v, struct stream *s, const struct msg *m, const uint8_t *prev)
 {
 	uint8_t key[SIGN_KEY_LEN], mac[SIGN_MAC_LEN];
-	int r;
+	int r = 0;
 
 	if (s->foreign)
 		return 1;
-	r = key_for(v, s, m->ep, key);
+	if (!s->hmac || s->hmac_ep != m->ep) {
+		sign_hmac_free(s->hmac);
+		s->hmac = NULL;
+		r = key_for(v, s, m->ep, key);
+		if (r == 0)
+			r = sign_hmac_new(key, &s->hmac);
+		OPENSSL_cleanse(key, sizeof(key));
+		s->hmac_ep = m->ep;
+	}
 	if (r == 0)
-		r = sign_mac(key, prev, m->seq, m->ep, m->msg, m->msg_len, mac);
-	OPENSSL_cleanse(key, sizeof(key));
+		r = sign_hmac_mac(s->hmac, prev, m->seq, m->ep, m->msg, m->msg_len, mac);
 	if (r < 0)
 		return r == -ERANGE ? 0 : r;
 	return CRYPTO_memcmp(mac, m->mac, SIGN_MAC_LEN) == 0;

@@ -162,6 +162,7 @@ static void test_sd_chain(void **state)
 	c.seq = UINT64_MAX;
 	c.epoch = UINT64_MAX;
 	assert_true(sign_sd_chain(&c, 4294967295u, sd, sizeof(sd)) > 0);
+	sign_chain_wipe(&c);
 	assert_string_equal(
 	    sd, "[ikelogd-chain@4294967295 sid=\"abababababababababababababababab\" "
 		"seq=\"18446744073709551615\" ep=\"18446744073709551615\" "

@@ -407,6 +407,7 @@ static void forge(struct stream *st, size_t idx, const uint8_t key[SIGN_KEY_LEN]
 	assert_int_equal(sign_chain_next(&c, json, strlen(json)), 0);
 	c.epoch = claim_ep;
 	assert_true(sign_sd_chain(&c, 32473, sd, sizeof(sd)) > 0);
+	sign_chain_wipe(&c);
 	assert_true(
 	    asprintf(&line,
 		     "2026-12-06T01:00:01.000000+00:00 <86>1 2026-12-06T01:00:00.000000Z gw1 "
