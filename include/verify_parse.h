@@ -31,9 +31,13 @@ struct verify_parsed {
  * Parses line[0..len). Returns 0 with *ret filled, 1 when the line is no
  * RFC 5424 message or has no ikelogd-chain element (not ours: skipped),
  * or a negative code for a message whose chain or checkpoint element is
- * malformed (verify_parse_error() names it). Never reads past len.
+ * malformed (verify_parse_error() names it). VERIFY_PARSE_CUT: the line
+ * ends inside the structured data, as the partial frame a collector
+ * writes when it stops mid-frame. Never reads past len.
  */
 int verify_parse(const char *line, size_t len, struct verify_parsed *ret);
+
+#define VERIFY_PARSE_CUT (-5)
 
 /* What a negative code of verify_parse means. */
 const char *verify_parse_error(int code);

@@ -112,7 +112,7 @@ struct verify {
 	size_t n_files;
 	struct verify_problem *probs;
 	size_t n_probs, cap_probs, dropped_probs;
-	uint64_t skipped;
+	uint64_t skipped, cut;
 };
 
 int verify_new(const struct verify_opts *o, struct verify **ret)
@@ -633,6 +633,14 @@ int verify_line(struct verify *v, const char *file, unsigned long lineno, const 
 		v->skipped++;
 		return 0;
 	}
+	/*
+	 * A line cut inside its header claims nothing that could be checked;
+	 * if its message never arrives whole, the gap says so.
+	 */
+	if (r == VERIFY_PARSE_CUT) {
+		v->cut++;
+		return 0;
+	}
 	f = intern_file(v, file);
 	if (!f)
 		return -ENOMEM;
@@ -717,8 +725,10 @@ size_t verify_finish(struct verify *v, FILE *out)
 		if (v->dropped_probs)
 			fprintf(out, "... and %zu more problems\n", v->dropped_probs);
 		fprintf(out,
-			"%zu streams, %zu problems, %" PRIu64 " lines without a chain element\n",
-			v->n_streams, v->n_probs + v->dropped_probs, v->skipped);
+			"%zu streams, %zu problems, %" PRIu64
+			" lines without a chain element, %" PRIu64
+			" lines cut inside their header\n",
+			v->n_streams, v->n_probs + v->dropped_probs, v->skipped, v->cut);
 	}
 	return v->n_probs + v->dropped_probs;
 }

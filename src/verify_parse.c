@@ -10,10 +10,11 @@
 #include "verify_parse.h"
 
 enum {
-	E_HEADER = -1,	/* the header or SD does not parse */
-	E_CHAIN = -2,	/* the chain element lacks or garbles a parameter */
-	E_CP = -3,	/* the checkpoint element lacks or garbles a parameter */
-	E_CP_ALONE = -4 /* a checkpoint without a chain element */
+	E_HEADER = -1,	 /* the header or SD does not parse */
+	E_CHAIN = -2,	 /* the chain element lacks or garbles a parameter */
+	E_CP = -3,	 /* the checkpoint element lacks or garbles a parameter */
+	E_CP_ALONE = -4, /* a checkpoint without a chain element */
+	E_CUT = -5	 /* the line ends inside the structured data */
 };
 
 const char *verify_parse_error(int code)
@@ -27,6 +28,8 @@ const char *verify_parse_error(int code)
 		return "ikelogd-checkpoint element malformed";
 	case E_CP_ALONE:
 		return "ikelogd-checkpoint element without a chain element";
+	case E_CUT:
+		return "the line ends inside its structured data";
 	default:
 		return "unknown error";
 	}
@@ -156,7 +159,9 @@ static int element(struct cur *c, struct verify_parsed *r, struct seen *seen, bo
 	while (c->p < c->end && *c->p != ' ' && *c->p != ']' && *c->p != '=' && *c->p != '"')
 		c->p++;
 	idlen = (size_t)(c->p - id);
-	if (idlen == 0 || c->p == c->end)
+	if (c->p == c->end)
+		return E_CUT;
+	if (idlen == 0)
 		return E_HEADER;
 	if (starts(id, idlen, "ikelogd-chain@")) {
 		if (*chain)
@@ -181,7 +186,9 @@ static int element(struct cur *c, struct verify_parsed *r, struct seen *seen, bo
 		       *c->p != '"')
 			c->p++;
 		nlen = (size_t)(c->p - name);
-		if (nlen == 0 || c->end - c->p < 2 || c->p[0] != '=' || c->p[1] != '"')
+		if (c->end - c->p < 2)
+			return E_CUT;
+		if (nlen == 0 || c->p[0] != '=' || c->p[1] != '"')
 			return E_HEADER;
 		c->p += 2;
 		val = c->p;
@@ -191,13 +198,15 @@ static int element(struct cur *c, struct verify_parsed *r, struct seen *seen, bo
 			c->p++;
 		}
 		if (c->p == c->end)
-			return E_HEADER;
+			return E_CUT;
 		e = param(el, name, nlen, val, (size_t)(c->p - val), r, seen);
 		if (e < 0)
 			return e;
 		c->p++;
 	}
-	if (c->p == c->end || *c->p != ']')
+	if (c->p == c->end)
+		return E_CUT;
+	if (*c->p != ']')
 		return E_HEADER;
 	c->p++;
 	return 0;
@@ -239,7 +248,7 @@ int verify_parse(const char *line, size_t len, struct verify_parsed *ret)
 		while (c.p < c.end && *c.p == '[') {
 			e = element(&c, &r, &seen, &chain, &cp);
 			if (e < 0)
-				return chain || e != E_HEADER ? e : 1;
+				return chain || cp || e != E_HEADER ? e : 1;
 		}
 	}
 	if (!chain)

@@ -304,6 +304,22 @@ static void test_cut_frame_made_whole(void **state)
 	expect_first(v, VERIFY_ALTERED, 7);
 	verify_free(v);
 	free_stream(&st);
+
+	/* Cut inside the chain element, then the whole message: skipped. */
+	make_stream(&st, &k, "gw1", N_EVENTS);
+	cut = strdup(st.line[6]);
+	cut[strlen(cut) - strlen(strstr(cut, " mac=\"")) + 10] = '\0';
+	ins_copy(&st, 6, cut);
+	free(cut);
+	v = run(&st, &k, true);
+	assert_clean(v);
+	verify_free(v);
+
+	del_line(&st, 7); /* ... and never whole: the gap shows */
+	v = run(&st, &k, true);
+	expect_first(v, VERIFY_MISSING, 8);
+	verify_free(v);
+	free_stream(&st);
 }
 
 static void test_drop_last_epoch(void **state)
