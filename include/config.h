@@ -144,6 +144,15 @@ struct config {
 		char *prometheus_file;
 	} stats;
 
+	struct {
+		bool enabled;
+		char *key_file;	  /* sign.key of ikelogd keygen */
+		char *state_file; /* the chain's key, epoch and sequence */
+		unsigned
+		    epoch_events; /* the key ratchets after this many events; 0 = never by count */
+		unsigned epoch_seconds; /* ... or this long into an epoch; 0 = never by time */
+	} sign;
+
 	enum log_level log_level;
 };
 

@@ -26,7 +26,18 @@ struct encode_input {
 	int severity;	       /* 0..7 */
 	const char *msg;       /* the event JSON */
 	size_t msg_len;
+	/*
+	 * Signing (signer.h), NULL = none: called once with the exact MSG
+	 * bytes the message will carry; writes the SD elements to append
+	 * after [ikelogd@...] into sd[0..size) and returns their length or
+	 * -errno (then encode_rfc5424 returns it).
+	 */
+	int (*sign)(void *ud, const char *msg, size_t len, char *sd, size_t size);
+	void *sign_ud;
 };
+
+/* Room encode_rfc5424 keeps for what in->sign writes. */
+#define ENCODE_SIGN_SD_MAX 640
 
 /*
  * Writes "<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD MSG" into

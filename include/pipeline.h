@@ -92,4 +92,21 @@ int pipeline_emit_stats(struct pipeline *p);
 int pipeline_set_summary(struct pipeline *p, bool on); /* 0 or -ENOMEM */
 int pipeline_emit_summaries(struct pipeline *p);
 
+/*
+ * Signing (signer.h), for the daemon only (the tools must not advance the
+ * gateway's chain): opens the signer when cfg->sign.enabled. Returns 0 or
+ * -errno with diags. pipeline_signer is NULL while not signing; the sinks
+ * hand it to encode_rfc5424 through signer_attach.
+ */
+int pipeline_enable_signing(struct pipeline *p, struct diags *errs);
+struct signer *pipeline_signer(struct pipeline *p);
+
+/*
+ * Clean stop: a daemon_stats event that carries the final checkpoint
+ * (pipeline_sign_final), and once it is delivered or given up, the chain's
+ * state written (pipeline_close_signing). Both return 0 when not signing.
+ */
+int pipeline_sign_final(struct pipeline *p);
+int pipeline_close_signing(struct pipeline *p, struct diags *errs);
+
 #endif

@@ -100,6 +100,12 @@ int state_begin(const struct config *cfg, enum state_type type, enum start_mode 
 int state_write(const char *path, const struct state_pos *pos, struct diags *errs);
 
 /*
+ * The same atomic write for any small file (the signing state): text[0..len)
+ * replaces path, or path stays as it was. Returns 0 or -errno with a diag.
+ */
+int state_write_text(const char *path, const char *text, size_t len, struct diags *errs);
+
+/*
  * The system calls state_write makes. Tests replace them to reach each
  * failure path and to see their order; open's mode is 0 for O_DIRECTORY.
  */

@@ -32,6 +32,9 @@ struct counters {
 	uint64_t reconnects;
 	uint64_t handshake_failures;
 	uint64_t truncated;
+	uint64_t signed_events;	   /* sign: events given a chain element */
+	uint64_t sign_epochs;	   /* sign: key ratchets */
+	uint64_t sign_checkpoints; /* sign: checkpoints signed */
 	uint64_t state_writes;
 	uint64_t state_write_failures;
 	uint64_t state_corrupt; /* broken or unreadable position files found at start */

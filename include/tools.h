@@ -24,4 +24,17 @@ struct tools_normalize_opts {
 int tools_normalize(const char *config, const char *const *files, size_t n,
 		    const struct tools_normalize_opts *o);
 
+/*
+ * Signing (tools_sign.c). keygen: DIR/sign.key, audit.key, audit.pub, never
+ * overwritten. verify: the collector's files against the audit key
+ * and/or the public key; 0 only when every stream verifies, 1 when not,
+ * 2 for bad usage or unreadable keys. check: the sign: section's key file
+ * is readable and of the right format (0 or -errno with diags).
+ */
+struct config;
+struct diags;
+int tools_keygen(const char *dir);
+int tools_verify(const char *key, const char *pub, const char *const *files, size_t n);
+int tools_check_sign(const struct config *cfg, struct diags *errs);
+
 #endif

@@ -551,6 +551,35 @@ static void relp_checks(struct loader *l)
 				  "collector's certificate");
 }
 
+/*
+ * Signing fails closed: a chain without a state file could not go on
+ * after a restart, and one that never ratchets is not forward-secure.
+ */
+static void sign_checks(struct loader *l)
+{
+	const struct config *cfg = l->cfg;
+	size_t en = 0, key = 0, st = 0, ev = 0, sec = 0;
+
+	if (!cfg->sign.enabled)
+		return;
+	find_key("sign.enabled", &en);
+	find_key("sign.key_file", &key);
+	find_key("sign.state_file", &st);
+	find_key("sign.epoch_events", &ev);
+	find_key("sign.epoch_seconds", &sec);
+	if (!cfg->sign.key_file || !*cfg->sign.key_file)
+		config_yaml_error(&l->y, l->set[key] ? l->mark[key] : l->mark[en],
+				  "sign.key_file: signing needs the key ikelogd keygen wrote");
+	if (!cfg->sign.state_file || !*cfg->sign.state_file)
+		config_yaml_error(&l->y, l->set[st] ? l->mark[st] : l->mark[en],
+				  "sign.state_file: signing needs a state file, or a restart "
+				  "could not continue the chain");
+	if (cfg->sign.epoch_events == 0 && cfg->sign.epoch_seconds == 0)
+		config_yaml_error(&l->y, l->set[sec] ? l->mark[sec] : l->mark[ev],
+				  "sign.epoch_events and sign.epoch_seconds are both 0: the key "
+				  "would never change (no forward security)");
+}
+
 /* Checks between keys, reported where the later of them was set. */
 static void cross_checks(struct loader *l)
 {
@@ -574,6 +603,7 @@ static void cross_checks(struct loader *l)
 				  "output.allow_plaintext: true",
 				  output_type_name(cfg->output.type));
 	relp_checks(l);
+	sign_checks(l);
 	/* A collector without a port gets its output type's. */
 	for (size_t i = 0; i < l->cfg->output.n_collectors; i++)
 		if (l->cfg->output.collectors[i].port == 0)

@@ -184,6 +184,11 @@ const struct config_key config_keys[] = {
     K_BOOL("correlate.merge", correlate.merge, true),
     K_UINT("stats.interval_s", stats.interval_s, 60, 0, 86400),
     K_STR("stats.prometheus_file", stats.prometheus_file, NULL),
+    K_BOOL("sign.enabled", sign.enabled, false),
+    K_STR("sign.key_file", sign.key_file, SYSCONFDIR "/ikelogd/sign.key"),
+    K_STR("sign.state_file", sign.state_file, "/var/lib/ikelogd/sign.state"),
+    K_UINT("sign.epoch_events", sign.epoch_events, 10000, 0, 100000000),
+    K_UINT("sign.epoch_seconds", sign.epoch_seconds, 3600, 0, 31536000),
     K_ENUM("log_level", log_level, LOG_LEVEL_INFO, log_level_names),
 };
 

@@ -145,6 +145,9 @@ static void begin_stop(struct daemon *d, const char *why)
 	log_info("%s: stopping, %" PRIu64 " events in flight", why, pipeline_in_flight(d->pl));
 	sd_notify(0, "STOPPING=1");
 	pipeline_stop_source(d->pl);
+	/* The last event of a signed stream carries its final checkpoint. */
+	if (pipeline_sign_final(d->pl) < 0)
+		log_warnx("could not send the final checkpoint of the signed stream");
 	sd_event_now(d->loop, CLOCK_MONOTONIC, &now);
 	d->drain_deadline = now + (uint64_t)d->base.limits.drain_timeout_ms * 1000;
 	r = sd_event_add_time(d->loop, &d->drain_timer, CLOCK_MONOTONIC, now, 0, on_drain, d);
@@ -276,7 +279,7 @@ static int open_ends(struct daemon *d, struct diags *errs)
 int daemon_run(const char *config_path)
 {
 	struct daemon d = {.current = &d.base};
-	struct diags errs = {0};
+	struct diags errs = {0}, sign_errs = {0};
 	char status[512];
 	int r;
 
@@ -292,6 +295,9 @@ int daemon_run(const char *config_path)
 		goto out;
 	}
 	r = pipeline_new(&d.base, &d.cnt, &d.pl, &errs);
+	if (r < 0)
+		goto out;
+	r = pipeline_enable_signing(d.pl, &errs);
 	if (r < 0)
 		goto out;
 	r = open_ends(&d, &errs);
@@ -320,6 +326,8 @@ out:
 		d.snk.ops->flush(d.snk.state);
 		d.snk.ops->close(d.snk.state);
 	}
+	if (pipeline_close_signing(d.pl, &sign_errs) < 0)
+		log_diags(&sign_errs);
 	pipeline_free(d.pl);
 	sd_event_source_unref(d.stats_timer);
 	sd_event_source_unref(d.drain_timer);

@@ -125,7 +125,7 @@ ssize_t encode_octet_frame(const char *msg, size_t len, char *buf, size_t size)
 
 /* HEADER SP STRUCTURED-DATA, without MSG. truncated_len 0 = no truncated param. */
 static void out_head(struct out *o, const struct encode_opts *opt, const struct encode_input *in,
-		     size_t truncated_len)
+		     size_t truncated_len, const char *extra, size_t extra_len)
 {
 	char num[48];
 	unsigned en = opt->enterprise_number ? opt->enterprise_number : 32473;
@@ -148,7 +148,10 @@ static void out_head(struct out *o, const struct encode_opts *opt, const struct 
 	out_field(o, in->msgid, MSGID_MAX);
 	out_bytes(o, " ", 1);
 	if (!in->event_id && truncated_len == 0) {
-		out_bytes(o, "-", 1);
+		if (extra_len)
+			out_bytes(o, extra, extra_len);
+		else
+			out_bytes(o, "-", 1);
 		return;
 	}
 	snprintf(num, sizeof(num), "[ikelogd@%u", en);
@@ -163,6 +166,8 @@ static void out_head(struct out *o, const struct encode_opts *opt, const struct 
 		out_str(o, num);
 	}
 	out_bytes(o, "]", 1);
+	if (extra_len)
+		out_bytes(o, extra, extra_len);
 }
 
 /* The longest prefix of s[0..len) not longer than max that does not split a UTF-8 sequence. */
@@ -177,6 +182,41 @@ static size_t utf8_cut(const char *s, size_t len, size_t max)
 	return n;
 }
 
+/*
+ * A signed message: how much MSG is sent is decided first (with room kept
+ * for the largest signature elements), then those exact bytes are signed,
+ * once, and the header is written with the elements the signer returned.
+ */
+static ssize_t encode_signed(const struct encode_opts *opt, const struct encode_input *in,
+			     struct out *o, size_t limit, bool *ret_truncated)
+{
+	char extra[ENCODE_SIGN_SD_MAX];
+	size_t keep = in->msg_len, cut = 0;
+	int n;
+
+	out_head(o, opt, in, 0, NULL, 0);
+	if (o->pos + ENCODE_SIGN_SD_MAX + (in->msg_len ? 1 + in->msg_len : 0) > limit) {
+		o->pos = 0;
+		out_head(o, opt, in, in->msg_len, NULL, 0);
+		if (o->pos + ENCODE_SIGN_SD_MAX + 1 > limit)
+			return -ENOSPC;
+		keep = utf8_cut(in->msg, in->msg_len, limit - o->pos - ENCODE_SIGN_SD_MAX - 1);
+		cut = in->msg_len;
+	}
+	n = in->sign(in->sign_ud, in->msg, keep, extra, sizeof(extra));
+	if (n < 0)
+		return n;
+	o->pos = 0;
+	out_head(o, opt, in, cut, extra, (size_t)n);
+	if (keep) {
+		out_bytes(o, " ", 1);
+		out_bytes(o, in->msg, keep);
+	}
+	if (ret_truncated)
+		*ret_truncated = cut != 0;
+	return o->pos <= o->size ? (ssize_t)o->pos : -ENOSPC;
+}
+
 ssize_t encode_rfc5424(const struct encode_opts *opt, const struct encode_input *in, char *buf,
 		       size_t size, bool *ret_truncated)
 {
@@ -187,8 +227,10 @@ ssize_t encode_rfc5424(const struct encode_opts *opt, const struct encode_input 
 		return -EINVAL;
 	if (opt->max_message_bytes && opt->max_message_bytes < limit)
 		limit = opt->max_message_bytes;
+	if (in->sign)
+		return encode_signed(opt, in, &o, limit, ret_truncated);
 
-	out_head(&o, opt, in, 0);
+	out_head(&o, opt, in, 0, NULL, 0);
 	if (o.pos + (in->msg_len ? 1 + in->msg_len : 0) <= limit) {
 		if (in->msg_len) {
 			out_bytes(&o, " ", 1);
@@ -201,7 +243,7 @@ ssize_t encode_rfc5424(const struct encode_opts *opt, const struct encode_input 
 
 	/* Too long: the same header with truncated="<MSG length>", then as much MSG as fits. */
 	o.pos = 0;
-	out_head(&o, opt, in, in->msg_len);
+	out_head(&o, opt, in, in->msg_len, NULL, 0);
 	if (o.pos + 1 > limit)
 		return -ENOSPC;
 	keep = utf8_cut(in->msg, in->msg_len, limit - o.pos - 1);

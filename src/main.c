@@ -45,6 +45,10 @@ static void usage(FILE *f)
 	    "       ikelogd normalize [-c FILE] [--stats] [--no-prefilter] [--summary] "
 	    "[--journal-file F] [FILE...|-]\n"
 	    "                                        print one JSON event per input line\n"
+	    "       ikelogd keygen DIR               make DIR/sign.key, DIR/audit.key, "
+	    "DIR/audit.pub\n"
+	    "       ikelogd verify [--key audit.key] [--pubkey audit.pub] FILE...\n"
+	    "                                        verify signed events a collector wrote\n"
 	    "       ikelogd --version | --help\n",
 	    f);
 }
@@ -55,6 +59,7 @@ struct opts {
 	bool no_prefilter;
 	bool summary;
 	const char *journal_file;
+	const char *key, *pubkey;
 	char **args;
 	int n_args;
 };
@@ -67,6 +72,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	    {"no-prefilter", no_argument, NULL, 'P'},
 	    {"summary", no_argument, NULL, 'S'},
 	    {"journal-file", required_argument, NULL, 'J'},
+	    {"key", required_argument, NULL, 'K'},
+	    {"pubkey", required_argument, NULL, 'p'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -89,6 +96,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'J':
 			o->journal_file = optarg;
+			break;
+		case 'K':
+			o->key = optarg;
+			break;
+		case 'p':
+			o->pubkey = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -131,6 +144,10 @@ int main(int argc, char **argv)
 						   .no_prefilter = o.no_prefilter,
 						   .summary = o.summary,
 						   .journal_file = o.journal_file});
+	if (strcmp(cmd, "keygen") == 0)
+		return tools_keygen(o.n_args == 1 ? o.args[0] : NULL);
+	if (strcmp(cmd, "verify") == 0)
+		return tools_verify(o.key, o.pubkey, (const char *const *)o.args, (size_t)o.n_args);
 	fprintf(stderr, "ikelogd: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

@@ -14,6 +14,7 @@
 #include "pipeline.h"
 #include "redact.h"
 #include "rules.h"
+#include "signer.h"
 #include "sink.h"
 #include "source.h"
 #include "util.h"
@@ -37,6 +38,7 @@ struct pipeline {
 	struct event_json *json;
 	struct source *src;
 	struct sink *snk;
+	struct signer *signer; /* NULL unless the daemon signs (pipeline_enable_signing) */
 	void (*observer)(const struct record *rec, const struct event *ev, void *ud);
 	void *observer_ud;
 
@@ -130,8 +132,14 @@ void pipeline_free(struct pipeline *p)
 	event_done(&p->ev);
 	correlator_free(p->corr);
 	stages_free(&p->st);
+	signer_free(p->signer);
 	free(p->ring);
 	free(p);
+}
+
+int pipeline_close_signing(struct pipeline *p, struct diags *errs)
+{
+	return p && p->signer ? signer_close(p->signer, errs) : 0;
 }
 
 void pipeline_attach(struct pipeline *p, struct source *src, struct sink *snk)
@@ -239,18 +247,61 @@ void pipeline_delivered(struct pipeline *p, uint64_t seq)
 		n++;
 	}
 	p->cnt->delivered += n;
+	if (p->signer)
+		signer_delivered(p->signer, seq);
 	advance(p);
 }
 
 /* Hands the rendered event to the sink, its seq queued first (the sink may ack at once). */
 static int to_sink(struct pipeline *p, uint64_t seq, const char *json, size_t len)
 {
+	int r;
+
 	p->ring[(p->ring_head + p->ring_len) % p->ring_cap] = seq;
 	p->ring_len++;
 	p->cnt->events_out++;
 	if (!p->snk)
 		return 0;
-	return p->snk->ops->write(p->snk->state, seq, &p->ev, json, len);
+	r = p->snk->ops->write(p->snk->state, seq, &p->ev, json, len);
+	if (p->signer) {
+		struct signer_stats st;
+
+		signer_get_stats(p->signer, &st);
+		p->cnt->signed_events = st.signed_events;
+		p->cnt->sign_epochs = st.epochs;
+		p->cnt->sign_checkpoints = st.checkpoints;
+	}
+	return r;
+}
+
+int pipeline_enable_signing(struct pipeline *p, struct diags *errs)
+{
+	const struct config *cfg = p->cfg;
+	struct signer_opts o = {
+	    .key_file = cfg->sign.key_file,
+	    .state_file = cfg->sign.state_file,
+	    .epoch_events = cfg->sign.epoch_events,
+	    .epoch_seconds = cfg->sign.epoch_seconds,
+	    .pen = cfg->output.enterprise_number ? cfg->output.enterprise_number : 32473,
+	    .ring = 2 * (size_t)(cfg->limits.in_flight ? cfg->limits.in_flight : 4096),
+	};
+
+	if (!cfg->sign.enabled || p->signer)
+		return 0;
+	return signer_open(&o, &p->signer, errs);
+}
+
+struct signer *pipeline_signer(struct pipeline *p)
+{
+	return p ? p->signer : NULL;
+}
+
+int pipeline_sign_final(struct pipeline *p)
+{
+	if (!p->signer)
+		return 0;
+	signer_final_next(p->signer);
+	return pipeline_emit_stats(p);
 }
 
 static int process(struct pipeline *p, const struct record *rec)

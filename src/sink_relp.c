@@ -79,6 +79,7 @@
 #include "log.h"
 #include "relp_window.h"
 #include "sink.h"
+#include "signer.h"
 #include "sink_relp.h"
 #include "sink_relp_impl.h"
 
@@ -123,11 +124,13 @@ int sink_relp_write(struct sink_relp *s, uint64_t seq, const struct event *ev, c
 	    .msg = json,
 	    .msg_len = len,
 	};
+	struct signer_call call;
 	bool truncated = false;
 	ssize_t n;
 	char *buf;
 	int r;
 
+	signer_attach(&in, &call, pipeline_signer(s->pl), seq);
 	n = encode_rfc5424(&s->eo, &in, s->scratch, s->scratch_cap, &truncated);
 	if (n < 0)
 		return (int)n;

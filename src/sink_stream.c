@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The stdout and file sinks: JSON lines. An event is delivered once its
+ * The stdout and file sinks: JSON lines, or, when the daemon signs
+ * (sign.enabled), the signed RFC 5424 message one per line, as a collector
+ * writes them and ikelogd verify reads them. An event is delivered once its
  * line is written to the file descriptor; on the daemon's loop the buffer
  * is written after every dispatch, so delivery follows within one
  * iteration. A write error keeps the lines and retries every second; the
@@ -8,12 +10,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "encode.h"
 #include "log.h"
+#include "signer.h"
 #include "sink.h"
 
 #define STREAM_FLUSH_BYTES (256 * 1024) /* the one-shot tools write in chunks of this */
@@ -31,6 +36,10 @@ struct sink_stream {
 	struct counters *cnt;
 	uint64_t window; /* limits.in_flight */
 	bool failing;
+	struct encode_opts eo; /* signed lines only */
+	char hostname[256];
+	char *scratch;
+	size_t scratch_cap;
 };
 
 static void stream_close(void *s)
@@ -45,6 +54,7 @@ static void stream_close(void *s)
 		close(st->fd);
 	free(st->path);
 	free(st->buf);
+	free(st->scratch);
 	free(st);
 }
 
@@ -126,9 +136,43 @@ static int on_retry(sd_event_source *es, uint64_t usec, void *ud)
 	return 0;
 }
 
+/* The signed RFC 5424 message of the event into st->scratch; its length or -errno. */
+static ssize_t signed_line(struct sink_stream *st, struct signer *sg, uint64_t seq,
+			   const struct event *ev, const char *json, size_t len)
+{
+	int severity = encode_severity_from_name(event_str(ev, F_SEVERITY, NULL));
+	struct encode_input in = {
+	    .timestamp = event_str(ev, F_TIMESTAMP, NULL),
+	    .msgid = event_str(ev, F_EVENT_TYPE, NULL),
+	    .event_id = event_str(ev, F_EVENT_ID, NULL),
+	    .severity = severity < 0 ? 6 : severity,
+	    .msg = json,
+	    .msg_len = len,
+	};
+	struct signer_call call;
+	bool truncated = false;
+	ssize_t n;
+
+	signer_attach(&in, &call, sg, seq);
+	n = encode_rfc5424(&st->eo, &in, st->scratch, st->scratch_cap, &truncated);
+	if (n >= 0 && truncated)
+		st->cnt->truncated++;
+	return n;
+}
+
 static int stream_write(void *s, uint64_t seq, const struct event *ev, const char *json, size_t len)
 {
 	struct sink_stream *st = s;
+	struct signer *sg = pipeline_signer(st->pl);
+
+	if (sg && st->scratch) {
+		ssize_t n = signed_line(st, sg, seq, ev, json, len);
+
+		if (n < 0)
+			return (int)n;
+		json = st->scratch;
+		len = (size_t)n;
+	}
 
 	if (st->len + len + 1 > st->cap) {
 		size_t cap = st->cap ? st->cap : 65536;
@@ -155,7 +199,7 @@ static int stream_write(void *s, uint64_t seq, const struct event *ev, const cha
 	return 0;
 }
 
-static int stream_open(const char *path, uint64_t window, sd_event *e, struct pipeline *pl,
+static int stream_open(const struct config *cfg, const char *path, sd_event *e, struct pipeline *pl,
 		       struct counters *cnt, void **ret, struct diags *errs)
 {
 	struct sink_stream *st;
@@ -168,7 +212,28 @@ static int stream_open(const char *path, uint64_t window, sd_event *e, struct pi
 	st->pl = pl;
 	st->cnt = cnt;
 	st->loop = e;
-	st->window = window;
+	st->window = cfg->limits.in_flight;
+	if (pipeline_signer(pl)) {
+		if (cfg->output.hostname && *cfg->output.hostname)
+			snprintf(st->hostname, sizeof(st->hostname), "%s", cfg->output.hostname);
+		else if (gethostname(st->hostname, sizeof(st->hostname) - 1) < 0)
+			st->hostname[0] = '\0';
+		st->eo = (struct encode_opts){
+		    .facility = cfg->output.facility,
+		    .enterprise_number = cfg->output.enterprise_number,
+		    .hostname = st->hostname,
+		    .app_name = "ikelogd",
+		    .procid = getpid(),
+		    .max_message_bytes = cfg->output.max_message_bytes,
+		};
+		st->scratch_cap =
+		    cfg->output.max_message_bytes ? cfg->output.max_message_bytes : 65536;
+		st->scratch = malloc(st->scratch_cap);
+		if (!st->scratch) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
 	if (path) {
 		st->fd = -1;
 		st->path = strdup(path);
@@ -207,7 +272,7 @@ out:
 static int stdout_open(const struct config *cfg, sd_event *e, struct pipeline *pl,
 		       struct counters *cnt, void **ret, struct diags *errs)
 {
-	return stream_open(NULL, cfg->limits.in_flight, e, pl, cnt, ret, errs);
+	return stream_open(cfg, NULL, e, pl, cnt, ret, errs);
 }
 
 static int file_open(const struct config *cfg, sd_event *e, struct pipeline *pl,
@@ -217,7 +282,7 @@ static int file_open(const struct config *cfg, sd_event *e, struct pipeline *pl,
 		diag_add(errs, cfg->path, 0, 0, "output.type file needs output.path");
 		return -EINVAL;
 	}
-	return stream_open(cfg->output.path, cfg->limits.in_flight, e, pl, cnt, ret, errs);
+	return stream_open(cfg, cfg->output.path, e, pl, cnt, ret, errs);
 }
 
 const struct sink_ops sink_stdout_ops = {

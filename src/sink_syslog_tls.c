@@ -40,6 +40,7 @@
 #include "collector_conn.h"
 #include "encode.h"
 #include "log.h"
+#include "signer.h"
 #include "sink.h"
 #include "tls.h"
 
@@ -504,11 +505,13 @@ static int tls_write(void *s, uint64_t seq, const struct event *ev, const char *
 	    .msg_len = len,
 	};
 	size_t limit = sk->eo.max_message_bytes, want;
+	struct signer_call call;
 	struct entry *en;
 	bool truncated = false;
 	ssize_t n, p;
 	int r;
 
+	signer_attach(&in, &call, pipeline_signer(sk->pl), seq);
 	/*
 	 * The ring grows to twice the in-flight window, so that up to a window
 	 * of delivered entries can be kept; then the oldest kept entry gives
@@ -528,7 +531,9 @@ static int tls_write(void *s, uint64_t seq, const struct event *ev, const char *
 	 * message that does not fit is encoded again into an entry as large as
 	 * the limit, so only the limit ever truncates.
 	 */
-	want = len + HEADER_ROOM < limit ? len + HEADER_ROOM : limit;
+	want = len + HEADER_ROOM + (in.sign ? ENCODE_SIGN_SD_MAX : 0);
+	if (want > limit)
+		want = limit;
 	for (;;) {
 		if (en->cap < FRAME_PREFIX_MAX + want) {
 			char *nb = realloc(en->buf, FRAME_PREFIX_MAX + want);
@@ -540,7 +545,8 @@ static int tls_write(void *s, uint64_t seq, const struct event *ev, const char *
 		}
 		n = encode_rfc5424(&sk->eo, &in, en->buf + FRAME_PREFIX_MAX,
 				   en->cap - FRAME_PREFIX_MAX, &truncated);
-		if ((n >= 0 && !truncated) || en->cap - FRAME_PREFIX_MAX >= limit)
+		/* a signed message is encoded once: signing advances the chain */
+		if ((n >= 0 && !truncated) || en->cap - FRAME_PREFIX_MAX >= limit || in.sign)
 			break;
 		want = limit;
 	}

@@ -377,6 +377,18 @@ static int write_all(int fd, const char *buf, size_t len)
 int state_write(const char *path, const struct state_pos *pos, struct diags *errs)
 {
 	char text[STATE_FILE_MAX + 1];
+	int len;
+
+	len = state_format(pos, text, sizeof(text));
+	if (len < 0) {
+		diag_add(errs, path, 0, 0, "invalid position, not written");
+		return len;
+	}
+	return state_write_text(path, text, (size_t)len, errs);
+}
+
+int state_write_text(const char *path, const char *text, size_t len, struct diags *errs)
+{
 	char tmp[PATH_MAX];
 	char prev[PATH_MAX];
 	char dir[PATH_MAX];
@@ -385,14 +397,8 @@ int state_write(const char *path, const struct state_pos *pos, struct diags *err
 	bool tmp_made = false, kept = false;
 	const struct state_io *io = state_io;
 	int fd = -1, dfd = -1;
-	int r, len;
+	int r;
 
-	len = state_format(pos, text, sizeof(text));
-	if (len < 0) {
-		r = len;
-		diag_add(errs, path, 0, 0, "invalid position, not written");
-		goto out;
-	}
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp) ||
 	    snprintf(prev, sizeof(prev), "%s" STATE_PREV_SUFFIX, path) >= (int)sizeof(prev)) {
 		r = -ENAMETOOLONG;
@@ -414,7 +420,7 @@ int state_write(const char *path, const struct state_pos *pos, struct diags *err
 		goto out;
 	}
 	tmp_made = true;
-	r = write_all(fd, text, (size_t)len);
+	r = write_all(fd, text, len);
 	if (r == 0 && io->fsync(fd) < 0)
 		r = -errno;
 	/* close() releases the descriptor even when it fails: never close it twice. */

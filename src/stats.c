@@ -29,6 +29,9 @@ const struct counter_info counter_table[] = {
     C(reconnects, "collector connections made after the first"),
     C(handshake_failures, "TLS handshakes that failed or timed out"),
     C(truncated, "events truncated to output.max_message_bytes"),
+    C(signed_events, "events signed (sign: an ikelogd-chain element)"),
+    C(sign_epochs, "signing key ratchets (epochs ended)"),
+    C(sign_checkpoints, "checkpoints signed with the Ed25519 key"),
     C(state_writes, "state file writes"),
     C(state_write_failures, "state file writes that failed"),
     C(state_corrupt, "broken or unreadable position files found at start (resumed from the "

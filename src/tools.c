@@ -146,6 +146,8 @@ int tools_check(const char *config)
 				    : (unsigned long long)nofile.rlim_cur,
 				&errs);
 	}
+	if (r == 0)
+		r = tools_check_sign(&env.cfg, &errs);
 	print_diags(&errs);
 	if (r == 0)
 		printf("%s: ok (%zu rules)\n", config, rules_count(pipeline_rules(pl)));

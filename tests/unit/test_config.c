@@ -572,6 +572,13 @@ static void test_structure_errors(void **state)
 	expect_text_error(
 	    "output:\n  backoff_min_ms: 5000\n  backoff_max_ms: 1000\n", 3, 19,
 	    "output.backoff_min_ms (5000) is greater than output.backoff_max_ms (1000)");
+	/* Signing fails closed: no state file, or a key that never changes. */
+	expect_text_error("sign:\n  enabled: true\n  state_file: \"\"\n", 3, 15,
+			  "sign.state_file: signing needs a state file");
+	expect_text_error("sign:\n  enabled: true\n  epoch_events: 0\n  epoch_seconds: 0\n", 4, 18,
+			  "sign.epoch_events and sign.epoch_seconds are both 0");
+	expect_text_error("sign:\n  epoch_seconds: -1\n", 2, 18,
+			  "sign.epoch_seconds: -1 is out of range (0..31536000)");
 	/* Limits on the shape: nesting, keys per mapping; bytes libyaml refuses. */
 	expect_text_error("rules: [[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]\n", 1, 23,
 			  "nested deeper than 16 levels");
@@ -671,7 +678,7 @@ static void test_foreach_key_and_names(void **state)
 
 	config_foreach_key(count_key, &n);
 	/* As many keys as conf/ikelogd.yaml and ikelogd.yaml(5) describe. */
-	assert_int_equal(n, 63);
+	assert_int_equal(n, 68);
 	assert_string_equal(source_type_name(SOURCE_STDIN), "stdin");
 	assert_null(source_type_name(SOURCE__MAX));
 	assert_string_equal(output_type_name(OUTPUT_SYSLOG_TLS), "syslog-tls");
