@@ -114,9 +114,12 @@ static void test_fixtures_same_value(void **state)
 	free(cfg.redact.key_file);
 	cfg.redact.key_file = strdup(key);
 	cfg.redact.generate_key = true;
+	/* both rule tables, in the checkout, as the daemon loads them */
 	free(cfg.rules.v[0]);
+	free(cfg.rules.v[1]);
 	cfg.rules.v[0] = strdup("conf/rules/libreswan.yaml");
-	cfg.rules.n = 1;
+	cfg.rules.v[1] = strdup("conf/rules/libreswan-inventory.yaml");
+	cfg.rules.n = 2;
 	assert_int_equal(pipeline_new(&cfg, &cnt, &k.pl, &errs), 0);
 	assert_int_equal(event_jsonc_new(&k.ref), 0);
 	pipeline_attach(k.pl, NULL, &snk);
