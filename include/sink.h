@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "encode.h"
 #include "event.h"
 #include "pipeline.h"
 #include "stats.h"
@@ -51,5 +52,13 @@ extern const struct sink_ops sink_relp_tcp_ops;
 
 /* The ops for a configured type, or NULL if none is built in. */
 const struct sink_ops *sink_find(enum output_type t);
+
+/*
+ * The RFC 5424 header every sink writes: HOSTNAME is hostname when set,
+ * else this machine's name (written into host[0..host_size), which ret
+ * then borrows), APP-NAME ikelogd, PROCID this process.
+ */
+void sink_encode_opts(struct encode_opts *ret, char *host, size_t host_size, const char *hostname,
+		      int facility, unsigned enterprise_number, size_t max_message_bytes);
 
 #endif

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <stddef.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "sink.h"
 
@@ -18,4 +20,22 @@ const struct sink_ops *sink_find(enum output_type t)
 	if ((unsigned)t >= OUTPUT__MAX)
 		return NULL;
 	return sink_table[t];
+}
+
+void sink_encode_opts(struct encode_opts *ret, char *host, size_t host_size, const char *hostname,
+		      int facility, unsigned enterprise_number, size_t max_message_bytes)
+{
+	if (hostname && *hostname)
+		snprintf(host, host_size, "%s", hostname);
+	else if (gethostname(host, host_size - 1) < 0)
+		host[0] = '\0';
+	host[host_size - 1] = '\0';
+	*ret = (struct encode_opts){
+	    .facility = facility,
+	    .enterprise_number = enterprise_number,
+	    .hostname = host,
+	    .app_name = "ikelogd",
+	    .procid = getpid(),
+	    .max_message_bytes = max_message_bytes,
+	};
 }

@@ -295,18 +295,8 @@ static int take_options(struct sink_relp *s, const struct sink_relp_options *o, 
 	s->backoff_ms = s->backoff_min_ms;
 	s->failback_s = or_default(o->failback_interval_s, 60);
 	s->window = o->window >= 2 ? o->window : DEF_WINDOW;
-	if (o->hostname && *o->hostname)
-		snprintf(s->hostname, sizeof(s->hostname), "%s", o->hostname);
-	else if (gethostname(s->hostname, sizeof(s->hostname) - 1) < 0)
-		s->hostname[0] = '\0';
-	s->eo = (struct encode_opts){
-	    .facility = o->facility,
-	    .enterprise_number = o->enterprise_number,
-	    .hostname = s->hostname,
-	    .app_name = "ikelogd",
-	    .procid = getpid(),
-	    .max_message_bytes = or_default(o->max_message_bytes, DEF_MAX_MESSAGE),
-	};
+	sink_encode_opts(&s->eo, s->hostname, sizeof(s->hostname), o->hostname, o->facility,
+			 o->enterprise_number, or_default(o->max_message_bytes, DEF_MAX_MESSAGE));
 	return 0;
 }
 

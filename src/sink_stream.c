@@ -214,18 +214,9 @@ static int stream_open(const struct config *cfg, const char *path, sd_event *e, 
 	st->loop = e;
 	st->window = cfg->limits.in_flight;
 	if (pipeline_signer(pl)) {
-		if (cfg->output.hostname && *cfg->output.hostname)
-			snprintf(st->hostname, sizeof(st->hostname), "%s", cfg->output.hostname);
-		else if (gethostname(st->hostname, sizeof(st->hostname) - 1) < 0)
-			st->hostname[0] = '\0';
-		st->eo = (struct encode_opts){
-		    .facility = cfg->output.facility,
-		    .enterprise_number = cfg->output.enterprise_number,
-		    .hostname = st->hostname,
-		    .app_name = "ikelogd",
-		    .procid = getpid(),
-		    .max_message_bytes = cfg->output.max_message_bytes,
-		};
+		sink_encode_opts(&st->eo, st->hostname, sizeof(st->hostname), cfg->output.hostname,
+				 cfg->output.facility, cfg->output.enterprise_number,
+				 cfg->output.max_message_bytes);
 		st->scratch_cap =
 		    cfg->output.max_message_bytes ? cfg->output.max_message_bytes : 65536;
 		st->scratch = malloc(st->scratch_cap);

@@ -661,18 +661,9 @@ static int open_common(bool tls, const struct config *cfg, sd_event *e, struct p
 		if (r < 0)
 			goto out;
 	}
-	if (cfg->output.hostname && *cfg->output.hostname)
-		snprintf(sk->hostname, sizeof(sk->hostname), "%s", cfg->output.hostname);
-	else if (gethostname(sk->hostname, sizeof(sk->hostname) - 1) < 0)
-		sk->hostname[0] = '\0';
-	sk->eo = (struct encode_opts){
-	    .facility = cfg->output.facility,
-	    .enterprise_number = cfg->output.enterprise_number,
-	    .hostname = sk->hostname,
-	    .app_name = "ikelogd",
-	    .procid = getpid(),
-	    .max_message_bytes = or_default(cfg->output.max_message_bytes, DEF_MAX_MESSAGE),
-	};
+	sink_encode_opts(&sk->eo, sk->hostname, sizeof(sk->hostname), cfg->output.hostname,
+			 cfg->output.facility, cfg->output.enterprise_number,
+			 or_default(cfg->output.max_message_bytes, DEF_MAX_MESSAGE));
 	sk->wcap = WBUF_TARGET;
 	sk->wbuf = malloc(sk->wcap);
 	r = -ENOMEM;
