@@ -40,7 +40,6 @@ struct event_jsonc {
 	int prev[FIELD_PARENTS + 1][F__MAX];
 	struct json_object *prev_obj[FIELD_PARENTS + 1][F__MAX];
 	size_t n_prev[FIELD_PARENTS + 1];
-	struct json_object *list_items[LIST_MAX];
 	/* pool[slot][len]: string objects created at that exact length, slot = field or F__MAX +
 	 * list item */
 	struct json_object **pool[F__MAX + LIST_MAX];
@@ -59,8 +58,6 @@ void event_jsonc_free(struct event_jsonc *w)
 		json_object_put(w->sub[i]);
 	for (int f = 0; f < F__MAX; f++)
 		json_object_put(w->val[f]);
-	for (size_t i = 0; i < LIST_MAX; i++)
-		json_object_put(w->list_items[i]);
 	for (size_t i = 0; i < F__MAX + LIST_MAX; i++) {
 		for (size_t l = 0; w->pool[i] && l <= POOL_MAX_LEN; l++)
 			json_object_put(w->pool[i][l]);
@@ -105,9 +102,6 @@ int event_jsonc_new(struct event_jsonc **ret)
 		if (!w->val[f])
 			goto out;
 	}
-	for (size_t i = 0; i < LIST_MAX; i++)
-		if (!(w->list_items[i] = json_object_new_string("")))
-			goto out;
 	*ret = w;
 	w = NULL;
 	r = 0;
@@ -245,7 +239,8 @@ static int set_value(struct event_jsonc *w, const struct event *ev, int f)
 		char *text = strndup(s, len);
 		struct json_tokener *tok = json_tokener_new();
 		struct json_object *n = NULL;
-		const char *dot = text ? memchr(text, '.', len) : NULL;
+		/* text ends at the first NUL of the value: search no further */
+		const char *dot = text ? strchr(text, '.') : NULL;
 		bool ok = false;
 		double d = 0;
 
@@ -271,7 +266,7 @@ static int set_value(struct event_jsonc *w, const struct event *ev, int f)
 	case FT_LIST: {
 		size_t n = json_object_array_length(o), i = 0;
 
-		/* list_items hold their own refs, so deleting does not free them. */
+		/* the array frees the items it held */
 		if (n)
 			json_object_array_del_idx(o, 0, n);
 		while (len > 0 && i < LIST_MAX) {
@@ -280,12 +275,17 @@ static int set_value(struct event_jsonc *w, const struct event *ev, int f)
 			const char *t = utf8_clean(w, s, l, &cl);
 
 			if (l && t) {
-				struct json_object *it =
-				    set_string(w, F__MAX + i, w->list_items[i], t, cl);
+				/*
+				 * A new item each time: the pooled item objects are
+				 * shared by every list field (weak_crypto and
+				 * proposals_offered), and an array holds its items by
+				 * reference.
+				 */
+				struct json_object *it = json_object_new_string_len(t, (int)cl);
 
 				if (!it)
 					return -ENOMEM;
-				json_object_array_add(o, json_object_get(it));
+				json_object_array_add(o, it);
 				i++;
 			}
 			s += c ? l + 1 : l;

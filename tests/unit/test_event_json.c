@@ -249,6 +249,18 @@ static void test_escapes(void **state)
 	    "\"child\":{\"dpd\":\"action=hold\"},\"nat\":{\"encapsulation\":\"udp\"},"
 	    "\"bytes_in\":7,\"platform\":{\"version\":\"5.2\"},\"rule\":\"r\"}");
 
+	/*
+	 * Two list fields in one event, items of the same lengths, one holding a
+	 * NUL: each list keeps its own items.
+	 */
+	static const char offered[] = "AES1,a\0b";
+	event_reset(&ev);
+	event_set_str(&ev, F_PROPOSALS_OFFERED, offered, sizeof(offered) - 1);
+	event_set_str(&ev, F_WEAK_CRYPTO, "3DES,MD5", 8);
+	assert_string_equal(render_both(w, ref, &ev, NULL),
+			    "{\"proposals_offered\":[\"AES1\",\"a\\u0000b\"],"
+			    "\"weak_crypto\":[\"3DES\",\"MD5\"]}");
+
 	event_json_free(w);
 	event_jsonc_free(ref);
 	event_done(&ev);
