@@ -31,6 +31,10 @@ $(tls_output "$pki" "$cport")
   backoff_max_ms: 500
 limits:
   in_flight: $INFLIGHT
+  # 100,000 distinct serials fill the correlation table, whose memory is
+  # bounded by its own size (about 0.5 KiB an IKE SA); kept small here so
+  # that VmHWM measures what backpressure buffers
+  max_ike_sas: 4096
 stats:
   interval_s: 1
   prometheus_file: $prom
