@@ -83,6 +83,14 @@ struct rules {
 	size_t n_codes, cap_codes;
 };
 
+/*
+ * Once every file is loaded (rules_check.c): rule ids unique across files;
+ * every example matched first by its own rule, with the expected fields.
+ * Each returns 0 or -EINVAL with a diagnostic per offender.
+ */
+int rules_check_duplicates(struct rules *r, struct diags *errs);
+int rules_check_examples(struct rules *r, struct diags *errs);
+
 /* Frees what a rule owns (not the rule itself). */
 void rules_rule_done(struct rule *ru);
 
