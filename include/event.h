@@ -88,6 +88,12 @@ enum field {
 	F_RULE,
 	F_MESSAGE,
 	F_WEAK_CRYPTO,
+	/* status snapshots (status.c): what pluto's whack reports */
+	F_ESTABLISHED_S,
+	F_STATE_STORY,
+	F_NEXT_EVENT,
+	F_NEXT_EVENT_S,
+	F_INFERRED,
 	F__MAX
 };
 

@@ -98,6 +98,12 @@ const struct field_info field_table[F__MAX] = {
     F(F_RULE, "rule", NULL, "rule", FT_STRING),
     F(F_MESSAGE, "message", NULL, "message", FT_STRING),
     F(F_WEAK_CRYPTO, "weak_crypto", NULL, "weak_crypto", FT_LIST),
+    /* status snapshots (status.c) */
+    F(F_ESTABLISHED_S, "established_s", NULL, "established_s", FT_INT),
+    F(F_STATE_STORY, "state_story", NULL, "state_story", FT_STRING),
+    F(F_NEXT_EVENT, "next_event", NULL, "next_event", FT_STRING),
+    F(F_NEXT_EVENT_S, "next_event_s", NULL, "next_event_s", FT_INT),
+    F(F_INFERRED, "inferred", NULL, "inferred", FT_BOOL),
 };
 
 static_assert(sizeof(field_table) / sizeof(field_table[0]) == F__MAX, "field table covers enum");
@@ -133,12 +139,14 @@ static const uint8_t by_name[F__MAX] = {
     F_ERRNO,
     F_ERROR_CODE,
     F_ESN,
+    F_ESTABLISHED_S, /* status */
     F_EVENT_ID,
     F_EVENT_TYPE,
     F_EXCHANGE,
     F_ID_TYPE,
     F_IKE_SA_ID,
     F_IKE_VERSION,
+    F_INFERRED, /* status */
     F_INITIATOR_ID,
     F_INTEG,
     F_LEASE_IP,
@@ -151,6 +159,8 @@ static const uint8_t by_name[F__MAX] = {
     F_NAT_PEER_BEHIND,
     F_NATD_IP,
     F_NATD_PORT,
+    F_NEXT_EVENT,   /* status */
+    F_NEXT_EVENT_S, /* status */
     F_OUTCOME_EVENT_ID,
     F_PARENT_SERIAL,
     F_PEER_ID,
@@ -178,6 +188,7 @@ static const uint8_t by_name[F__MAX] = {
     F_SPI_OUT,
     F_STATE_NAME,
     F_STATE_SERIAL,
+    F_STATE_STORY, /* status */
     F_TIMEOUT_S,
     F_TIMESTAMP,
     F_TRANSPORT,

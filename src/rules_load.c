@@ -40,6 +40,11 @@ static const char *const vocabulary[] = {
     "daemon_stop",
     "unparsed",
     "daemon_stats",
+    /* status snapshots (status.c): what whack reports, and the changes inferred from it */
+    "tunnel_status",
+    "sa_status",
+    "tunnel_up",
+    "tunnel_down",
 };
 
 /* ---- YAML helpers ---- */
