@@ -154,6 +154,17 @@ struct config {
 	} sign;
 
 	enum log_level log_level;
+
+	/* status snapshots (status_poll.h) */
+	struct {
+		bool enabled;
+		char *whack;	 /* the whack binary */
+		char *ctlsocket; /* pluto's control socket */
+		unsigned interval_s;
+		unsigned timeout_ms;
+		unsigned max_output_bytes;
+		unsigned max_tunnels;
+	} status;
 };
 
 /*
