@@ -57,7 +57,7 @@ static const char *const patterns[] = {
 /* Pieces of a state line's rest and a Child SA's SAIDs and counts. */
 static const char *const sub_patterns[] = {
     /* the first timer pluto lists is the next to fire ("none" in 3.x: no timer) */
-    "(?<next_event>(?!none )[A-Za-z][A-Za-z0-9_]*) in (?<next_event_s>-?[0-9]+|XX)s",
+    "\\b(?!none )(?<next_event>[A-Za-z][A-Za-z0-9_]*) in (?<next_event_s>-?[0-9]+|XX)s",
     "(?:IKE SA |ISAKMP SA |isakmp)#(?<parent_serial>[0-9]+)",
     /* the outbound SAID (at the peer) first, the inbound (here) second */
     "(?<x_proto>ah|esp|comp)\\.(?<spi_out>\\w+)@(?<peer_ip>[0-9a-fA-F.:]+) "
