@@ -126,13 +126,15 @@ static void test_traffic_v4_v5(void **state)
 	assert_str(&f->ev, F_CONN_NAME, "east");
 	assert_str(&f->ev, F_PEER_IP, "192.1.2.45");
 	assert_num(&f->ev, F_BYTES_OUT, 1234567);
-	assert_str(&f->ev, F_MESSAGE, "#2: \"east\"[2] 192.1.2.45, type=ESP, add_time=1234567890, "
-				      "inBytes=84, outBytes=1234567, maxBytes=2^63B, id='@west', "
-				      "lease=192.3.1.0/32");
+	assert_str(&f->ev, F_MESSAGE,
+		   "#2: \"east\"[2] 192.1.2.45, type=ESP, add_time=1234567890, "
+		   "inBytes=84, outBytes=1234567, maxBytes=2^63B, id='@west', "
+		   "lease=192.3.1.0/32");
 
 	/* a sanitised count ("6nn") is no integer: left out, the rest kept */
-	assert_int_equal(parse(f, "#2: \"westnet-eastnet-compress\", type=ESP, add_time=1234567890, "
-				  "inBytes=6nn, outBytes=6nn, maxBytes=2^63B, id='@east'"),
+	assert_int_equal(parse(f,
+			       "#2: \"westnet-eastnet-compress\", type=ESP, add_time=1234567890, "
+			       "inBytes=6nn, outBytes=6nn, maxBytes=2^63B, id='@east'"),
 			 STATUS_TRAFFIC);
 	assert_false(event_has(&f->ev, F_BYTES_IN));
 	assert_str(&f->ev, F_PEER_ID, "@east");
@@ -143,8 +145,9 @@ static void test_traffic_v3_username(void **state)
 	struct fx *f = *state;
 
 	/* 3.x fmt_list_traffic: "#%lu: \"%s\"%s" then username, traffic, no id with a user */
-	assert_int_equal(parse(f, "000 #7: \"xauth-road\"[3] 198.51.100.7, username=alice, type=ESP, "
-				  "add_time=1234567000, inBytes=1024, outBytes=2048"),
+	assert_int_equal(parse(f,
+			       "000 #7: \"xauth-road\"[3] 198.51.100.7, username=alice, type=ESP, "
+			       "add_time=1234567000, inBytes=1024, outBytes=2048"),
 			 STATUS_TRAFFIC);
 	assert_str(&f->ev, F_USERNAME, "alice");
 	assert_num(&f->ev, F_STATE_SERIAL, 7);
@@ -155,8 +158,9 @@ static void test_traffic_v3_username(void **state)
 	assert_false(event_has(&f->ev, F_PEER_ID));
 
 	/* an add_time in the future (clock stepped back): no negative age */
-	assert_int_equal(parse(f, "#2: \"c\", type=ESP, add_time=1234599999, inBytes=0, outBytes=0, "
-				  "id='@east'"),
+	assert_int_equal(parse(f,
+			       "#2: \"c\", type=ESP, add_time=1234599999, inBytes=0, outBytes=0, "
+			       "id='@east'"),
 			 STATUS_TRAFFIC);
 	assert_false(event_has(&f->ev, F_ESTABLISHED_S));
 }
@@ -220,8 +224,9 @@ static void test_states(void **state)
 				  "IKE SA); REKEY in 100s; idle;"),
 			 STATUS_STATE);
 	assert_str(&f->ev, F_TRANSPORT, "TCP");
-	assert_int_equal(parse(f, "#3: \"roadnet-eastnet-ipv4-psk-ikev2\"[1] 192.1.2.254:PORT "
-				  "established IKE SA; REKEY in XXs; REPLACE in XXs; newest; idle;"),
+	assert_int_equal(parse(f,
+			       "#3: \"roadnet-eastnet-ipv4-psk-ikev2\"[1] 192.1.2.254:PORT "
+			       "established IKE SA; REKEY in XXs; REPLACE in XXs; newest; idle;"),
 			 STATUS_STATE);
 	assert_false(event_has(&f->ev, F_PEER_PORT));
 	assert_str(&f->ev, F_PEER_IP, "192.1.2.254");
@@ -232,9 +237,10 @@ static void test_child_traffic(void **state)
 	struct fx *f = *state;
 
 	/* 4.x show_established_child_details with real SPIs and KB (1024 bytes) */
-	assert_int_equal(parse(f, "#2: \"east-west\" esp.c1e6e3a1@192.1.2.45 esp.8e77a0b1@192.1.2.23 "
-				  "tun.0@192.1.2.45 tun.0@192.1.2.23 Traffic: ESPin=2KB "
-				  "ESPout=84B ESPmax=2^63B "),
+	assert_int_equal(parse(f,
+			       "#2: \"east-west\" esp.c1e6e3a1@192.1.2.45 esp.8e77a0b1@192.1.2.23 "
+			       "tun.0@192.1.2.45 tun.0@192.1.2.23 Traffic: ESPin=2KB "
+			       "ESPout=84B ESPmax=2^63B "),
 			 STATUS_CHILD_TRAFFIC);
 	assert_str(&f->ev, F_EVENT_TYPE, "tunnel_status");
 	assert_str(&f->ev, F_SPI_OUT, "0xc1e6e3a1");
@@ -317,8 +323,8 @@ static void test_snapshot_join(void **state)
 	struct status_counts c;
 
 	assert_int_equal(status_snapshot(f->p, states_text, strlen(states_text), traffic_text,
-					 strlen(traffic_text), (int64_t)NOW * 1000000, &f->ev, record,
-					 &s, NULL, &c),
+					 strlen(traffic_text), (int64_t)NOW * 1000000, &f->ev,
+					 record, &s, NULL, &c),
 			 0);
 	/* two state lines, one tunnel: the traffic line with the showstates facts */
 	assert_int_equal(s.n, 3);
@@ -354,7 +360,8 @@ static void check_sample(struct fx *f, const char *path)
 		enum status_kind k = parse(f, line);
 
 		lines++;
-		/* the samples' own elisions ("[...]", "--- cut ---", a line cut after "type=ESP, ") */
+		/* the samples' own elisions ("[...]", "--- cut ---", a line cut after "type=ESP, ")
+		 */
 		if (strstr(line, "[...]") || strstr(line, "--- cut ---")) {
 			assert_int_equal(k, STATUS_UNPARSED);
 			n_elided++;
