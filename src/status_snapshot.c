@@ -20,7 +20,8 @@ struct sa_info {
 	char conn[CONN_MAX];
 	int64_t inst, serial, parent;
 	char spi_in[SPI_MAX], spi_out[SPI_MAX];
-	bool covered; /* a --trafficstatus line is about it */
+	char peer[IP_MAX]; /* an instance's, or the SAID's address of a Child SA */
+	bool covered;	   /* a --trafficstatus line is about it */
 };
 
 struct line_ref {
@@ -95,6 +96,8 @@ static void set_from_info(const struct sa_info *in, struct event *ev)
 		event_set_text(ev, F_SPI_IN, in->spi_in, strlen(in->spi_in));
 	if (in->spi_out[0] && !event_has(ev, F_SPI_OUT))
 		event_set_text(ev, F_SPI_OUT, in->spi_out, strlen(in->spi_out));
+	if (in->peer[0] && !event_has(ev, F_PEER_IP))
+		event_set_text(ev, F_PEER_IP, in->peer, strlen(in->peer));
 }
 
 static int send(struct event *ev, int64_t now_us, uint64_t *seq,
@@ -146,6 +149,8 @@ int status_snapshot(struct status_parser *p, const char *states, size_t states_l
 			copy_field(ev, F_SPI_IN, in->spi_in, sizeof(in->spi_in));
 		if (event_has(ev, F_SPI_OUT) && !in->spi_out[0])
 			copy_field(ev, F_SPI_OUT, in->spi_out, sizeof(in->spi_out));
+		if (event_has(ev, F_PEER_IP) && !in->peer[0])
+			copy_field(ev, F_PEER_IP, in->peer, sizeof(in->peer));
 	}
 	/* Pass 2: the events, --showstates' Child SA traffic lines held back. */
 	for (int pass = 0; pass < 2; pass++) {

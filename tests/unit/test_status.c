@@ -284,6 +284,7 @@ struct seen {
 	char type[MAX_SEEN][32];
 	int64_t serial[MAX_SEEN], parent[MAX_SEEN];
 	char spi_in[MAX_SEEN][24];
+	char peer[MAX_SEEN][48];
 	bool inferred[MAX_SEEN];
 };
 
@@ -291,12 +292,14 @@ static int record(void *ud, struct event *ev)
 {
 	struct seen *s = ud;
 	const char *spi = event_str(ev, F_SPI_IN, NULL);
+	const char *peer = event_str(ev, F_PEER_IP, NULL);
 
 	assert_true(s->n < MAX_SEEN);
 	snprintf(s->type[s->n], sizeof(s->type[0]), "%s", event_str(ev, F_EVENT_TYPE, NULL));
 	s->serial[s->n] = event_int(ev, F_STATE_SERIAL, -1);
 	s->parent[s->n] = event_int(ev, F_PARENT_SERIAL, -1);
 	snprintf(s->spi_in[s->n], sizeof(s->spi_in[0]), "%s", spi ? spi : "");
+	snprintf(s->peer[s->n], sizeof(s->peer[0]), "%s", peer ? peer : "");
 	s->inferred[s->n] = event_int(ev, F_INFERRED, 0) != 0;
 	/* every event is stamped */
 	assert_true(event_has(ev, F_EVENT_ID));
@@ -334,6 +337,7 @@ static void test_snapshot_join(void **state)
 	assert_int_equal(s.serial[2], 2);
 	assert_int_equal(s.parent[2], 1);
 	assert_string_equal(s.spi_in[2], "0x8e77a0b1");
+	assert_string_equal(s.peer[2], "192.0.2.2"); /* the outbound SAID's address */
 	assert_int_equal(c.states, 2);
 	assert_int_equal(c.tunnels, 1);
 	assert_int_equal(c.unparsed, 0);
