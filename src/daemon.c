@@ -147,6 +147,9 @@ static void begin_stop(struct daemon *d, const char *why)
 	log_info("%s: stopping, %" PRIu64 " events in flight", why, pipeline_in_flight(d->pl));
 	sd_notify(0, "STOPPING=1");
 	pipeline_stop_source(d->pl);
+	/* status snapshots: no new ones while draining; a whack still running is killed */
+	status_poll_free(d->status);
+	d->status = NULL;
 	/* The last event of a signed stream carries its final checkpoint. */
 	if (pipeline_sign_final(d->pl) < 0)
 		log_warnx("could not send the final checkpoint of the signed stream");

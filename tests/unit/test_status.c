@@ -350,6 +350,19 @@ static void test_snapshot_join(void **state)
 	assert_int_equal(s.n, 3);
 	assert_string_equal(s.type[2], "tunnel_status");
 	assert_int_equal(s.parent[2], 1);
+
+	/* a saved file with both outputs: both tunnel lines are kept, each its event */
+	char both[sizeof(states_text) + sizeof(traffic_text)];
+
+	snprintf(both, sizeof(both), "%s%s", traffic_text, states_text);
+	s = (struct seen){0};
+	assert_int_equal(status_snapshot(f->p, both, strlen(both), NULL, 0, (int64_t)NOW * 1000000,
+					 &f->ev, record, &s, NULL, &c),
+			 0);
+	assert_int_equal(s.n, 4);
+	assert_int_equal(c.tunnels, 2);
+	assert_string_equal(s.type[0], "tunnel_status");
+	assert_int_equal(s.parent[0], 1); /* joined all the same */
 }
 
 /* Every line of a sample file: by its shape, which event it must give. */
