@@ -94,6 +94,9 @@ enum field {
 	F_NEXT_EVENT,
 	F_NEXT_EVENT_S,
 	F_INFERRED,
+	/* audit records (audit_rec.c) */
+	F_AUDIT_OP,
+	F_KEY_SIZE,
 	F__MAX
 };
 

@@ -548,8 +548,12 @@ int correlate_event(struct correlator *c, struct event *ev)
 		return tell_story(c, e, false, ev) < 0 ? -ENOSPC : r;
 	}
 	/* A new serial of these types is a Child SA; of any other, an IKE SA. */
-	/* status snapshots: tunnel_status, tunnel_up, tunnel_down are about a Child SA */
-	bool tunnel_type = type && strncmp(type, "tunnel_", 7) == 0;
+	/*
+	 * status snapshots: tunnel_status, tunnel_up, tunnel_down are about a
+	 * Child SA, and so is an audit record's audit_child_sa
+	 */
+	bool tunnel_type =
+	    type && (strncmp(type, "tunnel_", 7) == 0 || strcmp(type, "audit_child_sa") == 0);
 
 	child_type = type && (strncmp(type, "child_sa_", 9) == 0 ||
 			      strcmp(type, "no_proposal_chosen") == 0 ||

@@ -104,6 +104,9 @@ const struct field_info field_table[F__MAX] = {
     F(F_NEXT_EVENT, "next_event", NULL, "next_event", FT_STRING),
     F(F_NEXT_EVENT_S, "next_event_s", NULL, "next_event_s", FT_INT),
     F(F_INFERRED, "inferred", NULL, "inferred", FT_BOOL),
+    /* audit records (audit_rec.c) */
+    F(F_AUDIT_OP, "audit_op", NULL, "audit_op", FT_STRING),
+    F(F_KEY_SIZE, "key_size", "transform", "key_size", FT_INT),
 };
 
 static_assert(sizeof(field_table) / sizeof(field_table[0]) == F__MAX, "field table covers enum");
@@ -121,6 +124,7 @@ int field_parent_index(const char *p)
 /* The fields in strcmp order of their short names, for field_lookup's binary search. */
 static const uint8_t by_name[F__MAX] = {
     F_AGE_S,
+    F_AUDIT_OP, /* audit */
     F_AUTH_METHOD,
     F_BYTES_IN,
     F_BYTES_OUT,
@@ -149,6 +153,7 @@ static const uint8_t by_name[F__MAX] = {
     F_INFERRED, /* status */
     F_INITIATOR_ID,
     F_INTEG,
+    F_KEY_SIZE, /* audit */
     F_LEASE_IP,
     F_LIFETIME_S,
     F_LOCAL_ID,

@@ -45,6 +45,9 @@ static const char *const vocabulary[] = {
     "sa_status",
     "tunnel_up",
     "tunnel_down",
+    /* audit records (audit_rec.c): pluto's CRYPTO_IKE_SA / CRYPTO_IPSEC_SA */
+    "audit_ike_sa",
+    "audit_child_sa",
 };
 
 /* ---- YAML helpers ---- */
