@@ -11,7 +11,7 @@ python3 -c 'import jsonschema' 2>/dev/null || skip "needs python3-jsonschema"
 [ -x "$IKELOGD" ] || skip "build/ikelogd not built"
 cd "$ROOT"
 
-inputs=(fixtures/golden/*.log fixtures/corpus/lines-v4.log fixtures/corpus/lines-v5.log)
+inputs=(fixtures/golden/*.log fixtures/corpus/lines-v4.log fixtures/corpus/lines-v5.log fixtures/audit/*.log)
 # The rules' own example lines too: the 3.x and error wordings are in no corpus.
 if python3 -c 'import yaml' 2>/dev/null; then
 	python3 -c 'import sys, yaml
