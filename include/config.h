@@ -164,6 +164,10 @@ struct config {
 		unsigned timeout_ms;
 		unsigned max_output_bytes;
 		unsigned max_tunnels;
+		bool certs;	/* list the NSS database's certificates */
+		char *certutil; /* the certutil binary */
+		char *nssdb;	/* certutil -d */
+		unsigned certs_interval_s;
 	} status;
 };
 

@@ -97,6 +97,8 @@ enum field {
 	/* audit records (audit_rec.c) */
 	F_AUDIT_OP,
 	F_KEY_SIZE,
+	/* certificates (status_certs.c) */
+	F_DAYS_TO_EXPIRY,
 	F__MAX
 };
 

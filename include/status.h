@@ -105,4 +105,17 @@ int status_tracker_end(struct status_tracker *t, int64_t now_us, struct event *e
 /* Tunnels or log notes not kept because the tracker was full. */
 uint64_t status_tracker_dropped(const struct status_tracker *t);
 
+/*
+ * Certificates (status_certs.c), from `certutil -L` (run with TZ=UTC).
+ * status_certs_list: the nicknames of the listing into *ret (strdup'd,
+ * free with status_certs_list_free); returns 0 or -errno.
+ * status_cert_parse: `certutil -L -n NICK` into ev (reset by the caller):
+ * event_type cert_status, result info, cert_subject, cert_issuer,
+ * days_to_expiry (whole days from now_s, negative once expired).
+ * Returns 1, or 0 when the text lacks one of them.
+ */
+int status_certs_list(const char *text, size_t len, char ***ret, size_t *ret_n);
+void status_certs_list_free(char **v, size_t n);
+int status_cert_parse(const char *text, size_t len, int64_t now_s, struct event *ev);
+
 #endif

@@ -16,7 +16,10 @@
  * runs past timeout_ms; both outputs become a snapshot's events
  * (status.h) sent through the pipeline. A failure (whack exits non-zero:
  * pluto down, socket refused; a timeout; output over max_output_bytes) is
- * an ike_error event with phase status, counted.
+ * an ike_error event with phase status, counted. With certs, the NSS
+ * database's certificates are listed (certutil -L, then -n NICK for each)
+ * half an interval after the start and every certs_interval_s after, as
+ * cert_status events; a failed certutil run is such an ike_error too.
  */
 struct status_poll_options {
 	bool enabled;
@@ -26,6 +29,11 @@ struct status_poll_options {
 	unsigned timeout_ms;
 	unsigned max_output_bytes; /* per whack run */
 	unsigned max_tunnels;	   /* tunnels the tracker compares */
+	/* certificates: certutil -L -d nssdb every certs_interval_s, cert_status events */
+	bool certs;
+	const char *certutil; /* borrowed until status_poll_new returns */
+	const char *nssdb;
+	unsigned certs_interval_s;
 };
 
 struct status_poll;

@@ -292,6 +292,10 @@ static int start_status(struct daemon *d, struct diags *errs)
 	    .timeout_ms = d->base.status.timeout_ms,
 	    .max_output_bytes = d->base.status.max_output_bytes,
 	    .max_tunnels = d->base.status.max_tunnels,
+	    .certs = d->base.status.certs,
+	    .certutil = d->base.status.certutil,
+	    .nssdb = d->base.status.nssdb,
+	    .certs_interval_s = d->base.status.certs_interval_s,
 	};
 	int r = status_poll_new(&o, d->loop, d->pl, &d->cnt, &d->status);
 

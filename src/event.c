@@ -107,6 +107,8 @@ const struct field_info field_table[F__MAX] = {
     /* audit records (audit_rec.c) */
     F(F_AUDIT_OP, "audit_op", NULL, "audit_op", FT_STRING),
     F(F_KEY_SIZE, "key_size", "transform", "key_size", FT_INT),
+    /* certificates (status_certs.c) */
+    F(F_DAYS_TO_EXPIRY, "days_to_expiry", NULL, "days_to_expiry", FT_INT),
 };
 
 static_assert(sizeof(field_table) / sizeof(field_table[0]) == F__MAX, "field table covers enum");
@@ -135,6 +137,7 @@ static const uint8_t by_name[F__MAX] = {
     F_COMPLAINANT_IP,
     F_CONN_INSTANCE,
     F_CONN_NAME,
+    F_DAYS_TO_EXPIRY, /* certificates */
     F_DELETE_NOTIFY,
     F_DH_GROUP,
     F_DPD,

@@ -48,6 +48,8 @@ static const char *const vocabulary[] = {
     /* audit records (audit_rec.c): pluto's CRYPTO_IKE_SA / CRYPTO_IPSEC_SA */
     "audit_ike_sa",
     "audit_child_sa",
+    /* certificates (status_certs.c): the NSS database's, with days to expiry */
+    "cert_status",
 };
 
 /* ---- YAML helpers ---- */

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The snapshot source: whack as a child process on the event loop. One run
- * at a time: --showstates, then --trafficstatus, then the snapshot. Each
- * run has its pipes (non-blocking, read as they fill), its exit watched by
- * sd-event (which reaps it) and a timer that kills it. The loop never
- * waits for whack.
+ * at a time: --showstates, then --trafficstatus, then the snapshot; the
+ * certificates (certutil -L, then certutil -L -n NICK for each) when their
+ * hour comes, after the snapshot in progress. Each run has its pipes
+ * (non-blocking, read as they fill), its exit watched by sd-event (which
+ * reaps it) and a timer that kills it. The loop never waits for a child.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,19 +24,31 @@
 
 #define ERR_KEEP 512 /* of whack's stderr, for the ike_error's reason */
 
-enum run { RUN_STATES, RUN_TRAFFIC, RUN__MAX };
+enum run { RUN_STATES, RUN_TRAFFIC, RUN_CERT_LIST, RUN_CERT, RUN__MAX };
 
-static const char *const run_flag[RUN__MAX] = {"--showstates", "--trafficstatus"};
+/* What a failure's reason calls each run. */
+static const char *const run_name[RUN__MAX] = {
+    [RUN_STATES] = "whack --showstates",
+    [RUN_TRAFFIC] = "whack --trafficstatus",
+    [RUN_CERT_LIST] = "certutil -L",
+    [RUN_CERT] = "certutil -L -n",
+};
+
+/* Jobs waiting for the child slot. */
+enum { PEND_SNAPSHOT = 1, PEND_CERTS = 2 };
 
 struct status_poll {
 	struct status_poll_options o;
-	char *whack, *ctlsocket;
+	char *whack, *ctlsocket, *certutil, *nssdb;
 	sd_event *loop;
 	struct pipeline *pl;
 	struct counters *cnt;
 	struct status_parser *parser;
 	struct status_tracker *tracker;
-	sd_event_source *tick, *timeout, *child, *out_io, *err_io;
+	sd_event_source *tick, *cert_tick, *timeout, *child, *out_io, *err_io;
+	unsigned pending; /* PEND_*: started when the running job ends */
+	char **nicks;	  /* the certificates of the listing being walked */
+	size_t n_nicks, next_nick;
 
 	/* the run in progress (pid 0: none) */
 	enum run run;
@@ -137,6 +150,36 @@ static int drain(struct status_poll *sp, int fd, bool is_err)
 }
 
 static int start(struct status_poll *sp, enum run run);
+static void kick(struct status_poll *sp);
+
+/* The next certificate of the listing, or the job's end. */
+static void next_cert(struct status_poll *sp)
+{
+	while (sp->next_nick < sp->n_nicks) {
+		if (start(sp, RUN_CERT) == 0)
+			return;
+		fail(sp, "could not start certutil");
+		sp->next_nick++;
+	}
+	status_certs_list_free(sp->nicks, sp->n_nicks);
+	sp->nicks = NULL;
+	sp->n_nicks = sp->next_nick = 0;
+	kick(sp);
+}
+
+static void cert_done(struct status_poll *sp)
+{
+	struct event *ev = pipeline_event(sp->pl);
+	int64_t now = util_now_usec();
+
+	event_reset(ev);
+	if (status_cert_parse(sp->out[RUN_CERT], sp->out_len[RUN_CERT], now / 1000000, ev) == 1) {
+		status_stamp(ev, now, sp->seq++);
+		(void)emit(sp, ev);
+	} else {
+		fail(sp, "certutil -L -n: no subject, issuer or expiry in its output");
+	}
+}
 
 static void snapshot(struct status_poll *sp)
 {
@@ -152,6 +195,7 @@ static void snapshot(struct status_poll *sp)
 		r = status_tracker_end(sp->tracker, now, pipeline_event(sp->pl), emit, sp);
 	sp->cnt->status_snapshots++;
 	(void)r; /* a sink error shows in the sink's own counters */
+	kick(sp);
 }
 
 /* The run is over (whack exited and its output is read): judge it, go on. */
@@ -167,24 +211,43 @@ static void finish(struct status_poll *sp)
 		sp->err_len--;
 	sp->err[sp->err_len] = '\0';
 	if (sp->timed_out) {
-		snprintf(reason, sizeof(reason), "whack %s timed out after %u ms (killed)",
-			 run_flag[run], sp->o.timeout_ms);
+		snprintf(reason, sizeof(reason), "%s timed out after %u ms (killed)", run_name[run],
+			 sp->o.timeout_ms);
 	} else if (sp->exited_code != CLD_EXITED || sp->status != 0) {
-		snprintf(reason, sizeof(reason), "whack %s %s %d%s%s", run_flag[run],
+		snprintf(reason, sizeof(reason), "%s %s %d%s%s", run_name[run],
 			 sp->exited_code == CLD_EXITED ? "exited with status" : "killed by signal",
 			 sp->status, sp->err_len ? ": " : "", sp->err);
 	} else if (sp->too_big) {
-		snprintf(reason, sizeof(reason), "whack %s printed more than %u bytes",
-			 run_flag[run], sp->o.max_output_bytes);
+		snprintf(reason, sizeof(reason), "%s printed more than %u bytes", run_name[run],
+			 sp->o.max_output_bytes);
 	} else if (run == RUN_STATES) {
-		if (start(sp, RUN_TRAFFIC) < 0)
+		if (start(sp, RUN_TRAFFIC) < 0) {
 			fail(sp, "could not start whack --trafficstatus");
+			kick(sp);
+		}
+		return;
+	} else if (run == RUN_TRAFFIC) {
+		snapshot(sp);
+		return;
+	} else if (run == RUN_CERT_LIST) {
+		if (status_certs_list(sp->out[run], sp->out_len[run], &sp->nicks, &sp->n_nicks) < 0)
+			fail(sp, "certutil -L: out of memory");
+		sp->next_nick = 0;
+		next_cert(sp);
 		return;
 	} else {
-		snapshot(sp);
+		cert_done(sp);
+		sp->next_nick++;
+		next_cert(sp);
 		return;
 	}
 	fail(sp, reason);
+	if (run == RUN_CERT) { /* one certificate's failure: the others still */
+		sp->next_nick++;
+		next_cert(sp);
+		return;
+	}
+	kick(sp);
 }
 
 static int on_child(sd_event_source *es, const siginfo_t *si, void *ud)
@@ -220,10 +283,21 @@ static int on_timeout(sd_event_source *es, uint64_t usec, void *ud)
 	return 0;
 }
 
-/* In the child: stdout and stderr to the pipes, default signals, exec whack. */
-static void exec_whack(struct status_poll *sp, enum run run, int out_w, int err_w)
+/*
+ * In the child: stdout and stderr to the pipes, default signals, exec.
+ * TZ=UTC: certutil prints the expiry in local time.
+ */
+static void exec_run(struct status_poll *sp, enum run run, int out_w, int err_w)
 {
-	char *argv[] = {sp->whack, "--ctlsocket", sp->ctlsocket, (char *)run_flag[run], NULL};
+	char *const whack[] = {sp->whack, "--ctlsocket", sp->ctlsocket,
+			       run == RUN_STATES ? "--showstates" : "--trafficstatus", NULL};
+	char *const list[] = {sp->certutil, "-L", "-d", sp->nssdb, NULL};
+	char *const one[] = {
+	    sp->certutil, "-L", "-d",
+	    sp->nssdb,	  "-n", sp->next_nick < sp->n_nicks ? sp->nicks[sp->next_nick] : "",
+	    NULL};
+	char *const *argv = run == RUN_CERT_LIST ? list : run == RUN_CERT ? one : whack;
+	char *const env[] = {"TZ=UTC", "LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
 	sigset_t none;
 	int null = open("/dev/null", O_RDONLY);
 
@@ -234,8 +308,8 @@ static void exec_whack(struct status_poll *sp, enum run run, int out_w, int err_
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
-	execv(sp->whack, argv);
-	dprintf(STDERR_FILENO, "cannot run %s: %s\n", sp->whack, strerror(errno));
+	execve(argv[0], argv, env);
+	dprintf(STDERR_FILENO, "cannot run %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
 }
 
@@ -255,7 +329,7 @@ static int start(struct status_poll *sp, enum run run)
 		goto out;
 	}
 	if (pid == 0)
-		exec_whack(sp, run, out[1], err[1]);
+		exec_run(sp, run, out[1], err[1]);
 	close(out[1]);
 	close(err[1]);
 	out[1] = err[1] = -1;
@@ -291,15 +365,43 @@ out:
 	return r;
 }
 
+/* Starts the next pending job when no child runs. */
+static void kick(struct status_poll *sp)
+{
+	if (sp->pid > 0 || sp->n_nicks)
+		return;
+	if (sp->pending & PEND_SNAPSHOT) {
+		sp->pending &= ~PEND_SNAPSHOT;
+		if (start(sp, RUN_STATES) == 0)
+			return;
+		fail(sp, "could not start whack --showstates");
+	}
+	if (sp->pending & PEND_CERTS) {
+		sp->pending &= ~PEND_CERTS;
+		if (start(sp, RUN_CERT_LIST) == 0)
+			return;
+		fail(sp, "could not start certutil -L");
+	}
+}
+
+/* A snapshot due while a job runs starts when it ends (once, however many ticks passed). */
 static int on_tick(sd_event_source *es, uint64_t usec, void *ud)
 {
 	struct status_poll *sp = ud;
 
 	sd_event_source_set_time(es, usec + (uint64_t)sp->o.interval_s * 1000000);
-	if (sp->pid > 0)
-		return 0; /* the last snapshot is still running (its timeout ends it) */
-	if (start(sp, RUN_STATES) < 0)
-		fail(sp, "could not start whack --showstates");
+	sp->pending |= PEND_SNAPSHOT;
+	kick(sp);
+	return 0;
+}
+
+static int on_cert_tick(sd_event_source *es, uint64_t usec, void *ud)
+{
+	struct status_poll *sp = ud;
+
+	sd_event_source_set_time(es, usec + (uint64_t)sp->o.certs_interval_s * 1000000);
+	sp->pending |= PEND_CERTS;
+	kick(sp);
 	return 0;
 }
 
@@ -323,7 +425,9 @@ int status_poll_new(const struct status_poll_options *opts, sd_event *loop, stru
 	sp->out_fd = sp->err_fd = -1;
 	sp->whack = strdup(opts->whack);
 	sp->ctlsocket = strdup(opts->ctlsocket);
-	if (!sp->whack || !sp->ctlsocket) {
+	sp->certutil = strdup(opts->certutil ? opts->certutil : "");
+	sp->nssdb = strdup(opts->nssdb ? opts->nssdb : "");
+	if (!sp->whack || !sp->ctlsocket || !sp->certutil || !sp->nssdb) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -342,6 +446,15 @@ int status_poll_new(const struct status_poll_options *opts, sd_event *loop, stru
 	if (r < 0)
 		goto out;
 	sd_event_source_set_enabled(sp->tick, SD_EVENT_ON);
+	if (opts->certs) {
+		/* the first listing soon after the start, then every certs_interval_s */
+		r = sd_event_add_time_relative(loop, &sp->cert_tick, CLOCK_MONOTONIC,
+					       (uint64_t)opts->interval_s * 1000000 / 2 + 1, 0,
+					       on_cert_tick, sp);
+		if (r < 0)
+			goto out;
+		sd_event_source_set_enabled(sp->cert_tick, SD_EVENT_ON);
+	}
 	pipeline_set_log_tap(pl, tap, sp->tracker);
 	*ret = sp;
 	return 0;
@@ -364,11 +477,15 @@ void status_poll_free(struct status_poll *sp)
 		waitpid(pid, NULL, 0);
 	}
 	sd_event_source_disable_unref(sp->tick);
+	sd_event_source_disable_unref(sp->cert_tick);
+	status_certs_list_free(sp->nicks, sp->n_nicks);
 	status_tracker_free(sp->tracker);
 	status_parser_free(sp->parser);
 	for (int i = 0; i < RUN__MAX; i++)
 		free(sp->out[i]);
 	free(sp->whack);
 	free(sp->ctlsocket);
+	free(sp->certutil);
+	free(sp->nssdb);
 	free(sp);
 }

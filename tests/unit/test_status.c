@@ -501,6 +501,57 @@ static void test_tracker(void **state)
 	status_tracker_free(t);
 }
 
+/* ---- certificates: certutil -L output (fixtures/status/certutil-*.txt, NSS 3.87) ---- */
+
+static char *slurp(const char *path, size_t *ret_len)
+{
+	FILE *fp = fopen(path, "r");
+	static char buf[65536];
+	size_t n;
+
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	*ret_len = n;
+	return buf;
+}
+
+static void test_certs(void **state)
+{
+	struct fx *f = *state;
+	char **nicks = NULL;
+	size_t n = 0, len;
+	const char *text = slurp("fixtures/status/certutil-list.txt", &len);
+
+	assert_int_equal(status_certs_list(text, len, &nicks, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(nicks[0], "east");
+	assert_string_equal(nicks[1], "Lab CA"); /* a nickname with a space */
+	status_certs_list_free(nicks, n);
+
+	/* "Not After : Tue Jan 05 04:14:40 2027"; now = Sun Dec 06 04:16:17 2026 UTC */
+	text = slurp("fixtures/status/certutil-east.txt", &len);
+	event_reset(&f->ev);
+	assert_int_equal(status_cert_parse(text, len, 1796530577, &f->ev), 1);
+	assert_str(&f->ev, F_EVENT_TYPE, "cert_status");
+	assert_str(&f->ev, F_CERT_SUBJECT, "O=Lab,CN=east.example");
+	assert_str(&f->ev, F_CERT_ISSUER, "O=Lab,CN=east.example");
+	assert_num(&f->ev, F_DAYS_TO_EXPIRY, 29); /* 29 days and 23:58:23 */
+	/* one second after Not After (1799122480): expired, -1 */
+	event_reset(&f->ev);
+	assert_int_equal(status_cert_parse(text, len, 1799122481, &f->ev), 1);
+	assert_num(&f->ev, F_DAYS_TO_EXPIRY, -1);
+	/* exactly at it: 0 days left */
+	event_reset(&f->ev);
+	assert_int_equal(status_cert_parse(text, len, 1799122480, &f->ev), 1);
+	assert_num(&f->ev, F_DAYS_TO_EXPIRY, 0);
+	/* the listing is no certificate */
+	text = slurp("fixtures/status/certutil-list.txt", &len);
+	event_reset(&f->ev);
+	assert_int_equal(status_cert_parse(text, len, 1796530577, &f->ev), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -512,6 +563,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_snapshot_join, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_samples, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tracker, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_certs, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
