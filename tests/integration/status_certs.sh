@@ -6,6 +6,7 @@
 # days: 29 and 399 whole days left); a database that does not exist is an
 # ike_error with phase status.
 source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/schema.sh"
 [ -x "$IKELOGD" ] || fail "build/ikelogd is missing: run make"
 need_cmd certutil openssl python3
 
@@ -51,3 +52,9 @@ run "sql:$WORK/missing" "$WORK/bad.jsonl"
 grep -q '"reason":"certutil -L exited with status' "$WORK/bad.jsonl" ||
 	fail "no ike_error for a missing database: $(head -c 600 "$WORK/bad.jsonl")"
 ok "a database certutil cannot open: ike_error, phase status"
+cat "$WORK"/*.jsonl >"$WORK/all.events"
+rc=0
+types=$(schema_check "$WORK/all.events") || rc=$?
+[ $rc = 2 ] && echo "note: python3-jsonschema missing, the events are not checked against the schema"
+[ $rc = 0 ] || [ $rc = 2 ] || fail "an event does not validate: $types"
+[ $rc = 2 ] || ok "every event validates against the schema ($types)"

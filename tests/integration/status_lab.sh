@@ -12,6 +12,7 @@
 #     again (without the connection) the tunnel is gone from its snapshot:
 #     exactly one tunnel_down, inferred: true, for that Child SA.
 source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/schema.sh"
 source "$(dirname "$0")/lib/journald.sh"
 need_root "network namespaces, pluto"
 need_cmd ip python3 journalctl
@@ -133,3 +134,9 @@ wait $IKELOGD_PID || fail "ikelogd exited $? on SIGTERM"
 grep -o 'status_[a-z_]*=[0-9]*' "$WORK/east.err" | tr '\n' ' '
 echo
 echo "figure: status_lab_failed_snapshots $n_fail"
+cat "$WORK"/*.jsonl >"$WORK/all.events"
+rc=0
+types=$(schema_check "$WORK/all.events") || rc=$?
+[ $rc = 2 ] && echo "note: python3-jsonschema missing, the events are not checked against the schema"
+[ $rc = 0 ] || [ $rc = 2 ] || fail "an event does not validate: $types"
+[ $rc = 2 ] || ok "every event validates against the schema ($types)"
