@@ -60,8 +60,8 @@ static const char *const sub_patterns[] = {
     "\\b(?!none )(?<next_event>[A-Za-z][A-Za-z0-9_]*) in (?<next_event_s>-?[0-9]+|XX)s",
     "(?:IKE SA |ISAKMP SA |isakmp)#(?<parent_serial>[0-9]+)",
     /* the outbound SAID (at the peer) first, the inbound (here) second */
-    "(?<x_proto>ah|esp|comp)\\.(?<spi_out>\\w+)@(?<peer_ip>[0-9a-fA-F.:]+) "
-    "\\g{x_proto}\\.(?<spi_in>\\w+)@",
+    ("(?<x_proto>ah|esp|comp)\\.(?<spi_out>\\w+)@(?<peer_ip>[0-9a-fA-F.:]+) "
+     "\\g{x_proto}\\.(?<spi_in>\\w+)@"),
     "(?<x_proto>AH|ESP|IPCOMP)in=(?<x_in>[0-9]+[KMG]?B)",
     "(?:AH|ESP|IPCOMP)out=(?<x_out>[0-9]+[KMG]?B)",
 };
