@@ -154,6 +154,21 @@ struct config {
 	} sign;
 
 	enum log_level log_level;
+
+	/* status snapshots (status_poll.h) */
+	struct {
+		bool enabled;
+		char *whack;	 /* the whack binary */
+		char *ctlsocket; /* pluto's control socket */
+		unsigned interval_s;
+		unsigned timeout_ms;
+		unsigned max_output_bytes;
+		unsigned max_tunnels;
+		bool certs;	/* list the NSS database's certificates */
+		char *certutil; /* the certutil binary */
+		char *nssdb;	/* certutil -d */
+		unsigned certs_interval_s;
+	} status;
 };
 
 /*

@@ -88,6 +88,17 @@ enum field {
 	F_RULE,
 	F_MESSAGE,
 	F_WEAK_CRYPTO,
+	/* status snapshots (status.c): what pluto's whack reports */
+	F_ESTABLISHED_S,
+	F_STATE_STORY,
+	F_NEXT_EVENT,
+	F_NEXT_EVENT_S,
+	F_INFERRED,
+	/* audit records (audit_rec.c) */
+	F_AUDIT_OP,
+	F_KEY_SIZE,
+	/* certificates (status_certs.c) */
+	F_DAYS_TO_EXPIRY,
 	F__MAX
 };
 

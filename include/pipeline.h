@@ -109,4 +109,23 @@ struct signer *pipeline_signer(struct pipeline *p);
 int pipeline_sign_final(struct pipeline *p);
 int pipeline_close_signing(struct pipeline *p, struct diags *errs);
 
+/* ---- status snapshots (status.h) ---- */
+
+/*
+ * fn sees every event of a log line after correlation, before redaction
+ * (the snapshot tracker learns what the log said). NULL removes it.
+ */
+void pipeline_set_log_tap(struct pipeline *p, void (*fn)(void *ud, const struct event *ev),
+			  void *ud);
+
+/*
+ * An event that comes from no log line (a status snapshot's) is built in
+ * the pipeline's own event, pipeline_event(p), then pipeline_emit_event
+ * correlates, redacts, renders and sends it like a log line's. Returns 0,
+ * -EAGAIN while the in-flight window is full (not sent), -EINVAL when ev
+ * is not pipeline_event(p), or the sink's error.
+ */
+struct event *pipeline_event(struct pipeline *p);
+int pipeline_emit_event(struct pipeline *p, struct event *ev);
+
 #endif

@@ -43,6 +43,12 @@ struct counters {
 	uint64_t source_errors;
 	uint64_t input_dropped; /* syslog listener: frames dropped (oversize, hostile, overflow) */
 	uint64_t connections;	/* syslog listener: connections accepted */
+	/* status snapshots (status_poll.c) */
+	uint64_t status_snapshots; /* snapshots taken (both whack runs succeeded) */
+	uint64_t status_failures;  /* snapshots that failed: whack exited non-zero, timed out */
+	uint64_t status_timeouts;  /* whack runs killed for running past status.timeout_ms */
+	uint64_t
+	    status_events_dropped; /* snapshot events not sent: the in-flight window was full */
 };
 
 struct counter_info {

@@ -20,9 +20,18 @@ struct tools_normalize_opts {
 	bool no_prefilter; /* try every rule in order: the benchmark's baseline */
 	bool summary;	   /* after the events, one ike_sa_summary per IKE SA */
 	const char *journal_file;
+	const char *status_file; /* saved whack output (status snapshots) instead of log lines */
 };
 int tools_normalize(const char *config, const char *const *files, size_t n,
 		    const struct tools_normalize_opts *o);
+
+/*
+ * normalize --status FILE (tools_status.c): the file's whack
+ * --trafficstatus / --showstates lines through pl as a snapshot's events
+ * (status.h); the counts to stderr. Returns 0 or -errno (said on stderr).
+ */
+struct pipeline;
+int tools_normalize_status(struct pipeline *pl, const char *path);
 
 /*
  * Signing (tools_sign.c). keygen: DIR/sign.key, audit.key, audit.pub, never

@@ -190,6 +190,18 @@ const struct config_key config_keys[] = {
     K_UINT("sign.epoch_events", sign.epoch_events, 10000, 0, 100000000),
     K_UINT("sign.epoch_seconds", sign.epoch_seconds, 3600, 0, 31536000),
     K_ENUM("log_level", log_level, LOG_LEVEL_INFO, log_level_names),
+    /* status snapshots */
+    K_BOOL("status.enabled", status.enabled, false),
+    K_STR("status.whack", status.whack, "/usr/libexec/ipsec/whack"),
+    K_STR("status.ctlsocket", status.ctlsocket, "/run/pluto/pluto.ctl"),
+    K_UINT("status.interval_s", status.interval_s, 60, 1, 86400),
+    K_UINT("status.timeout_ms", status.timeout_ms, 5000, 100, 600000),
+    K_UINT("status.max_output_bytes", status.max_output_bytes, 16777216, 4096, 268435456),
+    K_UINT("status.max_tunnels", status.max_tunnels, 65536, 1, 16777216),
+    K_BOOL("status.certs", status.certs, false),
+    K_STR("status.certutil", status.certutil, "/usr/bin/certutil"),
+    K_STR("status.nssdb", status.nssdb, "sql:/var/lib/ipsec/nss"),
+    K_UINT("status.certs_interval_s", status.certs_interval_s, 3600, 60, 604800),
 };
 
 const size_t config_n_keys = ARRAY_SIZE(config_keys);

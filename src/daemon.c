@@ -16,6 +16,7 @@
 #include "rules.h"
 #include "sink.h"
 #include "source.h"
+#include "status_poll.h"
 #include "util.h"
 
 #define DRAIN_POLL_USEC (20 * 1000)
@@ -31,6 +32,7 @@ struct daemon {
 	struct pipeline *pl;
 	struct source src;
 	struct sink snk;
+	struct status_poll *status; /* status snapshots; NULL when status.enabled is off */
 	sd_event_source *stats_timer, *drain_timer, *eof_check;
 	uint64_t drain_deadline;
 	bool stopping;
@@ -145,6 +147,9 @@ static void begin_stop(struct daemon *d, const char *why)
 	log_info("%s: stopping, %" PRIu64 " events in flight", why, pipeline_in_flight(d->pl));
 	sd_notify(0, "STOPPING=1");
 	pipeline_stop_source(d->pl);
+	/* status snapshots: no new ones while draining; a whack still running is killed */
+	status_poll_free(d->status);
+	d->status = NULL;
 	/* The last event of a signed stream carries its final checkpoint. */
 	if (pipeline_sign_final(d->pl) < 0)
 		log_warnx("could not send the final checkpoint of the signed stream");
@@ -276,6 +281,29 @@ static int open_ends(struct daemon *d, struct diags *errs)
 	return 0;
 }
 
+/* Status snapshots: the poller's options from the configuration. */
+static int start_status(struct daemon *d, struct diags *errs)
+{
+	const struct status_poll_options o = {
+	    .enabled = d->base.status.enabled,
+	    .whack = d->base.status.whack,
+	    .ctlsocket = d->base.status.ctlsocket,
+	    .interval_s = d->base.status.interval_s,
+	    .timeout_ms = d->base.status.timeout_ms,
+	    .max_output_bytes = d->base.status.max_output_bytes,
+	    .max_tunnels = d->base.status.max_tunnels,
+	    .certs = d->base.status.certs,
+	    .certutil = d->base.status.certutil,
+	    .nssdb = d->base.status.nssdb,
+	    .certs_interval_s = d->base.status.certs_interval_s,
+	};
+	int r = status_poll_new(&o, d->loop, d->pl, &d->cnt, &d->status);
+
+	if (r < 0)
+		diag_add(errs, NULL, 0, 0, "status snapshots: %s", strerror(-r));
+	return r;
+}
+
 int daemon_run(const char *config_path)
 {
 	struct daemon d = {.current = &d.base};
@@ -303,6 +331,9 @@ int daemon_run(const char *config_path)
 	r = open_ends(&d, &errs);
 	if (r < 0)
 		goto out;
+	r = start_status(&d, &errs); /* status snapshots */
+	if (r < 0)
+		goto out;
 	log_info("started: source %s, output %s", d.src.ops->name, d.snk.ops->name);
 	if (rules_jit_fallbacks(pipeline_rules(d.pl)))
 		log_warnx(
@@ -320,6 +351,7 @@ out:
 		if (r >= 0)
 			r = -EINVAL;
 	}
+	status_poll_free(d.status);
 	if (d.src.state)
 		d.src.ops->close(d.src.state);
 	if (d.snk.state) {

@@ -98,6 +98,17 @@ const struct field_info field_table[F__MAX] = {
     F(F_RULE, "rule", NULL, "rule", FT_STRING),
     F(F_MESSAGE, "message", NULL, "message", FT_STRING),
     F(F_WEAK_CRYPTO, "weak_crypto", NULL, "weak_crypto", FT_LIST),
+    /* status snapshots (status.c) */
+    F(F_ESTABLISHED_S, "established_s", NULL, "established_s", FT_INT),
+    F(F_STATE_STORY, "state_story", NULL, "state_story", FT_STRING),
+    F(F_NEXT_EVENT, "next_event", NULL, "next_event", FT_STRING),
+    F(F_NEXT_EVENT_S, "next_event_s", NULL, "next_event_s", FT_INT),
+    F(F_INFERRED, "inferred", NULL, "inferred", FT_BOOL),
+    /* audit records (audit_rec.c) */
+    F(F_AUDIT_OP, "audit_op", NULL, "audit_op", FT_STRING),
+    F(F_KEY_SIZE, "key_size", "transform", "key_size", FT_INT),
+    /* certificates (status_certs.c) */
+    F(F_DAYS_TO_EXPIRY, "days_to_expiry", NULL, "days_to_expiry", FT_INT),
 };
 
 static_assert(sizeof(field_table) / sizeof(field_table[0]) == F__MAX, "field table covers enum");
@@ -115,6 +126,7 @@ int field_parent_index(const char *p)
 /* The fields in strcmp order of their short names, for field_lookup's binary search. */
 static const uint8_t by_name[F__MAX] = {
     F_AGE_S,
+    F_AUDIT_OP, /* audit */
     F_AUTH_METHOD,
     F_BYTES_IN,
     F_BYTES_OUT,
@@ -125,6 +137,7 @@ static const uint8_t by_name[F__MAX] = {
     F_COMPLAINANT_IP,
     F_CONN_INSTANCE,
     F_CONN_NAME,
+    F_DAYS_TO_EXPIRY, /* certificates */
     F_DELETE_NOTIFY,
     F_DH_GROUP,
     F_DPD,
@@ -133,14 +146,17 @@ static const uint8_t by_name[F__MAX] = {
     F_ERRNO,
     F_ERROR_CODE,
     F_ESN,
+    F_ESTABLISHED_S, /* status */
     F_EVENT_ID,
     F_EVENT_TYPE,
     F_EXCHANGE,
     F_ID_TYPE,
     F_IKE_SA_ID,
     F_IKE_VERSION,
+    F_INFERRED, /* status */
     F_INITIATOR_ID,
     F_INTEG,
+    F_KEY_SIZE, /* audit */
     F_LEASE_IP,
     F_LIFETIME_S,
     F_LOCAL_ID,
@@ -151,6 +167,8 @@ static const uint8_t by_name[F__MAX] = {
     F_NAT_PEER_BEHIND,
     F_NATD_IP,
     F_NATD_PORT,
+    F_NEXT_EVENT,   /* status */
+    F_NEXT_EVENT_S, /* status */
     F_OUTCOME_EVENT_ID,
     F_PARENT_SERIAL,
     F_PEER_ID,
@@ -178,6 +196,7 @@ static const uint8_t by_name[F__MAX] = {
     F_SPI_OUT,
     F_STATE_NAME,
     F_STATE_SERIAL,
+    F_STATE_STORY, /* status */
     F_TIMEOUT_S,
     F_TIMESTAMP,
     F_TRANSPORT,

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit_rec.h"
 #include "normalize.h"
 
 #define VERSION_HOSTS 16
@@ -34,7 +35,8 @@ struct normalizer {
 	char ts_text[32];
 	size_t ts_len;
 	size_t hostname_len;
-	bool keep_message; /* false when the redaction policy drops it anyway */
+	bool keep_message;	 /* false when the redaction policy drops it anyway */
+	struct audit_rec *audit; /* pluto's CRYPTO_IKE_SA / CRYPTO_IPSEC_SA audit records */
 };
 
 bool normalize_is_debug(const char *body, size_t len)
@@ -57,6 +59,10 @@ int normalizer_new(const struct config *cfg, struct rules *rules, struct counter
 	if (gethostname(n->hostname, sizeof(n->hostname) - 1) < 0)
 		strcpy(n->hostname, "localhost");
 	n->hostname_len = strlen(n->hostname);
+	if (audit_rec_new(&n->audit) < 0) {
+		free(n);
+		return -ENOMEM;
+	}
 	n->keep_message = true;
 	for (size_t i = 0; i < cfg->redact.n_fields; i++)
 		if (cfg->redact.fields[i].field &&
@@ -68,6 +74,8 @@ int normalizer_new(const struct config *cfg, struct rules *rules, struct counter
 
 void normalizer_free(struct normalizer *n)
 {
+	if (n)
+		audit_rec_free(n->audit);
 	free(n);
 }
 
@@ -321,7 +329,10 @@ int normalize_record(struct normalizer *n, const struct record *rec, struct even
 		return 0;
 	}
 	ev->rec = rec;
-	if (!debug) {
+	/* audit records (journald's _TRANSPORT=audit entries): not pluto's log lines */
+	if (!debug && audit_rec_parse(n->audit, rec->msg, rec->len, ev) > 0) {
+		m = 1;
+	} else if (!debug) {
 		struct envelope env = {0};
 		size_t len = rec->len;
 

@@ -41,6 +41,9 @@ struct pipeline {
 	struct signer *signer; /* NULL unless the daemon signs (pipeline_enable_signing) */
 	void (*observer)(const struct record *rec, const struct event *ev, void *ud);
 	void *observer_ud;
+	/* status snapshots: every log event after correlation (status_tracker_note_log) */
+	void (*log_tap)(void *ud, const struct event *ev);
+	void *log_tap_ud;
 
 	uint64_t last_seq;	 /* the newest seq handed out */
 	uint64_t delivered_upto; /* every record up to here is delivered */
@@ -319,6 +322,8 @@ static int process(struct pipeline *p, const struct record *rec)
 	/* With facts carried, the correlator has set IDi/IDr by the IKE SA's role. */
 	if (!p->cfg->correlate.carry)
 		normalize_identities(&p->ev);
+	if (p->log_tap) /* status snapshots */
+		p->log_tap(p->log_tap_ud, &p->ev);
 	if (p->observer)
 		p->observer(rec, &p->ev, p->observer_ud);
 	if (redact_event(p->st.red, &p->ev) < 0)
@@ -484,4 +489,49 @@ static int emit_summary(void *ud, struct event *ev, const struct sa_sum *s, cons
 int pipeline_emit_summaries(struct pipeline *p)
 {
 	return correlate_summaries(p->corr, &p->ev, emit_summary, p);
+}
+
+/* ---- status snapshots (status.c, status_poll.c) ---- */
+
+void pipeline_set_log_tap(struct pipeline *p, void (*fn)(void *ud, const struct event *ev),
+			  void *ud)
+{
+	p->log_tap = fn;
+	p->log_tap_ud = ud;
+}
+
+struct event *pipeline_event(struct pipeline *p)
+{
+	return &p->ev;
+}
+
+int pipeline_emit_event(struct pipeline *p, struct event *ev)
+{
+	struct record rec = {.priority = -1};
+	const char *json;
+	size_t len;
+	int r;
+
+	if (ev != &p->ev)
+		return -EINVAL;
+	if (p->ring_len >= p->ring_cap)
+		return -EAGAIN;
+	rec.realtime_usec = util_now_usec();
+	rec.seq = ++p->last_seq;
+	ev->rec = &rec;
+	/* The same stages as a log line's event after the normalizer. */
+	if (correlate_event(p->corr, ev) < 0)
+		p->cnt->arena_full++;
+	if (!p->cfg->correlate.carry)
+		normalize_identities(ev);
+	if (p->observer)
+		p->observer(&rec, ev, p->observer_ud);
+	if (redact_event(p->st.red, ev) < 0)
+		p->cnt->arena_full++;
+	r = event_json_render(p->json, ev, &json, &len);
+	if (r == 0)
+		r = to_sink(p, rec.seq, json, len);
+	ev->rec = NULL;
+	advance(p);
+	return r < 0 ? r : 0;
 }

@@ -40,6 +40,16 @@ static const char *const vocabulary[] = {
     "daemon_stop",
     "unparsed",
     "daemon_stats",
+    /* status snapshots (status.c): what whack reports, and the changes inferred from it */
+    "tunnel_status",
+    "sa_status",
+    "tunnel_up",
+    "tunnel_down",
+    /* audit records (audit_rec.c): pluto's CRYPTO_IKE_SA / CRYPTO_IPSEC_SA */
+    "audit_ike_sa",
+    "audit_child_sa",
+    /* certificates (status_certs.c): the NSS database's, with days to expiry */
+    "cert_status",
 };
 
 /* ---- YAML helpers ---- */

@@ -41,6 +41,12 @@ const struct counter_info counter_table[] = {
     C(source_errors, "errors reading the source"),
     C(input_dropped, "syslog frames dropped by the listener's limits"),
     C(connections, "syslog listener connections accepted"),
+    /* status snapshots */
+    C(status_snapshots, "status snapshots taken (whack --showstates and --trafficstatus)"),
+    C(status_failures, "status snapshots that failed (pluto down, socket refused, timeout)"),
+    C(status_timeouts, "whack runs killed for running past status.timeout_ms"),
+    C(status_events_dropped,
+      "status snapshot events not sent because the in-flight window was full"),
 };
 
 const size_t counter_table_len = sizeof(counter_table) / sizeof(counter_table[0]);

@@ -489,7 +489,9 @@ int tools_normalize(const char *config, const char *const *files, size_t n,
 	rules_set_prefilter(pipeline_rules(pl), !o->no_prefilter);
 	if (o->stats)
 		pipeline_set_observer(pl, count_shape, &shapes);
-	if (o->journal_file) {
+	if (o->status_file) { /* status snapshots */
+		r = tools_normalize_status(pl, o->status_file);
+	} else if (o->journal_file) {
 		r = source_journal_read_file(o->journal_file, &env.cfg, pl, &env.cnt, &errs);
 		print_diags(&errs);
 	} else if (n == 0) {

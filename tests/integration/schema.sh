@@ -11,7 +11,7 @@ python3 -c 'import jsonschema' 2>/dev/null || skip "needs python3-jsonschema"
 [ -x "$IKELOGD" ] || skip "build/ikelogd not built"
 cd "$ROOT"
 
-inputs=(fixtures/golden/*.log fixtures/corpus/lines-v4.log fixtures/corpus/lines-v5.log)
+inputs=(fixtures/golden/*.log fixtures/corpus/lines-v4.log fixtures/corpus/lines-v5.log fixtures/audit/*.log)
 # The rules' own example lines too: the 3.x and error wordings are in no corpus.
 if python3 -c 'import yaml' 2>/dev/null; then
 	python3 -c 'import sys, yaml
@@ -30,6 +30,14 @@ done
 n_ev=$(grep -c '' "$WORK/events.jsonl")
 [ "$n_ev" -eq "$n_in" ] || fail "$n_in input lines gave $n_ev events"
 ok "normalize printed one event per input line ($n_ev)"
+
+# Status snapshots (normalize --status): one event per line of each sample.
+for f in fixtures/status/trafficstatus-*.txt fixtures/status/showstates-*.txt; do
+	n=$("$IKELOGD" normalize -c fixtures/golden/golden.yaml --status "$f" 2>/dev/null |
+		tee -a "$WORK/events.jsonl" | grep -c '')
+	[ "$n" -eq "$(grep -c '' "$f")" ] || fail "normalize --status $f: $n events for $(grep -c '' "$f") lines"
+done
+ok "normalize --status printed one event per line of the whack samples in fixtures/status/"
 
 python3 - "$ROOT/conf/ikelogd.schema.json" "$WORK/events.jsonl" <<'PY'
 import collections, json, sys
