@@ -34,6 +34,7 @@ build_deb() { # DIR: clone HEAD into DIR and `make deb` there; prints the .deb
 	DEB_BUILD_OPTIONS=nocheck make -C "$1" -s deb >"$1.log" 2>&1 ||
 		fail "make deb in $1: $(tail -n 20 "$1.log")"
 	grep -q '^deb: ' "$1.log" || fail "make deb in $1 printed no result"
+	[ -z "$(git -C "$1" status --porcelain)" ] || fail "make deb left the tree unclean: $(git -C "$1" status --porcelain | head -n 3)"
 	ls "$1"/build/ikelogd_*.deb
 }
 deb_a=$(build_deb "$WORK/a/ikelogd")
@@ -111,12 +112,13 @@ done
 ok "apt-get install ./ikelogd.deb pulled $pulled"
 
 wait_for 10 active active || fail "the unit is $(in_ct systemctl is-active ikelogd.service) after the install"
+[ "$(in_ct ikelogd --version)" = "ikelogd $version" ] || fail "ikelogd --version says '$(in_ct ikelogd --version)'"
 in_ct systemctl is-enabled -q ikelogd.service || fail "the unit is not enabled"
 in_ct logger -t pluto '"westeast" #7: deleting state (STATE_V2_ESTABLISHED_IKE_SA) aged 2.084283s and sending notification'
 wait_for 10 has_event 7 || fail "no event for the logger line: $(tail -n 3 "$CT/var/log/ikelogd/events.json" 2>/dev/null)"
 grep '"state_serial":7[,}]' "$CT/var/log/ikelogd/events.json" | grep -q '"event_type":"ike_sa_delete"' ||
 	fail "the logger line is not an ike_sa_delete event"
-ok "the unit runs with the packaged configuration; a logger -t pluto line became an ike_sa_delete event"
+ok "ikelogd --version: $version; the unit runs with the packaged configuration; a logger -t pluto line became an ike_sa_delete event"
 
 apt_in remove ikelogd
 active active && fail "the unit still runs after apt-get remove"
