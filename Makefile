@@ -15,6 +15,8 @@ CLANG   ?= clang
 BUILD   := build
 PKGS    := libsystemd json-c yaml-0.1 libpcre2-8 openssl relp
 WERROR  ?=
+# The version has one home, debian/changelog (its first entry).
+VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
 
 ifeq ($(V),1)
 Q :=
@@ -31,7 +33,7 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat
 HARDEN_CFLAGS := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now
 BASE_CFLAGS := -std=gnu11 -O2 -g -D_GNU_SOURCE -Iinclude $(WARN) $(PKG_CFLAGS) \
-	-DSYSCONFDIR='"$(SYSCONFDIR)"' -DDATADIR='"$(DATADIR)"'
+	-DSYSCONFDIR='"$(SYSCONFDIR)"' -DDATADIR='"$(DATADIR)"' -DIKELOGD_VERSION='"$(VERSION)"'
 ALL_CFLAGS := $(BASE_CFLAGS) $(HARDEN_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(HARDEN_LDFLAGS) $(LDFLAGS)
 # The sanitizer build of the tests: no _FORTIFY_SOURCE (it hides overflows from ASan).
@@ -64,7 +66,7 @@ DEB_PKGS := gcc make pkg-config libsystemd-dev libjson-c-dev libyaml-dev libpcre
 	bsdutils python3 python3-jsonschema groff-base man-db liblognorm-utils libyajl-dev libfastjson-dev \
 	libivykis0 libnet1 libwrap0 librelp-dev librelp0 rsyslog-relp
 
-.PHONY: all deps check unit unit-san test-rules inventory-check integration fuzz fuzz-short bench install \
+.PHONY: deb all deps check unit unit-san test-rules inventory-check integration fuzz fuzz-short bench install \
 	uninstall clean format format-check demo lab-libs code-coverage
 .DEFAULT_GOAL := all
 
@@ -84,8 +86,9 @@ deps:
 		echo "deps: run as root: apt-get install -y --no-install-recommends$$missing"; \
 	fi
 
-# Objects depend on the paths compiled into them: a changed PREFIX rebuilds.
-PATHS_STAMP := $(BUILD)/paths-$(shell printf '%s' '$(SYSCONFDIR):$(DATADIR)' | md5sum | cut -c1-12)
+# Objects depend on the paths and the version compiled into them: a changed
+# PREFIX or a new changelog entry rebuilds.
+PATHS_STAMP := $(BUILD)/paths-$(shell printf '%s' '$(SYSCONFDIR):$(DATADIR):$(VERSION)' | md5sum | cut -c1-12)
 $(PATHS_STAMP):
 	@mkdir -p $(@D) && rm -f $(BUILD)/paths-* && touch $@
 
@@ -248,6 +251,24 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)/ikelogd
 	rm -f $(DESTDIR)$(MANDIR)/man5/ikelogd.yaml.5 $(DESTDIR)$(MANDIR)/man8/ikelogd.8
 	@echo "left in place: $(DESTDIR)$(SYSCONFDIR)/ikelogd (your configuration)"
+
+# The Debian package (debian/): built from a copy of the tree under
+# $(BUILD)/deb, so the tree stays clean; the .deb lands in $(BUILD)/, then
+# lintian checks it (an error or a warning fails). DEB_BUILD_OPTIONS=nocheck
+# skips the unit tests the package build runs.
+DEB_TOOLS := debhelper dpkg-dev fakeroot lintian
+DEB_ARCH   = $(shell dpkg --print-architecture)
+DEB_FILE   = $(BUILD)/ikelogd_$(VERSION)_$(DEB_ARCH).deb
+deb:
+	$(Q)$(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_PKGS) $(DEB_TOOLS)"
+	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/ikelogd-$(VERSION)
+	$(Q)tar -c --exclude=./$(BUILD) --exclude=./.git --exclude=./debian/ikelogd \
+		--exclude=./debian/.debhelper . | tar -x -C $(BUILD)/deb/ikelogd-$(VERSION)
+	$(Q)cd $(BUILD)/deb/ikelogd-$(VERSION) && dpkg-checkbuilddeps && \
+		dpkg-buildpackage -us -uc -b > ../build.log 2>&1 || { tail -n 40 ../build.log; exit 1; }
+	$(Q)mv $(BUILD)/deb/ikelogd_$(VERSION)_$(DEB_ARCH).deb $(DEB_FILE)
+	$(Q)lintian --fail-on error,warning --tag-display-limit 0 $(DEB_FILE)
+	$(Q)echo "deb: $(DEB_FILE) $$(sha256sum $(DEB_FILE) | cut -c1-16)"
 
 format:
 	$(Q)clang-format -i $(SRCS) include/*.h $(UNIT_SRCS) $(FUZZ_SRCS)

@@ -28,7 +28,7 @@
 #include "util.h"
 
 #ifndef IKELOGD_VERSION
-#define IKELOGD_VERSION "0.1.0"
+#error "IKELOGD_VERSION comes from debian/changelog, through the Makefile"
 #endif
 
 #define DEFAULT_CONFIG SYSCONFDIR "/ikelogd/ikelogd.yaml"
