@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 
+#include "config_enrich.h"
 #include "correlate.h"
 #include "event.h"
 #include "normalize.h"
@@ -26,6 +27,7 @@
 struct stages {
 	struct rules *rules;
 	struct normalizer *norm;
+	struct enrich *enr;
 	struct redactor *red;
 };
 
@@ -55,6 +57,7 @@ struct pipeline {
 static void stages_free(struct stages *st)
 {
 	redactor_free(st->red);
+	enrich_free(st->enr);
 	normalizer_free(st->norm);
 	rules_free(st->rules);
 	memset(st, 0, sizeof(*st));
@@ -73,6 +76,15 @@ static int stages_new(const struct config *cfg, struct counters *cnt, struct sta
 	if (r < 0) {
 		diag_add(errs, NULL, 0, 0, "normalizer: %s", strerror(-r));
 		goto out;
+	}
+	{
+		struct enrich_map_opts maps[CONFIG_CIDR_MAPS_MAX];
+		struct enrich_opts eo;
+
+		config_enrich_options(cfg, &eo, maps);
+		r = enrich_new(&eo, &st.enr, errs);
+		if (r < 0)
+			goto out;
 	}
 	r = redactor_new(cfg, cnt, &st.red, errs);
 	if (r < 0)
@@ -319,6 +331,9 @@ static int process(struct pipeline *p, const struct record *rec)
 	/* With facts carried, the correlator has set IDi/IDr by the IKE SA's role. */
 	if (!p->cfg->correlate.carry)
 		normalize_identities(&p->ev);
+	/* Before redaction: the address maps and GeoIP need the real addresses. */
+	if (enrich_event(p->st.enr, &p->ev) < 0)
+		p->cnt->arena_full++;
 	if (p->observer)
 		p->observer(rec, &p->ev, p->observer_ud);
 	if (redact_event(p->st.red, &p->ev) < 0)

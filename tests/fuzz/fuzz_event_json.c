@@ -144,6 +144,27 @@ static bool check_field(struct json_object *top, int f)
 			abort();
 		break;
 	}
+	case FT_MAP: {
+		const char *k, *mv;
+		size_t kl, vl, n = 0;
+
+		if (v && !json_object_is_type(v, json_type_object))
+			abort();
+		while (s && event_map_next(&s, &len, &k, &kl, &mv, &vl)) {
+			char key[EVENT_MAP_KEY_MAX + 1];
+			struct json_object *item;
+
+			memcpy(key, k, kl);
+			key[kl] = '\0';
+			if (!v || !json_object_object_get_ex(v, key, &item))
+				abort();
+			check_string(item, mv, vl);
+			n++;
+		}
+		if ((n > 0) != !!v || (v && (size_t)json_object_object_length(v) != n))
+			abort();
+		break;
+	}
 	default:
 		if ((s && len > 0) != !!v)
 			abort();
