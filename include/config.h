@@ -175,7 +175,7 @@ struct config {
 		size_t n_cidr_maps;
 		char *country_db;     /* MaxMind DB with country.iso_code */
 		char *asn_db;	      /* MaxMind DB with autonomous_system_* */
-		char *error_meanings; /* error-codes.yaml; NULL = none */
+		char *error_meanings; /* NULL: error-codes.yaml beside the first rule file */
 	} enrich;
 
 	enum log_level log_level;

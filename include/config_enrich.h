@@ -22,9 +22,12 @@ void config_enrich_free_cidr_maps(struct config *cfg);
 
 /*
  * Fills the enrichment stage's options from a loaded configuration; the
- * strings stay cfg's. maps must hold CONFIG_CIDR_MAPS_MAX entries.
+ * strings stay cfg's or go into meanings (PATH_MAX bytes): an unset
+ * enrich.error_meanings is error-codes.yaml in the first rule file's
+ * directory when that file exists (else none), "none" is none. maps must
+ * hold CONFIG_CIDR_MAPS_MAX entries.
  */
 void config_enrich_options(const struct config *cfg, struct enrich_opts *ret,
-			   struct enrich_map_opts *maps);
+			   struct enrich_map_opts *maps, char *meanings);
 
 #endif

@@ -9,7 +9,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config_enrich.h"
 #include "util.h"
@@ -226,8 +228,23 @@ void config_enrich_parse_cidr_maps(struct config_yaml *y, const char *name, cons
 	cfg->enrich.n_cidr_maps = count;
 }
 
+/* The meanings file: as set, or beside the first rule file, or none. */
+static const char *meanings_path(const struct config *cfg, char *buf)
+{
+	const char *m = cfg->enrich.error_meanings, *slash;
+
+	if (m)
+		return strcmp(m, "none") == 0 ? NULL : m;
+	if (!cfg->rules.n)
+		return NULL;
+	slash = strrchr(cfg->rules.v[0], '/');
+	snprintf(buf, PATH_MAX, "%.*s%s", slash ? (int)(slash - cfg->rules.v[0] + 1) : 0,
+		 cfg->rules.v[0], "error-codes.yaml");
+	return access(buf, F_OK) == 0 ? buf : NULL;
+}
+
 void config_enrich_options(const struct config *cfg, struct enrich_opts *ret,
-			   struct enrich_map_opts *maps)
+			   struct enrich_map_opts *maps, char *meanings)
 {
 	const typeof(cfg->enrich) *e = &cfg->enrich;
 
@@ -247,6 +264,6 @@ void config_enrich_options(const struct config *cfg, struct enrich_opts *ret,
 	    .n_maps = e->n_cidr_maps,
 	    .country_db = e->country_db,
 	    .asn_db = e->asn_db,
-	    .error_meanings = e->error_meanings,
+	    .error_meanings = meanings_path(cfg, meanings),
 	};
 }

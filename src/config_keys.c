@@ -178,7 +178,7 @@ const struct config_key config_keys[] = {
     {.key = "enrich.cidr_maps", .type = KT_CIDR_MAPS, .offset = OFF(enrich.cidr_maps)},
     K_STR("enrich.geoip.country_db", enrich.country_db, NULL),
     K_STR("enrich.geoip.asn_db", enrich.asn_db, NULL),
-    K_STR("enrich.error_meanings", enrich.error_meanings, DATADIR "/ikelogd/rules/error-codes.yaml"),
+    K_STR("enrich.error_meanings", enrich.error_meanings, NULL),
     K_BOOL("output.allow_plaintext", output.allow_plaintext, false),
     K_UINT("output.relp_window", output.relp_window, 128, 2, 1024),
     K_UINT("limits.max_line_bytes", limits.max_line_bytes, 65536, 256, 16777216),

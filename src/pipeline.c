@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
@@ -80,8 +81,9 @@ static int stages_new(const struct config *cfg, struct counters *cnt, struct sta
 	{
 		struct enrich_map_opts maps[CONFIG_CIDR_MAPS_MAX];
 		struct enrich_opts eo;
+		char meanings[PATH_MAX];
 
-		config_enrich_options(cfg, &eo, maps);
+		config_enrich_options(cfg, &eo, maps, meanings);
 		r = enrich_new(&eo, &st.enr, errs);
 		if (r < 0)
 			goto out;

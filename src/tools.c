@@ -42,9 +42,8 @@ static int set_str(char **slot, const char *value)
 }
 
 /*
- * A rule file (or the error meanings) not installed is taken from beside
- * the binary (build/ikelogd -> conf/rules/NAME), so the tools work in a
- * checkout.
+ * A rule file not installed is taken from beside the binary
+ * (build/ikelogd -> conf/rules/NAME), so the tools work in a checkout.
  */
 static void beside_binary(const char *dir, char **slot, const char *what)
 {
@@ -74,7 +73,6 @@ static void rules_beside_binary(struct config *cfg)
 	*slash = '\0';
 	for (size_t i = 0; i < cfg->rules.n; i++)
 		beside_binary(exe, &cfg->rules.v[i], "rules");
-	beside_binary(exe, &cfg->enrich.error_meanings, "error meanings");
 }
 
 static void env_done(struct tool_env *env)
