@@ -210,6 +210,7 @@ fuzz: $(FUZZ_BINS)
 
 bench: all
 	$(Q)tests/bench/run
+	$(Q)tests/bench/enrich
 
 check:
 	$(Q)$(MAKE) --no-print-directory deps

@@ -20,7 +20,7 @@ struct geo_db {
 	ino_t ino;
 	off_t size;
 	struct timespec mtime;
-	struct timespec checked; /* CLOCK_MONOTONIC of the last stat */
+	struct timespec checked; /* CLOCK_MONOTONIC_COARSE of the last stat */
 	unsigned generation;	 /* bumped at each reopen */
 };
 

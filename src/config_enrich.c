@@ -58,10 +58,14 @@ static long parse_pairs(struct config_yaml *y, const char *name, const yaml_node
 		const yaml_node_t *kn = config_yaml_node(y, p->key), *vn = config_yaml_node(y, p->value);
 		const char *k, *v;
 
-		if (!config_yaml_string(y, name, kn, VALUE_MAX) ||
-		    config_yaml_duplicate(y, n, p, name))
+		char sub[VALUE_MAX + 128];
+
+		if (!config_yaml_string(y, name, kn, VALUE_MAX))
 			continue;
 		k = config_yaml_scalar(kn);
+		snprintf(sub, sizeof(sub), "%s.%s", name, k);
+		if (config_yaml_duplicate(y, n, p, sub))
+			continue;
 		if (as_keys && !event_map_key_valid(k, strlen(k))) {
 			config_yaml_error(y, kn->start_mark,
 					  "%s: '%s': a name is 1 to %d letters, digits, '_', '.' or '-'",

@@ -49,6 +49,9 @@ static void usage(FILE *f)
 	    "DIR/audit.pub\n"
 	    "       ikelogd verify [--key audit.key] [--pubkey audit.pub] FILE...\n"
 	    "                                        verify signed events a collector wrote\n"
+	    "       ikelogd pseudonym [-c FILE] [--field NAME] VALUE...\n"
+	    "                                        the pseudonym of each identity (needs the key; "
+	    "logged)\n"
 	    "       ikelogd --version | --help\n",
 	    f);
 }
@@ -60,6 +63,7 @@ struct opts {
 	bool summary;
 	const char *journal_file;
 	const char *key, *pubkey;
+	const char *field;
 	char **args;
 	int n_args;
 };
@@ -74,6 +78,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	    {"journal-file", required_argument, NULL, 'J'},
 	    {"key", required_argument, NULL, 'K'},
 	    {"pubkey", required_argument, NULL, 'p'},
+	    {"field", required_argument, NULL, 'F'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -102,6 +107,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'p':
 			o->pubkey = optarg;
+			break;
+		case 'F':
+			o->field = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -144,6 +152,10 @@ int main(int argc, char **argv)
 						   .no_prefilter = o.no_prefilter,
 						   .summary = o.summary,
 						   .journal_file = o.journal_file});
+	if (strcmp(cmd, "pseudonym") == 0)
+		return tools_pseudonym(o.config ? o.config : DEFAULT_CONFIG,
+				       o.field ? o.field : "peer_id", (const char *const *)o.args,
+				       (size_t)o.n_args);
 	if (strcmp(cmd, "keygen") == 0)
 		return tools_keygen(o.n_args == 1 ? o.args[0] : NULL);
 	if (strcmp(cmd, "verify") == 0)
