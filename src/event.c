@@ -562,7 +562,7 @@ bool event_map_key_valid(const char *k, size_t len)
 	if (len == 0 || len > EVENT_MAP_KEY_MAX)
 		return false;
 	for (size_t i = 0; i < len; i++)
-		if (!isalnum((unsigned char)k[i]) && !strchr("_.-", k[i]))
+		if (!isalnum((unsigned char)k[i]) && !memchr("_.-", k[i], 3))
 			return false;
 	return true;
 }

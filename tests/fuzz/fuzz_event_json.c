@@ -183,8 +183,11 @@ static void render_and_check(void)
 	if (event_json_render(ctx->w, &ctx->ev, &js, &jl) < 0 ||
 	    event_jsonc_render(ctx->ref, &ctx->ev, &ref, &rl) < 0)
 		abort();
-	if (strlen(js) != jl || jl != rl || memcmp(js, ref, jl) != 0)
+	if (strlen(js) != jl || jl != rl || memcmp(js, ref, jl) != 0) {
+		if (getenv("FUZZ_EVENT_JSON_SHOW"))
+			fprintf(stderr, "writer: %s\njson-c: %s\n", js, ref);
 		abort();
+	}
 	struct json_tokener *tok = json_tokener_new_ex(64);
 	struct json_object *o;
 

@@ -288,6 +288,7 @@ static void test_map_values(void **state)
 	assert_int_equal(event_set_str(&ev, F_LABELS, "a\x1f" "1\x1e" "b\x1f" "2", 7), 0);
 	assert_int_equal(event_set_str(&ev, F_LABELS, "a\x1f" "1\x1e" "a\x1f" "2", 7), -EINVAL);
 	assert_int_equal(event_set_str(&ev, F_LABELS, "a b\x1f" "1", 5), -EINVAL);
+	assert_int_equal(event_set_str(&ev, F_LABELS, "a\0b\x1f" "1", 5), -EINVAL);
 	assert_int_equal(event_set_str(&ev, F_LABELS, "no-split", 8), -EINVAL);
 	assert_int_equal(event_set_text(&ev, F_LABELS, "\x1f" "1", 2), -EINVAL);
 	event_done(&ev);
