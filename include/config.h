@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "enrich.h"
 
 /*
  * The configuration: one YAML file (conf/ikelogd.yaml documents every key)
@@ -43,6 +44,20 @@ struct str_list {
 struct config_collector {
 	char *host;
 	unsigned port; /* 0 until the load ends: then the output type's default */
+};
+
+
+#define CONFIG_LABELS_MAX 32
+#define CONFIG_CIDR_MAPS_MAX 8
+#define CONFIG_CIDR_ENTRIES_MAX 4096 /* inline; a file may hold more */
+
+/* One enrich.cidr_maps item: CIDR -> label, from entries, a file, or both. */
+struct config_cidr_map {
+	char *name;
+	char *file;
+	struct enrich_pair *entries; /* CIDR -> label */
+	size_t n_entries;
+	unsigned line;
 };
 
 struct config_redact_field {
@@ -152,6 +167,16 @@ struct config {
 		    epoch_events; /* the key ratchets after this many events; 0 = never by count */
 		unsigned epoch_seconds; /* ... or this long into an epoch; 0 = never by time */
 	} sign;
+
+	struct {
+		struct enrich_pair labels[CONFIG_LABELS_MAX];
+		size_t n_labels;
+		struct config_cidr_map cidr_maps[CONFIG_CIDR_MAPS_MAX];
+		size_t n_cidr_maps;
+		char *country_db;     /* MaxMind DB with country.iso_code */
+		char *asn_db;	      /* MaxMind DB with autonomous_system_* */
+		char *error_meanings; /* NULL: error-codes.yaml beside the first rule file */
+	} enrich;
 
 	enum log_level log_level;
 

@@ -20,6 +20,8 @@ enum key_type {
 	KT_ENUM,
 	KT_COLLECTORS,
 	KT_REDACT_FIELDS,
+	KT_LABELS,    /* enrich.labels (config_enrich.c) */
+	KT_CIDR_MAPS, /* enrich.cidr_maps (config_enrich.c) */
 };
 
 struct config_key {
@@ -36,7 +38,7 @@ struct config_key {
 	const char *const *choices; /* KT_STRING: the allowed values, NULL-terminated */
 };
 
-#define CONFIG_KEYS_MAX 96 /* room in the loader's per-key arrays */
+#define CONFIG_KEYS_MAX 160 /* room in the loader's per-key arrays */
 
 extern const struct config_key config_keys[];
 /* The actions of redact.fields by enum redact_action value. */

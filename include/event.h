@@ -99,6 +99,15 @@ enum field {
 	F_KEY_SIZE,
 	/* certificates (status_certs.c) */
 	F_DAYS_TO_EXPIRY,
+	/* enrichment (enrich.c) */
+	F_LABELS,
+	F_PEER_NET,
+	F_LOCAL_NET,
+	F_PEER_GEO_COUNTRY,
+	F_PEER_AS_NUMBER,
+	F_PEER_AS_ORG,
+	F_ERROR_DESCRIPTION,
+	F_PROBABLE_CAUSE,
 	F__MAX
 };
 
@@ -114,6 +123,8 @@ enum field_type {
 		      arena */
 	FT_NUMBER, /* decimal number ("2.084283"), written to JSON as captured, checked by
 		      event_number_valid */
+	FT_MAP,	   /* JSON object of strings (labels, peer_net): "key\x1fvalue\x1ekey\x1fvalue"
+		      in the arena, as event_map_next reads it */
 	FT__MAX
 };
 
@@ -128,7 +139,7 @@ struct field_info {
 extern const struct field_info field_table[F__MAX];
 
 /* The nested objects, in output order after the top-level fields that precede them. */
-#define FIELD_PARENTS 4
+#define FIELD_PARENTS 6
 extern const char *const field_parents[FIELD_PARENTS];
 /* Index of parent p in field_parents, or -1 (also for NULL: top level). */
 int field_parent_index(const char *p);
@@ -181,6 +192,20 @@ static inline bool event_has(const struct event *ev, enum field f)
  * FT_NUMBER values: the writer outputs them as they are.
  */
 bool event_number_valid(const char *s, size_t len);
+
+/*
+ * FT_MAP values: the text holds pairs, key and value split by EVENT_MAP_KV,
+ * pairs by EVENT_MAP_SEP (neither occurs in a key or value: the loader of
+ * labels and address maps refuses them). event_map_next steps through
+ * the text and returns false at the end.
+ */
+#define EVENT_MAP_KV '\x1f'
+#define EVENT_MAP_SEP '\x1e'
+bool event_map_next(const char **s, size_t *len, const char **key, size_t *key_len,
+		    const char **val, size_t *val_len);
+/* A map key: 1..EVENT_MAP_KEY_MAX letters, digits, "_", "." or "-"; setters refuse others and repeats. */
+#define EVENT_MAP_KEY_MAX 64
+bool event_map_key_valid(const char *k, size_t len);
 
 /* Returns the value's text (NUL-terminated in the arena) or NULL if unset. */
 const char *event_str(const struct event *ev, enum field f, size_t *ret_len);

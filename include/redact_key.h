@@ -24,6 +24,13 @@ int redact_key_load(const struct config *cfg, unsigned char *key, size_t *ret_le
 		    struct diags *errs);
 
 /*
+ * The same for `ikelogd pseudonym`: never creates the key, and lets root
+ * read a key its service user owns (the mode checks stay).
+ */
+int redact_key_load_auditor(const struct config *cfg, unsigned char *key, size_t *ret_len,
+			    struct diags *errs);
+
+/*
  * Pseudonyms under one key: "h<generation>:" + 16 hex digits of
  * HMAC-SHA256(key, value), as redact_pseudonym() computes them, through
  * one OpenSSL context and a small cache of recent values.

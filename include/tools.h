@@ -46,4 +46,13 @@ int tools_keygen(const char *dir);
 int tools_verify(const char *key, const char *pub, const char *const *files, size_t n);
 int tools_check_sign(const struct config *cfg, struct diags *errs);
 
+/*
+ * ikelogd pseudonym: prints "PSEUDONYM<TAB>VALUE" for each value, as field
+ * (peer_id by default) gets it under config's key and policy; each use is
+ * recorded in the journal first. Exit status 0, 1 on a refusal (the
+ * policy does not hash the field, the key cannot be read, the journal
+ * takes no record), 2 on a usage error.
+ */
+int tools_pseudonym(const char *config, const char *field, const char *const *values, size_t n);
+
 #endif

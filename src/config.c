@@ -17,6 +17,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "config_enrich.h"
 #include "config_keys.h"
 #include "config_yaml.h"
 #include "syslog_parse.h"
@@ -139,6 +140,12 @@ static void key_default(struct config *cfg, const struct config_key *k)
 	case KT_COLLECTORS:
 		cfg->output.n_collectors = 0;
 		break;
+	case KT_LABELS:
+		cfg->enrich.n_labels = 0;
+		break;
+	case KT_CIDR_MAPS:
+		cfg->enrich.n_cidr_maps = 0;
+		break;
 	case KT_REDACT_FIELDS:
 		cfg->redact.n_fields = 0;
 		for (size_t i = 0; i < ARRAY_SIZE(def_redact_fields); i++)
@@ -165,6 +172,12 @@ static void key_free(struct config *cfg, const struct config_key *k)
 		break;
 	case KT_REDACT_FIELDS:
 		redact_fields_clear(cfg);
+		break;
+	case KT_LABELS:
+		config_enrich_free_labels(cfg);
+		break;
+	case KT_CIDR_MAPS:
+		config_enrich_free_cidr_maps(cfg);
 		break;
 	default:
 		break;
@@ -445,6 +458,12 @@ static void parse_value(struct loader *l, size_t idx, const yaml_node_t *n)
 		break;
 	case KT_REDACT_FIELDS:
 		parse_redact_fields(l, k->key, n);
+		break;
+	case KT_LABELS:
+		config_enrich_parse_labels(&l->y, k->key, n, l->cfg);
+		break;
+	case KT_CIDR_MAPS:
+		config_enrich_parse_cidr_maps(&l->y, k->key, n, l->cfg);
 		break;
 	}
 	if (l->y.n_errors == errors) {

@@ -173,6 +173,12 @@ const struct config_key config_keys[] = {
     K_UINT("output.backoff_min_ms", output.backoff_min_ms, 500, 10, 3600000),
     K_UINT("output.backoff_max_ms", output.backoff_max_ms, 30000, 10, 3600000),
     K_UINT("output.failback_interval_s", output.failback_interval_s, 60, 1, 86400),
+    /* enrichment (enrich.c) */
+    {.key = "enrich.labels", .type = KT_LABELS, .offset = OFF(enrich.labels)},
+    {.key = "enrich.cidr_maps", .type = KT_CIDR_MAPS, .offset = OFF(enrich.cidr_maps)},
+    K_STR("enrich.geoip.country_db", enrich.country_db, NULL),
+    K_STR("enrich.geoip.asn_db", enrich.asn_db, NULL),
+    K_STR("enrich.error_meanings", enrich.error_meanings, NULL),
     K_BOOL("output.allow_plaintext", output.allow_plaintext, false),
     K_UINT("output.relp_window", output.relp_window, 128, 2, 1024),
     K_UINT("limits.max_line_bytes", limits.max_line_bytes, 65536, 256, 16777216),

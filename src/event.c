@@ -109,11 +109,21 @@ const struct field_info field_table[F__MAX] = {
     F(F_KEY_SIZE, "key_size", "transform", "key_size", FT_INT),
     /* certificates (status_certs.c) */
     F(F_DAYS_TO_EXPIRY, "days_to_expiry", NULL, "days_to_expiry", FT_INT),
+    /* enrichment (enrich.c) */
+    F(F_LABELS, "labels", NULL, "labels", FT_MAP),
+    F(F_PEER_NET, "peer_net", NULL, "peer_net", FT_MAP),
+    F(F_LOCAL_NET, "local_net", NULL, "local_net", FT_MAP),
+    F(F_PEER_GEO_COUNTRY, "peer_geo_country_iso", "peer_geo", "country_iso", FT_STRING),
+    F(F_PEER_AS_NUMBER, "peer_as_number", "peer_as", "number", FT_INT),
+    F(F_PEER_AS_ORG, "peer_as_org", "peer_as", "org", FT_STRING),
+    F(F_ERROR_DESCRIPTION, "error_description", NULL, "error_description", FT_STRING),
+    F(F_PROBABLE_CAUSE, "probable_cause", NULL, "probable_cause", FT_STRING),
 };
 
 static_assert(sizeof(field_table) / sizeof(field_table[0]) == F__MAX, "field table covers enum");
 
-const char *const field_parents[FIELD_PARENTS] = {"transform", "child", "nat", "platform"};
+const char *const field_parents[FIELD_PARENTS] = {"transform", "child", "nat", "platform",
+						     "peer_geo",  "peer_as"};
 
 int field_parent_index(const char *p)
 {
@@ -126,7 +136,7 @@ int field_parent_index(const char *p)
 /* The fields in strcmp order of their short names, for field_lookup's binary search. */
 static const uint8_t by_name[F__MAX] = {
     F_AGE_S,
-    F_AUDIT_OP, /* audit */
+    F_AUDIT_OP,
     F_AUTH_METHOD,
     F_BYTES_IN,
     F_BYTES_OUT,
@@ -137,7 +147,7 @@ static const uint8_t by_name[F__MAX] = {
     F_COMPLAINANT_IP,
     F_CONN_INSTANCE,
     F_CONN_NAME,
-    F_DAYS_TO_EXPIRY, /* certificates */
+    F_DAYS_TO_EXPIRY,
     F_DELETE_NOTIFY,
     F_DH_GROUP,
     F_DPD,
@@ -145,34 +155,41 @@ static const uint8_t by_name[F__MAX] = {
     F_ENCR,
     F_ERRNO,
     F_ERROR_CODE,
+    F_ERROR_DESCRIPTION,
     F_ESN,
-    F_ESTABLISHED_S, /* status */
+    F_ESTABLISHED_S,
     F_EVENT_ID,
     F_EVENT_TYPE,
     F_EXCHANGE,
     F_ID_TYPE,
     F_IKE_SA_ID,
     F_IKE_VERSION,
-    F_INFERRED, /* status */
+    F_INFERRED,
     F_INITIATOR_ID,
     F_INTEG,
-    F_KEY_SIZE, /* audit */
+    F_KEY_SIZE,
+    F_LABELS,
     F_LEASE_IP,
     F_LIFETIME_S,
     F_LOCAL_ID,
     F_LOCAL_IP,
+    F_LOCAL_NET,
     F_LOCAL_PORT,
     F_MESSAGE,
     F_NAT_LOCAL_BEHIND,
     F_NAT_PEER_BEHIND,
     F_NATD_IP,
     F_NATD_PORT,
-    F_NEXT_EVENT,   /* status */
-    F_NEXT_EVENT_S, /* status */
+    F_NEXT_EVENT,
+    F_NEXT_EVENT_S,
     F_OUTCOME_EVENT_ID,
     F_PARENT_SERIAL,
+    F_PEER_AS_NUMBER,
+    F_PEER_AS_ORG,
+    F_PEER_GEO_COUNTRY,
     F_PEER_ID,
     F_PEER_IP,
+    F_PEER_NET,
     F_PEER_PORT,
     F_PHASE,
     F_PLATFORM_HOST,
@@ -182,6 +199,7 @@ static const uint8_t by_name[F__MAX] = {
     F_PLATFORM_VERSION,
     F_PREVIOUS_IKE_SA_ID,
     F_PRF,
+    F_PROBABLE_CAUSE,
     F_PROPOSALS_OFFERED,
     F_REASON,
     F_REPLACED_SERIAL,
@@ -196,7 +214,7 @@ static const uint8_t by_name[F__MAX] = {
     F_SPI_OUT,
     F_STATE_NAME,
     F_STATE_SERIAL,
-    F_STATE_STORY, /* status */
+    F_STATE_STORY,
     F_TIMEOUT_S,
     F_TIMESTAMP,
     F_TRANSPORT,
@@ -311,9 +329,14 @@ static int64_t arena_put(struct event *ev, const char *s, size_t len)
 	return (int64_t)off;
 }
 
+static bool map_valid(const char *s, size_t len);
+
 int event_set_str(struct event *ev, enum field f, const char *s, size_t len)
 {
 	if (f < 0 || f >= F__MAX)
+		return -EINVAL;
+	/* A map is checked here, where every setter passes. */
+	if (field_table[f].type == FT_MAP && len && !map_valid(s, len))
 		return -EINVAL;
 	int64_t off = arena_put(ev, s, len);
 
@@ -553,6 +576,35 @@ bool event_number_valid(const char *s, size_t len)
 	return i == len;
 }
 
+bool event_map_key_valid(const char *k, size_t len)
+{
+	if (len == 0 || len > EVENT_MAP_KEY_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)k[i]) && !memchr("_.-", k[i], 3))
+			return false;
+	return true;
+}
+
+/* Every pair split, every key a valid one and none twice (JSON objects keep one). */
+static bool map_valid(const char *s, size_t len)
+{
+	const char *k, *v, *p = s;
+	size_t kl, vl, l = len;
+
+	while (event_map_next(&p, &l, &k, &kl, &v, &vl)) {
+		const char *k2, *v2, *q = s;
+		size_t kl2, vl2, m = len;
+
+		if (!event_map_key_valid(k, kl))
+			return false;
+		while (event_map_next(&q, &m, &k2, &kl2, &v2, &vl2) && k2 < k)
+			if (kl2 == kl && memcmp(k2, k, kl) == 0)
+				return false;
+	}
+	return l == 0;
+}
+
 int event_set_text(struct event *ev, enum field f, const char *s, size_t len)
 {
 	int64_t n = 0;
@@ -585,6 +637,7 @@ int event_set_text(struct event *ev, enum field f, const char *s, size_t len)
 		return set_number(ev, f, s, len);
 	case FT_LIST:
 		return set_list(ev, f, s, len);
+	case FT_MAP: /* event_set_str checks it */
 	case FT_STRING:
 	case FT__MAX:
 		break;
@@ -594,6 +647,28 @@ int event_set_text(struct event *ev, enum field f, const char *s, size_t len)
 		return 0;
 	}
 	return event_set_str(ev, f, s, len);
+}
+
+bool event_map_next(const char **s, size_t *len, const char **key, size_t *key_len,
+		    const char **val, size_t *val_len)
+{
+	const char *end, *kv;
+	size_t pair;
+
+	if (*len == 0)
+		return false;
+	end = memchr(*s, EVENT_MAP_SEP, *len);
+	pair = end ? (size_t)(end - *s) : *len;
+	kv = memchr(*s, EVENT_MAP_KV, pair);
+	if (!kv || kv == *s)
+		return false;
+	*key = *s;
+	*key_len = (size_t)(kv - *s);
+	*val = kv + 1;
+	*val_len = pair - *key_len - 1;
+	*s += end ? pair + 1 : pair;
+	*len -= end ? pair + 1 : pair;
+	return true;
 }
 
 const char *event_str(const struct event *ev, enum field f, size_t *ret_len)

@@ -310,6 +310,12 @@ static bool emitted(const struct event *ev, int f)
 
 		return list_next(&s, &len, &l) != NULL;
 	}
+	case FT_MAP: {
+		const char *s = ev->text + ev->v[f].off, *k, *v;
+		size_t len = ev->v[f].len, kl, vl;
+
+		return event_map_next(&s, &len, &k, &kl, &v, &vl);
+	}
 	default:
 		return ev->v[f].len > 0;
 	}
@@ -348,6 +354,25 @@ static void put_value(struct event_json *w, const struct event *ev, int f)
 			w->buf[w->len++] = '"';
 		}
 		w->buf[w->len++] = ']';
+		break;
+	}
+	case FT_MAP: {
+		const char *k, *v;
+		size_t kl, vl;
+		bool first = true;
+
+		w->buf[w->len++] = '{';
+		while (event_map_next(&s, &len, &k, &kl, &v, &vl)) {
+			if (!first)
+				w->buf[w->len++] = ',';
+			first = false;
+			w->buf[w->len++] = '"';
+			put_escaped(w, k, kl);
+			put(w, "\":\"", 3);
+			put_escaped(w, v, vl);
+			w->buf[w->len++] = '"';
+		}
+		w->buf[w->len++] = '}';
 		break;
 	}
 	default:

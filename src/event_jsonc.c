@@ -94,6 +94,9 @@ int event_jsonc_new(struct event_jsonc **ret)
 		case FT_LIST:
 			w->val[f] = json_object_new_array_ext(LIST_MAX);
 			break;
+		case FT_MAP:
+			w->val[f] = json_object_new_object();
+			break;
 		default:
 			/* Starts with a long buffer so short values fit without growing. */
 			w->val[f] = json_object_new_string("");
@@ -292,6 +295,34 @@ static int set_value(struct event_jsonc *w, const struct event *ev, int f)
 			len -= c ? l + 1 : l;
 		}
 		return i > 0 ? 0 : -ENOENT;
+	}
+	case FT_MAP: {
+		struct json_object *m = json_object_new_object();
+		const char *k, *v;
+		size_t kl, vl, n = 0;
+
+		if (!m)
+			return -ENOMEM;
+		while (event_map_next(&s, &len, &k, &kl, &v, &vl)) {
+			size_t cl;
+			const char *t = utf8_clean(w, k, kl, &cl);
+			char *key = t ? strndup(t, cl) : NULL;
+			struct json_object *it;
+
+			t = key ? utf8_clean(w, v, vl, &cl) : NULL;
+			it = t ? json_object_new_string_len(t, (int)cl) : NULL;
+			if (!it || json_object_object_add(m, key, it) < 0) {
+				json_object_put(it);
+				free(key);
+				json_object_put(m);
+				return -ENOMEM;
+			}
+			free(key);
+			n++;
+		}
+		json_object_put(w->val[f]);
+		w->val[f] = w->cur[f] = m;
+		return n > 0 ? 0 : -ENOENT;
 	}
 	default: {
 		size_t cl;

@@ -49,6 +49,9 @@ static void usage(FILE *f)
 	    "DIR/audit.pub\n"
 	    "       ikelogd verify [--key audit.key] [--pubkey audit.pub] FILE...\n"
 	    "                                        verify signed events a collector wrote\n"
+	    "       ikelogd pseudonym [-c FILE] [--field NAME] VALUE...\n"
+	    "                                        the pseudonym of each identity (needs the key; "
+	    "logged)\n"
 	    "       ikelogd --version | --help\n",
 	    f);
 }
@@ -61,6 +64,7 @@ struct opts {
 	const char *journal_file;
 	const char *status_file;
 	const char *key, *pubkey;
+	const char *field;
 	char **args;
 	int n_args;
 };
@@ -76,6 +80,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	    {"status", required_argument, NULL, 'T'},
 	    {"key", required_argument, NULL, 'K'},
 	    {"pubkey", required_argument, NULL, 'p'},
+	    {"field", required_argument, NULL, 'F'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -107,6 +112,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'p':
 			o->pubkey = optarg;
+			break;
+		case 'F':
+			o->field = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -150,6 +158,10 @@ int main(int argc, char **argv)
 						   .summary = o.summary,
 						   .journal_file = o.journal_file,
 						   .status_file = o.status_file});
+	if (strcmp(cmd, "pseudonym") == 0)
+		return tools_pseudonym(o.config ? o.config : DEFAULT_CONFIG,
+				       o.field ? o.field : "peer_id", (const char *const *)o.args,
+				       (size_t)o.n_args);
 	if (strcmp(cmd, "keygen") == 0)
 		return tools_keygen(o.n_args == 1 ? o.args[0] : NULL);
 	if (strcmp(cmd, "verify") == 0)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "config_enrich.h"
 #include "correlate.h"
 #include "event.h"
 #include "normalize.h"
@@ -26,6 +28,7 @@
 struct stages {
 	struct rules *rules;
 	struct normalizer *norm;
+	struct enrich *enr;
 	struct redactor *red;
 };
 
@@ -58,6 +61,7 @@ struct pipeline {
 static void stages_free(struct stages *st)
 {
 	redactor_free(st->red);
+	enrich_free(st->enr);
 	normalizer_free(st->norm);
 	rules_free(st->rules);
 	memset(st, 0, sizeof(*st));
@@ -76,6 +80,16 @@ static int stages_new(const struct config *cfg, struct counters *cnt, struct sta
 	if (r < 0) {
 		diag_add(errs, NULL, 0, 0, "normalizer: %s", strerror(-r));
 		goto out;
+	}
+	{
+		struct enrich_map_opts maps[CONFIG_CIDR_MAPS_MAX];
+		struct enrich_opts eo;
+		char meanings[PATH_MAX];
+
+		config_enrich_options(cfg, &eo, maps, meanings);
+		r = enrich_new(&eo, &st.enr, errs);
+		if (r < 0)
+			goto out;
 	}
 	r = redactor_new(cfg, cnt, &st.red, errs);
 	if (r < 0)
@@ -324,6 +338,9 @@ static int process(struct pipeline *p, const struct record *rec)
 		normalize_identities(&p->ev);
 	if (p->log_tap) /* status snapshots */
 		p->log_tap(p->log_tap_ud, &p->ev);
+	/* Before redaction: the address maps and GeoIP need the real addresses. */
+	if (enrich_event(p->st.enr, &p->ev) < 0)
+		p->cnt->arena_full++;
 	if (p->observer)
 		p->observer(rec, &p->ev, p->observer_ud);
 	if (redact_event(p->st.red, &p->ev) < 0)

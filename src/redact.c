@@ -80,6 +80,7 @@ static const struct {
     [FT_BOOL] = {.mask = false, .hash = false},	  /* a boolean */
     [FT_LIST] = {.mask = false, .hash = false},	  /* weak_crypto, proposals_offered: algorithms */
     [FT_NUMBER] = {.mask = false, .hash = false}, /* age_s: a number */
+    [FT_MAP] = {.mask = false, .hash = false},	  /* labels, address maps: the operator's names */
 };
 _Static_assert(sizeof(type_allows) / sizeof(type_allows[0]) == FT__MAX,
 	       "type_allows covers every field type");

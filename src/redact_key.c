@@ -5,6 +5,7 @@
  * mode say nobody else could have read it.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <fcntl.h>
@@ -94,8 +95,8 @@ out:
 	return r;
 }
 
-int redact_key_load(const struct config *cfg, unsigned char *key, size_t *ret_len,
-		    struct diags *errs)
+static int key_load(const struct config *cfg, unsigned char *key, size_t *ret_len,
+		    struct diags *errs, bool auditor)
 {
 	const char *path = cfg->redact.key_file, *cfgpath = cfg->path;
 	unsigned char buf[REDACT_KEY_MAX_BYTES + 1];
@@ -111,7 +112,7 @@ int redact_key_load(const struct config *cfg, unsigned char *key, size_t *ret_le
 		return -EINVAL;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 && errno == ENOENT && cfg->redact.generate_key) {
+	if (fd < 0 && errno == ENOENT && cfg->redact.generate_key && !auditor) {
 		r = key_generate(path, cfgpath, errs);
 		if (r < 0 && r != -EEXIST)
 			return r;
@@ -134,7 +135,8 @@ int redact_key_load(const struct config *cfg, unsigned char *key, size_t *ret_le
 		diag_add(errs, cfgpath, 0, 0, "redact.key_file %s: not a regular file", path);
 		goto out;
 	}
-	if (st.st_uid != geteuid()) {
+	/* root may read the service's key, which its (dynamic) user owns. */
+	if (st.st_uid != geteuid() && !(auditor && geteuid() == 0)) {
 		r = -EPERM;
 		diag_add(errs, cfgpath, 0, 0,
 			 "redact.key_file %s: owned by uid %u, not by the running user (uid %u)",
@@ -200,6 +202,18 @@ static int format_pseudonym(const unsigned char *mac, unsigned generation, char 
 	txt[n] = '\0';
 	memcpy(out, txt, (size_t)n + 1);
 	return 0;
+}
+
+int redact_key_load(const struct config *cfg, unsigned char *key, size_t *ret_len,
+		    struct diags *errs)
+{
+	return key_load(cfg, key, ret_len, errs, false);
+}
+
+int redact_key_load_auditor(const struct config *cfg, unsigned char *key, size_t *ret_len,
+			    struct diags *errs)
+{
+	return key_load(cfg, key, ret_len, errs, true);
 }
 
 int redact_pseudonym(const unsigned char *key, size_t key_len, unsigned generation,

@@ -42,12 +42,25 @@ static int set_str(char **slot, const char *value)
 }
 
 /*
- * A rule file that is not installed is taken from beside the binary
+ * A rule file not installed is taken from beside the binary
  * (build/ikelogd -> conf/rules/NAME), so the tools work in a checkout.
  */
+static void beside_binary(const char *dir, char **slot, const char *what)
+{
+	char path[2 * PATH_MAX];
+	const char *base;
+
+	if (!*slot || access(*slot, F_OK) == 0)
+		return;
+	base = strrchr(*slot, '/');
+	snprintf(path, sizeof(path), "%s/../conf/rules/%s", dir, base ? base + 1 : *slot);
+	if (access(path, R_OK) == 0 && set_str(slot, path) == 0)
+		fprintf(stderr, "ikelogd: %s not installed; using %s\n", what, path);
+}
+
 static void rules_beside_binary(struct config *cfg)
 {
-	char exe[PATH_MAX], path[2 * PATH_MAX];
+	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	char *slash;
 
@@ -58,16 +71,8 @@ static void rules_beside_binary(struct config *cfg)
 	if (!slash)
 		return;
 	*slash = '\0';
-	for (size_t i = 0; i < cfg->rules.n; i++) {
-		const char *base = strrchr(cfg->rules.v[i], '/');
-
-		if (access(cfg->rules.v[i], F_OK) == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/../conf/rules/%s", exe,
-			 base ? base + 1 : cfg->rules.v[i]);
-		if (access(path, R_OK) == 0 && set_str(&cfg->rules.v[i], path) == 0)
-			fprintf(stderr, "ikelogd: rules not installed; using %s\n", path);
-	}
+	for (size_t i = 0; i < cfg->rules.n; i++)
+		beside_binary(exe, &cfg->rules.v[i], "rules");
 }
 
 static void env_done(struct tool_env *env)

@@ -144,6 +144,27 @@ static bool check_field(struct json_object *top, int f)
 			abort();
 		break;
 	}
+	case FT_MAP: {
+		const char *k, *mv;
+		size_t kl, vl, n = 0;
+
+		if (v && !json_object_is_type(v, json_type_object))
+			abort();
+		while (s && event_map_next(&s, &len, &k, &kl, &mv, &vl)) {
+			char key[EVENT_MAP_KEY_MAX + 1];
+			struct json_object *item;
+
+			memcpy(key, k, kl);
+			key[kl] = '\0';
+			if (!v || !json_object_object_get_ex(v, key, &item))
+				abort();
+			check_string(item, mv, vl);
+			n++;
+		}
+		if ((n > 0) != !!v || (v && (size_t)json_object_object_length(v) != n))
+			abort();
+		break;
+	}
 	default:
 		if ((s && len > 0) != !!v)
 			abort();
@@ -162,8 +183,11 @@ static void render_and_check(void)
 	if (event_json_render(ctx->w, &ctx->ev, &js, &jl) < 0 ||
 	    event_jsonc_render(ctx->ref, &ctx->ev, &ref, &rl) < 0)
 		abort();
-	if (strlen(js) != jl || jl != rl || memcmp(js, ref, jl) != 0)
+	if (strlen(js) != jl || jl != rl || memcmp(js, ref, jl) != 0) {
+		if (getenv("FUZZ_EVENT_JSON_SHOW"))
+			fprintf(stderr, "writer: %s\njson-c: %s\n", js, ref);
 		abort();
+	}
 	struct json_tokener *tok = json_tokener_new_ex(64);
 	struct json_object *o;
 

@@ -1,0 +1,615 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The enrichment stage (enrich.h): labels, address maps, GeoIP (the
+ * databases are enrich_geo.c's) and the meanings of error codes.
+ *
+ * An address map is a binary trie per address family whose nodes carry the
+ * label of the prefix that ends there; a lookup walks the address's bits
+ * and keeps the last label it passed, which is the longest prefix's. The
+ * results for the last peer address are kept: the events of one IKE SA
+ * name the same peer again and again.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "enrich.h"
+#include "enrich_impl.h"
+#include "util.h"
+
+#define LINE_MAX_LEN 1024
+#define MAP_FILE_MAX (64u << 20)
+
+/* ---- address maps ---- */
+
+struct trie_node {
+	uint32_t child[2]; /* 0 = none (the root is never a child) */
+	int32_t label;	   /* index into the map's labels, -1 = none */
+};
+
+struct addr_map {
+	char *name;
+	struct trie_node *nodes; /* [0] the IPv4 root, [1] the IPv6 root */
+	size_t n_nodes, cap_nodes;
+	char **labels;
+	size_t n_labels, cap_labels;
+};
+
+static int map_label(struct addr_map *m, const char *label)
+{
+	for (size_t i = 0; i < m->n_labels; i++)
+		if (strcmp(m->labels[i], label) == 0)
+			return (int)i;
+	if (m->n_labels == m->cap_labels) {
+		size_t cap = m->cap_labels ? 2 * m->cap_labels : 16;
+		char **l = realloc(m->labels, cap * sizeof(*l));
+
+		if (!l)
+			return -ENOMEM;
+		m->labels = l;
+		m->cap_labels = cap;
+	}
+	if (!(m->labels[m->n_labels] = strdup(label)))
+		return -ENOMEM;
+	return (int)m->n_labels++;
+}
+
+static int64_t map_node(struct addr_map *m)
+{
+	if (m->n_nodes == m->cap_nodes) {
+		size_t cap = m->cap_nodes ? 2 * m->cap_nodes : 64;
+		struct trie_node *n = realloc(m->nodes, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		m->nodes = n;
+		m->cap_nodes = cap;
+	}
+	m->nodes[m->n_nodes] = (struct trie_node){.label = -1};
+	return (int64_t)m->n_nodes++;
+}
+
+/*
+ * Parses "ADDR/LEN" or a bare address into 16 bytes (IPv4 in the first 4),
+ * its family and prefix length. Returns NULL or what is wrong.
+ */
+static const char *parse_cidr(const char *s, unsigned char a[16], bool *v6, unsigned *plen)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	const char *slash = strchr(s, '/');
+	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned max;
+	char *end;
+
+	if (alen == 0 || alen >= INET6_ADDRSTRLEN)
+		return "not an address";
+	memcpy(buf, s, alen);
+	buf[alen] = '\0';
+	memset(a, 0, 16);
+	*v6 = strchr(buf, ':') != NULL;
+	if (inet_pton(*v6 ? AF_INET6 : AF_INET, buf, a) != 1)
+		return "not an address";
+	max = *v6 ? 128 : 32;
+	*plen = max;
+	if (slash) {
+		unsigned long n;
+
+		if (!slash[1] || slash[1] < '0' || slash[1] > '9')
+			return "not a prefix length";
+		errno = 0;
+		n = strtoul(slash + 1, &end, 10);
+		if (errno || *end || n > max)
+			return *v6 ? "prefix length over 128" : "prefix length over 32";
+		*plen = (unsigned)n;
+	}
+	for (unsigned bit = *plen; bit < max; bit++)
+		if (a[bit / 8] & (0x80 >> (bit % 8)))
+			return "address bits set past the prefix length";
+	return NULL;
+}
+
+/* Adds cidr -> label; -EEXIST when the prefix already has another label. */
+static int map_insert(struct addr_map *m, const unsigned char a[16], bool v6, unsigned plen,
+		      const char *label)
+{
+	uint32_t n = v6 ? 1 : 0;
+	int li;
+
+	for (unsigned bit = 0; bit < plen; bit++) {
+		int b = (a[bit / 8] >> (7 - bit % 8)) & 1;
+
+		if (!m->nodes[n].child[b]) {
+			int64_t c = map_node(m);
+
+			if (c < 0)
+				return (int)c;
+			m->nodes[n].child[b] = (uint32_t)c;
+		}
+		n = m->nodes[n].child[b];
+	}
+	li = map_label(m, label);
+	if (li < 0)
+		return li;
+	if (m->nodes[n].label >= 0 && m->nodes[n].label != li)
+		return -EEXIST;
+	m->nodes[n].label = li;
+	return 0;
+}
+
+/* The label of the longest prefix holding a (NULL when none). */
+static const char *map_lookup(const struct addr_map *m, const unsigned char a[16], bool v6)
+{
+	uint32_t n = v6 ? 1 : 0;
+	unsigned max = v6 ? 128 : 32;
+	int32_t best = m->nodes[n].label;
+
+	for (unsigned bit = 0; bit < max; bit++) {
+		n = m->nodes[n].child[(a[bit / 8] >> (7 - bit % 8)) & 1];
+		if (!n)
+			break;
+		if (m->nodes[n].label >= 0)
+			best = m->nodes[n].label;
+	}
+	return best >= 0 ? m->labels[best] : NULL;
+}
+
+static void map_free(struct addr_map *m)
+{
+	for (size_t i = 0; i < m->n_labels; i++)
+		free(m->labels[i]);
+	free(m->labels);
+	free(m->nodes);
+	free(m->name);
+}
+
+/* Adds one entry, reporting a problem at file:line. */
+static int map_add(struct addr_map *m, const char *file, unsigned line, const char *cidr,
+		   const char *label, struct diags *errs)
+{
+	unsigned char a[16];
+	unsigned plen;
+	bool v6;
+	const char *why = parse_cidr(cidr, a, &v6, &plen);
+	int r;
+
+	if (why) {
+		diag_add(errs, file, line, 0, "enrich.cidr_maps %s: '%s': %s", m->name, cidr, why);
+		return -EINVAL;
+	}
+	r = map_insert(m, a, v6, plen, label);
+	if (r == -EEXIST)
+		diag_add(errs, file, line, 0, "enrich.cidr_maps %s: '%s' has two labels", m->name,
+			 cidr);
+	else if (r < 0)
+		diag_add(errs, file, line, 0, "enrich.cidr_maps %s: %s", m->name, strerror(-r));
+	return r < 0 ? -EINVAL : 0;
+}
+
+/* "CIDR LABEL" lines; '#' starts a comment; blank lines are skipped. */
+static int map_load_file(struct addr_map *m, const char *path, struct diags *errs)
+{
+	FILE *f = fopen(path, "re");
+	char line[LINE_MAX_LEN + 2];
+	unsigned no = 0;
+	int r = 0;
+
+	if (!f) {
+		diag_add(errs, path, 0, 0, "enrich.cidr_maps %s: %s", m->name, strerror(errno));
+		return -EINVAL;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *s = line, *cidr, *label, *hash = strchr(line, '#');
+		size_t len;
+
+		no++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			diag_add(errs, path, no, 0, "enrich.cidr_maps %s: line over %d bytes",
+				 m->name, LINE_MAX_LEN);
+			r = -EINVAL;
+			break;
+		}
+		if (hash)
+			*hash = '\0';
+		len = strlen(s);
+		while (len && (s[len - 1] == '\n' || s[len - 1] == ' ' || s[len - 1] == '\t' ||
+			       s[len - 1] == '\r'))
+			s[--len] = '\0';
+		s += strspn(s, " \t");
+		if (!*s)
+			continue;
+		cidr = s;
+		label = cidr + strcspn(cidr, " \t");
+		if (*label)
+			*label++ = '\0';
+		label += strspn(label, " \t");
+		if (!*label) {
+			diag_add(errs, path, no, 0, "enrich.cidr_maps %s: '%s' has no label", m->name,
+				 cidr);
+			r = -EINVAL;
+			continue;
+		}
+		for (const char *c = label; *c; c++)
+			if ((unsigned char)*c < 0x20 && *c != '\t') {
+				diag_add(errs, path, no, 0, "enrich.cidr_maps %s: control characters",
+					 m->name);
+				r = -EINVAL;
+				break;
+			}
+		if (r == 0 && map_add(m, path, no, cidr, label, errs) < 0)
+			r = -EINVAL;
+	}
+	if (ferror(f)) {
+		diag_add(errs, path, no, 0, "enrich.cidr_maps %s: %s", m->name, strerror(errno));
+		r = -EINVAL;
+	}
+	fclose(f);
+	return r;
+}
+
+/* ---- error meanings ---- */
+
+static int cmp_meaning(const void *a, const void *b)
+{
+	return strcmp(((const struct enrich_meaning *)a)->code,
+		      ((const struct enrich_meaning *)b)->code);
+}
+
+static const char *const severities[] = {"emerg", "alert",  "crit", "err",
+					 "warning", "notice", "info", "debug"};
+
+static bool severity_ok(const char *s)
+{
+	for (size_t i = 0; i < sizeof(severities) / sizeof(severities[0]); i++)
+		if (strcmp(s, severities[i]) == 0)
+			return true;
+	return false;
+}
+
+static const char *scalar(yaml_document_t *d, int id)
+{
+	yaml_node_t *n = yaml_document_get_node(d, id);
+
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+/* One "CODE: {severity, description, cause}" entry into *m; false after a diag. */
+static bool meaning_parse(yaml_document_t *d, yaml_node_pair_t *p, const char *path,
+			  struct enrich_meaning *m, struct diags *errs)
+{
+	yaml_node_t *kn = yaml_document_get_node(d, p->key), *vn = yaml_document_get_node(d, p->value);
+	unsigned line = kn ? (unsigned)kn->start_mark.line + 1 : 0;
+	const char *code = scalar(d, p->key);
+	char *v[3] = {NULL, NULL, NULL};
+	static const char *const keys[3] = {"severity", "description", "cause"};
+
+	if (!code || !*code || !vn || vn->type != YAML_MAPPING_NODE) {
+		diag_add(errs, path, line, 0, "expected CODE: {severity, description, cause}");
+		return false;
+	}
+	for (yaml_node_pair_t *q = vn->data.mapping.pairs.start; q < vn->data.mapping.pairs.top; q++) {
+		const char *k = scalar(d, q->key), *val = scalar(d, q->value);
+		size_t i = 0;
+
+		while (i < 3 && (!k || strcmp(k, keys[i]) != 0))
+			i++;
+		if (i == 3 || !val || !*val || v[i]) {
+			diag_add(errs, path, line, 0, "%s: '%s' is not severity, description or cause",
+				 code, k ? k : "?");
+			goto fail;
+		}
+		v[i] = strdup(val);
+		if (!v[i])
+			goto fail;
+	}
+	if (!v[0] || !severity_ok(v[0]) || !v[1]) {
+		diag_add(errs, path, line, 0, "%s: needs a severity (syslog name) and a description",
+			 code);
+		goto fail;
+	}
+	*m = (struct enrich_meaning){
+	    .code = strdup(code), .severity = v[0], .description = v[1], .cause = v[2]};
+	if (!m->code)
+		goto fail;
+	return true;
+fail:
+	for (size_t i = 0; i < 3; i++)
+		free(v[i]);
+	return false;
+}
+
+static int meanings_load(struct enrich *e, const char *path, struct diags *errs)
+{
+	FILE *f = fopen(path, "re");
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root;
+	int r = -EINVAL;
+
+	if (!f) {
+		diag_add(errs, path, 0, 0, "enrich.error_meanings: %s", strerror(errno));
+		return -EINVAL;
+	}
+	if (!yaml_parser_initialize(&parser)) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &doc)) {
+		diag_add(errs, path, (unsigned)parser.problem_mark.line + 1,
+			 (unsigned)parser.problem_mark.column + 1, "%s",
+			 parser.problem ? parser.problem : "YAML error");
+		yaml_parser_delete(&parser);
+		fclose(f);
+		return -EINVAL;
+	}
+	root = yaml_document_get_root_node(&doc);
+	if (!root || root->type != YAML_MAPPING_NODE) {
+		diag_add(errs, path, 1, 0, "expected a mapping of error codes");
+		goto out;
+	}
+	e->n_meanings = 0;
+	e->meanings = calloc((size_t)(root->data.mapping.pairs.top - root->data.mapping.pairs.start) + 1,
+			     sizeof(*e->meanings));
+	if (!e->meanings) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = 0;
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+	     p++) {
+		if (meaning_parse(&doc, p, path, &e->meanings[e->n_meanings], errs))
+			e->n_meanings++;
+		else
+			r = -EINVAL;
+	}
+	qsort(e->meanings, e->n_meanings, sizeof(*e->meanings), cmp_meaning);
+	for (size_t i = 1; i < e->n_meanings; i++)
+		if (strcmp(e->meanings[i - 1].code, e->meanings[i].code) == 0) {
+			diag_add(errs, path, 0, 0, "%s: twice", e->meanings[i].code);
+			r = -EINVAL;
+		}
+out:
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	fclose(f);
+	return r;
+}
+
+const struct enrich_meaning *enrich_meaning(const struct enrich *e, const char *code, size_t len)
+{
+	size_t lo = 0, hi = e ? e->n_meanings : 0;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strncmp(code, e->meanings[mid].code, len);
+
+		if (c == 0 && e->meanings[mid].code[len])
+			c = -1;
+		if (c == 0)
+			return &e->meanings[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+size_t enrich_n_meanings(const struct enrich *e)
+{
+	return e ? e->n_meanings : 0;
+}
+
+/* ---- the stage ---- */
+
+void enrich_free(struct enrich *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->n_maps; i++)
+		map_free(&e->maps[i]);
+	free(e->maps);
+	for (size_t i = 0; i < e->n_meanings; i++) {
+		free((char *)e->meanings[i].code);
+		free((char *)e->meanings[i].description);
+		free((char *)e->meanings[i].cause);
+		free((char *)e->meanings[i].severity);
+	}
+	free(e->meanings);
+	geo_close(&e->country);
+	geo_close(&e->asn);
+	free(e->labels);
+	free(e);
+}
+
+/* Appends "key\x1fvalue" (with a separator when buf is not empty); false when full. */
+static bool pairs_append(char *buf, size_t size, size_t *len, const char *k, const char *v)
+{
+	int n = snprintf(buf + *len, size - *len, "%s%s%c%s", *len ? "\x1e" : "", k, EVENT_MAP_KV, v);
+
+	if (n < 0 || (size_t)n >= size - *len)
+		return false;
+	*len += (size_t)n;
+	return true;
+}
+
+static int build_labels(struct enrich *e, const struct enrich_opts *o, struct diags *errs)
+{
+	size_t size = 1;
+
+	for (size_t i = 0; i < o->n_labels; i++)
+		size += strlen(o->labels[i].key) + strlen(o->labels[i].value) + 2;
+	e->labels = malloc(size);
+	if (!e->labels)
+		return -ENOMEM;
+	e->labels_len = 0;
+	e->labels[0] = '\0';
+	for (size_t i = 0; i < o->n_labels; i++)
+		if (!pairs_append(e->labels, size, &e->labels_len, o->labels[i].key,
+				  o->labels[i].value)) {
+			diag_add(errs, o->config_path, o->labels[i].line, 0, "enrich.labels: too long");
+			return -EINVAL;
+		}
+	return 0;
+}
+
+int enrich_new(const struct enrich_opts *o, struct enrich **ret, struct diags *errs)
+{
+	struct enrich *e = calloc(1, sizeof(*e));
+	int r = 0;
+
+	if (!e)
+		return -ENOMEM;
+	if (build_labels(e, o, errs) < 0)
+		r = -EINVAL;
+	e->maps = calloc(o->n_maps ? o->n_maps : 1, sizeof(*e->maps));
+	if (!e->maps) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < o->n_maps; i++) {
+		const struct enrich_map_opts *mo = &o->maps[i];
+		struct addr_map *m = &e->maps[e->n_maps++];
+
+		if (!(m->name = strdup(mo->name)) || map_node(m) < 0 || map_node(m) < 0) {
+			r = -ENOMEM;
+			goto out;
+		}
+		for (size_t k = 0; k < mo->n_entries; k++)
+			if (map_add(m, o->config_path, mo->entries[k].line, mo->entries[k].key,
+				    mo->entries[k].value, errs) < 0)
+				r = -EINVAL;
+		if (mo->file && map_load_file(m, mo->file, errs) < 0)
+			r = -EINVAL;
+	}
+	if (o->error_meanings && *o->error_meanings && meanings_load(e, o->error_meanings, errs) < 0)
+		r = -EINVAL;
+	if (o->country_db && *o->country_db && geo_open(&e->country, o->country_db, errs) < 0)
+		r = -EINVAL;
+	if (o->asn_db && *o->asn_db && geo_open(&e->asn, o->asn_db, errs) < 0)
+		r = -EINVAL;
+out:
+	if (r < 0) {
+		enrich_free(e);
+		return r;
+	}
+	*ret = e;
+	return 0;
+}
+
+void enrich_get_stats(const struct enrich *e, struct enrich_stats *ret)
+{
+	*ret = e ? e->stats : (struct enrich_stats){0};
+}
+
+/* The labels of every map holding addr, as map pairs into buf; its length. */
+static size_t nets_of(const struct enrich *e, const unsigned char a[16], bool v6, char *buf,
+		      size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < e->n_maps; i++) {
+		const char *label = map_lookup(&e->maps[i], a, v6);
+
+		if (label && !pairs_append(buf, size, &len, e->maps[i].name, label))
+			break;
+	}
+	return len;
+}
+
+static bool parse_addr(const char *s, size_t len, unsigned char a[16], bool *v6)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (!s || len == 0 || len >= sizeof(buf))
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	memset(a, 0, 16);
+	*v6 = memchr(buf, ':', len) != NULL;
+	return inet_pton(*v6 ? AF_INET6 : AF_INET, buf, a) == 1;
+}
+
+/* Fills the peer cache for the address in ev's peer_ip (when it changed). */
+static void peer_lookup(struct enrich *e, const char *s, size_t len)
+{
+	struct peer_cache *c = &e->peer;
+	unsigned char a[16];
+	bool v6;
+	unsigned gen;
+
+	geo_refresh(&e->country, &e->stats);
+	geo_refresh(&e->asn, &e->stats);
+	gen = geo_generation(&e->country) + geo_generation(&e->asn);
+	if (c->valid && c->gen == gen && c->addr_len == len && memcmp(c->addr, s, len) == 0)
+		return;
+	*c = (struct peer_cache){0};
+	if (len >= sizeof(c->addr) || !parse_addr(s, len, a, &v6))
+		return;
+	memcpy(c->addr, s, len);
+	c->addr_len = len;
+	c->gen = gen;
+	c->valid = true;
+	c->nets_len = nets_of(e, a, v6, c->nets, sizeof(c->nets));
+	geo_country(&e->country, a, v6, c->country, sizeof(c->country), &e->stats);
+	geo_asn(&e->asn, a, v6, &c->asn, c->org, sizeof(c->org), &e->stats);
+}
+
+static void set_meaning(struct enrich *e, struct event *ev, int *r)
+{
+	size_t len;
+	const char *code = event_str(ev, F_ERROR_CODE, &len), *res;
+	const struct enrich_meaning *m = enrich_meaning(e, code, len);
+
+	if (!m)
+		return;
+	*r |= event_set_str(ev, F_ERROR_DESCRIPTION, m->description, strlen(m->description));
+	if (m->cause)
+		*r |= event_set_str(ev, F_PROBABLE_CAUSE, m->cause, strlen(m->cause));
+	/* The failure that carries the code takes its severity; repeats stay info. */
+	res = event_str(ev, F_RESULT, NULL);
+	if (res && strcmp(res, "failure") == 0)
+		*r |= event_set_str(ev, F_SEVERITY, m->severity, strlen(m->severity));
+}
+
+int enrich_event(struct enrich *e, struct event *ev)
+{
+	const char *s;
+	size_t len;
+	int r = 0;
+
+	if (!e)
+		return 0;
+	if (e->labels_len)
+		r |= event_set_str(ev, F_LABELS, e->labels, e->labels_len);
+	if ((e->n_maps || e->country.open || e->asn.open) && (s = event_str(ev, F_PEER_IP, &len))) {
+		peer_lookup(e, s, len);
+		if (e->peer.valid) {
+			if (e->peer.nets_len)
+				r |= event_set_str(ev, F_PEER_NET, e->peer.nets, e->peer.nets_len);
+			if (e->peer.country[0])
+				r |= event_set_str(ev, F_PEER_GEO_COUNTRY, e->peer.country,
+						   strlen(e->peer.country));
+			if (e->peer.asn)
+				r |= event_set_int(ev, F_PEER_AS_NUMBER, e->peer.asn);
+			if (e->peer.org[0])
+				r |= event_set_str(ev, F_PEER_AS_ORG, e->peer.org, strlen(e->peer.org));
+		}
+	}
+	if (e->n_maps && (s = event_str(ev, F_LOCAL_IP, &len))) {
+		unsigned char a[16];
+		bool v6;
+		char buf[sizeof(e->peer.nets)];
+		size_t n;
+
+		if (parse_addr(s, len, a, &v6) && (n = nets_of(e, a, v6, buf, sizeof(buf))))
+			r |= event_set_str(ev, F_LOCAL_NET, buf, n);
+	}
+	if (e->n_meanings && event_has(ev, F_ERROR_CODE))
+		set_meaning(e, ev, &r);
+	return r < 0 ? -ENOSPC : 0;
+}

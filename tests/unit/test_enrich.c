@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "diag.h"
+#include "enrich.h"
+#include "event.h"
+#include "rules.h"
+#include "rules_impl.h"
+
+/*
+ * The enrichment stage: labels and address maps rendered as JSON objects,
+ * longest-prefix lookups for IPv4 and IPv6, the refusals of bad maps with
+ * their FILE:LINE, and the error meanings against the rule table's
+ * vocabulary. GeoIP needs a database built at test time:
+ * tests/integration/enrich.sh.
+ */
+
+#define MEANINGS "conf/rules/error-codes.yaml"
+
+static struct enrich_pair pair(const char *k, const char *v, unsigned line)
+{
+	return (struct enrich_pair){(char *)k, (char *)v, line};
+}
+
+/* Renders ev and returns the parsed JSON (caller puts it). */
+static struct json_object *render(const struct event *ev)
+{
+	struct event_json *w;
+	const char *js;
+	size_t len;
+	struct json_object *o;
+
+	assert_int_equal(event_json_new(&w), 0);
+	assert_int_equal(event_json_render(w, ev, &js, &len), 0);
+	o = json_tokener_parse(js);
+	assert_non_null(o);
+	event_json_free(w);
+	return o;
+}
+
+static const char *get(struct json_object *o, const char *obj, const char *key)
+{
+	struct json_object *sub, *v;
+
+	if (!json_object_object_get_ex(o, obj, &sub))
+		return NULL;
+	if (!key)
+		return json_object_to_json_string_ext(sub, JSON_C_TO_STRING_PLAIN);
+	if (!json_object_object_get_ex(sub, key, &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static void event_with(struct event *ev, const char *peer, const char *local)
+{
+	event_reset(ev);
+	event_set_str(ev, F_EVENT_TYPE, "ike_init", 8);
+	if (peer)
+		assert_int_equal(event_set_text(ev, F_PEER_IP, peer, strlen(peer)), 0);
+	if (local)
+		assert_int_equal(event_set_text(ev, F_LOCAL_IP, local, strlen(local)), 0);
+}
+
+static void test_labels_and_maps(void **state)
+{
+	struct enrich_pair labels[] = {pair("site", "fra1", 3), pair("environment", "prod \"a\"", 4)};
+	struct enrich_pair region[] = {
+	    pair("10.0.0.0/8", "internal", 7),	 pair("10.1.0.0/16", "lab", 8),
+	    pair("0.0.0.0/0", "internet", 9),	 pair("2001:db8::/32", "doc-v6", 10),
+	    pair("2001:db8:1::/48", "doc-v6-one", 11),
+	};
+	struct enrich_pair partner[] = {pair("192.0.2.0/24", "partner-a", 14),
+					pair("192.0.2.45", "partner-a-gw", 15)};
+	struct enrich_map_opts maps[] = {
+	    {.name = "region", .entries = region, .n_entries = 5, .line = 6},
+	    {.name = "partner", .entries = partner, .n_entries = 2, .line = 13},
+	};
+	struct enrich_opts o = {.config_path = "t.yaml", .labels = labels, .n_labels = 2,
+				.maps = maps, .n_maps = 2};
+	struct diags errs = {0};
+	struct enrich *e;
+	struct event ev;
+	struct json_object *j;
+	static const struct {
+		const char *peer, *region, *partner;
+	} cases[] = {
+	    {"10.1.2.3", "lab", NULL},
+	    {"10.2.0.1", "internal", NULL},
+	    {"192.0.2.45", "internet", "partner-a-gw"},
+	    {"192.0.2.46", "internet", "partner-a"},
+	    {"2001:db8:1::9", "doc-v6-one", NULL},
+	    {"2001:db8:2::9", "doc-v6", NULL},
+	    {"2001:db9::1", NULL, NULL},
+	};
+
+	(void)state;
+	assert_int_equal(enrich_new(&o, &e, &errs), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		event_with(&ev, cases[i].peer, "10.1.0.1");
+		assert_int_equal(enrich_event(e, &ev), 0);
+		j = render(&ev);
+		assert_string_equal(get(j, "labels", "site"), "fra1");
+		assert_string_equal(get(j, "labels", "environment"), "prod \"a\"");
+		if (cases[i].region)
+			assert_string_equal(get(j, "peer_net", "region"), cases[i].region);
+		else
+			assert_null(get(j, "peer_net", "region"));
+		if (cases[i].partner)
+			assert_string_equal(get(j, "peer_net", "partner"), cases[i].partner);
+		else
+			assert_null(get(j, "peer_net", "partner"));
+		assert_string_equal(get(j, "local_net", "region"), "lab");
+		json_object_put(j);
+	}
+	/* No address, no map labels; the labels still. */
+	event_with(&ev, NULL, NULL);
+	assert_int_equal(enrich_event(e, &ev), 0);
+	j = render(&ev);
+	assert_null(get(j, "peer_net", NULL));
+	assert_null(get(j, "local_net", NULL));
+	assert_string_equal(get(j, "labels", "site"), "fra1");
+	json_object_put(j);
+	event_done(&ev);
+	enrich_free(e);
+}
+
+/* new() must fail and its diags hold every fragment, in order. */
+static void refused(const struct enrich_opts *o, const char *const *want)
+{
+	struct diags errs = {0};
+	struct enrich *e = NULL;
+	char buf[DIAG_MSG_MAX + 300], all[4096] = "";
+
+	assert_int_equal(enrich_new(o, &e, &errs), -EINVAL);
+	assert_null(e);
+	for (size_t i = 0; i < errs.n; i++) {
+		strncat(all, diag_format(&errs.v[i], buf, sizeof(buf)), sizeof(all) - strlen(all) - 2);
+		strcat(all, "\n");
+	}
+	for (size_t i = 0; want[i]; i++)
+		if (!strstr(all, want[i])) {
+			fprintf(stderr, "missing '%s' in:\n%s", want[i], all);
+			fail();
+		}
+}
+
+static void test_bad_maps(void **state)
+{
+	struct enrich_pair twice[] = {pair("10.0.0.0/8", "a", 5), pair("10.0.0.0/8", "b", 6)};
+	struct enrich_pair bits[] = {pair("10.1.2.3/8", "a", 7)};
+	struct enrich_pair junk[] = {pair("10.0.0.256/8", "a", 8), pair("::1/129", "b", 9),
+				     pair("10.0.0.0/", "c", 10)};
+	struct enrich_map_opts m1 = {.name = "r", .entries = twice, .n_entries = 2};
+	struct enrich_map_opts m2 = {.name = "r", .entries = bits, .n_entries = 1};
+	struct enrich_map_opts m3 = {.name = "r", .entries = junk, .n_entries = 3};
+	struct enrich_opts o = {.config_path = "t.yaml", .maps = &m1, .n_maps = 1};
+	char path[] = "/tmp/ikelogd-cidr.XXXXXX";
+	int fd;
+	FILE *f;
+
+	(void)state;
+	refused(&o, (const char *[]){"t.yaml:6:", "'10.0.0.0/8' has two labels", NULL});
+	o.maps = &m2;
+	refused(&o, (const char *[]){"t.yaml:7:", "address bits set past the prefix length", NULL});
+	o.maps = &m3;
+	refused(&o, (const char *[]){"t.yaml:8:", "not an address", "t.yaml:9:",
+				     "prefix length over 128", "t.yaml:10:", "not a prefix length",
+				     NULL});
+	/* A map file: comments and blanks skipped; errors at its own lines. */
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fprintf(f, "# regions\n\n10.0.0.0/8 internal  # ok\n10.0.0.0/8 other\n192.0.2.0/24\n");
+	fclose(f);
+	struct enrich_map_opts mf = {.name = "r", .file = path};
+	char l4[64], l5[64];
+
+	snprintf(l4, sizeof(l4), "%s:4:", path);
+	snprintf(l5, sizeof(l5), "%s:5:", path);
+	o.maps = &mf;
+	refused(&o, (const char *[]){l4, "has two labels", l5, "has no label", NULL});
+	unlink(path);
+	mf.file = "/nonexistent/map";
+	refused(&o, (const char *[]){"/nonexistent/map", "No such file", NULL});
+	/* A missing database is refused with its path. */
+	o = (struct enrich_opts){.config_path = "t.yaml", .country_db = "/nonexistent/c.mmdb"};
+	refused(&o, (const char *[]){"/nonexistent/c.mmdb", "GeoIP database", NULL});
+	/* A file that is no MaxMind DB. */
+	o.country_db = MEANINGS;
+	refused(&o, (const char *[]){MEANINGS, "GeoIP database", NULL});
+}
+
+/* Every error_code the rules can emit has a meaning, and every meaning is such a code. */
+static void test_meanings_cover_vocabulary(void **state)
+{
+	const char *files[] = {"conf/rules/libreswan.yaml"};
+	struct enrich_opts o = {.error_meanings = MEANINGS};
+	struct diags errs = {0};
+	struct rules *r;
+	struct enrich *e;
+
+	(void)state;
+	assert_int_equal(rules_load(files, 1, &r, &errs), 0);
+	assert_int_equal(enrich_new(&o, &e, &errs), 0);
+	assert_true(r->n_codes > 100);
+	assert_int_equal(enrich_n_meanings(e), r->n_codes);
+	for (size_t i = 0; i < r->n_codes; i++) {
+		const struct enrich_meaning *m = enrich_meaning(e, r->codes[i], strlen(r->codes[i]));
+
+		if (!m) {
+			fprintf(stderr, "no meaning for %s\n", r->codes[i]);
+			fail();
+		}
+		assert_string_equal(m->code, r->codes[i]);
+		assert_true(strlen(m->description) > 10);
+	}
+	/* Prefixes and longer names are not matches. */
+	assert_null(enrich_meaning(e, "AUTHENTICATION", 14));
+	assert_null(enrich_meaning(e, "AUTHENTICATION_FAILEDX", 22));
+	enrich_free(e);
+	rules_free(r);
+}
+
+static void test_meaning_on_events(void **state)
+{
+	struct enrich_opts o = {.error_meanings = MEANINGS};
+	struct diags errs = {0};
+	struct enrich *e;
+	struct event ev;
+
+	(void)state;
+	assert_int_equal(enrich_new(&o, &e, &errs), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	/* A failure: RFC 7296's words, a cause, and the table's severity. */
+	event_reset(&ev);
+	event_set_str(&ev, F_RESULT, "failure", 7);
+	event_set_str(&ev, F_SEVERITY, "err", 3);
+	event_set_str(&ev, F_ERROR_CODE, "TS_UNACCEPTABLE", 15);
+	assert_int_equal(enrich_event(e, &ev), 0);
+	assert_non_null(strstr(event_str(&ev, F_ERROR_DESCRIPTION, NULL), "traffic selectors"));
+	assert_non_null(strstr(event_str(&ev, F_PROBABLE_CAUSE, NULL), "subnets"));
+	assert_string_equal(event_str(&ev, F_SEVERITY, NULL), "warning");
+	/* A repeat of a failure (result info) keeps its severity. */
+	event_reset(&ev);
+	event_set_str(&ev, F_RESULT, "info", 4);
+	event_set_str(&ev, F_SEVERITY, "info", 4);
+	event_set_str(&ev, F_ERROR_CODE, "AUTHENTICATION_FAILED", 21);
+	assert_int_equal(enrich_event(e, &ev), 0);
+	assert_non_null(event_str(&ev, F_PROBABLE_CAUSE, NULL));
+	assert_string_equal(event_str(&ev, F_SEVERITY, NULL), "info");
+	/* A status notify has no cause. */
+	event_reset(&ev);
+	event_set_str(&ev, F_RESULT, "info", 4);
+	event_set_str(&ev, F_SEVERITY, "info", 4);
+	event_set_str(&ev, F_ERROR_CODE, "INITIAL_CONTACT", 15);
+	assert_int_equal(enrich_event(e, &ev), 0);
+	assert_non_null(event_str(&ev, F_ERROR_DESCRIPTION, NULL));
+	assert_null(event_str(&ev, F_PROBABLE_CAUSE, NULL));
+	assert_string_equal(event_str(&ev, F_SEVERITY, NULL), "info");
+	/* An unknown code: nothing added. */
+	event_reset(&ev);
+	event_set_str(&ev, F_ERROR_CODE, "NOT_A_CODE", 10);
+	assert_int_equal(enrich_event(e, &ev), 0);
+	assert_false(event_has(&ev, F_ERROR_DESCRIPTION));
+	event_done(&ev);
+	enrich_free(e);
+}
+
+/* Map values: the setters refuse what JSON could not hold as one object. */
+static void test_map_values(void **state)
+{
+	struct event ev;
+
+	(void)state;
+	assert_int_equal(event_init(&ev, 1024), 0);
+	assert_int_equal(event_set_str(&ev, F_LABELS, "a\x1f" "1\x1e" "b\x1f" "2", 7), 0);
+	assert_int_equal(event_set_str(&ev, F_LABELS, "a\x1f" "1\x1e" "a\x1f" "2", 7), -EINVAL);
+	assert_int_equal(event_set_str(&ev, F_LABELS, "a b\x1f" "1", 5), -EINVAL);
+	assert_int_equal(event_set_str(&ev, F_LABELS, "a\0b\x1f" "1", 5), -EINVAL);
+	assert_int_equal(event_set_str(&ev, F_LABELS, "no-split", 8), -EINVAL);
+	assert_int_equal(event_set_text(&ev, F_LABELS, "\x1f" "1", 2), -EINVAL);
+	event_done(&ev);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_labels_and_maps),
+	    cmocka_unit_test(test_bad_maps),
+	    cmocka_unit_test(test_meanings_cover_vocabulary),
+	    cmocka_unit_test(test_meaning_on_events),
+	    cmocka_unit_test(test_map_values),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
