@@ -67,6 +67,7 @@ static_assert(sizeof(enum source_type) == sizeof(int), "enum size");
 static_assert(sizeof(enum output_type) == sizeof(int), "enum size");
 static_assert(sizeof(enum start_mode) == sizeof(int), "enum size");
 static_assert(sizeof(enum log_level) == sizeof(int), "enum size");
+static_assert(sizeof(enum output_profile) == sizeof(int), "enum size");
 
 /*
  * A compile-time check that a field has the type its key type stores:
@@ -190,6 +191,8 @@ const struct config_key config_keys[] = {
     K_UINT("sign.epoch_events", sign.epoch_events, 10000, 0, 100000000),
     K_UINT("sign.epoch_seconds", sign.epoch_seconds, 3600, 0, 31536000),
     K_ENUM("log_level", log_level, LOG_LEVEL_INFO, log_level_names),
+    /* SIEM profiles */
+    K_ENUM("output.profile", output.profile.profile, PROFILE_IKELOGD, output_profile_names),
 };
 
 const size_t config_n_keys = ARRAY_SIZE(config_keys);

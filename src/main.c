@@ -43,7 +43,8 @@ static void usage(FILE *f)
 	    "       ikelogd test-rules [-c FILE] [RULES...]\n"
 	    "                                        run the examples of the rule files\n"
 	    "       ikelogd normalize [-c FILE] [--stats] [--no-prefilter] [--summary] "
-	    "[--journal-file F] [FILE...|-]\n"
+	    "[--profile ikelogd|ocsf|ecs]\n"
+	    "                         [--journal-file F] [FILE...|-]\n"
 	    "                                        print one JSON event per input line\n"
 	    "       ikelogd keygen DIR               make DIR/sign.key, DIR/audit.key, "
 	    "DIR/audit.pub\n"
@@ -59,6 +60,7 @@ struct opts {
 	bool no_prefilter;
 	bool summary;
 	const char *journal_file;
+	const char *profile;
 	const char *key, *pubkey;
 	char **args;
 	int n_args;
@@ -72,6 +74,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	    {"no-prefilter", no_argument, NULL, 'P'},
 	    {"summary", no_argument, NULL, 'S'},
 	    {"journal-file", required_argument, NULL, 'J'},
+	    {"profile", required_argument, NULL, 'O'},
 	    {"key", required_argument, NULL, 'K'},
 	    {"pubkey", required_argument, NULL, 'p'},
 	    {"help", no_argument, NULL, 'h'},
@@ -96,6 +99,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'J':
 			o->journal_file = optarg;
+			break;
+		case 'O':
+			o->profile = optarg;
 			break;
 		case 'K':
 			o->key = optarg;
@@ -143,7 +149,8 @@ int main(int argc, char **argv)
 		    &(struct tools_normalize_opts){.stats = o.stats,
 						   .no_prefilter = o.no_prefilter,
 						   .summary = o.summary,
-						   .journal_file = o.journal_file});
+						   .journal_file = o.journal_file,
+						   .profile = o.profile});
 	if (strcmp(cmd, "keygen") == 0)
 		return tools_keygen(o.n_args == 1 ? o.args[0] : NULL);
 	if (strcmp(cmd, "verify") == 0)
