@@ -10,6 +10,7 @@
  * of ikelogd's own writer (event_json_impl.h): no tree, no allocation once
  * the buffer has grown.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -25,6 +26,8 @@
 #define MAX_CLASSES 8	 /* a profile's classes, at most */
 #define INITIAL_CAP 4096 /* one event is ~1 KiB in a profile */
 #define SLACK	    512	 /* room for keys, braces and computed values beyond a value */
+#define TOKEN_MAX   48	 /* `,"key":{` of one path segment */
+#define MAX_OBJECTS 64	 /* nested objects of one plan */
 
 /*
  * Fields that rows may name before the field table has them: those of the
@@ -52,6 +55,16 @@ struct seg {
 	size_t len;
 };
 
+/*
+ * A key as written, `,"key":` or `,"key":{`, copied TOKEN_MAX - 1 bytes at
+ * a time (the output advances by len; the comma is skipped for an object's
+ * first member), as event_json.c does.
+ */
+struct token {
+	char s[TOKEN_MAX];
+	size_t len;
+};
+
 struct item {
 	const struct pmap_row *row;
 	enum pmap_src src;
@@ -61,11 +74,52 @@ struct item {
 	struct seg seg[PATH_DEPTH];
 	const char *path; /* for sorting; without "[]" */
 	size_t path_len;
+	unsigned obj;	  /* the object it is a member of, 0 = top level */
+	struct token key; /* its own key */
+	size_t lit_len;
 };
 
+/* A nested object of a plan: where it is a member and how it is opened. */
+struct object {
+	unsigned parent;
+	unsigned depth;		      /* 0 = top level */
+	unsigned anc[PATH_DEPTH + 1]; /* its ancestors by depth, itself at [depth] */
+	struct token open;	      /* `,"seg":{` */
+	const struct seg *seg;
+};
+
+/*
+ * One item as rendering reads it: small, so that walking the plan (every
+ * row and field, most absent from a given event) stays in cache.
+ */
+struct step {
+	uint8_t src;	/* enum pmap_src */
+	uint8_t flags;	/* STEP_* */
+	uint8_t obj;	/* the object it is a member of */
+	int16_t field;	/* -1: none */
+	uint16_t group; /* the first step with the same path (the items of one array) */
+	uint32_t lit_len;
+	const char *lit;
+	const struct token *key;
+};
+
+static_assert(MAX_OBJECTS <= 256 && F__MAX < 32768, "steps hold objects and fields in small ints");
+
+#define STEP_ARRAY 1u
+#define STEP_LOWER 2u
+
 struct plan {
-	struct item *v;
+	struct item *v; /* as built, sorted by path */
+	struct step *steps;
 	size_t n;
+	struct object obj[MAX_OBJECTS];
+	unsigned n_obj;
+};
+
+/* An event type's ECS texts as JSON, rendered once: kind, category, type (NULL: none). */
+struct type_json {
+	char *v[3];
+	uint32_t len[3];
 };
 
 struct event_profile {
@@ -76,6 +130,7 @@ struct event_profile {
 	struct plan plan[MAX_CLASSES][2]; /* [class][local side initiated] */
 	int requires[MAX_CLASSES][3];	  /* fields, -1 unused */
 	const struct pmap_type **types;	  /* by event_type, for bsearch */
+	struct type_json *tj;		  /* by index in map->types; [n_types]: unknown */
 	char **names;			  /* the fallback paths, owned */
 	size_t n_names;
 };
@@ -104,12 +159,18 @@ void event_profile_free(struct event_profile *w)
 		return;
 	event_json_free(w->native);
 	for (size_t c = 0; c < MAX_CLASSES; c++)
-		for (size_t o = 0; o < 2; o++)
+		for (size_t o = 0; o < 2; o++) {
 			free(w->plan[c][o].v);
+			free(w->plan[c][o].steps);
+		}
 	for (size_t i = 0; i < w->n_names; i++)
 		free(w->names[i]);
 	free(w->names);
 	free(w->types);
+	for (size_t i = 0; w->tj && w->map && i <= w->map->n_types; i++)
+		for (size_t j = 0; j < 3; j++)
+			free(w->tj[i].v[j]);
+	free(w->tj);
 	free(w->out.buf);
 	free(w);
 }
@@ -193,6 +254,76 @@ static int row_field(const struct pmap_row *r)
 	return is_pending(r->field) ? -ENOENT : -EINVAL;
 }
 
+static int make_token(struct token *t, const struct seg *s, const char *tail)
+{
+	int n = snprintf(t->s, sizeof(t->s), ",\"%.*s\"%s", (int)s->len, s->s, tail);
+
+	if (n < 0 || (size_t)n >= sizeof(t->s))
+		return -ENAMETOOLONG;
+	t->len = (size_t)n;
+	return 0;
+}
+
+/* Gives every item its object (made as first needed) and key token; -EINVAL if too many. */
+static int assign_objects(struct plan *p)
+{
+	p->n_obj = 1; /* the top level */
+	for (size_t i = 0; i < p->n; i++) {
+		struct item *it = &p->v[i];
+		unsigned cur = 0;
+
+		for (unsigned d = 0; d + 1 < it->nseg; d++) {
+			unsigned o;
+
+			for (o = 1; o < p->n_obj; o++)
+				if (p->obj[o].parent == cur &&
+				    p->obj[o].seg->len == it->seg[d].len &&
+				    memcmp(p->obj[o].seg->s, it->seg[d].s, it->seg[d].len) == 0)
+					break;
+			if (o == p->n_obj) {
+				struct object *ob = &p->obj[o];
+
+				if (o == MAX_OBJECTS)
+					return -EINVAL;
+				*ob = (struct object){
+				    .parent = cur, .depth = d + 1, .seg = &it->seg[d]};
+				memcpy(ob->anc, p->obj[cur].anc, sizeof(ob->anc));
+				ob->anc[d + 1] = o;
+				if (make_token(&ob->open, &it->seg[d], ":{") < 0)
+					return -EINVAL;
+				p->n_obj++;
+			}
+			cur = o;
+		}
+		it->obj = cur;
+		if (make_token(&it->key, &it->seg[it->nseg - 1], ":") < 0)
+			return -EINVAL;
+		it->lit_len = it->src == PV_LIT ? strlen(it->row->lit) : 0;
+	}
+	p->steps = calloc(p->n ? p->n : 1, sizeof(*p->steps));
+	if (!p->steps)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct item *it = &p->v[i];
+		struct step *st = &p->steps[i];
+		bool same = i > 0 && it->path_len == it[-1].path_len &&
+			    memcmp(it->path, it[-1].path, it->path_len) == 0;
+
+		*st = (struct step){
+		    .src = (uint8_t)it->src,
+		    .flags = (uint8_t)((it->array ? STEP_ARRAY : 0) |
+				       (it->row && (it->row->flags & PM_LOWER) ? STEP_LOWER : 0)),
+		    .obj = (uint8_t)it->obj,
+		    .field = (int16_t)it->field,
+		    .group = (uint16_t)(same ? st[-1].group : i),
+		    .lit_len = (uint32_t)it->lit_len,
+		    .lit = it->src == PV_LIT ? it->row->lit : NULL,
+		    .key = &it->key,
+		};
+	}
+	return 0;
+}
+
 /* The plan of class c for one side: rows of c, fallbacks, sorted and checked. */
 static int build_plan(struct event_profile *w, size_t c, bool local_initiated, struct plan *p)
 {
@@ -252,7 +383,7 @@ static int build_plan(struct event_profile *w, size_t c, bool local_initiated, s
 			goto out;
 		}
 	}
-	r = 0;
+	r = assign_objects(p);
 out:
 	return r;
 }
@@ -261,6 +392,73 @@ static int cmp_type(const void *a, const void *b)
 {
 	return strcmp((*(const struct pmap_type *const *)a)->event_type,
 		      (*(const struct pmap_type *const *)b)->event_type);
+}
+
+/* Comma-separated items as a JSON array of strings. */
+static void put_list(struct json_buf *o, const char *s)
+{
+	size_t len = strlen(s), l;
+	const char *item;
+	bool first = true;
+
+	o->buf[o->len++] = '[';
+	while ((item = json_list_next(&s, &len, &l))) {
+		if (!first)
+			o->buf[o->len++] = ',';
+		first = false;
+		o->buf[o->len++] = '"';
+		json_put(o, item, l);
+		o->buf[o->len++] = '"';
+	}
+	o->buf[o->len++] = ']';
+}
+
+static void put_str(struct json_buf *o, const char *s, size_t len)
+{
+	o->buf[o->len++] = '"';
+	json_put_escaped(o, s, len);
+	o->buf[o->len++] = '"';
+}
+
+/* s as a JSON string (list: an array of its comma-separated items), or NULL for NULL. */
+static int type_text(const char *s, bool list, char **ret, uint32_t *ret_len)
+{
+	struct json_buf b = {.cap = 2 * (s ? strlen(s) : 0) + SLACK};
+
+	*ret = NULL;
+	*ret_len = 0;
+	if (!s)
+		return 0;
+	if (!(b.buf = malloc(b.cap)))
+		return -ENOMEM;
+	if (list) {
+		put_list(&b, s);
+	} else {
+		b.buf[b.len++] = '"';
+		json_put_escaped(&b, s, strlen(s));
+		b.buf[b.len++] = '"';
+	}
+	*ret = b.buf;
+	*ret_len = (uint32_t)b.len;
+	return 0;
+}
+
+static int make_type_json(struct event_profile *w)
+{
+	size_t n = w->map->n_types;
+
+	w->tj = calloc(n + 1, sizeof(*w->tj));
+	if (!w->tj)
+		return -ENOMEM;
+	for (size_t i = 0; i <= n; i++) {
+		const struct pmap_type *t = i < n ? &w->map->types[i] : w->map->unknown;
+		const char *v[3] = {t->kind, t->category, t->type};
+
+		for (size_t j = 0; j < 3; j++)
+			if (type_text(v[j], j > 0, &w->tj[i].v[j], &w->tj[i].len[j]) < 0)
+				return -ENOMEM;
+	}
+	return 0;
 }
 
 int event_profile_new(const struct profile_options *o, struct event_profile **ret)
@@ -296,6 +494,8 @@ int event_profile_new(const struct profile_options *o, struct event_profile **re
 	for (size_t i = 0; i < w->map->n_types; i++)
 		w->types[i] = &w->map->types[i];
 	qsort(w->types, w->map->n_types, sizeof(*w->types), cmp_type);
+	if (make_type_json(w) < 0)
+		goto out;
 	for (size_t c = 0; c < w->map->n_classes; c++) {
 		for (size_t k = 0; k < 3; k++) {
 			const char *name = w->map->classes[c].requires[k];
@@ -350,8 +550,12 @@ static bool has_text(const struct event *ev, enum field f, const char *lit)
 /* RFC 5424 number of the event's severity, or -1. */
 static int syslog_severity(const struct event *ev)
 {
-	for (int i = 0; i < 8; i++)
-		if (has_text(ev, F_SEVERITY, syslog_severities[i]))
+	static const uint8_t lens[8] = {5, 5, 4, 3, 7, 6, 4, 5};
+	size_t len;
+	const char *s = event_str(ev, F_SEVERITY, &len);
+
+	for (int i = 0; s && i < 8; i++)
+		if (len == lens[i] && memcmp(s, syslog_severities[i], len) == 0)
 			return i;
 	return -1;
 }
@@ -407,89 +611,62 @@ static int64_t time_ms(const struct event *ev)
 	return ev->rec ? (int64_t)(ev->rec->realtime_usec / 1000) : 0;
 }
 
-/* Comma-separated items as a JSON array of strings. */
-static void put_list(struct json_buf *o, const char *s)
-{
-	size_t len = strlen(s), l;
-	const char *item;
-	bool first = true;
-
-	o->buf[o->len++] = '[';
-	while ((item = json_list_next(&s, &len, &l))) {
-		if (!first)
-			o->buf[o->len++] = ',';
-		first = false;
-		o->buf[o->len++] = '"';
-		json_put(o, item, l);
-		o->buf[o->len++] = '"';
-	}
-	o->buf[o->len++] = ']';
-}
-
-static void put_str(struct json_buf *o, const char *s, size_t len)
-{
-	o->buf[o->len++] = '"';
-	json_put_escaped(o, s, len);
-	o->buf[o->len++] = '"';
-}
-
-/* What the event is in this profile: its type row, class and activity. */
+/* What the event is in this profile: its type row, class and activity; facts read once. */
 struct kind {
 	const struct pmap_type *t;
 	const struct pmap_class *cls;
 	size_t ci;
 	int activity_id;
+	int sev;    /* RFC 5424 number of its severity, -1 = none */
+	int result; /* 1 success, 2 failure, 0 other (OCSF status_id) */
+	const struct type_json *tj;
 };
 
-/* Whether item it has a value in ev, and the length of the value's text (for reserve). */
-static bool present(const struct event *ev, const struct kind *k, const struct item *it,
-		    size_t *vlen)
+/* Whether a computed or literal step has a value in ev, and the length of its text (for reserve).
+ */
+static bool present_other(const struct event *ev, const struct kind *k, const struct step *st,
+			  size_t *vlen)
 {
-	*vlen = 0;
-	switch (it->src) {
-	case PV_FIELD:
-		*vlen = ev->v[it->field].len;
-		return event_field_emitted(ev, it->field);
+	switch (st->src) {
 	case PV_LIT:
-		*vlen = strlen(it->row->lit);
-		return it->field < 0 || event_field_emitted(ev, it->field);
+		*vlen = st->lit_len;
+		return st->field < 0 ||
+		       (event_has(ev, st->field) && event_field_emitted(ev, st->field));
 	case PV_ACTIVITY_NAME:
 		*vlen = ev->v[F_EVENT_TYPE].len;
 		return k->activity_id == 99 && event_has(ev, F_EVENT_TYPE);
 	case PV_ECS_KIND:
-		*vlen = k->t->kind ? strlen(k->t->kind) : 0;
-		return k->t->kind != NULL;
 	case PV_ECS_CATEGORY:
-		*vlen = k->t->category ? 2 * strlen(k->t->category) : 0;
-		return k->t->category != NULL;
 	case PV_ECS_TYPE:
-		*vlen = k->t->type ? 2 * strlen(k->t->type) : 0;
-		return k->t->type != NULL;
+		*vlen = k->tj->len[st->src - PV_ECS_KIND];
+		return k->tj->v[st->src - PV_ECS_KIND] != NULL;
 	case PV_SYSLOG_SEVERITY:
-		return syslog_severity(ev) >= 0;
+		*vlen = 0;
+		return k->sev >= 0;
 	default:
+		*vlen = 0;
 		return true;
 	}
 }
 
 static void put_value(struct json_buf *o, const struct event *ev, const struct kind *k,
-		      const struct item *it)
+		      const struct step *it)
 {
-	int sev;
+	static const char *const outcome[] = {"\"unknown\"", "\"success\"", "\"failure\""};
 
 	switch (it->src) {
 	case PV_FIELD: {
 		size_t from = o->len;
 
 		json_put_value(o, ev, it->field);
-		if (it->row && (it->row->flags & PM_LOWER))
+		if (it->flags & STEP_LOWER)
 			for (size_t i = from; i < o->len; i++)
 				if (o->buf[i] >= 'A' && o->buf[i] <= 'Z')
 					o->buf[i] = (char)(o->buf[i] - 'A' + 'a');
 		break;
 	}
 	case PV_LIT:
-		json_put(o, it->row->lit, strlen(it->row->lit));
+		json_put(o, it->lit, it->lit_len);
 		break;
 	case PV_CLASS_UID:
 		json_put_int(o, k->cls->uid);
@@ -507,58 +684,38 @@ static void put_value(struct json_buf *o, const struct event *ev, const struct k
 		put_str(o, ev->text + ev->v[F_EVENT_TYPE].off, ev->v[F_EVENT_TYPE].len);
 		break;
 	case PV_SEVERITY_ID:
-		sev = syslog_severity(ev);
-		json_put_int(o, sev < 0 ? 0 : ocsf_severity_id[sev]);
+		json_put_int(o, k->sev < 0 ? 0 : ocsf_severity_id[k->sev]);
 		break;
 	case PV_STATUS_ID:
-		json_put_int(o, k->cls->status_id >= 0		    ? k->cls->status_id
-				: has_text(ev, F_RESULT, "success") ? 1
-				: has_text(ev, F_RESULT, "failure") ? 2
-								    : 0);
+		json_put_int(o, k->cls->status_id >= 0 ? k->cls->status_id : k->result);
 		break;
 	case PV_TIME_MS:
 		json_put_int(o, time_ms(ev));
 		break;
 	case PV_ECS_KIND:
-		put_str(o, k->t->kind, strlen(k->t->kind));
-		break;
 	case PV_ECS_CATEGORY:
-		put_list(o, k->t->category);
-		break;
 	case PV_ECS_TYPE:
-		put_list(o, k->t->type);
+		json_put(o, k->tj->v[it->src - PV_ECS_KIND], k->tj->len[it->src - PV_ECS_KIND]);
 		break;
 	case PV_ECS_OUTCOME:
-		if (has_text(ev, F_RESULT, "success"))
-			json_put(o, "\"success\"", 9);
-		else if (has_text(ev, F_RESULT, "failure"))
-			json_put(o, "\"failure\"", 9);
-		else
-			json_put(o, "\"unknown\"", 9);
+		json_put(o, outcome[k->result], 9);
 		break;
 	case PV_SYSLOG_SEVERITY:
-		json_put_int(o, syslog_severity(ev));
+		json_put_int(o, k->sev);
 		break;
 	case PV__MAX:
 		break;
 	}
 }
 
-/* Appends `,"seg":` (no comma for an object's first member). */
-static void put_key(struct json_buf *o, const struct seg *s, bool *first)
+/* Appends a key token, without its comma if the object is empty so far. */
+static inline void put_token(struct json_buf *o, const struct token *t, bool *first)
 {
-	if (!*first)
-		o->buf[o->len++] = ',';
-	*first = false;
-	o->buf[o->len++] = '"';
-	json_put(o, s->s, s->len);
-	o->buf[o->len++] = '"';
-	o->buf[o->len++] = ':';
-}
+	size_t skip = *first;
 
-static bool seg_eq(const struct seg *a, const struct seg *b)
-{
-	return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
+	memcpy(o->buf + o->len, t->s + skip, TOKEN_MAX - 1);
+	o->len += t->len - skip;
+	*first = false;
 }
 
 /* Which class the event is in: its type's, unless that class's requirement is not met. */
@@ -581,16 +738,20 @@ static void classify(const struct event_profile *w, const struct event *ev, stru
 		k->activity_id = k->t->alt_activity;
 	}
 	k->cls = &w->map->classes[k->ci];
+	k->tj = &w->tj[k->t == w->map->unknown ? w->map->n_types : (size_t)(k->t - w->map->types)];
+	k->sev = syslog_severity(ev);
+	k->result = has_text(ev, F_RESULT, "success")	? 1
+		    : has_text(ev, F_RESULT, "failure") ? 2
+							: 0;
 }
 
 int event_profile_render(struct event_profile *w, const struct event *ev, const char **ret,
 			 size_t *ret_len)
 {
 	struct json_buf *o = &w->out;
-	const struct seg *open[PATH_DEPTH];
-	bool first[PATH_DEPTH + 1] = {true};
-	const struct item *array = NULL; /* the array being written */
-	unsigned depth = 0;		 /* objects open below the top level */
+	bool first[MAX_OBJECTS];
+	long array = -1;  /* the group of the array being written, -1 = none */
+	unsigned cur = 0; /* the object open innermost, 0 = top level */
 	struct kind k;
 	const struct plan *p;
 
@@ -602,46 +763,63 @@ int event_profile_render(struct event_profile *w, const struct event *ev, const 
 	if (json_reserve(o, SLACK) < 0)
 		return -ENOMEM;
 	o->buf[o->len++] = '{';
+	first[0] = true;
 	for (size_t i = 0; i < p->n; i++) {
-		const struct item *it = &p->v[i];
-		size_t vlen, d = 0;
+		const struct step *st = &p->steps[i];
+		size_t vlen;
 
-		if (!present(ev, &k, it, &vlen))
+		if (st->src == PV_FIELD) {
+			if (!event_has(ev, st->field) || !event_field_emitted(ev, st->field))
+				continue;
+			vlen = ev->v[st->field].len;
+		} else if (!present_other(ev, &k, st, &vlen)) {
 			continue;
+		}
 		/* Worst case: every byte a \u00xx escape; a list two more per item. */
 		if (json_reserve(o, 8 * vlen + SLACK) < 0)
 			return -ENOMEM;
-		if (array && array->path_len == it->path_len &&
-		    memcmp(array->path, it->path, it->path_len) == 0) {
-			o->buf[o->len++] = ',';
-			put_value(o, ev, &k, it);
-			continue;
-		}
-		if (array)
+		if (array >= 0) {
+			if (array == st->group) {
+				o->buf[o->len++] = ',';
+				put_value(o, ev, &k, st);
+				continue;
+			}
 			o->buf[o->len++] = ']';
-		array = NULL;
-		while (d < depth && d + 1 < it->nseg && seg_eq(open[d], &it->seg[d]))
-			d++;
-		for (; depth > d; depth--)
-			o->buf[o->len++] = '}';
-		for (; depth + 1 < it->nseg; depth++) {
-			put_key(o, &it->seg[depth], &first[depth]);
-			o->buf[o->len++] = '{';
-			open[depth] = &it->seg[depth];
-			first[depth + 1] = true;
+			array = -1;
 		}
-		put_key(o, &it->seg[it->nseg - 1], &first[depth]);
-		if (it->array) {
+		if (st->obj != cur) {
+			const struct object *to = &p->obj[st->obj];
+
+			/* Close up to the nearest object that encloses the step, open down to its
+			 * own. */
+			while (p->obj[cur].depth > to->depth || to->anc[p->obj[cur].depth] != cur) {
+				o->buf[o->len++] = '}';
+				cur = p->obj[cur].parent;
+			}
+			while (cur != st->obj) {
+				unsigned next = to->anc[p->obj[cur].depth + 1];
+
+				put_token(o, &p->obj[next].open, &first[cur]);
+				first[next] = true;
+				cur = next;
+			}
+		}
+		put_token(o, st->key, &first[cur]);
+		if (st->flags & STEP_ARRAY) {
 			o->buf[o->len++] = '[';
-			array = it;
+			array = st->group;
 		}
-		put_value(o, ev, &k, it);
+		/* Most steps are fields as ikelogd writes them: inline, as in event_json.c. */
+		if (st->src == PV_FIELD && !st->flags)
+			json_put_value(o, ev, st->field);
+		else
+			put_value(o, ev, &k, st);
 	}
 	if (json_reserve(o, SLACK) < 0)
 		return -ENOMEM;
-	if (array)
+	if (array >= 0)
 		o->buf[o->len++] = ']';
-	for (; depth > 0; depth--)
+	for (; cur; cur = p->obj[cur].parent)
 		o->buf[o->len++] = '}';
 	o->buf[o->len++] = '}';
 	o->buf[o->len] = '\0';
