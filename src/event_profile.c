@@ -20,24 +20,12 @@
 #include "event.h"
 #include "event_json_impl.h"
 #include "event_profile.h"
+#include "event_profile_impl.h"
 #include "profile_table.h"
 
-#define PATH_DEPTH  6	 /* dotted segments of an output path, at most */
 #define MAX_CLASSES 8	 /* a profile's classes, at most */
 #define INITIAL_CAP 4096 /* one event is ~1 KiB in a profile */
 #define SLACK	    512	 /* room for keys, braces and computed values beyond a value */
-#define TOKEN_MAX   48	 /* `,"key":{` of one path segment */
-#define MAX_OBJECTS 64	 /* nested objects of one plan */
-
-/*
- * Fields that rows may name before the field table has them: those of the
- * detections' alerts, added on another line of work. A row naming one of
- * these is skipped until the field exists; any other unknown name is an
- * error.
- */
-static const char *const pending_fields[] = {
-    "detection", "window_s", "count", "threshold", "event_ids", "summary",
-};
 
 const char *const output_profile_names[PROFILE__MAX] = {
     [PROFILE_IKELOGD] = "ikelogd",
@@ -49,72 +37,6 @@ const char *const output_profile_names[PROFILE__MAX] = {
 static const char *const syslog_severities[8] = {"emerg",   "alert",  "crit", "err",
 						 "warning", "notice", "info", "debug"};
 static const int ocsf_severity_id[8] = {5, 5, 5, 4, 3, 2, 1, 1};
-
-struct seg {
-	const char *s;
-	size_t len;
-};
-
-/*
- * A key as written, `,"key":` or `,"key":{`, copied TOKEN_MAX - 1 bytes at
- * a time (the output advances by len; the comma is skipped for an object's
- * first member), as event_json.c does.
- */
-struct token {
-	char s[TOKEN_MAX];
-	size_t len;
-};
-
-struct item {
-	const struct pmap_row *row;
-	enum pmap_src src;
-	int field; /* -1: none */
-	bool array;
-	unsigned nseg;
-	struct seg seg[PATH_DEPTH];
-	const char *path; /* for sorting; without "[]" */
-	size_t path_len;
-	unsigned obj;	  /* the object it is a member of, 0 = top level */
-	struct token key; /* its own key */
-	size_t lit_len;
-};
-
-/* A nested object of a plan: where it is a member and how it is opened. */
-struct object {
-	unsigned parent;
-	unsigned depth;		      /* 0 = top level */
-	unsigned anc[PATH_DEPTH + 1]; /* its ancestors by depth, itself at [depth] */
-	struct token open;	      /* `,"seg":{` */
-	const struct seg *seg;
-};
-
-/*
- * One item as rendering reads it: small, so that walking the plan (every
- * row and field, most absent from a given event) stays in cache.
- */
-struct step {
-	uint8_t src;	/* enum pmap_src */
-	uint8_t flags;	/* STEP_* */
-	uint8_t obj;	/* the object it is a member of */
-	int16_t field;	/* -1: none */
-	uint16_t group; /* the first step with the same path (the items of one array) */
-	uint32_t lit_len;
-	const char *lit;
-	const struct token *key;
-};
-
-static_assert(MAX_OBJECTS <= 256 && F__MAX < 32768, "steps hold objects and fields in small ints");
-
-#define STEP_ARRAY 1u
-#define STEP_LOWER 2u
-
-struct plan {
-	struct item *v; /* as built, sorted by path */
-	struct step *steps;
-	size_t n;
-	struct object obj[MAX_OBJECTS];
-	unsigned n_obj;
-};
 
 /* An event type's ECS texts as JSON, rendered once: kind, category, type (NULL: none). */
 struct type_json {
@@ -131,8 +53,7 @@ struct event_profile {
 	int requires[MAX_CLASSES][3];	  /* fields, -1 unused */
 	const struct pmap_type **types;	  /* by event_type, for bsearch */
 	struct type_json *tj;		  /* by index in map->types; [n_types]: unknown */
-	char **names;			  /* the fallback paths, owned */
-	size_t n_names;
+	struct profile_names names;	  /* the fallback paths the plans point into */
 };
 
 const char *output_profile_name(enum output_profile p)
@@ -163,9 +84,9 @@ void event_profile_free(struct event_profile *w)
 			free(w->plan[c][o].v);
 			free(w->plan[c][o].steps);
 		}
-	for (size_t i = 0; i < w->n_names; i++)
-		free(w->names[i]);
-	free(w->names);
+	for (size_t i = 0; i < w->names.n; i++)
+		free(w->names.v[i]);
+	free(w->names.v);
 	free(w->types);
 	for (size_t i = 0; w->tj && w->map && i <= w->map->n_types; i++)
 		for (size_t j = 0; j < 3; j++)
@@ -173,219 +94,6 @@ void event_profile_free(struct event_profile *w)
 	free(w->tj);
 	free(w->out.buf);
 	free(w);
-}
-
-static bool is_pending(const char *name)
-{
-	for (size_t i = 0; i < sizeof(pending_fields) / sizeof(pending_fields[0]); i++)
-		if (strcmp(pending_fields[i], name) == 0)
-			return true;
-	return false;
-}
-
-/* Splits path into it's segments; -EINVAL for an empty segment or one too many. */
-static int item_path(struct item *it, const char *path)
-{
-	size_t len = strlen(path);
-	const char *s = path;
-
-	if (len >= 2 && strcmp(path + len - 2, "[]") == 0) {
-		it->array = true;
-		len -= 2;
-	}
-	it->path = path;
-	it->path_len = len;
-	it->nseg = 0;
-	while (s < path + len) {
-		const char *dot = memchr(s, '.', (size_t)(path + len - s));
-		size_t l = dot ? (size_t)(dot - s) : (size_t)(path + len - s);
-
-		if (l == 0 || it->nseg == PATH_DEPTH)
-			return -EINVAL;
-		it->seg[it->nseg++] = (struct seg){s, l};
-		s += l + 1;
-	}
-	return it->nseg ? 0 : -EINVAL;
-}
-
-static int cmp_item(const void *a, const void *b)
-{
-	const struct item *x = a, *y = b;
-	size_t n = x->path_len < y->path_len ? x->path_len : y->path_len;
-	int c = memcmp(x->path, y->path, n);
-
-	if (c)
-		return c;
-	if (x->path_len != y->path_len)
-		return x->path_len < y->path_len ? -1 : 1;
-	/* Items of one array keep the table's order. */
-	return x->row < y->row ? -1 : x->row > y->row;
-}
-
-/* The fallback path of field f: "<fallback>.<parent>.<key>". */
-static const char *fallback_path(struct event_profile *w, int f)
-{
-	const struct field_info *fi = &field_table[f];
-	char *s = NULL, **names;
-
-	if (asprintf(&s, "%s.%s%s%s", w->map->fallback, fi->parent ? fi->parent : "",
-		     fi->parent ? "." : "", fi->key) < 0)
-		return NULL;
-	names = realloc(w->names, (w->n_names + 1) * sizeof(*names));
-	if (!names) {
-		free(s);
-		return NULL;
-	}
-	w->names = names;
-	w->names[w->n_names++] = s;
-	return s;
-}
-
-/* The field a row names: its id, -ENOENT for a pending one (skipped), -EINVAL otherwise. */
-static int row_field(const struct pmap_row *r)
-{
-	int f;
-
-	if (!r->field)
-		return -1;
-	f = field_lookup(r->field, strlen(r->field));
-	if (f >= 0)
-		return f;
-	return is_pending(r->field) ? -ENOENT : -EINVAL;
-}
-
-static int make_token(struct token *t, const struct seg *s, const char *tail)
-{
-	int n = snprintf(t->s, sizeof(t->s), ",\"%.*s\"%s", (int)s->len, s->s, tail);
-
-	if (n < 0 || (size_t)n >= sizeof(t->s))
-		return -ENAMETOOLONG;
-	t->len = (size_t)n;
-	return 0;
-}
-
-/* Gives every item its object (made as first needed) and key token; -EINVAL if too many. */
-static int assign_objects(struct plan *p)
-{
-	p->n_obj = 1; /* the top level */
-	for (size_t i = 0; i < p->n; i++) {
-		struct item *it = &p->v[i];
-		unsigned cur = 0;
-
-		for (unsigned d = 0; d + 1 < it->nseg; d++) {
-			unsigned o;
-
-			for (o = 1; o < p->n_obj; o++)
-				if (p->obj[o].parent == cur &&
-				    p->obj[o].seg->len == it->seg[d].len &&
-				    memcmp(p->obj[o].seg->s, it->seg[d].s, it->seg[d].len) == 0)
-					break;
-			if (o == p->n_obj) {
-				struct object *ob = &p->obj[o];
-
-				if (o == MAX_OBJECTS)
-					return -EINVAL;
-				*ob = (struct object){
-				    .parent = cur, .depth = d + 1, .seg = &it->seg[d]};
-				memcpy(ob->anc, p->obj[cur].anc, sizeof(ob->anc));
-				ob->anc[d + 1] = o;
-				if (make_token(&ob->open, &it->seg[d], ":{") < 0)
-					return -EINVAL;
-				p->n_obj++;
-			}
-			cur = o;
-		}
-		it->obj = cur;
-		if (make_token(&it->key, &it->seg[it->nseg - 1], ":") < 0)
-			return -EINVAL;
-		it->lit_len = it->src == PV_LIT ? strlen(it->row->lit) : 0;
-	}
-	p->steps = calloc(p->n ? p->n : 1, sizeof(*p->steps));
-	if (!p->steps)
-		return -ENOMEM;
-	for (size_t i = 0; i < p->n; i++) {
-		const struct item *it = &p->v[i];
-		struct step *st = &p->steps[i];
-		bool same = i > 0 && it->path_len == it[-1].path_len &&
-			    memcmp(it->path, it[-1].path, it->path_len) == 0;
-
-		*st = (struct step){
-		    .src = (uint8_t)it->src,
-		    .flags = (uint8_t)((it->array ? STEP_ARRAY : 0) |
-				       (it->row && (it->row->flags & PM_LOWER) ? STEP_LOWER : 0)),
-		    .obj = (uint8_t)it->obj,
-		    .field = (int16_t)it->field,
-		    .group = (uint16_t)(same ? st[-1].group : i),
-		    .lit_len = (uint32_t)it->lit_len,
-		    .lit = it->src == PV_LIT ? it->row->lit : NULL,
-		    .key = &it->key,
-		};
-	}
-	return 0;
-}
-
-/* The plan of class c for one side: rows of c, fallbacks, sorted and checked. */
-static int build_plan(struct event_profile *w, size_t c, bool local_initiated, struct plan *p)
-{
-	const struct pmap *m = w->map;
-	bool named[F__MAX] = {false};
-	int r = -ENOMEM;
-
-	p->v = calloc(m->n_rows + F__MAX, sizeof(*p->v));
-	if (!p->v)
-		return -ENOMEM;
-	for (size_t i = 0; i < m->n_rows; i++) {
-		const struct pmap_row *row = &m->rows[i];
-		const char *path =
-		    local_initiated && row->path_initiator ? row->path_initiator : row->path;
-		int f = row_field(row);
-		struct item *it = &p->v[p->n];
-
-		if (f == -EINVAL)
-			return -EINVAL;
-		if (f == -ENOENT || (row->classes && !(row->classes & (1u << c))))
-			continue;
-		if (f >= 0 && row->src == PV_FIELD)
-			named[f] = true;
-		if (!path)
-			continue;
-		*it = (struct item){.row = row, .src = row->src, .field = f};
-		if (item_path(it, path) < 0 || (row->src == PV_FIELD && f < 0) ||
-		    (row->src == PV_LIT && !row->lit))
-			return -EINVAL;
-		p->n++;
-	}
-	for (int f = 0; f < F__MAX; f++) {
-		struct item *it = &p->v[p->n];
-		const char *path;
-
-		if (named[f])
-			continue;
-		path = fallback_path(w, f);
-		if (!path)
-			goto out;
-		*it = (struct item){.row = NULL, .src = PV_FIELD, .field = f};
-		if (item_path(it, path) < 0)
-			return -EINVAL;
-		p->n++;
-	}
-	qsort(p->v, p->n, sizeof(*p->v), cmp_item);
-	/* Two values for one key, or a value where an object goes: a table error. */
-	r = -EINVAL;
-	for (size_t i = 1; i < p->n; i++) {
-		const struct item *a = &p->v[i - 1], *b = &p->v[i];
-
-		if (a->path_len == b->path_len && memcmp(a->path, b->path, a->path_len) == 0) {
-			if (!a->array || !b->array)
-				goto out;
-		} else if (b->path_len > a->path_len && b->path[a->path_len] == '.' &&
-			   memcmp(a->path, b->path, a->path_len) == 0) {
-			goto out;
-		}
-	}
-	r = assign_objects(p);
-out:
-	return r;
 }
 
 static int cmp_type(const void *a, const void *b)
@@ -506,7 +214,7 @@ int event_profile_new(const struct profile_options *o, struct event_profile **re
 				goto out;
 		}
 		for (int side = 0; side < 2; side++) {
-			r = build_plan(w, c, side, &w->plan[c][side]);
+			r = profile_plan_build(w->map, c, side, &w->names, &w->plan[c][side]);
 			if (r < 0)
 				goto out;
 		}
