@@ -18,6 +18,7 @@
 #define PATH_DEPTH  6  /* dotted segments of an output path, at most */
 #define TOKEN_MAX   48 /* `,"key":{` of one path segment */
 #define MAX_OBJECTS 64 /* nested objects of one plan */
+#define STEP_WORDS  4  /* a plan has at most 64 * STEP_WORDS steps */
 
 struct seg {
 	const char *s;
@@ -77,10 +78,17 @@ static_assert(MAX_OBJECTS <= 256 && F__MAX < 32768, "steps hold objects and fiel
 #define STEP_ARRAY 1u
 #define STEP_LOWER 2u
 
+/*
+ * The steps are found from the fields an event has, not by trying each:
+ * the steps of field f are the bits of by_field[f] (a value or a literal
+ * that depends on it), those of no field the bits of always.
+ */
 struct plan {
 	struct item *v; /* as built, sorted by path */
 	struct step *steps;
 	size_t n;
+	uint64_t always[STEP_WORDS];
+	uint64_t by_field[F__MAX][STEP_WORDS];
 	struct object obj[MAX_OBJECTS];
 	unsigned n_obj;
 };

@@ -453,6 +453,29 @@ static void classify(const struct event_profile *w, const struct event *ev, stru
 							: 0;
 }
 
+/*
+ * From object cur to object to: closes up to the nearest object that
+ * encloses to, opens down to it; returns to.
+ */
+static unsigned move_to(struct json_buf *o, const struct plan *p, unsigned cur, unsigned to,
+			bool *first)
+{
+	const struct object *t = &p->obj[to];
+
+	while (p->obj[cur].depth > t->depth || t->anc[p->obj[cur].depth] != cur) {
+		o->buf[o->len++] = '}';
+		cur = p->obj[cur].parent;
+	}
+	while (cur != to) {
+		unsigned next = t->anc[p->obj[cur].depth + 1];
+
+		put_token(o, &p->obj[next].open, &first[cur]);
+		first[next] = true;
+		cur = next;
+	}
+	return cur;
+}
+
 int event_profile_render(struct event_profile *w, const struct event *ev, const char **ret,
 			 size_t *ret_len)
 {
@@ -462,6 +485,7 @@ int event_profile_render(struct event_profile *w, const struct event *ev, const 
 	unsigned cur = 0; /* the object open innermost, 0 = top level */
 	struct kind k;
 	const struct plan *p;
+	uint64_t todo[STEP_WORDS];
 
 	if (w->native)
 		return event_json_render(w->native, ev, ret, ret_len);
@@ -472,57 +496,52 @@ int event_profile_render(struct event_profile *w, const struct event *ev, const 
 		return -ENOMEM;
 	o->buf[o->len++] = '{';
 	first[0] = true;
-	for (size_t i = 0; i < p->n; i++) {
-		const struct step *st = &p->steps[i];
-		size_t vlen;
+	/* The steps that may have a value: those of no field and those of the fields set. */
+	memcpy(todo, p->always, sizeof(todo));
+	for (size_t wd = 0; wd < sizeof(ev->present) / sizeof(ev->present[0]); wd++)
+		for (uint64_t bits = ev->present[wd]; bits; bits &= bits - 1) {
+			size_t f = wd * 64 + (size_t)__builtin_ctzll(bits);
 
-		if (st->src == PV_FIELD) {
-			if (!event_has(ev, st->field) || !event_field_emitted(ev, st->field))
-				continue;
-			vlen = ev->v[st->field].len;
-		} else if (!present_other(ev, &k, st, &vlen)) {
-			continue;
+			for (size_t j = 0; j < STEP_WORDS; j++)
+				todo[j] |= p->by_field[f][j];
 		}
-		/* Worst case: every byte a \u00xx escape; a list two more per item. */
-		if (json_reserve(o, 8 * vlen + SLACK) < 0)
-			return -ENOMEM;
-		if (array >= 0) {
-			if (array == st->group) {
-				o->buf[o->len++] = ',';
+	for (size_t wd = 0; wd < STEP_WORDS; wd++)
+		for (uint64_t bits = todo[wd]; bits; bits &= bits - 1) {
+			const struct step *st = &p->steps[wd * 64 + (size_t)__builtin_ctzll(bits)];
+			size_t vlen;
+
+			if (st->src == PV_FIELD) {
+				if (!event_field_emitted(ev, st->field))
+					continue;
+				vlen = ev->v[st->field].len;
+			} else if (!present_other(ev, &k, st, &vlen)) {
+				continue;
+			}
+			/* Worst case: every byte a \u00xx escape; a list two more per item. */
+			if (json_reserve(o, 8 * vlen + SLACK) < 0)
+				return -ENOMEM;
+			if (array >= 0) {
+				if (array == st->group) {
+					o->buf[o->len++] = ',';
+					put_value(o, ev, &k, st);
+					continue;
+				}
+				o->buf[o->len++] = ']';
+				array = -1;
+			}
+			if (st->obj != cur)
+				cur = move_to(o, p, cur, st->obj, first);
+			put_token(o, st->key, &first[cur]);
+			if (st->flags & STEP_ARRAY) {
+				o->buf[o->len++] = '[';
+				array = st->group;
+			}
+			/* Most steps are fields as ikelogd writes them: inline, as event_json.c. */
+			if (st->src == PV_FIELD && !st->flags)
+				json_put_value(o, ev, st->field);
+			else
 				put_value(o, ev, &k, st);
-				continue;
-			}
-			o->buf[o->len++] = ']';
-			array = -1;
 		}
-		if (st->obj != cur) {
-			const struct object *to = &p->obj[st->obj];
-
-			/* Close up to the nearest object that encloses the step, open down to its
-			 * own. */
-			while (p->obj[cur].depth > to->depth || to->anc[p->obj[cur].depth] != cur) {
-				o->buf[o->len++] = '}';
-				cur = p->obj[cur].parent;
-			}
-			while (cur != st->obj) {
-				unsigned next = to->anc[p->obj[cur].depth + 1];
-
-				put_token(o, &p->obj[next].open, &first[cur]);
-				first[next] = true;
-				cur = next;
-			}
-		}
-		put_token(o, st->key, &first[cur]);
-		if (st->flags & STEP_ARRAY) {
-			o->buf[o->len++] = '[';
-			array = st->group;
-		}
-		/* Most steps are fields as ikelogd writes them: inline, as in event_json.c. */
-		if (st->src == PV_FIELD && !st->flags)
-			json_put_value(o, ev, st->field);
-		else
-			put_value(o, ev, &k, st);
-	}
 	if (json_reserve(o, SLACK) < 0)
 		return -ENOMEM;
 	if (array >= 0)

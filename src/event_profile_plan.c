@@ -149,6 +149,8 @@ static int assign_objects(struct plan *p)
 			return -EINVAL;
 		it->lit_len = it->src == PV_LIT ? strlen(it->row->lit) : 0;
 	}
+	if (p->n > 64 * STEP_WORDS)
+		return -EINVAL;
 	p->steps = calloc(p->n ? p->n : 1, sizeof(*p->steps));
 	if (!p->steps)
 		return -ENOMEM;
@@ -169,6 +171,10 @@ static int assign_objects(struct plan *p)
 		    .lit = it->src == PV_LIT ? it->row->lit : NULL,
 		    .key = &it->key,
 		};
+		if (it->field >= 0)
+			p->by_field[it->field][i / 64] |= UINT64_C(1) << (i % 64);
+		else
+			p->always[i / 64] |= UINT64_C(1) << (i % 64);
 	}
 	return 0;
 }
