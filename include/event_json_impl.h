@@ -229,7 +229,8 @@ static inline bool event_field_emitted(const struct event *ev, int f)
 }
 
 /* Appends field f's value as JSON; room for 6 * its length + 2 was reserved. */
-static inline void json_put_value(struct json_buf *w, const struct event *ev, int f)
+static inline __attribute__((always_inline)) void json_put_value(struct json_buf *w,
+								 const struct event *ev, int f)
 {
 	const char *s = ev->text + ev->v[f].off;
 	size_t len = ev->v[f].len;
