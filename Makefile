@@ -63,12 +63,12 @@ DEB_PKGS := gcc make pkg-config libsystemd-dev libjson-c-dev libyaml-dev libpcre
 	libssl-dev libcmocka-dev clang libclang-rt-14-dev openssl systemd systemd-journal-remote \
 	systemd-container debootstrap \
 	rsyslog rsyslog-openssl rsyslog-gnutls libreswan libnss3-tools iproute2 procps \
-	bsdutils python3 python3-jsonschema groff-base man-db liblognorm-utils libyajl-dev libfastjson-dev \
+	bsdutils python3 python3-jsonschema python3-yaml groff-base man-db liblognorm-utils libyajl-dev libfastjson-dev \
 	libivykis0 libnet1 libwrap0 librelp-dev librelp0 rsyslog-relp \
 	libmaxminddb-dev libmaxmind-db-writer-perl
 
 .PHONY: deb all deps check unit unit-san test-rules inventory-check integration fuzz fuzz-short bench install \
-	uninstall clean format format-check demo lab-libs code-coverage
+	uninstall clean format format-check demo lab-libs code-coverage test-profiles
 .DEFAULT_GOAL := all
 
 all: $(BIN) lab-libs
@@ -187,6 +187,13 @@ unit-san: $(SAN_BINS) $(BIN)
 test-rules: $(BIN)
 	$(Q)$(BIN) test-rules $(RULE_FILES)
 
+# SIEM profiles: every fixture event, and the unit test's samples, in OCSF and
+# ECS, validated against the vendored schema releases (tests/schemas).
+test-profiles: $(BIN) $(BUILD)/tests/test_event_profile
+	$(Q)rm -f $(BUILD)/profile-samples.jsonl
+	$(Q)IKELOGD_PROFILE_SAMPLES=$(BUILD)/profile-samples.jsonl $(BUILD)/tests/test_event_profile >/dev/null
+	$(Q)tests/profiles/validate --samples $(BUILD)/profile-samples.jsonl
+
 # Each mutant of tests/mutants.tsv, applied alone to a scratch copy, must fail its target.
 .PHONY: mutate
 mutate: $(UNIT_BINS) $(BIN)
@@ -222,6 +229,7 @@ check:
 	$(Q)$(MAKE) --no-print-directory WERROR=-Werror unit-san
 	$(Q)$(MAKE) --no-print-directory WERROR=-Werror mutate
 	$(Q)$(MAKE) --no-print-directory WERROR=-Werror test-rules
+	$(Q)$(MAKE) --no-print-directory WERROR=-Werror test-profiles
 	$(Q)tests/inventory/check --coverage --floor tests/inventory/covered-floor.tsv
 	$(Q)$(MAKE) --no-print-directory WERROR=-Werror fuzz-short
 	$(Q)$(MAKE) --no-print-directory WERROR=-Werror integration

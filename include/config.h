@@ -8,6 +8,7 @@
 
 #include "diag.h"
 #include "enrich.h"
+#include "event_profile.h"
 
 /*
  * The configuration: one YAML file (conf/ikelogd.yaml documents every key)
@@ -139,6 +140,8 @@ struct config {
 		unsigned failback_interval_s;
 		bool allow_plaintext; /* required for types syslog-tcp and relp-tcp */
 		unsigned relp_window; /* RELP frames unacknowledged at most */
+		/* SIEM profiles: the schema events are written in */
+		struct profile_options profile;
 	} output;
 
 	struct {

@@ -21,6 +21,8 @@ struct tools_normalize_opts {
 	bool summary;	   /* after the events, one ike_sa_summary per IKE SA */
 	const char *journal_file;
 	const char *status_file; /* saved whack output (status snapshots) instead of log lines */
+	const char *profile; /* --profile: output.profile for this run (ikelogd, ocsf, ecs); NULL =
+				config's */
 };
 int tools_normalize(const char *config, const char *const *files, size_t n,
 		    const struct tools_normalize_opts *o);

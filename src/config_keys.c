@@ -67,6 +67,7 @@ static_assert(sizeof(enum source_type) == sizeof(int), "enum size");
 static_assert(sizeof(enum output_type) == sizeof(int), "enum size");
 static_assert(sizeof(enum start_mode) == sizeof(int), "enum size");
 static_assert(sizeof(enum log_level) == sizeof(int), "enum size");
+static_assert(sizeof(enum output_profile) == sizeof(int), "enum size");
 
 /*
  * A compile-time check that a field has the type its key type stores:
@@ -208,6 +209,8 @@ const struct config_key config_keys[] = {
     K_STR("status.certutil", status.certutil, "/usr/bin/certutil"),
     K_STR("status.nssdb", status.nssdb, "sql:/var/lib/ipsec/nss"),
     K_UINT("status.certs_interval_s", status.certs_interval_s, 3600, 60, 604800),
+    /* SIEM profiles */
+    K_ENUM("output.profile", output.profile.profile, PROFILE_IKELOGD, output_profile_names),
 };
 
 const size_t config_n_keys = ARRAY_SIZE(config_keys);

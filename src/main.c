@@ -43,7 +43,8 @@ static void usage(FILE *f)
 	    "       ikelogd test-rules [-c FILE] [RULES...]\n"
 	    "                                        run the examples of the rule files\n"
 	    "       ikelogd normalize [-c FILE] [--stats] [--no-prefilter] [--summary] "
-	    "[--journal-file F] [--status F] [FILE...|-]\n"
+	    "[--profile ikelogd|ocsf|ecs]\n"
+	    "                         [--journal-file F] [--status F] [FILE...|-]\n"
 	    "                                        print one JSON event per input line\n"
 	    "       ikelogd keygen DIR               make DIR/sign.key, DIR/audit.key, "
 	    "DIR/audit.pub\n"
@@ -63,6 +64,7 @@ struct opts {
 	bool summary;
 	const char *journal_file;
 	const char *status_file;
+	const char *profile;
 	const char *key, *pubkey;
 	const char *field;
 	char **args;
@@ -78,6 +80,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	    {"summary", no_argument, NULL, 'S'},
 	    {"journal-file", required_argument, NULL, 'J'},
 	    {"status", required_argument, NULL, 'T'},
+	    {"profile", required_argument, NULL, 'O'},
 	    {"key", required_argument, NULL, 'K'},
 	    {"pubkey", required_argument, NULL, 'p'},
 	    {"field", required_argument, NULL, 'F'},
@@ -106,6 +109,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'T':
 			o->status_file = optarg;
+			break;
+		case 'O':
+			o->profile = optarg;
 			break;
 		case 'K':
 			o->key = optarg;
@@ -157,7 +163,8 @@ int main(int argc, char **argv)
 						   .no_prefilter = o.no_prefilter,
 						   .summary = o.summary,
 						   .journal_file = o.journal_file,
-						   .status_file = o.status_file});
+						   .status_file = o.status_file,
+						   .profile = o.profile});
 	if (strcmp(cmd, "pseudonym") == 0)
 		return tools_pseudonym(o.config ? o.config : DEFAULT_CONFIG,
 				       o.field ? o.field : "peer_id", (const char *const *)o.args,

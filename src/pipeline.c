@@ -12,6 +12,7 @@
 #include "config_enrich.h"
 #include "correlate.h"
 #include "event.h"
+#include "event_profile.h"
 #include "normalize.h"
 #include "pipeline.h"
 #include "redact.h"
@@ -38,7 +39,7 @@ struct pipeline {
 	struct stages st;
 	struct correlator *corr;
 	struct event ev;
-	struct event_json *json;
+	struct event_profile *json; /* output.profile: ikelogd, OCSF or ECS */
 	struct source *src;
 	struct sink *snk;
 	struct signer *signer; /* NULL unless the daemon signs (pipeline_enable_signing) */
@@ -131,7 +132,7 @@ int pipeline_new(const struct config *cfg, struct counters *cnt, struct pipeline
 	r = event_init(&p->ev, 2 * (size_t)cfg->limits.max_line_bytes + 4096);
 	if (r < 0)
 		goto out;
-	r = event_json_new(&p->json);
+	r = event_profile_new(&cfg->output.profile, &p->json);
 	if (r < 0)
 		goto out;
 	*ret = p;
@@ -145,7 +146,7 @@ void pipeline_free(struct pipeline *p)
 {
 	if (!p)
 		return;
-	event_json_free(p->json);
+	event_profile_free(p->json);
 	event_done(&p->ev);
 	correlator_free(p->corr);
 	stages_free(&p->st);
@@ -178,9 +179,21 @@ int pipeline_reload(struct pipeline *p, const struct config *cfg, struct diags *
 	struct stages st;
 	int r;
 
+	struct event_profile *json = NULL;
+
 	r = stages_new(cfg, p->cnt, &st, errs);
 	if (r < 0)
 		return r;
+	if (cfg->output.profile.profile != p->cfg->output.profile.profile) {
+		r = event_profile_new(&cfg->output.profile, &json);
+		if (r < 0) {
+			stages_free(&st);
+			diag_add(errs, NULL, 0, 0, "output.profile: %s", strerror(-r));
+			return r;
+		}
+		event_profile_free(p->json);
+		p->json = json;
+	}
 	stages_free(&p->st);
 	p->st = st;
 	p->cfg = cfg;
@@ -321,35 +334,48 @@ int pipeline_sign_final(struct pipeline *p)
 	return pipeline_emit_stats(p);
 }
 
-static int process(struct pipeline *p, const struct record *rec)
+/*
+ * The stages after the normalizer, for a log line's event and for a
+ * synthetic one (status snapshots): correlation, enrichment (before
+ * redaction: the address maps and GeoIP need the real addresses),
+ * redaction, the profile's rendering, the sink. The log tap sees log lines
+ * only. Returns 1 when the event went to the sink, or -errno.
+ */
+static int finish(struct pipeline *p, const struct record *rec, struct event *ev, bool log_line)
 {
 	const char *json;
 	size_t len;
+	int r;
+
+	if (correlate_event(p->corr, ev) < 0)
+		p->cnt->arena_full++;
+	/* With facts carried, the correlator has set IDi/IDr by the IKE SA's role. */
+	if (!p->cfg->correlate.carry)
+		normalize_identities(ev);
+	if (log_line && p->log_tap) /* status snapshots */
+		p->log_tap(p->log_tap_ud, ev);
+	if (enrich_event(p->st.enr, ev) < 0)
+		p->cnt->arena_full++;
+	if (p->observer)
+		p->observer(rec, ev, p->observer_ud);
+	if (redact_event(p->st.red, ev) < 0)
+		p->cnt->arena_full++;
+	r = event_profile_render(p->json, ev, &json, &len);
+	if (r < 0)
+		return r;
+	r = to_sink(p, rec->seq, json, len);
+	return r < 0 ? r : 1;
+}
+
+static int process(struct pipeline *p, const struct record *rec)
+{
 	int r;
 
 	event_reset(&p->ev);
 	r = normalize_record(p->st.norm, rec, &p->ev);
 	if (r <= 0)
 		return r;
-	if (correlate_event(p->corr, &p->ev) < 0)
-		p->cnt->arena_full++;
-	/* With facts carried, the correlator has set IDi/IDr by the IKE SA's role. */
-	if (!p->cfg->correlate.carry)
-		normalize_identities(&p->ev);
-	if (p->log_tap) /* status snapshots */
-		p->log_tap(p->log_tap_ud, &p->ev);
-	/* Before redaction: the address maps and GeoIP need the real addresses. */
-	if (enrich_event(p->st.enr, &p->ev) < 0)
-		p->cnt->arena_full++;
-	if (p->observer)
-		p->observer(rec, &p->ev, p->observer_ud);
-	if (redact_event(p->st.red, &p->ev) < 0)
-		p->cnt->arena_full++;
-	r = event_json_render(p->json, &p->ev, &json, &len);
-	if (r < 0)
-		return r;
-	r = to_sink(p, rec->seq, json, len);
-	return r < 0 ? r : 1;
+	return finish(p, rec, &p->ev, true);
 }
 
 int pipeline_submit(struct pipeline *p, struct record *rec)
@@ -373,6 +399,25 @@ int pipeline_submit(struct pipeline *p, struct record *rec)
 	return 1;
 }
 
+/*
+ * The object a profile wants values that are no event fields in: the
+ * top level (ikelogd's schema), else a member of it (OCSF "unmapped", ECS
+ * "ikelogd"), added if the rendering has none.
+ */
+static struct json_object *extras(struct pipeline *p, struct json_object *o)
+{
+	const char *key = event_profile_extras(p->json);
+	struct json_object *x;
+
+	if (!key)
+		return o;
+	if (json_object_object_get_ex(o, key, &x))
+		return x;
+	x = json_object_new_object();
+	json_object_object_add(o, key, x);
+	return x;
+}
+
 int pipeline_emit_stats(struct pipeline *p)
 {
 	struct json_object *o, *c;
@@ -384,13 +429,9 @@ int pipeline_emit_stats(struct pipeline *p)
 
 	if (p->ring_len >= p->ring_cap)
 		return -EAGAIN;
-	o = json_object_new_object();
 	c = json_object_new_object();
-	if (!o || !c) {
-		json_object_put(o);
-		json_object_put(c);
+	if (!c)
 		return -ENOMEM;
-	}
 	for (size_t i = 0; i < counter_table_len; i++)
 		json_object_object_add(
 		    c, counter_table[i].name,
@@ -418,13 +459,16 @@ int pipeline_emit_stats(struct pipeline *p)
 	event_set_str(&p->ev, F_EVENT_TYPE, "daemon_stats", 12);
 	event_set_str(&p->ev, F_RESULT, "info", 4);
 	event_set_str(&p->ev, F_SEVERITY, "info", 4);
-	json_object_object_add(o, "schema_version", json_object_new_int(1));
-	json_object_object_add(o, "event_id", json_object_new_string(id));
-	json_object_object_add(o, "timestamp", json_object_new_string(ts));
-	json_object_object_add(o, "event_type", json_object_new_string("daemon_stats"));
-	json_object_object_add(o, "result", json_object_new_string("info"));
-	json_object_object_add(o, "severity", json_object_new_string("info"));
-	json_object_object_add(o, "counters", c);
+	/* The event in the output's profile, then the counters it has no fields for. */
+	o = NULL;
+	if (event_profile_render(p->json, &p->ev, &json, &len) == 0)
+		o = json_tokener_parse(json);
+	if (!o) {
+		json_object_put(c);
+		p->ev.rec = NULL;
+		return -ENOMEM;
+	}
+	json_object_object_add(extras(p, o), "counters", c);
 	json = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
 	r = to_sink(p, rec.seq, json, len);
 	json_object_put(o);
@@ -447,7 +491,7 @@ static int64_t round_div(int64_t n, int64_t d)
 static int emit_summary(void *ud, struct event *ev, const struct sa_sum *s, const char *end_reason)
 {
 	struct pipeline *p = ud;
-	struct json_object *o;
+	struct json_object *o, *x;
 	struct record rec = {.priority = -1, .realtime_usec = s->end_us};
 	char ts[40];
 	const char *json;
@@ -456,12 +500,13 @@ static int emit_summary(void *ud, struct event *ev, const struct sa_sum *s, cons
 
 	if (redact_event(p->st.red, ev) < 0)
 		p->cnt->arena_full++;
-	r = event_json_render(p->json, ev, &json, &len);
+	r = event_profile_render(p->json, ev, &json, &len);
 	if (r < 0)
 		return r;
 	o = json_tokener_parse(json);
 	if (!o)
 		return -ENOMEM;
+	x = extras(p, o);
 	for (int k = 0; k < 2; k++) {
 		int64_t us = k ? s->end_us : s->start_us;
 		time_t secs = (time_t)(us / 1000000);
@@ -471,27 +516,27 @@ static int emit_summary(void *ud, struct event *ev, const struct sa_sum *s, cons
 		gmtime_r(&secs, &tm);
 		n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 		snprintf(ts + n, sizeof(ts) - n, ".%06ldZ", (long)(us % 1000000));
-		json_object_object_add(o, k ? "end_time" : "start_time",
+		json_object_object_add(x, k ? "end_time" : "start_time",
 				       json_object_new_string(ts));
 	}
 	json_object_object_add(
-	    o, "duration_s",
+	    x, "duration_s",
 	    json_object_new_double((double)round_div(s->end_us - s->start_us, 1000) / 1000.0));
-	json_object_object_add(o, "outcome",
+	json_object_object_add(x, "outcome",
 			       json_object_new_string(s->established ? "established" : "failed"));
-	json_object_object_add(o, "end_reason", json_object_new_string(end_reason));
+	json_object_object_add(x, "end_reason", json_object_new_string(end_reason));
 	if (s->x_len)
-		json_object_object_add(o, "failed_exchange",
+		json_object_object_add(x, "failed_exchange",
 				       json_object_new_string_len(s->failed_x, s->x_len));
-	json_object_object_add(o, "child_sa_created", json_object_new_int64(s->child_created));
-	json_object_object_add(o, "child_sa_rekeyed", json_object_new_int64(s->child_rekeyed));
-	json_object_object_add(o, "child_sa_deleted", json_object_new_int64(s->child_deleted));
-	json_object_object_add(o, "ike_sa_rekeys", json_object_new_int64(s->ike_rekeys));
+	json_object_object_add(x, "child_sa_created", json_object_new_int64(s->child_created));
+	json_object_object_add(x, "child_sa_rekeyed", json_object_new_int64(s->child_rekeyed));
+	json_object_object_add(x, "child_sa_deleted", json_object_new_int64(s->child_deleted));
+	json_object_object_add(x, "ike_sa_rekeys", json_object_new_int64(s->ike_rekeys));
 	if (s->first_len)
-		json_object_object_add(o, "first_event_id",
+		json_object_object_add(x, "first_event_id",
 				       json_object_new_string_len(s->first_id, s->first_len));
 	if (s->last_len)
-		json_object_object_add(o, "last_event_id",
+		json_object_object_add(x, "last_event_id",
 				       json_object_new_string_len(s->last_id, s->last_len));
 	json = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
 	rec.seq = ++p->last_seq;
@@ -525,8 +570,6 @@ struct event *pipeline_event(struct pipeline *p)
 int pipeline_emit_event(struct pipeline *p, struct event *ev)
 {
 	struct record rec = {.priority = -1};
-	const char *json;
-	size_t len;
 	int r;
 
 	if (ev != &p->ev)
@@ -537,17 +580,7 @@ int pipeline_emit_event(struct pipeline *p, struct event *ev)
 	rec.seq = ++p->last_seq;
 	ev->rec = &rec;
 	/* The same stages as a log line's event after the normalizer. */
-	if (correlate_event(p->corr, ev) < 0)
-		p->cnt->arena_full++;
-	if (!p->cfg->correlate.carry)
-		normalize_identities(ev);
-	if (p->observer)
-		p->observer(&rec, ev, p->observer_ud);
-	if (redact_event(p->st.red, ev) < 0)
-		p->cnt->arena_full++;
-	r = event_json_render(p->json, ev, &json, &len);
-	if (r == 0)
-		r = to_sink(p, rec.seq, json, len);
+	r = finish(p, &rec, ev, false);
 	ev->rec = NULL;
 	advance(p);
 	return r < 0 ? r : 0;

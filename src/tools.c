@@ -481,6 +481,15 @@ int tools_normalize(const char *config, const char *const *files, size_t n,
 	r = env_init(&env, config, true);
 	if (r < 0)
 		goto out;
+	if (o->profile) {
+		r = output_profile_lookup(o->profile);
+		if (r < 0) {
+			fprintf(stderr, "ikelogd: --profile %s: not one of ikelogd, ocsf, ecs\n",
+				o->profile);
+			goto out;
+		}
+		env.cfg.output.profile.profile = r;
+	}
 	r = pipeline_new(&env.cfg, &env.cnt, &pl, &errs);
 	if (r == 0)
 		r = snk.ops->open(&env.cfg, NULL, pl, &env.cnt, &snk.state, &errs);

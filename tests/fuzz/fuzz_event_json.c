@@ -9,6 +9,9 @@
  * (U+FFFD for each byte that starts no valid sequence, done here on its
  * own), lists item by item, no key that the event does not hold. The
  * output must also equal json-c's rendering (event_jsonc.c) byte for byte.
+ * The same event in the OCSF and ECS profiles (event_profile.c) must be one
+ * valid JSON object too, with type_uid == class_uid * 100 + activity_id
+ * and an event.outcome of success, failure or unknown.
  *
  * Program: repeated [op][mode] ...; op == 0xff renders, checks and resets;
  * else field = op % F__MAX and mode & 3 picks event_set_int (8 bytes of
@@ -25,6 +28,7 @@
 
 #include "event.h"
 #include "event_jsonc.h"
+#include "event_profile.h"
 
 #define ARENA	 (1u << 13) /* the event's arena: bounds the work of one input */
 #define HUGE_LEN (1u << 11) /* a value grows by doubling up to this */
@@ -34,6 +38,7 @@ struct fuzz_ctx {
 	struct event ev;
 	struct event_json *w;
 	struct event_jsonc *ref;
+	struct event_profile *ocsf, *ecs;
 	char *scratch; /* a value being built, then a repaired one */
 	char *repaired;
 };
@@ -44,8 +49,10 @@ static void setup(void)
 {
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx || event_init(&ctx->ev, ARENA) < 0 || event_json_new(&ctx->w) < 0 ||
-	    event_jsonc_new(&ctx->ref) < 0 || !(ctx->scratch = malloc(ARENA)) ||
-	    !(ctx->repaired = malloc(3 * (size_t)ARENA)))
+	    event_jsonc_new(&ctx->ref) < 0 ||
+	    event_profile_new(&(struct profile_options){PROFILE_OCSF}, &ctx->ocsf) < 0 ||
+	    event_profile_new(&(struct profile_options){PROFILE_ECS}, &ctx->ecs) < 0 ||
+	    !(ctx->scratch = malloc(ARENA)) || !(ctx->repaired = malloc(3 * (size_t)ARENA)))
 		abort();
 }
 
@@ -175,6 +182,51 @@ static bool check_field(struct json_object *top, int f)
 	return v != NULL;
 }
 
+/* The event rendered by w, parsed strictly as one object (caller puts it). */
+static struct json_object *profile_object(struct event_profile *w)
+{
+	const char *js;
+	size_t jl;
+	struct json_tokener *tok = json_tokener_new_ex(64);
+	struct json_object *o;
+
+	if (!tok || event_profile_render(w, &ctx->ev, &js, &jl) < 0 || strlen(js) != jl)
+		abort();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, js, (int)jl);
+	if (!o || json_tokener_get_parse_end(tok) != jl ||
+	    !json_object_is_type(o, json_type_object))
+		abort();
+	json_tokener_free(tok);
+	return o;
+}
+
+static int64_t member_int(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_int))
+		abort();
+	return json_object_get_int64(v);
+}
+
+static void check_profiles(void)
+{
+	struct json_object *o = profile_object(ctx->ocsf), *ev, *out;
+	const char *s;
+
+	if (member_int(o, "type_uid") !=
+	    member_int(o, "class_uid") * 100 + member_int(o, "activity_id"))
+		abort();
+	json_object_put(o);
+	o = profile_object(ctx->ecs);
+	if (!json_object_object_get_ex(o, "event", &ev) ||
+	    !json_object_object_get_ex(ev, "outcome", &out) || !(s = json_object_get_string(out)) ||
+	    (strcmp(s, "success") && strcmp(s, "failure") && strcmp(s, "unknown")))
+		abort();
+	json_object_put(o);
+}
+
 static void render_and_check(void)
 {
 	const char *js, *ref;
@@ -220,6 +272,7 @@ static void render_and_check(void)
 			abort();
 	}
 	json_object_put(o);
+	check_profiles();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef IKELOGD_EVENT_JSON_IMPL_H
+#define IKELOGD_EVENT_JSON_IMPL_H
+
+/*
+ * The pieces of the event's JSON writer (event_json.c) that the profile
+ * renderers (event_profile.c: OCSF, ECS) share: one growing output buffer,
+ * RFC 8259 string escaping with invalid UTF-8 replaced, integers, and the
+ * rule for which fields are written. Inline: they run for every field of
+ * every event.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+
+#define EVENT_JSON_LIST_MAX 8 /* weak_crypto entries rendered */
+
+/* The output: buf[0..len) written, cap allocated. */
+struct json_buf {
+	char *buf;
+	size_t cap;
+	size_t len;
+};
+
+/* Makes room for need more bytes; the only place the writer allocates. */
+static inline int json_reserve(struct json_buf *w, size_t need)
+{
+	size_t cap = w->cap;
+
+	if (w->len + need <= cap)
+		return 0;
+	while (cap < w->len + need) {
+		if (cap > SIZE_MAX / 2)
+			return -ENOMEM;
+		cap *= 2;
+	}
+	char *b = realloc(w->buf, cap);
+
+	if (!b)
+		return -ENOMEM;
+	w->buf = b;
+	w->cap = cap;
+	return 0;
+}
+
+/*
+ * Byte classes: 0 copied as is, 1 escaped, 2 starts (or should start) a
+ * multi-byte UTF-8 sequence.
+ */
+static const uint8_t json_byte_class[256] = {
+    [0x00 ... 0x1f] = 1,
+    ['"'] = 1,
+    ['\\'] = 1,
+    [0x80 ... 0xff] = 2,
+};
+
+/* Length of the valid UTF-8 sequence at s (2..4), or 0 if invalid; s[0] >= 0x80. */
+static inline size_t json_utf8_seq(const unsigned char *s, size_t len)
+{
+	unsigned char c = s[0];
+
+	if (c >= 0xc2 && c <= 0xdf)
+		return len >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		/* E0 needs A0..BF (not overlong), ED needs 80..9F (no surrogates) */
+		unsigned char lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+
+		return len >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		/* F0 needs 90..BF (not overlong), F4 needs 80..8F (not past U+10FFFF) */
+		unsigned char lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+
+		return len >= 4 && s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 &&
+			       (s[3] & 0xc0) == 0x80
+			   ? 4
+			   : 0;
+	}
+	return 0;
+}
+
+/*
+ * Whether none of the 8 bytes in x needs attention (below 0x20, '"', '\\',
+ * or 0x80 and up), tested on all eight at once: has_less(x, n) is set iff
+ * a byte is below n (n <= 128), so a zero byte of x ^ c is a byte equal to c.
+ */
+static inline bool json_plain8(uint64_t x)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+	uint64_t less20 = (x - ones * 0x20) & ~x, zq = (q - ones) & ~q, zb = (b - ones) & ~b;
+
+	return ((less20 | zq | zb | x) & high) == 0;
+}
+
+/* Appends s[0..len) as a JSON string's contents; room for 6 * len is reserved. */
+static inline void json_put_escaped(struct json_buf *w, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	char *o = w->buf + w->len;
+	size_t i = 0;
+
+	while (i < len) {
+		size_t run = i;
+
+		for (uint64_t x; run + 8 <= len; run += 8) {
+			memcpy(&x, u + run, 8);
+			if (!json_plain8(x))
+				break;
+		}
+		while (run < len && json_byte_class[u[run]] == 0)
+			run++;
+		memcpy(o, s + i, run - i);
+		o += run - i;
+		i = run;
+		if (i == len)
+			break;
+		unsigned char c = u[i];
+
+		if (json_byte_class[c] == 2) {
+			size_t k = json_utf8_seq(u + i, len - i);
+
+			if (k == 0) {
+				memcpy(o, "\xef\xbf\xbd", 3);
+				o += 3;
+				i++;
+			} else {
+				memcpy(o, s + i, k);
+				o += k;
+				i += k;
+			}
+			continue;
+		}
+		*o++ = '\\';
+		switch (c) {
+		case '"':
+		case '\\':
+			*o++ = (char)c;
+			break;
+		case '\b':
+			*o++ = 'b';
+			break;
+		case '\t':
+			*o++ = 't';
+			break;
+		case '\n':
+			*o++ = 'n';
+			break;
+		case '\f':
+			*o++ = 'f';
+			break;
+		case '\r':
+			*o++ = 'r';
+			break;
+		default:
+			memcpy(o, "u00", 3);
+			o[3] = hex[c >> 4];
+			o[4] = hex[c & 15];
+			o += 5;
+			break;
+		}
+		i++;
+	}
+	w->len = (size_t)(o - w->buf);
+}
+
+static inline void json_put(struct json_buf *w, const char *s, size_t len)
+{
+	memcpy(w->buf + w->len, s, len);
+	w->len += len;
+}
+
+static inline void json_put_int(struct json_buf *w, int64_t n)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	uint64_t u = n < 0 ? -(uint64_t)n : (uint64_t)n;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) > 0);
+	if (n < 0)
+		*--p = '-';
+	json_put(w, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+/* The next list item of s[0..*len) that is not empty, or NULL; advances s and len. */
+static inline const char *json_list_next(const char **s, size_t *len, size_t *ret_len)
+{
+	while (*len > 0) {
+		const char *c = memchr(*s, ',', *len), *item = *s;
+		size_t l = c ? (size_t)(c - *s) : *len;
+
+		*s += c ? l + 1 : l;
+		*len -= c ? l + 1 : l;
+		if (l) {
+			*ret_len = l;
+			return item;
+		}
+	}
+	return NULL;
+}
+
+/* Whether field f of ev is written: present, and not empty where empty means absent. */
+static inline bool event_field_emitted(const struct event *ev, int f)
+{
+	if (!event_has(ev, f))
+		return false;
+	switch (field_table[f].type) {
+	case FT_INT:
+	case FT_PORT:
+	case FT_BOOL:
+		return true;
+	case FT_NUMBER:
+		return event_number_valid(ev->text + ev->v[f].off, ev->v[f].len);
+	case FT_LIST: {
+		const char *s = ev->text + ev->v[f].off;
+		size_t len = ev->v[f].len, l;
+
+		return json_list_next(&s, &len, &l) != NULL;
+	}
+	case FT_MAP: {
+		const char *s = ev->text + ev->v[f].off, *k, *v;
+		size_t len = ev->v[f].len, kl, vl;
+
+		return event_map_next(&s, &len, &k, &kl, &v, &vl);
+	}
+	default:
+		return ev->v[f].len > 0;
+	}
+}
+
+/* Appends field f's value as JSON; room for 6 * its length + 2 was reserved. */
+static inline __attribute__((always_inline)) void json_put_value(struct json_buf *w,
+								 const struct event *ev, int f)
+{
+	const char *s = ev->text + ev->v[f].off;
+	size_t len = ev->v[f].len;
+
+	switch (field_table[f].type) {
+	case FT_INT:
+	case FT_PORT:
+		json_put_int(w, ev->v[f].num);
+		break;
+	case FT_BOOL:
+		if (ev->v[f].num)
+			json_put(w, "true", 4);
+		else
+			json_put(w, "false", 5);
+		break;
+	case FT_NUMBER:
+		json_put(w, s, len); /* checked by event_field_emitted() */
+		break;
+	case FT_LIST: {
+		const char *item;
+		size_t l;
+
+		w->buf[w->len++] = '[';
+		for (int i = 0; i < EVENT_JSON_LIST_MAX && (item = json_list_next(&s, &len, &l));
+		     i++) {
+			if (i)
+				w->buf[w->len++] = ',';
+			w->buf[w->len++] = '"';
+			json_put_escaped(w, item, l);
+			w->buf[w->len++] = '"';
+		}
+		w->buf[w->len++] = ']';
+		break;
+	}
+	case FT_MAP: { /* an object of strings; keys are plain (event_map_key_valid) */
+		const char *k, *v;
+		size_t kl, vl;
+		bool first = true;
+
+		w->buf[w->len++] = '{';
+		while (event_map_next(&s, &len, &k, &kl, &v, &vl)) {
+			if (!first)
+				w->buf[w->len++] = ',';
+			first = false;
+			w->buf[w->len++] = '"';
+			json_put_escaped(w, k, kl);
+			json_put(w, "\":\"", 3);
+			json_put_escaped(w, v, vl);
+			w->buf[w->len++] = '"';
+		}
+		w->buf[w->len++] = '}';
+		break;
+	}
+	default:
+		w->buf[w->len++] = '"';
+		json_put_escaped(w, s, len);
+		w->buf[w->len++] = '"';
+		break;
+	}
+}
+
+#endif
