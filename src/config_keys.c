@@ -190,6 +190,9 @@ const struct config_key config_keys[] = {
     K_UINT("sign.epoch_events", sign.epoch_events, 10000, 0, 100000000),
     K_UINT("sign.epoch_seconds", sign.epoch_seconds, 3600, 0, 31536000),
     K_ENUM("log_level", log_level, LOG_LEVEL_INFO, log_level_names),
+    /* hostile-input limits: each host's share of the IKE SA table, the sink's byte budget */
+    K_UINT("limits.max_ike_sas_per_host", limits.max_ike_sas_per_host, 0, 0, 16777216),
+    K_UINT("limits.max_queue_bytes", limits.max_queue_bytes, 64 << 20, 1 << 20, 1u << 31),
 };
 
 const size_t config_n_keys = ARRAY_SIZE(config_keys);

@@ -110,6 +110,11 @@ int pipeline_new(const struct config *cfg, struct counters *cnt, struct pipeline
 		goto out;
 	}
 	correlator_set_story(p->corr, cfg->correlate.carry, cfg->correlate.merge);
+	r = correlator_set_host_share(p->corr, cfg->limits.max_ike_sas_per_host
+						   ? cfg->limits.max_ike_sas_per_host
+						   : cfg->limits.max_ike_sas / 4);
+	if (r < 0)
+		goto out;
 	/* Room for the line, its converted fields and the derived ones. */
 	r = event_init(&p->ev, 2 * (size_t)cfg->limits.max_line_bytes + 4096);
 	if (r < 0)
