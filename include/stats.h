@@ -43,6 +43,9 @@ struct counters {
 	uint64_t source_errors;
 	uint64_t input_dropped; /* syslog listener: frames dropped (oversize, hostile, overflow) */
 	uint64_t connections;	/* syslog listener: connections accepted */
+	/* delivery you can prove: the byte budget and what a resend cannot cover */
+	uint64_t in_flight_bytes; /* rendered bytes handed to the sink, not yet delivered */
+	uint64_t possibly_lost;	  /* acknowledged by TCP only, dropped from the resend set, then the connection broke */
 };
 
 struct counter_info {

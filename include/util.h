@@ -22,4 +22,17 @@ int64_t util_now_usec(void);
  */
 int util_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
 
+/*
+ * Gives freed heap memory back to the kernel (malloc_trim): glibc keeps
+ * what large events freed in the middle of its heap, so RSS would stay at
+ * its peak. A sink notes the bytes it freed; the trim runs once 4 MiB or
+ * more were freed (or any, when idle) and 200 ms have passed since the
+ * last one. now: CLOCK_MONOTONIC in microseconds.
+ */
+struct util_trim {
+	size_t freed;
+	uint64_t last_usec;
+};
+void util_trim_note(struct util_trim *t, size_t freed, uint64_t now, int idle);
+
 #endif

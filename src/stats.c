@@ -41,6 +41,10 @@ const struct counter_info counter_table[] = {
     C(source_errors, "errors reading the source"),
     C(input_dropped, "syslog frames dropped by the listener's limits"),
     C(connections, "syslog listener connections accepted"),
+    /* delivery you can prove */
+    C(in_flight_bytes, "bytes of events handed to the sink and not yet delivered"),
+    C(possibly_lost, "events only the collector's TCP stack acknowledged that could not be "
+		     "kept for a resend when its connection broke (may be lost)"),
 };
 
 const size_t counter_table_len = sizeof(counter_table) / sizeof(counter_table[0]);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
@@ -11,6 +12,9 @@
 #include <unistd.h>
 
 #include "util.h"
+
+#define UTIL_TRIM_BYTES (4u << 20)
+#define UTIL_TRIM_USEC	200000
 
 uint64_t util_hash64(const void *data, size_t len, uint64_t seed)
 {
@@ -33,6 +37,17 @@ void util_hex64(uint64_t v, char out[17])
 		v >>= 4;
 	}
 	out[16] = '\0';
+}
+
+void util_trim_note(struct util_trim *t, size_t freed, uint64_t now, int idle)
+{
+	t->freed += freed;
+	if (!t->freed || (t->freed < UTIL_TRIM_BYTES && !idle) ||
+	    now - t->last_usec < UTIL_TRIM_USEC)
+		return;
+	malloc_trim(0);
+	t->freed = 0;
+	t->last_usec = now;
 }
 
 int64_t util_now_usec(void)
