@@ -18,19 +18,26 @@
  * A TCP acknowledgement only says the collector's kernel has the bytes:
  * a collector that shuts down (rsyslog on SIGTERM) or dies may drop what
  * it had not read yet, or had read and not yet written. So delivered
- * entries are kept, in the ring's slots behind head, while the collector
- * may still lose them: until both REPLAY_USEC have passed since their
- * acknowledgement (rsyslog's shutdown) and more bytes were acknowledged
- * after them than the collector's kernel can hold unread. That is twice
- * the largest receive window it advertised (TCP_INFO), since a receiver
- * offers about half of its buffer as window; a collector that stops
- * reading stops the count, however long it stalls. On a connection loss
- * the kept entries are sent again (counted in resent): the loss becomes
- * duplicates with the same eid. The kept entries give way only to the
- * byte budget (limits.max_queue_bytes, every frame buffer counted) or
- * the slot bound; one that leaves while still at risk is counted, and if
- * the connection then breaks before it is safe, added to possibly_lost
+ * entries are kept, in the ring's slots behind head, and sent again after
+ * a connection loss (counted in resent): the loss becomes duplicates with
+ * the same eid.
+ *
+ * What the collector's kernel acknowledged but the collector has not read
+ * is measured: the peer's advertised receive window (TCP_INFO) shrinks by
+ * what it holds unread, so unread <= largest window seen - last window.
+ * Twice that, plus UNREAD_SLACK, of the newest acknowledged bytes stay
+ * kept whatever happens (a receiver whose buffer grew after we saw its
+ * largest window, or that advertised lazily, holds more than the
+ * difference says); a collector that stops reading shrinks its window to
+ * nothing and so keeps what it holds, however long it stalls. Only the
+ * byte budget (limits.max_queue_bytes, every frame buffer counted) or the
+ * slot bound can push one of those out: it is counted, and if the
+ * connection breaks before it would have been safe, added to possibly_lost
  * and logged.
+ *
+ * What was read and not yet written cannot be seen from here (RELP can
+ * tell): entries acknowledged within REPLAY_USEC (rsyslog's shutdown) are
+ * kept as well, as far as twice the in-flight window of slots allows.
  *
  * Memory: a slot keeps a frame buffer of up to ENTRY_KEEP_CAP for reuse;
  * larger ones are freed when their entry leaves, and freed heap is given
@@ -70,7 +77,8 @@
 #define FRAME_PREFIX_MAX 24		   /* "<len> " */
 #define HEADER_ROOM	 1024		   /* an RFC 5424 header and SD element, as a rule */
 #define REPLAY_USEC	 (15 * 1000000ull) /* longer than rsyslog's 10 s shutdown timeout */
-#define REPLAY_BYTES_DEF (12u << 20)	   /* no window from TCP_INFO: 2 x Linux's 6 MiB tcp_rmem */
+#define UNREAD_DEF	 (12u << 20)	   /* no window from TCP_INFO: 2 x Linux's 6 MiB tcp_rmem */
+#define UNREAD_SLACK	 (64 * 1024)
 #define ENTRY_KEEP_CAP	 (8 * 1024)	   /* a free slot keeps a buffer up to this for reuse */
 #define ENTRY_SLACK	 (4 * 1024)	   /* unused room that makes a frame buffer shrink */
 
@@ -115,8 +123,11 @@ struct sink_tls {
 	size_t max_slots;	/* kept entries give way to a new one past this many slots */
 	uint64_t acked_bytes;	/* frame bytes acknowledged so far, over every connection */
 	uint32_t peer_wnd;	/* the largest receive window a collector advertised */
+	uint32_t peer_wnd_last; /* the one it advertised last */
+	bool have_wnd;		/* TCP_INFO told a window */
+	size_t time_slots;	/* recent kept entries hold at most this many slots */
 	uint64_t risky_n;	/* kept entries dropped while still at risk */
-	uint64_t risky_at, risky_usec; /* the newest of them: acked_at, acked_usec */
+	uint64_t risky_at;	/* the newest of them: its acked_at */
 	bool spare_bufs;	       /* free slots may hold buffers */
 	struct util_trim trim;
 
@@ -191,12 +202,20 @@ static void schedule_retry(struct sink_tls *sk, bool advance)
 	sd_event_source_set_enabled(sk->retry, SD_EVENT_ONESHOT);
 }
 
-/* Whether an entry acknowledged at (acked_at, acked_usec) may still be lost by the collector. */
-static bool at_risk(const struct sink_tls *sk, uint64_t acked_at, uint64_t acked_usec, uint64_t now)
+/* Whether the collector's kernel may still hold an entry acknowledged at acked_at unread. */
+static bool unread(const struct sink_tls *sk, uint64_t acked_at)
 {
-	uint64_t window = sk->peer_wnd ? 2 * (uint64_t)sk->peer_wnd : REPLAY_BYTES_DEF;
+	uint64_t est = UNREAD_DEF;
 
-	return acked_usec + REPLAY_USEC >= now || sk->acked_bytes - acked_at < window;
+	if (sk->have_wnd)
+		est = 2 * (uint64_t)(sk->peer_wnd - sk->peer_wnd_last) + UNREAD_SLACK;
+	return sk->acked_bytes - acked_at < est;
+}
+
+/* Acknowledged within REPLAY_USEC: the collector may have read it and not yet written it. */
+static bool recent(uint64_t acked_usec, uint64_t now)
+{
+	return acked_usec + REPLAY_USEC >= now;
 }
 
 static struct entry *oldest_kept(struct sink_tls *sk)
@@ -218,10 +237,9 @@ static void drop_kept(struct sink_tls *sk, uint64_t now, bool release)
 {
 	struct entry *en = oldest_kept(sk);
 
-	if (at_risk(sk, en->acked_at, en->acked_usec, now)) {
+	if (unread(sk, en->acked_at)) {
 		sk->risky_n++;
 		sk->risky_at = en->acked_at;
-		sk->risky_usec = en->acked_usec;
 	}
 	if (release || en->cap > ENTRY_KEEP_CAP)
 		buf_free(sk, en);
@@ -236,11 +254,11 @@ static void trim_kept(struct sink_tls *sk, uint64_t now)
 	while (sk->n_kept > 0) {
 		const struct entry *en = oldest_kept(sk);
 
-		if (at_risk(sk, en->acked_at, en->acked_usec, now))
+		if (unread(sk, en->acked_at) || recent(en->acked_usec, now))
 			break;
 		drop_kept(sk, now, false);
 	}
-	if (sk->risky_n && !at_risk(sk, sk->risky_at, sk->risky_usec, now))
+	if (sk->risky_n && !unread(sk, sk->risky_at))
 		sk->risky_n = 0;
 	util_trim_note(&sk->trim, 0, now, sk->qlen == 0);
 }
@@ -257,7 +275,7 @@ static void replay_kept(struct sink_tls *sk)
 	while (k < sk->n_kept) {
 		const struct entry *en = &sk->q[(sk->qhead + sk->qcap - 1 - k) % sk->qcap];
 
-		if (!at_risk(sk, en->acked_at, en->acked_usec, now))
+		if (!unread(sk, en->acked_at) && !recent(en->acked_usec, now))
 			break;
 		k++;
 	}
@@ -536,8 +554,12 @@ static int on_ack(sd_event_source *es, uint64_t usec, void *ud)
 		return 0;
 	}
 	acked = written - outq;
-	if (collector_conn_peer_window(c->cc, &wnd) == 0 && wnd > sk->peer_wnd)
-		sk->peer_wnd = wnd;
+	if (collector_conn_peer_window(c->cc, &wnd) == 0) {
+		sk->have_wnd = true;
+		sk->peer_wnd_last = wnd;
+		if (wnd > sk->peer_wnd)
+			sk->peer_wnd = wnd;
+	}
 	while (sk->n_done > 0 && qat(sk, 0)->sockend <= acked) {
 		last = qat(sk, 0)->seq;
 		qat(sk, 0)->acked_usec = now_usec(sk);
@@ -638,15 +660,15 @@ static int tls_write(void *s, uint64_t seq, const struct event *ev, const char *
 
 	signer_attach(&in, &call, pipeline_signer(sk->pl), seq);
 	/*
-	 * The ring grows while the kept entries are at risk, up to max_slots;
-	 * then (or once it is safe) the oldest kept entry gives its slot to a
-	 * new event.
+	 * The ring grows to twice the in-flight window for recent kept
+	 * entries, and on to max_slots while they may be unread; then the
+	 * oldest kept entry gives its slot to a new event.
 	 */
 	if (sk->qlen + sk->n_kept == sk->qcap) {
 		const struct entry *old = sk->n_kept ? oldest_kept(sk) : NULL;
 
 		if (old && (sk->qcap >= sk->max_slots ||
-			    !at_risk(sk, old->acked_at, old->acked_usec, now_usec(sk))))
+			    (sk->qcap >= sk->time_slots && !unread(sk, old->acked_at))))
 			drop_kept(sk, now_usec(sk), false);
 		else if ((r = grow_queue(sk)) < 0)
 			return r;
@@ -805,7 +827,7 @@ static int open_common(bool tls, const struct config *cfg, sd_event *e, struct p
 			 cfg->output.facility, cfg->output.enterprise_number,
 			 or_default(cfg->output.max_message_bytes, DEF_MAX_MESSAGE));
 	sk->budget = cfg->limits.max_queue_bytes ? cfg->limits.max_queue_bytes : SIZE_MAX;
-	sk->max_slots = 2 * (size_t)or_default(cfg->limits.in_flight, 4096);
+	sk->max_slots = sk->time_slots = 2 * (size_t)or_default(cfg->limits.in_flight, 4096);
 	if (sk->max_slots < sk->budget / 1024 && sk->budget != SIZE_MAX)
 		sk->max_slots = sk->budget / 1024;
 	sk->wcap = WBUF_TARGET;

@@ -15,6 +15,7 @@
 
 #define UTIL_TRIM_BYTES (4u << 20)
 #define UTIL_TRIM_USEC	200000
+#define UTIL_TRIM_IDLE_BYTES (256u << 10)
 
 uint64_t util_hash64(const void *data, size_t len, uint64_t seed)
 {
@@ -42,12 +43,18 @@ void util_hex64(uint64_t v, char out[17])
 void util_trim_note(struct util_trim *t, size_t freed, uint64_t now, int idle)
 {
 	t->freed += freed;
-	if (!t->freed || (t->freed < UTIL_TRIM_BYTES && !idle) ||
-	    now - t->last_usec < UTIL_TRIM_USEC)
+	/* Idle (the queue drained): at once, the burst is over. */
+	if (idle ? t->freed < UTIL_TRIM_IDLE_BYTES
+		 : t->freed < UTIL_TRIM_BYTES || now - t->last_usec < UTIL_TRIM_USEC)
 		return;
 	malloc_trim(0);
 	t->freed = 0;
 	t->last_usec = now;
+}
+
+void util_heap_setup(void)
+{
+	mallopt(M_MMAP_THRESHOLD, UTIL_MMAP_BYTES);
 }
 
 int64_t util_now_usec(void)
