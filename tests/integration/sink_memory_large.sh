@@ -23,7 +23,8 @@ else
 	echo "rsyslog's imrelp is not installed (package rsyslog-relp): syslog-tls only"
 fi
 
-for out in $outputs; do
+# SINK_MEMORY_OUTPUTS="relp" runs one of them.
+for out in ${SINK_MEMORY_OUTPUTS:-$outputs}; do
 	name=${out%%-*}
 	cport=$(free_port)
 	lport=$(free_port)
