@@ -33,15 +33,7 @@ for line in open(sys.argv[1]):
 pid=$!
 track "$pid"
 wait_count s 600 60 || fail "the stream did not start: $(tail -n 3 "$WORK/ikelogd.err")"
-spid=$(cat "$(rsyslog_dir s)/pid")
-kill -STOP "$spid"
-echo "collector stopped at $(rsyslog_count s) messages"
-sleep 20
-at_kill=$(rsyslog_count s)
-kill -KILL "$spid"
-wait "$spid" 2>/dev/null || true
-echo "collector killed at $at_kill messages; starting its replacement"
-rsyslog_start s
+rsyslog_stall_kill s 20
 wait "$pid" || fail "ikelogd exited with $?: $(tail -n 5 "$WORK/ikelogd.err")"
 wait_count s "$N" 10 || echo "the collector stays at $(rsyslog_count s) lines"
 rsyslog_stop s
