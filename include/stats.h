@@ -45,7 +45,8 @@ struct counters {
 	uint64_t connections;	/* syslog listener: connections accepted */
 	/* delivery you can prove: the byte budget and what a resend cannot cover */
 	uint64_t in_flight_bytes; /* rendered bytes handed to the sink, not yet delivered */
-	uint64_t possibly_lost;	  /* acknowledged by TCP only, dropped from the resend set, then the connection broke */
+	uint64_t
+	    possibly_lost; /* TCP-acknowledged, pushed out of the resend set, connection lost */
 };
 
 struct counter_info {

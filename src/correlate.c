@@ -284,8 +284,8 @@ static uint32_t insert(struct correlator *c, uint64_t host_hash, int64_t serial)
 	} else if (c->n_used < c->cap) {
 		i = c->n_used++;
 	} else {
-		uint32_t victim = c->hosts ? host_share_victim(c->hosts, host_hash, c->host_share)
-					   : NONE;
+		uint32_t victim =
+		    c->hosts ? host_share_victim(c->hosts, host_hash, c->host_share) : NONE;
 
 		if (victim == NONE)
 			victim = c->lru_tail;

@@ -50,7 +50,7 @@ struct pipeline {
 	uint32_t *ring_bytes; /* each one's rendered length */
 	size_t ring_cap, ring_head, ring_len;
 	uint64_t ring_bytes_sum; /* bounded by half of limits.max_queue_bytes */
-	unsigned submitting; /* >0 while inside pipeline_submit: source told afterwards */
+	unsigned submitting;	 /* >0 while inside pipeline_submit: source told afterwards */
 	bool paused, eof, stopped;
 };
 

@@ -79,8 +79,8 @@
 #define REPLAY_USEC	 (15 * 1000000ull) /* longer than rsyslog's 10 s shutdown timeout */
 #define UNREAD_DEF	 (12u << 20)	   /* no window from TCP_INFO: 2 x Linux's 6 MiB tcp_rmem */
 #define UNREAD_SLACK	 (64 * 1024)
-#define ENTRY_KEEP_CAP	 (8 * 1024)	   /* a free slot keeps a buffer up to this for reuse */
-#define ENTRY_SLACK	 (4 * 1024)	   /* unused room that makes a frame buffer shrink */
+#define ENTRY_KEEP_CAP	 (8 * 1024) /* a free slot keeps a buffer up to this for reuse */
+#define ENTRY_SLACK	 (4 * 1024) /* unused room that makes a frame buffer shrink */
 
 /* A connection and which collector it goes to; probe: a failback probe, adopted once up. */
 struct conn {
@@ -128,7 +128,7 @@ struct sink_tls {
 	size_t time_slots;	/* recent kept entries hold at most this many slots */
 	uint64_t risky_n;	/* kept entries dropped while still at risk */
 	uint64_t risky_at;	/* the newest of them: its acked_at */
-	bool spare_bufs;	       /* free slots may hold buffers */
+	bool spare_bufs;	/* free slots may hold buffers */
 	struct util_trim trim;
 
 	char *wbuf;
@@ -284,9 +284,10 @@ static void replay_kept(struct sink_tls *sk)
 	sk->n_kept -= k;
 	sk->cnt->resent += k;
 	if (sk->risky_n) {
-		log_warnx("%" PRIu64 " event(s) that only the collector's TCP stack had acknowledged "
-			  "could not be kept for a resend (limits.max_queue_bytes): they may be lost",
-			  sk->risky_n);
+		log_warnx(
+		    "%" PRIu64 " event(s) that only the collector's TCP stack had acknowledged "
+		    "could not be kept for a resend (limits.max_queue_bytes): they may be lost",
+		    sk->risky_n);
 		sk->cnt->possibly_lost += sk->risky_n;
 		sk->risky_n = 0;
 	}

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
-#include <malloc.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +13,8 @@
 
 #include "util.h"
 
-#define UTIL_TRIM_BYTES (4u << 20)
-#define UTIL_TRIM_USEC	200000
+#define UTIL_TRIM_BYTES	     (4u << 20)
+#define UTIL_TRIM_USEC	     200000
 #define UTIL_TRIM_IDLE_BYTES (256u << 10)
 
 uint64_t util_hash64(const void *data, size_t len, uint64_t seed)

@@ -790,7 +790,6 @@ static void test_summary(void **state)
 	correlator_free(c);
 }
 
-
 /*
  * One host's share (limits.max_ike_sas_per_host): host "gw-a" opens 70,000
  * IKE SAs, one line each, into a table of 65,536 with a share of 16,384
