@@ -799,6 +799,19 @@ static void test_summary(void **state)
  * table (taking one of gw-a's slots).
  * Without a share, the same stream evicts gw-b's SAs: the table is one LRU.
  */
+/* n IKE SAs of host (pid) with serials first..first+n-1, their outputs in o[] (or dropped). */
+static void open_sas(struct correlator *c, struct event *ev, const char *host, int pid, int first,
+		     int n, struct out *o)
+{
+	struct step s = {"", "ike_init", "road", 0, 0, 0, host, pid};
+	struct out tmp;
+
+	for (int i = 0; i < n; i++) {
+		s.serial = first + i;
+		feed(c, ev, &s, o ? &o[i] : &tmp);
+	}
+}
+
 static void flood(bool share, unsigned *ret_kept)
 {
 	struct counters cnt = {0};
@@ -812,16 +825,8 @@ static void flood(bool share, unsigned *ret_kept)
 	if (share)
 		assert_int_equal(correlator_set_host_share(c, 16384), 0);
 	assert_int_equal(event_init(&ev, 4096), 0);
-	for (int i = 0; i < 100; i++) {
-		s.serial = 1 + i;
-		feed(c, &ev, &s, &b_first[i]);
-	}
-	s.host = "gw-a";
-	s.pid = 300;
-	for (int i = 0; i < 70000; i++) {
-		s.serial = 1000 + i;
-		feed(c, &ev, &s, &o);
-	}
+	open_sas(c, &ev, "gw-b", 200, 1, 100, b_first);
+	open_sas(c, &ev, "gw-a", 300, 1000, 70000, NULL);
 	/* 65,536 slots, 70,100 SAs: 4,564 went, whose ever they were */
 	assert_int_equal(cnt.correlate_evictions, 70100 - 65536);
 	s.host = "gw-b";
@@ -883,19 +888,9 @@ static void test_host_share_victims(void **state)
 	assert_int_equal(correlator_new(16, "test", &cnt, &c), 0);
 	assert_int_equal(correlator_set_host_share(c, 4), 0);
 	assert_int_equal(event_init(&ev, 4096), 0);
-	for (int i = 0; i < 6; i++) {
-		s.serial = 10 + i;
-		feed(c, &ev, &s, &b[i]);
-	}
-	s.host = "gw-a";
-	s.pid = 300;
-	for (int i = 0; i < 10; i++) {
-		s.serial = 1 + i;
-		feed(c, &ev, &s, &a[i]);
-	}
+	open_sas(c, &ev, "gw-b", 200, 10, 6, b);
+	open_sas(c, &ev, "gw-a", 300, 1, 10, a);
 	assert_int_equal(cnt.correlate_evictions, 0);
-	s.host = "gw-b";
-	s.pid = 200;
 	s.serial = 16;
 	feed(c, &ev, &s, &o);
 	s.host = "gw-c";
