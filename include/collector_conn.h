@@ -80,6 +80,12 @@ void collector_conn_idle(struct collector_conn *c);
  */
 int collector_conn_unacked(struct collector_conn *c, uint64_t *ret_written, uint64_t *ret_unacked);
 
+/*
+ * The receive window the collector's TCP stack advertised last, in bytes
+ * (tcp_window.h). Returns 0, -EOPNOTSUPP (an older kernel) or -errno.
+ */
+int collector_conn_peer_window(struct collector_conn *c, uint32_t *ret);
+
 /* Bytes written to the socket so far, as collector_conn_unacked counts them. */
 uint64_t collector_conn_written(const struct collector_conn *c);
 

@@ -150,6 +150,9 @@ struct config {
 		unsigned in_flight;
 		unsigned max_ike_sas; /* correlation table bound */
 		unsigned drain_timeout_ms;
+		/* hostile-input limits */
+		unsigned max_ike_sas_per_host; /* a host's share of a full table; 0 = a quarter */
+		unsigned max_queue_bytes;      /* events in flight and kept for a resend */
 	} limits;
 
 	struct {

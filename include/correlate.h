@@ -27,6 +27,16 @@ int correlator_new(unsigned max_sas, const char *salt, struct counters *cnt,
 void correlator_free(struct correlator *c);
 
 /*
+ * Each host's fair share: once the table is full, a host holding
+ * max_per_host entries or more evicts its own least recently used, and
+ * any other host evicts from the host holding the most while that one is
+ * over its share (else the table's least recently used goes). 0, or as
+ * many as the table holds, = one LRU over all hosts. Call before the first
+ * event. Returns 0, -ENOMEM, or -EBUSY once events were seen.
+ */
+int correlator_set_host_share(struct correlator *c, unsigned max_per_host);
+
+/*
  * carry: later events of an SA get the facts its earlier lines gave;
  * merge: one event per exchange claims its outcome, the others get result
  * info and outcome_event_id. Both on by correlator_new.

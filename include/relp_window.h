@@ -29,6 +29,7 @@ struct relp_window {
 	size_t head, len, cap;
 	size_t n_sent;	 /* frames from head sent on the current session */
 	unsigned window; /* librelp's window: at most this many unacknowledged */
+	size_t freed;	 /* bytes of acknowledged frames freed, for the sink to take */
 };
 
 /* An empty queue for a session window of window frames (at least 1). */

@@ -13,6 +13,7 @@
 #include "encode.h"
 #include "relp_window.h"
 #include "sink_relp.h"
+#include "util.h"
 
 /*
  * The RELP sink's state, shared by its two halves: sink_relp.c (the
@@ -46,6 +47,7 @@ struct sink_relp {
 	unsigned connect_s, timeout_s, backoff_min_ms, backoff_max_ms, failback_s, window;
 	int efd;
 	sd_event_source *efd_src;
+	struct util_trim trim; /* the loop's: freed frames given back to the kernel */
 	pthread_t thread;
 	bool thread_started;
 

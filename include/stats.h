@@ -49,6 +49,10 @@ struct counters {
 	uint64_t status_timeouts;  /* whack runs killed for running past status.timeout_ms */
 	uint64_t
 	    status_events_dropped; /* snapshot events not sent: the in-flight window was full */
+	/* delivery you can prove: the byte budget and what a resend cannot cover */
+	uint64_t in_flight_bytes; /* rendered bytes handed to the sink, not yet delivered */
+	uint64_t
+	    possibly_lost; /* TCP-acknowledged, pushed out of the resend set, connection lost */
 };
 
 struct counter_info {

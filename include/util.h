@@ -22,4 +22,28 @@ int64_t util_now_usec(void);
  */
 int util_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
 
+/*
+ * Gives freed heap memory back to the kernel (malloc_trim): glibc keeps
+ * what large events freed in the middle of its heap, so RSS would stay at
+ * its peak. A sink notes the bytes it freed; the trim runs once 4 MiB or
+ * more were freed and 200 ms have passed since the last one, or, when the
+ * sink is idle (its queue drained), once 256 KiB were. now:
+ * CLOCK_MONOTONIC in microseconds.
+ */
+struct util_trim {
+	size_t freed;
+	uint64_t last_usec;
+};
+void util_trim_note(struct util_trim *t, size_t freed, uint64_t now, int idle);
+
+/*
+ * The daemon's heap: blocks of UTIL_MMAP_BYTES or more get their own
+ * mapping (M_MMAP_THRESHOLD), unmapped when freed, in every thread's
+ * arena; glibc would otherwise raise that threshold after the first large
+ * free and keep later large events' memory, and malloc_trim does not
+ * shrink a thread arena's top. Call once, before anything is allocated.
+ */
+#define UTIL_MMAP_BYTES (32 * 1024)
+void util_heap_setup(void);
+
 #endif

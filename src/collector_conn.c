@@ -21,6 +21,7 @@
 #include <openssl/err.h>
 
 #include "collector_conn.h"
+#include "tcp_window.h"
 #include "tls.h"
 
 #define SETTLE_USEC	  200000
@@ -485,6 +486,13 @@ int collector_conn_unacked(struct collector_conn *c, uint64_t *ret_written, uint
 	*ret_written = collector_conn_written(c);
 	*ret_unacked = (uint64_t)(outq < 0 ? 0 : outq);
 	return 0;
+}
+
+int collector_conn_peer_window(struct collector_conn *c, uint32_t *ret)
+{
+	if (c->fd < 0)
+		return -ENOTCONN;
+	return tcp_peer_window(c->fd, ret);
 }
 
 uint64_t collector_conn_written(const struct collector_conn *c)

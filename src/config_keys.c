@@ -211,6 +211,9 @@ const struct config_key config_keys[] = {
     K_UINT("status.certs_interval_s", status.certs_interval_s, 3600, 60, 604800),
     /* SIEM profiles */
     K_ENUM("output.profile", output.profile.profile, PROFILE_IKELOGD, output_profile_names),
+    /* hostile-input limits: each host's share of the IKE SA table, the sink's byte budget */
+    K_UINT("limits.max_ike_sas_per_host", limits.max_ike_sas_per_host, 0, 0, 16777216),
+    K_UINT("limits.max_queue_bytes", limits.max_queue_bytes, 64 << 20, 1 << 20, 1u << 31),
 };
 
 const size_t config_n_keys = ARRAY_SIZE(config_keys);

@@ -6,7 +6,9 @@
  * reused serial from the old one. IKE SA entries carry the ike_sa_id;
  * Child SA entries point at their IKE SA and sit on its list of children,
  * so that an IKE SA rekey can move them to the new IKE SA in one walk.
- * Bounded: the least recently used entry is evicted (counted).
+ * Bounded: the least recently used entry is evicted (counted); with a
+ * per-host share set, a full table evicts from a host over its share first
+ * (correlate_hosts.c), so that one sender cannot push out another's SAs.
  */
 #include <assert.h>
 #include <errno.h>
@@ -18,6 +20,7 @@
 #include <time.h>
 
 #include "correlate.h"
+#include "correlate_hosts.h"
 #include "sa_story.h"
 
 #define NONE	UINT32_MAX
@@ -74,6 +77,8 @@ struct correlator {
 	uint64_t salt;
 	uint64_t generation; /* IKE SAs made so far: two never share an id within a run */
 	struct counters *cnt;
+	struct host_share *hosts; /* per-host counts, NULL without a share */
+	uint32_t host_share;	  /* entries a host may hold in a full table */
 };
 
 static uint64_t mix(uint64_t h)
@@ -136,6 +141,7 @@ void correlator_free(struct correlator *c)
 	free(c->story);
 	free(c->sum);
 	free(c->buckets);
+	host_share_free(c->hosts);
 	free(c);
 }
 
@@ -186,6 +192,8 @@ static void lru_back(struct correlator *c, uint32_t i)
 
 static void touch(struct correlator *c, uint32_t i)
 {
+	if (c->hosts)
+		host_share_touch(c->hosts, c->v[i].host_hash, i);
 	if (c->lru_head == i)
 		return;
 	lru_unlink(c, i);
@@ -237,6 +245,8 @@ static void forget(struct correlator *c, uint32_t i)
 	if (*p == i)
 		*p = e->hnext;
 	lru_unlink(c, i);
+	if (c->hosts)
+		host_share_remove(c->hosts, e->host_hash, i);
 	child_unlink(c, i);
 	for (uint32_t k = e->first_child; k != NONE;) {
 		uint32_t next = c->v[k].next_sibling;
@@ -274,9 +284,14 @@ static uint32_t insert(struct correlator *c, uint64_t host_hash, int64_t serial)
 	} else if (c->n_used < c->cap) {
 		i = c->n_used++;
 	} else {
-		if (c->cnt && !c->v[c->lru_tail].deleted)
+		uint32_t victim =
+		    c->hosts ? host_share_victim(c->hosts, host_hash, c->host_share) : NONE;
+
+		if (victim == NONE)
+			victim = c->lru_tail;
+		if (c->cnt && !c->v[victim].deleted)
 			c->cnt->correlate_evictions++;
-		forget(c, c->lru_tail);
+		forget(c, victim);
 		i = c->free_head;
 		c->free_head = c->v[i].hnext;
 	}
@@ -295,6 +310,8 @@ static uint32_t insert(struct correlator *c, uint64_t host_hash, int64_t serial)
 	e->hnext = c->buckets[b];
 	c->buckets[b] = i;
 	lru_front(c, i);
+	if (c->hosts)
+		host_share_add(c->hosts, host_hash, i);
 	return i;
 }
 
@@ -415,6 +432,22 @@ static int set_ids(struct correlator *c, uint32_t e, uint64_t prev_id, struct ev
 		r = remember_role(&c->v[ike], !c->v[e].child, ev) < 0 ? -ENOSPC : r;
 	}
 	return r;
+}
+
+int correlator_set_host_share(struct correlator *c, unsigned max_per_host)
+{
+	int r;
+
+	if (c->hosts || max_per_host == 0 || max_per_host >= c->cap)
+		return 0;
+	/* Before the first event: the lists must hold every entry. */
+	if (c->n_used)
+		return -EBUSY;
+	r = host_share_new(c->cap, &c->hosts);
+	if (r < 0)
+		return r;
+	c->host_share = max_per_host;
+	return 0;
 }
 
 void correlator_set_story(struct correlator *c, bool carry, bool merge)
@@ -660,6 +693,8 @@ int correlate_event(struct correlator *c, struct event *ev)
 		}
 		lru_unlink(c, e);
 		lru_back(c, e);
+		if (c->hosts)
+			host_share_back(c->hosts, x->host_hash, e);
 	}
 	return r;
 }

@@ -73,7 +73,8 @@ static void write_prometheus(struct daemon *d, const char *path)
 		return;
 	for (size_t i = 0; i < counter_table_len; i++) {
 		const struct counter_info *c = &counter_table[i];
-		bool gauge = strcmp(c->name, "in_flight") == 0;
+		bool gauge =
+		    strcmp(c->name, "in_flight") == 0 || strcmp(c->name, "in_flight_bytes") == 0;
 
 		fprintf(
 		    f, "# HELP ikelogd_%s%s %s\n# TYPE ikelogd_%s%s %s\nikelogd_%s%s %" PRIu64 "\n",

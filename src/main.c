@@ -150,8 +150,10 @@ int main(int argc, char **argv)
 	}
 	if (parse_opts(argc, argv, &o) < 0)
 		return 2;
-	if (strcmp(cmd, "run") == 0)
+	if (strcmp(cmd, "run") == 0) {
+		util_heap_setup();
 		return daemon_run(o.config ? o.config : DEFAULT_CONFIG);
+	}
 	if (strcmp(cmd, "check") == 0)
 		return tools_check(o.config ? o.config : DEFAULT_CONFIG);
 	if (strcmp(cmd, "test-rules") == 0)

@@ -54,8 +54,10 @@ struct pipeline {
 	uint64_t told_source;	 /* the newest delivered_upto the source was told */
 	/* Seqs handed to the sink and not yet delivered, oldest first. */
 	uint64_t *ring;
+	uint32_t *ring_bytes; /* each one's rendered length */
 	size_t ring_cap, ring_head, ring_len;
-	unsigned submitting; /* >0 while inside pipeline_submit: source told afterwards */
+	uint64_t ring_bytes_sum; /* bounded by half of limits.max_queue_bytes */
+	unsigned submitting;	 /* >0 while inside pipeline_submit: source told afterwards */
 	bool paused, eof, stopped;
 };
 
@@ -115,7 +117,8 @@ int pipeline_new(const struct config *cfg, struct counters *cnt, struct pipeline
 	p->cnt = cnt;
 	p->ring_cap = cfg->limits.in_flight ? cfg->limits.in_flight : 1;
 	p->ring = calloc(p->ring_cap, sizeof(*p->ring));
-	if (!p->ring) {
+	p->ring_bytes = calloc(p->ring_cap, sizeof(*p->ring_bytes));
+	if (!p->ring || !p->ring_bytes) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -128,6 +131,11 @@ int pipeline_new(const struct config *cfg, struct counters *cnt, struct pipeline
 		goto out;
 	}
 	correlator_set_story(p->corr, cfg->correlate.carry, cfg->correlate.merge);
+	r = correlator_set_host_share(p->corr, cfg->limits.max_ike_sas_per_host
+						   ? cfg->limits.max_ike_sas_per_host
+						   : cfg->limits.max_ike_sas / 4);
+	if (r < 0)
+		goto out;
 	/* Room for the line, its converted fields and the derived ones. */
 	r = event_init(&p->ev, 2 * (size_t)cfg->limits.max_line_bytes + 4096);
 	if (r < 0)
@@ -152,6 +160,7 @@ void pipeline_free(struct pipeline *p)
 	stages_free(&p->st);
 	signer_free(p->signer);
 	free(p->ring);
+	free(p->ring_bytes);
 	free(p);
 }
 
@@ -251,6 +260,16 @@ static void tell_source(struct pipeline *p)
 }
 
 /*
+ * The in-flight window in bytes: half of limits.max_queue_bytes, the other
+ * half for the frames' headers and what the sink keeps for a resend. Large
+ * events pause the source before limits.in_flight of them pile up.
+ */
+static uint64_t bytes_window(const struct pipeline *p)
+{
+	return p->cfg->limits.max_queue_bytes ? p->cfg->limits.max_queue_bytes / 2 : UINT64_MAX;
+}
+
+/*
  * Everything not waiting in the ring is delivered: records that made no
  * event (dropped debug lines) count as delivered once all before them are.
  */
@@ -261,8 +280,9 @@ static void advance(struct pipeline *p)
 	if (upto > p->delivered_upto)
 		p->delivered_upto = upto;
 	p->cnt->in_flight = p->ring_len;
+	p->cnt->in_flight_bytes = p->ring_bytes_sum;
 	/* Resume at half the window, so the source reads in batches. */
-	if (p->paused && p->ring_len <= p->ring_cap / 2)
+	if (p->paused && p->ring_len <= p->ring_cap / 2 && p->ring_bytes_sum <= bytes_window(p) / 2)
 		set_paused(p, false);
 	tell_source(p);
 }
@@ -272,6 +292,7 @@ void pipeline_delivered(struct pipeline *p, uint64_t seq)
 	size_t n = 0;
 
 	while (p->ring_len && p->ring[p->ring_head] <= seq) {
+		p->ring_bytes_sum -= p->ring_bytes[p->ring_head];
 		p->ring_head = (p->ring_head + 1) % p->ring_cap;
 		p->ring_len--;
 		n++;
@@ -288,6 +309,8 @@ static int to_sink(struct pipeline *p, uint64_t seq, const char *json, size_t le
 	int r;
 
 	p->ring[(p->ring_head + p->ring_len) % p->ring_cap] = seq;
+	p->ring_bytes[(p->ring_head + p->ring_len) % p->ring_cap] = (uint32_t)len;
+	p->ring_bytes_sum += len;
 	p->ring_len++;
 	p->cnt->events_out++;
 	if (!p->snk)
@@ -392,7 +415,7 @@ int pipeline_submit(struct pipeline *p, struct record *rec)
 	advance(p);
 	if (r < 0)
 		return r;
-	if (p->ring_len >= p->ring_cap) {
+	if (p->ring_len >= p->ring_cap || p->ring_bytes_sum >= bytes_window(p)) {
 		set_paused(p, true);
 		return 0;
 	}

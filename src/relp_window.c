@@ -58,6 +58,7 @@ static size_t pop(struct relp_window *w, size_t n, uint64_t *ret_seq)
 		struct relp_frame *f = at(w, 0);
 
 		*ret_seq = f->seq;
+		w->freed += f->len;
 		free(f->buf);
 		*f = (struct relp_frame){0};
 		w->head = (w->head + 1) % w->cap;

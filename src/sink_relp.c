@@ -90,7 +90,8 @@
 static int on_efd(sd_event_source *es, int fd, uint32_t revents, void *ud)
 {
 	struct sink_relp *s = ud;
-	uint64_t v, seq = 0;
+	uint64_t v, seq = 0, now = 0;
+	size_t freed, queued;
 	bool have;
 
 	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
@@ -105,9 +106,15 @@ static int on_efd(sd_event_source *es, int fd, uint32_t revents, void *ud)
 	s->cnt->reconnects += s->d_reconnects;
 	s->cnt->handshake_failures += s->d_refused;
 	s->d_sent = s->d_acked = s->d_resent = s->d_reconnects = s->d_refused = 0;
+	freed = s->w.freed;
+	s->w.freed = 0;
+	queued = relp_window_len(&s->w);
 	pthread_mutex_unlock(&s->mu);
 	if (have)
 		pipeline_delivered(s->pl, seq);
+	/* A burst of large events would otherwise leave the heap at its peak. */
+	sd_event_now(s->loop, CLOCK_MONOTONIC, &now);
+	util_trim_note(&s->trim, freed, now, queued == 0);
 	return 0;
 }
 

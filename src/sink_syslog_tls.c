@@ -17,12 +17,31 @@
  *
  * A TCP acknowledgement only says the collector's kernel has the bytes:
  * a collector that shuts down (rsyslog on SIGTERM) or dies may drop what
- * it had not read yet. So delivered entries are kept a little longer, in
- * the ring's free slots behind head: on a connection loss those
- * acknowledged within the last REPLAY_USEC are sent again as well
- * (counted in resent). This turns that loss into duplicates with the same
- * eid; it is bounded by the ring (the oldest kept entry gives way to a
- * new event) and by time.
+ * it had not read yet, or had read and not yet written. So delivered
+ * entries are kept, in the ring's slots behind head, and sent again after
+ * a connection loss (counted in resent): the loss becomes duplicates with
+ * the same eid.
+ *
+ * What the collector's kernel acknowledged but the collector has not read
+ * is measured: the peer's advertised receive window (TCP_INFO) shrinks by
+ * what it holds unread, so unread <= largest window seen - last window.
+ * Twice that, plus UNREAD_SLACK, of the newest acknowledged bytes stay
+ * kept whatever happens (a receiver whose buffer grew after we saw its
+ * largest window, or that advertised lazily, holds more than the
+ * difference says); a collector that stops reading shrinks its window to
+ * nothing and so keeps what it holds, however long it stalls. Only the
+ * byte budget (limits.max_queue_bytes, every frame buffer counted) or the
+ * slot bound can push one of those out: it is counted, and if the
+ * connection breaks before it would have been safe, added to possibly_lost
+ * and logged.
+ *
+ * What was read and not yet written cannot be seen from here (RELP can
+ * tell): entries acknowledged within REPLAY_USEC (rsyslog's shutdown) are
+ * kept as well, as far as twice the in-flight window of slots allows.
+ *
+ * Memory: a slot keeps a frame buffer of up to ENTRY_KEEP_CAP for reuse;
+ * larger ones are freed when their entry leaves, and freed heap is given
+ * back (util_trim_note), so a burst of large events does not pin memory.
  *
  * Everything runs on the sd-event loop; collector_conn.c resolves,
  * connects and handshakes, each stage with its timer. Collectors are tried
@@ -31,6 +50,7 @@
  * failback_interval_s and taken back as soon as a probe is up.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +63,7 @@
 #include "signer.h"
 #include "sink.h"
 #include "tls.h"
+#include "util.h"
 
 #define DEF_MAX_MESSAGE	 65536
 #define DEF_CONNECT_MS	 5000
@@ -56,6 +77,10 @@
 #define FRAME_PREFIX_MAX 24		   /* "<len> " */
 #define HEADER_ROOM	 1024		   /* an RFC 5424 header and SD element, as a rule */
 #define REPLAY_USEC	 (15 * 1000000ull) /* longer than rsyslog's 10 s shutdown timeout */
+#define UNREAD_DEF	 (12u << 20)	   /* no window from TCP_INFO: 2 x Linux's 6 MiB tcp_rmem */
+#define UNREAD_SLACK	 (64 * 1024)
+#define ENTRY_KEEP_CAP	 (8 * 1024) /* a free slot keeps a buffer up to this for reuse */
+#define ENTRY_SLACK	 (4 * 1024) /* unused room that makes a frame buffer shrink */
 
 /* A connection and which collector it goes to; probe: a failback probe, adopted once up. */
 struct conn {
@@ -72,6 +97,7 @@ struct entry {
 	size_t wend;	     /* end of this frame in wbuf, while staged */
 	uint64_t sockend;    /* socket byte count once its last byte was written */
 	uint64_t acked_usec; /* when it was acknowledged (kept entries) */
+	uint64_t acked_at;   /* kept entries: acked_bytes once it was acknowledged */
 };
 
 struct sink_tls {
@@ -92,6 +118,18 @@ struct sink_tls {
 	uint64_t delivered_seq; /* the newest seq reported to the pipeline */
 	size_t n_staged;	/* entries from head copied into wbuf */
 	size_t n_done;		/* entries from head completely written to the socket */
+	size_t budget;		/* limits.max_queue_bytes, for mem */
+	size_t mem;		/* frame buffers held in every slot, in bytes */
+	size_t max_slots;	/* kept entries give way to a new one past this many slots */
+	uint64_t acked_bytes;	/* frame bytes acknowledged so far, over every connection */
+	uint32_t peer_wnd;	/* the largest receive window a collector advertised */
+	uint32_t peer_wnd_last; /* the one it advertised last */
+	bool have_wnd;		/* TCP_INFO told a window */
+	size_t time_slots;	/* recent kept entries hold at most this many slots */
+	uint64_t risky_n;	/* kept entries dropped while still at risk */
+	uint64_t risky_at;	/* the newest of them: its acked_at */
+	bool spare_bufs;	/* free slots may hold buffers */
+	struct util_trim trim;
 
 	char *wbuf;
 	size_t wcap, wlen, woff;
@@ -164,7 +202,71 @@ static void schedule_retry(struct sink_tls *sk, bool advance)
 	sd_event_source_set_enabled(sk->retry, SD_EVENT_ONESHOT);
 }
 
-/* Puts the kept entries acknowledged within REPLAY_USEC back in front of the queue. */
+/* Whether the collector's kernel may still hold an entry acknowledged at acked_at unread. */
+static bool unread(const struct sink_tls *sk, uint64_t acked_at)
+{
+	uint64_t est = UNREAD_DEF;
+
+	if (sk->have_wnd)
+		est = 2 * (uint64_t)(sk->peer_wnd - sk->peer_wnd_last) + UNREAD_SLACK;
+	return sk->acked_bytes - acked_at < est;
+}
+
+/* Acknowledged within REPLAY_USEC: the collector may have read it and not yet written it. */
+static bool recent(uint64_t acked_usec, uint64_t now)
+{
+	return acked_usec + REPLAY_USEC >= now;
+}
+
+static struct entry *oldest_kept(struct sink_tls *sk)
+{
+	return &sk->q[(sk->qhead + sk->qcap - sk->n_kept) % sk->qcap];
+}
+
+static void buf_free(struct sink_tls *sk, struct entry *en)
+{
+	sk->mem -= en->cap;
+	sk->trim.freed += en->cap; /* given back in trim_kept */
+	free(en->buf);
+	en->buf = NULL;
+	en->cap = 0;
+}
+
+/* The oldest kept entry leaves the resend set; release: free its buffer whatever its size. */
+static void drop_kept(struct sink_tls *sk, uint64_t now, bool release)
+{
+	struct entry *en = oldest_kept(sk);
+
+	if (unread(sk, en->acked_at)) {
+		sk->risky_n++;
+		sk->risky_at = en->acked_at;
+	}
+	if (release || en->cap > ENTRY_KEEP_CAP)
+		buf_free(sk, en);
+	else if (en->buf)
+		sk->spare_bufs = true;
+	sk->n_kept--;
+}
+
+/* Lets the kept entries that are safe now go, and the heap shrink after large ones. */
+static void trim_kept(struct sink_tls *sk, uint64_t now)
+{
+	while (sk->n_kept > 0) {
+		const struct entry *en = oldest_kept(sk);
+
+		if (unread(sk, en->acked_at) || recent(en->acked_usec, now))
+			break;
+		drop_kept(sk, now, false);
+	}
+	if (sk->risky_n && !unread(sk, sk->risky_at))
+		sk->risky_n = 0;
+	util_trim_note(&sk->trim, 0, now, sk->qlen == 0);
+}
+
+/*
+ * Puts the kept entries the collector may have lost back in front of the
+ * queue; those that had to go while at risk are counted as possibly lost.
+ */
 static void replay_kept(struct sink_tls *sk)
 {
 	uint64_t now = now_usec(sk);
@@ -173,7 +275,7 @@ static void replay_kept(struct sink_tls *sk)
 	while (k < sk->n_kept) {
 		const struct entry *en = &sk->q[(sk->qhead + sk->qcap - 1 - k) % sk->qcap];
 
-		if (en->acked_usec + REPLAY_USEC < now)
+		if (!unread(sk, en->acked_at) && !recent(en->acked_usec, now))
 			break;
 		k++;
 	}
@@ -181,6 +283,14 @@ static void replay_kept(struct sink_tls *sk)
 	sk->qlen += k;
 	sk->n_kept -= k;
 	sk->cnt->resent += k;
+	if (sk->risky_n) {
+		log_warnx(
+		    "%" PRIu64 " event(s) that only the collector's TCP stack had acknowledged "
+		    "could not be kept for a resend (limits.max_queue_bytes): they may be lost",
+		    sk->risky_n);
+		sk->cnt->possibly_lost += sk->risky_n;
+		sk->risky_n = 0;
+	}
 }
 
 /* The main connection is gone: everything written but unacknowledged goes again. */
@@ -391,6 +501,14 @@ static void pump(struct sink_tls *sk)
 
 		if (sk->woff == sk->wlen) {
 			sk->wlen = sk->woff = 0;
+			if (sk->wcap > 4 * WBUF_TARGET) {
+				char *nb = realloc(sk->wbuf, WBUF_TARGET);
+
+				if (nb) {
+					sk->wbuf = nb;
+					sk->wcap = WBUF_TARGET;
+				}
+			}
 			if (stage(sk) == 0) {
 				collector_conn_idle(c->cc);
 				break;
@@ -423,6 +541,7 @@ static int on_ack(sd_event_source *es, uint64_t usec, void *ud)
 	struct conn *c = sk->main;
 	uint64_t written = 0, outq = 0, acked, last = 0;
 	size_t popped = 0;
+	uint32_t wnd = 0;
 	int r;
 
 	sd_event_source_set_time_relative(es, ACK_POLL_USEC);
@@ -436,9 +555,17 @@ static int on_ack(sd_event_source *es, uint64_t usec, void *ud)
 		return 0;
 	}
 	acked = written - outq;
+	if (collector_conn_peer_window(c->cc, &wnd) == 0) {
+		sk->have_wnd = true;
+		sk->peer_wnd_last = wnd;
+		if (wnd > sk->peer_wnd)
+			sk->peer_wnd = wnd;
+	}
 	while (sk->n_done > 0 && qat(sk, 0)->sockend <= acked) {
 		last = qat(sk, 0)->seq;
 		qat(sk, 0)->acked_usec = now_usec(sk);
+		sk->acked_bytes += qat(sk, 0)->len;
+		qat(sk, 0)->acked_at = sk->acked_bytes;
 		sk->qhead = (sk->qhead + 1) % sk->qcap;
 		sk->n_kept++;
 		sk->qlen--;
@@ -457,6 +584,7 @@ static int on_ack(sd_event_source *es, uint64_t usec, void *ud)
 		conn_fail(c, "write", "timed out: the collector stopped acknowledging");
 		return 0;
 	}
+	trim_kept(sk, now_usec(sk));
 	if (popped) {
 		sk->cnt->acknowledged += popped;
 		/* Replayed entries are older than what the pipeline already knows. */
@@ -491,6 +619,26 @@ static int grow_queue(struct sink_tls *sk)
 	return 0;
 }
 
+/*
+ * Keeps every frame buffer within the budget once free slot en holds
+ * need bytes: kept entries give way, oldest first, then the buffers free
+ * slots keep for reuse. The entries in flight stay whatever the budget
+ * (the pipeline pauses the source at half of it).
+ */
+static void make_room(struct sink_tls *sk, struct entry *en, size_t need)
+{
+	size_t grow = need > en->cap ? need - en->cap : 0;
+
+	while (sk->mem + grow > sk->budget && sk->n_kept > 0)
+		drop_kept(sk, now_usec(sk), true);
+	if (sk->mem + grow <= sk->budget || !sk->spare_bufs)
+		return;
+	for (size_t i = sk->qlen + 1; i < sk->qcap - sk->n_kept; i++)
+		if (qat(sk, i)->buf)
+			buf_free(sk, qat(sk, i));
+	sk->spare_bufs = false;
+}
+
 static int tls_write(void *s, uint64_t seq, const struct event *ev, const char *json, size_t len)
 {
 	struct sink_tls *sk = s;
@@ -513,14 +661,16 @@ static int tls_write(void *s, uint64_t seq, const struct event *ev, const char *
 
 	signer_attach(&in, &call, pipeline_signer(sk->pl), seq);
 	/*
-	 * The ring grows to twice the in-flight window, so that up to a window
-	 * of delivered entries can be kept; then the oldest kept entry gives
-	 * its slot to a new event.
+	 * The ring grows to twice the in-flight window for recent kept
+	 * entries, and on to max_slots while they may be unread; then the
+	 * oldest kept entry gives its slot to a new event.
 	 */
 	if (sk->qlen + sk->n_kept == sk->qcap) {
-		if (sk->n_kept > 0 &&
-		    sk->qcap >= 2 * (size_t)or_default(sk->cfg->limits.in_flight, 4096))
-			sk->n_kept--;
+		const struct entry *old = sk->n_kept ? oldest_kept(sk) : NULL;
+
+		if (old && (sk->qcap >= sk->max_slots ||
+			    (sk->qcap >= sk->time_slots && !unread(sk, old->acked_at))))
+			drop_kept(sk, now_usec(sk), false);
 		else if ((r = grow_queue(sk)) < 0)
 			return r;
 	}
@@ -534,6 +684,9 @@ static int tls_write(void *s, uint64_t seq, const struct event *ev, const char *
 	want = len + HEADER_ROOM + (in.sign ? ENCODE_SIGN_SD_MAX : 0);
 	if (want > limit)
 		want = limit;
+	if (en->cap > ENTRY_KEEP_CAP && en->cap > 2 * (FRAME_PREFIX_MAX + want))
+		buf_free(sk, en);
+	make_room(sk, en, FRAME_PREFIX_MAX + want);
 	for (;;) {
 		if (en->cap < FRAME_PREFIX_MAX + want) {
 			char *nb = realloc(en->buf, FRAME_PREFIX_MAX + want);
@@ -541,6 +694,7 @@ static int tls_write(void *s, uint64_t seq, const struct event *ev, const char *
 			if (!nb)
 				return -ENOMEM;
 			en->buf = nb;
+			sk->mem += FRAME_PREFIX_MAX + want - en->cap;
 			en->cap = FRAME_PREFIX_MAX + want;
 		}
 		n = encode_rfc5424(&sk->eo, &in, en->buf + FRAME_PREFIX_MAX,
@@ -554,6 +708,15 @@ static int tls_write(void *s, uint64_t seq, const struct event *ev, const char *
 		return (int)n;
 	if (truncated)
 		sk->cnt->truncated++;
+	if (en->cap - (FRAME_PREFIX_MAX + (size_t)n) > ENTRY_SLACK) {
+		char *nb = realloc(en->buf, FRAME_PREFIX_MAX + (size_t)n);
+
+		if (nb) {
+			sk->mem -= en->cap - (FRAME_PREFIX_MAX + (size_t)n);
+			en->buf = nb;
+			en->cap = FRAME_PREFIX_MAX + (size_t)n;
+		}
+	}
 	p = encode_octet_prefix((size_t)n, en->buf, FRAME_PREFIX_MAX);
 	if (p < 0)
 		return (int)p;
@@ -664,6 +827,10 @@ static int open_common(bool tls, const struct config *cfg, sd_event *e, struct p
 	sink_encode_opts(&sk->eo, sk->hostname, sizeof(sk->hostname), cfg->output.hostname,
 			 cfg->output.facility, cfg->output.enterprise_number,
 			 or_default(cfg->output.max_message_bytes, DEF_MAX_MESSAGE));
+	sk->budget = cfg->limits.max_queue_bytes ? cfg->limits.max_queue_bytes : SIZE_MAX;
+	sk->max_slots = sk->time_slots = 2 * (size_t)or_default(cfg->limits.in_flight, 4096);
+	if (sk->max_slots < sk->budget / 1024 && sk->budget != SIZE_MAX)
+		sk->max_slots = sk->budget / 1024;
 	sk->wcap = WBUF_TARGET;
 	sk->wbuf = malloc(sk->wcap);
 	r = -ENOMEM;

@@ -47,6 +47,10 @@ const struct counter_info counter_table[] = {
     C(status_timeouts, "whack runs killed for running past status.timeout_ms"),
     C(status_events_dropped,
       "status snapshot events not sent because the in-flight window was full"),
+    /* delivery you can prove */
+    C(in_flight_bytes, "bytes of events handed to the sink and not yet delivered"),
+    C(possibly_lost, "events only the collector's TCP stack acknowledged that could not be "
+		     "kept for a resend when its connection broke (may be lost)"),
 };
 
 const size_t counter_table_len = sizeof(counter_table) / sizeof(counter_table[0]);

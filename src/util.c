@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,10 @@
 #include <unistd.h>
 
 #include "util.h"
+
+#define UTIL_TRIM_BYTES	     (4u << 20)
+#define UTIL_TRIM_USEC	     200000
+#define UTIL_TRIM_IDLE_BYTES (256u << 10)
 
 uint64_t util_hash64(const void *data, size_t len, uint64_t seed)
 {
@@ -33,6 +38,23 @@ void util_hex64(uint64_t v, char out[17])
 		v >>= 4;
 	}
 	out[16] = '\0';
+}
+
+void util_trim_note(struct util_trim *t, size_t freed, uint64_t now, int idle)
+{
+	t->freed += freed;
+	/* Idle (the queue drained): at once, the burst is over. */
+	if (idle ? t->freed < UTIL_TRIM_IDLE_BYTES
+		 : t->freed < UTIL_TRIM_BYTES || now - t->last_usec < UTIL_TRIM_USEC)
+		return;
+	malloc_trim(0);
+	t->freed = 0;
+	t->last_usec = now;
+}
+
+void util_heap_setup(void)
+{
+	mallopt(M_MMAP_THRESHOLD, UTIL_MMAP_BYTES);
 }
 
 int64_t util_now_usec(void)

@@ -790,6 +790,151 @@ static void test_summary(void **state)
 	correlator_free(c);
 }
 
+/*
+ * One host's share (limits.max_ike_sas_per_host): host "gw-a" opens 70,000
+ * IKE SAs, one line each, into a table of 65,536 with a share of 16,384
+ * while "gw-b" has 100 open. Once the table is full, each new SA of gw-a
+ * (far over its share) evicts gw-a's own least recent: every one of gw-b's
+ * 100 keeps its ike_sa_id, and gw-b can still open a new SA in the full
+ * table (taking one of gw-a's slots).
+ * Without a share, the same stream evicts gw-b's SAs: the table is one LRU.
+ */
+/* n IKE SAs of host (pid) with serials first..first+n-1, their outputs in o[] (or dropped). */
+static void open_sas(struct correlator *c, struct event *ev, const char *host, int pid, int first,
+		     int n, struct out *o)
+{
+	struct step s = {"", "ike_init", "road", 0, 0, 0, host, pid};
+	struct out tmp;
+
+	for (int i = 0; i < n; i++) {
+		s.serial = first + i;
+		feed(c, ev, &s, o ? &o[i] : &tmp);
+	}
+}
+
+static void flood(bool share, unsigned *ret_kept)
+{
+	struct counters cnt = {0};
+	struct correlator *c = NULL;
+	struct event ev;
+	struct out b_first[100], o;
+	struct step s = {"", "ike_init", "road", 0, 0, 0, "gw-b", 200};
+	unsigned kept = 0;
+
+	assert_int_equal(correlator_new(65536, "test", &cnt, &c), 0);
+	if (share)
+		assert_int_equal(correlator_set_host_share(c, 16384), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	open_sas(c, &ev, "gw-b", 200, 1, 100, b_first);
+	open_sas(c, &ev, "gw-a", 300, 1000, 70000, NULL);
+	/* 65,536 slots, 70,100 SAs: 4,564 went, whose ever they were */
+	assert_int_equal(cnt.correlate_evictions, 70100 - 65536);
+	s.host = "gw-b";
+	s.pid = 200;
+	for (int i = 0; i < 100; i++) {
+		s.serial = 1 + i;
+		feed(c, &ev, &s, &o);
+		kept += strcmp(o.id, b_first[i].id) == 0;
+	}
+	if (share) {
+		/* A new SA of gw-b evicts one of gw-a's, and gw-b's old ones stay. */
+		s.serial = 101;
+		feed(c, &ev, &s, &o);
+		assert_int_equal(cnt.correlate_evictions, 70100 - 65536 + 1);
+		s.serial = 1;
+		feed(c, &ev, &s, &o);
+		assert_string_equal(o.id, b_first[0].id);
+		/* gw-a's newest is still known, its oldest is gone */
+		s.host = "gw-a";
+		s.pid = 300;
+		s.serial = 1000 + 69999;
+		feed(c, &ev, &s, &o);
+		assert_int_equal(cnt.correlate_evictions, 70100 - 65536 + 1);
+		s.serial = 1000;
+		feed(c, &ev, &s, &o);
+		assert_int_equal(cnt.correlate_evictions, 70100 - 65536 + 2);
+	}
+	*ret_kept = kept;
+	event_done(&ev);
+	correlator_free(c);
+}
+
+static void test_host_share(void **state)
+{
+	unsigned kept;
+
+	flood(true, &kept);
+	assert_int_equal(kept, 100);
+	/* The failure the share prevents: one LRU over all hosts loses gw-b's SAs. */
+	flood(false, &kept);
+	assert_int_equal(kept, 0);
+}
+
+/*
+ * The victim in a full table of 16 with a share of 4: gw-b (6 SAs, the
+ * oldest in the table) and gw-a (10) are both over their share. A new SA
+ * of gw-b evicts gw-b's own least recent (#10), not gw-a's; a new SA of
+ * gw-c (none yet) evicts from gw-a, the host holding the most (its #1),
+ * not the table's least recent (gw-b's #11); a deleted SA goes first.
+ */
+static void test_host_share_victims(void **state)
+{
+	struct counters cnt = {0};
+	struct correlator *c = NULL;
+	struct event ev;
+	struct out b[6], a[10], o;
+	struct step s = {"", "ike_init", "road", 0, 0, 0, "gw-b", 200};
+
+	assert_int_equal(correlator_new(16, "test", &cnt, &c), 0);
+	assert_int_equal(correlator_set_host_share(c, 4), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	open_sas(c, &ev, "gw-b", 200, 10, 6, b);
+	open_sas(c, &ev, "gw-a", 300, 1, 10, a);
+	assert_int_equal(cnt.correlate_evictions, 0);
+	s.serial = 16;
+	feed(c, &ev, &s, &o);
+	s.host = "gw-c";
+	s.pid = 400;
+	s.serial = 1;
+	feed(c, &ev, &s, &o);
+	assert_int_equal(cnt.correlate_evictions, 2);
+	/* gw-b #11 and gw-a #2 are still known */
+	s.host = "gw-b";
+	s.pid = 200;
+	s.serial = 11;
+	feed(c, &ev, &s, &o);
+	assert_string_equal(o.id, b[1].id);
+	s.host = "gw-a";
+	s.pid = 300;
+	s.serial = 2;
+	feed(c, &ev, &s, &o);
+	assert_string_equal(o.id, a[1].id);
+	assert_int_equal(cnt.correlate_evictions, 2);
+	/* gw-a #3 deleted: gw-a's next new SA takes its slot, not counted */
+	s.serial = 3;
+	s.type = "ike_sa_delete";
+	feed(c, &ev, &s, &o);
+	s.type = "ike_init";
+	s.serial = 20;
+	feed(c, &ev, &s, &o);
+	assert_int_equal(cnt.correlate_evictions, 2);
+	s.serial = 4;
+	feed(c, &ev, &s, &o);
+	assert_string_equal(o.id, a[3].id);
+	/* gw-a #1 and gw-b #10 were evicted: they come back as new IKE SAs */
+	s.serial = 1;
+	feed(c, &ev, &s, &o);
+	assert_string_not_equal(o.id, a[0].id);
+	s.host = "gw-b";
+	s.pid = 200;
+	s.serial = 10;
+	feed(c, &ev, &s, &o);
+	assert_string_not_equal(o.id, b[0].id);
+	assert_int_equal(correlator_set_host_share(c, 2), 0); /* already on: unchanged */
+	event_done(&ev);
+	correlator_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -804,6 +949,8 @@ int main(void)
 	    cmocka_unit_test(test_one_outcome),
 	    cmocka_unit_test(test_story_eviction),
 	    cmocka_unit_test(test_summary),
+	    cmocka_unit_test(test_host_share),
+	    cmocka_unit_test(test_host_share_victims),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

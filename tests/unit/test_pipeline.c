@@ -191,6 +191,42 @@ static void test_window_pauses_and_resumes(void **state)
 	assert_int_equal(f->cnt.delivered, 4);
 }
 
+/*
+ * Large events fill the byte window (half of limits.max_queue_bytes)
+ * before the record window: the source pauses once the rendered bytes in
+ * flight reach it, and resumes when both are down to half. Each event
+ * carries a connection name of 1,500 bytes (the rules see the first 2,048
+ * of a line), so it renders to more than 1,500 and less than 1,800 bytes.
+ */
+static void test_byte_window(void **state)
+{
+	struct fixture *f = *state;
+	char line[2048];
+	int r = 1, n = 0;
+
+	line[0] = '"';
+	memset(line + 1, 'x', 1500);
+	snprintf(line + 1501, sizeof(line) - 1501, "\" #1: initiating IKEv2 connection");
+	f->cfg.limits.max_queue_bytes = 8 * 1024; /* a window of 4 KiB: three such events */
+	while (r == 1 && n < WINDOW) {
+		r = submit(f, line);
+		n++;
+	}
+	assert_int_equal(r, 0);
+	assert_true(f->source.paused);
+	assert_int_equal(n, 3);
+	assert_true(f->cnt.in_flight_bytes > 3 * 1500 && f->cnt.in_flight_bytes < 3 * 1800);
+	/* One delivered: over 2 KiB still in flight, still paused. */
+	pipeline_delivered(f->pl, 1);
+	assert_true(f->source.paused);
+	/* Two: one event in flight, under half the bytes: resumed. */
+	pipeline_delivered(f->pl, 2);
+	assert_false(f->source.paused);
+	assert_true(f->cnt.in_flight_bytes > 1500 && f->cnt.in_flight_bytes < 1800);
+	pipeline_delivered(f->pl, 3);
+	assert_int_equal(f->cnt.in_flight_bytes, 0);
+}
+
 /* A line that makes no event is delivered once everything before it is. */
 static void test_dropped_lines_follow_their_predecessors(void **state)
 {
@@ -318,6 +354,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_window_pauses_and_resumes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_byte_window, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dropped_lines_follow_their_predecessors, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_source_told_once_per_submit, setup, teardown),

@@ -7,6 +7,9 @@
 #                          (systemd-journald NAMESPACE): its own sockets and files,
 #                          so rotation and vacuum touch nobody else's journal.
 #                          Sets JNS, JSOCK (its native socket), JDIR (its files).
+#   journald_private_alive starts the private journald again (same namespace,
+#                          same files) if it has gone: a namespace instance
+#                          exits after some idle time
 #   journal_send SOCK MARKER FIRST COUNT [PER_SECOND]
 #                          writes entries FIRST..FIRST+COUNT-1 over the native
 #                          protocol: MESSAGE='"westeast" #N: initiating IKEv2
@@ -69,6 +72,15 @@ journald_ensure() {
 		JOURNALD_MADE_DEVLOG=1
 	fi
 	echo "started systemd-journald (pid $!)"
+}
+
+journald_private_alive() {
+	journald_alive "$JSOCK" && return 0
+	echo "journald $JNS had exited (idle): starting it again"
+	"$JOURNALD_BIN" "$JNS" >>"$WORK/journald-$JNS.log" 2>&1 &
+	track $!
+	wait_for 10 journald_alive "$JSOCK" ||
+		fail "systemd-journald $JNS did not start again: $(tail -5 "$WORK/journald-$JNS.log")"
 }
 
 journald_private() {

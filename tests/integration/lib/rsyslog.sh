@@ -128,6 +128,20 @@ tls_stream() {
 	track "$pid"
 }
 
+# rsyslog_stall_kill NAME SECONDS: the collector stops reading (SIGSTOP) for
+# SECONDS, is killed (kill -KILL) and a replacement started on its port.
+rsyslog_stall_kill() {
+	local name=$1 secs=$2 spid
+	spid=$(cat "$(rsyslog_dir "$name")/pid")
+	kill -STOP "$spid"
+	echo "collector stopped at $(rsyslog_count "$name") messages"
+	sleep "$secs"
+	echo "collector killed at $(rsyslog_count "$name") messages; starting its replacement"
+	kill -KILL "$spid"
+	wait "$spid" 2>/dev/null || true
+	rsyslog_start "$name"
+}
+
 # rsyslog_count NAME: messages received so far.
 rsyslog_count() { local f; f=$(rsyslog_out "$1"); [ -e "$f" ] && wc -l <"$f" || echo 0; }
 
