@@ -13,7 +13,7 @@ DESTDIR    ?=
 CC      ?= cc
 CLANG   ?= clang
 BUILD   := build
-PKGS    := libsystemd json-c yaml-0.1 libpcre2-8 openssl relp
+PKGS    := libsystemd json-c yaml-0.1 libpcre2-8 openssl relp libseccomp
 WERROR  ?=
 
 ifeq ($(V),1)
@@ -62,7 +62,8 @@ DEB_PKGS := gcc make pkg-config libsystemd-dev libjson-c-dev libyaml-dev libpcre
 	systemd-container debootstrap \
 	rsyslog rsyslog-openssl rsyslog-gnutls libreswan libnss3-tools iproute2 procps \
 	bsdutils python3 python3-jsonschema groff-base man-db liblognorm-utils libyajl-dev libfastjson-dev \
-	libivykis0 libnet1 libwrap0 librelp-dev librelp0 rsyslog-relp
+	libivykis0 libnet1 libwrap0 librelp-dev librelp0 rsyslog-relp \
+	libseccomp-dev
 
 .PHONY: all deps check unit unit-san test-rules inventory-check integration fuzz fuzz-short bench install \
 	uninstall clean format format-check demo lab-libs code-coverage

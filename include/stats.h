@@ -43,6 +43,8 @@ struct counters {
 	uint64_t source_errors;
 	uint64_t input_dropped; /* syslog listener: frames dropped (oversize, hostile, overflow) */
 	uint64_t connections;	/* syslog listener: connections accepted */
+	/* privilege separation of the syslog receiver */
+	uint64_t receiver_crashes; /* receiver child deaths and failed starts, restarted */
 };
 
 struct counter_info {

@@ -41,6 +41,9 @@ const struct counter_info counter_table[] = {
     C(source_errors, "errors reading the source"),
     C(input_dropped, "syslog frames dropped by the listener's limits"),
     C(connections, "syslog listener connections accepted"),
+    /* privilege separation of the syslog receiver */
+    C(receiver_crashes, "syslog receiver child processes that died or failed to start "
+			"(each restarted with backoff)"),
 };
 
 const size_t counter_table_len = sizeof(counter_table) / sizeof(counter_table[0]);
