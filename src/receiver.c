@@ -22,7 +22,6 @@
 #include <unistd.h>
 
 #include <systemd/sd-event.h>
-#include <systemd/sd-id128.h>
 
 #include "diag.h"
 #include "log.h"
@@ -214,7 +213,6 @@ static int setup(struct child *c, struct receiver_options *o, char *why, size_t 
 {
 	struct diags errs = {0};
 	int fds[RECEIVER_LIST_MAX];
-	sd_id128_t boot;
 	sigset_t mask;
 	int r;
 
@@ -242,11 +240,15 @@ static int setup(struct child *c, struct receiver_options *o, char *why, size_t 
 	sd_event_source_set_enabled(c->counts_timer, SD_EVENT_ON);
 	/*
 	 * What is read from files lazily, now, before the filter: the time
-	 * zone (year-less RFC 3164 times are local) and the boot id (the
-	 * event loop's timer coalescing), which both libraries cache.
+	 * zone (year-less RFC 3164 times are local), and the boot id the
+	 * event loop reads to spread its timers when it first arms one (one
+	 * turn of the loop; under the unit's ProcSubset=pid it finds none,
+	 * and remembers that too).
 	 */
 	tzset();
-	(void)sd_id128_get_boot(&boot);
+	r = sd_event_run(c->e, 0);
+	if (r < 0)
+		goto out;
 	r = receiver_seccomp();
 	if (r < 0)
 		snprintf(why, why_size, "syslog receiver: seccomp filter: %s", strerror(-r));
