@@ -183,7 +183,7 @@ static void reload(struct daemon *d)
 	 */
 	if (r == 0 && d->src.ops && d->src.ops->reload &&
 	    d->src.ops->reload(d->src.state, cfg, &errs) < 0) {
-		d->cnt.reload_failures++;
+		++d->cnt.reload_failures;
 		log_warnx("reload: the source keeps its running options:");
 		log_diags(&errs);
 		errs.n = 0;
