@@ -12,19 +12,7 @@
 # `systemctl stop` leaves no receiver behind.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/nspawn.sh"
-need_root "systemd-nspawn boots the container"
-need_cmd systemd-nspawn debootstrap nsenter flock findmnt python3 make tar
-cd "$ROOT"
-trap 'nspawn_stop; cleanup_common' EXIT
-
-dest=$WORK/dest
-make -s DESTDIR="$dest" PREFIX=/usr SYSCONFDIR=/etc UNITDIR=/lib/systemd/system install \
-	>"$WORK/install.log" 2>&1 || { cat "$WORK/install.log" >&2; fail "make install failed"; }
-nspawn_rootfs "$dest/usr/sbin/ikelogd" >"$WORK/rootfs.why" || skip "no container rootfs: $(cat "$WORK/rootfs.why")"
-nspawn_boot "$NSPAWN_ROOTFS" >"$WORK/boot.why" || skip "systemd-nspawn cannot boot here: $(cat "$WORK/boot.why")"
-CT=/proc/$NSPAWN_INIT/root
-tar -C "$dest" -cf - . | in_ct tar -C / -xf - --no-overwrite-dir --keep-directory-symlink
-in_ct systemctl daemon-reload
+nspawn_scenario
 out=$CT/var/log/ikelogd/events.json
 
 write_config() { # LISTEN (YAML flow list)
