@@ -61,7 +61,12 @@ EOF
 track $!
 
 counter() { sed -n "s/^ikelogd_$1_total //p" "$prom" 2>/dev/null; }
-hwm() { awk '/^VmHWM:/ {print $2}' /proc/$dpid/status; }
+# The daemon's and its receiver child's peak RSS, summed: either one may buffer.
+hwm() {
+	for p in $dpid $(pgrep -P "$dpid" -f receiver-child || true); do
+		awk '/^VmHWM:/ {print $2}' "/proc/$p/status"
+	done | awk '{s += $1} END {if (NR) print s}'
+}
 # The window fills: ikelogd has read in_flight lines ...
 window_full() { [ "$(counter lines_read)" -ge "$INFLIGHT" ]; }
 wait_for 30 window_full || fail "ikelogd read $(counter lines_read) lines, fewer than in_flight $INFLIGHT"
