@@ -56,9 +56,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *payload;
 		uint32_t type;
 		size_t plen;
-		int r = receiver_wire_next(buf + pos, size - pos,
-					   receiver_wire_max_payload(MAX_LINE), &type, &payload,
-					   &plen);
+		int r =
+		    receiver_wire_next(buf + pos, size - pos, receiver_wire_max_payload(MAX_LINE),
+				       &type, &payload, &plen);
 
 		if (r <= 0)
 			break;
