@@ -67,9 +67,10 @@ hwm() {
 		awk '/^VmHWM:/ {print $2}' "/proc/$p/status"
 	done | awk '{s += $1} END {if (NR) print s}'
 }
-# The window fills: ikelogd has read in_flight lines ...
-window_full() { [ "$(counter lines_read)" -ge "$INFLIGHT" ]; }
-wait_for 30 window_full || fail "ikelogd read $(counter lines_read) lines, fewer than in_flight $INFLIGHT"
+# The window fills: in_flight events wait, the lines ikelogd has read (and
+# a daemon_stats event, when the stats timer fired before they came) ...
+window_full() { [ "$(sed -n 's/^ikelogd_in_flight //p' "$prom" 2>/dev/null)" -ge "$INFLIGHT" ] 2>/dev/null; }
+wait_for 30 window_full || fail "ikelogd read $(counter lines_read) lines, in flight $(sed -n 's/^ikelogd_in_flight //p' "$prom"), fewer than in_flight $INFLIGHT"
 # ... the sender's bytes wait unread in ikelogd's receive queue ...
 queued() { ss -Htn state established "( sport = :$lport )" | awk '$1 > 0 {f = 1} END {exit !f}'; }
 wait_for 30 queued || fail "no bytes wait in ikelogd's receive queue: $(ss -tn "( sport = :$lport )")"
