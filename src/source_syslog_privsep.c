@@ -27,6 +27,7 @@
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,7 +41,7 @@
 #include "util.h"
 
 #define START_TIMEOUT_MS 10000	     /* a child must listen (or say why not) within this */
-#define BACKOFF_MIN_USEC 100000ull   /* first restart after a crash */
+#define BACKOFF_MIN_USEC 20000ull    /* first restart after a crash */
 #define BACKOFF_MAX_USEC 30000000ull /* doubling up to this */
 #define STABLE_USEC	 10000000ull /* a child that ran this long resets the backoff */
 #define RECEIVER_EXE	 "/proc/self/exe"
@@ -58,6 +59,7 @@ struct kid {
 	struct receiver_counts seen;
 	uint64_t started_usec;
 	bool eof, reaped, stopping;
+	bool crashed; /* died as the current child: counted, a new one scheduled */
 	int status;
 };
 
@@ -66,6 +68,7 @@ struct privsep {
 	struct pipeline *pl;
 	struct counters *cnt;
 	struct receiver_buf opts; /* the options message the children are started with */
+	uint64_t stamp;		  /* of the TLS files the children load (files_stamp) */
 	char *spec[RECEIVER_LIST_MAX];
 	int lfd[RECEIVER_LIST_MAX]; /* bound listening sockets, one per spec */
 	size_t n_lfd;
@@ -300,7 +303,32 @@ static int on_restart(sd_event_source *es, uint64_t usec, void *ud)
 	return 0;
 }
 
-/* Both ends seen (socketpair at EOF, process reaped): count, log, restart. */
+/*
+ * The current child died (reaped): counted, logged, and a new one
+ * scheduled at once, while what the dead one wrote is still read (it
+ * becomes old). When the old slot is taken (a reload's child still
+ * stopping) the restart waits until one of the two is drained.
+ */
+static void kid_crashed(struct kid *k)
+{
+	struct privsep *p = k->p;
+	char why[80];
+
+	k->crashed = true;
+	p->cnt->receiver_crashes++;
+	if (now_usec(p) >= k->started_usec + STABLE_USEC)
+		p->backoff_usec = BACKOFF_MIN_USEC;
+	describe_status(k->status, why, sizeof(why));
+	log_warnx("syslog: receiver %d %s (counted in receiver_crashes); restarting in %llu ms",
+		  (int)k->pid, why, (unsigned long long)(p->backoff_usec / 1000));
+	if (p->old)
+		return;
+	p->old = k;
+	p->cur = NULL;
+	schedule_restart(p);
+}
+
+/* Both ends seen (socketpair at EOF, process reaped): the child is freed. */
 static void kid_check_gone(struct kid *k)
 {
 	struct privsep *p = k->p;
@@ -315,18 +343,22 @@ static void kid_check_gone(struct kid *k)
 			  "dropped, counted in input_dropped)",
 			  (int)k->pid, k->len);
 	}
-	describe_status(k->status, why, sizeof(why));
 	if (k == p->old) {
-		log_info("syslog: previous receiver %d %s", (int)k->pid, why);
+		if (!k->crashed) {
+			describe_status(k->status, why, sizeof(why));
+			log_info("syslog: previous receiver %d %s", (int)k->pid, why);
+		}
 		p->old = NULL;
 		kid_free(k);
+		/* A current one that died while this one was draining: restart now. */
+		if (p->cur && p->cur->crashed) {
+			p->old = p->cur;
+			p->cur = NULL;
+			schedule_restart(p);
+		}
 		return;
 	}
-	p->cnt->receiver_crashes++;
-	if (now_usec(p) >= k->started_usec + STABLE_USEC)
-		p->backoff_usec = BACKOFF_MIN_USEC;
-	log_warnx("syslog: receiver %d %s (counted in receiver_crashes); restarting in %llu ms",
-		  (int)k->pid, why, (unsigned long long)(p->backoff_usec / 1000));
+	/* The current one, drained while the old slot was taken. */
 	p->cur = NULL;
 	kid_free(k);
 	schedule_restart(p);
@@ -460,6 +492,8 @@ static int on_pidfd(sd_event_source *es, int fd, uint32_t revents, void *ud)
 		return 0;
 	k->reaped = true;
 	sd_event_source_set_enabled(es, SD_EVENT_OFF);
+	if (k == k->p->cur)
+		kid_crashed(k);
 	/* Whatever it wrote before it died is still to be read. */
 	kid_read(k);
 	return 0;
@@ -560,6 +594,33 @@ static int bind_listeners(struct privsep *p, const struct receiver_options *o, c
 	return r;
 }
 
+/*
+ * What the TLS files the child loads look like on disk (device, inode,
+ * size, modification time, hashed): a reload restarts the child when a
+ * certificate or key was replaced under the same name.
+ */
+static uint64_t files_stamp(const struct receiver_options *o)
+{
+	const char *files[] = {o->ca_file, o->cert_file, o->key_file};
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct stat st;
+		uint64_t v[5] = {0};
+
+		if (files[i] && stat(files[i], &st) == 0) {
+			v[0] = st.st_dev;
+			v[1] = st.st_ino;
+			v[2] = (uint64_t)st.st_size;
+			v[3] = (uint64_t)st.st_mtim.tv_sec;
+			v[4] = (uint64_t)st.st_mtim.tv_nsec;
+		}
+		for (size_t j = 0; j < 5; j++)
+			h = (h ^ v[j]) * 1099511628211ull;
+	}
+	return h;
+}
+
 /* The options message for o, and p's in buffer sized for its records. */
 static int encode_options(const struct receiver_options *o, struct receiver_buf *ret)
 {
@@ -596,6 +657,7 @@ static int privsep_open(const struct config *cfg, sd_event *e, struct pipeline *
 		diag_add(errs, o.path, 0, 0, "source.syslog: options too large for the receiver");
 		goto out;
 	}
+	p->stamp = files_stamp(&o);
 	r = bind_listeners(p, &o, p->spec, p->lfd, reused, errs);
 	p->n_lfd = o.n_listen;
 	if (r < 0)
@@ -620,8 +682,9 @@ out:
 }
 
 /*
- * New listener options: a new child on them, then the old one told to
- * stop (what it holds is still read). Unchanged options keep the child.
+ * New listener options, or TLS files replaced: a new child on them, then
+ * the old one told to stop (what it holds is still read). Unchanged
+ * options keep the child.
  */
 static int privsep_reload(void *ps, const struct config *cfg, struct diags *errs)
 {
@@ -633,6 +696,7 @@ static int privsep_reload(void *ps, const struct config *cfg, struct diags *errs
 	bool reused[RECEIVER_LIST_MAX];
 	size_t n_old = p->n_lfd;
 	struct kid *k = NULL;
+	uint64_t stamp;
 	int r;
 
 	config_receiver_options(cfg, &o);
@@ -646,7 +710,9 @@ static int privsep_reload(void *ps, const struct config *cfg, struct diags *errs
 		diag_add(errs, o.path, 0, 0, "source.syslog: options too large for the receiver");
 		return r;
 	}
-	if (opts.len == p->opts.len && memcmp(opts.p, p->opts.p, opts.len) == 0) {
+	stamp = files_stamp(&o);
+	if (opts.len == p->opts.len && memcmp(opts.p, p->opts.p, opts.len) == 0 &&
+	    stamp == p->stamp) {
 		receiver_buf_free(&opts);
 		return 0;
 	}
@@ -690,6 +756,7 @@ static int privsep_reload(void *ps, const struct config *cfg, struct diags *errs
 		free(old_spec[j]);
 	}
 	receiver_buf_free(&old_opts);
+	p->stamp = stamp;
 	if (p->cur) {
 		p->old = p->cur;
 		p->old->stopping = true;

@@ -12,8 +12,9 @@
 # 10,000 pluto lines, the child is killed with SIGKILL in the middle: it
 # is back within 1 s, the crash is counted (receiver_crashes 1), and every
 # record the parent received (lines_read) reached the collector. The
-# figure says how many of the 10,000 arrived. Last, a SIGHUP with new
-# listener options starts a new confined child on them.
+# figure says how many of the 10,000 arrived. Last, SIGHUPs: unchanged
+# options keep the child, a replaced certificate or new listener options
+# start a new confined child.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/pki.sh"
 source "$(dirname "$0")/lib/rsyslog.sh"
@@ -68,7 +69,16 @@ config 30 "" >"$WORK/ikelogd.yaml"
 dpid=$!
 track $dpid
 wait_for 10 rsyslog_listening "$lport" || fail "ikelogd does not listen on $lport: $(tail -n 5 "$WORK/daemon.err")"
-child() { { pgrep -P "$dpid" -f receiver-child || true; } | head -n 1; }
+# The receiver child of the daemon (builtins only: polled every 10 ms).
+child() {
+	local c kids=() args=()
+	read -r -a kids <"/proc/$dpid/task/$dpid/children" || true
+	for c in "${kids[@]}"; do
+		mapfile -d '' args <"/proc/$c/cmdline" 2>/dev/null || continue
+		[ "${args[1]:-}" = receiver-child ] && { echo "$c"; return 0; }
+	done
+	return 0
+}
 wait_for 5 eval '[ -n "$(child)" ]' || fail "no receiver child under $dpid: $(tail -n 5 "$WORK/daemon.err")"
 kid=$(child)
 ok "ikelogd $dpid listens on tls://127.0.0.1:$lport through receiver child $kid"
@@ -246,6 +256,21 @@ grep -q "syslog: receiver $kid killed by signal 9" "$WORK/daemon.err" || fail "t
 echo "figure: syslog_privsep_arrived_of_10000 $unique"
 echo "figure: syslog_privsep_duplicates $dup"
 ok "receiver_crashes 1 and logged; the parent received $read_n records and all $read_n reached the collector: $unique of $N distinct lines arrived ($((N - unique)) lost inside the killed child or its socket, $dup sent twice by rsyslog)"
+
+# SIGHUP with the same options keeps the child; a server certificate
+# replaced under the same name restarts it.
+reloads() { grep -c '^ikelogd: reloaded ' "$WORK/daemon.err" || true; }
+n=$(reloads)
+kill -HUP "$dpid"
+wait_for 10 eval '[ "$(reloads)" -gt "$n" ]' || fail "no reload logged"
+[ "$(child)" = "$new" ] || fail "an unchanged reload restarted the child ($new -> $(child))"
+cp "$pki/ikelogd.pem" "$WORK/ikelogd.pem.new"
+mv "$WORK/ikelogd.pem.new" "$pki/ikelogd.pem"
+kill -HUP "$dpid"
+replaced() { c=$(child); [ -n "$c" ] && [ "$c" != "$new" ]; }
+wait_for 10 replaced || fail "a replaced certificate did not restart the child"
+new=$(child)
+ok "SIGHUP: unchanged options keep child; a replaced server certificate starts child $new"
 
 # SIGHUP with new listener options: a new child on them, the old one gone.
 config 31 ", tcp://127.0.0.1:$lport2" >"$WORK/ikelogd.yaml"

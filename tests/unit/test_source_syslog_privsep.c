@@ -218,7 +218,7 @@ static void test_death_delivers_and_restarts(void **state)
 
 	ps_config(&sh, "die", 100);
 	ps_start(&sh);
-	/* Two records, the death, a restart 100 ms later, two more from the next child. */
+	/* Two records, the death, a restart 20 ms later, two more from the next child. */
 	SH_RUN_UNTIL(&sh, sh.h.n >= 4, 3000);
 	assert_string_equal(sh.h.v[0].msg, "before");
 	assert_string_equal(sh.h.v[1].msg, "death");
