@@ -13,7 +13,7 @@ DESTDIR    ?=
 CC      ?= cc
 CLANG   ?= clang
 BUILD   := build
-PKGS    := libsystemd json-c yaml-0.1 libpcre2-8 openssl relp libmaxminddb
+PKGS    := libsystemd json-c yaml-0.1 libpcre2-8 openssl relp libmaxminddb libseccomp
 WERROR  ?=
 # The version has one home, debian/changelog (its first entry).
 VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
@@ -65,7 +65,7 @@ DEB_PKGS := gcc make pkg-config libsystemd-dev libjson-c-dev libyaml-dev libpcre
 	rsyslog rsyslog-openssl rsyslog-gnutls libreswan libnss3-tools iproute2 procps \
 	bsdutils python3 python3-jsonschema python3-yaml groff-base man-db liblognorm-utils libyajl-dev libfastjson-dev \
 	libivykis0 libnet1 libwrap0 librelp-dev librelp0 rsyslog-relp \
-	libmaxminddb-dev libmaxmind-db-writer-perl
+	libmaxminddb-dev libmaxmind-db-writer-perl libseccomp-dev
 
 .PHONY: deb all deps check unit unit-san test-rules inventory-check integration fuzz fuzz-short bench install \
 	uninstall clean format format-check demo lab-libs code-coverage test-profiles

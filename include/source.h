@@ -41,6 +41,12 @@ struct source_ops {
 	int (*commit)(void *s);
 	/* Frees the source; NULL is fine. */
 	void (*close)(void *s);
+	/*
+	 * SIGHUP: applies cfg's options for this source (NULL: the source
+	 * keeps the ones it was opened with). Returns 0, or -errno with errs
+	 * (the running options stay).
+	 */
+	int (*reload)(void *s, const struct config *cfg, struct diags *errs);
 };
 
 struct source {
@@ -52,6 +58,11 @@ extern const struct source_ops source_journal_ops;
 extern const struct source_ops source_file_ops;
 extern const struct source_ops source_stream_ops;
 extern const struct source_ops source_syslog_ops;
+/*
+ * The syslog source as the daemon runs it: the listener in a child
+ * process of its own (receiver.h), source_syslog_ops in there.
+ */
+extern const struct source_ops source_syslog_privsep_ops;
 
 /* The ops for a configured type, or NULL if none is built in. */
 const struct source_ops *source_find(enum source_type t);

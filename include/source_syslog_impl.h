@@ -15,8 +15,9 @@
 #include <openssl/ssl.h>
 #include <systemd/sd-event.h>
 
-#include "config.h"
-#include "pipeline.h"
+#include "diag.h"
+#include "receiver.h"
+#include "record.h"
 #include "stats.h"
 #include "syslog_parse.h"
 
@@ -73,13 +74,20 @@ struct conn {
 	struct syslog_origin origin; /* this connection's serial, its frames' ordinals */
 };
 
+/*
+ * Hands one record on: to the pipeline, or over the socketpair to the
+ * parent. Returns as pipeline_submit(): 1 go on, 0 paused, -errno.
+ */
+typedef int (*syslog_submit_fn)(void *ud, struct record *rec);
+
 struct source_syslog {
-	const struct config *cfg;
+	struct receiver_options o;
 	sd_event *e;
-	struct pipeline *pl;
+	syslog_submit_fn submit;
+	void *submit_ud;
 	struct counters *cnt;
 	SSL_CTX *ssl_ctx;
-	struct listener lst[CONFIG_LIST_MAX];
+	struct listener lst[RECEIVER_LIST_MAX];
 	size_t n_lst;
 	struct conn *conns;
 	unsigned n_conns, max_conns;
@@ -96,6 +104,25 @@ struct source_syslog {
 };
 
 /* ---- source_syslog.c ---- */
+
+/*
+ * Opens the listener on loop e: on fds[i] for o->listen[i] when fds is
+ * given (bound sockets, taken, closed on failure too), else on sockets
+ * bound here. Each record goes to submit(submit_ud); drops and
+ * connections are counted in cnt. Returns 0 and *ret, or -errno with errs.
+ */
+int syslog_receiver_open(const struct receiver_options *o, const int *fds, sd_event *e,
+			 syslog_submit_fn submit, void *submit_ud, struct counters *cnt,
+			 struct source_syslog **ret, struct diags *errs);
+/* Stops (true) or resumes (false) reading the sockets. */
+void syslog_receiver_pause(struct source_syslog *s, bool paused);
+/* Closes every connection and listener; NULL is fine. */
+void syslog_receiver_close(struct source_syslog *s);
+/*
+ * A socket listening on spec (tls://, tcp://, udp://ADDR:PORT), non-blocking
+ * and close-on-exec, into *ret_fd. Returns 0 or -errno with a diag naming path.
+ */
+int syslog_listen_bind(const char *spec, const char *path, int *ret_fd, struct diags *errs);
 
 /* Counts one message or connection dropped for why. */
 void syslog_drop(struct source_syslog *s, enum drop_reason why);

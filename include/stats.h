@@ -53,6 +53,8 @@ struct counters {
 	uint64_t in_flight_bytes; /* rendered bytes handed to the sink, not yet delivered */
 	uint64_t
 	    possibly_lost; /* TCP-acknowledged, pushed out of the resend set, connection lost */
+	/* privilege separation of the syslog receiver */
+	uint64_t receiver_crashes; /* receiver child deaths and failed starts, restarted */
 };
 
 struct counter_info {

@@ -182,6 +182,19 @@ static void reload(struct daemon *d)
 	r = config_load(d->base.path, cfg, &errs);
 	if (r == 0)
 		r = pipeline_reload(d->pl, cfg, &errs);
+	/*
+	 * The source's own options (the syslog receiver's listeners) after
+	 * the pipeline's: if they cannot be applied, the running ones stay
+	 * and the reload is counted as refused, the pipeline's part applied.
+	 */
+	if (r == 0 && d->src.ops && d->src.ops->reload &&
+	    d->src.ops->reload(d->src.state, cfg, &errs) < 0) {
+		++d->cnt.reload_failures;
+		log_warnx("reload: the source keeps its running options:");
+		log_diags(&errs);
+		errs.n = 0;
+		errs.n_dropped = 0;
+	}
 out:
 	if (r < 0) {
 		d->cnt.reload_failures++;

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "normalize.h"
 #include "pipeline.h"
+#include "receiver.h"
 #include "rules.h"
 #include "sink.h"
 #include "source.h"
@@ -140,6 +141,12 @@ int main(int argc, char **argv)
 	const char *cmd = "run";
 	struct opts o = {0};
 
+	/*
+	 * Not for users: the daemon's syslog receiver, exec'd by the daemon
+	 * with the socketpair and the listening sockets (receiver.h).
+	 */
+	if (argc == 2 && strcmp(argv[1], RECEIVER_CHILD_ARG) == 0)
+		return receiver_main();
 	if (argc > 1 && argv[1][0] != '-') {
 		cmd = argv[1];
 		argc--;

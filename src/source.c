@@ -7,7 +7,7 @@
 static const struct source_ops *const source_table[SOURCE__MAX] = {
     [SOURCE_JOURNAL] = &source_journal_ops,
     [SOURCE_FILE] = &source_file_ops,
-    [SOURCE_SYSLOG] = &source_syslog_ops,
+    [SOURCE_SYSLOG] = &source_syslog_privsep_ops,
     [SOURCE_STDIN] = &source_stream_ops,
 };
 

@@ -39,6 +39,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "config_receiver.h"
 #include "log.h"
 #include "source.h"
 #include "syslog_parse.h"
@@ -126,11 +127,11 @@ int syslog_handle_message(struct source_syslog *s, struct syslog_origin *origin,
 	 * platform.host, the correlation namespace and the event follow
 	 * HOSTNAME: a relaying sender must not speak for another gateway.
 	 */
-	if (s->cfg->source.syslog.host_from_cert && (!cert || !syslog_cert_names(cert, rec.host))) {
+	if (s->o.host_from_cert && (!cert || !syslog_cert_names(cert, rec.host))) {
 		syslog_drop(s, DROP_HOST);
 		return 1;
 	}
-	r = pipeline_submit(s->pl, &rec);
+	r = s->submit(s->submit_ud, &rec);
 	if (r < 0) {
 		/* As the other sources do: counted, logged once per run of failures. */
 		s->cnt->source_errors++;
@@ -259,15 +260,24 @@ static int on_sweep(sd_event_source *es, uint64_t usec, void *ud)
 	return 0;
 }
 
-static void syslog_pause(void *p, bool paused)
+void syslog_receiver_pause(struct source_syslog *s, bool paused)
 {
-	struct source_syslog *s = p;
 
 	s->paused = paused;
 	if (paused)
 		arm_all(s);
 	else
 		sd_event_source_set_enabled(s->resume, SD_EVENT_ONESHOT);
+}
+
+static void syslog_pause(void *p, bool paused)
+{
+	syslog_receiver_pause(p, paused);
+}
+
+static void syslog_close(void *p)
+{
+	syslog_receiver_close(p);
 }
 
 static void syslog_delivered(void *p, uint64_t upto)
@@ -280,10 +290,8 @@ static int syslog_commit(void *p)
 	return 0;
 }
 
-static void syslog_close(void *p)
+void syslog_receiver_close(struct source_syslog *s)
 {
-	struct source_syslog *s = p;
-
 	if (!s)
 		return;
 	while (s->conns)
@@ -301,27 +309,22 @@ static void syslog_close(void *p)
 	free(s);
 }
 
-static int listener_open(struct source_syslog *s, const char *spec, struct diags *errs)
+int syslog_listen_bind(const char *spec, const char *path, int *ret_fd, struct diags *errs)
 {
-	struct listener *l = &s->lst[s->n_lst];
 	struct syslog_listen la;
 	struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV}, *ai = NULL;
 	int r, fd = -1, one = 1;
 
-	*l = (struct listener){.s = s, .fd = -1, .origin = {.serial = ++s->serials}};
 	if (syslog_listen_parse(spec, &la) < 0) {
-		diag_add(errs, s->cfg->path, 0, 0,
+		diag_add(errs, path, 0, 0,
 			 "source.syslog.listen: \"%s\" is not tls://, tcp:// or udp://ADDR:PORT",
 			 spec);
 		return -EINVAL;
 	}
-	snprintf(l->name, sizeof(l->name), "%s", spec);
-	l->transport = la.transport;
 	hints.ai_socktype = la.transport == SYSLOG_UDP ? SOCK_DGRAM : SOCK_STREAM;
 	r = getaddrinfo(la.host[0] ? la.host : NULL, la.port, &hints, &ai);
 	if (r != 0) {
-		diag_add(errs, s->cfg->path, 0, 0, "source.syslog.listen: %s: %s", spec,
-			 gai_strerror(r));
+		diag_add(errs, path, 0, 0, "source.syslog.listen: %s: %s", spec, gai_strerror(r));
 		return -EINVAL;
 	}
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -329,15 +332,43 @@ static int listener_open(struct source_syslog *s, const char *spec, struct diags
 	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 ||
 	    (la.transport != SYSLOG_UDP && listen(fd, SOMAXCONN) < 0)) {
 		r = -errno;
-		diag_add(errs, s->cfg->path, 0, 0, "source.syslog.listen: %s: %s", spec,
-			 strerror(-r));
+		diag_add(errs, path, 0, 0, "source.syslog.listen: %s: %s", spec, strerror(-r));
 		goto out;
 	}
+	*ret_fd = fd;
+	fd = -1;
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(ai);
+	return r;
+}
+
+/* Listens on spec: on fd when one was handed over (taken), else on a socket bound here. */
+static int listener_open(struct source_syslog *s, const char *spec, int fd, struct diags *errs)
+{
+	struct listener *l = &s->lst[s->n_lst];
+	struct syslog_listen la;
+	int r;
+
+	*l = (struct listener){.s = s, .fd = -1, .origin = {.serial = ++s->serials}};
+	if (fd < 0) {
+		r = syslog_listen_bind(spec, s->o.path, &fd, errs);
+		if (r < 0)
+			return r;
+	}
+	if (syslog_listen_parse(spec, &la) < 0) {
+		diag_add(errs, s->o.path, 0, 0, "source.syslog.listen: \"%s\": bad address", spec);
+		r = -EINVAL;
+		goto out;
+	}
+	snprintf(l->name, sizeof(l->name), "%s", spec);
+	l->transport = la.transport;
 	r = sd_event_add_io(s->e, &l->io, fd, EPOLLIN,
 			    la.transport == SYSLOG_UDP ? on_udp : syslog_on_accept, l);
 	if (r < 0) {
-		diag_add(errs, s->cfg->path, 0, 0, "source.syslog.listen: %s: %s", spec,
-			 strerror(-r));
+		diag_add(errs, s->o.path, 0, 0, "source.syslog.listen: %s: %s", spec, strerror(-r));
 		goto out;
 	}
 	l->fd = fd;
@@ -347,20 +378,18 @@ static int listener_open(struct source_syslog *s, const char *spec, struct diags
 out:
 	if (fd >= 0)
 		close(fd);
-	freeaddrinfo(ai);
 	return r;
 }
 
 static int tls_setup(struct source_syslog *s, struct diags *errs)
 {
-	const typeof(s->cfg->source.syslog) *sc = &s->cfg->source.syslog;
 	struct tls_ctx_opts o = {
 	    .role = TLS_SERVER,
-	    .ca_file = sc->ca_file,
-	    .cert_file = sc->cert_file,
-	    .key_file = sc->key_file,
+	    .ca_file = s->o.ca_file,
+	    .cert_file = s->o.cert_file,
+	    .key_file = s->o.key_file,
 	    /* permitted_peers cannot be checked without a certificate: demand one. */
-	    .verify_peer = sc->require_client_cert || sc->permitted_peers.n > 0,
+	    .verify_peer = s->o.require_client_cert || s->o.n_permitted_peers > 0,
 	};
 	int r;
 
@@ -373,34 +402,38 @@ static int tls_setup(struct source_syslog *s, struct diags *errs)
 	return 0;
 }
 
-static int syslog_open(const struct config *cfg, sd_event *e, struct pipeline *pl,
-		       struct counters *cnt, void **ret, struct diags *errs)
+int syslog_receiver_open(const struct receiver_options *o, const int *fds, sd_event *e,
+			 syslog_submit_fn submit, void *submit_ud, struct counters *cnt,
+			 struct source_syslog **ret, struct diags *errs)
 {
-	const struct str_list *listen = &cfg->source.syslog.listen;
 	struct source_syslog *s;
 	struct rlimit nofile;
 	bool tls = false;
+	size_t n_fds = fds ? o->n_listen : 0, taken = 0;
 	int r;
 
 	if (!e) {
-		diag_add(errs, cfg->path, 0, 0, "source syslog needs the daemon's event loop");
-		return -EINVAL;
+		diag_add(errs, o->path, 0, 0, "source syslog needs the daemon's event loop");
+		r = -EINVAL;
+		goto fail;
 	}
-	if (listen->n == 0) {
-		diag_add(errs, cfg->path, 0, 0, "source.syslog.listen: no address to listen on");
-		return -EINVAL;
+	if (o->n_listen == 0) {
+		diag_add(errs, o->path, 0, 0, "source.syslog.listen: no address to listen on");
+		r = -EINVAL;
+		goto fail;
 	}
 	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
-	s->cfg = cfg;
+	if (!s) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	s->o = *o;
 	s->e = e;
-	s->pl = pl;
+	s->submit = submit;
+	s->submit_ud = submit_ud;
 	s->cnt = cnt;
-	s->max_frame =
-	    cfg->source.syslog.max_frame_bytes ? cfg->source.syslog.max_frame_bytes : 65536;
-	s->max_conns =
-	    cfg->source.syslog.max_connections ? cfg->source.syslog.max_connections : 1000;
+	s->max_frame = o->max_frame_bytes ? o->max_frame_bytes : 65536;
+	s->max_conns = o->max_connections ? o->max_connections : 1000;
 	/*
 	 * Past the descriptor limit accept() fails, and with it the
 	 * collector socket, the position file and a reload: keep a reserve.
@@ -415,12 +448,9 @@ static int syslog_open(const struct config *cfg, sd_event *e, struct pipeline *p
 			  max);
 		s->max_conns = max;
 	}
-	s->idle_usec =
-	    (uint64_t)(cfg->source.syslog.idle_timeout_s ? cfg->source.syslog.idle_timeout_s
-							 : 300) *
-	    1000000;
-	s->conv.app_name = cfg->source.syslog.app_name ? cfg->source.syslog.app_name : "pluto";
-	s->conv.max_line = cfg->limits.max_line_bytes ? cfg->limits.max_line_bytes : 65536;
+	s->idle_usec = (uint64_t)(o->idle_timeout_s ? o->idle_timeout_s : 300) * 1000000;
+	s->conv.app_name = o->app_name ? o->app_name : "pluto";
+	s->conv.max_line = o->max_line_bytes ? o->max_line_bytes : 65536;
 	s->conv.scratch_size = 3 * s->max_frame;
 	s->conv.scratch = malloc(s->conv.scratch_size);
 	s->dgram = malloc(s->max_frame);
@@ -436,19 +466,20 @@ static int syslog_open(const struct config *cfg, sd_event *e, struct pipeline *p
 	if (getrandom(&s->conv.instance, sizeof(s->conv.instance), 0) !=
 	    (ssize_t)sizeof(s->conv.instance)) {
 		r = -errno;
-		diag_add(errs, cfg->path, 0, 0, "source syslog: no random instance id: %s",
+		diag_add(errs, o->path, 0, 0, "source syslog: no random instance id: %s",
 			 strerror(errno));
 		goto out;
 	}
-	for (size_t i = 0; i < listen->n; i++)
-		tls |= strncmp(listen->v[i], "tls://", 6) == 0;
+	for (size_t i = 0; i < o->n_listen; i++)
+		tls |= strncmp(o->listen[i], "tls://", 6) == 0;
 	if (tls) {
 		r = tls_setup(s, errs);
 		if (r < 0)
 			goto out;
 	}
-	for (size_t i = 0; i < listen->n; i++) {
-		r = listener_open(s, listen->v[i], errs);
+	for (size_t i = 0; i < o->n_listen; i++) {
+		taken = i + 1;
+		r = listener_open(s, o->listen[i], i < n_fds ? fds[i] : -1, errs);
 		if (r < 0)
 			goto out;
 	}
@@ -465,10 +496,30 @@ static int syslog_open(const struct config *cfg, sd_event *e, struct pipeline *p
 	*ret = s;
 	return 0;
 out:
+	syslog_receiver_close(s);
+fail:
+	/* The descriptors not yet taken are still ours to close. */
+	for (size_t i = taken; i < n_fds; i++)
+		close(fds[i]);
 	if (r < 0 && errs->n == 0)
-		diag_add(errs, cfg->path, 0, 0, "source syslog: %s", strerror(-r));
-	syslog_close(s);
+		diag_add(errs, o->path, 0, 0, "source syslog: %s", strerror(-r));
 	return r;
+}
+
+/* In this process: each record goes straight to the pipeline. */
+static int submit_pipeline(void *ud, struct record *rec)
+{
+	return pipeline_submit(ud, rec);
+}
+
+static int syslog_open(const struct config *cfg, sd_event *e, struct pipeline *pl,
+		       struct counters *cnt, void **ret, struct diags *errs)
+{
+	struct receiver_options o;
+
+	config_receiver_options(cfg, &o);
+	return syslog_receiver_open(&o, NULL, e, submit_pipeline, pl, cnt,
+				    (struct source_syslog **)ret, errs);
 }
 
 const struct source_ops source_syslog_ops = {

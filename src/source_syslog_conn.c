@@ -157,17 +157,16 @@ static void handshake_failed(struct conn *c, const char *what)
 
 static bool peer_permitted(struct source_syslog *s, SSL *ssl)
 {
-	const struct str_list *pp = &s->cfg->source.syslog.permitted_peers;
 	X509 *cert;
 	bool ok = false;
 
-	if (pp->n == 0)
+	if (s->o.n_permitted_peers == 0)
 		return true;
 	cert = SSL_get1_peer_certificate(ssl);
 	if (!cert)
 		return false;
-	for (size_t i = 0; i < pp->n && !ok; i++)
-		ok = syslog_cert_names(cert, pp->v[i]);
+	for (size_t i = 0; i < s->o.n_permitted_peers && !ok; i++)
+		ok = syslog_cert_names(cert, s->o.permitted_peers[i]);
 	X509_free(cert);
 	return ok;
 }

@@ -51,6 +51,9 @@ const struct counter_info counter_table[] = {
     C(in_flight_bytes, "bytes of events handed to the sink and not yet delivered"),
     C(possibly_lost, "events only the collector's TCP stack acknowledged that could not be "
 		     "kept for a resend when its connection broke (may be lost)"),
+    /* privilege separation of the syslog receiver */
+    C(receiver_crashes, "syslog receiver child processes that died or failed to start "
+			"(each restarted with backoff)"),
 };
 
 const size_t counter_table_len = sizeof(counter_table) / sizeof(counter_table[0]);

@@ -61,10 +61,16 @@ EOF
 track $!
 
 counter() { sed -n "s/^ikelogd_$1_total //p" "$prom" 2>/dev/null; }
-hwm() { awk '/^VmHWM:/ {print $2}' /proc/$dpid/status; }
-# The window fills: ikelogd has read in_flight lines ...
-window_full() { [ "$(counter lines_read)" -ge "$INFLIGHT" ]; }
-wait_for 30 window_full || fail "ikelogd read $(counter lines_read) lines, fewer than in_flight $INFLIGHT"
+# The daemon's and its receiver child's peak RSS, summed: either one may buffer.
+hwm() {
+	for p in $dpid $(pgrep -P "$dpid" -f receiver-child || true); do
+		awk '/^VmHWM:/ {print $2}' "/proc/$p/status"
+	done | awk '{s += $1} END {if (NR) print s}'
+}
+# The window fills: in_flight events wait, the lines ikelogd has read (and
+# a daemon_stats event, when the stats timer fired before they came) ...
+window_full() { [ "$(sed -n 's/^ikelogd_in_flight //p' "$prom" 2>/dev/null)" -ge "$INFLIGHT" ] 2>/dev/null; }
+wait_for 30 window_full || fail "ikelogd read $(counter lines_read) lines, in flight $(sed -n 's/^ikelogd_in_flight //p' "$prom"), fewer than in_flight $INFLIGHT"
 # ... the sender's bytes wait unread in ikelogd's receive queue ...
 queued() { ss -Htn state established "( sport = :$lport )" | awk '$1 > 0 {f = 1} END {exit !f}'; }
 wait_for 30 queued || fail "no bytes wait in ikelogd's receive queue: $(ss -tn "( sport = :$lport )")"

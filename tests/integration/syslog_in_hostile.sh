@@ -100,9 +100,14 @@ def by_conn(name):
     return [e for e in events() if e.get("conn_name") == name]
 
 def vmhwm():
-    for line in open("/proc/%d/status" % pid):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
+    # The daemon's and its receiver child's (which reads the senders) peaks, summed.
+    pids = [str(pid)] + open("/proc/%d/task/%d/children" % (pid, pid)).read().split()
+    total = 0
+    for p in pids:
+        for line in open("/proc/%s/status" % p):
+            if line.startswith("VmHWM:"):
+                total += int(line.split()[1])
+    return total
 
 def line(conn, serial, host="gw-good", app="pluto"):
     return ('<30>1 2026-11-23T20:25:58.%06dZ %s %s 4242 - - "%s" #%d: initiating IKEv2 connection to 192.1.2.23 using UDP'

@@ -17,27 +17,7 @@
 # minute, cached for later runs); a cached run takes about 20 s.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/nspawn.sh"
-need_root "systemd-nspawn boots the container"
-need_cmd systemd-nspawn debootstrap nsenter flock findmnt python3 make tar
-cd "$ROOT"
-trap 'nspawn_stop; cleanup_common' EXIT
-
-dest=$WORK/dest
-make -s DESTDIR="$dest" PREFIX=/usr SYSCONFDIR=/etc UNITDIR=/lib/systemd/system install \
-	>"$WORK/install.log" 2>&1 || { cat "$WORK/install.log" >&2; fail "make install failed"; }
-
-t0=$(date +%s)
-nspawn_rootfs "$dest/usr/sbin/ikelogd" >"$WORK/rootfs.why" || skip "no container rootfs: $(cat "$WORK/rootfs.why")"
-echo "measured: rootfs $NSPAWN_ROOTFS ready in $(($(date +%s) - t0)) s"
-nspawn_boot "$NSPAWN_ROOTFS" >"$WORK/boot.why" || skip "systemd-nspawn cannot boot here: $(cat "$WORK/boot.why")"
-ok "container booted with $(in_ct systemctl --version | sed -n 1p) as PID 1 (host pid $NSPAWN_INIT)"
-
-# The container's files, as the host sees them through its init.
-CT=/proc/$NSPAWN_INIT/root
-tar -C "$dest" -cf - . | in_ct tar -C / -xf - --no-overwrite-dir --keep-directory-symlink
-in_ct systemctl daemon-reload
-[ "$(in_ct systemctl show -p LoadState --value ikelogd.service)" = loaded ] ||
-	fail "the installed unit does not load: $(in_ct systemctl status ikelogd.service 2>&1 | tail -n 5)"
+nspawn_scenario
 
 log=$CT/var/log/pluto.log
 out=$CT/var/log/ikelogd/events.json

@@ -230,3 +230,29 @@ nspawn_stop() {
 	NSPAWN_PID=
 	rmdir "/run/systemd/nspawn/propagate/$NSPAWN_MACHINE" 2>/dev/null || true
 }
+
+# nspawn_scenario: what a scenario of the installed unit under systemd as
+# PID 1 starts with: root and the tools (or the scenario is skipped),
+# `make install` into $WORK/dest, the container booted from the cached
+# rootfs (skipped when it cannot be), the installed tree copied in and the
+# unit loaded. Sets CT, the container's root as the host sees it through
+# its init; the container is stopped when the scenario exits.
+nspawn_scenario() {
+	local dest=$WORK/dest t0
+	need_root "systemd-nspawn boots the container"
+	need_cmd systemd-nspawn debootstrap nsenter flock findmnt python3 make tar
+	cd "$ROOT"
+	trap 'nspawn_stop; cleanup_common' EXIT
+	make -s DESTDIR="$dest" PREFIX=/usr SYSCONFDIR=/etc UNITDIR=/lib/systemd/system install \
+		>"$WORK/install.log" 2>&1 || { cat "$WORK/install.log" >&2; fail "make install failed"; }
+	t0=$(date +%s)
+	nspawn_rootfs "$dest/usr/sbin/ikelogd" >"$WORK/rootfs.why" || skip "no container rootfs: $(cat "$WORK/rootfs.why")"
+	echo "measured: rootfs $NSPAWN_ROOTFS ready in $(($(date +%s) - t0)) s"
+	nspawn_boot "$NSPAWN_ROOTFS" >"$WORK/boot.why" || skip "systemd-nspawn cannot boot here: $(cat "$WORK/boot.why")"
+	ok "container booted with $(in_ct systemctl --version | sed -n 1p) as PID 1 (host pid $NSPAWN_INIT)"
+	CT=/proc/$NSPAWN_INIT/root
+	tar -C "$dest" -cf - . | in_ct tar -C / -xf - --no-overwrite-dir --keep-directory-symlink
+	in_ct systemctl daemon-reload
+	[ "$(in_ct systemctl show -p LoadState --value ikelogd.service)" = loaded ] ||
+		fail "the installed unit does not load: $(in_ct systemctl status ikelogd.service 2>&1 | tail -n 5)"
+}
