@@ -101,6 +101,11 @@ static const struct pmap_row rows[] = {
     FS("peer_port", "source.port", "destination.port"),
     FS("local_ip", "destination.ip", "source.ip"),
     FS("local_port", "destination.port", "source.port"),
+    /* enrichment: the operator's labels, the peer's country and autonomous system */
+    F("labels", "labels"),
+    FS("peer_geo_country_iso", "source.geo.country_iso_code", "destination.geo.country_iso_code"),
+    FS("peer_as_number", "source.as.number", "destination.as.number"),
+    FS("peer_as_org", "source.as.organization.name", "destination.as.organization.name"),
     FL("transport", "network.transport"),
     L("network.protocol", "\"ike\""),
     F("peer_ip", "related.ip[]"),

@@ -131,6 +131,13 @@ static const struct pmap_row rows[] = {
     FS("peer_port", "src_endpoint.port", "dst_endpoint.port", NET),
     FS("local_ip", "dst_endpoint.ip", "src_endpoint.ip", NET),
     FS("local_port", "dst_endpoint.port", "src_endpoint.port", NET),
+    /* enrichment: the peer's country and autonomous system */
+    FS("peer_geo_country_iso", "src_endpoint.location.country", "dst_endpoint.location.country",
+       NET),
+    FS("peer_as_number", "src_endpoint.autonomous_system.number",
+       "dst_endpoint.autonomous_system.number", NET),
+    FS("peer_as_org", "src_endpoint.autonomous_system.name", "dst_endpoint.autonomous_system.name",
+       NET),
     F("peer_id", "user.uid", NET),
     F("username", "user.name", NET),
     F("ike_sa_id", "session.uid", NET),

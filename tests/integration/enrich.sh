@@ -77,6 +77,35 @@ assert with_peer > 100 and n > with_peer, (n, with_peer)
 print(f"ok: {n} events, {with_peer} with a peer address: country, AS and map labels on each; none on the others")
 EOF
 
+# --- the SIEM profiles carry the enrichment where their schemas have it ---
+for prof in ocsf ecs; do
+	"$IKELOGD" normalize -c "$WORK/a.yaml" --profile $prof "$WORK/lab.log" >"$WORK/a.$prof" 2>/dev/null ||
+		fail "normalize --profile $prof"
+done
+python3 "$ROOT/tests/profiles/validate" --ocsf "$WORK/a.ocsf" --ecs "$WORK/a.ecs" >"$WORK/validate.out" 2>&1 ||
+	fail "enriched events do not validate: $(tail -n 5 "$WORK/validate.out")"
+python3 - "$WORK/a.ocsf" "$WORK/a.ecs" <<'EOF' || fail "enrichment missing from the profiles"
+import json, sys
+n_o = n_e = 0
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    for ep in ("src_endpoint", "dst_endpoint"):
+        loc = e.get(ep, {}).get("location")
+        if loc:
+            assert loc["country"] in ("DE", "FR"), e
+            assert e[ep]["autonomous_system"] == {"number": 64500, "name": "Example-Transit"}, e
+            n_o += 1
+for line in open(sys.argv[2]):
+    e = json.loads(line)
+    assert e["labels"] == {"site": "fra1", "environment": "lab"}, e
+    for s in ("source", "destination"):
+        if "geo" in e.get(s, {}):
+            assert e[s]["as"] == {"number": 64500, "organization": {"name": "Example-Transit"}}, e
+            n_e += 1
+assert n_o > 50 and n_e > 100, (n_o, n_e)
+print(f"ok: OCSF endpoints with location and AS: {n_o}; ECS events with geo and as: {n_e}; labels on every ECS event; both validate")
+EOF
+
 # --- check refuses what cannot be read ---
 write_config "$WORK/missing.yaml" "$WORK/nonexistent.mmdb" hash
 write_config "$WORK/corrupt.yaml" "$WORK/corrupt.mmdb" hash
