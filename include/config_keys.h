@@ -36,7 +36,7 @@ struct config_key {
 	const char *const *choices; /* KT_STRING: the allowed values, NULL-terminated */
 };
 
-#define CONFIG_KEYS_MAX 96 /* room in the loader's per-key arrays */
+#define CONFIG_KEYS_MAX 128 /* room in the loader's per-key arrays */
 
 extern const struct config_key config_keys[];
 /* The actions of redact.fields by enum redact_action value. */

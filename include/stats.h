@@ -43,6 +43,11 @@ struct counters {
 	uint64_t source_errors;
 	uint64_t input_dropped; /* syslog listener: frames dropped (oversize, hostile, overflow) */
 	uint64_t connections;	/* syslog listener: connections accepted */
+	/* detections (detect.c) */
+	uint64_t detect_alerts;	    /* alert events raised (cleared ones included) */
+	uint64_t detect_suppressed; /* alerts not raised: their key was quiet after one */
+	uint64_t detect_keys;	    /* keys held in the detection table now */
+	uint64_t detect_evictions;  /* keys evicted at detect.max_keys (least recently used) */
 };
 
 struct counter_info {

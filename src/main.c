@@ -43,7 +43,7 @@ static void usage(FILE *f)
 	    "       ikelogd test-rules [-c FILE] [RULES...]\n"
 	    "                                        run the examples of the rule files\n"
 	    "       ikelogd normalize [-c FILE] [--stats] [--no-prefilter] [--summary] "
-	    "[--journal-file F] [FILE...|-]\n"
+	    "[--detect] [--journal-file F] [FILE...|-]\n"
 	    "                                        print one JSON event per input line\n"
 	    "       ikelogd keygen DIR               make DIR/sign.key, DIR/audit.key, "
 	    "DIR/audit.pub\n"
@@ -58,6 +58,7 @@ struct opts {
 	bool stats;
 	bool no_prefilter;
 	bool summary;
+	bool detect;
 	const char *journal_file;
 	const char *key, *pubkey;
 	char **args;
@@ -71,6 +72,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	    {"stats", no_argument, NULL, 's'},
 	    {"no-prefilter", no_argument, NULL, 'P'},
 	    {"summary", no_argument, NULL, 'S'},
+	    {"detect", no_argument, NULL, 'D'},
 	    {"journal-file", required_argument, NULL, 'J'},
 	    {"key", required_argument, NULL, 'K'},
 	    {"pubkey", required_argument, NULL, 'p'},
@@ -93,6 +95,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'S':
 			o->summary = true;
+			break;
+		case 'D':
+			o->detect = true;
 			break;
 		case 'J':
 			o->journal_file = optarg;
@@ -143,6 +148,7 @@ int main(int argc, char **argv)
 		    &(struct tools_normalize_opts){.stats = o.stats,
 						   .no_prefilter = o.no_prefilter,
 						   .summary = o.summary,
+						   .detect = o.detect,
 						   .journal_file = o.journal_file});
 	if (strcmp(cmd, "keygen") == 0)
 		return tools_keygen(o.n_args == 1 ? o.args[0] : NULL);

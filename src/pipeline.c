@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "correlate.h"
+#include "detect.h"
 #include "event.h"
 #include "normalize.h"
 #include "pipeline.h"
@@ -34,6 +35,7 @@ struct pipeline {
 	struct counters *cnt;
 	struct stages st;
 	struct correlator *corr;
+	struct detector *det; /* detections (detect.c); NULL while detect.enabled is off */
 	struct event ev;
 	struct event_json *json;
 	struct source *src;
@@ -48,6 +50,7 @@ struct pipeline {
 	/* Seqs handed to the sink and not yet delivered, oldest first. */
 	uint64_t *ring;
 	size_t ring_cap, ring_head, ring_len;
+	size_t window; /* limits.in_flight: the source pauses at this many (alerts may add more) */
 	unsigned submitting; /* >0 while inside pipeline_submit: source told afterwards */
 	bool paused, eof, stopped;
 };
@@ -95,7 +98,8 @@ int pipeline_new(const struct config *cfg, struct counters *cnt, struct pipeline
 		return -ENOMEM;
 	p->cfg = cfg;
 	p->cnt = cnt;
-	p->ring_cap = cfg->limits.in_flight ? cfg->limits.in_flight : 1;
+	p->window = cfg->limits.in_flight ? cfg->limits.in_flight : 1;
+	p->ring_cap = p->window;
 	p->ring = calloc(p->ring_cap, sizeof(*p->ring));
 	if (!p->ring) {
 		r = -ENOMEM;
@@ -110,6 +114,14 @@ int pipeline_new(const struct config *cfg, struct counters *cnt, struct pipeline
 		goto out;
 	}
 	correlator_set_story(p->corr, cfg->correlate.carry, cfg->correlate.merge);
+	if (cfg->detect.enabled) { /* detections (detect.c) */
+		struct detect_options o;
+
+		config_detect_options(cfg, &o);
+		r = detector_new(&o, cnt, &p->det);
+		if (r < 0)
+			goto out;
+	}
 	/* Room for the line, its converted fields and the derived ones. */
 	r = event_init(&p->ev, 2 * (size_t)cfg->limits.max_line_bytes + 4096);
 	if (r < 0)
@@ -131,6 +143,7 @@ void pipeline_free(struct pipeline *p)
 	event_json_free(p->json);
 	event_done(&p->ev);
 	correlator_free(p->corr);
+	detector_free(p->det);
 	stages_free(&p->st);
 	signer_free(p->signer);
 	free(p->ring);
@@ -232,7 +245,7 @@ static void advance(struct pipeline *p)
 		p->delivered_upto = upto;
 	p->cnt->in_flight = p->ring_len;
 	/* Resume at half the window, so the source reads in batches. */
-	if (p->paused && p->ring_len <= p->ring_cap / 2)
+	if (p->paused && p->ring_len <= p->window / 2)
 		set_paused(p, false);
 	tell_source(p);
 }
@@ -252,17 +265,44 @@ void pipeline_delivered(struct pipeline *p, uint64_t seq)
 	advance(p);
 }
 
-/* Hands the rendered event to the sink, its seq queued first (the sink may ack at once). */
-static int to_sink(struct pipeline *p, uint64_t seq, const char *json, size_t len)
+/*
+ * Room for one more seq: the ring doubles when the alerts of one record
+ * take it past the window (the source is paused by then, so it stays
+ * bounded by what one record can raise).
+ */
+static int ring_reserve(struct pipeline *p)
+{
+	uint64_t *nr;
+
+	if (p->ring_len < p->ring_cap)
+		return 0;
+	nr = calloc(2 * p->ring_cap, sizeof(*nr));
+	if (!nr)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->ring_len; i++)
+		nr[i] = p->ring[(p->ring_head + i) % p->ring_cap];
+	free(p->ring);
+	p->ring = nr;
+	p->ring_head = 0;
+	p->ring_cap *= 2;
+	return 0;
+}
+
+/* Hands the rendered event ev to the sink, its seq queued first (the sink may ack at once). */
+static int to_sink(struct pipeline *p, uint64_t seq, const struct event *ev, const char *json,
+		   size_t len)
 {
 	int r;
 
+	r = ring_reserve(p);
+	if (r < 0)
+		return r;
 	p->ring[(p->ring_head + p->ring_len) % p->ring_cap] = seq;
 	p->ring_len++;
 	p->cnt->events_out++;
 	if (!p->snk)
 		return 0;
-	r = p->snk->ops->write(p->snk->state, seq, &p->ev, json, len);
+	r = p->snk->ops->write(p->snk->state, seq, ev, json, len);
 	if (p->signer) {
 		struct signer_stats st;
 
@@ -304,6 +344,20 @@ int pipeline_sign_final(struct pipeline *p)
 	return pipeline_emit_stats(p);
 }
 
+/* detections (detect.c): an alert goes to the sink with a seq of its own, like daemon_stats. */
+static int emit_alert(void *ud, const struct event *alert)
+{
+	struct pipeline *p = ud;
+	const char *json;
+	size_t len;
+	int r;
+
+	r = event_json_render(p->json, alert, &json, &len);
+	if (r < 0)
+		return r;
+	return to_sink(p, ++p->last_seq, alert, json, len);
+}
+
 static int process(struct pipeline *p, const struct record *rec)
 {
 	const char *json;
@@ -326,7 +380,10 @@ static int process(struct pipeline *p, const struct record *rec)
 	r = event_json_render(p->json, &p->ev, &json, &len);
 	if (r < 0)
 		return r;
-	r = to_sink(p, rec->seq, json, len);
+	r = to_sink(p, rec->seq, &p->ev, json, len);
+	/* detections (detect.c): on the event as shipped, its alerts after it */
+	if (r >= 0 && p->det)
+		r = detect_event(p->det, &p->ev, emit_alert, p);
 	return r < 0 ? r : 1;
 }
 
@@ -344,7 +401,7 @@ int pipeline_submit(struct pipeline *p, struct record *rec)
 	advance(p);
 	if (r < 0)
 		return r;
-	if (p->ring_len >= p->ring_cap) {
+	if (p->ring_len >= p->window) {
 		set_paused(p, true);
 		return 0;
 	}
@@ -360,7 +417,7 @@ int pipeline_emit_stats(struct pipeline *p)
 	size_t len;
 	int r;
 
-	if (p->ring_len >= p->ring_cap)
+	if (p->ring_len >= p->window)
 		return -EAGAIN;
 	o = json_object_new_object();
 	c = json_object_new_object();
@@ -404,7 +461,7 @@ int pipeline_emit_stats(struct pipeline *p)
 	json_object_object_add(o, "severity", json_object_new_string("info"));
 	json_object_object_add(o, "counters", c);
 	json = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
-	r = to_sink(p, rec.seq, json, len);
+	r = to_sink(p, rec.seq, &p->ev, json, len);
 	json_object_put(o);
 	p->ev.rec = NULL;
 	advance(p);
@@ -474,7 +531,7 @@ static int emit_summary(void *ud, struct event *ev, const struct sa_sum *s, cons
 	json = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
 	rec.seq = ++p->last_seq;
 	p->ev.rec = &rec;
-	r = to_sink(p, rec.seq, json, len);
+	r = to_sink(p, rec.seq, &p->ev, json, len);
 	p->ev.rec = NULL;
 	json_object_put(o);
 	advance(p);
