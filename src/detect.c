@@ -443,25 +443,32 @@ static int half_open(struct detector *d, struct dentry *sa)
 	if (!key)
 		return 0;
 	d->key_field = kf;
-	r = count(d, DK_HALF_OPEN_FLOOD, &d->o.half_open_flood, key, sa->init.ts, sa->hash, true,
+	r = count(d, DK_HALF_OPEN_FLOOD, &d->o.half_open_flood, key, d->now, sa->hash, true,
 		  sa->init.id);
 	if (r < 0 || !d->o.half_open_distinct_ips)
 		return r;
 	d->key_field = F__MAX;
 	struct detect_window all = {d->o.half_open_distinct_ips, d->o.half_open_flood.window_s};
 
-	return count(d, DK_HALF_OPEN_ALL, &all, "*", sa->init.ts, hash_str(key), true,
-		     sa->init.id);
+	return count(d, DK_HALF_OPEN_ALL, &all, "*", d->now, hash_str(key), true, sa->init.id);
 }
 
-/* IKE SAs answered at IKE_SA_INIT whose IKE_AUTH has not come within the timeout. */
+/*
+ * IKE SAs answered at IKE_SA_INIT whose IKE_AUTH has not come within the
+ * timeout. Each became half open at its init time plus the timeout, and is
+ * counted as of then (the windows see it when it happened, not when the
+ * next event showed it), oldest first.
+ */
 static int sweep_half_open(struct detector *d)
 {
-	int64_t limit = d->now - (int64_t)d->o.half_open_timeout_s * 1000000;
+	int64_t tmo = (int64_t)d->o.half_open_timeout_s * 1000000, now = d->now;
 	int r = 0;
 
-	while (r >= 0 && d->pend_head && d->pend_head->init.ts <= limit)
+	while (r >= 0 && d->pend_head && d->pend_head->init.ts + tmo <= now) {
+		d->now = d->pend_head->init.ts + tmo;
 		r = half_open(d, d->pend_head);
+	}
+	d->now = now;
 	return r;
 }
 

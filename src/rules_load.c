@@ -40,6 +40,8 @@ static const char *const vocabulary[] = {
     "daemon_stop",
     "unparsed",
     "daemon_stats",
+    /* detections (detect.c) */
+    "alert",
 };
 
 /* ---- YAML helpers ---- */
