@@ -61,7 +61,7 @@ DEB_PKGS := gcc make pkg-config libsystemd-dev libjson-c-dev libyaml-dev libpcre
 	libssl-dev libcmocka-dev clang libclang-rt-14-dev openssl systemd systemd-journal-remote \
 	systemd-container debootstrap \
 	rsyslog rsyslog-openssl rsyslog-gnutls libreswan libnss3-tools iproute2 procps \
-	bsdutils python3 python3-jsonschema groff-base man-db liblognorm-utils libyajl-dev libfastjson-dev \
+	bsdutils python3 python3-jsonschema python3-yaml groff-base man-db liblognorm-utils libyajl-dev libfastjson-dev \
 	libivykis0 libnet1 libwrap0 librelp-dev librelp0 rsyslog-relp
 
 .PHONY: all deps check unit unit-san test-rules inventory-check integration fuzz fuzz-short bench install \

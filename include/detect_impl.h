@@ -16,6 +16,7 @@
 #define DETECT_ID_MAX	 33 /* event ids: 16 or 32 hex digits */
 #define DETECT_EVIDENCE	 10 /* event_ids listed in an alert */
 #define DETECT_SUITE_MAX 96
+#define DETECT_KEYS_MIN	 64 /* more than one event can touch */
 
 /* What a key table entry is for: a detection's key, or facts kept between events. */
 enum detect_kind {
@@ -33,6 +34,22 @@ enum detect_kind {
 	DK_SA, /* one IKE SA's facts */
 	DK__MAX
 };
+
+/* The event types and results the detections look at (detect.c names them once per event). */
+enum detect_type {
+	DT_OTHER,
+	DT_IKE_INIT,
+	DT_IKE_AUTH,
+	DT_AUTH_FAILED,
+	DT_CERT_ERROR,
+	DT_CHILD_CREATE,
+	DT_IKE_REKEY,
+	DT_CHILD_REKEY,
+	DT_IKE_DELETE,
+	DT_MOBIKE,
+	DT_SKIP, /* ikelogd's own: alert, daemon_stats, ike_sa_summary */
+};
+enum detect_result { DR_INFO, DR_SUCCESS, DR_FAILURE };
 
 /* One occurrence in a window. */
 struct dslot {
@@ -76,6 +93,8 @@ struct detector {
 	int64_t ev_ts; /* the current event's time */
 	/* while detect_event runs */
 	const struct event *trigger;
+	enum detect_type type;
+	enum detect_result res;
 	enum field key_field; /* the field the next alert's key goes in; F__MAX = none */
 	detect_emit_fn emit;
 	void *ud;
@@ -113,7 +132,6 @@ int detect_once(struct detector *d, enum detect_kind kind, const char *key,
 		const struct event *ev, const char *extra);
 
 /* weak_crypto, crypto_change and cert_problem on one event. */
-int detect_crypto(struct detector *d, const struct event *ev, const char *type,
-		  struct dentry *sa);
+int detect_crypto(struct detector *d, const struct event *ev, struct dentry *sa);
 
 #endif

@@ -195,7 +195,7 @@ const struct config_key config_keys[] = {
     K_ENUM("log_level", log_level, LOG_LEVEL_INFO, log_level_names),
     /* detections (detect.c): the detect: section */
     K_BOOL("detect.enabled", detect.enabled, true),
-    K_UINT("detect.max_keys", detect.max_keys, 65536, 1, 16777216),
+    K_UINT("detect.max_keys", detect.max_keys, 65536, 64, 16777216),
     K_UINT("detect.suppress_s", detect.suppress_s, 0, 0, 604800),
     K_BOOL("detect.cleared", detect.cleared, false),
     K_UINT("detect.auth_failure_burst.threshold", detect.auth_failure_burst.threshold, 5, 0, 1000),

@@ -166,8 +166,12 @@ int detector_new(const struct detect_options *o, struct counters *cnt, struct de
 	if (!d)
 		return -ENOMEM;
 	d->o = *o;
-	if (d->o.max_keys == 0)
-		d->o.max_keys = 1;
+	/*
+	 * One event touches a few entries (its IKE SA, then its keys): the
+	 * table must hold them all, or one would evict another in use.
+	 */
+	if (d->o.max_keys < DETECT_KEYS_MIN)
+		d->o.max_keys = DETECT_KEYS_MIN;
 	d->cnt = cnt;
 	while (nb < d->o.max_keys && nb < (1u << 24))
 		nb <<= 1;
@@ -334,6 +338,32 @@ static uint64_t hash_str(const char *s)
 	return s ? util_hash64(s, strlen(s), UTIL_HASH_SEED) : 0;
 }
 
+/* The event types the detections look at, named once per event. */
+static const struct {
+	const char *name;
+	enum detect_type type;
+} type_names[] = {
+    {"ike_init", DT_IKE_INIT},		 {"ike_auth", DT_IKE_AUTH},
+    {"auth_failed", DT_AUTH_FAILED},	 {"cert_error", DT_CERT_ERROR},
+    {"child_sa_create", DT_CHILD_CREATE}, {"ike_sa_rekey", DT_IKE_REKEY},
+    {"child_sa_rekey", DT_CHILD_REKEY},	 {"ike_sa_delete", DT_IKE_DELETE},
+    {"mobike", DT_MOBIKE},		 {"alert", DT_SKIP},
+    {"daemon_stats", DT_SKIP},		 {"ike_sa_summary", DT_SKIP},
+};
+
+static enum detect_type type_of(const char *s)
+{
+	for (size_t i = 0; s && i < sizeof(type_names) / sizeof(type_names[0]); i++)
+		if (s[0] == type_names[i].name[0] && strcmp(s, type_names[i].name) == 0)
+			return type_names[i].type;
+	return DT_OTHER;
+}
+
+static enum detect_result result_of(const char *s)
+{
+	return is(s, "failure") ? DR_FAILURE : is(s, "success") ? DR_SUCCESS : DR_INFO;
+}
+
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned dd)
 {
@@ -346,19 +376,42 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned dd)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
-/* The event's time in microseconds: its record's, else its timestamp field; -1 if neither. */
+/* n digits of s from i, or -1. */
+static int64_t digits(const char *s, size_t i, size_t n)
+{
+	int64_t v = 0;
+
+	for (size_t k = i; k < i + n; k++) {
+		if (s[k] < '0' || s[k] > '9')
+			return -1;
+		v = v * 10 + (s[k] - '0');
+	}
+	return v;
+}
+
+/*
+ * The event's time in microseconds: its record's, else its timestamp
+ * field (the writer's own format, 2026-11-23T21:45:51.000000Z); -1 if
+ * neither.
+ */
 static int64_t event_time(const struct event *ev)
 {
-	const char *t = str(ev, F_TIMESTAMP);
-	int y, mo, dd, h, mi, s;
-	long us = 0;
+	size_t l;
+	const char *t = event_str(ev, F_TIMESTAMP, &l);
+	int64_t y, mo, dd, h, mi, s, us;
 
 	if (ev->rec && ev->rec->realtime_usec > 0)
 		return ev->rec->realtime_usec;
-	if (!t || sscanf(t, "%4d-%2d-%2dT%2d:%2d:%2d.%6ldZ", &y, &mo, &dd, &h, &mi, &s, &us) < 6)
+	if (!t || l != 27 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' ||
+	    t[16] != ':' || t[19] != '.' || t[26] != 'Z')
 		return -1;
-	return ((days_from_civil(y, (unsigned)mo, (unsigned)dd) * 86400 + h * 3600 + mi * 60 + s) *
-		1000000) +
+	y = digits(t, 0, 4), mo = digits(t, 5, 2), dd = digits(t, 8, 2);
+	h = digits(t, 11, 2), mi = digits(t, 14, 2), s = digits(t, 17, 2);
+	us = digits(t, 20, 6);
+	if (y < 0 || mo < 1 || mo > 12 || dd < 1 || dd > 31 || h < 0 || mi < 0 || s < 0 || us < 0)
+		return -1;
+	return (days_from_civil(y, (unsigned)mo, (unsigned)dd) * 86400 + h * 3600 + mi * 60 + s) *
+		   1000000 +
 	       us;
 }
 
@@ -375,32 +428,40 @@ static const char *peer_key(const struct dentry *sa, enum field *ret_field)
 
 static void copy_fact(char *dst, size_t size, const char *src)
 {
-	if (src && !dst[0])
-		snprintf(dst, size, "%s", src);
+	size_t l;
+
+	if (!src || dst[0])
+		return;
+	l = strlen(src);
+	if (l >= size)
+		l = size - 1;
+	memcpy(dst, src, l);
+	dst[l] = '\0';
 }
 
 /*
  * A failure that counts for auth_failure_burst: the event that claims an
  * exchange's outcome (result failure), of an authentication failure.
  */
-static bool auth_failure(const struct event *ev, const char *type)
+static bool auth_failure(const struct detector *d, const struct event *ev)
 {
-	if (!is(str(ev, F_RESULT), "failure"))
-		return false;
-	return is(type, "auth_failed") || is(type, "cert_error") ||
-	       is(str(ev, F_ERROR_CODE), "AUTHENTICATION_FAILED");
+	return d->res == DR_FAILURE &&
+	       (d->type == DT_AUTH_FAILED || d->type == DT_CERT_ERROR ||
+		is(str(ev, F_ERROR_CODE), "AUTHENTICATION_FAILED"));
 }
 
-static bool auth_reached(const struct event *ev, const char *type)
+static bool auth_reached(const struct detector *d, const struct event *ev)
 {
-	return is(str(ev, F_EXCHANGE), "IKE_AUTH") || is(type, "ike_auth") ||
-	       is(type, "auth_failed") || is(type, "cert_error") || is(type, "child_sa_create");
+	return d->type == DT_IKE_AUTH || d->type == DT_AUTH_FAILED || d->type == DT_CERT_ERROR ||
+	       d->type == DT_CHILD_CREATE || is(str(ev, F_EXCHANGE), "IKE_AUTH");
 }
 
-static bool established_now(const struct event *ev, const char *type)
+/* Whether ev says something an IKE SA's entry must keep (else an entry is only looked up). */
+static bool sa_worth_keeping(const struct detector *d, const struct event *ev)
 {
-	return is(str(ev, F_RESULT), "success") &&
-	       (is(type, "ike_auth") || is(type, "ike_sa_rekey"));
+	return (d->type == DT_IKE_INIT && d->res == DR_SUCCESS) || auth_failure(d, ev) ||
+	       (d->res != DR_INFO && (d->type == DT_IKE_AUTH || d->type == DT_AUTH_FAILED ||
+				      d->type == DT_CERT_ERROR || d->type == DT_IKE_REKEY));
 }
 
 /*
@@ -432,25 +493,32 @@ static int sa_counts(struct detector *d, struct dentry *sa, bool end)
 	return r;
 }
 
-/* One IKE SA found half open: counted for its peer and across peers. */
+/*
+ * One IKE SA found half open: counted for its peer and across peers. The
+ * SA found by the sweep is old, maybe the next to be evicted: what the
+ * counts need is copied first.
+ */
 static int half_open(struct detector *d, struct dentry *sa)
 {
 	enum field kf;
-	const char *key = peer_key(sa, &kf);
+	const char *k = peer_key(sa, &kf);
+	char key[DETECT_KEY_MAX], id[DETECT_ID_MAX];
+	uint64_t aux = sa->hash;
 	int r;
 
 	pending_unlink(d, sa);
-	if (!key)
+	if (!k)
 		return 0;
+	snprintf(key, sizeof(key), "%s", k);
+	snprintf(id, sizeof(id), "%s", sa->init.id);
 	d->key_field = kf;
-	r = count(d, DK_HALF_OPEN_FLOOD, &d->o.half_open_flood, key, d->now, sa->hash, true,
-		  sa->init.id);
+	r = count(d, DK_HALF_OPEN_FLOOD, &d->o.half_open_flood, key, d->now, aux, true, id);
 	if (r < 0 || !d->o.half_open_distinct_ips)
 		return r;
 	d->key_field = F__MAX;
 	struct detect_window all = {d->o.half_open_distinct_ips, d->o.half_open_flood.window_s};
 
-	return count(d, DK_HALF_OPEN_ALL, &all, "*", d->now, hash_str(key), true, sa->init.id);
+	return count(d, DK_HALF_OPEN_ALL, &all, "*", d->now, hash_str(key), true, id);
 }
 
 /*
@@ -472,64 +540,60 @@ static int sweep_half_open(struct detector *d)
 	return r;
 }
 
-static int sa_events(struct detector *d, const struct event *ev, const char *type,
-		     struct dentry *sa)
+static int sa_events(struct detector *d, const struct event *ev, struct dentry *sa)
 {
-	const char *ip = str(ev, F_PEER_IP), *pid = str(ev, F_PEER_ID), *id = str(ev, F_EVENT_ID);
-	const char *res = str(ev, F_RESULT);
+	const char *id = str(ev, F_EVENT_ID);
 	int r;
 
-	copy_fact(sa->peer_ip, sizeof(sa->peer_ip), ip);
+	copy_fact(sa->peer_ip, sizeof(sa->peer_ip), str(ev, F_PEER_IP));
 	copy_fact(sa->conn, sizeof(sa->conn), str(ev, F_CONN_NAME));
-	copy_fact(sa->peer_id, sizeof(sa->peer_id), pid);
-	if (auth_failure(ev, type) && !sa->fail_counted) {
+	copy_fact(sa->peer_id, sizeof(sa->peer_id), str(ev, F_PEER_ID));
+	if (!sa->fail_counted && auth_failure(d, ev)) {
 		sa->fail_counted = sa->fail_pending = true;
 		sa->fail.ts = d->ev_ts;
 		slot_id(&sa->fail, id);
 	}
 	/* An authentication attempt: the event that claims IKE_AUTH's outcome. */
-	if (!sa->id_counted && (is(res, "success") || is(res, "failure")) &&
-	    (is(type, "ike_auth") || is(type, "auth_failed") || is(type, "cert_error"))) {
+	if (!sa->id_counted && d->res != DR_INFO &&
+	    (d->type == DT_IKE_AUTH || d->type == DT_AUTH_FAILED || d->type == DT_CERT_ERROR)) {
 		sa->id_counted = sa->id_pending = true;
 		sa->attempt.ts = d->ev_ts;
 		slot_id(&sa->attempt, id);
 	}
-	if (is(type, "ike_init") && is(res, "success") && is(str(ev, F_ROLE), "responder") &&
-	    !sa->init_seen && !sa->auth_seen) {
+	if (d->type == DT_IKE_INIT && d->res == DR_SUCCESS && !sa->init_seen && !sa->auth_seen &&
+	    is(str(ev, F_ROLE), "responder")) {
 		sa->init_seen = true;
 		sa->init.ts = d->ev_ts;
 		slot_id(&sa->init, id);
 		pending_push(d, sa);
 	}
-	if (auth_reached(ev, type)) {
+	if (auth_reached(d, ev)) {
 		sa->auth_seen = true;
 		pending_unlink(d, sa);
 	}
-	if (established_now(ev, type))
+	if (d->res == DR_SUCCESS && (d->type == DT_IKE_AUTH || d->type == DT_IKE_REKEY))
 		sa->established = true;
 	if (is(str(ev, F_DELETE_NOTIFY), "received"))
 		sa->delete_received = true;
 	/* pluto deleted an SA answered at IKE_SA_INIT before its IKE_AUTH came. */
-	if (is(type, "ike_sa_delete") && sa->pending) {
+	if (d->type == DT_IKE_DELETE && sa->pending) {
 		r = half_open(d, sa);
 		if (r < 0)
 			return r;
 	}
-	return sa_counts(d, sa, is(type, "ike_sa_delete"));
+	return sa_counts(d, sa, d->type == DT_IKE_DELETE);
 }
 
-static int detect_lifecycle(struct detector *d, const struct event *ev, const char *type,
-			    struct dentry *sa)
+static int detect_lifecycle(struct detector *d, const struct event *ev, struct dentry *sa)
 {
 	const char *conn = str(ev, F_CONN_NAME), *id = str(ev, F_EVENT_ID);
 	int r = 0;
 
 	d->key_field = F_CONN_NAME;
-	if ((is(type, "ike_sa_rekey") || is(type, "child_sa_rekey")) &&
-	    is(str(ev, F_RESULT), "success"))
+	if ((d->type == DT_IKE_REKEY || d->type == DT_CHILD_REKEY) && d->res == DR_SUCCESS)
 		r = count(d, DK_REKEY_STORM, &d->o.rekey_storm, conn, d->ev_ts, hash_str(id),
 			  false, id);
-	if (r < 0 || !is(type, "ike_sa_delete") || !sa || !sa->established || sa->replaced)
+	if (r < 0 || d->type != DT_IKE_DELETE || !sa || !sa->established || sa->replaced)
 		return r;
 	if (event_has(ev, F_AGE_S) &&
 	    event_int(ev, F_AGE_S, 0) < (int64_t)d->o.short_lifetime_min_age_s) {
@@ -548,14 +612,15 @@ static int detect_lifecycle(struct detector *d, const struct event *ev, const ch
 
 int detect_event(struct detector *d, const struct event *ev, detect_emit_fn emit, void *ud)
 {
-	const char *type = str(ev, F_EVENT_TYPE), *ike = str(ev, F_IKE_SA_ID);
+	const char *ike = str(ev, F_IKE_SA_ID);
 	struct dentry *sa = NULL;
-	int64_t ts = event_time(ev);
+	int64_t ts;
 	int r;
 
-	if (ts < 0 || !type || is(type, "alert") || is(type, "daemon_stats") ||
-	    is(type, "ike_sa_summary"))
+	d->type = type_of(str(ev, F_EVENT_TYPE));
+	if (d->type == DT_SKIP || (ts = event_time(ev)) < 0)
 		return 0;
+	d->res = result_of(str(ev, F_RESULT));
 	d->emit = emit;
 	d->ud = ud;
 	d->trigger = ev;
@@ -564,31 +629,28 @@ int detect_event(struct detector *d, const struct event *ev, detect_emit_fn emit
 	if (ts > d->now)
 		d->now = ts;
 	r = sweep_half_open(d);
-	if (r >= 0 && is(type, "ike_sa_rekey")) {
+	if (r >= 0 && d->type == DT_IKE_REKEY) {
 		const char *prev = str(ev, F_PREVIOUS_IKE_SA_ID);
 		struct dentry *old = prev ? detect_entry(d, DK_SA, prev, false) : NULL;
 
 		if (old)
 			old->replaced = true;
 	}
-	if (r >= 0 && ike) {
-		sa = detect_entry(d, DK_SA, ike, true);
-		if (!sa)
-			r = -ENOMEM;
-	}
+	if (r >= 0 && ike)
+		sa = detect_entry(d, DK_SA, ike, sa_worth_keeping(d, ev));
 	if (r >= 0 && sa)
-		r = sa_events(d, ev, type, sa);
-	else if (r >= 0 && auth_failure(ev, type) && str(ev, F_PEER_IP)) {
+		r = sa_events(d, ev, sa);
+	else if (r >= 0 && !ike && auth_failure(d, ev) && str(ev, F_PEER_IP)) {
 		/* No IKE SA to dedupe by (no serial on the line): the line counts. */
 		d->key_field = F_PEER_IP;
 		r = count(d, DK_AUTH_FAILURE_BURST, &d->o.auth_failure_burst, str(ev, F_PEER_IP),
 			  ts, hash_str(str(ev, F_EVENT_ID)), true, str(ev, F_EVENT_ID));
 	}
 	if (r >= 0)
-		r = detect_lifecycle(d, ev, type, sa);
+		r = detect_lifecycle(d, ev, sa);
 	if (r >= 0)
-		r = detect_crypto(d, ev, type, sa);
-	if (r >= 0 && is(type, "mobike") && !is(str(ev, F_RESULT), "failure")) {
+		r = detect_crypto(d, ev, sa);
+	if (r >= 0 && d->type == DT_MOBIKE && d->res != DR_FAILURE) {
 		d->key_field = ike ? F_IKE_SA_ID : F_CONN_NAME;
 		r = count(d, DK_ADDRESS_FLAP, &d->o.address_flap, ike ? ike : str(ev, F_CONN_NAME),
 			  ts, hash_str(str(ev, F_EVENT_ID)), false, str(ev, F_EVENT_ID));

@@ -265,37 +265,33 @@ static int crypto_change(struct detector *d, const struct event *ev)
 	return detect_once(d, DK_CRYPTO_CHANGE, conn, ev, before[0] ? before : NULL);
 }
 
-static bool cert_failure(const struct event *ev, const char *type)
+/* A certificate refused, or one that does not match the expected ID (pluto's X509 lines). */
+static bool cert_failure(const struct detector *d, const struct event *ev)
 {
-	const char *rule = event_str(ev, F_RULE, NULL), *res = event_str(ev, F_RESULT, NULL);
+	const char *rule = event_str(ev, F_RULE, NULL);
 
-	if (!res || strcmp(res, "failure") != 0)
-		return false;
-	return strcmp(type, "cert_error") == 0 ||
-	       (strcmp(type, "auth_failed") == 0 && rule && strstr(rule, "x509"));
+	return d->res == DR_FAILURE &&
+	       (d->type == DT_CERT_ERROR || (d->type == DT_AUTH_FAILED && rule && strstr(rule, "x509")));
 }
 
-int detect_crypto(struct detector *d, const struct event *ev, const char *type,
-		  struct dentry *sa)
+int detect_crypto(struct detector *d, const struct event *ev, struct dentry *sa)
 {
-	const char *res = event_str(ev, F_RESULT, NULL);
-	bool up = res && strcmp(res, "success") == 0 &&
-		  (strcmp(type, "ike_auth") == 0 || strcmp(type, "ike_sa_rekey") == 0 ||
-		   strcmp(type, "child_sa_create") == 0 || strcmp(type, "child_sa_rekey") == 0);
+	bool ike = d->type == DT_IKE_AUTH || d->type == DT_IKE_REKEY;
+	bool up = d->res == DR_SUCCESS &&
+		  (ike || d->type == DT_CHILD_CREATE || d->type == DT_CHILD_REKEY);
 	int r = 0;
 
 	if (up && d->o.weak_crypto)
 		r = weak_crypto(d, ev, sa);
-	if (r >= 0 && up && d->o.crypto_change &&
-	    (strcmp(type, "ike_auth") == 0 || strcmp(type, "ike_sa_rekey") == 0))
+	if (r >= 0 && up && ike && d->o.crypto_change)
 		r = crypto_change(d, ev);
-	if (r >= 0 && d->o.cert_problem && cert_failure(ev, type)) {
+	if (r >= 0 && d->o.cert_problem && cert_failure(d, ev)) {
 		const char *ip = peer_of(ev, sa);
 		const char *why = event_str(ev, F_ERROR_CODE, NULL);
 
-		snprintf(d->detail, sizeof(d->detail), "%s",
-			 why ? why : (event_str(ev, F_REASON, NULL) ? event_str(ev, F_REASON, NULL)
-								    : type));
+		if (!why)
+			why = event_str(ev, F_REASON, NULL);
+		snprintf(d->detail, sizeof(d->detail), "%s", why ? why : "certificate refused");
 		d->key_field = ip ? F_PEER_IP : F_CONN_NAME;
 		r = detect_once(d, DK_CERT_PROBLEM, ip ? ip : event_str(ev, F_CONN_NAME, NULL), ev,
 				NULL);
