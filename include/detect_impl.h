@@ -62,6 +62,7 @@ struct dentry {
 	struct dentry *hnext, *prev, *next; /* hash chain; LRU list, newest first */
 	struct dentry *pprev, *pnext;	    /* DK_SA: answered IKE_SA_INITs, oldest first */
 	uint64_t hash;
+	uint64_t touched; /* the detector's clock when last moved to the LRU front */
 	uint8_t kind;
 	uint8_t key_len;
 	char key[DETECT_KEY_MAX];
@@ -81,6 +82,12 @@ struct dentry {
 	char suite_id[DETECT_ID_MAX];
 };
 
+#define DETECT_MEMO 64
+struct detect_memo {
+	char alg[32];
+	bool weak;
+};
+
 struct detector {
 	struct detect_options o;
 	struct counters *cnt;
@@ -88,7 +95,9 @@ struct detector {
 	size_t mask;
 	struct dentry *lru_head, *lru_tail;
 	struct dentry *pend_head, *pend_tail;
+	struct dentry *last; /* the entry detect_entry found last */
 	size_t n_keys;
+	uint64_t clock; /* counts moves to the LRU front */
 	int64_t now;   /* the newest event time seen: windows end here */
 	int64_t ev_ts; /* the current event's time */
 	/* while detect_event runs */
@@ -99,8 +108,10 @@ struct detector {
 	detect_emit_fn emit;
 	void *ud;
 	int raised;
-	char detail[2 * DETECT_SUITE_MAX + 8]; /* what a one-event alert's summary names */
+	char detail[2 * DETECT_SUITE_MAX + 8];
+	const char *extra_peer; /* a one-event alert's peer_ip beside its key (weak_crypto) */ /* what a one-event alert's summary names */
 	struct event alert;
+	struct detect_memo memo[DETECT_MEMO]; /* algorithm names already matched against weak */
 };
 
 /*

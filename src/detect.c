@@ -113,6 +113,8 @@ static void table_remove(struct detector *d, struct dentry *e)
 		*pp = e->hnext;
 	lru_unlink(d, e);
 	pending_unlink(d, e);
+	if (d->last == e)
+		d->last = NULL;
 	free(e->ring);
 	free(e);
 	d->n_keys--;
@@ -128,12 +130,25 @@ struct dentry *detect_entry(struct detector *d, enum detect_kind kind, const cha
 
 	if (len >= DETECT_KEY_MAX)
 		len = DETECT_KEY_MAX - 1;
+	/* The lines of one IKE SA come in runs: the entry found last is the likeliest. */
+	e = d->last;
+	if (e && e->kind == kind && e->key_len == len && memcmp(e->key, key, len) == 0)
+		return e;
 	h = key_hash(kind, key, len);
 	for (e = d->buckets[h & d->mask]; e; e = e->hnext)
 		if (e->hash == h && e->kind == kind && e->key_len == len &&
 		    memcmp(e->key, key, len) == 0) {
-			lru_unlink(d, e);
-			lru_push(d, e);
+			/*
+			 * To the front, unless it was moved there lately: an
+			 * entry in the newest eighth is far from eviction, and
+			 * each move writes two other entries' links.
+			 */
+			if (d->clock - e->touched > d->o.max_keys / 8) {
+				lru_unlink(d, e);
+				lru_push(d, e);
+				e->touched = ++d->clock;
+			}
+			d->last = e;
 			return e;
 		}
 	if (!create)
@@ -152,6 +167,7 @@ struct dentry *detect_entry(struct detector *d, enum detect_kind kind, const cha
 	e->hnext = d->buckets[h & d->mask];
 	d->buckets[h & d->mask] = e;
 	lru_push(d, e);
+	e->touched = ++d->clock;
 	d->n_keys++;
 	d->cnt->detect_keys = d->n_keys;
 	return e;

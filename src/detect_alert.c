@@ -171,6 +171,9 @@ int detect_once(struct detector *d, enum detect_kind kind, const char *key,
 	event_set_text(a, F_EVENT_IDS, ids, strlen(ids));
 	if (kind != DK_DELETE_WITHOUT_NOTIFY)
 		set(a, F_CONN_NAME, event_str(ev, F_CONN_NAME, NULL));
+	if (d->extra_peer && d->key_field != F_PEER_IP)
+		event_set_text(a, F_PEER_IP, d->extra_peer, strlen(d->extra_peer));
+	d->extra_peer = NULL;
 	if (d->key_field != F_IKE_SA_ID)
 		set(a, F_IKE_SA_ID, event_str(ev, F_IKE_SA_ID, NULL));
 	snprintf(summary, sizeof(summary), "%s %s (%s %s)", detections[kind].what,
@@ -192,6 +195,28 @@ static bool weak_match(const char *a, const char *w)
 
 static const enum field suite_fields[] = {F_ENCR, F_INTEG, F_PRF, F_DH_GROUP};
 
+/*
+ * Whether algorithm a is in the weak list. A gateway negotiates a handful
+ * of names over and over: each is matched against the list once and
+ * remembered (a direct-mapped memo, a name longer than it holds is
+ * matched every time).
+ */
+static bool is_weak(struct detector *d, const char *a, size_t len)
+{
+	struct detect_memo *m = &d->memo[util_hash64(a, len, UTIL_HASH_SEED) % DETECT_MEMO];
+	bool weak = false;
+
+	if (len < sizeof(m->alg) && m->alg[0] && memcmp(m->alg, a, len + 1) == 0)
+		return m->weak;
+	for (size_t k = 0; !weak && k < d->o.n_weak; k++)
+		weak = weak_match(a, d->o.weak[k]);
+	if (len < sizeof(m->alg)) {
+		memcpy(m->alg, a, len + 1);
+		m->weak = weak;
+	}
+	return weak;
+}
+
 /* The peer's address: the event's, else what earlier lines of its IKE SA gave. */
 static const char *peer_of(const struct event *ev, const struct dentry *sa)
 {
@@ -206,24 +231,29 @@ static int weak_crypto(struct detector *d, const struct event *ev, const struct 
 
 	d->detail[0] = '\0';
 	for (size_t i = 0; i < sizeof(suite_fields) / sizeof(suite_fields[0]); i++) {
-		const char *alg = event_str(ev, suite_fields[i], NULL);
+		size_t l;
+		const char *alg = event_str(ev, suite_fields[i], &l);
 
-		for (size_t k = 0; alg && k < d->o.n_weak; k++)
-			if (weak_match(alg, d->o.weak[k])) {
-				o += (size_t)snprintf(d->detail + o, sizeof(d->detail) - o, "%s%s",
-						      o ? "," : "", alg);
-				if (o >= sizeof(d->detail))
-					o = sizeof(d->detail) - 1;
-				break;
-			}
+		if (!alg || !is_weak(d, alg, l) || o + l + 2 > sizeof(d->detail))
+			continue;
+		if (o)
+			d->detail[o++] = ',';
+		memcpy(d->detail + o, alg, l);
+		o += l;
+		d->detail[o] = '\0';
 	}
 	if (!o)
 		return 0;
-	const char *ip = peer_of(ev, sa);
+	/*
+	 * Keyed by connection: weak algorithms are the connection's policy
+	 * (all the road warriors of a template share it), one alert an hour
+	 * says so; the peer that used them is in the alert.
+	 */
+	const char *conn = event_str(ev, F_CONN_NAME, NULL), *ip = peer_of(ev, sa);
 
-	d->key_field = ip ? F_PEER_IP : F_CONN_NAME;
-	return detect_once(d, DK_WEAK_CRYPTO, ip ? ip : event_str(ev, F_CONN_NAME, NULL), ev,
-			   NULL);
+	d->key_field = conn ? F_CONN_NAME : F_PEER_IP;
+	d->extra_peer = conn ? ip : NULL;
+	return detect_once(d, DK_WEAK_CRYPTO, conn ? conn : ip, ev, NULL);
 }
 
 /* The suite of an established IKE SA against the one its connection used before. */
@@ -234,16 +264,22 @@ static int crypto_change(struct detector *d, const struct event *ev)
 	size_t o = 0;
 	struct dentry *e;
 
-	for (size_t i = 0; i < sizeof(suite_fields) / sizeof(suite_fields[0]); i++) {
-		const char *alg = event_str(ev, suite_fields[i], NULL);
-
-		o += (size_t)snprintf(suite + o, sizeof(suite) - o, "%s%s", i ? "/" : "",
-				      alg ? alg : "-");
-		if (o >= sizeof(suite))
-			o = sizeof(suite) - 1;
-	}
 	if (!conn || !event_has(ev, F_ENCR))
 		return 0;
+	for (size_t i = 0; i < sizeof(suite_fields) / sizeof(suite_fields[0]); i++) {
+		size_t l;
+		const char *alg = event_str(ev, suite_fields[i], &l);
+
+		if (!alg)
+			alg = "-", l = 1;
+		if (o + l + 2 > sizeof(suite))
+			break;
+		if (i)
+			suite[o++] = '/';
+		memcpy(suite + o, alg, l);
+		o += l;
+	}
+	suite[o] = '\0';
 	e = detect_entry(d, DK_CRYPTO_CHANGE, conn, true);
 	if (!e)
 		return -ENOMEM;
