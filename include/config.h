@@ -156,7 +156,7 @@ struct config {
 
 	enum log_level log_level;
 	/* detections (detect.h): the detect: section */
-	struct detect_options detect;	      /* weak/n_weak unset: config_detect_options */
+	struct detect_options detect;	    /* weak/n_weak unset: config_detect_options */
 	struct str_list detect_weak_crypto; /* detect.weak_crypto.algorithms */
 };
 

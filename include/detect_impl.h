@@ -98,8 +98,8 @@ struct detector {
 	struct dentry *last; /* the entry detect_entry found last */
 	size_t n_keys;
 	uint64_t clock; /* counts moves to the LRU front */
-	int64_t now;   /* the newest event time seen: windows end here */
-	int64_t ev_ts; /* the current event's time */
+	int64_t now;	/* the newest event time seen: windows end here */
+	int64_t ev_ts;	/* the current event's time */
 	/* while detect_event runs */
 	const struct event *trigger;
 	enum detect_type type;
@@ -109,7 +109,10 @@ struct detector {
 	void *ud;
 	int raised;
 	char detail[2 * DETECT_SUITE_MAX + 8];
-	const char *extra_peer; /* a one-event alert's peer_ip beside its key (weak_crypto) */ /* what a one-event alert's summary names */
+	const char *extra_peer;
+	/* a one-event alert's peer_ip beside its key (weak_crypto) */ /* what a one-event
+									  alert's summary names
+									*/
 	struct event alert;
 	struct detect_memo memo[DETECT_MEMO]; /* algorithm names already matched against weak */
 };
@@ -131,16 +134,15 @@ void detect_alert_done(struct detector *d);
  * window's occurrences are the evidence. Sets e's quiet time. Returns 0 or
  * emit's error.
  */
-int detect_raise(struct detector *d, struct dentry *e, const struct detect_window *w,
-		 bool cleared);
+int detect_raise(struct detector *d, struct dentry *e, const struct detect_window *w, bool cleared);
 
 /*
  * A detection that fires on one event (weak_crypto, cert_problem,
  * delete_without_notify, crypto_change): once per key per quiet time.
  * extra (may be NULL) is a second evidence id before the trigger's.
  */
-int detect_once(struct detector *d, enum detect_kind kind, const char *key,
-		const struct event *ev, const char *extra);
+int detect_once(struct detector *d, enum detect_kind kind, const char *key, const struct event *ev,
+		const char *extra);
 
 /* weak_crypto, crypto_change and cert_problem on one event. */
 int detect_crypto(struct detector *d, const struct event *ev, struct dentry *sa);

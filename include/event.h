@@ -109,7 +109,7 @@ enum field_type {
 	FT_SPI,	   /* hex SPI "0x1234abcd", kept as lower-case text */
 	FT_ALG,	   /* algorithm name, upper-cased, "n/a" and "NONE" dropped */
 	FT_BOOL,   /* true/false, yes/no, 1/0 */
-	FT_LIST,   /* JSON array of strings (weak_crypto, proposals_offered, event_ids), comma-separated in the
+	FT_LIST,   /* JSON array of strings (weak_crypto, proposals_offered), comma-separated in the
 		      arena */
 	FT_NUMBER, /* decimal number ("2.084283"), written to JSON as captured, checked by
 		      event_number_valid */

@@ -120,8 +120,8 @@ static const char *const def_weak_crypto[] = {
     "HMAC_SHA1", "MODP768", "MODP1024", "MODP1536", "NULL",	   NULL,
 };
 /* detections: 3DES, SHA1, MD5 and DH groups 1, 2, 5, 14 */
-static const char *const def_detect_weak[] = {"DES",	 "3DES",     "MD5",	 "SHA1",
-					      "MODP768", "MODP1024", "MODP1536", "MODP2048", NULL};
+static const char *const def_detect_weak[] = {"DES",	  "3DES",     "MD5",	  "SHA1", "MODP768",
+					      "MODP1024", "MODP1536", "MODP2048", NULL};
 static const char *const tls_versions[] = {"1.2", "1.3", NULL};
 
 const struct config_key config_keys[] = {

@@ -121,8 +121,7 @@ static void table_remove(struct detector *d, struct dentry *e)
 }
 
 /* The entry of (kind, key), made if missing (the least recently used one evicted at the bound). */
-struct dentry *detect_entry(struct detector *d, enum detect_kind kind, const char *key,
-			    bool create)
+struct dentry *detect_entry(struct detector *d, enum detect_kind kind, const char *key, bool create)
 {
 	size_t len = strlen(key);
 	struct dentry *e;
@@ -359,12 +358,18 @@ static const struct {
 	const char *name;
 	enum detect_type type;
 } type_names[] = {
-    {"ike_init", DT_IKE_INIT},		 {"ike_auth", DT_IKE_AUTH},
-    {"auth_failed", DT_AUTH_FAILED},	 {"cert_error", DT_CERT_ERROR},
-    {"child_sa_create", DT_CHILD_CREATE}, {"ike_sa_rekey", DT_IKE_REKEY},
-    {"child_sa_rekey", DT_CHILD_REKEY},	 {"ike_sa_delete", DT_IKE_DELETE},
-    {"mobike", DT_MOBIKE},		 {"alert", DT_SKIP},
-    {"daemon_stats", DT_SKIP},		 {"ike_sa_summary", DT_SKIP},
+    {"ike_init", DT_IKE_INIT},
+    {"ike_auth", DT_IKE_AUTH},
+    {"auth_failed", DT_AUTH_FAILED},
+    {"cert_error", DT_CERT_ERROR},
+    {"child_sa_create", DT_CHILD_CREATE},
+    {"ike_sa_rekey", DT_IKE_REKEY},
+    {"child_sa_rekey", DT_CHILD_REKEY},
+    {"ike_sa_delete", DT_IKE_DELETE},
+    {"mobike", DT_MOBIKE},
+    {"alert", DT_SKIP},
+    {"daemon_stats", DT_SKIP},
+    {"ike_sa_summary", DT_SKIP},
 };
 
 static enum detect_type type_of(const char *s)
@@ -461,9 +466,8 @@ static void copy_fact(char *dst, size_t size, const char *src)
  */
 static bool auth_failure(const struct detector *d, const struct event *ev)
 {
-	return d->res == DR_FAILURE &&
-	       (d->type == DT_AUTH_FAILED || d->type == DT_CERT_ERROR ||
-		is(str(ev, F_ERROR_CODE), "AUTHENTICATION_FAILED"));
+	return d->res == DR_FAILURE && (d->type == DT_AUTH_FAILED || d->type == DT_CERT_ERROR ||
+					is(str(ev, F_ERROR_CODE), "AUTHENTICATION_FAILED"));
 }
 
 static bool auth_reached(const struct detector *d, const struct event *ev)
@@ -607,8 +611,8 @@ static int detect_lifecycle(struct detector *d, const struct event *ev, struct d
 
 	d->key_field = F_CONN_NAME;
 	if ((d->type == DT_IKE_REKEY || d->type == DT_CHILD_REKEY) && d->res == DR_SUCCESS)
-		r = count(d, DK_REKEY_STORM, &d->o.rekey_storm, conn, d->ev_ts, hash_str(id),
-			  false, id);
+		r = count(d, DK_REKEY_STORM, &d->o.rekey_storm, conn, d->ev_ts, hash_str(id), false,
+			  id);
 	if (r < 0 || d->type != DT_IKE_DELETE || !sa || !sa->established || sa->replaced)
 		return r;
 	if (event_has(ev, F_AGE_S) &&

@@ -98,8 +98,7 @@ static int64_t quiet_us(const struct detector *d, unsigned window_s)
 	return (int64_t)(d->o.suppress_s ? d->o.suppress_s : window_s) * 1000000;
 }
 
-int detect_raise(struct detector *d, struct dentry *e, const struct detect_window *w,
-		 bool cleared)
+int detect_raise(struct detector *d, struct dentry *e, const struct detect_window *w, bool cleared)
 {
 	struct event *a = &d->alert;
 	const char *key = e->key_len ? e->key : "";
@@ -145,8 +144,8 @@ int detect_raise(struct detector *d, struct dentry *e, const struct detect_windo
 	return alert_end(d);
 }
 
-int detect_once(struct detector *d, enum detect_kind kind, const char *key,
-		const struct event *ev, const char *extra)
+int detect_once(struct detector *d, enum detect_kind kind, const char *key, const struct event *ev,
+		const char *extra)
 {
 	struct dentry *e;
 	struct event *a = &d->alert;
@@ -306,8 +305,8 @@ static bool cert_failure(const struct detector *d, const struct event *ev)
 {
 	const char *rule = event_str(ev, F_RULE, NULL);
 
-	return d->res == DR_FAILURE &&
-	       (d->type == DT_CERT_ERROR || (d->type == DT_AUTH_FAILED && rule && strstr(rule, "x509")));
+	return d->res == DR_FAILURE && (d->type == DT_CERT_ERROR || (d->type == DT_AUTH_FAILED &&
+								     rule && strstr(rule, "x509")));
 }
 
 int detect_crypto(struct detector *d, const struct event *ev, struct dentry *sa)

@@ -166,7 +166,8 @@ static void test_peer_from_later_line(void **state)
 		snprintf(sa, sizeof(sa), "sa%d", i);
 		failure(f, 5.0 * i, NULL, sa);
 		assert_int_equal(f->s.n, 0);
-		make(&f->ev, "auth_failed", "info", 5.0 * i, "198.51.100.7", sa, "ffffffffffffffff");
+		make(&f->ev, "auth_failed", "info", 5.0 * i, "198.51.100.7", sa,
+		     "ffffffffffffffff");
 		detect_event(f->d, &f->ev, collect, &f->s);
 	}
 	assert_int_equal(f->s.n, 1);
@@ -217,9 +218,10 @@ static void test_alert_fields(void **state)
 	assert_non_null(strstr(f->s.last, "\"severity\":\"warning\""));
 	assert_non_null(strstr(f->s.last, "\"timestamp\":\"2026-11-23T21:45:52.250000Z\""));
 	assert_non_null(strstr(f->s.last, "\"window_s\":300,\"count\":6,\"threshold\":5"));
-	assert_non_null(strstr(f->s.last, "\"event_ids\":[\"0000000000000000\",\"00000000000000fa\","
-					  "\"00000000000001f4\",\"00000000000002ee\","
-					  "\"00000000000003e8\",\"00000000000004e2\"]"));
+	assert_non_null(strstr(f->s.last,
+			       "\"event_ids\":[\"0000000000000000\",\"00000000000000fa\","
+			       "\"00000000000001f4\",\"00000000000002ee\","
+			       "\"00000000000003e8\",\"00000000000004e2\"]"));
 	assert_non_null(strstr(f->s.last, "\"summary\":\"6 authentication failures from 192.0.2.1 "
 					  "within 300 s (threshold 5)\""));
 	/* an alert is not fed back in */
@@ -265,9 +267,9 @@ static void test_bounded_keys(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_window_edges),	  cmocka_unit_test(test_once_per_sa),
+	    cmocka_unit_test(test_window_edges),	 cmocka_unit_test(test_once_per_sa),
 	    cmocka_unit_test(test_peer_from_later_line), cmocka_unit_test(test_suppression),
-	    cmocka_unit_test(test_alert_fields),	  cmocka_unit_test(test_bounded_keys),
+	    cmocka_unit_test(test_alert_fields),	 cmocka_unit_test(test_bounded_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

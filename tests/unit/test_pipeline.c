@@ -332,7 +332,8 @@ static void test_alert_after_its_event(void **state)
 		struct record rec = {.msg = "authentication failed from 192.0.2.9",
 				     .priority = -1,
 				     .event_id = id,
-				     .realtime_usec = INT64_C(1795470351000000) + i * INT64_C(5000000)};
+				     .realtime_usec =
+					 INT64_C(1795470351000000) + i * INT64_C(5000000)};
 
 		snprintf(id, sizeof(id), "f%d", i);
 		rec.len = strlen(rec.msg);
