@@ -197,6 +197,8 @@ static void test_suppression(void **state)
 	}
 	/* alerts at the 6th (t=10) and at the first after t=20 (the 11th, t=20) */
 	assert_int_equal(f->s.n, 2);
+	/* the second at t=20, the moment the quiet time ends */
+	assert_non_null(strstr(f->s.last, "\"last_event_id\":\"0000000000004e20\""));
 	assert_int_equal(f->cnt.detect_alerts, 2);
 	assert_int_equal(f->cnt.detect_suppressed, 5);
 	fx_free(f);
