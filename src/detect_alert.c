@@ -181,17 +181,6 @@ int detect_once(struct detector *d, enum detect_kind kind, const char *key, cons
 	return alert_end(d);
 }
 
-/* True when policy name w names algorithm a: equal, or a '_'-delimited part of it. */
-static bool weak_match(const char *a, const char *w)
-{
-	size_t wl = strlen(w);
-
-	for (const char *p = a; wl && (p = strstr(p, w)) != NULL; p++)
-		if ((p == a || p[-1] == '_') && (p[wl] == '\0' || p[wl] == '_'))
-			return true;
-	return false;
-}
-
 static const enum field suite_fields[] = {F_ENCR, F_INTEG, F_PRF, F_DH_GROUP};
 
 /*
@@ -208,7 +197,7 @@ static bool is_weak(struct detector *d, const char *a, size_t len)
 	if (len < sizeof(m->alg) && m->alg[0] && memcmp(m->alg, a, len + 1) == 0)
 		return m->weak;
 	for (size_t k = 0; !weak && k < d->o.n_weak; k++)
-		weak = weak_match(a, d->o.weak[k]);
+		weak = util_alg_names(a, d->o.weak[k]);
 	if (len < sizeof(m->alg)) {
 		memcpy(m->alg, a, len + 1);
 		m->weak = weak;
