@@ -25,7 +25,8 @@ struct detect_window {
 
 /*
  * The `detect:` section of ikelogd.yaml, filled by the config loader
- * (weak and n_weak point at the config's list, borrowed).
+ * (config_detect_options: weak and n_weak point at the config's list;
+ * detector_new copies them).
  */
 struct detect_options {
 	bool enabled;	     /* the daemon runs the engine; normalize does with --detect */
@@ -45,7 +46,7 @@ struct detect_options {
 	bool delete_without_notify;
 	struct detect_window address_flap;
 	bool cert_problem;
-	const char *const *weak; /* algorithm names for weak_crypto */
+	const char *const *weak; /* algorithm names for weak_crypto (borrowed) */
 	size_t n_weak;
 };
 
@@ -53,7 +54,8 @@ struct detect_options {
 void detect_options_defaults(struct detect_options *o);
 
 /*
- * Builds an engine from o (copied; o->weak must outlive it). Bumps the
+ * Builds an engine from o (copied, the weak names too: o may go away, as
+ * the configuration does on a reload; at most 16 names). Bumps the
  * detect_* counters in cnt (borrowed). Returns 0 or -ENOMEM; *ret
  * untouched on failure.
  */

@@ -58,31 +58,42 @@ struct dslot {
 	char id[DETECT_ID_MAX];
 };
 
+/*
+ * A key table entry. What only one kind needs is in the union at the end,
+ * and an entry is allocated only as long as its kind needs (detect_entry):
+ * a peer's or connection's window entry is a quarter of an IKE SA's.
+ */
 struct dentry {
 	struct dentry *hnext, *prev, *next; /* hash chain; LRU list, newest first */
-	struct dentry *pprev, *pnext;	    /* DK_SA: answered IKE_SA_INITs, oldest first */
 	uint64_t hash;
 	uint64_t touched; /* the detector's clock when last moved to the LRU front */
 	uint8_t kind;
 	uint8_t key_len;
+	bool raised;  /* an alert is up and not cleared */
+	bool pending; /* DK_SA: in the list of answered IKE_SA_INITs */
 	char key[DETECT_KEY_MAX];
 	int64_t quiet_until; /* no further alert for this key before */
-	bool raised;	     /* an alert is up and not cleared */
 	uint32_t n, cap;
 	struct dslot *ring; /* the window, oldest first */
-	/* DK_SA */
-	bool pending, init_seen, auth_seen, established, replaced, delete_received;
-	bool fail_counted, fail_pending, id_counted, id_pending;
-	struct dslot fail, attempt, init;
-	char peer_ip[46];
-	char conn[DETECT_KEY_MAX];
-	char peer_id[48];
-	/* DK_CRYPTO_CHANGE: the suite last seen, and the event that showed it */
-	char suite[DETECT_SUITE_MAX];
-	char suite_id[DETECT_ID_MAX];
+	union {
+		struct { /* DK_SA */
+			struct dentry *pprev, *pnext; /* answered IKE_SA_INITs, oldest first */
+			bool init_seen, auth_seen, established, replaced, delete_received;
+			bool fail_counted, fail_pending, id_counted, id_pending;
+			struct dslot fail, attempt, init;
+			char peer_ip[46];
+			char conn[DETECT_KEY_MAX];
+			char peer_id[48];
+		};
+		struct { /* DK_CRYPTO_CHANGE: the suite last seen, and the event that showed it */
+			char suite[DETECT_SUITE_MAX];
+			char suite_id[DETECT_ID_MAX];
+		};
+	};
 };
 
-#define DETECT_MEMO 64
+#define DETECT_MEMO	64
+#define DETECT_WEAK_MAX 16 /* CONFIG_LIST_MAX: the most names a list holds */
 struct detect_memo {
 	char alg[32];
 	bool weak;
@@ -115,6 +126,7 @@ struct detector {
 									*/
 	struct event alert;
 	struct detect_memo memo[DETECT_MEMO]; /* algorithm names already matched against weak */
+	char *weak[DETECT_WEAK_MAX];	      /* o.weak points here: the names, owned */
 };
 
 /*

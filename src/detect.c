@@ -7,6 +7,7 @@
  * open). The alert event itself is built in detect_alert.c.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,16 @@ static void table_remove(struct detector *d, struct dentry *e)
 }
 
 /* The entry of (kind, key), made if missing (the least recently used one evicted at the bound). */
+/* The bytes an entry of kind needs: the union at its end only for the kinds that use it. */
+static size_t entry_size(enum detect_kind kind)
+{
+	if (kind == DK_SA)
+		return sizeof(struct dentry);
+	if (kind == DK_CRYPTO_CHANGE)
+		return offsetof(struct dentry, suite_id) + DETECT_ID_MAX;
+	return offsetof(struct dentry, suite);
+}
+
 struct dentry *detect_entry(struct detector *d, enum detect_kind kind, const char *key, bool create)
 {
 	size_t len = strlen(key);
@@ -156,7 +167,7 @@ struct dentry *detect_entry(struct detector *d, enum detect_kind kind, const cha
 		table_remove(d, d->lru_tail);
 		d->cnt->detect_evictions++;
 	}
-	e = calloc(1, sizeof(*e));
+	e = calloc(1, entry_size(kind));
 	if (!e)
 		return NULL;
 	e->hash = h;
@@ -181,6 +192,17 @@ int detector_new(const struct detect_options *o, struct counters *cnt, struct de
 	if (!d)
 		return -ENOMEM;
 	d->o = *o;
+	/* The names are copied: the engine outlives the configuration across a reload. */
+	d->o.n_weak = 0;
+	d->o.weak = (const char *const *)d->weak;
+	for (size_t i = 0; i < o->n_weak && i < DETECT_WEAK_MAX; i++) {
+		d->weak[i] = strdup(o->weak[i]);
+		if (!d->weak[i]) {
+			detector_free(d);
+			return -ENOMEM;
+		}
+		d->o.n_weak++;
+	}
 	/*
 	 * One event touches a few entries (its IKE SA, then its keys): the
 	 * table must hold them all, or one would evict another in use.
@@ -208,6 +230,8 @@ void detector_free(struct detector *d)
 	while (d->lru_head)
 		table_remove(d, d->lru_head);
 	free(d->buckets);
+	for (size_t i = 0; i < DETECT_WEAK_MAX; i++)
+		free(d->weak[i]);
 	detect_alert_done(d);
 	free(d);
 }
@@ -228,7 +252,7 @@ size_t detector_memory_bound(const struct detector *d)
 		if (w[i]->threshold + 1 > tmax)
 			tmax = w[i]->threshold + 1;
 	/* The one across-peers ring of half_open_flood is extra. */
-	return (size_t)d->o.max_keys * (sizeof(struct dentry) + tmax * sizeof(struct dslot)) +
+	return (size_t)d->o.max_keys * (entry_size(DK_SA) + tmax * sizeof(struct dslot)) +
 	       (d->mask + 1) * sizeof(struct dentry *) +
 	       (d->o.half_open_distinct_ips + 1) * sizeof(struct dslot);
 }
