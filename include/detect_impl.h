@@ -76,7 +76,7 @@ struct dentry {
 	uint32_t n, cap;
 	struct dslot *ring; /* the window, oldest first */
 	union {
-		struct { /* DK_SA */
+		struct {			      /* DK_SA */
 			struct dentry *pprev, *pnext; /* answered IKE_SA_INITs, oldest first */
 			bool init_seen, auth_seen, established, replaced, delete_received;
 			bool fail_counted, fail_pending, id_counted, id_pending;
