@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "detect.h"
 #include "diag.h"
 #include "enrich.h"
 #include "event_profile.h"
@@ -200,6 +201,9 @@ struct config {
 		char *nssdb;	/* certutil -d */
 		unsigned certs_interval_s;
 	} status;
+	/* detections (detect.h): the detect: section */
+	struct detect_options detect;	    /* weak/n_weak unset: config_detect_options */
+	struct str_list detect_weak_crypto; /* detect.weak_crypto.algorithms */
 };
 
 /*
@@ -229,6 +233,12 @@ void config_done(struct config *cfg);
  * limit) allows. Adds one diag per warning to warns; returns how many.
  */
 int config_warnings(const struct config *cfg, unsigned long long nofile, struct diags *warns);
+
+/*
+ * The detect: section as the engine takes it: cfg->detect with the weak
+ * algorithm list pointing into cfg (borrowed: valid while cfg is).
+ */
+void config_detect_options(const struct config *cfg, struct detect_options *ret);
 
 /* Name tables for enums, for messages and man pages. */
 const char *source_type_name(enum source_type t);

@@ -108,6 +108,16 @@ enum field {
 	F_PEER_AS_ORG,
 	F_ERROR_DESCRIPTION,
 	F_PROBABLE_CAUSE,
+	/* detections (detect.c): the fields of an alert event */
+	F_DETECTION,
+	F_WINDOW_S,
+	F_COUNT,
+	F_THRESHOLD,
+	F_FIRST_EVENT_ID,
+	F_LAST_EVENT_ID,
+	F_EVENT_IDS,
+	F_SUMMARY,
+	F_CLEARED,
 	F__MAX
 };
 

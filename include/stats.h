@@ -55,6 +55,11 @@ struct counters {
 	    possibly_lost; /* TCP-acknowledged, pushed out of the resend set, connection lost */
 	/* privilege separation of the syslog receiver */
 	uint64_t receiver_crashes; /* receiver child deaths and failed starts, restarted */
+	/* detections (detect.c) */
+	uint64_t detect_alerts;	    /* alert events raised (cleared ones included) */
+	uint64_t detect_suppressed; /* alerts not raised: their key was quiet after one */
+	uint64_t detect_keys;	    /* keys held in the detection table now */
+	uint64_t detect_evictions;  /* keys evicted at detect.max_keys (least recently used) */
 };
 
 struct counter_info {

@@ -19,6 +19,7 @@ struct tools_normalize_opts {
 	bool stats;	   /* counts per rule and unmatched shapes to stderr */
 	bool no_prefilter; /* try every rule in order: the benchmark's baseline */
 	bool summary;	   /* after the events, one ike_sa_summary per IKE SA */
+	bool detect;	   /* the detections (detect.h): alert events among the others */
 	const char *journal_file;
 	const char *status_file; /* saved whack output (status snapshots) instead of log lines */
 	const char *profile; /* --profile: output.profile for this run (ikelogd, ocsf, ecs); NULL =

@@ -2,6 +2,7 @@
 #ifndef IKELOGD_UTIL_H
 #define IKELOGD_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,6 +12,12 @@ uint64_t util_hash64(const void *data, size_t len, uint64_t seed);
 
 /* Writes v as 16 lower-case hex digits and a NUL into out[17]. */
 void util_hex64(uint64_t v, char out[17]);
+
+/*
+ * Whether policy name w names algorithm a: equal, or a '_'-delimited part
+ * of it (SHA1 names HMAC_SHA1_96, not SHA1024). Both NUL-terminated.
+ */
+bool util_alg_names(const char *a, const char *w);
 
 /* CLOCK_REALTIME in microseconds. */
 int64_t util_now_usec(void);

@@ -738,3 +738,11 @@ int config_warnings(const struct config *cfg, unsigned long long nofile, struct 
 	}
 	return (int)n;
 }
+
+/* detections (detect.h) */
+void config_detect_options(const struct config *cfg, struct detect_options *ret)
+{
+	*ret = cfg->detect;
+	ret->weak = (const char *const *)cfg->detect_weak_crypto.v;
+	ret->n_weak = cfg->detect_weak_crypto.n;
+}

@@ -120,6 +120,9 @@ static const char *const def_weak_crypto[] = {
     "DES",	 "3DES",    "MD5",	"SHA1",	    "HMAC_MD5_96", "HMAC_SHA1_96",
     "HMAC_SHA1", "MODP768", "MODP1024", "MODP1536", "NULL",	   NULL,
 };
+/* detections: 3DES, SHA1, MD5 and DH groups 1, 2, 5, 14 */
+static const char *const def_detect_weak[] = {"DES",	  "3DES",     "MD5",	  "SHA1", "MODP768",
+					      "MODP1024", "MODP1536", "MODP2048", NULL};
 static const char *const tls_versions[] = {"1.2", "1.3", NULL};
 
 const struct config_key config_keys[] = {
@@ -214,6 +217,31 @@ const struct config_key config_keys[] = {
     /* hostile-input limits: each host's share of the IKE SA table, the sink's byte budget */
     K_UINT("limits.max_ike_sas_per_host", limits.max_ike_sas_per_host, 0, 0, 16777216),
     K_UINT("limits.max_queue_bytes", limits.max_queue_bytes, 64 << 20, 1 << 20, 1u << 31),
+    /* detections (detect.c): the detect: section */
+    K_BOOL("detect.enabled", detect.enabled, true),
+    K_UINT("detect.max_keys", detect.max_keys, 65536, 64, 16777216),
+    K_UINT("detect.suppress_s", detect.suppress_s, 0, 0, 604800),
+    K_BOOL("detect.cleared", detect.cleared, false),
+    K_UINT("detect.auth_failure_burst.threshold", detect.auth_failure_burst.threshold, 5, 0, 1000),
+    K_UINT("detect.auth_failure_burst.window_s", detect.auth_failure_burst.window_s, 300, 1, 86400),
+    K_UINT("detect.identity_spray.threshold", detect.identity_spray.threshold, 3, 0, 1000),
+    K_UINT("detect.identity_spray.window_s", detect.identity_spray.window_s, 600, 1, 86400),
+    K_UINT("detect.half_open_flood.threshold", detect.half_open_flood.threshold, 10, 0, 1000),
+    K_UINT("detect.half_open_flood.distinct_ips", detect.half_open_distinct_ips, 100, 0, 100000),
+    K_UINT("detect.half_open_flood.window_s", detect.half_open_flood.window_s, 60, 1, 86400),
+    K_UINT("detect.half_open_flood.timeout_s", detect.half_open_timeout_s, 30, 1, 3600),
+    K_UINT("detect.rekey_storm.threshold", detect.rekey_storm.threshold, 10, 0, 1000),
+    K_UINT("detect.rekey_storm.window_s", detect.rekey_storm.window_s, 3600, 1, 86400),
+    K_UINT("detect.short_lifetime.threshold", detect.short_lifetime.threshold, 3, 0, 1000),
+    K_UINT("detect.short_lifetime.window_s", detect.short_lifetime.window_s, 3600, 1, 86400),
+    K_UINT("detect.short_lifetime.min_age_s", detect.short_lifetime_min_age_s, 60, 1, 86400),
+    K_BOOL("detect.weak_crypto.enabled", detect.weak_crypto, true),
+    K_LIST("detect.weak_crypto.algorithms", detect_weak_crypto, def_detect_weak),
+    K_BOOL("detect.crypto_change.enabled", detect.crypto_change, true),
+    K_BOOL("detect.delete_without_notify.enabled", detect.delete_without_notify, false),
+    K_UINT("detect.address_flap.threshold", detect.address_flap.threshold, 5, 0, 1000),
+    K_UINT("detect.address_flap.window_s", detect.address_flap.window_s, 300, 1, 86400),
+    K_BOOL("detect.cert_problem.enabled", detect.cert_problem, true),
 };
 
 const size_t config_n_keys = ARRAY_SIZE(config_keys);

@@ -118,6 +118,16 @@ const struct field_info field_table[F__MAX] = {
     F(F_PEER_AS_ORG, "peer_as_org", "peer_as", "org", FT_STRING),
     F(F_ERROR_DESCRIPTION, "error_description", NULL, "error_description", FT_STRING),
     F(F_PROBABLE_CAUSE, "probable_cause", NULL, "probable_cause", FT_STRING),
+    /* detections (detect.c): the fields of an alert event */
+    F(F_DETECTION, "detection", NULL, "detection", FT_STRING),
+    F(F_WINDOW_S, "window_s", NULL, "window_s", FT_INT),
+    F(F_COUNT, "count", NULL, "count", FT_INT),
+    F(F_THRESHOLD, "threshold", NULL, "threshold", FT_INT),
+    F(F_FIRST_EVENT_ID, "first_event_id", NULL, "first_event_id", FT_STRING),
+    F(F_LAST_EVENT_ID, "last_event_id", NULL, "last_event_id", FT_STRING),
+    F(F_EVENT_IDS, "event_ids", NULL, "event_ids", FT_LIST),
+    F(F_SUMMARY, "summary", NULL, "summary", FT_STRING),
+    F(F_CLEARED, "cleared", NULL, "cleared", FT_BOOL),
 };
 
 static_assert(sizeof(field_table) / sizeof(field_table[0]) == F__MAX, "field table covers enum");
@@ -144,11 +154,14 @@ static const uint8_t by_name[F__MAX] = {
     F_CERT_SUBJECT,
     F_CHILD_MODE,
     F_CHILD_PROTOCOL,
+    F_CLEARED,
     F_COMPLAINANT_IP,
     F_CONN_INSTANCE,
     F_CONN_NAME,
+    F_COUNT,
     F_DAYS_TO_EXPIRY,
     F_DELETE_NOTIFY,
+    F_DETECTION,
     F_DH_GROUP,
     F_DPD,
     F_ENCAPSULATION,
@@ -159,8 +172,10 @@ static const uint8_t by_name[F__MAX] = {
     F_ESN,
     F_ESTABLISHED_S,
     F_EVENT_ID,
+    F_EVENT_IDS,
     F_EVENT_TYPE,
     F_EXCHANGE,
+    F_FIRST_EVENT_ID,
     F_ID_TYPE,
     F_IKE_SA_ID,
     F_IKE_VERSION,
@@ -169,6 +184,7 @@ static const uint8_t by_name[F__MAX] = {
     F_INTEG,
     F_KEY_SIZE,
     F_LABELS,
+    F_LAST_EVENT_ID,
     F_LEASE_IP,
     F_LIFETIME_S,
     F_LOCAL_ID,
@@ -215,6 +231,8 @@ static const uint8_t by_name[F__MAX] = {
     F_STATE_NAME,
     F_STATE_SERIAL,
     F_STATE_STORY,
+    F_SUMMARY,
+    F_THRESHOLD,
     F_TIMEOUT_S,
     F_TIMESTAMP,
     F_TRANSPORT,
@@ -222,6 +240,7 @@ static const uint8_t by_name[F__MAX] = {
     F_TS_REMOTE,
     F_USERNAME,
     F_WEAK_CRYPTO,
+    F_WINDOW_S,
 };
 
 static_assert(F__MAX <= 256, "by_name holds fields as bytes");

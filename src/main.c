@@ -44,7 +44,7 @@ static void usage(FILE *f)
 	    "       ikelogd test-rules [-c FILE] [RULES...]\n"
 	    "                                        run the examples of the rule files\n"
 	    "       ikelogd normalize [-c FILE] [--stats] [--no-prefilter] [--summary] "
-	    "[--profile ikelogd|ocsf|ecs]\n"
+	    "[--detect] [--profile ikelogd|ocsf|ecs]\n"
 	    "                         [--journal-file F] [--status F] [FILE...|-]\n"
 	    "                                        print one JSON event per input line\n"
 	    "       ikelogd keygen DIR               make DIR/sign.key, DIR/audit.key, "
@@ -63,6 +63,7 @@ struct opts {
 	bool stats;
 	bool no_prefilter;
 	bool summary;
+	bool detect;
 	const char *journal_file;
 	const char *status_file;
 	const char *profile;
@@ -79,6 +80,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	    {"stats", no_argument, NULL, 's'},
 	    {"no-prefilter", no_argument, NULL, 'P'},
 	    {"summary", no_argument, NULL, 'S'},
+	    {"detect", no_argument, NULL, 'D'},
 	    {"journal-file", required_argument, NULL, 'J'},
 	    {"status", required_argument, NULL, 'T'},
 	    {"profile", required_argument, NULL, 'O'},
@@ -104,6 +106,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'S':
 			o->summary = true;
+			break;
+		case 'D':
+			o->detect = true;
 			break;
 		case 'J':
 			o->journal_file = optarg;
@@ -171,6 +176,7 @@ int main(int argc, char **argv)
 		    &(struct tools_normalize_opts){.stats = o.stats,
 						   .no_prefilter = o.no_prefilter,
 						   .summary = o.summary,
+						   .detect = o.detect,
 						   .journal_file = o.journal_file,
 						   .status_file = o.status_file,
 						   .profile = o.profile});

@@ -13,6 +13,7 @@
 
 #include "audit_rec.h"
 #include "normalize.h"
+#include "util.h"
 
 #define VERSION_HOSTS 16
 #define HOST_MAX      256
@@ -132,23 +133,6 @@ static int ike_version_of_state(const char *st)
 	return 0;
 }
 
-/* True when policy name w names algorithm a: equal, or a '_'-delimited part of it. */
-static bool weak_match(const char *a, const char *w)
-{
-	size_t wl = strlen(w);
-
-	if (wl == 0)
-		return false;
-	for (const char *p = a; (p = strstr(p, w)) != NULL; p++) {
-		bool left = p == a || p[-1] == '_';
-		bool right = p[wl] == '\0' || p[wl] == '_';
-
-		if (left && right)
-			return true;
-	}
-	return false;
-}
-
 static void set_weak(struct normalizer *n, struct event *ev)
 {
 	static const enum field algs[] = {F_ENCR, F_INTEG, F_PRF, F_DH_GROUP};
@@ -162,7 +146,7 @@ static void set_weak(struct normalizer *n, struct event *ev)
 		if (!a)
 			continue;
 		for (size_t k = 0; k < n->cfg->weak_crypto.n; k++) {
-			if (!weak_match(a, n->cfg->weak_crypto.v[k]))
+			if (!util_alg_names(a, n->cfg->weak_crypto.v[k]))
 				continue;
 			if (bl + al + 2 < sizeof(buf)) {
 				if (bl)

@@ -11,6 +11,7 @@
 
 #include "config_enrich.h"
 #include "correlate.h"
+#include "detect.h"
 #include "event.h"
 #include "event_profile.h"
 #include "normalize.h"
@@ -38,6 +39,7 @@ struct pipeline {
 	struct counters *cnt;
 	struct stages st;
 	struct correlator *corr;
+	struct detector *det; /* detections (detect.c); NULL while detect.enabled is off */
 	struct event ev;
 	struct event_profile *json; /* output.profile: ikelogd, OCSF or ECS */
 	struct source *src;
@@ -57,7 +59,8 @@ struct pipeline {
 	uint32_t *ring_bytes; /* each one's rendered length */
 	size_t ring_cap, ring_head, ring_len;
 	uint64_t ring_bytes_sum; /* bounded by half of limits.max_queue_bytes */
-	unsigned submitting;	 /* >0 while inside pipeline_submit: source told afterwards */
+	size_t window; /* limits.in_flight: the source pauses at this many (alerts may add more) */
+	unsigned submitting; /* >0 while inside pipeline_submit: source told afterwards */
 	bool paused, eof, stopped;
 };
 
@@ -115,7 +118,8 @@ int pipeline_new(const struct config *cfg, struct counters *cnt, struct pipeline
 		return -ENOMEM;
 	p->cfg = cfg;
 	p->cnt = cnt;
-	p->ring_cap = cfg->limits.in_flight ? cfg->limits.in_flight : 1;
+	p->window = cfg->limits.in_flight ? cfg->limits.in_flight : 1;
+	p->ring_cap = p->window;
 	p->ring = calloc(p->ring_cap, sizeof(*p->ring));
 	p->ring_bytes = calloc(p->ring_cap, sizeof(*p->ring_bytes));
 	if (!p->ring || !p->ring_bytes) {
@@ -136,6 +140,14 @@ int pipeline_new(const struct config *cfg, struct counters *cnt, struct pipeline
 						   : cfg->limits.max_ike_sas / 4);
 	if (r < 0)
 		goto out;
+	if (cfg->detect.enabled) { /* detections (detect.c) */
+		struct detect_options o;
+
+		config_detect_options(cfg, &o);
+		r = detector_new(&o, cnt, &p->det);
+		if (r < 0)
+			goto out;
+	}
 	/* Room for the line, its converted fields and the derived ones. */
 	r = event_init(&p->ev, 2 * (size_t)cfg->limits.max_line_bytes + 4096);
 	if (r < 0)
@@ -157,6 +169,7 @@ void pipeline_free(struct pipeline *p)
 	event_profile_free(p->json);
 	event_done(&p->ev);
 	correlator_free(p->corr);
+	detector_free(p->det);
 	stages_free(&p->st);
 	signer_free(p->signer);
 	free(p->ring);
@@ -282,7 +295,7 @@ static void advance(struct pipeline *p)
 	p->cnt->in_flight = p->ring_len;
 	p->cnt->in_flight_bytes = p->ring_bytes_sum;
 	/* Resume at half the window, so the source reads in batches. */
-	if (p->paused && p->ring_len <= p->ring_cap / 2 && p->ring_bytes_sum <= bytes_window(p) / 2)
+	if (p->paused && p->ring_len <= p->window / 2 && p->ring_bytes_sum <= bytes_window(p) / 2)
 		set_paused(p, false);
 	tell_source(p);
 }
@@ -303,11 +316,47 @@ void pipeline_delivered(struct pipeline *p, uint64_t seq)
 	advance(p);
 }
 
-/* Hands the rendered event to the sink, its seq queued first (the sink may ack at once). */
-static int to_sink(struct pipeline *p, uint64_t seq, const char *json, size_t len)
+/*
+ * Room for one more seq: the ring doubles when the alerts of one record
+ * take it past the window (the source is paused by then, so it stays
+ * bounded by what one record can raise).
+ */
+static int ring_reserve(struct pipeline *p)
+{
+	uint64_t *nr;
+	uint32_t *nb;
+
+	if (p->ring_len < p->ring_cap)
+		return 0;
+	nr = calloc(2 * p->ring_cap, sizeof(*nr));
+	nb = calloc(2 * p->ring_cap, sizeof(*nb));
+	if (!nr || !nb) {
+		free(nr);
+		free(nb);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < p->ring_len; i++) {
+		nr[i] = p->ring[(p->ring_head + i) % p->ring_cap];
+		nb[i] = p->ring_bytes[(p->ring_head + i) % p->ring_cap];
+	}
+	free(p->ring);
+	free(p->ring_bytes);
+	p->ring = nr;
+	p->ring_bytes = nb;
+	p->ring_head = 0;
+	p->ring_cap *= 2;
+	return 0;
+}
+
+/* Hands the rendered event ev to the sink, its seq queued first (the sink may ack at once). */
+static int to_sink(struct pipeline *p, uint64_t seq, const struct event *ev, const char *json,
+		   size_t len)
 {
 	int r;
 
+	r = ring_reserve(p);
+	if (r < 0)
+		return r;
 	p->ring[(p->ring_head + p->ring_len) % p->ring_cap] = seq;
 	p->ring_bytes[(p->ring_head + p->ring_len) % p->ring_cap] = (uint32_t)len;
 	p->ring_bytes_sum += len;
@@ -315,7 +364,7 @@ static int to_sink(struct pipeline *p, uint64_t seq, const char *json, size_t le
 	p->cnt->events_out++;
 	if (!p->snk)
 		return 0;
-	r = p->snk->ops->write(p->snk->state, seq, &p->ev, json, len);
+	r = p->snk->ops->write(p->snk->state, seq, ev, json, len);
 	if (p->signer) {
 		struct signer_stats st;
 
@@ -357,6 +406,21 @@ int pipeline_sign_final(struct pipeline *p)
 	return pipeline_emit_stats(p);
 }
 
+/* detections (detect.c): an alert goes to the sink with a seq of its own, like daemon_stats. */
+static int emit_alert(void *ud, const struct event *alert)
+{
+	struct pipeline *p = ud;
+	const char *json;
+	size_t len;
+	int r;
+
+	r = event_profile_render(p->json, alert, &json, &len);
+	if (r < 0)
+		return r;
+	return to_sink(p, ++p->last_seq, alert, json, len);
+}
+
+
 /*
  * The stages after the normalizer, for a log line's event and for a
  * synthetic one (status snapshots): correlation, enrichment (before
@@ -386,7 +450,10 @@ static int finish(struct pipeline *p, const struct record *rec, struct event *ev
 	r = event_profile_render(p->json, ev, &json, &len);
 	if (r < 0)
 		return r;
-	r = to_sink(p, rec->seq, json, len);
+	r = to_sink(p, rec->seq, ev, json, len);
+	/* detections (detect.c): on the event as shipped, its alerts after it */
+	if (r >= 0 && p->det)
+		r = detect_event(p->det, ev, emit_alert, p);
 	return r < 0 ? r : 1;
 }
 
@@ -415,7 +482,7 @@ int pipeline_submit(struct pipeline *p, struct record *rec)
 	advance(p);
 	if (r < 0)
 		return r;
-	if (p->ring_len >= p->ring_cap || p->ring_bytes_sum >= bytes_window(p)) {
+	if (p->ring_len >= p->window || p->ring_bytes_sum >= bytes_window(p)) {
 		set_paused(p, true);
 		return 0;
 	}
@@ -450,7 +517,7 @@ int pipeline_emit_stats(struct pipeline *p)
 	size_t len;
 	int r;
 
-	if (p->ring_len >= p->ring_cap)
+	if (p->ring_len >= p->window)
 		return -EAGAIN;
 	c = json_object_new_object();
 	if (!c)
@@ -493,7 +560,7 @@ int pipeline_emit_stats(struct pipeline *p)
 	}
 	json_object_object_add(extras(p, o), "counters", c);
 	json = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
-	r = to_sink(p, rec.seq, json, len);
+	r = to_sink(p, rec.seq, &p->ev, json, len);
 	json_object_put(o);
 	p->ev.rec = NULL;
 	advance(p);
@@ -564,7 +631,7 @@ static int emit_summary(void *ud, struct event *ev, const struct sa_sum *s, cons
 	json = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
 	rec.seq = ++p->last_seq;
 	p->ev.rec = &rec;
-	r = to_sink(p, rec.seq, json, len);
+	r = to_sink(p, rec.seq, &p->ev, json, len);
 	p->ev.rec = NULL;
 	json_object_put(o);
 	advance(p);
@@ -597,7 +664,7 @@ int pipeline_emit_event(struct pipeline *p, struct event *ev)
 
 	if (ev != &p->ev)
 		return -EINVAL;
-	if (p->ring_len >= p->ring_cap)
+	if (p->ring_len >= p->window)
 		return -EAGAIN;
 	rec.realtime_usec = util_now_usec();
 	rec.seq = ++p->last_seq;

@@ -50,6 +50,8 @@ static const char *const vocabulary[] = {
     "audit_child_sa",
     /* certificates (status_certs.c): the NSS database's, with days to expiry */
     "cert_status",
+    /* detections (detect.c) */
+    "alert",
 };
 
 /* ---- YAML helpers ---- */

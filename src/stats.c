@@ -54,6 +54,11 @@ const struct counter_info counter_table[] = {
     /* privilege separation of the syslog receiver */
     C(receiver_crashes, "syslog receiver child processes that died or failed to start "
 			"(each restarted with backoff)"),
+    /* detections (detect.c) */
+    C(detect_alerts, "alert events raised by the detections (cleared ones included)"),
+    C(detect_suppressed, "alerts not raised because their key was quiet after an alert"),
+    C(detect_keys, "keys held in the detection table"),
+    C(detect_evictions, "detection keys evicted at detect.max_keys (least recently used)"),
 };
 
 const size_t counter_table_len = sizeof(counter_table) / sizeof(counter_table[0]);

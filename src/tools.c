@@ -313,6 +313,7 @@ int tools_test_rules(const char *config, const char *const *files, size_t n)
 	 */
 	env.cfg.correlate.carry = false;
 	env.cfg.correlate.merge = false;
+	env.cfg.detect.enabled = false;
 	r = pipeline_new(&env.cfg, &env.cnt, &pl, &errs);
 	print_diags(&errs);
 	if (r < 0)
@@ -490,6 +491,8 @@ int tools_normalize(const char *config, const char *const *files, size_t n,
 		}
 		env.cfg.output.profile.profile = r;
 	}
+	/* Without --detect, one object per input line: no alerts among them. */
+	env.cfg.detect.enabled = o->detect;
 	r = pipeline_new(&env.cfg, &env.cnt, &pl, &errs);
 	if (r == 0)
 		r = snk.ops->open(&env.cfg, NULL, pl, &env.cnt, &snk.state, &errs);

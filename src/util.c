@@ -29,6 +29,16 @@ uint64_t util_hash64(const void *data, size_t len, uint64_t seed)
 	return h;
 }
 
+bool util_alg_names(const char *a, const char *w)
+{
+	size_t wl = strlen(w);
+
+	for (const char *p = a; wl && (p = strstr(p, w)) != NULL; p++)
+		if ((p == a || p[-1] == '_') && (p[wl] == '\0' || p[wl] == '_'))
+			return true;
+	return false;
+}
+
 void util_hex64(uint64_t v, char out[17])
 {
 	static const char digits[] = "0123456789abcdef";

@@ -100,3 +100,12 @@ if [ $rc != 0 ]; then
 	[ -z "${KEEP_WORK:-}" ] || echo "work directory kept: $WORK"
 	fail "the received events differ from fixtures/lab/*.expected"
 fi
+# detections (detect.c): the daemons' own alerts reach the collector like
+# any event. The lab's IKE SAs use DH group 14 (MODP2048), which the
+# default detect.weak_crypto.algorithms names, and psk-ok and cert-unknown-ca
+# are among the scenarios: weak_crypto and cert_problem alerts must arrive.
+for d in weak_crypto cert_problem; do
+	grep -q "\"event_type\":\"alert\".*\"detection\":\"$d\"" "$(rsyslog_out c)" ||
+		fail "no $d alert reached the collector"
+done
+ok "the daemons' weak_crypto and cert_problem alerts reached the collector"

@@ -33,7 +33,9 @@ import re
 import shlex
 import sys
 
-IGNORED = {"unparsed", "conn_add", "conn_delete", "daemon_start", "daemon_stop", "daemon_stats"}
+# alert: the detections' own events (tests/integration/detect.sh checks them), not pluto's lines.
+IGNORED = {"unparsed", "conn_add", "conn_delete", "daemon_start", "daemon_stop", "daemon_stats",
+           "alert"}
 PROGRESS = {"ike_init", "ike_auth", "child_sa_create", "child_sa_rekey", "ike_sa_rekey"}
 KEYS = ["sa", "err", "peer", "conn", "iid", "rid", "tf"]
 

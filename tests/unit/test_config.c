@@ -678,7 +678,7 @@ static void test_foreach_key_and_names(void **state)
 
 	config_foreach_key(count_key, &n);
 	/* As many keys as conf/ikelogd.yaml and ikelogd.yaml(5) describe. */
-	assert_int_equal(n, 87); /* 68, 11 status.*, 5 enrich.*, output.profile, 2 limits */
+	assert_int_equal(n, 111); /* 68, 11 status.*, 5 enrich.*, output.profile, 2 limits, 24 detect.* */
 	assert_string_equal(source_type_name(SOURCE_STDIN), "stdin");
 	assert_null(source_type_name(SOURCE__MAX));
 	assert_string_equal(output_type_name(OUTPUT_SYSLOG_TLS), "syslog-tls");
@@ -736,12 +736,57 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/*
+ * detections (detect.c): the loader's defaults are the engine's own
+ * (detect_options_defaults, used where there is no config), and the
+ * issue's: more than 5 authentication failures in 5 minutes.
+ */
+static void test_detect_defaults(void **state)
+{
+	struct config cfg;
+	struct detect_options c, e;
+
+	config_defaults(&cfg);
+	config_detect_options(&cfg, &c);
+	detect_options_defaults(&e);
+	assert_true(c.enabled && e.enabled);
+	assert_int_equal(c.auth_failure_burst.threshold, 5);
+	assert_int_equal(c.auth_failure_burst.window_s, 300);
+	assert_false(c.delete_without_notify);
+	assert_int_equal(c.n_weak, e.n_weak);
+	for (size_t i = 0; i < c.n_weak; i++)
+		assert_string_equal(c.weak[i], e.weak[i]);
+	/* field by field: padding is not compared */
+	assert_int_equal(c.max_keys, e.max_keys);
+	assert_int_equal(c.suppress_s, e.suppress_s);
+	assert_int_equal(c.cleared, e.cleared);
+	const struct detect_window *cw[] = {&c.auth_failure_burst, &c.identity_spray,
+					    &c.half_open_flood,	   &c.rekey_storm,
+					    &c.short_lifetime,	   &c.address_flap};
+	const struct detect_window *ew[] = {&e.auth_failure_burst, &e.identity_spray,
+					    &e.half_open_flood,	   &e.rekey_storm,
+					    &e.short_lifetime,	   &e.address_flap};
+	for (size_t i = 0; i < sizeof(cw) / sizeof(cw[0]); i++) {
+		assert_int_equal(cw[i]->threshold, ew[i]->threshold);
+		assert_int_equal(cw[i]->window_s, ew[i]->window_s);
+	}
+	assert_int_equal(c.half_open_distinct_ips, e.half_open_distinct_ips);
+	assert_int_equal(c.half_open_timeout_s, e.half_open_timeout_s);
+	assert_int_equal(c.short_lifetime_min_age_s, e.short_lifetime_min_age_s);
+	assert_int_equal(c.weak_crypto, e.weak_crypto);
+	assert_int_equal(c.crypto_change, e.crypto_change);
+	assert_int_equal(c.delete_without_notify, e.delete_without_notify);
+	assert_int_equal(c.cert_problem, e.cert_problem);
+	config_done(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_shipped_file_loads_clean),
 	    cmocka_unit_test(test_shipped_file_shows_every_key),
 	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_detect_defaults),
 	    cmocka_unit_test(test_valid_full),
 	    cmocka_unit_test(test_unknown_key),
 	    cmocka_unit_test(test_wrong_type),

@@ -108,7 +108,12 @@ static const char rules_a[] = "- id: t.init\n"
 			      "  event: ike_init\n"
 			      "  result: info\n"
 			      "  scope: state\n"
-			      "  pattern: '^initiating IKEv2 connection'\n";
+			      "  pattern: '^initiating IKEv2 connection'\n"
+			      "- id: t.authfail\n"
+			      "  event: auth_failed\n"
+			      "  result: failure\n"
+			      "  scope: global\n"
+			      "  pattern: '^authentication failed from (?<peer_ip>\\S+)'\n";
 
 static int setup(void **state)
 {
@@ -350,6 +355,41 @@ static void test_stats_event(void **state)
 	assert_int_equal(pipeline_in_flight(f->pl), 2);
 }
 
+/*
+ * detections (detect.c): an alert goes to the same sink after the event
+ * that raised it, with a seq of its own that the window tracks.
+ */
+static void test_alert_after_its_event(void **state)
+{
+	struct fixture *f = *state;
+	char id[8];
+
+	for (int i = 0; i < 6; i++) {
+		struct record rec = {.msg = "authentication failed from 192.0.2.9",
+				     .priority = -1,
+				     .event_id = id,
+				     .realtime_usec =
+					 INT64_C(1795470351000000) + i * INT64_C(5000000)};
+
+		snprintf(id, sizeof(id), "f%d", i);
+		rec.len = strlen(rec.msg);
+		assert_int_equal(pipeline_submit(f->pl, &rec), 1);
+	}
+	/* six events, then the alert */
+	assert_int_equal(f->sink.n, 7);
+	assert_int_equal(f->sink.seqs[5], 6);
+	assert_int_equal(f->sink.seqs[6], 7);
+	assert_non_null(strstr(f->sink.json[6], "\"event_type\":\"alert\""));
+	assert_non_null(strstr(f->sink.json[6], "\"peer_ip\":\"192.0.2.9\""));
+	assert_non_null(
+	    strstr(f->sink.json[6], "\"event_ids\":[\"f0\",\"f1\",\"f2\",\"f3\",\"f4\",\"f5\"]"));
+	assert_int_equal(pipeline_in_flight(f->pl), 7);
+	assert_int_equal(f->cnt.detect_alerts, 1);
+	pipeline_delivered(f->pl, 7);
+	assert_int_equal(pipeline_delivered_upto(f->pl), 7);
+	assert_int_equal(pipeline_in_flight(f->pl), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +401,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_events_reach_the_sink, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stats_event, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_alert_after_its_event, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
