@@ -9,12 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <yaml.h>
 
 #include "config_yaml.h"
 #include "decode.h"
 #include "rules_impl.h"
+#include "yaml_items.h"
 
 static const char *const vocabulary[] = {
     "ike_init",
@@ -200,12 +202,18 @@ static int compile_pattern(struct loader *ld, struct rule *ru, yaml_node_t *pn, 
 	pcre2_pattern_info(ru->code, PCRE2_INFO_CAPTURECOUNT, &cap);
 	if (cap + 1 > ld->r->max_groups)
 		ld->r->max_groups = cap + 1;
-	if (pcre2_jit_compile(ru->code, PCRE2_JIT_COMPLETE) == 0)
-		ru->jit = true;
-	else
-		ld->r->jit_fallbacks++;
-	prefilter_extract(p, plen, &ru->req);
-	return 0;
+	/* Compiled by the JIT when lines reach it (rules.c try_rule); the first rule probes for it.
+	 */
+	if (ru == &ld->r->v[0]) {
+		if (pcre2_jit_compile(ru->code, PCRE2_JIT_COMPLETE) == 0)
+			ru->jit = true;
+		else
+			ld->r->jit_unavailable = true;
+	}
+	struct prefilter_req q;
+
+	prefilter_extract(p, plen, &q);
+	return rules_rule_set_literals(ru, &q);
 }
 
 static int load_set(struct loader *ld, struct rule *ru, yaml_node_t *sn, struct event *scratch)
@@ -234,6 +242,13 @@ static int load_set(struct loader *ld, struct rule *ru, yaml_node_t *sn, struct 
 		if (ru->n_set == SET_MAX) {
 			ERR(ld, k, 0, "more than %d constants in set", SET_MAX);
 			return -EINVAL;
+		}
+		if (!ru->set) {
+			size_t np =
+			    (size_t)(sn->data.mapping.pairs.top - sn->data.mapping.pairs.start);
+
+			if (!(ru->set = calloc(np < SET_MAX ? np : SET_MAX, sizeof(*ru->set))))
+				return -ENOMEM;
 		}
 		ru->set[ru->n_set].field = f;
 		ru->set[ru->n_set].len = vl;
@@ -547,9 +562,12 @@ static int load_rule(struct loader *ld, yaml_node_t *node, struct event *scratch
 			ERR(ld, key, 0, "key must be a non-empty literal");
 			return -EINVAL;
 		}
-		ru->req.n = 1;
-		ru->req.len[0] = kl < PREFILTER_LITERAL_MAX ? kl : PREFILTER_LITERAL_MAX;
-		memcpy(ru->req.lit[0], ks, ru->req.len[0]);
+		struct prefilter_req q = {.n = 1};
+
+		q.len[0] = kl < PREFILTER_LITERAL_MAX ? kl : PREFILTER_LITERAL_MAX;
+		memcpy(q.lit[0], ks, q.len[0]);
+		if ((ret = rules_rule_set_literals(ru, &q)) < 0)
+			return ret;
 	}
 	if (set && (ret = load_set(ld, ru, set, scratch)) < 0)
 		return ret;
@@ -644,12 +662,29 @@ static int load_file(struct rules *r, const char *path, struct diags *errs, stru
 		diag_add(errs, path, 0, 0, "cannot open rule file: %s", strerror(errno));
 		goto out;
 	}
-	buf = malloc(RULE_FILE_MAX + 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out;
+	/*
+	 * Sized from fstat (grown if the file grows meanwhile): a 16 MiB
+	 * buffer for every file moved glibc's mmap threshold so that the next
+	 * file's buffer came from the heap, which then kept its pages.
+	 */
+	struct stat st;
+	size_t cap = fstat(fileno(f), &st) == 0 && st.st_size > 0 && st.st_size <= RULE_FILE_MAX
+			 ? (size_t)st.st_size + 1
+			 : 65536;
+
+	for (;;) {
+		unsigned char *nb = realloc(buf, cap + 1);
+
+		if (!nb) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		buf = nb;
+		len += fread(buf + len, 1, cap - len, f);
+		if (len < cap || ferror(f) || cap > RULE_FILE_MAX)
+			break;
+		cap = cap * 2 > RULE_FILE_MAX + 1 ? RULE_FILE_MAX + 1 : cap * 2;
 	}
-	len = fread(buf, 1, RULE_FILE_MAX + 1, f);
 	if (ferror(f) || len > RULE_FILE_MAX) {
 		diag_add(errs, path, 0, 0, "%s",
 			 ferror(f) ? "read error" : "rule file larger than 16 MiB");
@@ -671,34 +706,39 @@ static int load_file(struct rules *r, const char *path, struct diags *errs, stru
 	}
 	have_parser = true;
 	yaml_parser_set_input_string(&parser, buf, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		diag_add(errs, path, (unsigned)parser.problem_mark.line + 1,
-			 (unsigned)parser.problem_mark.column + 1, "YAML: %s%s%s",
-			 parser.problem ? parser.problem : "parse error", parser.context ? " " : "",
-			 parser.context ? parser.context : "");
-		ret = -EINVAL;
-		goto out;
-	}
-	have_doc = true;
-	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	/* One rule at a time: the generated table's whole node tree would take ~40 MB. */
+	struct yaml_items items = {.parser = &parser};
+	int got;
 
-	if (!root)
-		goto out; /* empty file: no rules */
-	if (root->type != YAML_SEQUENCE_NODE) {
-		ERR(&ld, root, 0, "a rule file is a list of rules");
-		ret = -EINVAL;
-		goto out;
-	}
-	for (yaml_node_item_t *it = root->data.sequence.items.start;
-	     it < root->data.sequence.items.top; it++) {
-		yaml_node_t *item = yaml_document_get_node(&doc, *it);
+	while ((got = yaml_items_next(&items, &doc)) > 0) {
+		have_doc = true;
+		yaml_node_t *item = yaml_document_get_root_node(&doc);
 		int rr = is_vocabulary(&ld, item) ? load_vocabulary(&ld, item)
 						  : load_rule(&ld, item, scratch);
 
+		yaml_document_delete(&doc);
+		have_doc = false;
 		if (rr == -ENOMEM || rr == -E2BIG) {
 			ret = rr;
 			goto out;
 		}
+	}
+	if (got == -ENOTDIR) {
+		diag_add(errs, ld.file, (unsigned)items.root_mark.line + 1,
+			 (unsigned)items.root_mark.column + 1, "a rule file is a list of rules");
+		ret = -EINVAL;
+		goto out;
+	}
+	if (got == -EINVAL) {
+		diag_add(errs, path, (unsigned)items.problem_mark.line + 1,
+			 (unsigned)items.problem_mark.column + 1, "YAML: %s%s%s", items.problem,
+			 parser.context ? " " : "", parser.context ? parser.context : "");
+		ret = -EINVAL;
+		goto out;
+	}
+	if (got < 0) {
+		ret = got;
+		goto out;
 	}
 	if (ld.nerr)
 		ret = -EINVAL;
@@ -722,7 +762,7 @@ static int build_prefilter(struct rules *r)
 	int ret = -ENOMEM;
 
 	for (size_t i = 0; i < r->n; i++)
-		total += r->v[i].req.n;
+		total += r->v[i].n_lits;
 	r->words = (r->n + 63) / 64 + 1;
 	r->always = calloc(r->words, sizeof(uint64_t));
 	r->cand = calloc(r->words, sizeof(uint64_t));
@@ -732,13 +772,14 @@ static int build_prefilter(struct rules *r)
 	if (!lits || !lens || !rule_of || !r->always || !r->cand)
 		goto out;
 	for (size_t i = 0; i < r->n; i++) {
-		const struct prefilter_req *q = &r->v[i].req;
-		bool short_lit = q->n == 0;
+		const struct rule *ru = &r->v[i];
+		const char *p = ru->lits;
+		bool short_lit = ru->n_lits == 0;
 
-		for (size_t a = 0; a < q->n; a++) {
-			short_lit = short_lit || q->len[a] < PREFILTER_GRAM;
-			lits[k] = q->lit[a];
-			lens[k] = q->len[a];
+		for (size_t a = 0; a < ru->n_lits; p += ru->lit_len[a++]) {
+			short_lit = short_lit || ru->lit_len[a] < PREFILTER_GRAM;
+			lits[k] = p;
+			lens[k] = ru->lit_len[a];
 			rule_of[k++] = (uint32_t)i;
 		}
 		if (short_lit) /* a literal too short to index: the rule is tried on every line */
@@ -762,6 +803,7 @@ int rules_load(const char *const *paths, size_t n, struct rules **ret, struct di
 		goto out;
 	r->prefilter_on = true;
 	r->max_groups = 1;
+	r->jit_off = true; /* the examples run interpreted */
 	for (size_t i = 0; i < n; i++) {
 		rv = load_file(r, paths[i], errs, &scratch);
 		if (rv == -ENOMEM || rv == -E2BIG)
@@ -793,8 +835,12 @@ int rules_load(const char *const *paths, size_t n, struct rules **ret, struct di
 		goto out;
 	/* The figures count the lines of the run, not the examples. */
 	for (size_t i = 0; i < r->n; i++)
-		r->v[i].hits = 0;
+		r->v[i].hits = r->v[i].tries = 0;
 	r->limit_hits = 0;
+	/* Without a JIT here (executable memory denied) every rule runs interpreted. */
+	r->jit_off = r->jit_unavailable;
+	if (r->jit_unavailable)
+		r->jit_fallbacks = r->n;
 	*ret = r;
 	r = NULL;
 	rv = 0;
