@@ -14,6 +14,7 @@
  */
 struct yaml_items {
 	yaml_parser_t *parser; /* borrowed, its input set */
+	unsigned max_depth;    /* levels of sequences and mappings, the root's included */
 	int state;	       /* internal: before the root, inside it, done */
 	yaml_mark_t root_mark; /* where the root node starts */
 	yaml_mark_t problem_mark;
@@ -25,7 +26,9 @@ struct yaml_items {
  * the caller deletes it with yaml_document_delete after a return of 1).
  * Returns 1 with an item, 0 at the end (an empty stream too), -ENOTDIR
  * when the root is not a sequence (root_mark says where), -EINVAL on a
- * YAML error or an alias (problem, problem_mark), -ENOMEM.
+ * YAML error or an alias (problem, problem_mark), -ELOOP when nested
+ * deeper than max_depth (problem_mark), -ENOMEM. The depth is checked
+ * while reading, before libyaml composes anything deeper.
  */
 int yaml_items_next(struct yaml_items *it, yaml_document_t *doc);
 

@@ -13,7 +13,6 @@
 
 #include <yaml.h>
 
-#include "config_yaml.h"
 #include "decode.h"
 #include "rules_impl.h"
 #include "yaml_items.h"
@@ -691,15 +690,6 @@ static int load_file(struct rules *r, const char *path, struct diags *errs, stru
 		ret = -EINVAL;
 		goto out;
 	}
-	/*
-	 * libyaml's scanner slows down with the square of the nesting: a
-	 * file nested 200,000 deep would hang check and a reload. Refused
-	 * before the document is loaded, as the config loader does.
-	 */
-	ret = config_yaml_check_depth(&(struct config_yaml){.file = ld.file, .errs = errs},
-				      (const char *)buf, len, RULE_DEPTH_MAX);
-	if (ret < 0)
-		goto out;
 	if (!yaml_parser_initialize(&parser)) {
 		ret = -ENOMEM;
 		goto out;
@@ -707,7 +697,7 @@ static int load_file(struct rules *r, const char *path, struct diags *errs, stru
 	have_parser = true;
 	yaml_parser_set_input_string(&parser, buf, len);
 	/* One rule at a time: the generated table's whole node tree would take ~40 MB. */
-	struct yaml_items items = {.parser = &parser};
+	struct yaml_items items = {.parser = &parser, .max_depth = RULE_DEPTH_MAX};
 	int got;
 
 	while ((got = yaml_items_next(&items, &doc)) > 0) {
@@ -726,6 +716,14 @@ static int load_file(struct rules *r, const char *path, struct diags *errs, stru
 	if (got == -ENOTDIR) {
 		diag_add(errs, ld.file, (unsigned)items.root_mark.line + 1,
 			 (unsigned)items.root_mark.column + 1, "a rule file is a list of rules");
+		ret = -EINVAL;
+		goto out;
+	}
+	if (got == -ELOOP) {
+		/* Refused as soon as it is seen, like the config loader's files. */
+		diag_add(errs, ld.file, (unsigned)items.problem_mark.line + 1,
+			 (unsigned)items.problem_mark.column + 1, "nested deeper than %u levels",
+			 RULE_DEPTH_MAX);
 		ret = -EINVAL;
 		goto out;
 	}

@@ -12,8 +12,6 @@
 
 enum { BEFORE_ROOT, IN_ROOT, DONE };
 
-#define ITEM_DEPTH_MAX 64 /* the callers refuse deeper files before they get here */
-
 static int fail(struct yaml_items *it, const char *problem, yaml_mark_t mark)
 {
 	it->problem = problem;
@@ -37,14 +35,16 @@ static void set_marks(yaml_document_t *doc, int id, yaml_mark_t start, yaml_mark
 }
 
 /* Adds the node that ev starts (and all below it) to doc; returns its id or a negative errno. */
-static int build(struct yaml_items *it, yaml_document_t *doc, yaml_event_t *ev, int depth)
+static int build(struct yaml_items *it, yaml_document_t *doc, yaml_event_t *ev, unsigned depth)
 {
 	yaml_event_t sub;
 	int id = 0, r;
 	bool mapping = ev->type == YAML_MAPPING_START_EVENT;
 
-	if (depth > ITEM_DEPTH_MAX)
-		return fail(it, "nested too deep", ev->start_mark);
+	if (depth > it->max_depth && (ev->type == YAML_SEQUENCE_START_EVENT || mapping)) {
+		fail(it, "nested too deep", ev->start_mark);
+		return -ELOOP;
+	}
 	switch (ev->type) {
 	case YAML_SCALAR_EVENT:
 		id = yaml_document_add_scalar(doc, ev->data.scalar.tag, ev->data.scalar.value,
@@ -144,7 +144,7 @@ int yaml_items_next(struct yaml_items *it, yaml_document_t *doc)
 		yaml_event_delete(&ev);
 		return -ENOMEM;
 	}
-	r = build(it, doc, &ev, 1);
+	r = build(it, doc, &ev, 2); /* the root sequence is level 1 */
 	yaml_event_delete(&ev);
 	if (r < 0) {
 		yaml_document_delete(doc);
