@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <yaml.h>
 
@@ -637,13 +636,33 @@ static int load_vocabulary(struct loader *ld, yaml_node_t *n)
 	return 0;
 }
 
+/*
+ * libyaml reads the file through this, a block at a time: no copy of the
+ * whole file, and a file past max bytes is refused where it goes over.
+ */
+struct capped_input {
+	FILE *f;
+	size_t total, max;
+	bool over;
+};
+
+static int read_capped(void *data, unsigned char *buf, size_t size, size_t *size_read)
+{
+	struct capped_input *in = data;
+	size_t n = fread(buf, 1, size, in->f);
+
+	*size_read = n;
+	in->total += n;
+	in->over = in->total > in->max;
+	return !ferror(in->f) && !in->over;
+}
+
 static int load_file(struct rules *r, const char *path, struct diags *errs, struct event *scratch)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
-	bool have_parser = false, have_doc = false;
-	unsigned char *buf = NULL;
-	size_t len = 0;
+	bool have_parser = false;
+	struct capped_input in = {.max = RULE_FILE_MAX};
 	FILE *f = NULL;
 	int ret = 0;
 	char **nf = realloc(r->files, (r->n_files + 1) * sizeof(*nf));
@@ -655,39 +674,10 @@ static int load_file(struct rules *r, const char *path, struct diags *errs, stru
 	if (!(r->files[r->n_files] = strdup(path)))
 		return -ENOMEM;
 	ld.file = r->files[r->n_files++];
-	f = fopen(path, "re");
+	in.f = f = fopen(path, "re");
 	if (!f) {
 		ret = -errno;
 		diag_add(errs, path, 0, 0, "cannot open rule file: %s", strerror(errno));
-		goto out;
-	}
-	/*
-	 * Sized from fstat (grown if the file grows meanwhile): a 16 MiB
-	 * buffer for every file moved glibc's mmap threshold so that the next
-	 * file's buffer came from the heap, which then kept its pages.
-	 */
-	struct stat st;
-	size_t cap = fstat(fileno(f), &st) == 0 && st.st_size > 0 && st.st_size <= RULE_FILE_MAX
-			 ? (size_t)st.st_size + 1
-			 : 65536;
-
-	for (;;) {
-		unsigned char *nb = realloc(buf, cap + 1);
-
-		if (!nb) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		buf = nb;
-		len += fread(buf + len, 1, cap - len, f);
-		if (len < cap || ferror(f) || cap > RULE_FILE_MAX)
-			break;
-		cap = cap * 2 > RULE_FILE_MAX + 1 ? RULE_FILE_MAX + 1 : cap * 2;
-	}
-	if (ferror(f) || len > RULE_FILE_MAX) {
-		diag_add(errs, path, 0, 0, "%s",
-			 ferror(f) ? "read error" : "rule file larger than 16 MiB");
-		ret = -EINVAL;
 		goto out;
 	}
 	if (!yaml_parser_initialize(&parser)) {
@@ -695,19 +685,17 @@ static int load_file(struct rules *r, const char *path, struct diags *errs, stru
 		goto out;
 	}
 	have_parser = true;
-	yaml_parser_set_input_string(&parser, buf, len);
+	yaml_parser_set_input(&parser, read_capped, &in);
 	/* One rule at a time: the generated table's whole node tree would take ~40 MB. */
 	struct yaml_items items = {.parser = &parser, .max_depth = RULE_DEPTH_MAX};
 	int got;
 
 	while ((got = yaml_items_next(&items, &doc)) > 0) {
-		have_doc = true;
 		yaml_node_t *item = yaml_document_get_root_node(&doc);
 		int rr = is_vocabulary(&ld, item) ? load_vocabulary(&ld, item)
 						  : load_rule(&ld, item, scratch);
 
 		yaml_document_delete(&doc);
-		have_doc = false;
 		if (rr == -ENOMEM || rr == -E2BIG) {
 			ret = rr;
 			goto out;
@@ -727,6 +715,12 @@ static int load_file(struct rules *r, const char *path, struct diags *errs, stru
 		ret = -EINVAL;
 		goto out;
 	}
+	if (got == -EINVAL && (in.over || ferror(f))) {
+		diag_add(errs, path, 0, 0, "%s",
+			 in.over ? "rule file larger than 16 MiB" : "read error");
+		ret = -EINVAL;
+		goto out;
+	}
 	if (got == -EINVAL) {
 		diag_add(errs, path, (unsigned)items.problem_mark.line + 1,
 			 (unsigned)items.problem_mark.column + 1, "YAML: %s%s%s", items.problem,
@@ -741,11 +735,8 @@ static int load_file(struct rules *r, const char *path, struct diags *errs, stru
 	if (ld.nerr)
 		ret = -EINVAL;
 out:
-	if (have_doc)
-		yaml_document_delete(&doc);
 	if (have_parser)
 		yaml_parser_delete(&parser);
-	free(buf);
 	if (f)
 		fclose(f);
 	return ret;
