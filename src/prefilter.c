@@ -567,30 +567,31 @@ static inline void try_entry(const struct prefilter *pf, const struct pf_entry *
 		bits[ru[k] / 64] |= UINT64_C(1) << (ru[k] % 64);
 }
 
+/* One pass of 8-byte (wide) or 4-byte grams; inlined twice, each with its width fixed. */
+static inline __attribute__((always_inline)) void
+scan_grams(const struct prefilter *pf, const char *s, size_t len, uint64_t *bits, bool wide)
+{
+	const size_t width = wide ? PF_LONG : PREFILTER_GRAM;
+	const uint64_t *bitmap = wide ? pf->bitmap : pf->bitmap4;
+	const uint32_t *head = wide ? pf->head : pf->head4;
+
+	for (size_t i = 0; i + width <= len; i++) {
+		uint64_t g = wide ? load64(s + i) : load32(s + i);
+		uint32_t h = wide ? hash8(g) : hash4((uint32_t)g);
+
+		if (!((bitmap[h / 64] >> (h % 64)) & 1))
+			continue;
+		for (uint32_t e = head[h]; e != UINT32_MAX; e = pf->ent[e].next)
+			if (pf->ent[e].gram == g)
+				try_entry(pf, &pf->ent[e], s, len, i, bits);
+	}
+}
+
 void prefilter_scan(const struct prefilter *pf, const char *s, size_t len, uint64_t *bits)
 {
 	if (len < PREFILTER_GRAM)
 		return;
-	for (size_t i = 0; i + PF_LONG <= len; i++) {
-		uint64_t g = load64(s + i);
-		uint32_t h = hash8(g);
-
-		if (!((pf->bitmap[h / 64] >> (h % 64)) & 1))
-			continue;
-		for (uint32_t e = pf->head[h]; e != UINT32_MAX; e = pf->ent[e].next)
-			if (pf->ent[e].gram == g)
-				try_entry(pf, &pf->ent[e], s, len, i, bits);
-	}
-	if (!pf->any4)
-		return;
-	for (size_t i = 0; i + PREFILTER_GRAM <= len; i++) {
-		uint32_t g = load32(s + i);
-		uint32_t h = hash4(g);
-
-		if (!((pf->bitmap4[h / 64] >> (h % 64)) & 1))
-			continue;
-		for (uint32_t e = pf->head4[h]; e != UINT32_MAX; e = pf->ent[e].next)
-			if ((uint32_t)pf->ent[e].gram == g)
-				try_entry(pf, &pf->ent[e], s, len, i, bits);
-	}
+	scan_grams(pf, s, len, bits, true);
+	if (pf->any4)
+		scan_grams(pf, s, len, bits, false);
 }
