@@ -28,6 +28,12 @@
 #define MATCH_LIMIT	  200000
 #define DEPTH_LIMIT	  2000
 #define JIT_STACK_MAX	  (512u << 10)
+/*
+ * A rule is compiled by the JIT once lines have reached it this many
+ * times: the generated table's rare rules stay interpreted and their
+ * machine code (about 9 KiB a rule) is never made.
+ */
+#define JIT_AFTER_TRIES 8
 
 /* A rule's wrapper: key: the "ERROR: "/"WARNING: " the envelope took off before a connection. */
 enum { RULE_WRAP_NONE, RULE_WRAP_ERROR, RULE_WRAP_WARNING, RULE_WRAPPERS };
@@ -46,16 +52,22 @@ struct rule {
 	unsigned scopes;   /* bit (1 << enum envelope_scope) for each scope it applies to */
 	unsigned wrappers; /* RULE_WRAP_* bits: the wrappers before the connection it accepts */
 	pcre2_code *code;
-	bool jit;
+	bool jit;		/* compiled by PCRE2's JIT (lazily: see rules.c try_rule) */
+	bool jit_failed;	/* JIT compilation was tried and failed: the interpreter runs it */
+	uint32_t tries;		/* lines it was tried on before its JIT compilation */
 	struct target *targets; /* fields first (group order), then decoders */
 	size_t n_targets;
-	struct {
+	struct rule_const {
 		int field;
 		char *value;
 		size_t len;
-	} set[SET_MAX];
+	} * set; /* n_set constants (a rule's struct stays small: the generated table has thousands)
+		  */
 	size_t n_set;
-	struct prefilter_req req; /* the literals one of which the line must hold */
+	/* The literals one of which the line must hold: lit_len[k] bytes each, back to back. */
+	char *lits;
+	uint8_t n_lits;
+	uint8_t lit_len[PREFILTER_ALTS];
 	uint64_t hits;
 	const char *file;
 	unsigned line, col;
@@ -74,6 +86,8 @@ struct rules {
 	uint32_t max_groups;
 	uint64_t limit_hits;
 	size_t jit_fallbacks;
+	bool jit_off;	      /* loading (examples run interpreted) or JIT unavailable here */
+	bool jit_unavailable; /* the first rule's JIT compilation failed */
 	bool prefilter_on;
 	struct prefilter *pf;
 	uint64_t *always; /* rules without a literal: candidates on every line */
@@ -93,6 +107,9 @@ int rules_check_examples(struct rules *r, struct diags *errs);
 
 /* Frees what a rule owns (not the rule itself). */
 void rules_rule_done(struct rule *ru);
+
+/* Keeps q's literals (copied) as the rule's prefilter requirement. Returns 0 or -ENOMEM. */
+int rules_rule_set_literals(struct rule *ru, const struct prefilter_req *q);
 
 /*
  * The error_code vocabulary (rules_vocab.c): add one name (upper case,

@@ -19,8 +19,8 @@
 #define SA_OUTCOME_ID  40
 
 struct sa_outcome {
-	uint32_t exchange; /* hash of the exchange's name, 0 = none known */
 	int64_t sub;	   /* Child SA serial of a per-Child exchange, -1 = any */
+	uint32_t exchange; /* hash of the exchange's name, 0 = none known */
 	uint8_t id_len;	   /* 0 = no outcome claimed */
 	char id[SA_OUTCOME_ID];
 };
@@ -44,10 +44,16 @@ struct sa_sum {
 
 struct sa_story {
 	uint16_t used;	   /* bytes of facts[] in use */
+	uint16_t cap;	   /* bytes of facts[] allocated, at most SA_FACTS_BYTES */
 	uint32_t exchange; /* the last exchange a line of the SA named */
 	bool per_child;	   /* ... and it is CREATE_CHILD_SA or Quick Mode */
 	struct sa_outcome failure, success;
-	unsigned char facts[SA_FACTS_BYTES];
+	/*
+	 * Allocated when the first fact comes and grown to what the SA's
+	 * lines gave (133 bytes on average in the bench corpus): a full
+	 * table of 65,536 SAs held 30 MiB of fixed 320-byte buffers.
+	 */
+	unsigned char *facts;
 };
 
 /* Which facts a line gives and an event takes. */
@@ -58,8 +64,11 @@ enum sa_facts_kind {
 	SA_FACTS_SUMMARY,   /* never carried: connection and host, for the summary */
 };
 
-/* Forgets everything (a new or reused table entry). */
+/* Forgets everything (a new or reused table entry), the facts' buffer freed. */
 void sa_story_reset(struct sa_story *s);
+
+/* Frees the facts' buffer (a zeroed story has none); the story is then as new. */
+void sa_story_done(struct sa_story *s);
 
 /*
  * Keeps the facts of kind k that ev has (the newest value wins: a peer

@@ -138,6 +138,8 @@ void correlator_free(struct correlator *c)
 	if (!c)
 		return;
 	free(c->v);
+	for (uint32_t i = 0; c->story && i < c->cap; i++)
+		sa_story_done(&c->story[i]);
 	free(c->story);
 	free(c->sum);
 	free(c->buckets);

@@ -15,10 +15,11 @@
 #include "normalize.h"
 #include "util.h"
 
-#define VERSION_HOSTS 16
-#define HOST_MAX      256
-#define VERSION_MAX   64
-#define WEAK_TEXT_MAX 256
+#define VERSION_HOSTS	16
+#define HOST_MAX	256
+#define VERSION_MAX	64
+#define WEAK_TEXT_MAX	256
+#define WEAK_CACHE_TEXT 47
 
 struct host_version {
 	char host[HOST_MAX];
@@ -38,6 +39,16 @@ struct normalizer {
 	size_t hostname_len;
 	bool keep_message;	 /* false when the redaction policy drops it anyway */
 	struct audit_rec *audit; /* pluto's CRYPTO_IKE_SA / CRYPTO_IPSEC_SA audit records */
+	/*
+	 * Per algorithm field, the last value and whether it was weak: a
+	 * gateway's SAs share a few transforms, and matching each against
+	 * every weak_crypto name was 3% of a line.
+	 */
+	struct {
+		char v[WEAK_CACHE_TEXT];
+		uint8_t len; /* 0 = empty */
+		bool weak;
+	} weak_last[4];
 };
 
 bool normalize_is_debug(const char *body, size_t len)
@@ -145,16 +156,25 @@ static void set_weak(struct normalizer *n, struct event *ev)
 
 		if (!a)
 			continue;
-		for (size_t k = 0; k < n->cfg->weak_crypto.n; k++) {
-			if (!util_alg_names(a, n->cfg->weak_crypto.v[k]))
-				continue;
-			if (bl + al + 2 < sizeof(buf)) {
-				if (bl)
-					buf[bl++] = ',';
-				memcpy(buf + bl, a, al);
-				bl += al;
+		bool weak = false;
+
+		if (al && al == n->weak_last[i].len && memcmp(a, n->weak_last[i].v, al) == 0) {
+			weak = n->weak_last[i].weak;
+		} else {
+			for (size_t k = 0; k < n->cfg->weak_crypto.n && !weak; k++)
+				weak = util_alg_names(a, n->cfg->weak_crypto.v[k]);
+			n->weak_last[i].len = 0;
+			if (al <= WEAK_CACHE_TEXT && strlen(a) == al) {
+				memcpy(n->weak_last[i].v, a, al);
+				n->weak_last[i].len = (uint8_t)al;
+				n->weak_last[i].weak = weak;
 			}
-			break;
+		}
+		if (weak && bl + al + 2 < sizeof(buf)) {
+			if (bl)
+				buf[bl++] = ',';
+			memcpy(buf + bl, a, al);
+			bl += al;
 		}
 	}
 	if (bl && event_set_str(ev, F_WEAK_CRYPTO, buf, bl) < 0)

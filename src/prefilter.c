@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The rules' literal prefilter: required-literal extraction from a PCRE2
- * pattern, and one Aho-Corasick automaton over all literals, so that one
- * pass over a line finds every rule whose literal it contains.
+ * pattern, and one index over all literals (anchored on a rare gram of
+ * each), so that one pass over a line finds every rule whose literal it
+ * contains.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -305,37 +306,68 @@ int prefilter_extract(const char *p, size_t n, struct prefilter_req *ret)
 /*
  * ---- The multi-literal scan ----
  *
- * Every literal is anchored on its first PF_GRAM bytes. The scan hashes
- * the gram at each position of the line and tests one bit of a small
- * bitmap (L1-resident); only on a hit does it walk the bucket's literals
- * and compare them in full. An Aho-Corasick automaton was the first
- * version: its transition table (one row per literal byte) missed the
- * cache on almost every byte of a matching line and cost five times more.
+ * Every literal is anchored on one 8-byte gram of its own (4-byte, at its
+ * start, when it is shorter than 8): the gram that the fewest other
+ * literals contain, so that lines full of common words ("received",
+ * "sent IKE_") do not walk long chains. The scan hashes the gram at each
+ * position of the line and tests one bit of a small bitmap (L1-resident);
+ * only on a hit does it walk the bucket, compare the gram as one integer
+ * and then the literal in full around it. Identical literals of several
+ * rules are one entry. An Aho-Corasick automaton was the first version:
+ * its transition table (one row per literal byte) missed the cache on
+ * almost every byte of a matching line and cost five times more; anchoring
+ * every literal on its first 4 bytes was the second, and with the
+ * generated table's 3,000 literals its chains cost a third of a line's time.
  */
-#define PF_BITS 14
-#define PF_SIZE (1u << PF_BITS)
+#define PF_BITS	 15
+#define PF_SIZE	 (1u << PF_BITS)
+#define PF4_BITS 10
+#define PF4_SIZE (1u << PF4_BITS)
+#define PF_LONG	 8 /* literals at least this long are anchored on an 8-byte gram */
 
 struct pf_entry {
-	uint32_t next; /* UINT32_MAX ends the chain */
-	uint32_t lit;
-	uint32_t rule;
+	uint64_t gram;		 /* the anchor's bytes (8, or 4 in the low half) */
+	uint32_t next;		 /* UINT32_MAX ends the chain */
+	uint32_t text;		 /* the literal: text[text .. text + len) */
+	uint32_t rules, n_rules; /* rule[rules .. rules + n_rules): the rules it stands for */
+	uint16_t off, len;	 /* the anchor's offset in the literal; the literal's length */
 };
 
 struct prefilter {
 	uint64_t bitmap[PF_SIZE / 64];
+	uint64_t bitmap4[PF4_SIZE / 64];
 	uint32_t head[PF_SIZE];
+	uint32_t head4[PF4_SIZE];
+	bool any4; /* a literal shorter than PF_LONG is indexed */
 	struct pf_entry *ent;
+	uint32_t *rule;
 	char *text; /* the literals, back to back */
-	size_t *off, *len;
-	size_t n;
 };
 
-static inline uint32_t gram_hash(const char *p)
+static inline uint64_t load64(const char *p)
+{
+	uint64_t x;
+
+	memcpy(&x, p, sizeof(x));
+	return x;
+}
+
+static inline uint32_t load32(const char *p)
 {
 	uint32_t x;
 
 	memcpy(&x, p, sizeof(x));
-	return (x * UINT32_C(0x9e3779b1)) >> (32 - PF_BITS);
+	return x;
+}
+
+static inline uint32_t hash8(uint64_t x)
+{
+	return (uint32_t)((x * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - PF_BITS));
+}
+
+static inline uint32_t hash4(uint32_t x)
+{
+	return (x * UINT32_C(0x9e3779b1)) >> (32 - PF4_BITS);
 }
 
 void prefilter_free(struct prefilter *pf)
@@ -343,76 +375,223 @@ void prefilter_free(struct prefilter *pf)
 	if (!pf)
 		return;
 	free(pf->ent);
+	free(pf->rule);
 	free(pf->text);
-	free(pf->off);
-	free(pf->len);
 	free(pf);
+}
+
+/* Literal order for grouping identical ones: bytes, then length, then index (stable). */
+struct lit_ref {
+	const char *s;
+	size_t len;
+	uint32_t rule;
+	size_t idx;
+};
+
+static int lit_cmp(const void *a, const void *b)
+{
+	const struct lit_ref *x = a, *y = b;
+	size_t l = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->s, y->s, l);
+
+	if (c)
+		return c;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* How many of the distinct literals contain gram g (sorted[0..n) holds each literal's grams once).
+ */
+static size_t gram_count(const uint64_t *sorted, size_t n, uint64_t g)
+{
+	size_t lo = 0, hi = n, first;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sorted[mid] < g)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	first = lo;
+	hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sorted[mid] <= g)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo - first;
+}
+
+/* Appends the distinct 8-byte grams of s[0..len) to v. */
+static size_t distinct_grams(const char *s, size_t len, uint64_t *v)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i + PF_LONG <= len; i++) {
+		uint64_t g = load64(s + i);
+		bool seen = false;
+
+		for (size_t j = 0; j < k && !seen; j++)
+			seen = v[j] == g;
+		if (!seen)
+			v[k++] = g;
+	}
+	return k;
 }
 
 int prefilter_build(const char *const *lits, const size_t *lens, const uint32_t *rule_of, size_t n,
 		    struct prefilter **ret)
 {
 	struct prefilter *pf = calloc(1, sizeof(*pf));
-	size_t total = 0, ne = 0;
+	struct lit_ref *ref = NULL;
+	uint64_t *grams = NULL;
+	size_t total = 0, nu = 0, ng = 0, nr = 0;
 	int r = -ENOMEM;
 
 	if (!pf)
 		goto out;
-	if (n >= UINT32_MAX) {
+	if (n >= UINT32_MAX / 2) {
 		r = -E2BIG;
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++)
-		total += lens[i];
-	pf->n = n;
-	pf->text = malloc(total + 1);
-	pf->off = calloc(n + 1, sizeof(*pf->off));
-	pf->len = calloc(n + 1, sizeof(*pf->len));
-	pf->ent = calloc(n + 1, sizeof(*pf->ent));
-	if (!pf->text || !pf->off || !pf->len || !pf->ent)
-		goto out;
 	memset(pf->head, 0xff, sizeof(pf->head));
-	total = 0;
-	/* Inserted in reverse so each chain lists its literals in index order. */
-	for (size_t i = n; i-- > 0;) {
+	memset(pf->head4, 0xff, sizeof(pf->head4));
+	ref = calloc(n + 1, sizeof(*ref));
+	if (!ref)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
 		if (lens[i] < PREFILTER_GRAM)
 			continue;
-		uint32_t h = gram_hash(lits[i]);
-
-		pf->off[i] = total;
-		pf->len[i] = lens[i];
-		memcpy(pf->text + total, lits[i], lens[i]);
+		if (lens[i] > UINT16_MAX) {
+			r = -E2BIG;
+			goto out;
+		}
+		ref[nr++] = (struct lit_ref){lits[i], lens[i], rule_of[i], i};
 		total += lens[i];
-		pf->ent[ne] =
-		    (struct pf_entry){.next = pf->head[h], .lit = (uint32_t)i, .rule = rule_of[i]};
-		pf->head[h] = (uint32_t)ne++;
+	}
+	qsort(ref, nr, sizeof(*ref), lit_cmp);
+	pf->text = malloc(total + 1);
+	pf->rule = calloc(nr + 1, sizeof(*pf->rule));
+	pf->ent = calloc(nr + 1, sizeof(*pf->ent));
+	grams = calloc(total + 1, sizeof(*grams));
+	if (!pf->text || !pf->rule || !pf->ent || !grams || total >= UINT32_MAX)
+		goto out;
+	/* One entry per distinct literal, with the rules that require it (index order). */
+	total = 0;
+	for (size_t i = 0; i < nr; i++) {
+		bool same = nu && ref[i].len == pf->ent[nu - 1].len &&
+			    memcmp(ref[i].s, pf->text + pf->ent[nu - 1].text, ref[i].len) == 0;
+
+		if (!same) {
+			pf->ent[nu++] = (struct pf_entry){.text = (uint32_t)total,
+							  .len = (uint16_t)ref[i].len,
+							  .rules = (uint32_t)i};
+			memcpy(pf->text + total, ref[i].s, ref[i].len);
+			total += ref[i].len;
+			ng += distinct_grams(ref[i].s, ref[i].len, grams + ng);
+		}
+		pf->rule[i] = ref[i].rule;
+		pf->ent[nu - 1].n_rules++;
+	}
+	qsort(grams, ng, sizeof(*grams), u64_cmp);
+	/* Each literal's anchor: its gram the fewest literals share (the first such). */
+	for (size_t e = nu; e-- > 0;) {
+		struct pf_entry *x = &pf->ent[e];
+		const char *t = pf->text + x->text;
+		uint32_t h;
+
+		if (x->len < PF_LONG) {
+			x->gram = load32(t);
+			h = hash4((uint32_t)x->gram);
+			x->next = pf->head4[h];
+			pf->head4[h] = (uint32_t)e;
+			pf->bitmap4[h / 64] |= UINT64_C(1) << (h % 64);
+			pf->any4 = true;
+			continue;
+		}
+		size_t best = SIZE_MAX;
+
+		for (size_t o = 0; o + PF_LONG <= x->len; o++) {
+			size_t c = gram_count(grams, ng, load64(t + o));
+
+			if (c < best) {
+				best = c;
+				x->off = (uint16_t)o;
+			}
+		}
+		x->gram = load64(t + x->off);
+		h = hash8(x->gram);
+		x->next = pf->head[h];
+		pf->head[h] = (uint32_t)e;
 		pf->bitmap[h / 64] |= UINT64_C(1) << (h % 64);
 	}
 	*ret = pf;
 	pf = NULL;
 	r = 0;
 out:
+	free(ref);
+	free(grams);
 	prefilter_free(pf);
 	return r;
+}
+
+/* The literal of x holds s[i..) at its anchor: does the whole literal occur there? */
+static inline void try_entry(const struct prefilter *pf, const struct pf_entry *x, const char *s,
+			     size_t len, size_t i, uint64_t *bits)
+{
+	const uint32_t *ru = pf->rule + x->rules;
+	size_t at = i - x->off;
+	uint32_t k = 0;
+
+	if (x->off > i || x->len > len - at)
+		return;
+	/* Skip the compare when every rule it stands for is a candidate already. */
+	while (k < x->n_rules && ((bits[ru[k] / 64] >> (ru[k] % 64)) & 1))
+		k++;
+	if (k == x->n_rules || memcmp(s + at, pf->text + x->text, x->len) != 0)
+		return;
+	for (; k < x->n_rules; k++)
+		bits[ru[k] / 64] |= UINT64_C(1) << (ru[k] % 64);
+}
+
+/* One pass of 8-byte (wide) or 4-byte grams; inlined twice, each with its width fixed. */
+static inline __attribute__((always_inline)) void
+scan_grams(const struct prefilter *pf, const char *s, size_t len, uint64_t *bits, bool wide)
+{
+	const size_t width = wide ? PF_LONG : PREFILTER_GRAM;
+	const uint64_t *bitmap = wide ? pf->bitmap : pf->bitmap4;
+	const uint32_t *head = wide ? pf->head : pf->head4;
+
+	for (size_t i = 0; i + width <= len; i++) {
+		uint64_t g = wide ? load64(s + i) : load32(s + i);
+		uint32_t h = wide ? hash8(g) : hash4((uint32_t)g);
+
+		if (!((bitmap[h / 64] >> (h % 64)) & 1))
+			continue;
+		for (uint32_t e = head[h]; e != UINT32_MAX; e = pf->ent[e].next)
+			if (pf->ent[e].gram == g)
+				try_entry(pf, &pf->ent[e], s, len, i, bits);
+	}
 }
 
 void prefilter_scan(const struct prefilter *pf, const char *s, size_t len, uint64_t *bits)
 {
 	if (len < PREFILTER_GRAM)
 		return;
-	for (size_t i = 0; i + PREFILTER_GRAM <= len; i++) {
-		uint32_t h = gram_hash(s + i);
-
-		if (!((pf->bitmap[h / 64] >> (h % 64)) & 1))
-			continue;
-		for (uint32_t e = pf->head[h]; e != UINT32_MAX; e = pf->ent[e].next) {
-			uint32_t k = pf->ent[e].lit, ru = pf->ent[e].rule;
-			size_t l = pf->len[k];
-
-			if ((bits[ru / 64] >> (ru % 64)) & 1)
-				continue;
-			if (l <= len - i && memcmp(s + i, pf->text + pf->off[k], l) == 0)
-				bits[ru / 64] |= UINT64_C(1) << (ru % 64);
-		}
-	}
+	scan_grams(pf, s, len, bits, true);
+	if (pf->any4)
+		scan_grams(pf, s, len, bits, false);
 }

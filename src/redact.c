@@ -561,8 +561,11 @@ static void swap_add(struct redactor *red, const char *orig, size_t len, const c
 	w = &red->swaps[i];
 	w->orig = orig;
 	w->len = len;
-	snprintf(w->repl, sizeof(w->repl), "%s", repl ? repl : SCRUB_TEXT);
-	w->repl_len = strlen(w->repl);
+	/* Copied by hand: snprintf here was a tenth of redaction's time. */
+	repl = repl ? repl : SCRUB_TEXT;
+	w->repl_len = strnlen(repl, sizeof(w->repl) - 1);
+	memcpy(w->repl, repl, w->repl_len);
+	w->repl[w->repl_len] = '\0';
 	w->action = action;
 	w->v6 = memchr(orig, ':', len) != NULL;
 	red->n_swaps++;

@@ -60,6 +60,28 @@ void rules_rule_done(struct rule *ru)
 	free(ru->targets);
 	for (size_t i = 0; i < ru->n_set; i++)
 		free(ru->set[i].value);
+	free(ru->set);
+	free(ru->lits);
+}
+
+int rules_rule_set_literals(struct rule *ru, const struct prefilter_req *q)
+{
+	size_t total = 0, n = q->n < PREFILTER_ALTS ? q->n : PREFILTER_ALTS;
+	char *p;
+
+	for (size_t k = 0; k < n; k++)
+		total += q->len[k];
+	if (!(p = malloc(total + 1)))
+		return -ENOMEM;
+	free(ru->lits);
+	ru->lits = p;
+	ru->n_lits = (uint8_t)n;
+	for (size_t k = 0; k < n; k++) {
+		ru->lit_len[k] = (uint8_t)q->len[k];
+		memcpy(p, q->lit[k], q->len[k]);
+		p += q->len[k];
+	}
+	return 0;
 }
 
 void rules_free(struct rules *r)
@@ -132,6 +154,21 @@ static int try_rule(struct rules *r, struct rule *ru, const char *body, size_t l
 {
 	int rc;
 
+	/*
+	 * JIT lazily: the generated table holds thousands of rules most lines
+	 * never reach, and compiling them all at load cost ~26 MiB of machine
+	 * code. A rule the prefilter lets lines reach often enough is compiled
+	 * here, once; until then (and if compiling fails) the interpreter runs it,
+	 * with the same result.
+	 */
+	if (!ru->jit && !ru->jit_failed && !r->jit_off && ++ru->tries >= JIT_AFTER_TRIES) {
+		if (pcre2_jit_compile(ru->code, PCRE2_JIT_COMPLETE) == 0) {
+			ru->jit = true;
+		} else {
+			ru->jit_failed = true;
+			r->jit_fallbacks++;
+		}
+	}
 	if (ru->jit)
 		rc = pcre2_jit_match(ru->code, (PCRE2_SPTR)body, len, 0, 0, r->md, r->mctx);
 	else
@@ -236,10 +273,16 @@ size_t rules_jit_fallbacks(const struct rules *r)
 
 const char *rules_literal(const struct rules *r, size_t i, size_t k, size_t *ret_len)
 {
-	if (i >= r->n || k >= r->v[i].req.n)
+	const struct rule *ru = &r->v[i < r->n ? i : 0];
+	const char *p;
+
+	if (i >= r->n || k >= ru->n_lits)
 		return NULL;
-	*ret_len = r->v[i].req.len[k];
-	return r->v[i].req.lit[k];
+	p = ru->lits;
+	for (size_t j = 0; j < k; j++)
+		p += ru->lit_len[j];
+	*ret_len = ru->lit_len[k];
+	return p;
 }
 
 const char *rule_id_of(const void *rule)

@@ -12,9 +12,9 @@
 
 #include <yaml.h>
 
-#include "config_yaml.h"
 #include "decode.h"
 #include "rules_impl.h"
+#include "yaml_items.h"
 
 static const char *const vocabulary[] = {
     "ike_init",
@@ -212,12 +212,18 @@ static int compile_pattern(struct loader *ld, struct rule *ru, yaml_node_t *pn, 
 	pcre2_pattern_info(ru->code, PCRE2_INFO_CAPTURECOUNT, &cap);
 	if (cap + 1 > ld->r->max_groups)
 		ld->r->max_groups = cap + 1;
-	if (pcre2_jit_compile(ru->code, PCRE2_JIT_COMPLETE) == 0)
-		ru->jit = true;
-	else
-		ld->r->jit_fallbacks++;
-	prefilter_extract(p, plen, &ru->req);
-	return 0;
+	/* Compiled by the JIT when lines reach it (rules.c try_rule); the first rule probes for it.
+	 */
+	if (ru == &ld->r->v[0]) {
+		if (pcre2_jit_compile(ru->code, PCRE2_JIT_COMPLETE) == 0)
+			ru->jit = true;
+		else
+			ld->r->jit_unavailable = true;
+	}
+	struct prefilter_req q;
+
+	prefilter_extract(p, plen, &q);
+	return rules_rule_set_literals(ru, &q);
 }
 
 static int load_set(struct loader *ld, struct rule *ru, yaml_node_t *sn, struct event *scratch)
@@ -246,6 +252,13 @@ static int load_set(struct loader *ld, struct rule *ru, yaml_node_t *sn, struct 
 		if (ru->n_set == SET_MAX) {
 			ERR(ld, k, 0, "more than %d constants in set", SET_MAX);
 			return -EINVAL;
+		}
+		if (!ru->set) {
+			size_t np =
+			    (size_t)(sn->data.mapping.pairs.top - sn->data.mapping.pairs.start);
+
+			if (!(ru->set = calloc(np < SET_MAX ? np : SET_MAX, sizeof(*ru->set))))
+				return -ENOMEM;
 		}
 		ru->set[ru->n_set].field = f;
 		ru->set[ru->n_set].len = vl;
@@ -559,9 +572,12 @@ static int load_rule(struct loader *ld, yaml_node_t *node, struct event *scratch
 			ERR(ld, key, 0, "key must be a non-empty literal");
 			return -EINVAL;
 		}
-		ru->req.n = 1;
-		ru->req.len[0] = kl < PREFILTER_LITERAL_MAX ? kl : PREFILTER_LITERAL_MAX;
-		memcpy(ru->req.lit[0], ks, ru->req.len[0]);
+		struct prefilter_req q = {.n = 1};
+
+		q.len[0] = kl < PREFILTER_LITERAL_MAX ? kl : PREFILTER_LITERAL_MAX;
+		memcpy(q.lit[0], ks, q.len[0]);
+		if ((ret = rules_rule_set_literals(ru, &q)) < 0)
+			return ret;
 	}
 	if (set && (ret = load_set(ld, ru, set, scratch)) < 0)
 		return ret;
@@ -632,13 +648,33 @@ static int load_vocabulary(struct loader *ld, yaml_node_t *n)
 	return 0;
 }
 
+/*
+ * libyaml reads the file through this, a block at a time: no copy of the
+ * whole file, and a file past max bytes is refused where it goes over.
+ */
+struct capped_input {
+	FILE *f;
+	size_t total, max;
+	bool over;
+};
+
+static int read_capped(void *data, unsigned char *buf, size_t size, size_t *size_read)
+{
+	struct capped_input *in = data;
+	size_t n = fread(buf, 1, size, in->f);
+
+	*size_read = n;
+	in->total += n;
+	in->over = in->total > in->max;
+	return !ferror(in->f) && !in->over;
+}
+
 static int load_file(struct rules *r, const char *path, struct diags *errs, struct event *scratch)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
-	bool have_parser = false, have_doc = false;
-	unsigned char *buf = NULL;
-	size_t len = 0;
+	bool have_parser = false;
+	struct capped_input in = {.max = RULE_FILE_MAX};
 	FILE *f = NULL;
 	int ret = 0;
 	char **nf = realloc(r->files, (r->n_files + 1) * sizeof(*nf));
@@ -650,76 +686,69 @@ static int load_file(struct rules *r, const char *path, struct diags *errs, stru
 	if (!(r->files[r->n_files] = strdup(path)))
 		return -ENOMEM;
 	ld.file = r->files[r->n_files++];
-	f = fopen(path, "re");
+	in.f = f = fopen(path, "re");
 	if (!f) {
 		ret = -errno;
 		diag_add(errs, path, 0, 0, "cannot open rule file: %s", strerror(errno));
 		goto out;
 	}
-	buf = malloc(RULE_FILE_MAX + 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	len = fread(buf, 1, RULE_FILE_MAX + 1, f);
-	if (ferror(f) || len > RULE_FILE_MAX) {
-		diag_add(errs, path, 0, 0, "%s",
-			 ferror(f) ? "read error" : "rule file larger than 16 MiB");
-		ret = -EINVAL;
-		goto out;
-	}
-	/*
-	 * libyaml's scanner slows down with the square of the nesting: a
-	 * file nested 200,000 deep would hang check and a reload. Refused
-	 * before the document is loaded, as the config loader does.
-	 */
-	ret = config_yaml_check_depth(&(struct config_yaml){.file = ld.file, .errs = errs},
-				      (const char *)buf, len, RULE_DEPTH_MAX);
-	if (ret < 0)
-		goto out;
 	if (!yaml_parser_initialize(&parser)) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	have_parser = true;
-	yaml_parser_set_input_string(&parser, buf, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		diag_add(errs, path, (unsigned)parser.problem_mark.line + 1,
-			 (unsigned)parser.problem_mark.column + 1, "YAML: %s%s%s",
-			 parser.problem ? parser.problem : "parse error", parser.context ? " " : "",
-			 parser.context ? parser.context : "");
-		ret = -EINVAL;
-		goto out;
-	}
-	have_doc = true;
-	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	yaml_parser_set_input(&parser, read_capped, &in);
+	/* One rule at a time: the generated table's whole node tree would take ~40 MB. */
+	struct yaml_items items = {.parser = &parser, .max_depth = RULE_DEPTH_MAX};
+	int got;
 
-	if (!root)
-		goto out; /* empty file: no rules */
-	if (root->type != YAML_SEQUENCE_NODE) {
-		ERR(&ld, root, 0, "a rule file is a list of rules");
-		ret = -EINVAL;
-		goto out;
-	}
-	for (yaml_node_item_t *it = root->data.sequence.items.start;
-	     it < root->data.sequence.items.top; it++) {
-		yaml_node_t *item = yaml_document_get_node(&doc, *it);
+	while ((got = yaml_items_next(&items, &doc)) > 0) {
+		yaml_node_t *item = yaml_document_get_root_node(&doc);
 		int rr = is_vocabulary(&ld, item) ? load_vocabulary(&ld, item)
 						  : load_rule(&ld, item, scratch);
 
+		yaml_document_delete(&doc);
 		if (rr == -ENOMEM || rr == -E2BIG) {
 			ret = rr;
 			goto out;
 		}
 	}
+	if (got == -ENOTDIR) {
+		diag_add(errs, ld.file, (unsigned)items.root_mark.line + 1,
+			 (unsigned)items.root_mark.column + 1, "a rule file is a list of rules");
+		ret = -EINVAL;
+		goto out;
+	}
+	if (got == -ELOOP) {
+		/* Refused as soon as it is seen, like the config loader's files. */
+		diag_add(errs, ld.file, (unsigned)items.problem_mark.line + 1,
+			 (unsigned)items.problem_mark.column + 1, "nested deeper than %u levels",
+			 RULE_DEPTH_MAX);
+		ret = -EINVAL;
+		goto out;
+	}
+	if (got == -EINVAL && (in.over || ferror(f))) {
+		diag_add(errs, path, 0, 0, "%s",
+			 in.over ? "rule file larger than 16 MiB" : "read error");
+		ret = -EINVAL;
+		goto out;
+	}
+	if (got == -EINVAL) {
+		diag_add(errs, path, (unsigned)items.problem_mark.line + 1,
+			 (unsigned)items.problem_mark.column + 1, "YAML: %s%s%s", items.problem,
+			 parser.context ? " " : "", parser.context ? parser.context : "");
+		ret = -EINVAL;
+		goto out;
+	}
+	if (got < 0) {
+		ret = got;
+		goto out;
+	}
 	if (ld.nerr)
 		ret = -EINVAL;
 out:
-	if (have_doc)
-		yaml_document_delete(&doc);
 	if (have_parser)
 		yaml_parser_delete(&parser);
-	free(buf);
 	if (f)
 		fclose(f);
 	return ret;
@@ -734,7 +763,7 @@ static int build_prefilter(struct rules *r)
 	int ret = -ENOMEM;
 
 	for (size_t i = 0; i < r->n; i++)
-		total += r->v[i].req.n;
+		total += r->v[i].n_lits;
 	r->words = (r->n + 63) / 64 + 1;
 	r->always = calloc(r->words, sizeof(uint64_t));
 	r->cand = calloc(r->words, sizeof(uint64_t));
@@ -744,13 +773,14 @@ static int build_prefilter(struct rules *r)
 	if (!lits || !lens || !rule_of || !r->always || !r->cand)
 		goto out;
 	for (size_t i = 0; i < r->n; i++) {
-		const struct prefilter_req *q = &r->v[i].req;
-		bool short_lit = q->n == 0;
+		const struct rule *ru = &r->v[i];
+		const char *p = ru->lits;
+		bool short_lit = ru->n_lits == 0;
 
-		for (size_t a = 0; a < q->n; a++) {
-			short_lit = short_lit || q->len[a] < PREFILTER_GRAM;
-			lits[k] = q->lit[a];
-			lens[k] = q->len[a];
+		for (size_t a = 0; a < ru->n_lits; p += ru->lit_len[a++]) {
+			short_lit = short_lit || ru->lit_len[a] < PREFILTER_GRAM;
+			lits[k] = p;
+			lens[k] = ru->lit_len[a];
 			rule_of[k++] = (uint32_t)i;
 		}
 		if (short_lit) /* a literal too short to index: the rule is tried on every line */
@@ -774,6 +804,7 @@ int rules_load(const char *const *paths, size_t n, struct rules **ret, struct di
 		goto out;
 	r->prefilter_on = true;
 	r->max_groups = 1;
+	r->jit_off = true; /* the examples run interpreted */
 	for (size_t i = 0; i < n; i++) {
 		rv = load_file(r, paths[i], errs, &scratch);
 		if (rv == -ENOMEM || rv == -E2BIG)
@@ -805,8 +836,12 @@ int rules_load(const char *const *paths, size_t n, struct rules **ret, struct di
 		goto out;
 	/* The figures count the lines of the run, not the examples. */
 	for (size_t i = 0; i < r->n; i++)
-		r->v[i].hits = 0;
+		r->v[i].hits = r->v[i].tries = 0;
 	r->limit_hits = 0;
+	/* Without a JIT here (executable memory denied) every rule runs interpreted. */
+	r->jit_off = r->jit_unavailable;
+	if (r->jit_unavailable)
+		r->jit_fallbacks = r->n;
 	*ret = r;
 	r = NULL;
 	rv = 0;

@@ -8,6 +8,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sa_story.h"
@@ -80,11 +81,40 @@ static bool numeric(enum field f)
 
 void sa_story_reset(struct sa_story *s)
 {
+	/* A reused entry's next SA may say less: its buffer grows again from nothing. */
+	free(s->facts);
+	s->facts = NULL;
+	s->cap = 0;
 	s->used = 0;
 	s->exchange = 0;
 	s->per_child = false;
 	s->failure.id_len = 0;
 	s->success.id_len = 0;
+}
+
+void sa_story_done(struct sa_story *s)
+{
+	free(s->facts);
+	*s = (struct sa_story){.facts = NULL};
+}
+
+/* Room for need bytes of facts; false when there is none (past SA_FACTS_BYTES, or no memory). */
+static bool reserve(struct sa_story *s, size_t need)
+{
+	size_t cap = (need + 31) & ~(size_t)31;
+	unsigned char *p;
+
+	if (need <= s->cap)
+		return true;
+	if (need > SA_FACTS_BYTES)
+		return false;
+	if (cap > SA_FACTS_BYTES)
+		cap = SA_FACTS_BYTES;
+	if (!(p = realloc(s->facts, cap)))
+		return false;
+	s->facts = p;
+	s->cap = (uint16_t)cap;
+	return true;
 }
 
 /* The offset of f's record, or -1. */
@@ -112,7 +142,7 @@ static unsigned put(struct sa_story *s, enum field f, const char *text, size_t l
 		memmove(&s->facts[o], &s->facts[o + rl], s->used - (unsigned)o - rl);
 		s->used = (uint16_t)(s->used - rl);
 	}
-	if (len > 255 || s->used + HDR + len > SA_FACTS_BYTES)
+	if (len > 255 || !reserve(s, s->used + HDR + len))
 		return 1;
 	unsigned char *p = &s->facts[s->used];
 

@@ -10,7 +10,7 @@
  * write to /dev/null as the stdout sink does), and of the json-c renderer
  * for comparison; see bench_ladder.h.
  *
- * usage: bench_engine RULES.yaml BODIES.log [--no-prefilter]
+ * usage: bench_engine RULES.yaml[,MORE.yaml] BODIES.log [--no-prefilter]
  */
 #include <errno.h>
 #include <malloc.h>

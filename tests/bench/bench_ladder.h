@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "envelope.h"
 #include "event_jsonc.h"
 #include "prefilter.h"
 #include "redact.h"
@@ -194,7 +195,7 @@ static inline double ladder_pass(struct ladder_ctx *c, const struct ladder_lines
 				 enum ladder_step step)
 {
 	struct event *ev = &c->e.ev;
-	uint64_t bits[64];
+	uint64_t bits[(10000 + 63) / 64 + 1]; /* RULES_MAX rules */
 	double t0 = ladder_cpu_s();
 
 	for (size_t i = 0; i < ls->n; i++) {
@@ -204,21 +205,24 @@ static inline double ladder_pass(struct ladder_ctx *c, const struct ladder_lines
 				     .realtime_usec = 1700000000000000 + (int64_t)i,
 				     .pid = 1234,
 				     .priority = -1};
-		struct prefix pre;
+		struct envelope env;
 		const char *js;
 		size_t jl;
 
-		normalize_parse_prefix(rec.msg, rec.len, rec.realtime_usec, &pre);
+		/* The envelope once, then the rules on the remainder, as normalize_record does. */
+		envelope_parse(rec.msg, rec.len, rec.realtime_usec, &env);
 		if (step == STEP_PREFIX)
 			continue;
 		if (step == STEP_PREFILTER) {
+			size_t off = env.rest_off <= rec.len ? env.rest_off : rec.len;
+
 			memset(bits, 0, sizeof(bits));
-			prefilter_scan(c->pf, rec.msg, rec.len, bits);
+			prefilter_scan(c->pf, rec.msg + off, rec.len - off, bits);
 			continue;
 		}
 		event_reset(ev);
 		if (step == STEP_MATCH) {
-			rules_match(c->e.rules, rec.msg, rec.len, ev);
+			rules_match(c->e.rules, &env, rec.msg, rec.len, ev);
 			continue;
 		}
 		if (normalize_record(c->e.norm, &rec, ev) <= 0 || step == STEP_NORMALIZE)

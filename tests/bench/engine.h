@@ -25,15 +25,25 @@ struct engine {
 	struct counters cnt;
 };
 
-/* Loads the rules (errors printed) and builds the stages; 0 or -1. */
+/*
+ * Loads the rules (rules_path: one file, or several joined with ',', in
+ * the order the daemon loads them; errors printed) and builds the stages;
+ * 0 or -1.
+ */
 static inline int engine_open(struct engine *e, const char *rules_path)
 {
 	struct diags errs = {.n = 0};
-	const char *paths[] = {rules_path};
+	char list[4096];
+	const char *paths[8];
+	size_t n = 0;
 
 	*e = (struct engine){.rules = NULL};
 	config_defaults(&e->cfg);
-	if (rules_load(paths, 1, &e->rules, &errs) < 0) {
+	snprintf(list, sizeof(list), "%s", rules_path);
+	for (char *save = NULL, *p = strtok_r(list, ",", &save); p && n < 8;
+	     p = strtok_r(NULL, ",", &save))
+		paths[n++] = p;
+	if (rules_load(paths, n, &e->rules, &errs) < 0) {
 		char b[1024];
 
 		for (size_t i = 0; i < errs.n; i++)

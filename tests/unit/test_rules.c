@@ -673,6 +673,81 @@ static void test_match_limit(void **state)
 	rules_free(r);
 }
 
+/*
+ * Literals that share a word: each is anchored on a gram of its own, a
+ * literal two rules require is one entry that marks both, and a line that
+ * holds an anchor too near its start for the whole literal matches nothing.
+ */
+static void test_prefilter_shared_literals(void **state)
+{
+	struct diags errs;
+	struct event a, b;
+	int ret;
+	struct rules *r = load_text("- id: q.digits\n"
+				    "  event: ike_error\n"
+				    "  result: failure\n"
+				    "  scope: global\n"
+				    "  pattern: '^commonwordQQQQ (?<reason>\\d+)$'\n"
+				    "- id: q.any\n"
+				    "  event: ike_error\n"
+				    "  result: info\n"
+				    "  scope: global\n"
+				    "  pattern: '^commonwordQQQQ (?<reason>.+)$'\n"
+				    "- id: r\n"
+				    "  event: ike_error\n"
+				    "  result: success\n"
+				    "  scope: global\n"
+				    "  pattern: 'commonwordRRRR'\n",
+				    &errs, &ret);
+
+	(void)state;
+	assert_int_equal(ret, 0);
+	assert_int_equal(event_init(&a, 4096), 0);
+	assert_int_equal(event_init(&b, 4096), 0);
+	/* the first rule fails, the second of the same literal matches */
+	assert_int_equal(same_with_and_without_prefilter(r, "commonwordQQQQ abc", 18, &a, &b), 1);
+	assert_string_equal(event_str(&a, F_RESULT, NULL), "info");
+	assert_int_equal(same_with_and_without_prefilter(r, "commonwordQQQQ 42", 17, &a, &b), 1);
+	assert_string_equal(event_str(&a, F_RESULT, NULL), "failure");
+	assert_int_equal(same_with_and_without_prefilter(r, "x commonwordRRRR", 16, &a, &b), 1);
+	assert_string_equal(event_str(&a, F_RESULT, NULL), "success");
+	/* the distinctive part without the shared word before it */
+	assert_int_equal(same_with_and_without_prefilter(r, "monwordQQQQ 42", 14, &a, &b), 0);
+	assert_int_equal(same_with_and_without_prefilter(r, "wordRRRR", 8, &a, &b), 0);
+	event_done(&a);
+	event_done(&b);
+	rules_free(r);
+}
+
+/* Rules run interpreted until lines have reached them a few times, then JIT-compiled: same events.
+ */
+static void test_lazy_jit_same_events(void **state)
+{
+	struct diags errs;
+	struct event ev;
+	int ret;
+	struct rules *r = load_text(table, &errs, &ret);
+	const char *line = "\"east\" #12: initiator rekeyed IKE SA #4 {cipher=AES_GCM_16_256 "
+			   "integ=n/a prf=HMAC_SHA2_512 group=DH19}";
+
+	(void)state;
+	assert_int_equal(ret, 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	for (int i = 0; i < 40; i++) {
+		event_reset(&ev);
+		assert_int_equal(match(r, line, strlen(line), &ev), 1);
+		assert_string_equal(event_str(&ev, F_RULE, NULL), "ike.rekeyed");
+		assert_int_equal(event_int(&ev, F_STATE_SERIAL, 0), 12);
+		assert_int_equal(event_int(&ev, F_REPLACED_SERIAL, 0), 4);
+		assert_string_equal(event_str(&ev, F_PRF, NULL), "HMAC_SHA2_512");
+		assert_string_equal(event_str(&ev, F_DH_GROUP, NULL), "DH19");
+	}
+	assert_int_equal(rules_hits(r, 1), 40);
+	assert_int_equal(rules_jit_fallbacks(r), 0);
+	event_done(&ev);
+	rules_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -687,6 +762,8 @@ int main(void)
 	    cmocka_unit_test(test_prefilter_same_events),
 	    cmocka_unit_test(test_prefilter_line_end),
 	    cmocka_unit_test(test_match_limit),
+	    cmocka_unit_test(test_prefilter_shared_literals),
+	    cmocka_unit_test(test_lazy_jit_same_events),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
