@@ -80,6 +80,19 @@ void pipeline_set_observer(struct pipeline *p,
 			   void (*fn)(const struct record *rec, const struct event *ev, void *ud),
 			   void *ud);
 
+/*
+ * correlate.hold_ms: each event is held up to hold_ms so that the event
+ * that claimed an exchange's outcome takes what the later lines of the
+ * attempt print (hold.h). Events leave in order, by the lines' timestamps,
+ * and with clock (the daemon) also by the monotonic clock:
+ * pipeline_hold_deadline is when the oldest is due (CLOCK_MONOTONIC usec,
+ * 0 = nothing held), pipeline_hold_release sends what is due at now_usec
+ * (all: everything; the end of input and a stop). 0 or -errno.
+ */
+int pipeline_set_hold(struct pipeline *p, unsigned hold_ms, bool clock);
+uint64_t pipeline_hold_deadline(const struct pipeline *p);
+int pipeline_hold_release(struct pipeline *p, uint64_t now_usec, bool all);
+
 /* Emits a synthetic event (daemon_stats) through the same stages and sink. */
 int pipeline_emit_stats(struct pipeline *p);
 

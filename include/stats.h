@@ -43,6 +43,9 @@ struct counters {
 	uint64_t source_errors;
 	uint64_t input_dropped; /* syslog listener: frames dropped (oversize, hostile, overflow) */
 	uint64_t connections;	/* syslog listener: connections accepted */
+	/* IKE SA stories (correlate.hold_ms, correlate.summary) */
+	uint64_t outcome_absorbed; /* outcome events that took facts from a later line */
+	uint64_t summaries;	   /* ike_sa_summary events emitted */
 };
 
 struct counter_info {

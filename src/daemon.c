@@ -32,6 +32,8 @@ struct daemon {
 	struct source src;
 	struct sink snk;
 	sd_event_source *stats_timer, *drain_timer, *eof_check;
+	sd_event_source *hold_timer; /* the held events' next deadline (correlate.hold_ms) */
+	uint64_t hold_armed;	     /* the time it is set for, 0 = off */
 	uint64_t drain_deadline;
 	bool stopping;
 };
@@ -210,13 +212,45 @@ static int on_usr1(sd_event_source *es, const struct signalfd_siginfo *si, void 
 	return 0;
 }
 
-/* A finite source (stdin) that has ended stops the daemon once drained. */
+/* The hold timer set for the oldest held event's deadline, if it is not already. */
+static void arm_hold(struct daemon *d)
+{
+	uint64_t due = pipeline_hold_deadline(d->pl);
+
+	if (!d->hold_timer || due == d->hold_armed)
+		return;
+	d->hold_armed = due;
+	if (!due) {
+		sd_event_source_set_enabled(d->hold_timer, SD_EVENT_OFF);
+		return;
+	}
+	sd_event_source_set_time(d->hold_timer, due);
+	sd_event_source_set_enabled(d->hold_timer, SD_EVENT_ONESHOT);
+}
+
+/* No event waits longer than hold_ms after it arrived, whether or not more lines come. */
+static int on_hold(sd_event_source *es, uint64_t usec, void *ud)
+{
+	struct daemon *d = ud;
+
+	d->hold_armed = 0;
+	if (pipeline_hold_release(d->pl, usec, false) < 0)
+		log_debug("a held event could not be handed to the sink");
+	arm_hold(d);
+	return 0;
+}
+
+/*
+ * After every dispatch: a finite source (stdin) that has ended stops the
+ * daemon once drained; the hold timer follows the held events.
+ */
 static int on_eof_check(sd_event_source *es, void *ud)
 {
 	struct daemon *d = ud;
 
 	if (pipeline_source_done(d->pl))
 		begin_stop(d, "end of input");
+	arm_hold(d);
 	return 0;
 }
 
@@ -300,6 +334,15 @@ int daemon_run(const char *config_path)
 	r = pipeline_enable_signing(d.pl, &errs);
 	if (r < 0)
 		goto out;
+	r = pipeline_set_hold(d.pl, d.base.correlate.hold_ms, true);
+	/* Accuracy 1 us: sd-event's default of 250 ms would hold events far longer. */
+	if (r == 0 && d.base.correlate.hold_ms)
+		r = sd_event_add_time(d.loop, &d.hold_timer, CLOCK_MONOTONIC, UINT64_MAX, 1,
+				      on_hold, &d);
+	if (r < 0) {
+		diag_add(&errs, NULL, 0, 0, "correlate.hold_ms: %s", strerror(-r));
+		goto out;
+	}
 	r = open_ends(&d, &errs);
 	if (r < 0)
 		goto out;
@@ -332,6 +375,7 @@ out:
 	sd_event_source_unref(d.stats_timer);
 	sd_event_source_unref(d.drain_timer);
 	sd_event_source_unref(d.eof_check);
+	sd_event_source_unref(d.hold_timer);
 	sd_event_unref(d.loop);
 	if (d.current != &d.base) {
 		config_done(d.current);

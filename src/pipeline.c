@@ -10,6 +10,7 @@
 
 #include "correlate.h"
 #include "event.h"
+#include "hold.h"
 #include "normalize.h"
 #include "pipeline.h"
 #include "redact.h"
@@ -29,11 +30,18 @@ struct stages {
 	struct redactor *red;
 };
 
+/* Events held at most (correlate.hold_ms): 10 ms at 1,000 events/s is ten. */
+#define HOLD_MAX_ITEMS 64
+/* Summaries that may go out beside a full window. */
+#define SUMMARY_SLACK 64
+
 struct pipeline {
 	const struct config *cfg;
 	struct counters *cnt;
 	struct stages st;
 	struct correlator *corr;
+	struct hold *hold; /* NULL when correlate.hold_ms is 0 */
+	bool clock;	   /* the daemon: held events also leave by the monotonic clock */
 	struct event ev;
 	struct event_json *json;
 	struct source *src;
@@ -48,6 +56,7 @@ struct pipeline {
 	/* Seqs handed to the sink and not yet delivered, oldest first. */
 	uint64_t *ring;
 	size_t ring_cap, ring_head, ring_len;
+	size_t ring_alloc;   /* ring_cap and room for what leaves the hold queue at once */
 	unsigned submitting; /* >0 while inside pipeline_submit: source told afterwards */
 	bool paused, eof, stopped;
 };
@@ -96,7 +105,8 @@ int pipeline_new(const struct config *cfg, struct counters *cnt, struct pipeline
 	p->cfg = cfg;
 	p->cnt = cnt;
 	p->ring_cap = cfg->limits.in_flight ? cfg->limits.in_flight : 1;
-	p->ring = calloc(p->ring_cap, sizeof(*p->ring));
+	p->ring_alloc = p->ring_cap + HOLD_MAX_ITEMS + SUMMARY_SLACK;
+	p->ring = calloc(p->ring_alloc, sizeof(*p->ring));
 	if (!p->ring) {
 		r = -ENOMEM;
 		goto out;
@@ -129,6 +139,7 @@ void pipeline_free(struct pipeline *p)
 	if (!p)
 		return;
 	event_json_free(p->json);
+	hold_free(p->hold);
 	event_done(&p->ev);
 	correlator_free(p->corr);
 	stages_free(&p->st);
@@ -208,6 +219,8 @@ void pipeline_stop_source(struct pipeline *p)
 {
 	set_paused(p, true);
 	p->stopped = true;
+	/* Nothing more will join the held events: they go now. */
+	pipeline_hold_release(p, 0, true);
 }
 
 /* Tells the source how far its position may move: once per submit, at its end. */
@@ -226,13 +239,15 @@ static void tell_source(struct pipeline *p)
  */
 static void advance(struct pipeline *p)
 {
-	uint64_t upto = p->ring_len ? p->ring[p->ring_head] - 1 : p->last_seq;
+	uint64_t upto = p->ring_len	    ? p->ring[p->ring_head] - 1
+			: hold_len(p->hold) ? hold_first_seq(p->hold) - 1
+					    : p->last_seq;
 
 	if (upto > p->delivered_upto)
 		p->delivered_upto = upto;
 	p->cnt->in_flight = p->ring_len;
 	/* Resume at half the window, so the source reads in batches. */
-	if (p->paused && p->ring_len <= p->ring_cap / 2)
+	if (p->paused && p->ring_len + hold_len(p->hold) <= p->ring_cap / 2)
 		set_paused(p, false);
 	tell_source(p);
 }
@@ -242,7 +257,7 @@ void pipeline_delivered(struct pipeline *p, uint64_t seq)
 	size_t n = 0;
 
 	while (p->ring_len && p->ring[p->ring_head] <= seq) {
-		p->ring_head = (p->ring_head + 1) % p->ring_cap;
+		p->ring_head = (p->ring_head + 1) % p->ring_alloc;
 		p->ring_len--;
 		n++;
 	}
@@ -253,16 +268,19 @@ void pipeline_delivered(struct pipeline *p, uint64_t seq)
 }
 
 /* Hands the rendered event to the sink, its seq queued first (the sink may ack at once). */
-static int to_sink(struct pipeline *p, uint64_t seq, const char *json, size_t len)
+static int to_sink(struct pipeline *p, uint64_t seq, const struct event *ev, const char *json,
+		   size_t len)
 {
 	int r;
 
-	p->ring[(p->ring_head + p->ring_len) % p->ring_cap] = seq;
+	if (p->ring_len == p->ring_alloc)
+		return -ENOBUFS; /* not reached: submit pauses with room for the hold queue */
+	p->ring[(p->ring_head + p->ring_len) % p->ring_alloc] = seq;
 	p->ring_len++;
 	p->cnt->events_out++;
 	if (!p->snk)
 		return 0;
-	r = p->snk->ops->write(p->snk->state, seq, &p->ev, json, len);
+	r = p->snk->ops->write(p->snk->state, seq, ev, json, len);
 	if (p->signer) {
 		struct signer_stats st;
 
@@ -304,29 +322,80 @@ int pipeline_sign_final(struct pipeline *p)
 	return pipeline_emit_stats(p);
 }
 
-static int process(struct pipeline *p, const struct record *rec)
+/* Redacts, renders and hands one line's event to the sink. */
+static int send_event(struct pipeline *p, struct event *ev, uint64_t seq)
 {
 	const char *json;
 	size_t len;
 	int r;
 
-	event_reset(&p->ev);
-	r = normalize_record(p->st.norm, rec, &p->ev);
+	if (redact_event(p->st.red, ev) < 0)
+		p->cnt->arena_full++;
+	r = event_json_render(p->json, ev, &json, &len);
+	if (r < 0)
+		return r;
+	return to_sink(p, seq, ev, json, len);
+}
+
+static uint64_t mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Sends the held events that may leave (see hold_due); returns the first sink error, else 0. */
+static int release(struct pipeline *p, int64_t line_us, uint64_t now_us, bool all)
+{
+	struct hold_item *it;
+	int r = 0, w;
+
+	while (p->hold && (it = hold_due(p->hold, line_us, now_us, all))) {
+		w = it->json_len ? to_sink(p, it->seq, &it->ev, it->json, it->json_len)
+				 : send_event(p, &it->ev, it->seq);
+		hold_pop(p->hold);
+		if (w < 0 && r == 0)
+			r = w;
+	}
+	return r;
+}
+
+static int process(struct pipeline *p, const struct record *rec)
+{
+	struct event *ev = &p->ev;
+	uint64_t now = 0;
+	int r, err;
+
+	/* Held, the event is made in its queue slot; a full queue lets its oldest go first. */
+	while (p->hold && !(ev = hold_slot(p->hold, &err))) {
+		if (err < 0)
+			return err;
+		if ((r = release(p, 0, 0, false)) < 0)
+			return r;
+	}
+	event_reset(ev);
+	r = normalize_record(p->st.norm, rec, ev);
 	if (r <= 0)
 		return r;
-	if (correlate_event(p->corr, &p->ev) < 0)
+	if (correlate_event(p->corr, ev) < 0)
 		p->cnt->arena_full++;
 	/* With facts carried, the correlator has set IDi/IDr by the IKE SA's role. */
 	if (!p->cfg->correlate.carry)
-		normalize_identities(&p->ev);
+		normalize_identities(ev);
 	if (p->observer)
-		p->observer(rec, &p->ev, p->observer_ud);
-	if (redact_event(p->st.red, &p->ev) < 0)
-		p->cnt->arena_full++;
-	r = event_json_render(p->json, &p->ev, &json, &len);
-	if (r < 0)
-		return r;
-	r = to_sink(p, rec->seq, json, len);
+		p->observer(rec, ev, p->observer_ud);
+	if (!p->hold) {
+		r = send_event(p, ev, rec->seq);
+		return r < 0 ? r : 1;
+	}
+	/* A later line of an attempt: what it printed joins the event that claimed its outcome. */
+	if (hold_absorb(p->hold, ev, p->cfg->correlate.carry))
+		p->cnt->outcome_absorbed++;
+	if (p->clock)
+		now = mono_usec();
+	hold_push(p->hold, rec->seq, rec->realtime_usec, now);
+	r = release(p, rec->realtime_usec, now, false);
 	return r < 0 ? r : 1;
 }
 
@@ -344,11 +413,35 @@ int pipeline_submit(struct pipeline *p, struct record *rec)
 	advance(p);
 	if (r < 0)
 		return r;
-	if (p->ring_len >= p->ring_cap) {
+	if (p->ring_len + hold_len(p->hold) >= p->ring_cap) {
 		set_paused(p, true);
 		return 0;
 	}
 	return 1;
+}
+
+int pipeline_set_hold(struct pipeline *p, unsigned hold_ms, bool clock)
+{
+	int r;
+
+	if (p->hold || !hold_ms)
+		return 0;
+	r = hold_new(hold_ms, HOLD_MAX_ITEMS, p->ev.text_cap, &p->hold);
+	p->clock = clock;
+	return r;
+}
+
+uint64_t pipeline_hold_deadline(const struct pipeline *p)
+{
+	return hold_deadline(p->hold);
+}
+
+int pipeline_hold_release(struct pipeline *p, uint64_t now_usec, bool all)
+{
+	int r = release(p, 0, now_usec, all);
+
+	advance(p);
+	return r;
 }
 
 int pipeline_emit_stats(struct pipeline *p)
@@ -360,6 +453,8 @@ int pipeline_emit_stats(struct pipeline *p)
 	size_t len;
 	int r;
 
+	/* After the held events, whose seqs are older. */
+	release(p, 0, 0, true);
 	if (p->ring_len >= p->ring_cap)
 		return -EAGAIN;
 	o = json_object_new_object();
@@ -404,7 +499,7 @@ int pipeline_emit_stats(struct pipeline *p)
 	json_object_object_add(o, "severity", json_object_new_string("info"));
 	json_object_object_add(o, "counters", c);
 	json = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
-	r = to_sink(p, rec.seq, json, len);
+	r = to_sink(p, rec.seq, &p->ev, json, len);
 	json_object_put(o);
 	p->ev.rec = NULL;
 	advance(p);
@@ -474,7 +569,7 @@ static int emit_summary(void *ud, struct event *ev, const struct sa_sum *s, cons
 	json = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
 	rec.seq = ++p->last_seq;
 	p->ev.rec = &rec;
-	r = to_sink(p, rec.seq, json, len);
+	r = to_sink(p, rec.seq, &p->ev, json, len);
 	p->ev.rec = NULL;
 	json_object_put(o);
 	advance(p);
@@ -483,5 +578,6 @@ static int emit_summary(void *ud, struct event *ev, const struct sa_sum *s, cons
 
 int pipeline_emit_summaries(struct pipeline *p)
 {
+	release(p, 0, 0, true);
 	return correlate_summaries(p->corr, &p->ev, emit_summary, p);
 }

@@ -41,6 +41,9 @@ const struct counter_info counter_table[] = {
     C(source_errors, "errors reading the source"),
     C(input_dropped, "syslog frames dropped by the listener's limits"),
     C(connections, "syslog listener connections accepted"),
+    /* IKE SA stories */
+    C(outcome_absorbed, "outcome events that took the facts a later line of the attempt printed"),
+    C(summaries, "ike_sa_summary events emitted"),
 };
 
 const size_t counter_table_len = sizeof(counter_table) / sizeof(counter_table[0]);
