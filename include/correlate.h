@@ -54,4 +54,21 @@ typedef int (*summary_fn)(void *ud, struct event *ev, const struct sa_sum *s,
 			  const char *end_reason);
 int correlate_summaries(struct correlator *c, struct event *ev, summary_fn emit, void *ud);
 
+/*
+ * Summaries as IKE SAs end (the daemon, normalize --summary): an IKE SA
+ * deleted, replaced by a rekey or timed out is summarised once grace_us
+ * have passed after its end, by a later line's timestamp (line_us) or the
+ * monotonic clock (now_us, 0 = none), so that its last lines (the Child
+ * SAs' traffic after the delete) still count; all: every ended one now.
+ * One evicted from the table (or whose serial a restarted pluto reused) is
+ * summarised as it goes, end_reason evicted unless it had ended. Call after
+ * each line's event, so that summaries follow the line that ended them.
+ * correlator_set_clock sets the grace and the clock of the next line.
+ * correlate_summary_deadline: the clock time the oldest is due, 0 = none.
+ */
+void correlator_set_clock(struct correlator *c, uint64_t grace_us, uint64_t now_us);
+int correlate_summaries_due(struct correlator *c, struct event *ev, int64_t line_us,
+			    uint64_t now_us, bool all, summary_fn emit, void *ud);
+uint64_t correlate_summary_deadline(const struct correlator *c);
+
 #endif

@@ -63,6 +63,13 @@ int hold_absorb(struct hold *h, const struct event *ev, bool carry);
 struct hold_item *hold_due(struct hold *h, int64_t line_us, uint64_t now_us, bool all);
 void hold_pop(struct hold *h);
 
+/*
+ * Queues the slot with the JSON already rendered (a summary: it leaves as
+ * it is, nothing joins it). Returns 0 or -ENOMEM (then nothing is queued).
+ */
+int hold_push_rendered(struct hold *h, uint64_t seq, int64_t line_us, uint64_t arrive_us,
+		       const char *json, size_t len);
+
 /* Queued items; the first one's seq (0 when empty); when it is due by the clock (0 = none). */
 size_t hold_len(const struct hold *h);
 uint64_t hold_first_seq(const struct hold *h);

@@ -35,11 +35,15 @@ struct sa_sum {
 	int64_t start_us, end_us;
 	uint64_t bytes_in, bytes_out;
 	uint32_t child_created, child_rekeyed, child_deleted, ike_rekeys, retransmits;
-	bool active, emitted, established, failed, deleted, timeout, replaced;
+	int64_t ended_us;     /* the line time of its end (delete, replace, timeout) */
+	uint64_t ended_clock; /* the monotonic clock then (the daemon), 0 = none */
+	bool active, emitted, established, failed, deleted, timeout, replaced, ended;
 	bool child_made, child_gone; /* a Child SA's story: counted already */
 	uint8_t first_len, last_len, err_len, reason_len, x_len;
 	char first_id[SA_OUTCOME_ID], last_id[SA_OUTCOME_ID];
 	char error_code[40], reason[96], failed_x[24];
+	uint8_t notify_len;
+	char delete_notify[12]; /* its delete line's: sent, none, received */
 };
 
 struct sa_story {

@@ -46,6 +46,7 @@ struct counters {
 	/* IKE SA stories (correlate.hold_ms, correlate.summary) */
 	uint64_t outcome_absorbed; /* outcome events that took facts from a later line */
 	uint64_t summaries;	   /* ike_sa_summary events emitted */
+	uint64_t summaries_lost;   /* ike_sa_summary events that could not be made */
 };
 
 struct counter_info {

@@ -20,9 +20,11 @@
 #include "correlate.h"
 #include "sa_story.h"
 
-#define NONE	UINT32_MAX
-#define ID_LEN	16
-#define MIN_SAS 16
+#define NONE	      UINT32_MAX
+#define ID_LEN	      16
+#define MIN_SAS	      16
+#define PENDING_MAX   4 /* entries one line can forget: its SA's, its parent's, and one more */
+#define SUMMARY_ARENA 8192
 
 struct sa {
 	uint64_t host_hash;
@@ -71,6 +73,20 @@ struct correlator {
 	struct sa_story *story; /* per entry, beside v[] so that an entry stays one cache line */
 	struct sa_sum *sum;	/* per entry when summaries are on, else NULL */
 	bool carry, merge, summary;
+	/* IKE SAs ended (in order) whose summary waits grace_us for their last lines */
+	struct ended {
+		uint32_t i;
+		uint64_t id;
+	} * ended;
+	uint32_t ended_head, ended_len;
+	uint64_t grace_us, clock_us;
+	/* summaries made as their entry was forgotten (evicted), to be emitted after the line */
+	struct pending {
+		struct event ev;
+		struct sa_sum s;
+		const char *why;
+	} pending[PENDING_MAX];
+	unsigned n_pending;
 	uint64_t salt;
 	uint64_t generation; /* IKE SAs made so far: two never share an id within a run */
 	struct counters *cnt;
@@ -135,6 +151,9 @@ void correlator_free(struct correlator *c)
 	free(c->v);
 	free(c->story);
 	free(c->sum);
+	free(c->ended);
+	for (unsigned k = 0; k < PENDING_MAX; k++)
+		event_done(&c->pending[k].ev);
 	free(c->buckets);
 	free(c);
 }
@@ -226,10 +245,44 @@ static struct conn_cur *conn_slot(struct correlator *c, uint64_t host_hash, uint
 	return &c->conns[mix(host_hash ^ (conn_hash * 31)) % CONN_SLOTS];
 }
 
+static int summary_event(struct correlator *c, uint32_t i, struct event *ev);
+
+/*
+ * An IKE SA leaves the table before its summary went out (evicted, or its
+ * serial reused by a restarted pluto): the summary is made now, from what
+ * the entry still holds, and emitted after the line (correlate_summaries_due).
+ */
+static void summarise_leaving(struct correlator *c, uint32_t i)
+{
+	struct pending *pd;
+
+	if (!c->summary || c->v[i].child || !c->v[i].id || !c->sum[i].active || c->sum[i].emitted)
+		return;
+	c->sum[i].emitted = true;
+	if (c->n_pending == PENDING_MAX) {
+		if (c->cnt)
+			c->cnt->summaries_lost++;
+		return;
+	}
+	pd = &c->pending[c->n_pending];
+	if (!pd->ev.text && event_init(&pd->ev, SUMMARY_ARENA) < 0) {
+		if (c->cnt)
+			c->cnt->summaries_lost++;
+		return;
+	}
+	if (summary_event(c, i, &pd->ev) < 0 && c->cnt)
+		c->cnt->arena_full++;
+	pd->s = c->sum[i];
+	pd->why = sa_sum_end_reason(&c->sum[i], "evicted");
+	c->n_pending++;
+}
+
 /* Removes entry i: from its hash chain, the LRU, its parent's list; orphans its children. */
 static void forget(struct correlator *c, uint32_t i)
 {
 	struct sa *e = &c->v[i];
+
+	summarise_leaving(c, i);
 	uint32_t *p = &c->buckets[bucket(c, e->host_hash, e->serial)];
 
 	while (*p != NONE && *p != i)
@@ -427,11 +480,41 @@ int correlator_set_summary(struct correlator *c, bool on)
 {
 	if (on && !c->sum) {
 		c->sum = calloc(c->cap, sizeof(*c->sum));
-		if (!c->sum)
+		c->ended = calloc(c->cap, sizeof(*c->ended));
+		if (!c->sum || !c->ended)
 			return -ENOMEM;
 	}
 	c->summary = on;
 	return 0;
+}
+
+void correlator_set_clock(struct correlator *c, uint64_t grace_us, uint64_t now_us)
+{
+	c->grace_us = grace_us;
+	c->clock_us = now_us;
+}
+
+/* IKE SA entry i has ended (deleted, replaced, timed out): its summary is due after the grace. */
+static void mark_ended(struct correlator *c, uint32_t i)
+{
+	struct sa_sum *s = &c->sum[i];
+
+	if (s->ended || s->emitted || !s->active || c->v[i].child)
+		return;
+	s->ended = true;
+	s->ended_us = s->end_us;
+	s->ended_clock = c->clock_us;
+	if (c->ended_len == c->cap) { /* every entry ended within the grace: the oldest goes now */
+		uint32_t k = c->ended[c->ended_head].i;
+
+		c->ended_head = (c->ended_head + 1) % c->cap;
+		c->ended_len--;
+		if (c->v[k].used && !c->sum[k].emitted)
+			summarise_leaving(c, k);
+	}
+	c->ended[(c->ended_head + c->ended_len) % c->cap] =
+	    (struct ended){.i = i, .id = c->v[i].id};
+	c->ended_len++;
 }
 
 /*
@@ -503,6 +586,8 @@ static int tell_story(struct correlator *c, uint32_t e, bool outcome, struct eve
 
 		sa_story_learn(ike, ev, SA_FACTS_SUMMARY);
 		sa_sum_account(&c->sum[ike_i], &c->sum[e], x->child, ev);
+		if (!x->child && (c->sum[e].deleted || c->sum[e].timeout))
+			mark_ended(c, e);
 	}
 	return r;
 }
@@ -619,6 +704,7 @@ int correlate_event(struct correlator *c, struct event *ev)
 			sa_story_inherit(&c->story[e], &c->story[old], SA_FACTS_IKE);
 			if (c->sum && !c->sum[old].replaced) { /* the rekey's lines each name it */
 				c->sum[old].ike_rekeys++;
+				/* It ends with its delete (an INFORMATIONAL round trip later). */
 				c->sum[old].replaced = true;
 			}
 			while (c->v[old].first_child != NONE)
@@ -703,6 +789,8 @@ static int summary_event(struct correlator *c, uint32_t i, struct event *ev)
 		r |= event_set_str(ev, F_ERROR_CODE, s->error_code, s->err_len);
 	if (s->reason_len)
 		r |= event_set_str(ev, F_REASON, s->reason, s->reason_len);
+	if (s->notify_len)
+		r |= event_set_str(ev, F_DELETE_NOTIFY, s->delete_notify, s->notify_len);
 	r |= event_set_int(ev, F_BYTES_IN, (int64_t)s->bytes_in);
 	r |= event_set_int(ev, F_BYTES_OUT, (int64_t)s->bytes_out);
 	r |= event_set_int(ev, F_RETRANSMITS, s->retransmits);
@@ -711,6 +799,46 @@ static int summary_event(struct correlator *c, uint32_t i, struct event *ev)
 	r |= sa_story_carry(st, ev, SA_FACTS_IKE_XFORM);
 	r |= derive_ids(c->v[i].role, ev);
 	return r < 0 ? -ENOSPC : 0;
+}
+
+int correlate_summaries_due(struct correlator *c, struct event *ev, int64_t line_us,
+			    uint64_t now_us, bool all, summary_fn emit, void *ud)
+{
+	int r = 0;
+
+	for (unsigned k = 0; k < c->n_pending && r >= 0; k++)
+		r = emit(ud, &c->pending[k].ev, &c->pending[k].s, c->pending[k].why);
+	c->n_pending = 0;
+	while (r >= 0 && c->ended_len) {
+		struct ended *x = &c->ended[c->ended_head];
+		struct sa_sum *s = &c->sum[x->i];
+		bool live = c->v[x->i].used && c->v[x->i].id == x->id && !s->emitted;
+
+		if (live && !all && !(line_us && line_us - s->ended_us > (int64_t)c->grace_us) &&
+		    !(now_us && s->ended_clock && now_us >= s->ended_clock + c->grace_us))
+			break;
+		c->ended_head = (c->ended_head + 1) % c->cap;
+		c->ended_len--;
+		if (!live)
+			continue;
+		if (summary_event(c, x->i, ev) < 0 && c->cnt)
+			c->cnt->arena_full++;
+		s->emitted = true;
+		r = emit(ud, ev, s, sa_sum_end_reason(s, "deleted"));
+	}
+	return r;
+}
+
+uint64_t correlate_summary_deadline(const struct correlator *c)
+{
+	for (uint32_t k = 0; c->ended && k < c->ended_len; k++) {
+		const struct ended *x = &c->ended[(c->ended_head + k) % c->cap];
+		const struct sa_sum *s = &c->sum[x->i];
+
+		if (c->v[x->i].used && c->v[x->i].id == x->id && !s->emitted)
+			return s->ended_clock ? s->ended_clock + c->grace_us : 0;
+	}
+	return 0;
 }
 
 int correlate_summaries(struct correlator *c, struct event *ev, summary_fn emit, void *ud)

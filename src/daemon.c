@@ -335,12 +335,14 @@ int daemon_run(const char *config_path)
 	if (r < 0)
 		goto out;
 	r = pipeline_set_hold(d.pl, d.base.correlate.hold_ms, true);
+	if (r == 0)
+		r = pipeline_set_summary(d.pl, d.base.correlate.summary);
 	/* Accuracy 1 us: sd-event's default of 250 ms would hold events far longer. */
 	if (r == 0 && d.base.correlate.hold_ms)
 		r = sd_event_add_time(d.loop, &d.hold_timer, CLOCK_MONOTONIC, UINT64_MAX, 1,
 				      on_hold, &d);
 	if (r < 0) {
-		diag_add(&errs, NULL, 0, 0, "correlate.hold_ms: %s", strerror(-r));
+		diag_add(&errs, NULL, 0, 0, "correlate: %s", strerror(-r));
 		goto out;
 	}
 	r = open_ends(&d, &errs);

@@ -81,7 +81,7 @@ void hold_push(struct hold *h, uint64_t seq, int64_t line_us, uint64_t arrive_us
 	it->line_us = line_us;
 	it->arrive_us = arrive_us;
 	it->ev.rec = NULL; /* the record was the source's, valid only while it was submitted */
-	it->lacking = !it->json_len && lacks(&it->ev);
+	it->lacking = !it->json_len && lacks(&it->ev); /* json_len: set by hold_push_rendered */
 	h->lacking += it->lacking;
 	h->len++;
 }
@@ -189,6 +189,26 @@ void hold_pop(struct hold *h)
 	h->lacking -= h->v[h->head].lacking;
 	h->head = (h->head + 1) % h->cap;
 	h->len--;
+}
+
+int hold_push_rendered(struct hold *h, uint64_t seq, int64_t line_us, uint64_t arrive_us,
+		       const char *json, size_t len)
+{
+	struct hold_item *it = &h->v[(h->head + h->len) % h->cap];
+
+	if (len + 1 > it->json_cap) {
+		char *b = realloc(it->json, len + 1);
+
+		if (!b)
+			return -ENOMEM;
+		it->json = b;
+		it->json_cap = len + 1;
+	}
+	memcpy(it->json, json, len);
+	it->json[len] = '\0';
+	it->json_len = len;
+	hold_push(h, seq, line_us, arrive_us);
+	return 0;
 }
 
 size_t hold_len(const struct hold *h)

@@ -34,6 +34,7 @@ struct stages {
 #define HOLD_MAX_ITEMS 64
 /* Summaries that may go out beside a full window. */
 #define SUMMARY_SLACK 64
+#define SUMMARY_ARENA 8192
 
 struct pipeline {
 	const struct config *cfg;
@@ -42,6 +43,10 @@ struct pipeline {
 	struct correlator *corr;
 	struct hold *hold; /* NULL when correlate.hold_ms is 0 */
 	bool clock;	   /* the daemon: held events also leave by the monotonic clock */
+	bool summary;	   /* ike_sa_summary events as IKE SAs end */
+	struct event sev;  /* the summary being made */
+	int64_t line_us;   /* the timestamp of the newest line */
+	uint64_t now_us;   /* the monotonic clock at the newest line or tick, 0 = none */
 	struct event ev;
 	struct event_json *json;
 	struct source *src;
@@ -54,6 +59,7 @@ struct pipeline {
 	uint64_t delivered_upto; /* every record up to here is delivered */
 	uint64_t told_source;	 /* the newest delivered_upto the source was told */
 	/* Seqs handed to the sink and not yet delivered, oldest first. */
+	uint64_t hold_us; /* correlate.hold_ms: also the grace before an ended IKE SA's summary */
 	uint64_t *ring;
 	size_t ring_cap, ring_head, ring_len;
 	size_t ring_alloc;   /* ring_cap and room for what leaves the hold queue at once */
@@ -140,6 +146,7 @@ void pipeline_free(struct pipeline *p)
 		return;
 	event_json_free(p->json);
 	hold_free(p->hold);
+	event_done(&p->sev);
 	event_done(&p->ev);
 	correlator_free(p->corr);
 	stages_free(&p->st);
@@ -361,10 +368,11 @@ static int release(struct pipeline *p, int64_t line_us, uint64_t now_us, bool al
 	return r;
 }
 
+static int emit_summary(void *ud, struct event *ev, const struct sa_sum *s, const char *end_reason);
+
 static int process(struct pipeline *p, const struct record *rec)
 {
 	struct event *ev = &p->ev;
-	uint64_t now = 0;
 	int r, err;
 
 	/* Held, the event is made in its queue slot; a full queue lets its oldest go first. */
@@ -378,6 +386,10 @@ static int process(struct pipeline *p, const struct record *rec)
 	r = normalize_record(p->st.norm, rec, ev);
 	if (r <= 0)
 		return r;
+	p->now_us = p->clock ? mono_usec() : 0;
+	p->line_us = rec->realtime_usec;
+	if (p->summary)
+		correlator_set_clock(p->corr, p->hold_us, p->now_us);
 	if (correlate_event(p->corr, ev) < 0)
 		p->cnt->arena_full++;
 	/* With facts carried, the correlator has set IDi/IDr by the IKE SA's role. */
@@ -387,15 +399,18 @@ static int process(struct pipeline *p, const struct record *rec)
 		p->observer(rec, ev, p->observer_ud);
 	if (!p->hold) {
 		r = send_event(p, ev, rec->seq);
-		return r < 0 ? r : 1;
+	} else {
+		/* A later line of an attempt: what it printed joins the event that claimed its
+		 * outcome. */
+		if (hold_absorb(p->hold, ev, p->cfg->correlate.carry))
+			p->cnt->outcome_absorbed++;
+		hold_push(p->hold, rec->seq, rec->realtime_usec, p->now_us);
+		r = release(p, rec->realtime_usec, p->now_us, false);
 	}
-	/* A later line of an attempt: what it printed joins the event that claimed its outcome. */
-	if (hold_absorb(p->hold, ev, p->cfg->correlate.carry))
-		p->cnt->outcome_absorbed++;
-	if (p->clock)
-		now = mono_usec();
-	hold_push(p->hold, rec->seq, rec->realtime_usec, now);
-	r = release(p, rec->realtime_usec, now, false);
+	/* The summaries of the IKE SAs that have ended, after the line's event. */
+	if (p->summary && r >= 0)
+		r = correlate_summaries_due(p->corr, &p->sev, p->line_us, p->now_us, false,
+					    emit_summary, p);
 	return r < 0 ? r : 1;
 }
 
@@ -422,24 +437,37 @@ int pipeline_submit(struct pipeline *p, struct record *rec)
 
 int pipeline_set_hold(struct pipeline *p, unsigned hold_ms, bool clock)
 {
-	int r;
+	int r = 0;
 
-	if (p->hold || !hold_ms)
-		return 0;
-	r = hold_new(hold_ms, HOLD_MAX_ITEMS, p->ev.text_cap, &p->hold);
 	p->clock = clock;
+	p->hold_us = (uint64_t)hold_ms * 1000;
+	if (!p->hold && hold_ms)
+		r = hold_new(hold_ms, HOLD_MAX_ITEMS, p->ev.text_cap, &p->hold);
 	return r;
 }
 
 uint64_t pipeline_hold_deadline(const struct pipeline *p)
 {
-	return hold_deadline(p->hold);
+	uint64_t h = hold_deadline(p->hold);
+	uint64_t s = p->summary ? correlate_summary_deadline(p->corr) : 0;
+
+	return !h ? s : !s ? h : h < s ? h : s;
 }
 
 int pipeline_hold_release(struct pipeline *p, uint64_t now_usec, bool all)
 {
 	int r = release(p, 0, now_usec, all);
 
+	/* At a stop, the ended IKE SAs' summaries too (the open ones are kept in the state). */
+	if (p->summary) {
+		int w;
+
+		p->now_us = now_usec;
+		w = correlate_summaries_due(p->corr, &p->sev, 0, now_usec, all, emit_summary, p);
+		r = r < 0 ? r : w;
+		if (all && release(p, 0, 0, true) < 0 && r >= 0)
+			r = -EIO;
+	}
 	advance(p);
 	return r;
 }
@@ -508,12 +536,37 @@ int pipeline_emit_stats(struct pipeline *p)
 
 int pipeline_set_summary(struct pipeline *p, bool on)
 {
-	return correlator_set_summary(p->corr, on);
+	int r = correlator_set_summary(p->corr, on);
+
+	if (r == 0 && on && !p->sev.text)
+		r = event_init(&p->sev, SUMMARY_ARENA);
+	if (r == 0)
+		p->summary = on;
+	return r;
 }
 
 static int64_t round_div(int64_t n, int64_t d)
 {
 	return n >= 0 ? (n + d / 2) / d : -((-n + d / 2) / d);
+}
+
+/* A summary queued behind the held events, so that seqs reach the sink in order. */
+static int hold_summary(struct pipeline *p, struct event *ev, uint64_t seq, const char *json,
+			size_t len)
+{
+	struct event *slot;
+	int r, err;
+
+	while (!(slot = hold_slot(p->hold, &err))) {
+		if (err < 0)
+			return err;
+		if ((r = release(p, 0, 0, false)) < 0)
+			return r;
+	}
+	r = hold_copy_event(slot, ev);
+	if (r < 0)
+		return r;
+	return hold_push_rendered(p->hold, seq, p->line_us, p->now_us, json, len);
 }
 
 /* One ike_sa_summary: redacted like any event, then the counts the field table has no slot for. */
@@ -568,16 +621,22 @@ static int emit_summary(void *ud, struct event *ev, const struct sa_sum *s, cons
 				       json_object_new_string_len(s->last_id, s->last_len));
 	json = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
 	rec.seq = ++p->last_seq;
-	p->ev.rec = &rec;
-	r = to_sink(p, rec.seq, &p->ev, json, len);
-	p->ev.rec = NULL;
+	p->cnt->summaries++;
+	r = p->hold ? hold_summary(p, ev, rec.seq, json, len) : to_sink(p, rec.seq, ev, json, len);
 	json_object_put(o);
-	advance(p);
+	if (!p->submitting)
+		advance(p);
 	return r;
 }
 
 int pipeline_emit_summaries(struct pipeline *p)
 {
-	release(p, 0, 0, true);
-	return correlate_summaries(p->corr, &p->ev, emit_summary, p);
+	int r = correlate_summaries_due(p->corr, &p->sev, 0, 0, true, emit_summary, p);
+
+	if (r >= 0)
+		r = correlate_summaries(p->corr, &p->sev, emit_summary, p);
+	if (release(p, 0, 0, true) < 0 && r >= 0)
+		r = -EIO;
+	advance(p);
+	return r;
 }

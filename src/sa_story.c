@@ -345,8 +345,11 @@ void sa_sum_account(struct sa_sum *s, struct sa_sum *own, bool child_line, const
 	} else {
 		if (success && (type_is(t, tl, "ike_auth") || type_is(t, tl, "ike_sa_rekey")))
 			s->established = true;
-		if (type_is(t, tl, "ike_sa_delete"))
+		if (type_is(t, tl, "ike_sa_delete")) {
 			s->deleted = true;
+			v = event_str(ev, F_DELETE_NOTIFY, &l);
+			keep_text(s->delete_notify, sizeof(s->delete_notify), &s->notify_len, v, l);
+		}
 	}
 	if (type_is(t, tl, "ike_retransmit"))
 		s->retransmits++;

@@ -44,6 +44,8 @@ const struct counter_info counter_table[] = {
     /* IKE SA stories */
     C(outcome_absorbed, "outcome events that took the facts a later line of the attempt printed"),
     C(summaries, "ike_sa_summary events emitted"),
+    C(summaries_lost, "ike_sa_summary events that could not be made (no memory, or more "
+		      "IKE SAs evicted by one line than kept)"),
 };
 
 const size_t counter_table_len = sizeof(counter_table) / sizeof(counter_table[0]);
