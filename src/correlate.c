@@ -17,82 +17,9 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "correlate.h"
-#include "sa_story.h"
+#include "correlate_int.h"
 
-#define NONE	      UINT32_MAX
-#define ID_LEN	      16
-#define MIN_SAS	      16
-#define PENDING_MAX   4 /* entries one line can forget: its SA's, its parent's, and one more */
-#define SUMMARY_ARENA 8192
-
-struct sa {
-	uint64_t host_hash;
-	uint64_t conn_hash; /* 0 = unknown */
-	int64_t serial;
-	uint64_t id; /* IKE SA: ike_sa_id, 0 = none yet */
-	union {
-		struct {		 /* child: */
-			uint32_t parent; /* its IKE SA entry, NONE if unknown */
-			uint32_t next_sibling;
-		};
-		uint64_t prev_id; /* IKE SA made by a rekey (has_prev): the id it replaced */
-	};
-	uint32_t first_child;
-	uint32_t hnext;		     /* hash chain */
-	uint32_t lru_prev, lru_next; /* lru_prev towards the most recent */
-	int32_t pid;		     /* 0 = unknown */
-	bool used : 1;
-	bool child : 1;
-	bool deleted : 1;  /* a delete line was seen */
-	bool orphan : 1;   /* a Child SA whose IKE SA is unknown, carrying an id of its own */
-	bool has_prev : 1; /* prev_id is set */
-	unsigned role : 2; /* IKE SA: ROLE_UNKNOWN, ROLE_INITIATOR or ROLE_RESPONDER */
-};
-
-enum { ROLE_UNKNOWN, ROLE_INITIATOR, ROLE_RESPONDER };
-
-/* One cache line per state: the table's memory is max_sas * 64 bytes plus its buckets. */
-static_assert(sizeof(struct sa) == 64, "struct sa stays at 64 bytes");
-
-/* The IKE SA currently negotiating per (host, connection), for Child SAs that name no parent. */
-struct conn_cur {
-	uint64_t host_hash, conn_hash;
-	uint32_t ike;
-};
-
-#define CONN_SLOTS 1024
-
-struct correlator {
-	struct sa *v;
-	uint32_t cap, n_used, free_head;
-	uint32_t *buckets;
-	uint32_t n_buckets;
-	uint32_t lru_head, lru_tail; /* head = most recent */
-	struct conn_cur conns[CONN_SLOTS];
-	struct sa_story *story; /* per entry, beside v[] so that an entry stays one cache line */
-	struct sa_sum *sum;	/* per entry when summaries are on, else NULL */
-	bool carry, merge, summary;
-	/* IKE SAs ended (in order) whose summary waits grace_us for their last lines */
-	struct ended {
-		uint32_t i;
-		uint64_t id;
-	} * ended;
-	uint32_t ended_head, ended_len;
-	uint64_t grace_us, clock_us;
-	/* summaries made as their entry was forgotten (evicted), to be emitted after the line */
-	struct pending {
-		struct event ev;
-		struct sa_sum s;
-		const char *why;
-	} pending[PENDING_MAX];
-	unsigned n_pending;
-	uint64_t salt;
-	uint64_t generation; /* IKE SAs made so far: two never share an id within a run */
-	struct counters *cnt;
-};
-
-static uint64_t mix(uint64_t h)
+uint64_t corr_mix(uint64_t h)
 {
 	h ^= h >> 33;
 	h *= UINT64_C(0xff51afd7ed558ccd);
@@ -160,7 +87,7 @@ void correlator_free(struct correlator *c)
 
 static uint32_t bucket(const struct correlator *c, uint64_t host_hash, int64_t serial)
 {
-	return (uint32_t)(mix(host_hash ^ (uint64_t)serial) & (c->n_buckets - 1));
+	return (uint32_t)(corr_mix(host_hash ^ (uint64_t)serial) & (c->n_buckets - 1));
 }
 
 static void lru_unlink(struct correlator *c, uint32_t i)
@@ -242,10 +169,8 @@ static void child_link(struct correlator *c, uint32_t i, uint32_t parent)
 
 static struct conn_cur *conn_slot(struct correlator *c, uint64_t host_hash, uint64_t conn_hash)
 {
-	return &c->conns[mix(host_hash ^ (conn_hash * 31)) % CONN_SLOTS];
+	return &c->conns[corr_mix(host_hash ^ (conn_hash * 31)) % CONN_SLOTS];
 }
-
-static int summary_event(struct correlator *c, uint32_t i, struct event *ev);
 
 /*
  * An IKE SA leaves the table before its summary went out (evicted, or its
@@ -270,7 +195,7 @@ static void summarise_leaving(struct correlator *c, uint32_t i)
 			c->cnt->summaries_lost++;
 		return;
 	}
-	if (summary_event(c, i, &pd->ev) < 0 && c->cnt)
+	if (corr_summary_event(c, i, &pd->ev) < 0 && c->cnt)
 		c->cnt->arena_full++;
 	pd->s = c->sum[i];
 	pd->why = sa_sum_end_reason(&c->sum[i], "evicted");
@@ -309,6 +234,16 @@ static void forget(struct correlator *c, uint32_t i)
 	c->free_head = i;
 }
 
+void corr_link(struct correlator *c, uint32_t i)
+{
+	struct sa *e = &c->v[i];
+	uint32_t b = bucket(c, e->host_hash, e->serial);
+
+	e->hnext = c->buckets[b];
+	c->buckets[b] = i;
+	lru_front(c, i);
+}
+
 static uint32_t lookup(struct correlator *c, uint64_t host_hash, int64_t serial)
 {
 	for (uint32_t i = c->buckets[bucket(c, host_hash, serial)]; i != NONE; i = c->v[i].hnext)
@@ -343,11 +278,7 @@ static uint32_t insert(struct correlator *c, uint64_t host_hash, int64_t serial)
 	sa_story_reset(&c->story[i]);
 	if (c->sum)
 		memset(&c->sum[i], 0, sizeof(c->sum[i]));
-	uint32_t b = bucket(c, host_hash, serial);
-
-	e->hnext = c->buckets[b];
-	c->buckets[b] = i;
-	lru_front(c, i);
+	corr_link(c, i);
 	return i;
 }
 
@@ -368,7 +299,7 @@ static void make_id(struct correlator *c, struct sa *e, const struct event *ev)
 		if (rec->boot_id)
 			h = hash_bytes(h, rec->boot_id, strlen(rec->boot_id));
 	}
-	e->id = mix(h) | 1; /* never 0, which means "none" */
+	e->id = corr_mix(h) | 1; /* never 0, which means "none" */
 }
 
 /* Finds or makes the entry for (host, serial); a different conn or pid means a new SA. */
@@ -401,7 +332,7 @@ static uint32_t get(struct correlator *c, const struct event *ev, uint64_t hh, u
 	return i;
 }
 
-static const char *hex_id(uint64_t v, char out[ID_LEN + 1])
+const char *corr_hex_id(uint64_t v, char out[ID_LEN + 1])
 {
 	for (int i = ID_LEN - 1; i >= 0; i--, v >>= 4)
 		out[i] = "0123456789abcdef"[v & 15];
@@ -457,10 +388,10 @@ static int set_ids(struct correlator *c, uint32_t e, uint64_t prev_id, struct ev
 	if (ike != NONE) {
 		char id[ID_LEN + 1];
 
-		if (event_set_str(ev, F_IKE_SA_ID, hex_id(c->v[ike].id, id), ID_LEN) < 0)
+		if (event_set_str(ev, F_IKE_SA_ID, corr_hex_id(c->v[ike].id, id), ID_LEN) < 0)
 			r = -ENOSPC;
 		if (prev_id &&
-		    event_set_str(ev, F_PREVIOUS_IKE_SA_ID, hex_id(prev_id, id), ID_LEN) < 0)
+		    event_set_str(ev, F_PREVIOUS_IKE_SA_ID, corr_hex_id(prev_id, id), ID_LEN) < 0)
 			r = -ENOSPC;
 		if (c->v[e].child && !event_has(ev, F_PARENT_SERIAL) &&
 		    event_set_int(ev, F_PARENT_SERIAL, c->v[ike].serial) < 0)
@@ -522,7 +453,7 @@ static void mark_ended(struct correlator *c, uint32_t i)
  * exchange the peer started has its own), so that they are the IKE SA's on
  * every line; while the IKE SA's role is not known, by the line's.
  */
-static int derive_ids(unsigned role, struct event *ev)
+int corr_derive_ids(unsigned role, struct event *ev)
 {
 	const char *own = event_str(ev, F_ROLE, NULL);
 	size_t pl = 0, ll = 0;
@@ -565,8 +496,8 @@ static int tell_story(struct correlator *c, uint32_t e, bool outcome, struct eve
 		 * line may just have been given, kept, and carried to its Child SA
 		 * lines whichever end started their exchange.
 		 */
-		if (derive_ids(x->child && x->parent != NONE ? c->v[x->parent].role : x->role, ev) <
-		    0)
+		if (corr_derive_ids(x->child && x->parent != NONE ? c->v[x->parent].role : x->role,
+				    ev) < 0)
 			r = -ENOSPC;
 		sa_story_learn(ike, ev, SA_FACTS_IKE);
 		if (!x->child)
@@ -575,8 +506,8 @@ static int tell_story(struct correlator *c, uint32_t e, bool outcome, struct eve
 			sa_story_learn(own, ev, SA_FACTS_CHILD);
 		if (sa_story_carry(ike, ev, SA_FACTS_IKE) < 0 ||
 		    sa_story_carry(own, ev, x->child ? SA_FACTS_CHILD : SA_FACTS_IKE_XFORM) < 0 ||
-		    derive_ids(x->child && x->parent != NONE ? c->v[x->parent].role : x->role, ev) <
-			0)
+		    corr_derive_ids(x->child && x->parent != NONE ? c->v[x->parent].role : x->role,
+				    ev) < 0)
 			r = -ENOSPC;
 	}
 	if (c->merge && outcome && sa_story_outcome(ike, own, x->child ? x->serial : -1, ev) < 0)
@@ -610,12 +541,12 @@ int correlate_event(struct correlator *c, struct event *ev)
 
 	if (!host && ev->rec && ev->rec->host)
 		host = ev->rec->host, hl = strlen(host);
-	hh = mix(hash_bytes(UINT64_C(0xcbf29ce484222325), host ? host : "", hl));
+	hh = corr_mix(hash_bytes(UINT64_C(0xcbf29ce484222325), host ? host : "", hl));
 	/* The connection: its name and instance ("road"[1] and "road"[2] are two peers). */
 	int64_t inst = event_int(ev, F_CONN_INSTANCE, 0);
 
-	ch = conn ? mix(hash_bytes(hash_bytes(UINT64_C(0x84222325cbf29ce4), conn, cl), &inst,
-				   sizeof(inst))) |
+	ch = conn ? corr_mix(hash_bytes(hash_bytes(UINT64_C(0x84222325cbf29ce4), conn, cl), &inst,
+					sizeof(inst))) |
 			1
 		  : 0;
 	/*
@@ -740,128 +671,5 @@ int correlate_event(struct correlator *c, struct event *ev)
 		lru_unlink(c, e);
 		lru_back(c, e);
 	}
-	return r;
-}
-
-/* RFC 3339 UTC with microseconds, as the events' timestamps. */
-static size_t format_time(int64_t us, char out[40])
-{
-	time_t secs = (time_t)(us / 1000000);
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&secs, &tm);
-	n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-	n += (size_t)snprintf(out + n, 40 - n, ".%06ldZ", (long)(us % 1000000));
-	return n;
-}
-
-static int by_start(const void *a, const void *b, void *ud)
-{
-	const struct correlator *c = ud;
-	const struct sa_sum *x = &c->sum[*(const uint32_t *)a];
-	const struct sa_sum *y = &c->sum[*(const uint32_t *)b];
-
-	if (x->start_us != y->start_us)
-		return x->start_us < y->start_us ? -1 : 1;
-	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
-}
-
-/* The summary event of IKE SA entry i in ev: its facts and the fields the table has. */
-static int summary_event(struct correlator *c, uint32_t i, struct event *ev)
-{
-	const struct sa_story *st = &c->story[i];
-	const struct sa_sum *s = &c->sum[i];
-	char id[ID_LEN + 1], ts[40];
-	int r = 0;
-
-	event_reset(ev);
-	r |= event_set_int(ev, F_SCHEMA_VERSION, 1);
-	r |= event_set_str(ev, F_EVENT_ID,
-			   hex_id(mix(c->v[i].id ^ UINT64_C(0x5a5a5a5a5a5a5a5a)), id), ID_LEN);
-	r |= event_set_str(ev, F_TIMESTAMP, ts, format_time(s->end_us, ts));
-	r |= event_set_str(ev, F_EVENT_TYPE, "ike_sa_summary", 14);
-	r |= event_set_str(ev, F_RESULT, "info", 4);
-	r |= event_set_str(ev, F_SEVERITY, "info", 4);
-	r |= event_set_str(ev, F_IKE_SA_ID, hex_id(c->v[i].id, id), ID_LEN);
-	r |= event_set_int(ev, F_STATE_SERIAL, c->v[i].serial);
-	if (s->err_len)
-		r |= event_set_str(ev, F_ERROR_CODE, s->error_code, s->err_len);
-	if (s->reason_len)
-		r |= event_set_str(ev, F_REASON, s->reason, s->reason_len);
-	if (s->notify_len)
-		r |= event_set_str(ev, F_DELETE_NOTIFY, s->delete_notify, s->notify_len);
-	r |= event_set_int(ev, F_BYTES_IN, (int64_t)s->bytes_in);
-	r |= event_set_int(ev, F_BYTES_OUT, (int64_t)s->bytes_out);
-	r |= event_set_int(ev, F_RETRANSMITS, s->retransmits);
-	r |= sa_story_carry(st, ev, SA_FACTS_SUMMARY);
-	r |= sa_story_carry(st, ev, SA_FACTS_IKE);
-	r |= sa_story_carry(st, ev, SA_FACTS_IKE_XFORM);
-	r |= derive_ids(c->v[i].role, ev);
-	return r < 0 ? -ENOSPC : 0;
-}
-
-int correlate_summaries_due(struct correlator *c, struct event *ev, int64_t line_us,
-			    uint64_t now_us, bool all, summary_fn emit, void *ud)
-{
-	int r = 0;
-
-	for (unsigned k = 0; k < c->n_pending && r >= 0; k++)
-		r = emit(ud, &c->pending[k].ev, &c->pending[k].s, c->pending[k].why);
-	c->n_pending = 0;
-	while (r >= 0 && c->ended_len) {
-		struct ended *x = &c->ended[c->ended_head];
-		struct sa_sum *s = &c->sum[x->i];
-		bool live = c->v[x->i].used && c->v[x->i].id == x->id && !s->emitted;
-
-		if (live && !all && !(line_us && line_us - s->ended_us > (int64_t)c->grace_us) &&
-		    !(now_us && s->ended_clock && now_us >= s->ended_clock + c->grace_us))
-			break;
-		c->ended_head = (c->ended_head + 1) % c->cap;
-		c->ended_len--;
-		if (!live)
-			continue;
-		if (summary_event(c, x->i, ev) < 0 && c->cnt)
-			c->cnt->arena_full++;
-		s->emitted = true;
-		r = emit(ud, ev, s, sa_sum_end_reason(s, "deleted"));
-	}
-	return r;
-}
-
-uint64_t correlate_summary_deadline(const struct correlator *c)
-{
-	for (uint32_t k = 0; c->ended && k < c->ended_len; k++) {
-		const struct ended *x = &c->ended[(c->ended_head + k) % c->cap];
-		const struct sa_sum *s = &c->sum[x->i];
-
-		if (c->v[x->i].used && c->v[x->i].id == x->id && !s->emitted)
-			return s->ended_clock ? s->ended_clock + c->grace_us : 0;
-	}
-	return 0;
-}
-
-int correlate_summaries(struct correlator *c, struct event *ev, summary_fn emit, void *ud)
-{
-	uint32_t *order = malloc((c->n_used ? c->n_used : 1) * sizeof(*order));
-	size_t n = 0;
-	int r = 0;
-
-	if (!order)
-		return -ENOMEM;
-	for (uint32_t i = 0; c->sum && i < c->n_used; i++)
-		if (c->v[i].used && !c->v[i].child && c->v[i].id && c->sum[i].active &&
-		    !c->sum[i].emitted)
-			order[n++] = i;
-	qsort_r(order, n, sizeof(*order), by_start, c);
-	for (size_t k = 0; k < n && r >= 0; k++) {
-		struct sa_sum *s = &c->sum[order[k]];
-
-		if (summary_event(c, order[k], ev) < 0 && c->cnt)
-			c->cnt->arena_full++;
-		s->emitted = true;
-		r = emit(ud, ev, s, sa_sum_end_reason(s, "shutdown"));
-	}
-	free(order);
 	return r;
 }
