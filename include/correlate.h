@@ -71,4 +71,16 @@ int correlate_summaries_due(struct correlator *c, struct event *ev, int64_t line
 			    uint64_t now_us, bool all, summary_fn emit, void *ud);
 uint64_t correlate_summary_deadline(const struct correlator *c);
 
+/*
+ * The table across a restart. correlator_save renders every tracked SA
+ * (its ids, links, facts, outcome claims and summary counts) into *ret
+ * (malloc'd, the caller frees) with a version and a SHA-256; 0 or -ENOMEM.
+ * correlator_load restores them into a table that has seen no line yet:
+ * returns the number of SAs, -EBADMSG for a damaged file (the table stays
+ * empty), -EPROTO for one of another build, table size or summary setting
+ * (ignored), -EBUSY when the table is in use.
+ */
+int correlator_save(const struct correlator *c, char **ret, size_t *ret_len);
+int correlator_load(struct correlator *c, const void *data, size_t len);
+
 #endif

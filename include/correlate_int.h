@@ -98,6 +98,7 @@ const char *corr_hex_id(uint64_t v, char out[ID_LEN + 1]);
 int corr_derive_ids(unsigned role, struct event *ev);
 int corr_summary_event(struct correlator *c, uint32_t i, struct event *ev);
 void corr_link(struct correlator *c, uint32_t i);
+void corr_mark_ended(struct correlator *c, uint32_t i); /* its summary due after the grace */
 uint64_t corr_mix(uint64_t h);
 
 #endif

@@ -106,6 +106,14 @@ int pipeline_set_summary(struct pipeline *p, bool on); /* 0 or -ENOMEM */
 int pipeline_emit_summaries(struct pipeline *p);
 
 /*
+ * The correlation table across a restart (correlator_save and
+ * correlator_load in correlate.h): the daemon writes it beside the source
+ * position at a clean stop and reads it back before the first record.
+ */
+int pipeline_save_story(struct pipeline *p, char **ret, size_t *ret_len);
+int pipeline_load_story(struct pipeline *p, const void *data, size_t len);
+
+/*
  * Signing (signer.h), for the daemon only (the tools must not advance the
  * gateway's chain): opens the signer when cfg->sign.enabled. Returns 0 or
  * -errno with diags. pipeline_signer is NULL while not signing; the sinks

@@ -426,7 +426,7 @@ void correlator_set_clock(struct correlator *c, uint64_t grace_us, uint64_t now_
 }
 
 /* IKE SA entry i has ended (deleted, replaced, timed out): its summary is due after the grace. */
-static void mark_ended(struct correlator *c, uint32_t i)
+void corr_mark_ended(struct correlator *c, uint32_t i)
 {
 	struct sa_sum *s = &c->sum[i];
 
@@ -518,7 +518,7 @@ static int tell_story(struct correlator *c, uint32_t e, bool outcome, struct eve
 		sa_story_learn(ike, ev, SA_FACTS_SUMMARY);
 		sa_sum_account(&c->sum[ike_i], &c->sum[e], x->child, ev);
 		if (!x->child && (c->sum[e].deleted || c->sum[e].timeout))
-			mark_ended(c, e);
+			corr_mark_ended(c, e);
 	}
 	return r;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
@@ -16,9 +17,12 @@
 #include "rules.h"
 #include "sink.h"
 #include "source.h"
+#include "state.h"
 #include "util.h"
 
 #define DRAIN_POLL_USEC (20 * 1000)
+#define STORY_SUFFIX	".sa" /* beside the position file: the correlation table */
+#define STORY_MAX_BYTES (2048u << 20)
 
 /* Everything the running daemon has; no other mutable state. */
 struct daemon {
@@ -109,12 +113,114 @@ static int on_stats(sd_event_source *es, uint64_t usec, void *ud)
 	return 0;
 }
 
+/* The whole of f, up to max bytes (-EFBIG beyond). */
+static int read_all(FILE *f, size_t max, char **ret, size_t *ret_len)
+{
+	size_t cap = 1 << 16, len = 0, n;
+	char *buf = malloc(cap), *b;
+
+	if (!buf)
+		return -ENOMEM;
+	while ((n = fread(buf + len, 1, cap - len, f)) > 0) {
+		len += n;
+		if (len == cap) {
+			if (cap >= max || !(b = realloc(buf, cap * 2))) {
+				free(buf);
+				return cap >= max ? -EFBIG : -ENOMEM;
+			}
+			buf = b;
+			cap *= 2;
+		}
+	}
+	if (ferror(f)) {
+		free(buf);
+		return -EIO;
+	}
+	*ret = buf;
+	*ret_len = len;
+	return 0;
+}
+
+/* The companion of the position file that holds the correlation table; NULL when none. */
+static char *story_path(const struct daemon *d)
+{
+	char *path = NULL;
+
+	if (!d->base.state_file || !d->base.state_file[0] ||
+	    asprintf(&path, "%s%s", d->base.state_file, STORY_SUFFIX) < 0)
+		return NULL;
+	return path;
+}
+
+/*
+ * The open SAs go into the companion file at a clean stop, once the
+ * position is saved, so that the next start carries on their stories.
+ */
+static void save_story(struct daemon *d)
+{
+	struct diags errs = {0};
+	char *path = story_path(d), *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if (!path)
+		return;
+	r = pipeline_save_story(d->pl, &buf, &len);
+	if (r == 0)
+		r = state_write_text(path, buf, len, &errs);
+	if (r < 0) {
+		log_diags(&errs);
+		log_warnx("could not save the correlation table to %s: %s", path, strerror(-r));
+	}
+	free(buf);
+	free(path);
+}
+
+/*
+ * Read back at start, then removed: a later start after a crash must not
+ * take it again (the SAs it holds would be summarised twice). A damaged
+ * or foreign file is counted and ignored.
+ */
+static void load_story(struct daemon *d)
+{
+	char *path = story_path(d), *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	if (!path)
+		return;
+	f = fopen(path, "re");
+	if (!f) {
+		if (errno != ENOENT)
+			log_warn("%s", path);
+		free(path);
+		return;
+	}
+	r = read_all(f, STORY_MAX_BYTES, &buf, &len);
+	fclose(f);
+	if (r == 0)
+		r = pipeline_load_story(d->pl, buf, len);
+	if (r >= 0) {
+		log_info("%s: %d SAs carried on from the last run", path, r);
+	} else {
+		d->cnt.state_corrupt++;
+		log_warnx("%s: %s: ignored, the correlation starts empty", path,
+			  r == -EPROTO ? "another version or table size" : strerror(-r));
+	}
+	unlink(path);
+	free(buf);
+	free(path);
+}
+
 static void finish(struct daemon *d)
 {
 	int r = d->src.ops->commit(d->src.state);
 
 	if (r < 0)
 		log_warnx("could not save the source position: %s", strerror(-r));
+	else
+		save_story(d);
 	if (pipeline_in_flight(d->pl))
 		log_warnx("stopping with %" PRIu64 " events not delivered; they are read again "
 			  "at the next start",
@@ -147,6 +253,11 @@ static void begin_stop(struct daemon *d, const char *why)
 	log_info("%s: stopping, %" PRIu64 " events in flight", why, pipeline_in_flight(d->pl));
 	sd_notify(0, "STOPPING=1");
 	pipeline_stop_source(d->pl);
+	/* Without a state file nothing carries the open SAs on: summarised now (end_reason
+	 * shutdown). */
+	if (d->base.correlate.summary && (!d->base.state_file || !d->base.state_file[0]) &&
+	    pipeline_emit_summaries(d->pl) < 0)
+		log_warnx("could not send the summaries of the open IKE SAs");
 	/* The last event of a signed stream carries its final checkpoint. */
 	if (pipeline_sign_final(d->pl) < 0)
 		log_warnx("could not send the final checkpoint of the signed stream");
@@ -345,6 +456,7 @@ int daemon_run(const char *config_path)
 		diag_add(&errs, NULL, 0, 0, "correlate: %s", strerror(-r));
 		goto out;
 	}
+	load_story(&d);
 	r = open_ends(&d, &errs);
 	if (r < 0)
 		goto out;

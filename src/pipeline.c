@@ -640,3 +640,13 @@ int pipeline_emit_summaries(struct pipeline *p)
 	advance(p);
 	return r;
 }
+
+int pipeline_save_story(struct pipeline *p, char **ret, size_t *ret_len)
+{
+	return correlator_save(p->corr, ret, ret_len);
+}
+
+int pipeline_load_story(struct pipeline *p, const void *data, size_t len)
+{
+	return correlator_load(p->corr, data, len);
+}
