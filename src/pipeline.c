@@ -373,6 +373,7 @@ static int emit_summary(void *ud, struct event *ev, const struct sa_sum *s, cons
 static int process(struct pipeline *p, const struct record *rec)
 {
 	struct event *ev = &p->ev;
+	bool names_peer;
 	int r, err;
 
 	/* Held, the event is made in its queue slot; a full queue lets its oldest go first. */
@@ -386,6 +387,8 @@ static int process(struct pipeline *p, const struct record *rec)
 	r = normalize_record(p->st.norm, rec, ev);
 	if (r <= 0)
 		return r;
+	/* Only a line that prints the peer's address or ID can tell the held events who it is. */
+	names_peer = event_has(ev, F_PEER_IP) || event_has(ev, F_PEER_ID);
 	p->now_us = p->clock ? mono_usec() : 0;
 	p->line_us = rec->realtime_usec;
 	if (p->summary)
@@ -402,7 +405,7 @@ static int process(struct pipeline *p, const struct record *rec)
 	} else {
 		/* A later line of an attempt: what it printed joins the event that claimed its
 		 * outcome. */
-		if (hold_absorb(p->hold, ev, p->cfg->correlate.carry))
+		if (hold_absorb(p->hold, ev, p->cfg->correlate.carry && names_peer))
 			p->cnt->outcome_absorbed++;
 		hold_push(p->hold, rec->seq, rec->realtime_usec, p->now_us);
 		r = release(p, rec->realtime_usec, p->now_us, false);
@@ -570,14 +573,49 @@ static int hold_summary(struct pipeline *p, struct event *ev, uint64_t seq, cons
 }
 
 /* One ike_sa_summary: redacted like any event, then the counts the field table has no slot for. */
+/* Appends to a FILE (a memstream) a JSON string of v[0..len), escaped. */
+static void put_str(FILE *f, const char *key, const char *v, size_t len)
+{
+	fprintf(f, ",\"%s\":\"", key);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)v[i];
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static void put_time(FILE *f, const char *key, int64_t us)
+{
+	time_t secs = (time_t)(us / 1000000);
+	struct tm tm;
+	char ts[40];
+	size_t n;
+
+	gmtime_r(&secs, &tm);
+	n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts + n, sizeof(ts) - n, ".%06ldZ", (long)(us % 1000000));
+	put_str(f, key, ts, strlen(ts));
+}
+
+/*
+ * One ike_sa_summary: redacted and rendered like any event, then the
+ * fields the event table has no slot for appended to its object as text
+ * (no second parse: a busy gateway ends many IKE SAs).
+ */
 static int emit_summary(void *ud, struct event *ev, const struct sa_sum *s, const char *end_reason)
 {
 	struct pipeline *p = ud;
-	struct json_object *o;
-	struct record rec = {.priority = -1, .realtime_usec = s->end_us};
-	char ts[40];
 	const char *json;
-	size_t len;
+	char *out = NULL;
+	size_t len, olen = 0;
+	uint64_t seq;
+	FILE *f;
 	int r;
 
 	if (redact_event(p->st.red, ev) < 0)
@@ -585,45 +623,35 @@ static int emit_summary(void *ud, struct event *ev, const struct sa_sum *s, cons
 	r = event_json_render(p->json, ev, &json, &len);
 	if (r < 0)
 		return r;
-	o = json_tokener_parse(json);
-	if (!o)
+	f = open_memstream(&out, &olen);
+	if (!f)
 		return -ENOMEM;
-	for (int k = 0; k < 2; k++) {
-		int64_t us = k ? s->end_us : s->start_us;
-		time_t secs = (time_t)(us / 1000000);
-		struct tm tm;
-		size_t n;
-
-		gmtime_r(&secs, &tm);
-		n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(ts + n, sizeof(ts) - n, ".%06ldZ", (long)(us % 1000000));
-		json_object_object_add(o, k ? "end_time" : "start_time",
-				       json_object_new_string(ts));
-	}
-	json_object_object_add(
-	    o, "duration_s",
-	    json_object_new_double((double)round_div(s->end_us - s->start_us, 1000) / 1000.0));
-	json_object_object_add(o, "outcome",
-			       json_object_new_string(s->established ? "established" : "failed"));
-	json_object_object_add(o, "end_reason", json_object_new_string(end_reason));
+	fwrite(json, 1, len - 1, f); /* without its closing brace */
+	put_time(f, "start_time", s->start_us);
+	put_time(f, "end_time", s->end_us);
+	fprintf(f, ",\"duration_s\":%.3f", (double)round_div(s->end_us - s->start_us, 1000) / 1000.0);
+	put_str(f, "outcome", s->established ? "established" : "failed",
+		s->established ? 11 : 6);
+	put_str(f, "end_reason", end_reason, strlen(end_reason));
 	if (s->x_len)
-		json_object_object_add(o, "failed_exchange",
-				       json_object_new_string_len(s->failed_x, s->x_len));
-	json_object_object_add(o, "child_sa_created", json_object_new_int64(s->child_created));
-	json_object_object_add(o, "child_sa_rekeyed", json_object_new_int64(s->child_rekeyed));
-	json_object_object_add(o, "child_sa_deleted", json_object_new_int64(s->child_deleted));
-	json_object_object_add(o, "ike_sa_rekeys", json_object_new_int64(s->ike_rekeys));
+		put_str(f, "failed_exchange", s->failed_x, s->x_len);
+	fprintf(f,
+		",\"child_sa_created\":%u,\"child_sa_rekeyed\":%u,\"child_sa_deleted\":%u,"
+		"\"ike_sa_rekeys\":%u",
+		s->child_created, s->child_rekeyed, s->child_deleted, s->ike_rekeys);
 	if (s->first_len)
-		json_object_object_add(o, "first_event_id",
-				       json_object_new_string_len(s->first_id, s->first_len));
+		put_str(f, "first_event_id", s->first_id, s->first_len);
 	if (s->last_len)
-		json_object_object_add(o, "last_event_id",
-				       json_object_new_string_len(s->last_id, s->last_len));
-	json = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
-	rec.seq = ++p->last_seq;
+		put_str(f, "last_event_id", s->last_id, s->last_len);
+	fputc('}', f);
+	if (fclose(f) != 0) {
+		free(out);
+		return -ENOMEM;
+	}
+	seq = ++p->last_seq;
 	p->cnt->summaries++;
-	r = p->hold ? hold_summary(p, ev, rec.seq, json, len) : to_sink(p, rec.seq, ev, json, len);
-	json_object_put(o);
+	r = p->hold ? hold_summary(p, ev, seq, out, olen) : to_sink(p, seq, ev, out, olen);
+	free(out);
 	if (!p->submitting)
 		advance(p);
 	return r;
