@@ -22,4 +22,12 @@ int64_t util_now_usec(void);
  */
 int util_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
 
+/*
+ * us (microseconds since the epoch, UTC) as RFC 3339 with microseconds,
+ * "2026-11-23T21:45:51.000123Z", and a NUL into out[32]; returns the
+ * length (27). Computed by arithmetic, not gmtime/strftime: summaries make
+ * several per IKE SA.
+ */
+size_t util_rfc3339_us(int64_t us, char out[32]);
+
 #endif

@@ -11,19 +11,7 @@
 #include <time.h>
 
 #include "correlate_int.h"
-
-/* RFC 3339 UTC with microseconds, as the events' timestamps. */
-static size_t format_time(int64_t us, char out[40])
-{
-	time_t secs = (time_t)(us / 1000000);
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&secs, &tm);
-	n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-	n += (size_t)snprintf(out + n, 40 - n, ".%06ldZ", (long)(us % 1000000));
-	return n;
-}
+#include "util.h"
 
 static int by_start(const void *a, const void *b, void *ud)
 {
@@ -49,7 +37,7 @@ int corr_summary_event(struct correlator *c, uint32_t i, struct event *ev)
 	r |= event_set_str(ev, F_EVENT_ID,
 			   corr_hex_id(corr_mix(c->v[i].id ^ UINT64_C(0x5a5a5a5a5a5a5a5a)), id),
 			   ID_LEN);
-	r |= event_set_str(ev, F_TIMESTAMP, ts, format_time(s->end_us, ts));
+	r |= event_set_str(ev, F_TIMESTAMP, ts, util_rfc3339_us(s->end_us, ts));
 	r |= event_set_str(ev, F_EVENT_TYPE, "ike_sa_summary", 14);
 	r |= event_set_str(ev, F_RESULT, "info", 4);
 	r |= event_set_str(ev, F_SEVERITY, "info", 4);

@@ -45,8 +45,10 @@ struct pipeline {
 	bool clock;	   /* the daemon: held events also leave by the monotonic clock */
 	bool summary;	   /* ike_sa_summary events as IKE SAs end */
 	struct event sev;  /* the summary being made */
-	int64_t line_us;   /* the timestamp of the newest line */
-	uint64_t now_us;   /* the monotonic clock at the newest line or tick, 0 = none */
+	char *sbuf;	   /* ... and its text */
+	size_t sbuf_cap;
+	int64_t line_us; /* the timestamp of the newest line */
+	uint64_t now_us; /* the monotonic clock at the newest line or tick, 0 = none */
 	struct event ev;
 	struct event_json *json;
 	struct source *src;
@@ -147,6 +149,7 @@ void pipeline_free(struct pipeline *p)
 	event_json_free(p->json);
 	hold_free(p->hold);
 	event_done(&p->sev);
+	free(p->sbuf);
 	event_done(&p->ev);
 	correlator_free(p->corr);
 	stages_free(&p->st);
@@ -573,34 +576,62 @@ static int hold_summary(struct pipeline *p, struct event *ev, uint64_t seq, cons
 }
 
 /* One ike_sa_summary: redacted like any event, then the counts the field table has no slot for. */
-/* Appends to a FILE (a memstream) a JSON string of v[0..len), escaped. */
-static void put_str(FILE *f, const char *key, const char *v, size_t len)
+/* The text of a summary being written (grown as needed; NULL data after a failed growth). */
+struct text {
+	char *data;
+	size_t len, cap;
+};
+
+static void put_raw(struct text *t, const char *s, size_t len)
 {
-	fprintf(f, ",\"%s\":\"", key);
+	char *b;
+
+	if (!t->data)
+		return;
+	if (t->len + len + 1 > t->cap) {
+		size_t cap = (t->len + len + 1) * 2;
+
+		if (!(b = realloc(t->data, cap))) {
+			free(t->data);
+			t->data = NULL;
+			return;
+		}
+		t->data = b;
+		t->cap = cap;
+	}
+	memcpy(t->data + t->len, s, len);
+	t->len += len;
+	t->data[t->len] = '\0';
+}
+
+/* ,"key":"v" with v[0..len) escaped as JSON wants. */
+static void put_str(struct text *t, const char *key, const char *v, size_t len)
+{
+	size_t from = 0;
+	char esc[8];
+
+	put_raw(t, ",\"", 2);
+	put_raw(t, key, strlen(key));
+	put_raw(t, "\":\"", 3);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)v[i];
 
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
+		if (ch != '"' && ch != '\\' && ch >= 0x20)
+			continue;
+		put_raw(t, v + from, i - from);
+		put_raw(t, esc,
+			(size_t)snprintf(esc, sizeof(esc), ch < 0x20 ? "\\u%04x" : "\\%c", ch));
+		from = i + 1;
 	}
-	fputc('"', f);
+	put_raw(t, v + from, len - from);
+	put_raw(t, "\"", 1);
 }
 
-static void put_time(FILE *f, const char *key, int64_t us)
+static void put_time(struct text *t, const char *key, int64_t us)
 {
-	time_t secs = (time_t)(us / 1000000);
-	struct tm tm;
-	char ts[40];
-	size_t n;
+	char ts[32];
 
-	gmtime_r(&secs, &tm);
-	n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(ts + n, sizeof(ts) - n, ".%06ldZ", (long)(us % 1000000));
-	put_str(f, key, ts, strlen(ts));
+	put_str(t, key, ts, util_rfc3339_us(us, ts));
 }
 
 /*
@@ -611,11 +642,11 @@ static void put_time(FILE *f, const char *key, int64_t us)
 static int emit_summary(void *ud, struct event *ev, const struct sa_sum *s, const char *end_reason)
 {
 	struct pipeline *p = ud;
+	struct text t = {.data = p->sbuf, .cap = p->sbuf_cap};
 	const char *json;
-	char *out = NULL;
-	size_t len, olen = 0;
+	char num[160];
+	size_t len;
 	uint64_t seq;
-	FILE *f;
 	int r;
 
 	if (redact_event(p->st.red, ev) < 0)
@@ -623,35 +654,36 @@ static int emit_summary(void *ud, struct event *ev, const struct sa_sum *s, cons
 	r = event_json_render(p->json, ev, &json, &len);
 	if (r < 0)
 		return r;
-	f = open_memstream(&out, &olen);
-	if (!f)
-		return -ENOMEM;
-	fwrite(json, 1, len - 1, f); /* without its closing brace */
-	put_time(f, "start_time", s->start_us);
-	put_time(f, "end_time", s->end_us);
-	fprintf(f, ",\"duration_s\":%.3f", (double)round_div(s->end_us - s->start_us, 1000) / 1000.0);
-	put_str(f, "outcome", s->established ? "established" : "failed",
-		s->established ? 11 : 6);
-	put_str(f, "end_reason", end_reason, strlen(end_reason));
+	if (!t.data)
+		t.data = malloc(t.cap = 1024);
+	put_raw(&t, json, len - 1); /* without its closing brace */
+	put_time(&t, "start_time", s->start_us);
+	put_time(&t, "end_time", s->end_us);
+	put_raw(&t, num,
+		(size_t)snprintf(num, sizeof(num), ",\"duration_s\":%.3f",
+				 (double)round_div(s->end_us - s->start_us, 1000) / 1000.0));
+	put_str(&t, "outcome", s->established ? "established" : "failed", s->established ? 11 : 6);
+	put_str(&t, "end_reason", end_reason, strlen(end_reason));
 	if (s->x_len)
-		put_str(f, "failed_exchange", s->failed_x, s->x_len);
-	fprintf(f,
-		",\"child_sa_created\":%u,\"child_sa_rekeyed\":%u,\"child_sa_deleted\":%u,"
-		"\"ike_sa_rekeys\":%u",
-		s->child_created, s->child_rekeyed, s->child_deleted, s->ike_rekeys);
+		put_str(&t, "failed_exchange", s->failed_x, s->x_len);
+	put_raw(&t, num,
+		(size_t)snprintf(num, sizeof(num),
+				 ",\"child_sa_created\":%u,\"child_sa_rekeyed\":%u,"
+				 "\"child_sa_deleted\":%u,\"ike_sa_rekeys\":%u",
+				 s->child_created, s->child_rekeyed, s->child_deleted,
+				 s->ike_rekeys));
 	if (s->first_len)
-		put_str(f, "first_event_id", s->first_id, s->first_len);
+		put_str(&t, "first_event_id", s->first_id, s->first_len);
 	if (s->last_len)
-		put_str(f, "last_event_id", s->last_id, s->last_len);
-	fputc('}', f);
-	if (fclose(f) != 0) {
-		free(out);
+		put_str(&t, "last_event_id", s->last_id, s->last_len);
+	put_raw(&t, "}", 1);
+	p->sbuf = t.data;
+	p->sbuf_cap = t.data ? t.cap : 0;
+	if (!t.data)
 		return -ENOMEM;
-	}
 	seq = ++p->last_seq;
 	p->cnt->summaries++;
-	r = p->hold ? hold_summary(p, ev, seq, out, olen) : to_sink(p, seq, ev, out, olen);
-	free(out);
+	r = p->hold ? hold_summary(p, ev, seq, t.data, t.len) : to_sink(p, seq, ev, t.data, t.len);
 	if (!p->submitting)
 		advance(p);
 	return r;
