@@ -25,7 +25,6 @@ struct hold_item {
 	uint64_t arrive_us; /* monotonic arrival, 0 = none (replays hold by line time) */
 	char *json;	    /* a summary's JSON; json_len 0: render ev when it leaves */
 	size_t json_len, json_cap;
-	bool lacking; /* an IKE SA's event without peer address or ID (hold_absorb fills them) */
 };
 
 /*
@@ -49,9 +48,10 @@ void hold_push(struct hold *h, uint64_t seq, int64_t line_us, uint64_t arrive_us
 /*
  * ev claims no outcome but names the held event that does
  * (outcome_event_id): that event takes the error code, reason and peer
- * and local facts it lacks and ev has. With carry, the held events of ev's
- * IKE SA also take the peer and local address and IDs that ev is the first
- * to name. Returns 1 when the outcome event took something.
+ * and local facts it lacks and ev has; with carry, the other held lines of
+ * the same attempt (naming the same outcome, held after it) take the peer
+ * and local address and IDs. Returns 1 when the outcome event took
+ * something.
  */
 int hold_absorb(struct hold *h, const struct event *ev, bool carry);
 

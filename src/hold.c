@@ -16,7 +16,6 @@ struct hold {
 	size_t cap, head, len;
 	size_t arena;
 	uint64_t hold_us;
-	size_t lacking; /* held events of an IKE SA without its peer address or ID */
 };
 
 int hold_new(unsigned hold_ms, unsigned max_items, size_t arena, struct hold **ret)
@@ -66,13 +65,6 @@ struct event *hold_slot(struct hold *h, int *ret_err)
 	return &it->ev;
 }
 
-/* An IKE SA's event that does not say yet who its peer is. */
-static bool lacks(const struct event *ev)
-{
-	return event_has(ev, F_IKE_SA_ID) &&
-	       (!event_has(ev, F_PEER_IP) || !event_has(ev, F_PEER_ID));
-}
-
 void hold_push(struct hold *h, uint64_t seq, int64_t line_us, uint64_t arrive_us)
 {
 	struct hold_item *it = &h->v[(h->head + h->len) % h->cap];
@@ -81,8 +73,6 @@ void hold_push(struct hold *h, uint64_t seq, int64_t line_us, uint64_t arrive_us
 	it->line_us = line_us;
 	it->arrive_us = arrive_us;
 	it->ev.rec = NULL; /* the record was the source's, valid only while it was submitted */
-	it->lacking = !it->json_len && lacks(&it->ev); /* json_len: set by hold_push_rendered */
-	h->lacking += it->lacking;
 	h->len++;
 }
 
@@ -112,56 +102,45 @@ static int copy_field(struct event *dst, const struct event *src, enum field f)
 	return s ? event_set_str(dst, f, s, len) : 0;
 }
 
-/* The facts an IKE SA's held events take from its later line (who the SA is about). */
+/* The facts the other held lines of the attempt take from a later one (who the peer is). */
 static const enum field backfilled[] = {
     F_PEER_IP, F_PEER_ID, F_ID_TYPE, F_LOCAL_IP, F_LOCAL_ID, F_INITIATOR_ID, F_RESPONDER_ID,
 };
 
-/* The events of ev's IKE SA held before it take the facts that ev names first. */
-static void backfill(struct hold *h, const struct event *ev)
+static bool same(const struct event *ev, enum field f, const char *v, size_t len)
 {
-	size_t sl, ol;
-	const char *sa = event_str(ev, F_IKE_SA_ID, &sl);
+	size_t l;
+	const char *s = event_str(ev, f, &l);
 
-	if (!h->lacking || !sa || (!event_has(ev, F_PEER_IP) && !event_has(ev, F_PEER_ID)))
-		return;
-	for (size_t k = 0; k < h->len; k++) {
-		struct hold_item *it = &h->v[(h->head + k) % h->cap];
-		const char *o = event_str(&it->ev, F_IKE_SA_ID, &ol);
-
-		if (!it->lacking || !o || ol != sl || memcmp(o, sa, sl) != 0)
-			continue;
-		for (size_t i = 0; i < sizeof(backfilled) / sizeof(backfilled[0]); i++)
-			if (event_has(ev, backfilled[i]) && !event_has(&it->ev, backfilled[i]))
-				copy_field(&it->ev, ev, backfilled[i]);
-		if (!lacks(&it->ev)) {
-			it->lacking = false;
-			h->lacking--;
-		}
-	}
+	return s && l == len && memcmp(s, v, len) == 0;
 }
 
 int hold_absorb(struct hold *h, const struct event *ev, bool carry)
 {
-	size_t il, ol;
+	size_t il;
 	const char *want = event_str(ev, F_OUTCOME_EVENT_ID, &il);
 	int took = 0;
 
-	if (carry)
-		backfill(h, ev);
 	if (!want)
 		return 0;
+	/* Newest first: the lines of one attempt come one after the other. */
 	for (size_t k = h->len; k-- > 0;) {
 		struct hold_item *it = &h->v[(h->head + k) % h->cap];
-		const char *id = event_str(&it->ev, F_EVENT_ID, &ol);
+		bool outcome = !it->json_len && same(&it->ev, F_EVENT_ID, want, il);
 
-		if (it->json_len || !id || ol != il || memcmp(id, want, il) != 0)
+		if (outcome) {
+			for (size_t i = 0; i < sizeof(absorbed) / sizeof(absorbed[0]); i++)
+				if (event_has(ev, absorbed[i]) &&
+				    !event_has(&it->ev, absorbed[i]) &&
+				    copy_field(&it->ev, ev, absorbed[i]) == 0)
+					took = 1;
+			break;
+		}
+		if (!carry || it->json_len || !same(&it->ev, F_OUTCOME_EVENT_ID, want, il))
 			continue;
-		for (size_t i = 0; i < sizeof(absorbed) / sizeof(absorbed[0]); i++)
-			if (event_has(ev, absorbed[i]) && !event_has(&it->ev, absorbed[i]) &&
-			    copy_field(&it->ev, ev, absorbed[i]) == 0)
-				took = 1;
-		break;
+		for (size_t i = 0; i < sizeof(backfilled) / sizeof(backfilled[0]); i++)
+			if (event_has(ev, backfilled[i]) && !event_has(&it->ev, backfilled[i]))
+				copy_field(&it->ev, ev, backfilled[i]);
 	}
 	return took;
 }
@@ -186,7 +165,6 @@ void hold_pop(struct hold *h)
 {
 	if (!h->len)
 		return;
-	h->lacking -= h->v[h->head].lacking;
 	h->head = (h->head + 1) % h->cap;
 	h->len--;
 }

@@ -376,7 +376,6 @@ static int emit_summary(void *ud, struct event *ev, const struct sa_sum *s, cons
 static int process(struct pipeline *p, const struct record *rec)
 {
 	struct event *ev = &p->ev;
-	bool names_peer;
 	int r, err;
 
 	/* Held, the event is made in its queue slot; a full queue lets its oldest go first. */
@@ -390,8 +389,6 @@ static int process(struct pipeline *p, const struct record *rec)
 	r = normalize_record(p->st.norm, rec, ev);
 	if (r <= 0)
 		return r;
-	/* Only a line that prints the peer's address or ID can tell the held events who it is. */
-	names_peer = event_has(ev, F_PEER_IP) || event_has(ev, F_PEER_ID);
 	p->now_us = p->clock ? mono_usec() : 0;
 	p->line_us = rec->realtime_usec;
 	if (p->summary)
@@ -408,7 +405,7 @@ static int process(struct pipeline *p, const struct record *rec)
 	} else {
 		/* A later line of an attempt: what it printed joins the event that claimed its
 		 * outcome. */
-		if (hold_absorb(p->hold, ev, p->cfg->correlate.carry && names_peer))
+		if (hold_absorb(p->hold, ev, p->cfg->correlate.carry))
 			p->cnt->outcome_absorbed++;
 		hold_push(p->hold, rec->seq, rec->realtime_usec, p->now_us);
 		r = release(p, rec->realtime_usec, p->now_us, false);

@@ -110,17 +110,12 @@ static void test_absorb_and_backfill(void **state)
 
 	assert_int_equal(hold_new(10, 8, 4096, &h), 0);
 	assert_int_equal(event_init(&later, 4096), 0);
-	/* ike_init of the SA, no peer facts yet */
+	/* ike_init of the SA, a round trip earlier: not a line of the attempt */
 	ev = slot(h);
 	set(ev, F_EVENT_ID, "e1");
 	set(ev, F_IKE_SA_ID, "sa1");
 	set(ev, F_EVENT_TYPE, "ike_init");
 	hold_push(h, 1, 1, 0);
-	/* another SA's event: untouched */
-	ev = slot(h);
-	set(ev, F_EVENT_ID, "e2");
-	set(ev, F_IKE_SA_ID, "sa2");
-	hold_push(h, 2, 1, 0);
 	/* the outcome: "authentication failed ... peer ID_FQDN '@west'" */
 	ev = slot(h);
 	set(ev, F_EVENT_ID, "e3");
@@ -130,8 +125,15 @@ static void test_absorb_and_backfill(void **state)
 	set(ev, F_PEER_ID, "@west");
 	assert_int_equal(hold_absorb(h, ev, true), 0);
 	hold_push(h, 3, 1, 0);
+	/* another line of the attempt, without the address */
+	ev = slot(h);
+	set(ev, F_EVENT_ID, "e4");
+	set(ev, F_IKE_SA_ID, "sa1");
+	set(ev, F_RESULT, "info");
+	set(ev, F_OUTCOME_EVENT_ID, "e3");
+	hold_push(h, 4, 1, 0);
 	/* the next line: the notification sent to 192.0.2.1:500 */
-	set(&later, F_EVENT_ID, "e4");
+	set(&later, F_EVENT_ID, "e5");
 	set(&later, F_IKE_SA_ID, "sa1");
 	set(&later, F_RESULT, "info");
 	set(&later, F_OUTCOME_EVENT_ID, "e3");
@@ -141,15 +143,10 @@ static void test_absorb_and_backfill(void **state)
 	set(&later, F_PEER_ID, "@west");
 	assert_int_equal(hold_absorb(h, &later, true), 1);
 
-	it = hold_due(h, 0, 0, true);
-	/* e1 took the address and the ID, not the error */
-	assert_string_equal(get(&it->ev, F_PEER_IP), "192.0.2.1");
-	assert_string_equal(get(&it->ev, F_PEER_ID), "@west");
-	assert_false(event_has(&it->ev, F_ERROR_CODE));
-	assert_false(event_has(&it->ev, F_PEER_PORT));
-	hold_pop(h);
+	/* e1 is not of the attempt: untouched */
 	it = hold_due(h, 0, 0, true);
 	assert_false(event_has(&it->ev, F_PEER_IP));
+	assert_false(event_has(&it->ev, F_PEER_ID));
 	hold_pop(h);
 	/* e3 kept its own error code and took address and port */
 	it = hold_due(h, 0, 0, true);
@@ -157,11 +154,17 @@ static void test_absorb_and_backfill(void **state)
 	assert_string_equal(get(&it->ev, F_PEER_IP), "192.0.2.1");
 	assert_int_equal(event_int(&it->ev, F_PEER_PORT, 0), 500);
 	hold_pop(h);
+	/* e4, of the same attempt, took who the peer is, not the error */
+	it = hold_due(h, 0, 0, true);
+	assert_string_equal(get(&it->ev, F_PEER_IP), "192.0.2.1");
+	assert_string_equal(get(&it->ev, F_PEER_ID), "@west");
+	assert_false(event_has(&it->ev, F_ERROR_CODE));
+	hold_pop(h);
 	/* without carry, only the outcome takes facts */
 	ev = slot(h);
-	set(ev, F_EVENT_ID, "e1");
-	set(ev, F_IKE_SA_ID, "sa1");
-	hold_push(h, 5, 1, 0);
+	set(ev, F_EVENT_ID, "e6");
+	set(ev, F_OUTCOME_EVENT_ID, "e3");
+	hold_push(h, 6, 1, 0);
 	assert_int_equal(hold_absorb(h, &later, false), 0);
 	assert_false(event_has(&hold_due(h, 0, 0, true)->ev, F_PEER_IP));
 	event_done(&later);
