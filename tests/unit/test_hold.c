@@ -64,6 +64,8 @@ static void test_order_and_due(void **state)
 	assert_int_equal(hold_deadline(h), 15000);
 	/* a line 5 ms later, a clock 9.999 ms later: not yet */
 	assert_null(hold_due(h, 1005000, 14999, false));
+	/* exactly 10 ms after the first line's: not yet */
+	assert_null(hold_due(h, 1010000, 0, false));
 	/* a line timestamp more than 10 ms after the first line's */
 	it = hold_due(h, 1010001, 0, false);
 	assert_non_null(it);
