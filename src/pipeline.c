@@ -198,7 +198,7 @@ struct rules *pipeline_rules(struct pipeline *p)
 
 uint64_t pipeline_in_flight(const struct pipeline *p)
 {
-	return p->ring_len;
+	return p->ring_len + hold_len(p->hold); /* held events are read and not delivered too */
 }
 
 uint64_t pipeline_delivered_upto(const struct pipeline *p)
@@ -255,7 +255,7 @@ static void advance(struct pipeline *p)
 
 	if (upto > p->delivered_upto)
 		p->delivered_upto = upto;
-	p->cnt->in_flight = p->ring_len;
+	p->cnt->in_flight = p->ring_len + hold_len(p->hold);
 	/* Resume at half the window, so the source reads in batches. */
 	if (p->paused && p->ring_len + hold_len(p->hold) <= p->ring_cap / 2)
 		set_paused(p, false);
