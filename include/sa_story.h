@@ -39,6 +39,7 @@ struct sa_sum {
 	uint64_t ended_clock; /* the monotonic clock then (the daemon), 0 = none */
 	bool active, emitted, established, failed, deleted, timeout, replaced, ended;
 	bool child_made, child_gone; /* a Child SA's story: counted already */
+	bool named;		     /* its connection, host and pid are in the story */
 	uint8_t first_len, last_len, err_len, reason_len, x_len;
 	char first_id[SA_OUTCOME_ID], last_id[SA_OUTCOME_ID];
 	char error_code[40], reason[96], failed_x[24];

@@ -515,7 +515,11 @@ static int tell_story(struct correlator *c, uint32_t e, bool outcome, struct eve
 	if (c->summary) {
 		uint32_t ike_i = x->child && x->parent != NONE ? x->parent : e;
 
-		sa_story_learn(ike, ev, SA_FACTS_SUMMARY);
+		/* Connection, host and pid do not change within an IKE SA: learnt once. */
+		if (!c->sum[ike_i].named && event_has(ev, F_CONN_NAME)) {
+			sa_story_learn(ike, ev, SA_FACTS_SUMMARY);
+			c->sum[ike_i].named = true;
+		}
 		sa_sum_account(&c->sum[ike_i], &c->sum[e], x->child, ev);
 		if (!x->child && (c->sum[e].deleted || c->sum[e].timeout))
 			corr_mark_ended(c, e);

@@ -31,7 +31,7 @@ struct stages {
 };
 
 /* Events held at most (correlate.hold_ms): 10 ms at 1,000 events/s is ten. */
-#define HOLD_MAX_ITEMS 64
+#define HOLD_MAX_ITEMS 32
 /* Summaries that may go out beside a full window. */
 #define SUMMARY_SLACK 64
 #define SUMMARY_ARENA 8192
