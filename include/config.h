@@ -157,8 +157,10 @@ struct config {
 	} limits;
 
 	struct {
-		bool carry; /* later events of an SA get the facts of its earlier lines */
-		bool merge; /* one event per exchange claims the outcome */
+		bool carry;	  /* later events of an SA get the facts of its earlier lines */
+		bool merge;	  /* one event per exchange claims the outcome */
+		unsigned hold_ms; /* events held so that the outcome takes later lines' facts */
+		bool summary;	  /* the daemon emits an ike_sa_summary as each IKE SA ends */
 	} correlate;
 
 	struct {

@@ -64,4 +64,33 @@ typedef int (*summary_fn)(void *ud, struct event *ev, const struct sa_sum *s,
 			  const char *end_reason);
 int correlate_summaries(struct correlator *c, struct event *ev, summary_fn emit, void *ud);
 
+/*
+ * Summaries as IKE SAs end (the daemon, normalize --summary): an IKE SA
+ * deleted, replaced by a rekey or timed out is summarised once grace_us
+ * have passed after its end, by a later line's timestamp (line_us) or the
+ * monotonic clock (now_us, 0 = none), so that its last lines (the Child
+ * SAs' traffic after the delete) still count; all: every ended one now.
+ * One evicted from the table (or whose serial a restarted pluto reused) is
+ * summarised as it goes, end_reason evicted unless it had ended. Call after
+ * each line's event, so that summaries follow the line that ended them.
+ * correlator_set_clock sets the grace and the clock of the next line.
+ * correlate_summary_deadline: the clock time the oldest is due, 0 = none.
+ */
+void correlator_set_clock(struct correlator *c, uint64_t grace_us, uint64_t now_us);
+int correlate_summaries_due(struct correlator *c, struct event *ev, int64_t line_us,
+			    uint64_t now_us, bool all, summary_fn emit, void *ud);
+uint64_t correlate_summary_deadline(const struct correlator *c);
+
+/*
+ * The table across a restart. correlator_save renders every tracked SA
+ * (its ids, links, facts, outcome claims and summary counts) into *ret
+ * (malloc'd, the caller frees) with a version and a SHA-256; 0 or -ENOMEM.
+ * correlator_load restores them into a table that has seen no line yet:
+ * returns the number of SAs, -EBADMSG for a damaged file (the table stays
+ * empty), -EPROTO for one of another build, table size or summary setting
+ * (ignored), -EBUSY when the table is in use.
+ */
+int correlator_save(const struct correlator *c, char **ret, size_t *ret_len);
+int correlator_load(struct correlator *c, const void *data, size_t len);
+
 #endif

@@ -80,6 +80,19 @@ void pipeline_set_observer(struct pipeline *p,
 			   void (*fn)(const struct record *rec, const struct event *ev, void *ud),
 			   void *ud);
 
+/*
+ * correlate.hold_ms: each event is held up to hold_ms so that the event
+ * that claimed an exchange's outcome takes what the later lines of the
+ * attempt print (hold.h). Events leave in order, by the lines' timestamps,
+ * and with clock (the daemon) also by the monotonic clock:
+ * pipeline_hold_deadline is when the oldest is due (CLOCK_MONOTONIC usec,
+ * 0 = nothing held), pipeline_hold_release sends what is due at now_usec
+ * (all: everything; the end of input and a stop). 0 or -errno.
+ */
+int pipeline_set_hold(struct pipeline *p, unsigned hold_ms, bool clock);
+uint64_t pipeline_hold_deadline(const struct pipeline *p);
+int pipeline_hold_release(struct pipeline *p, uint64_t now_usec, bool all);
+
 /* Emits a synthetic event (daemon_stats) through the same stages and sink. */
 int pipeline_emit_stats(struct pipeline *p);
 
@@ -91,6 +104,14 @@ int pipeline_emit_stats(struct pipeline *p);
  */
 int pipeline_set_summary(struct pipeline *p, bool on); /* 0 or -ENOMEM */
 int pipeline_emit_summaries(struct pipeline *p);
+
+/*
+ * The correlation table across a restart (correlator_save and
+ * correlator_load in correlate.h): the daemon writes it beside the source
+ * position at a clean stop and reads it back before the first record.
+ */
+int pipeline_save_story(struct pipeline *p, char **ret, size_t *ret_len);
+int pipeline_load_story(struct pipeline *p, const void *data, size_t len);
 
 /*
  * Signing (signer.h), for the daemon only (the tools must not advance the

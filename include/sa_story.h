@@ -35,11 +35,16 @@ struct sa_sum {
 	int64_t start_us, end_us;
 	uint64_t bytes_in, bytes_out;
 	uint32_t child_created, child_rekeyed, child_deleted, ike_rekeys, retransmits;
-	bool active, emitted, established, failed, deleted, timeout, replaced;
+	int64_t ended_us;     /* the line time of its end (delete, replace, timeout) */
+	uint64_t ended_clock; /* the monotonic clock then (the daemon), 0 = none */
+	bool active, emitted, established, failed, deleted, timeout, replaced, ended;
 	bool child_made, child_gone; /* a Child SA's story: counted already */
+	bool named;		     /* its connection, host and pid are in the story */
 	uint8_t first_len, last_len, err_len, reason_len, x_len;
 	char first_id[SA_OUTCOME_ID], last_id[SA_OUTCOME_ID];
 	char error_code[40], reason[96], failed_x[24];
+	uint8_t notify_len;
+	char delete_notify[12]; /* its delete line's: sent, none, received */
 };
 
 struct sa_story {
@@ -69,6 +74,13 @@ void sa_story_reset(struct sa_story *s);
 
 /* Frees the facts' buffer (a zeroed story has none); the story is then as new. */
 void sa_story_done(struct sa_story *s);
+
+/*
+ * A story read back from a saved table (correlate_state.c): s holds the
+ * saved fixed part, whose facts pointer means nothing here; its facts
+ * become a copy of facts[0..used). 0, -EBADMSG past SA_FACTS_BYTES, -ENOMEM.
+ */
+int sa_story_restore(struct sa_story *s, const void *facts, size_t used);
 
 /*
  * Keeps the facts of kind k that ev has (the newest value wins: a peer

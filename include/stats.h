@@ -60,6 +60,10 @@ struct counters {
 	uint64_t detect_suppressed; /* alerts not raised: their key was quiet after one */
 	uint64_t detect_keys;	    /* keys held in the detection table now */
 	uint64_t detect_evictions;  /* keys evicted at detect.max_keys (least recently used) */
+	/* IKE SA stories (correlate.hold_ms, correlate.summary) */
+	uint64_t outcome_absorbed; /* outcome events that took facts from a later line */
+	uint64_t summaries;	   /* ike_sa_summary events emitted */
+	uint64_t summaries_lost;   /* ike_sa_summary events that could not be made */
 };
 
 struct counter_info {

@@ -53,4 +53,12 @@ void util_trim_note(struct util_trim *t, size_t freed, uint64_t now, int idle);
 #define UTIL_MMAP_BYTES (32 * 1024)
 void util_heap_setup(void);
 
+/*
+ * us (microseconds since the epoch, UTC) as RFC 3339 with microseconds,
+ * "2026-11-23T21:45:51.000123Z", and a NUL into out[32]; returns the
+ * length (27). Computed by arithmetic, not gmtime/strftime: summaries make
+ * several per IKE SA.
+ */
+size_t util_rfc3339_us(int64_t us, char out[32]);
+
 #endif

@@ -192,6 +192,8 @@ const struct config_key config_keys[] = {
     K_UINT("limits.drain_timeout_ms", limits.drain_timeout_ms, 5000, 0, 600000),
     K_BOOL("correlate.carry", correlate.carry, true),
     K_BOOL("correlate.merge", correlate.merge, true),
+    K_UINT("correlate.hold_ms", correlate.hold_ms, 10, 0, 1000),
+    K_BOOL("correlate.summary", correlate.summary, true),
     K_UINT("stats.interval_s", stats.interval_s, 60, 0, 86400),
     K_STR("stats.prometheus_file", stats.prometheus_file, NULL),
     K_BOOL("sign.enabled", sign.enabled, false),

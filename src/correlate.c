@@ -6,9 +6,7 @@
  * reused serial from the old one. IKE SA entries carry the ike_sa_id;
  * Child SA entries point at their IKE SA and sit on its list of children,
  * so that an IKE SA rekey can move them to the new IKE SA in one walk.
- * Bounded: the least recently used entry is evicted (counted); with a
- * per-host share set, a full table evicts from a host over its share first
- * (correlate_hosts.c), so that one sender cannot push out another's SAs.
+ * Bounded: the least recently used entry is evicted (counted).
  */
 #include <assert.h>
 #include <errno.h>
@@ -19,69 +17,10 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "correlate.h"
 #include "correlate_hosts.h"
-#include "sa_story.h"
+#include "correlate_int.h"
 
-#define NONE	UINT32_MAX
-#define ID_LEN	16
-#define MIN_SAS 16
-
-struct sa {
-	uint64_t host_hash;
-	uint64_t conn_hash; /* 0 = unknown */
-	int64_t serial;
-	uint64_t id; /* IKE SA: ike_sa_id, 0 = none yet */
-	union {
-		struct {		 /* child: */
-			uint32_t parent; /* its IKE SA entry, NONE if unknown */
-			uint32_t next_sibling;
-		};
-		uint64_t prev_id; /* IKE SA made by a rekey (has_prev): the id it replaced */
-	};
-	uint32_t first_child;
-	uint32_t hnext;		     /* hash chain */
-	uint32_t lru_prev, lru_next; /* lru_prev towards the most recent */
-	int32_t pid;		     /* 0 = unknown */
-	bool used : 1;
-	bool child : 1;
-	bool deleted : 1;  /* a delete line was seen */
-	bool orphan : 1;   /* a Child SA whose IKE SA is unknown, carrying an id of its own */
-	bool has_prev : 1; /* prev_id is set */
-	unsigned role : 2; /* IKE SA: ROLE_UNKNOWN, ROLE_INITIATOR or ROLE_RESPONDER */
-};
-
-enum { ROLE_UNKNOWN, ROLE_INITIATOR, ROLE_RESPONDER };
-
-/* One cache line per state: the table's memory is max_sas * 64 bytes plus its buckets. */
-static_assert(sizeof(struct sa) == 64, "struct sa stays at 64 bytes");
-
-/* The IKE SA currently negotiating per (host, connection), for Child SAs that name no parent. */
-struct conn_cur {
-	uint64_t host_hash, conn_hash;
-	uint32_t ike;
-};
-
-#define CONN_SLOTS 1024
-
-struct correlator {
-	struct sa *v;
-	uint32_t cap, n_used, free_head;
-	uint32_t *buckets;
-	uint32_t n_buckets;
-	uint32_t lru_head, lru_tail; /* head = most recent */
-	struct conn_cur conns[CONN_SLOTS];
-	struct sa_story *story; /* per entry, beside v[] so that an entry stays one cache line */
-	struct sa_sum *sum;	/* per entry when summaries are on, else NULL */
-	bool carry, merge, summary;
-	uint64_t salt;
-	uint64_t generation; /* IKE SAs made so far: two never share an id within a run */
-	struct counters *cnt;
-	struct host_share *hosts; /* per-host counts, NULL without a share */
-	uint32_t host_share;	  /* entries a host may hold in a full table */
-};
-
-static uint64_t mix(uint64_t h)
+uint64_t corr_mix(uint64_t h)
 {
 	h ^= h >> 33;
 	h *= UINT64_C(0xff51afd7ed558ccd);
@@ -142,6 +81,9 @@ void correlator_free(struct correlator *c)
 		sa_story_done(&c->story[i]);
 	free(c->story);
 	free(c->sum);
+	free(c->ended);
+	for (unsigned k = 0; k < PENDING_MAX; k++)
+		event_done(&c->pending[k].ev);
 	free(c->buckets);
 	host_share_free(c->hosts);
 	free(c);
@@ -149,7 +91,7 @@ void correlator_free(struct correlator *c)
 
 static uint32_t bucket(const struct correlator *c, uint64_t host_hash, int64_t serial)
 {
-	return (uint32_t)(mix(host_hash ^ (uint64_t)serial) & (c->n_buckets - 1));
+	return (uint32_t)(corr_mix(host_hash ^ (uint64_t)serial) & (c->n_buckets - 1));
 }
 
 static void lru_unlink(struct correlator *c, uint32_t i)
@@ -233,13 +175,45 @@ static void child_link(struct correlator *c, uint32_t i, uint32_t parent)
 
 static struct conn_cur *conn_slot(struct correlator *c, uint64_t host_hash, uint64_t conn_hash)
 {
-	return &c->conns[mix(host_hash ^ (conn_hash * 31)) % CONN_SLOTS];
+	return &c->conns[corr_mix(host_hash ^ (conn_hash * 31)) % CONN_SLOTS];
+}
+
+/*
+ * An IKE SA leaves the table before its summary went out (evicted, or its
+ * serial reused by a restarted pluto): the summary is made now, from what
+ * the entry still holds, and emitted after the line (correlate_summaries_due).
+ */
+static void summarise_leaving(struct correlator *c, uint32_t i)
+{
+	struct pending *pd;
+
+	if (!c->summary || c->v[i].child || !c->v[i].id || !c->sum[i].active || c->sum[i].emitted)
+		return;
+	c->sum[i].emitted = true;
+	if (c->n_pending == PENDING_MAX) {
+		if (c->cnt)
+			c->cnt->summaries_lost++;
+		return;
+	}
+	pd = &c->pending[c->n_pending];
+	if (!pd->ev.text && event_init(&pd->ev, SUMMARY_ARENA) < 0) {
+		if (c->cnt)
+			c->cnt->summaries_lost++;
+		return;
+	}
+	if (corr_summary_event(c, i, &pd->ev) < 0 && c->cnt)
+		c->cnt->arena_full++;
+	pd->s = c->sum[i];
+	pd->why = sa_sum_end_reason(&c->sum[i], "evicted");
+	c->n_pending++;
 }
 
 /* Removes entry i: from its hash chain, the LRU, its parent's list; orphans its children. */
 static void forget(struct correlator *c, uint32_t i)
 {
 	struct sa *e = &c->v[i];
+
+	summarise_leaving(c, i);
 	uint32_t *p = &c->buckets[bucket(c, e->host_hash, e->serial)];
 
 	while (*p != NONE && *p != i)
@@ -266,6 +240,18 @@ static void forget(struct correlator *c, uint32_t i)
 	memset(e, 0, sizeof(*e));
 	e->hnext = c->free_head;
 	c->free_head = i;
+}
+
+void corr_link(struct correlator *c, uint32_t i)
+{
+	struct sa *e = &c->v[i];
+	uint32_t b = bucket(c, e->host_hash, e->serial);
+
+	e->hnext = c->buckets[b];
+	c->buckets[b] = i;
+	lru_front(c, i);
+	if (c->hosts)
+		host_share_add(c->hosts, e->host_hash, i);
 }
 
 static uint32_t lookup(struct correlator *c, uint64_t host_hash, int64_t serial)
@@ -307,13 +293,7 @@ static uint32_t insert(struct correlator *c, uint64_t host_hash, int64_t serial)
 	sa_story_reset(&c->story[i]);
 	if (c->sum)
 		memset(&c->sum[i], 0, sizeof(c->sum[i]));
-	uint32_t b = bucket(c, host_hash, serial);
-
-	e->hnext = c->buckets[b];
-	c->buckets[b] = i;
-	lru_front(c, i);
-	if (c->hosts)
-		host_share_add(c->hosts, host_hash, i);
+	corr_link(c, i);
 	return i;
 }
 
@@ -334,7 +314,7 @@ static void make_id(struct correlator *c, struct sa *e, const struct event *ev)
 		if (rec->boot_id)
 			h = hash_bytes(h, rec->boot_id, strlen(rec->boot_id));
 	}
-	e->id = mix(h) | 1; /* never 0, which means "none" */
+	e->id = corr_mix(h) | 1; /* never 0, which means "none" */
 }
 
 /* Finds or makes the entry for (host, serial); a different conn or pid means a new SA. */
@@ -367,7 +347,7 @@ static uint32_t get(struct correlator *c, const struct event *ev, uint64_t hh, u
 	return i;
 }
 
-static const char *hex_id(uint64_t v, char out[ID_LEN + 1])
+const char *corr_hex_id(uint64_t v, char out[ID_LEN + 1])
 {
 	for (int i = ID_LEN - 1; i >= 0; i--, v >>= 4)
 		out[i] = "0123456789abcdef"[v & 15];
@@ -423,10 +403,10 @@ static int set_ids(struct correlator *c, uint32_t e, uint64_t prev_id, struct ev
 	if (ike != NONE) {
 		char id[ID_LEN + 1];
 
-		if (event_set_str(ev, F_IKE_SA_ID, hex_id(c->v[ike].id, id), ID_LEN) < 0)
+		if (event_set_str(ev, F_IKE_SA_ID, corr_hex_id(c->v[ike].id, id), ID_LEN) < 0)
 			r = -ENOSPC;
 		if (prev_id &&
-		    event_set_str(ev, F_PREVIOUS_IKE_SA_ID, hex_id(prev_id, id), ID_LEN) < 0)
+		    event_set_str(ev, F_PREVIOUS_IKE_SA_ID, corr_hex_id(prev_id, id), ID_LEN) < 0)
 			r = -ENOSPC;
 		if (c->v[e].child && !event_has(ev, F_PARENT_SERIAL) &&
 		    event_set_int(ev, F_PARENT_SERIAL, c->v[ike].serial) < 0)
@@ -462,11 +442,41 @@ int correlator_set_summary(struct correlator *c, bool on)
 {
 	if (on && !c->sum) {
 		c->sum = calloc(c->cap, sizeof(*c->sum));
-		if (!c->sum)
+		c->ended = calloc(c->cap, sizeof(*c->ended));
+		if (!c->sum || !c->ended)
 			return -ENOMEM;
 	}
 	c->summary = on;
 	return 0;
+}
+
+void correlator_set_clock(struct correlator *c, uint64_t grace_us, uint64_t now_us)
+{
+	c->grace_us = grace_us;
+	c->clock_us = now_us;
+}
+
+/* IKE SA entry i has ended (deleted, replaced, timed out): its summary is due after the grace. */
+void corr_mark_ended(struct correlator *c, uint32_t i)
+{
+	struct sa_sum *s = &c->sum[i];
+
+	if (s->ended || s->emitted || !s->active || c->v[i].child)
+		return;
+	s->ended = true;
+	s->ended_us = s->end_us;
+	s->ended_clock = c->clock_us;
+	if (c->ended_len == c->cap) { /* every entry ended within the grace: the oldest goes now */
+		uint32_t k = c->ended[c->ended_head].i;
+
+		c->ended_head = (c->ended_head + 1) % c->cap;
+		c->ended_len--;
+		if (c->v[k].used && !c->sum[k].emitted)
+			summarise_leaving(c, k);
+	}
+	c->ended[(c->ended_head + c->ended_len) % c->cap] =
+	    (struct ended){.i = i, .id = c->v[i].id};
+	c->ended_len++;
 }
 
 /*
@@ -474,7 +484,7 @@ int correlator_set_summary(struct correlator *c, bool on)
  * exchange the peer started has its own), so that they are the IKE SA's on
  * every line; while the IKE SA's role is not known, by the line's.
  */
-static int derive_ids(unsigned role, struct event *ev)
+int corr_derive_ids(unsigned role, struct event *ev)
 {
 	const char *own = event_str(ev, F_ROLE, NULL);
 	size_t pl = 0, ll = 0;
@@ -517,8 +527,8 @@ static int tell_story(struct correlator *c, uint32_t e, bool outcome, struct eve
 		 * line may just have been given, kept, and carried to its Child SA
 		 * lines whichever end started their exchange.
 		 */
-		if (derive_ids(x->child && x->parent != NONE ? c->v[x->parent].role : x->role, ev) <
-		    0)
+		if (corr_derive_ids(x->child && x->parent != NONE ? c->v[x->parent].role : x->role,
+				    ev) < 0)
 			r = -ENOSPC;
 		sa_story_learn(ike, ev, SA_FACTS_IKE);
 		if (!x->child)
@@ -527,8 +537,8 @@ static int tell_story(struct correlator *c, uint32_t e, bool outcome, struct eve
 			sa_story_learn(own, ev, SA_FACTS_CHILD);
 		if (sa_story_carry(ike, ev, SA_FACTS_IKE) < 0 ||
 		    sa_story_carry(own, ev, x->child ? SA_FACTS_CHILD : SA_FACTS_IKE_XFORM) < 0 ||
-		    derive_ids(x->child && x->parent != NONE ? c->v[x->parent].role : x->role, ev) <
-			0)
+		    corr_derive_ids(x->child && x->parent != NONE ? c->v[x->parent].role : x->role,
+				    ev) < 0)
 			r = -ENOSPC;
 	}
 	if (c->merge && outcome && sa_story_outcome(ike, own, x->child ? x->serial : -1, ev) < 0)
@@ -536,8 +546,14 @@ static int tell_story(struct correlator *c, uint32_t e, bool outcome, struct eve
 	if (c->summary) {
 		uint32_t ike_i = x->child && x->parent != NONE ? x->parent : e;
 
-		sa_story_learn(ike, ev, SA_FACTS_SUMMARY);
+		/* Connection, host and pid do not change within an IKE SA: learnt once. */
+		if (!c->sum[ike_i].named && event_has(ev, F_CONN_NAME)) {
+			sa_story_learn(ike, ev, SA_FACTS_SUMMARY);
+			c->sum[ike_i].named = true;
+		}
 		sa_sum_account(&c->sum[ike_i], &c->sum[e], x->child, ev);
+		if (!x->child && (c->sum[e].deleted || c->sum[e].timeout))
+			corr_mark_ended(c, e);
 	}
 	return r;
 }
@@ -560,12 +576,12 @@ int correlate_event(struct correlator *c, struct event *ev)
 
 	if (!host && ev->rec && ev->rec->host)
 		host = ev->rec->host, hl = strlen(host);
-	hh = mix(hash_bytes(UINT64_C(0xcbf29ce484222325), host ? host : "", hl));
+	hh = corr_mix(hash_bytes(UINT64_C(0xcbf29ce484222325), host ? host : "", hl));
 	/* The connection: its name and instance ("road"[1] and "road"[2] are two peers). */
 	int64_t inst = event_int(ev, F_CONN_INSTANCE, 0);
 
-	ch = conn ? mix(hash_bytes(hash_bytes(UINT64_C(0x84222325cbf29ce4), conn, cl), &inst,
-				   sizeof(inst))) |
+	ch = conn ? corr_mix(hash_bytes(hash_bytes(UINT64_C(0x84222325cbf29ce4), conn, cl), &inst,
+					sizeof(inst))) |
 			1
 		  : 0;
 	/*
@@ -583,16 +599,9 @@ int correlate_event(struct correlator *c, struct event *ev)
 		return tell_story(c, e, false, ev) < 0 ? -ENOSPC : r;
 	}
 	/* A new serial of these types is a Child SA; of any other, an IKE SA. */
-	/*
-	 * status snapshots: tunnel_status, tunnel_up, tunnel_down are about a
-	 * Child SA, and so is an audit record's audit_child_sa
-	 */
-	bool tunnel_type =
-	    type && (strncmp(type, "tunnel_", 7) == 0 || strcmp(type, "audit_child_sa") == 0);
-
 	child_type = type && (strncmp(type, "child_sa_", 9) == 0 ||
 			      strcmp(type, "no_proposal_chosen") == 0 ||
-			      strcmp(type, "ts_unacceptable") == 0 || tunnel_type);
+			      strcmp(type, "ts_unacceptable") == 0);
 
 	e = get(c, ev, hh, ch, pid, serial, &fresh);
 	if (event_has(ev, F_PARENT_SERIAL) && event_int(ev, F_PARENT_SERIAL, 0) != serial) {
@@ -622,7 +631,7 @@ int correlate_event(struct correlator *c, struct event *ev)
 			ike = cc->ike;
 		if (ike != NONE && !c->v[ike].deleted) {
 			child_link(c, e, ike);
-		} else if (strncmp(type, "child_sa_", 9) == 0 || tunnel_type) {
+		} else if (strncmp(type, "child_sa_", 9) == 0) {
 			/* surely a Child SA, of an IKE SA we do not know: no id rather than a
 			 * made-up one */
 			c->v[e].child = true;
@@ -661,6 +670,7 @@ int correlate_event(struct correlator *c, struct event *ev)
 			sa_story_inherit(&c->story[e], &c->story[old], SA_FACTS_IKE);
 			if (c->sum && !c->sum[old].replaced) { /* the rekey's lines each name it */
 				c->sum[old].ike_rekeys++;
+				/* It ends with its delete (an INFORMATIONAL round trip later). */
 				c->sum[old].replaced = true;
 			}
 			while (c->v[old].first_child != NONE)
@@ -698,86 +708,5 @@ int correlate_event(struct correlator *c, struct event *ev)
 		if (c->hosts)
 			host_share_back(c->hosts, x->host_hash, e);
 	}
-	return r;
-}
-
-/* RFC 3339 UTC with microseconds, as the events' timestamps. */
-static size_t format_time(int64_t us, char out[40])
-{
-	time_t secs = (time_t)(us / 1000000);
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&secs, &tm);
-	n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-	n += (size_t)snprintf(out + n, 40 - n, ".%06ldZ", (long)(us % 1000000));
-	return n;
-}
-
-static int by_start(const void *a, const void *b, void *ud)
-{
-	const struct correlator *c = ud;
-	const struct sa_sum *x = &c->sum[*(const uint32_t *)a];
-	const struct sa_sum *y = &c->sum[*(const uint32_t *)b];
-
-	if (x->start_us != y->start_us)
-		return x->start_us < y->start_us ? -1 : 1;
-	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
-}
-
-/* The summary event of IKE SA entry i in ev: its facts and the fields the table has. */
-static int summary_event(struct correlator *c, uint32_t i, struct event *ev)
-{
-	const struct sa_story *st = &c->story[i];
-	const struct sa_sum *s = &c->sum[i];
-	char id[ID_LEN + 1], ts[40];
-	int r = 0;
-
-	event_reset(ev);
-	r |= event_set_int(ev, F_SCHEMA_VERSION, 1);
-	r |= event_set_str(ev, F_EVENT_ID,
-			   hex_id(mix(c->v[i].id ^ UINT64_C(0x5a5a5a5a5a5a5a5a)), id), ID_LEN);
-	r |= event_set_str(ev, F_TIMESTAMP, ts, format_time(s->end_us, ts));
-	r |= event_set_str(ev, F_EVENT_TYPE, "ike_sa_summary", 14);
-	r |= event_set_str(ev, F_RESULT, "info", 4);
-	r |= event_set_str(ev, F_SEVERITY, "info", 4);
-	r |= event_set_str(ev, F_IKE_SA_ID, hex_id(c->v[i].id, id), ID_LEN);
-	r |= event_set_int(ev, F_STATE_SERIAL, c->v[i].serial);
-	if (s->err_len)
-		r |= event_set_str(ev, F_ERROR_CODE, s->error_code, s->err_len);
-	if (s->reason_len)
-		r |= event_set_str(ev, F_REASON, s->reason, s->reason_len);
-	r |= event_set_int(ev, F_BYTES_IN, (int64_t)s->bytes_in);
-	r |= event_set_int(ev, F_BYTES_OUT, (int64_t)s->bytes_out);
-	r |= event_set_int(ev, F_RETRANSMITS, s->retransmits);
-	r |= sa_story_carry(st, ev, SA_FACTS_SUMMARY);
-	r |= sa_story_carry(st, ev, SA_FACTS_IKE);
-	r |= sa_story_carry(st, ev, SA_FACTS_IKE_XFORM);
-	r |= derive_ids(c->v[i].role, ev);
-	return r < 0 ? -ENOSPC : 0;
-}
-
-int correlate_summaries(struct correlator *c, struct event *ev, summary_fn emit, void *ud)
-{
-	uint32_t *order = malloc((c->n_used ? c->n_used : 1) * sizeof(*order));
-	size_t n = 0;
-	int r = 0;
-
-	if (!order)
-		return -ENOMEM;
-	for (uint32_t i = 0; c->sum && i < c->n_used; i++)
-		if (c->v[i].used && !c->v[i].child && c->v[i].id && c->sum[i].active &&
-		    !c->sum[i].emitted)
-			order[n++] = i;
-	qsort_r(order, n, sizeof(*order), by_start, c);
-	for (size_t k = 0; k < n && r >= 0; k++) {
-		struct sa_sum *s = &c->sum[order[k]];
-
-		if (summary_event(c, order[k], ev) < 0 && c->cnt)
-			c->cnt->arena_full++;
-		s->emitted = true;
-		r = emit(ud, ev, s, sa_sum_end_reason(s, "shutdown"));
-	}
-	free(order);
 	return r;
 }

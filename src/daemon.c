@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
@@ -17,9 +18,12 @@
 #include "sink.h"
 #include "source.h"
 #include "status_poll.h"
+#include "state.h"
 #include "util.h"
 
 #define DRAIN_POLL_USEC (20 * 1000)
+#define STORY_SUFFIX	".sa" /* beside the position file: the correlation table */
+#define STORY_MAX_BYTES (2048u << 20)
 
 /* Everything the running daemon has; no other mutable state. */
 struct daemon {
@@ -34,6 +38,8 @@ struct daemon {
 	struct sink snk;
 	struct status_poll *status; /* status snapshots; NULL when status.enabled is off */
 	sd_event_source *stats_timer, *drain_timer, *eof_check;
+	sd_event_source *hold_timer; /* the held events' next deadline (correlate.hold_ms) */
+	uint64_t hold_armed;	     /* the time it is set for, 0 = off */
 	uint64_t drain_deadline;
 	bool stopping;
 };
@@ -110,12 +116,114 @@ static int on_stats(sd_event_source *es, uint64_t usec, void *ud)
 	return 0;
 }
 
+/* The whole of f, up to max bytes (-EFBIG beyond). */
+static int read_all(FILE *f, size_t max, char **ret, size_t *ret_len)
+{
+	size_t cap = 1 << 16, len = 0, n;
+	char *buf = malloc(cap), *b;
+
+	if (!buf)
+		return -ENOMEM;
+	while ((n = fread(buf + len, 1, cap - len, f)) > 0) {
+		len += n;
+		if (len == cap) {
+			if (cap >= max || !(b = realloc(buf, cap * 2))) {
+				free(buf);
+				return cap >= max ? -EFBIG : -ENOMEM;
+			}
+			buf = b;
+			cap *= 2;
+		}
+	}
+	if (ferror(f)) {
+		free(buf);
+		return -EIO;
+	}
+	*ret = buf;
+	*ret_len = len;
+	return 0;
+}
+
+/* The companion of the position file that holds the correlation table; NULL when none. */
+static char *story_path(const struct daemon *d)
+{
+	char *path = NULL;
+
+	if (!d->base.state_file || !d->base.state_file[0] ||
+	    asprintf(&path, "%s%s", d->base.state_file, STORY_SUFFIX) < 0)
+		return NULL;
+	return path;
+}
+
+/*
+ * The open SAs go into the companion file at a clean stop, once the
+ * position is saved, so that the next start carries on their stories.
+ */
+static void save_story(struct daemon *d)
+{
+	struct diags errs = {0};
+	char *path = story_path(d), *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if (!path)
+		return;
+	r = pipeline_save_story(d->pl, &buf, &len);
+	if (r == 0)
+		r = state_write_text(path, buf, len, &errs);
+	if (r < 0) {
+		log_diags(&errs);
+		log_warnx("could not save the correlation table to %s: %s", path, strerror(-r));
+	}
+	free(buf);
+	free(path);
+}
+
+/*
+ * Read back at start, then removed: a later start after a crash must not
+ * take it again (the SAs it holds would be summarised twice). A damaged
+ * or foreign file is counted and ignored.
+ */
+static void load_story(struct daemon *d)
+{
+	char *path = story_path(d), *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	if (!path)
+		return;
+	f = fopen(path, "re");
+	if (!f) {
+		if (errno != ENOENT)
+			log_warn("%s", path);
+		free(path);
+		return;
+	}
+	r = read_all(f, STORY_MAX_BYTES, &buf, &len);
+	fclose(f);
+	if (r == 0)
+		r = pipeline_load_story(d->pl, buf, len);
+	if (r >= 0) {
+		log_info("%s: %d SAs carried on from the last run", path, r);
+	} else {
+		d->cnt.state_corrupt++;
+		log_warnx("%s: %s: ignored, the correlation starts empty", path,
+			  r == -EPROTO ? "another version or table size" : strerror(-r));
+	}
+	unlink(path);
+	free(buf);
+	free(path);
+}
+
 static void finish(struct daemon *d)
 {
 	int r = d->src.ops->commit(d->src.state);
 
 	if (r < 0)
 		log_warnx("could not save the source position: %s", strerror(-r));
+	else
+		save_story(d);
 	if (pipeline_in_flight(d->pl))
 		log_warnx("stopping with %" PRIu64 " events not delivered; they are read again "
 			  "at the next start",
@@ -151,6 +259,11 @@ static void begin_stop(struct daemon *d, const char *why)
 	/* status snapshots: no new ones while draining; a whack still running is killed */
 	status_poll_free(d->status);
 	d->status = NULL;
+	/* Without a state file nothing carries the open SAs on: summarised now (end_reason
+	 * shutdown). */
+	if (d->base.correlate.summary && (!d->base.state_file || !d->base.state_file[0]) &&
+	    pipeline_emit_summaries(d->pl) < 0)
+		log_warnx("could not send the summaries of the open IKE SAs");
 	/* The last event of a signed stream carries its final checkpoint. */
 	if (pipeline_sign_final(d->pl) < 0)
 		log_warnx("could not send the final checkpoint of the signed stream");
@@ -229,13 +342,45 @@ static int on_usr1(sd_event_source *es, const struct signalfd_siginfo *si, void 
 	return 0;
 }
 
-/* A finite source (stdin) that has ended stops the daemon once drained. */
+/* The hold timer set for the oldest held event's deadline, if it is not already. */
+static void arm_hold(struct daemon *d)
+{
+	uint64_t due = pipeline_hold_deadline(d->pl);
+
+	if (!d->hold_timer || due == d->hold_armed)
+		return;
+	d->hold_armed = due;
+	if (!due) {
+		sd_event_source_set_enabled(d->hold_timer, SD_EVENT_OFF);
+		return;
+	}
+	sd_event_source_set_time(d->hold_timer, due);
+	sd_event_source_set_enabled(d->hold_timer, SD_EVENT_ONESHOT);
+}
+
+/* No event waits longer than hold_ms after it arrived, whether or not more lines come. */
+static int on_hold(sd_event_source *es, uint64_t usec, void *ud)
+{
+	struct daemon *d = ud;
+
+	d->hold_armed = 0;
+	if (pipeline_hold_release(d->pl, usec, false) < 0)
+		log_debug("a held event could not be handed to the sink");
+	arm_hold(d);
+	return 0;
+}
+
+/*
+ * After every dispatch: a finite source (stdin) that has ended stops the
+ * daemon once drained; the hold timer follows the held events.
+ */
 static int on_eof_check(sd_event_source *es, void *ud)
 {
 	struct daemon *d = ud;
 
 	if (pipeline_source_done(d->pl))
 		begin_stop(d, "end of input");
+	arm_hold(d);
 	return 0;
 }
 
@@ -342,6 +487,18 @@ int daemon_run(const char *config_path)
 	r = pipeline_enable_signing(d.pl, &errs);
 	if (r < 0)
 		goto out;
+	r = pipeline_set_hold(d.pl, d.base.correlate.hold_ms, true);
+	if (r == 0)
+		r = pipeline_set_summary(d.pl, d.base.correlate.summary);
+	/* Accuracy 1 us: sd-event's default of 250 ms would hold events far longer. */
+	if (r == 0 && d.base.correlate.hold_ms)
+		r = sd_event_add_time(d.loop, &d.hold_timer, CLOCK_MONOTONIC, UINT64_MAX, 1,
+				      on_hold, &d);
+	if (r < 0) {
+		diag_add(&errs, NULL, 0, 0, "correlate: %s", strerror(-r));
+		goto out;
+	}
+	load_story(&d);
 	r = open_ends(&d, &errs);
 	if (r < 0)
 		goto out;
@@ -378,6 +535,7 @@ out:
 	sd_event_source_unref(d.stats_timer);
 	sd_event_source_unref(d.drain_timer);
 	sd_event_source_unref(d.eof_check);
+	sd_event_source_unref(d.hold_timer);
 	sd_event_unref(d.loop);
 	if (d.current != &d.base) {
 		config_done(d.current);

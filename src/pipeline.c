@@ -13,6 +13,7 @@
 #include "correlate.h"
 #include "detect.h"
 #include "event.h"
+#include "hold.h"
 #include "event_profile.h"
 #include "normalize.h"
 #include "pipeline.h"
@@ -34,12 +35,33 @@ struct stages {
 	struct redactor *red;
 };
 
+/* Events held at most (correlate.hold_ms): 10 ms at 1,000 events/s is ten. */
+#define HOLD_MAX_ITEMS 32
+#define SUMMARY_ARENA  8192
+/* Alerts made while held events leave, sent once the queue is empty (seqs stay in order). */
+#define ALERTS_PENDING 64
+
+struct pending_alert {
+	struct event ev;
+	char *json;
+	size_t len, cap;
+};
+
 struct pipeline {
 	const struct config *cfg;
 	struct counters *cnt;
 	struct stages st;
 	struct correlator *corr;
 	struct detector *det; /* detections (detect.c); NULL while detect.enabled is off */
+	struct hold *hold;    /* NULL when correlate.hold_ms is 0 */
+	bool clock;	      /* the daemon: held events also leave by the monotonic clock */
+	bool summary;	      /* ike_sa_summary events as IKE SAs end */
+	struct event sev;     /* the summary being made */
+	int64_t line_us;      /* the timestamp of the newest line */
+	uint64_t now_us;      /* the monotonic clock at the newest line or tick, 0 = none */
+	uint64_t hold_us; /* correlate.hold_ms: also the grace before an ended IKE SA's summary */
+	struct pending_alert alerts[ALERTS_PENDING];
+	unsigned n_alerts;
 	struct event ev;
 	struct event_profile *json; /* output.profile: ikelogd, OCSF or ECS */
 	struct source *src;
@@ -167,6 +189,12 @@ void pipeline_free(struct pipeline *p)
 	if (!p)
 		return;
 	event_profile_free(p->json);
+	hold_free(p->hold);
+	event_done(&p->sev);
+	for (unsigned k = 0; k < ALERTS_PENDING; k++) {
+		event_done(&p->alerts[k].ev);
+		free(p->alerts[k].json);
+	}
 	event_done(&p->ev);
 	correlator_free(p->corr);
 	detector_free(p->det);
@@ -229,7 +257,7 @@ struct rules *pipeline_rules(struct pipeline *p)
 
 uint64_t pipeline_in_flight(const struct pipeline *p)
 {
-	return p->ring_len;
+	return p->ring_len + hold_len(p->hold); /* held events are read and not delivered too */
 }
 
 uint64_t pipeline_delivered_upto(const struct pipeline *p)
@@ -260,6 +288,8 @@ void pipeline_stop_source(struct pipeline *p)
 {
 	set_paused(p, true);
 	p->stopped = true;
+	/* Nothing more will join the held events: they go now. */
+	pipeline_hold_release(p, 0, true);
 }
 
 /* Tells the source how far its position may move: once per submit, at its end. */
@@ -288,14 +318,18 @@ static uint64_t bytes_window(const struct pipeline *p)
  */
 static void advance(struct pipeline *p)
 {
-	uint64_t upto = p->ring_len ? p->ring[p->ring_head] - 1 : p->last_seq;
+	uint64_t upto = p->ring_len	    ? p->ring[p->ring_head] - 1
+			: hold_len(p->hold) ? hold_first_seq(p->hold) - 1
+					    : p->last_seq;
+	size_t held = hold_len(p->hold);
 
 	if (upto > p->delivered_upto)
 		p->delivered_upto = upto;
-	p->cnt->in_flight = p->ring_len;
+	p->cnt->in_flight = p->ring_len + held;
 	p->cnt->in_flight_bytes = p->ring_bytes_sum;
 	/* Resume at half the window, so the source reads in batches. */
-	if (p->paused && p->ring_len <= p->window / 2 && p->ring_bytes_sum <= bytes_window(p) / 2)
+	if (p->paused && p->ring_len + held <= p->window / 2 &&
+	    p->ring_bytes_sum <= bytes_window(p) / 2)
 		set_paused(p, false);
 	tell_source(p);
 }
@@ -406,32 +440,118 @@ int pipeline_sign_final(struct pipeline *p)
 	return pipeline_emit_stats(p);
 }
 
-/* detections (detect.c): an alert goes to the sink with a seq of its own, like daemon_stats. */
+/*
+ * detections (detect.c): an alert is rendered at once and kept; it goes to
+ * the sink, with a seq of its own, once no held event (with an older seq)
+ * is left: the ring and the sinks see seqs in order.
+ */
 static int emit_alert(void *ud, const struct event *alert)
 {
 	struct pipeline *p = ud;
+	struct pending_alert *a;
 	const char *json;
 	size_t len;
 	int r;
 
+	if (p->n_alerts == ALERTS_PENDING) {
+		p->cnt->detect_suppressed++; /* a storm of alerts within one hold: counted, not sent */
+		return 0;
+	}
+	a = &p->alerts[p->n_alerts];
+	if (!a->ev.text && (r = event_init(&a->ev, p->ev.text_cap)) < 0)
+		return r;
 	r = event_profile_render(p->json, alert, &json, &len);
 	if (r < 0)
 		return r;
-	return to_sink(p, ++p->last_seq, alert, json, len);
+	if (len + 1 > a->cap) { /* with its NUL, as a rendering has */
+		char *b = realloc(a->json, len + 1);
+
+		if (!b)
+			return -ENOMEM;
+		a->json = b;
+		a->cap = len + 1;
+	}
+	r = hold_copy_event(&a->ev, alert);
+	if (r < 0)
+		return r;
+	memcpy(a->json, json, len);
+	a->json[len] = '\0';
+	a->len = len;
+	p->n_alerts++;
+	return 0;
 }
 
-
-/*
- * The stages after the normalizer, for a log line's event and for a
- * synthetic one (status snapshots): correlation, enrichment (before
- * redaction: the address maps and GeoIP need the real addresses),
- * redaction, the profile's rendering, the sink. The log tap sees log lines
- * only. Returns 1 when the event went to the sink, or -errno.
- */
-static int finish(struct pipeline *p, const struct record *rec, struct event *ev, bool log_line)
+/* Enriches, redacts, renders and hands one event to the sink; the detections see it as shipped. */
+static int send_event(struct pipeline *p, struct event *ev, uint64_t seq)
 {
 	const char *json;
 	size_t len;
+	int r;
+
+	/* Before redaction: the address maps and GeoIP need the real addresses. */
+	if (enrich_event(p->st.enr, ev) < 0)
+		p->cnt->arena_full++;
+	if (redact_event(p->st.red, ev) < 0)
+		p->cnt->arena_full++;
+	r = event_profile_render(p->json, ev, &json, &len);
+	if (r < 0)
+		return r;
+	r = to_sink(p, seq, ev, json, len);
+	if (r >= 0 && p->det)
+		r = detect_event(p->det, ev, emit_alert, p);
+	return r;
+}
+
+static uint64_t mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Sends the held events that may leave (see hold_due); returns the first sink error, else 0. */
+static int release(struct pipeline *p, int64_t line_us, uint64_t now_us, bool all)
+{
+	struct hold_item *it;
+	int r = 0, w;
+
+	while (p->hold && (it = hold_due(p->hold, line_us, now_us, all))) {
+		w = it->json_len ? to_sink(p, it->seq, &it->ev, it->json, it->json_len)
+				 : send_event(p, &it->ev, it->seq);
+		hold_pop(p->hold);
+		if (w < 0 && r == 0)
+			r = w;
+	}
+	return r;
+}
+
+/* The alerts kept by emit_alert, once every held event has gone (all of them, if need be). */
+static int flush_alerts(struct pipeline *p)
+{
+	int r = 0, w;
+
+	if (!p->n_alerts)
+		return 0;
+	if (hold_len(p->hold))
+		r = release(p, 0, 0, true);
+	for (unsigned k = 0; k < p->n_alerts; k++) {
+		w = to_sink(p, ++p->last_seq, &p->alerts[k].ev, p->alerts[k].json, p->alerts[k].len);
+		if (w < 0 && r == 0)
+			r = w;
+	}
+	p->n_alerts = 0;
+	return r;
+}
+
+/*
+ * The stages after the normalizer, for a log line's event and for a
+ * synthetic one (status snapshots): correlation, then, held or not,
+ * enrichment, redaction, the profile's rendering, the sink and the
+ * detections. The log tap sees log lines only.
+ */
+static int finish(struct pipeline *p, const struct record *rec, struct event *ev, bool log_line)
+{
 	int r;
 
 	if (correlate_event(p->corr, ev) < 0)
@@ -441,31 +561,51 @@ static int finish(struct pipeline *p, const struct record *rec, struct event *ev
 		normalize_identities(ev);
 	if (log_line && p->log_tap) /* status snapshots */
 		p->log_tap(p->log_tap_ud, ev);
-	if (enrich_event(p->st.enr, ev) < 0)
-		p->cnt->arena_full++;
 	if (p->observer)
 		p->observer(rec, ev, p->observer_ud);
-	if (redact_event(p->st.red, ev) < 0)
-		p->cnt->arena_full++;
-	r = event_profile_render(p->json, ev, &json, &len);
-	if (r < 0)
-		return r;
-	r = to_sink(p, rec->seq, ev, json, len);
-	/* detections (detect.c): on the event as shipped, its alerts after it */
-	if (r >= 0 && p->det)
-		r = detect_event(p->det, ev, emit_alert, p);
+	if (!p->hold || !log_line) {
+		r = send_event(p, ev, rec->seq);
+	} else {
+		/* A later line of an attempt: what it printed joins the event that claimed its
+		 * outcome. */
+		if (hold_absorb(p->hold, ev, p->cfg->correlate.carry))
+			p->cnt->outcome_absorbed++;
+		hold_push(p->hold, rec->seq, rec->realtime_usec, p->now_us);
+		r = release(p, rec->realtime_usec, p->now_us, false);
+	}
+	if (r >= 0)
+		r = flush_alerts(p);
 	return r < 0 ? r : 1;
 }
 
+static int emit_summary(void *ud, struct event *ev, const struct sa_sum *s, const char *end_reason);
+
 static int process(struct pipeline *p, const struct record *rec)
 {
-	int r;
+	struct event *ev = &p->ev;
+	int r, err;
 
-	event_reset(&p->ev);
-	r = normalize_record(p->st.norm, rec, &p->ev);
+	/* Held, the event is made in its queue slot; a full queue lets its oldest go first. */
+	while (p->hold && !(ev = hold_slot(p->hold, &err))) {
+		if (err < 0)
+			return err;
+		if ((r = release(p, 0, 0, false)) < 0)
+			return r;
+	}
+	event_reset(ev);
+	r = normalize_record(p->st.norm, rec, ev);
 	if (r <= 0)
 		return r;
-	return finish(p, rec, &p->ev, true);
+	p->now_us = p->clock ? mono_usec() : 0;
+	p->line_us = rec->realtime_usec;
+	if (p->summary)
+		correlator_set_clock(p->corr, p->hold_us, p->now_us);
+	r = finish(p, rec, ev, true);
+	/* The summaries of the IKE SAs that have ended, after the line's event. */
+	if (p->summary && r >= 0)
+		r = correlate_summaries_due(p->corr, &p->sev, p->line_us, p->now_us, false,
+					    emit_summary, p);
+	return r < 0 ? r : 1;
 }
 
 int pipeline_submit(struct pipeline *p, struct record *rec)
@@ -482,7 +622,7 @@ int pipeline_submit(struct pipeline *p, struct record *rec)
 	advance(p);
 	if (r < 0)
 		return r;
-	if (p->ring_len >= p->window || p->ring_bytes_sum >= bytes_window(p)) {
+	if (p->ring_len + hold_len(p->hold) >= p->window || p->ring_bytes_sum >= bytes_window(p)) {
 		set_paused(p, true);
 		return 0;
 	}
@@ -517,6 +657,8 @@ int pipeline_emit_stats(struct pipeline *p)
 	size_t len;
 	int r;
 
+	/* After the held events, whose seqs are older. */
+	release(p, 0, 0, true);
 	if (p->ring_len >= p->window)
 		return -EAGAIN;
 	c = json_object_new_object();
@@ -569,7 +711,71 @@ int pipeline_emit_stats(struct pipeline *p)
 
 int pipeline_set_summary(struct pipeline *p, bool on)
 {
-	return correlator_set_summary(p->corr, on);
+	int r = correlator_set_summary(p->corr, on);
+
+	if (r == 0 && on && !p->sev.text)
+		r = event_init(&p->sev, SUMMARY_ARENA);
+	if (r == 0)
+		p->summary = on;
+	return r;
+}
+
+int pipeline_set_hold(struct pipeline *p, unsigned hold_ms, bool clock)
+{
+	int r = 0;
+
+	p->clock = clock;
+	p->hold_us = (uint64_t)hold_ms * 1000;
+	if (!p->hold && hold_ms)
+		r = hold_new(hold_ms, HOLD_MAX_ITEMS, p->ev.text_cap, &p->hold);
+	return r;
+}
+
+uint64_t pipeline_hold_deadline(const struct pipeline *p)
+{
+	uint64_t h = hold_deadline(p->hold);
+	uint64_t s = p->summary ? correlate_summary_deadline(p->corr) : 0;
+
+	return !h ? s : !s ? h : h < s ? h : s;
+}
+
+int pipeline_hold_release(struct pipeline *p, uint64_t now_usec, bool all)
+{
+	int r = release(p, 0, now_usec, all);
+
+	/* At a stop, the ended IKE SAs' summaries too (the open ones are kept in the state). */
+	if (p->summary) {
+		int w;
+
+		p->now_us = now_usec;
+		w = correlate_summaries_due(p->corr, &p->sev, 0, now_usec, all, emit_summary, p);
+		r = r < 0 ? r : w;
+		if (all && release(p, 0, 0, true) < 0 && r >= 0)
+			r = -EIO;
+	}
+	if (r >= 0)
+		r = flush_alerts(p);
+	advance(p);
+	return r;
+}
+
+/* A summary queued behind the held events, so that seqs reach the sink in order. */
+static int hold_summary(struct pipeline *p, struct event *ev, uint64_t seq, const char *json,
+			size_t len)
+{
+	struct event *slot;
+	int r, err;
+
+	while (!(slot = hold_slot(p->hold, &err))) {
+		if (err < 0)
+			return err;
+		if ((r = release(p, 0, 0, false)) < 0)
+			return r;
+	}
+	r = hold_copy_event(slot, ev);
+	if (r < 0)
+		return r;
+	return hold_push_rendered(p->hold, seq, p->line_us, p->now_us, json, len);
 }
 
 static int64_t round_div(int64_t n, int64_t d)
@@ -598,16 +804,10 @@ static int emit_summary(void *ud, struct event *ev, const struct sa_sum *s, cons
 		return -ENOMEM;
 	x = extras(p, o);
 	for (int k = 0; k < 2; k++) {
-		int64_t us = k ? s->end_us : s->start_us;
-		time_t secs = (time_t)(us / 1000000);
-		struct tm tm;
-		size_t n;
+		size_t n = util_rfc3339_us(k ? s->end_us : s->start_us, ts);
 
-		gmtime_r(&secs, &tm);
-		n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(ts + n, sizeof(ts) - n, ".%06ldZ", (long)(us % 1000000));
 		json_object_object_add(x, k ? "end_time" : "start_time",
-				       json_object_new_string(ts));
+				       json_object_new_string_len(ts, (int)n));
 	}
 	json_object_object_add(
 	    x, "duration_s",
@@ -630,17 +830,28 @@ static int emit_summary(void *ud, struct event *ev, const struct sa_sum *s, cons
 				       json_object_new_string_len(s->last_id, s->last_len));
 	json = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
 	rec.seq = ++p->last_seq;
-	p->ev.rec = &rec;
-	r = to_sink(p, rec.seq, &p->ev, json, len);
-	p->ev.rec = NULL;
+	p->cnt->summaries++;
+	ev->rec = &rec;
+	r = p->hold ? hold_summary(p, ev, rec.seq, json, len) : to_sink(p, rec.seq, ev, json, len);
+	ev->rec = NULL;
 	json_object_put(o);
-	advance(p);
+	if (!p->submitting)
+		advance(p);
 	return r;
 }
 
 int pipeline_emit_summaries(struct pipeline *p)
 {
-	return correlate_summaries(p->corr, &p->ev, emit_summary, p);
+	int r = correlate_summaries_due(p->corr, &p->sev, 0, 0, true, emit_summary, p);
+
+	if (r >= 0)
+		r = correlate_summaries(p->corr, &p->sev, emit_summary, p);
+	if (release(p, 0, 0, true) < 0 && r >= 0)
+		r = -EIO;
+	if (r >= 0)
+		r = flush_alerts(p);
+	advance(p);
+	return r;
 }
 
 /* ---- status snapshots (status.c, status_poll.c) ---- */
@@ -664,6 +875,8 @@ int pipeline_emit_event(struct pipeline *p, struct event *ev)
 
 	if (ev != &p->ev)
 		return -EINVAL;
+	/* After the held events, whose seqs are older. */
+	release(p, 0, 0, true);
 	if (p->ring_len >= p->window)
 		return -EAGAIN;
 	rec.realtime_usec = util_now_usec();
@@ -674,4 +887,14 @@ int pipeline_emit_event(struct pipeline *p, struct event *ev)
 	ev->rec = NULL;
 	advance(p);
 	return r < 0 ? r : 0;
+}
+
+int pipeline_save_story(struct pipeline *p, char **ret, size_t *ret_len)
+{
+	return correlator_save(p->corr, ret, ret_len);
+}
+
+int pipeline_load_story(struct pipeline *p, const void *data, size_t len)
+{
+	return correlator_load(p->corr, data, len);
 }

@@ -117,6 +117,21 @@ static bool reserve(struct sa_story *s, size_t need)
 	return true;
 }
 
+int sa_story_restore(struct sa_story *s, const void *facts, size_t used)
+{
+	s->facts = NULL; /* the saved pointer was another process's */
+	s->cap = 0;
+	s->used = 0;
+	if (used > SA_FACTS_BYTES)
+		return -EBADMSG;
+	if (used && !reserve(s, used))
+		return -ENOMEM;
+	if (used)
+		memcpy(s->facts, facts, used);
+	s->used = (uint16_t)used;
+	return 0;
+}
+
 /* The offset of f's record, or -1. */
 static int find(const struct sa_story *s, enum field f)
 {
@@ -375,8 +390,11 @@ void sa_sum_account(struct sa_sum *s, struct sa_sum *own, bool child_line, const
 	} else {
 		if (success && (type_is(t, tl, "ike_auth") || type_is(t, tl, "ike_sa_rekey")))
 			s->established = true;
-		if (type_is(t, tl, "ike_sa_delete"))
+		if (type_is(t, tl, "ike_sa_delete")) {
 			s->deleted = true;
+			v = event_str(ev, F_DELETE_NOTIFY, &l);
+			keep_text(s->delete_notify, sizeof(s->delete_notify), &s->notify_len, v, l);
+		}
 	}
 	if (type_is(t, tl, "ike_retransmit"))
 		s->retransmits++;

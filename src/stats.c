@@ -59,6 +59,11 @@ const struct counter_info counter_table[] = {
     C(detect_suppressed, "alerts not raised because their key was quiet after an alert"),
     C(detect_keys, "keys held in the detection table"),
     C(detect_evictions, "detection keys evicted at detect.max_keys (least recently used)"),
+    /* IKE SA stories */
+    C(outcome_absorbed, "outcome events that took the facts a later line of the attempt printed"),
+    C(summaries, "ike_sa_summary events emitted"),
+    C(summaries_lost, "ike_sa_summary events that could not be made (no memory, or more "
+		      "IKE SAs evicted by one line than kept)"),
 };
 
 const size_t counter_table_len = sizeof(counter_table) / sizeof(counter_table[0]);

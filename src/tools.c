@@ -501,6 +501,9 @@ int tools_normalize(const char *config, const char *const *files, size_t n,
 		goto out;
 	pipeline_attach(pl, NULL, &snk);
 	r = pipeline_set_summary(pl, o->summary);
+	/* Held by the lines' timestamps only, so that a replay gives the same events every time. */
+	if (r == 0)
+		r = pipeline_set_hold(pl, env.cfg.correlate.hold_ms, false);
 	if (r < 0)
 		goto out;
 	rules_set_prefilter(pipeline_rules(pl), !o->no_prefilter);
@@ -529,6 +532,8 @@ int tools_normalize(const char *config, const char *const *files, size_t n,
 		if (fd != STDIN_FILENO)
 			close(fd);
 	}
+	if (pipeline_hold_release(pl, 0, true) < 0 && r >= 0)
+		r = -EIO;
 	if (r >= 0 && o->summary)
 		r = pipeline_emit_summaries(pl);
 	if (snk.state && snk.ops->flush(snk.state) < 0 && r >= 0)

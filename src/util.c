@@ -135,3 +135,35 @@ out:
 	unlink(tmp);
 	return r;
 }
+
+/* The civil date of a day count since 1970-01-01 (proleptic Gregorian, 400-year eras). */
+static void civil(int64_t days, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+size_t util_rfc3339_us(int64_t us, char out[32])
+{
+	int64_t secs = us / 1000000, frac = us % 1000000, days, y;
+	unsigned m, d, sod;
+
+	if (frac < 0) {
+		frac += 1000000;
+		secs--;
+	}
+	days = secs / 86400;
+	if (secs % 86400 < 0)
+		days--;
+	sod = (unsigned)(secs - days * 86400);
+	civil(days, &y, &m, &d);
+	return (size_t)snprintf(out, 32, "%04lld-%02u-%02uT%02u:%02u:%02u.%06lldZ", (long long)y, m,
+				d, sod / 3600, sod / 60 % 60, sod % 60, (long long)frac);
+}

@@ -678,7 +678,7 @@ static void test_foreach_key_and_names(void **state)
 
 	config_foreach_key(count_key, &n);
 	/* As many keys as conf/ikelogd.yaml and ikelogd.yaml(5) describe. */
-	assert_int_equal(n, 111); /* 68, 11 status.*, 5 enrich.*, output.profile, 2 limits, 24 detect.* */
+	assert_int_equal(n, 113); /* 68, 11 status.*, 5 enrich.*, output.profile, 4 limits/correlate, 24 detect.* */
 	assert_string_equal(source_type_name(SOURCE_STDIN), "stdin");
 	assert_null(source_type_name(SOURCE__MAX));
 	assert_string_equal(output_type_name(OUTPUT_SYSLOG_TLS), "syslog-tls");

@@ -935,6 +935,145 @@ static void test_host_share_victims(void **state)
 	correlator_free(c);
 }
 
+/*
+ * Summaries as IKE SAs end: a deleted one after the grace (10 ms by the
+ * lines' timestamps), its Child SA's traffic line within the grace still
+ * counted; by the clock when no line comes; an established one evicted from
+ * a full table at once, end_reason evicted.
+ */
+static void test_summary_at_end(void **state)
+{
+	struct counters cnt = {0};
+	struct correlator *c = NULL;
+	struct got_summary g[4];
+	struct event ev;
+	char conn[16];
+
+	memset(g, 0, sizeof(g));
+	assert_int_equal(correlator_new(16, "test", &cnt, &c), 0);
+	assert_int_equal(correlator_set_summary(c, true), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	correlator_set_clock(c, 10000, 0);
+	line_us = 1000000;
+	line(c, &ev, 1, "a", 3, F_EVENT_TYPE, "ike_auth", F_RESULT, "success", F_EXCHANGE,
+	     "IKE_AUTH", END);
+	line(c, &ev, 2, "a", 4, F_EVENT_TYPE, "child_sa_create", F_RESULT, "success",
+	     F_PARENT_SERIAL, "3", END);
+	line_us = 2000000;
+	line(c, &ev, 3, "a", 3, F_EVENT_TYPE, "ike_sa_delete", F_RESULT, "info", F_DELETE_NOTIFY,
+	     "sent", END);
+	assert_int_equal(correlate_summaries_due(c, &ev, line_us, 0, false, keep_summary, g), 0);
+	assert_int_equal(g[0].n, 0);
+	line_us = 2005000;
+	line(c, &ev, 4, "a", 4, F_EVENT_TYPE, "child_sa_delete", F_RESULT, "info", F_BYTES_IN,
+	     "100", END);
+	assert_int_equal(correlate_summaries_due(c, &ev, line_us, 0, false, keep_summary, g), 0);
+	assert_int_equal(g[0].n, 0);
+	/* exactly 10 ms after: not yet; past it: due */
+	assert_int_equal(correlate_summaries_due(c, &ev, 2010000, 0, false, keep_summary, g), 0);
+	assert_int_equal(g[0].n, 0);
+	assert_int_equal(correlate_summaries_due(c, &ev, 2010001, 0, false, keep_summary, g), 0);
+	assert_int_equal(g[0].n, 1);
+	assert_string_equal(g[0].end_reason, "deleted");
+	assert_int_equal(g[0].sum.bytes_in, 100);
+	assert_int_equal(g[0].sum.child_created, 1);
+	assert_memory_equal(g[0].sum.delete_notify, "sent", 4);
+	/* by the clock: deleted at clock 50 ms, due at 60 ms */
+	correlator_set_clock(c, 10000, 50000);
+	line(c, &ev, 5, "b", 7, F_EVENT_TYPE, "ike_auth", F_RESULT, "success", F_EXCHANGE,
+	     "IKE_AUTH", END);
+	line(c, &ev, 6, "b", 7, F_EVENT_TYPE, "ike_sa_delete", F_RESULT, "info", END);
+	assert_int_equal(correlate_summary_deadline(c), 60000);
+	assert_int_equal(correlate_summaries_due(c, &ev, 0, 59999, false, keep_summary, g), 0);
+	assert_int_equal(g[0].n, 1);
+	assert_int_equal(correlate_summaries_due(c, &ev, 0, 60000, false, keep_summary, g), 0);
+	assert_int_equal(g[0].n, 2);
+	assert_string_equal(g[1].conn, "b");
+	assert_int_equal(correlate_summary_deadline(c), 0);
+	/* 16 open IKE SAs more fill the table: the oldest (serial 100) is evicted */
+	g[0].n = 0;
+	for (int k = 0; k < 17; k++) {
+		snprintf(conn, sizeof(conn), "e%d", k);
+		line(c, &ev, 10 + k, conn, 100 + k, F_EVENT_TYPE, "ike_auth", F_RESULT, "success",
+		     F_EXCHANGE, "IKE_AUTH", END);
+	}
+	assert_int_equal(correlate_summaries_due(c, &ev, 0, 0, false, keep_summary, g), 0);
+	assert_true(g[0].n >= 1);
+	assert_string_equal(g[0].conn, "e0");
+	assert_string_equal(g[0].end_reason, "evicted");
+	assert_true(cnt.correlate_evictions >= 1);
+	line_us = 0;
+	event_done(&ev);
+	correlator_free(c);
+}
+
+/*
+ * The table across a restart: an established SA's facts and summary
+ * counts saved and loaded into a new table; its later line there keeps its
+ * ike_sa_id and gets its peer address and ID; one byte changed, another
+ * table size: refused, and the table stays empty.
+ */
+static void test_save_load(void **state)
+{
+	struct counters cnt = {0};
+	struct correlator *c = NULL, *d = NULL;
+	struct got_summary g[4];
+	struct event ev;
+	char *buf = NULL, id[17];
+	size_t len = 0;
+
+	memset(g, 0, sizeof(g));
+	assert_int_equal(correlator_new(64, "test", &cnt, &c), 0);
+	assert_int_equal(correlator_set_summary(c, true), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	line_us = 1000000;
+	line(c, &ev, 1, "a", 3, F_EVENT_TYPE, "ike_auth", F_RESULT, "success", F_EXCHANGE,
+	     "IKE_AUTH", F_PEER_IP, "192.0.2.2", F_PEER_ID, "@east", F_ROLE, "initiator", END);
+	snprintf(id, sizeof(id), "%s", str(&ev, F_IKE_SA_ID));
+	line(c, &ev, 2, "a", 4, F_EVENT_TYPE, "child_sa_create", F_RESULT, "success",
+	     F_PARENT_SERIAL, "3", END);
+	assert_int_equal(correlator_save(c, &buf, &len), 0);
+
+	/* a different table size, then a damaged copy: refused */
+	assert_int_equal(correlator_new(128, "test", &cnt, &d), 0);
+	assert_int_equal(correlator_set_summary(d, true), 0);
+	assert_int_equal(correlator_load(d, buf, len), -EPROTO);
+	correlator_free(d);
+	assert_int_equal(correlator_new(64, "test", &cnt, &d), 0);
+	assert_int_equal(correlator_set_summary(d, true), 0);
+	buf[len / 2] ^= 1;
+	assert_int_equal(correlator_load(d, buf, len), -EBADMSG);
+	assert_int_equal(correlator_load(d, buf, 10), -EBADMSG);
+	buf[len / 2] ^= 1;
+	assert_int_equal(correlator_load(d, buf, len), 2);
+	/* once loaded, the table is in use */
+	assert_int_equal(correlator_load(d, buf, len), -EBUSY);
+
+	/* the delete and the Child SA's traffic after the restart */
+	line_us = 5000000;
+	line(d, &ev, 3, "a", 3, F_EVENT_TYPE, "ike_sa_delete", F_RESULT, "info", END);
+	assert_string_equal(str(&ev, F_IKE_SA_ID), id);
+	assert_string_equal(str(&ev, F_PEER_IP), "192.0.2.2");
+	assert_string_equal(str(&ev, F_PEER_ID), "@east");
+	line(d, &ev, 4, "a", 4, F_EVENT_TYPE, "child_sa_delete", F_RESULT, "info", F_BYTES_IN, "84",
+	     END);
+	assert_string_equal(str(&ev, F_IKE_SA_ID), id);
+	assert_string_equal(str(&ev, F_PEER_IP), "192.0.2.2");
+	line_us = 0;
+	assert_int_equal(correlate_summaries_due(d, &ev, 0, 0, true, keep_summary, g), 0);
+	assert_int_equal(g[0].n, 1);
+	assert_string_equal(g[0].end_reason, "deleted");
+	assert_int_equal(g[0].sum.start_us, 1000000);
+	assert_int_equal(g[0].sum.end_us, 5000000);
+	assert_int_equal(g[0].sum.child_created, 1);
+	assert_int_equal(g[0].sum.bytes_in, 84);
+	assert_string_equal(g[0].peer_ip, "192.0.2.2");
+	free(buf);
+	event_done(&ev);
+	correlator_free(d);
+	correlator_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -951,6 +1090,8 @@ int main(void)
 	    cmocka_unit_test(test_summary),
 	    cmocka_unit_test(test_host_share),
 	    cmocka_unit_test(test_host_share_victims),
+	    cmocka_unit_test(test_summary_at_end),
+	    cmocka_unit_test(test_save_load),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -175,7 +175,9 @@ for path in sys.argv[2:]:
         if not line.endswith("\n"):
             continue
         ev = json.loads(line)
-        if ev.get("event_type") == "daemon_stats":
+        # ike_sa_summary: made by ikelogd (an IKE SA that ended or left the
+        # correlation table), no journal entry of its own
+        if ev.get("event_type") in ("daemon_stats", "ike_sa_summary"):
             continue
         events += 1
         eid, serial = ev.get("event_id"), ev.get("state_serial")
