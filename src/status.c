@@ -30,6 +30,7 @@
 #include <pcre2.h>
 
 #include "status.h"
+#include "util.h"
 
 /* The connection as jam_connection prints it: name, instances, the peer. */
 #define CONN                                                                                       \
@@ -305,45 +306,30 @@ enum status_kind status_parse_line(struct status_parser *p, const char *line, si
 	return kind;
 }
 
-/* FNV-1a, as the normalizer's event ids. */
-static uint64_t fnv(uint64_t h, const void *p, size_t len)
-{
-	const unsigned char *b = p;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ b[i]) * UINT64_C(0x100000001b3);
-	return h;
-}
-
 void status_stamp(struct event *ev, int64_t now_us, uint64_t seq)
 {
 	static const enum field keyed[] = {F_EVENT_TYPE, F_CONN_NAME, F_CONN_INSTANCE,
 					   F_STATE_SERIAL};
-	char ts[40], id[17], host[256];
-	time_t secs = (time_t)(now_us / 1000000);
-	struct tm tm;
+	char ts[32], id[17], host[256];
 	size_t n;
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	uint64_t h = UTIL_HASH_SEED;
 
 	event_set_int(ev, F_SCHEMA_VERSION, 1);
-	gmtime_r(&secs, &tm);
-	n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(ts + n, sizeof(ts) - n, ".%06ldZ", (long)(now_us % 1000000));
-	event_set_str(ev, F_TIMESTAMP, ts, strlen(ts));
-	h = fnv(h, &now_us, sizeof(now_us));
-	h = fnv(h, &seq, sizeof(seq));
+	n = util_rfc3339_us(now_us, ts);
+	event_set_str(ev, F_TIMESTAMP, ts, n);
+	h = util_hash64(&now_us, sizeof(now_us), h);
+	h = util_hash64(&seq, sizeof(seq), h);
 	for (size_t i = 0; i < sizeof(keyed) / sizeof(keyed[0]); i++) {
 		size_t l;
 		const char *s = event_str(ev, keyed[i], &l);
 
 		if (s)
-			h = fnv(h, s, l + 1);
+			h = util_hash64(s, l + 1, h);
 	}
 	h ^= h >> 33;
 	h *= UINT64_C(0xff51afd7ed558ccd);
 	h ^= h >> 33;
-	for (int d = 15; d >= 0; d--, h >>= 4)
-		id[d] = "0123456789abcdef"[h & 15];
+	util_hex64(h, id);
 	event_set_str(ev, F_EVENT_ID, id, 16);
 	if (!event_has(ev, F_SEVERITY))
 		event_set_str(ev, F_SEVERITY, "info", 4);
