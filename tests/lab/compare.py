@@ -33,11 +33,12 @@ import re
 import shlex
 import sys
 
+# impair: the lab's own impairments (pluto's IMPAIR: lines), not what a gateway reports.
 # alert: the detections' own events (tests/integration/detect.sh checks them), not pluto's lines.
 # ike_sa_summary: one per IKE SA that ended, checked on the replayed captures
 # by tests/tools/sa-story (exactly one each, outcome, duration), not here.
 IGNORED = {"unparsed", "conn_add", "conn_delete", "daemon_start", "daemon_stop", "daemon_stats",
-           "alert", "ike_sa_summary"}
+           "alert", "ike_sa_summary", "impair"}
 PROGRESS = {"ike_init", "ike_auth", "child_sa_create", "child_sa_rekey", "ike_sa_rekey"}
 KEYS = ["sa", "err", "peer", "conn", "iid", "rid", "tf"]
 
