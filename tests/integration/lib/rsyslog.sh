@@ -183,8 +183,11 @@ tls_check() {
 		                ev = json.loads(msg)
 		            except ValueError:
 		                pass
-		        if ev is not None and ev.get("event_type") == "daemon_stats":
-		            continue  # the stats timer's events carry no serial
+		        if ev is not None and ev.get("event_type") in ("daemon_stats", "ike_sa_summary", "alert"):
+		            # the stats timer's events carry no serial; a summary (one per IKE SA
+		            # that ends, or is evicted from a full table) or an alert is ikelogd's
+		            # own, not one of the lines sent
+		            continue
 		        if (ev is None or pri != "85" or app != "ikelogd" or msgid != ev.get("event_type") or
 		                ts != ev.get("timestamp") or eid != ev.get("event_id") or
 		                not isinstance(ev.get("state_serial"), int)):
