@@ -599,9 +599,16 @@ int correlate_event(struct correlator *c, struct event *ev)
 		return tell_story(c, e, false, ev) < 0 ? -ENOSPC : r;
 	}
 	/* A new serial of these types is a Child SA; of any other, an IKE SA. */
+	/*
+	 * status snapshots: tunnel_status, tunnel_up, tunnel_down are about a
+	 * Child SA, and so is an audit record's audit_child_sa
+	 */
+	bool tunnel_type =
+	    type && (strncmp(type, "tunnel_", 7) == 0 || strcmp(type, "audit_child_sa") == 0);
+
 	child_type = type && (strncmp(type, "child_sa_", 9) == 0 ||
 			      strcmp(type, "no_proposal_chosen") == 0 ||
-			      strcmp(type, "ts_unacceptable") == 0);
+			      strcmp(type, "ts_unacceptable") == 0 || tunnel_type);
 
 	e = get(c, ev, hh, ch, pid, serial, &fresh);
 	if (event_has(ev, F_PARENT_SERIAL) && event_int(ev, F_PARENT_SERIAL, 0) != serial) {
@@ -631,7 +638,7 @@ int correlate_event(struct correlator *c, struct event *ev)
 			ike = cc->ike;
 		if (ike != NONE && !c->v[ike].deleted) {
 			child_link(c, e, ike);
-		} else if (strncmp(type, "child_sa_", 9) == 0) {
+		} else if (strncmp(type, "child_sa_", 9) == 0 || tunnel_type) {
 			/* surely a Child SA, of an IKE SA we do not know: no id rather than a
 			 * made-up one */
 			c->v[e].child = true;

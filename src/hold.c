@@ -161,10 +161,27 @@ struct hold_item *hold_due(struct hold *h, int64_t line_us, uint64_t now_us, boo
 	return NULL;
 }
 
+/* A slot whose event used more than this gives its arena back when it leaves (made again on use). */
+#define SLOT_KEEP_BYTES (64 * 1024)
+
 void hold_pop(struct hold *h)
 {
+	struct hold_item *it;
+
 	if (!h->len)
 		return;
+	/*
+	 * Each slot's arena has room for the longest line: a burst of long
+	 * lines would otherwise keep every slot's pages resident.
+	 */
+	it = &h->v[h->head];
+	if (it->ev.text && it->ev.text_len > SLOT_KEEP_BYTES)
+		event_done(&it->ev);
+	if (it->json && it->json_cap > SLOT_KEEP_BYTES) {
+		free(it->json);
+		it->json = NULL;
+		it->json_cap = 0;
+	}
 	h->head = (h->head + 1) % h->cap;
 	h->len--;
 }

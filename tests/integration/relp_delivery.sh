@@ -71,6 +71,9 @@ relp_check() {
 		        ev = json.loads(m.group(4)) if m else None
 		    except ValueError:
 		        ev = None
+		    if ev and ev.get("event_type") in ("daemon_stats", "ike_sa_summary", "alert"):
+		        lines -= 1  # ikelogd's own events (a summary per IKE SA evicted), not lines sent
+		        continue
 		    if not ev or ev.get("event_id") != m.group(3) or ev.get("event_type") != m.group(2) \
 		            or not isinstance(ev.get("state_serial"), int):
 		        bad.append((lines, raw.rstrip("\n")))

@@ -94,7 +94,9 @@ def events():
                 evs.append(json.loads(raw.decode("utf-8")))  # strict UTF-8: must not raise
     except FileNotFoundError:
         pass
-    return [e for e in evs if e.get("event_type") != "daemon_stats"]
+    # ikelogd's own events: the stats, and the summary of an SA whose serial another
+    # connection of the same host took over
+    return [e for e in evs if e.get("event_type") not in ("daemon_stats", "ike_sa_summary")]
 
 def by_conn(name):
     return [e for e in events() if e.get("conn_name") == name]

@@ -187,6 +187,7 @@ tls_check() {
 		            # the stats timer's events carry no serial; a summary (one per IKE SA
 		            # that ends, or is evicted from a full table) or an alert is ikelogd's
 		            # own, not one of the lines sent
+		            lines -= 1
 		            continue
 		        if (ev is None or pri != "85" or app != "ikelogd" or msgid != ev.get("event_type") or
 		                ts != ev.get("timestamp") or eid != ev.get("event_id") or
