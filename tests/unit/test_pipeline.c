@@ -362,7 +362,7 @@ static void test_stats_event(void **state)
 static void test_alert_after_its_event(void **state)
 {
 	struct fixture *f = *state;
-	char id[8];
+	char id[16];
 
 	for (int i = 0; i < 6; i++) {
 		struct record rec = {.msg = "authentication failed from 192.0.2.9",
