@@ -143,7 +143,12 @@ rsyslog_stall_kill() {
 }
 
 # rsyslog_count NAME: messages received so far.
-rsyslog_count() { local f; f=$(rsyslog_out "$1"); [ -e "$f" ] && wc -l <"$f" || echo 0; }
+# rsyslog_count NAME: the messages NAME received, but ikelogd's own summaries and alerts.
+rsyslog_count() {
+	local f
+	f=$(rsyslog_out "$1")
+	[ -e "$f" ] && { grep -vcE ' (ike_sa_summary|alert) \[ikelogd@' "$f" || true; } || echo 0
+}
 
 # wait_count NAME N SECONDS: until NAME has received at least N messages.
 wait_count() {
