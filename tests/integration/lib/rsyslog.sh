@@ -142,7 +142,6 @@ rsyslog_stall_kill() {
 	rsyslog_start "$name"
 }
 
-# rsyslog_count NAME: messages received so far.
 # rsyslog_count NAME: the messages NAME received, but ikelogd's own summaries and alerts.
 rsyslog_count() {
 	local f
