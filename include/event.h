@@ -59,6 +59,7 @@ enum field {
 	F_PRF,
 	F_DH_GROUP,
 	F_ESN,
+	F_KEY_SIZE, /* audit records (audit_rec.c); beside its object's other fields */
 	F_CHILD_PROTOCOL,
 	F_CHILD_MODE,
 	F_SPI_IN,
@@ -96,7 +97,6 @@ enum field {
 	F_INFERRED,
 	/* audit records (audit_rec.c) */
 	F_AUDIT_OP,
-	F_KEY_SIZE,
 	/* certificates (status_certs.c) */
 	F_DAYS_TO_EXPIRY,
 	/* enrichment (enrich.c) */

@@ -69,6 +69,7 @@ const struct field_info field_table[F__MAX] = {
     F(F_PRF, "prf", "transform", "prf", FT_ALG),
     F(F_DH_GROUP, "dh_group", "transform", "dh_group", FT_ALG),
     F(F_ESN, "esn", "transform", "esn", FT_BOOL),
+    F(F_KEY_SIZE, "key_size", "transform", "key_size", FT_INT),
     F(F_CHILD_PROTOCOL, "child_protocol", "child", "protocol", FT_STRING),
     F(F_CHILD_MODE, "child_mode", "child", "mode", FT_STRING),
     F(F_SPI_IN, "spi_in", "child", "spi_in", FT_SPI),
@@ -106,7 +107,6 @@ const struct field_info field_table[F__MAX] = {
     F(F_INFERRED, "inferred", NULL, "inferred", FT_BOOL),
     /* audit records (audit_rec.c) */
     F(F_AUDIT_OP, "audit_op", NULL, "audit_op", FT_STRING),
-    F(F_KEY_SIZE, "key_size", "transform", "key_size", FT_INT),
     /* certificates (status_certs.c) */
     F(F_DAYS_TO_EXPIRY, "days_to_expiry", NULL, "days_to_expiry", FT_INT),
     /* enrichment (enrich.c) */

@@ -333,6 +333,29 @@ static void test_json_no_growth(void **state)
 	event_done(&ev);
 }
 
+/*
+ * A nested object's fields stand together in the field table: the writer
+ * puts the object at its first field, json-c's renderer at its first
+ * present one, and a field apart (transform.key_size at the table's end
+ * once) made the two disagree (fuzz_event_json found it).
+ */
+static void test_parents_contiguous(void **state)
+{
+	(void)state;
+	for (int f = 0; f < F__MAX; f++) {
+		const char *p = field_table[f].parent;
+
+		for (int g = f + 2; p && g < F__MAX; g++)
+			if (field_table[g].parent && strcmp(field_table[g].parent, p) == 0) {
+				if (!field_table[g - 1].parent || strcmp(field_table[g - 1].parent, p) != 0) {
+					fprintf(stderr, "%s apart from the other %s fields\n",
+						field_table[g].name, p);
+					fail();
+				}
+			}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +363,7 @@ int main(void)
 	    cmocka_unit_test(test_arena_limit),	     cmocka_unit_test(test_json_render),
 	    cmocka_unit_test(test_json_bad_bytes),   cmocka_unit_test(test_json_no_growth),
 	    cmocka_unit_test(test_json_number_list),
+	    cmocka_unit_test(test_parents_contiguous),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
