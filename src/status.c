@@ -276,7 +276,13 @@ enum status_kind status_parse_line(struct status_parser *p, const char *line, si
 	switch (kind) {
 	case STATUS_TRAFFIC:
 		if (group(p, p->code[kind], "x_add_time", line, &s, &l)) {
-			int64_t t = strtoll(s, NULL, 10);
+			char num[24] = "";
+			int64_t t;
+
+			/* The group is a piece of the line, which has no NUL after it. */
+			if (l < sizeof(num))
+				memcpy(num, s, l);
+			t = strtoll(num, NULL, 10);
 
 			if (t > 0 && t <= now_s)
 				event_set_int(ev, F_ESTABLISHED_S, now_s - t);
