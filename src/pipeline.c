@@ -24,67 +24,7 @@
 #include "source.h"
 #include "util.h"
 
-/*
- * The stages that a reload replaces together: rules, the normalizer that
- * borrows them, the redactor.
- */
-struct stages {
-	struct rules *rules;
-	struct normalizer *norm;
-	struct enrich *enr;
-	struct redactor *red;
-};
-
-/* Events held at most (correlate.hold_ms): 10 ms at 1,000 events/s is ten. */
-#define HOLD_MAX_ITEMS 32
-#define SUMMARY_ARENA  8192
-/* Alerts made while held events leave, sent once the queue is empty (seqs stay in order). */
-#define ALERTS_PENDING 64
-
-struct pending_alert {
-	struct event ev;
-	char *json;
-	size_t len, cap;
-};
-
-struct pipeline {
-	const struct config *cfg;
-	struct counters *cnt;
-	struct stages st;
-	struct correlator *corr;
-	struct detector *det; /* detections (detect.c); NULL while detect.enabled is off */
-	struct hold *hold;    /* NULL when correlate.hold_ms is 0 */
-	bool clock;	      /* the daemon: held events also leave by the monotonic clock */
-	bool summary;	      /* ike_sa_summary events as IKE SAs end */
-	struct event sev;     /* the summary being made */
-	int64_t line_us;      /* the timestamp of the newest line */
-	uint64_t now_us;      /* the monotonic clock at the newest line or tick, 0 = none */
-	uint64_t hold_us; /* correlate.hold_ms: also the grace before an ended IKE SA's summary */
-	struct pending_alert alerts[ALERTS_PENDING];
-	unsigned n_alerts;
-	struct event ev;
-	struct event_profile *json; /* output.profile: ikelogd, OCSF or ECS */
-	struct source *src;
-	struct sink *snk;
-	struct signer *signer; /* NULL unless the daemon signs (pipeline_enable_signing) */
-	void (*observer)(const struct record *rec, const struct event *ev, void *ud);
-	void *observer_ud;
-	/* status snapshots: every log event after correlation (status_tracker_note_log) */
-	void (*log_tap)(void *ud, const struct event *ev);
-	void *log_tap_ud;
-
-	uint64_t last_seq;	 /* the newest seq handed out */
-	uint64_t delivered_upto; /* every record up to here is delivered */
-	uint64_t told_source;	 /* the newest delivered_upto the source was told */
-	/* Seqs handed to the sink and not yet delivered, oldest first. */
-	uint64_t *ring;
-	uint32_t *ring_bytes; /* each one's rendered length */
-	size_t ring_cap, ring_head, ring_len;
-	uint64_t ring_bytes_sum; /* bounded by half of limits.max_queue_bytes */
-	size_t window; /* limits.in_flight: the source pauses at this many (alerts may add more) */
-	unsigned submitting; /* >0 while inside pipeline_submit: source told afterwards */
-	bool paused, eof, stopped;
-};
+#include "pipeline_impl.h"
 
 static void stages_free(struct stages *st)
 {
@@ -316,7 +256,7 @@ static uint64_t bytes_window(const struct pipeline *p)
  * Everything not waiting in the ring is delivered: records that made no
  * event (dropped debug lines) count as delivered once all before them are.
  */
-static void advance(struct pipeline *p)
+void pl_advance(struct pipeline *p)
 {
 	uint64_t upto = p->ring_len	    ? p->ring[p->ring_head] - 1
 			: hold_len(p->hold) ? hold_first_seq(p->hold) - 1
@@ -347,7 +287,7 @@ void pipeline_delivered(struct pipeline *p, uint64_t seq)
 	p->cnt->delivered += n;
 	if (p->signer)
 		signer_delivered(p->signer, seq);
-	advance(p);
+	pl_advance(p);
 }
 
 /*
@@ -383,8 +323,8 @@ static int ring_reserve(struct pipeline *p)
 }
 
 /* Hands the rendered event ev to the sink, its seq queued first (the sink may ack at once). */
-static int to_sink(struct pipeline *p, uint64_t seq, const struct event *ev, const char *json,
-		   size_t len)
+int pl_to_sink(struct pipeline *p, uint64_t seq, const struct event *ev, const char *json,
+	       size_t len)
 {
 	int r;
 
@@ -440,49 +380,8 @@ int pipeline_sign_final(struct pipeline *p)
 	return pipeline_emit_stats(p);
 }
 
-/*
- * detections (detect.c): an alert is rendered at once and kept; it goes to
- * the sink, with a seq of its own, once no held event (with an older seq)
- * is left: the ring and the sinks see seqs in order.
- */
-static int emit_alert(void *ud, const struct event *alert)
-{
-	struct pipeline *p = ud;
-	struct pending_alert *a;
-	const char *json;
-	size_t len;
-	int r;
-
-	if (p->n_alerts == ALERTS_PENDING) {
-		p->cnt->detect_suppressed++; /* a storm of alerts within one hold: counted, not sent */
-		return 0;
-	}
-	a = &p->alerts[p->n_alerts];
-	if (!a->ev.text && (r = event_init(&a->ev, p->ev.text_cap)) < 0)
-		return r;
-	r = event_profile_render(p->json, alert, &json, &len);
-	if (r < 0)
-		return r;
-	if (len + 1 > a->cap) { /* with its NUL, as a rendering has */
-		char *b = realloc(a->json, len + 1);
-
-		if (!b)
-			return -ENOMEM;
-		a->json = b;
-		a->cap = len + 1;
-	}
-	r = hold_copy_event(&a->ev, alert);
-	if (r < 0)
-		return r;
-	memcpy(a->json, json, len);
-	a->json[len] = '\0';
-	a->len = len;
-	p->n_alerts++;
-	return 0;
-}
-
 /* Enriches, redacts, renders and hands one event to the sink; the detections see it as shipped. */
-static int send_event(struct pipeline *p, struct event *ev, uint64_t seq)
+int pl_send_event(struct pipeline *p, struct event *ev, uint64_t seq)
 {
 	const char *json;
 	size_t len;
@@ -496,9 +395,9 @@ static int send_event(struct pipeline *p, struct event *ev, uint64_t seq)
 	r = event_profile_render(p->json, ev, &json, &len);
 	if (r < 0)
 		return r;
-	r = to_sink(p, seq, ev, json, len);
+	r = pl_to_sink(p, seq, ev, json, len);
 	if (r >= 0 && p->det)
-		r = detect_event(p->det, ev, emit_alert, p);
+		r = detect_event(p->det, ev, pl_emit_alert, p);
 	return r;
 }
 
@@ -511,14 +410,14 @@ static uint64_t mono_usec(void)
 }
 
 /* Sends the held events that may leave (see hold_due); returns the first sink error, else 0. */
-static int release(struct pipeline *p, int64_t line_us, uint64_t now_us, bool all)
+int pl_release(struct pipeline *p, int64_t line_us, uint64_t now_us, bool all)
 {
 	struct hold_item *it;
 	int r = 0, w;
 
 	while (p->hold && (it = hold_due(p->hold, line_us, now_us, all))) {
-		w = it->json_len ? to_sink(p, it->seq, &it->ev, it->json, it->json_len)
-				 : send_event(p, &it->ev, it->seq);
+		w = it->json_len ? pl_to_sink(p, it->seq, &it->ev, it->json, it->json_len)
+				 : pl_send_event(p, &it->ev, it->seq);
 		hold_pop(p->hold);
 		if (w < 0 && r == 0)
 			r = w;
@@ -526,17 +425,18 @@ static int release(struct pipeline *p, int64_t line_us, uint64_t now_us, bool al
 	return r;
 }
 
-/* The alerts kept by emit_alert, once every held event has gone (all of them, if need be). */
-static int flush_alerts(struct pipeline *p)
+/* The alerts kept by pl_emit_alert, once every held event has gone (all of them, if need be). */
+int pl_flush_alerts(struct pipeline *p)
 {
 	int r = 0, w;
 
 	if (!p->n_alerts)
 		return 0;
 	if (hold_len(p->hold))
-		r = release(p, 0, 0, true);
+		r = pl_release(p, 0, 0, true);
 	for (unsigned k = 0; k < p->n_alerts; k++) {
-		w = to_sink(p, ++p->last_seq, &p->alerts[k].ev, p->alerts[k].json, p->alerts[k].len);
+		w = pl_to_sink(p, ++p->last_seq, &p->alerts[k].ev, p->alerts[k].json,
+			       p->alerts[k].len);
 		if (w < 0 && r == 0)
 			r = w;
 	}
@@ -550,7 +450,7 @@ static int flush_alerts(struct pipeline *p)
  * enrichment, redaction, the profile's rendering, the sink and the
  * detections. The log tap sees log lines only.
  */
-static int finish(struct pipeline *p, const struct record *rec, struct event *ev, bool log_line)
+int pl_finish(struct pipeline *p, const struct record *rec, struct event *ev, bool log_line)
 {
 	int r;
 
@@ -564,21 +464,19 @@ static int finish(struct pipeline *p, const struct record *rec, struct event *ev
 	if (p->observer)
 		p->observer(rec, ev, p->observer_ud);
 	if (!p->hold || !log_line) {
-		r = send_event(p, ev, rec->seq);
+		r = pl_send_event(p, ev, rec->seq);
 	} else {
 		/* A later line of an attempt: what it printed joins the event that claimed its
 		 * outcome. */
 		if (hold_absorb(p->hold, ev, p->cfg->correlate.carry))
 			p->cnt->outcome_absorbed++;
 		hold_push(p->hold, rec->seq, rec->realtime_usec, p->now_us);
-		r = release(p, rec->realtime_usec, p->now_us, false);
+		r = pl_release(p, rec->realtime_usec, p->now_us, false);
 	}
 	if (r >= 0)
-		r = flush_alerts(p);
+		r = pl_flush_alerts(p);
 	return r < 0 ? r : 1;
 }
-
-static int emit_summary(void *ud, struct event *ev, const struct sa_sum *s, const char *end_reason);
 
 static int process(struct pipeline *p, const struct record *rec)
 {
@@ -589,7 +487,7 @@ static int process(struct pipeline *p, const struct record *rec)
 	while (p->hold && !(ev = hold_slot(p->hold, &err))) {
 		if (err < 0)
 			return err;
-		if ((r = release(p, 0, 0, false)) < 0)
+		if ((r = pl_release(p, 0, 0, false)) < 0)
 			return r;
 	}
 	event_reset(ev);
@@ -600,11 +498,11 @@ static int process(struct pipeline *p, const struct record *rec)
 	p->line_us = rec->realtime_usec;
 	if (p->summary)
 		correlator_set_clock(p->corr, p->hold_us, p->now_us);
-	r = finish(p, rec, ev, true);
+	r = pl_finish(p, rec, ev, true);
 	/* The summaries of the IKE SAs that have ended, after the line's event. */
 	if (p->summary && r >= 0)
 		r = correlate_summaries_due(p->corr, &p->sev, p->line_us, p->now_us, false,
-					    emit_summary, p);
+					    pl_emit_summary, p);
 	return r < 0 ? r : 1;
 }
 
@@ -619,7 +517,7 @@ int pipeline_submit(struct pipeline *p, struct record *rec)
 	p->submitting++;
 	r = process(p, rec);
 	p->submitting--;
-	advance(p);
+	pl_advance(p);
 	if (r < 0)
 		return r;
 	if (p->ring_len + hold_len(p->hold) >= p->window || p->ring_bytes_sum >= bytes_window(p)) {
@@ -627,97 +525,6 @@ int pipeline_submit(struct pipeline *p, struct record *rec)
 		return 0;
 	}
 	return 1;
-}
-
-/*
- * The object a profile wants values that are no event fields in: the
- * top level (ikelogd's schema), else a member of it (OCSF "unmapped", ECS
- * "ikelogd"), added if the rendering has none.
- */
-static struct json_object *extras(struct pipeline *p, struct json_object *o)
-{
-	const char *key = event_profile_extras(p->json);
-	struct json_object *x;
-
-	if (!key)
-		return o;
-	if (json_object_object_get_ex(o, key, &x))
-		return x;
-	x = json_object_new_object();
-	json_object_object_add(o, key, x);
-	return x;
-}
-
-int pipeline_emit_stats(struct pipeline *p)
-{
-	struct json_object *o, *c;
-	struct record rec = {.priority = -1};
-	const char *json;
-	char ts[64], id[17];
-	size_t len;
-	int r;
-
-	/* After the held events, whose seqs are older. */
-	release(p, 0, 0, true);
-	if (p->ring_len >= p->window)
-		return -EAGAIN;
-	c = json_object_new_object();
-	if (!c)
-		return -ENOMEM;
-	for (size_t i = 0; i < counter_table_len; i++)
-		json_object_object_add(
-		    c, counter_table[i].name,
-		    json_object_new_uint64(counter_get(p->cnt, &counter_table[i])));
-	rec.realtime_usec = util_now_usec();
-	rec.seq = ++p->last_seq;
-	util_hex64(util_hash64(&rec.realtime_usec, sizeof(rec.realtime_usec),
-			       util_hash64("daemon_stats", 12, UTIL_HASH_SEED)),
-		   id);
-	/* The header fields a sink reads come from the event, as for any other. */
-	event_reset(&p->ev);
-	p->ev.rec = &rec;
-	event_set_int(&p->ev, F_SCHEMA_VERSION, 1);
-	event_set_str(&p->ev, F_EVENT_ID, id, 16);
-	{
-		time_t secs = (time_t)(rec.realtime_usec / 1000000);
-		struct tm tm;
-		size_t n;
-
-		gmtime_r(&secs, &tm);
-		n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(ts + n, sizeof(ts) - n, ".%06ldZ", (long)(rec.realtime_usec % 1000000));
-	}
-	event_set_str(&p->ev, F_TIMESTAMP, ts, strlen(ts));
-	event_set_str(&p->ev, F_EVENT_TYPE, "daemon_stats", 12);
-	event_set_str(&p->ev, F_RESULT, "info", 4);
-	event_set_str(&p->ev, F_SEVERITY, "info", 4);
-	/* The event in the output's profile, then the counters it has no fields for. */
-	o = NULL;
-	if (event_profile_render(p->json, &p->ev, &json, &len) == 0)
-		o = json_tokener_parse(json);
-	if (!o) {
-		json_object_put(c);
-		p->ev.rec = NULL;
-		return -ENOMEM;
-	}
-	json_object_object_add(extras(p, o), "counters", c);
-	json = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
-	r = to_sink(p, rec.seq, &p->ev, json, len);
-	json_object_put(o);
-	p->ev.rec = NULL;
-	advance(p);
-	return r;
-}
-
-int pipeline_set_summary(struct pipeline *p, bool on)
-{
-	int r = correlator_set_summary(p->corr, on);
-
-	if (r == 0 && on && !p->sev.text)
-		r = event_init(&p->sev, SUMMARY_ARENA);
-	if (r == 0)
-		p->summary = on;
-	return r;
 }
 
 int pipeline_set_hold(struct pipeline *p, unsigned hold_ms, bool clock)
@@ -741,160 +548,20 @@ uint64_t pipeline_hold_deadline(const struct pipeline *p)
 
 int pipeline_hold_release(struct pipeline *p, uint64_t now_usec, bool all)
 {
-	int r = release(p, 0, now_usec, all);
+	int r = pl_release(p, 0, now_usec, all);
 
 	/* At a stop, the ended IKE SAs' summaries too (the open ones are kept in the state). */
 	if (p->summary) {
 		int w;
 
 		p->now_us = now_usec;
-		w = correlate_summaries_due(p->corr, &p->sev, 0, now_usec, all, emit_summary, p);
+		w = correlate_summaries_due(p->corr, &p->sev, 0, now_usec, all, pl_emit_summary, p);
 		r = r < 0 ? r : w;
-		if (all && release(p, 0, 0, true) < 0 && r >= 0)
+		if (all && pl_release(p, 0, 0, true) < 0 && r >= 0)
 			r = -EIO;
 	}
 	if (r >= 0)
-		r = flush_alerts(p);
-	advance(p);
+		r = pl_flush_alerts(p);
+	pl_advance(p);
 	return r;
-}
-
-/* A summary queued behind the held events, so that seqs reach the sink in order. */
-static int hold_summary(struct pipeline *p, struct event *ev, uint64_t seq, const char *json,
-			size_t len)
-{
-	struct event *slot;
-	int r, err;
-
-	while (!(slot = hold_slot(p->hold, &err))) {
-		if (err < 0)
-			return err;
-		if ((r = release(p, 0, 0, false)) < 0)
-			return r;
-	}
-	r = hold_copy_event(slot, ev);
-	if (r < 0)
-		return r;
-	return hold_push_rendered(p->hold, seq, p->line_us, p->now_us, json, len);
-}
-
-static int64_t round_div(int64_t n, int64_t d)
-{
-	return n >= 0 ? (n + d / 2) / d : -((-n + d / 2) / d);
-}
-
-/* One ike_sa_summary: redacted like any event, then the counts the field table has no slot for. */
-static int emit_summary(void *ud, struct event *ev, const struct sa_sum *s, const char *end_reason)
-{
-	struct pipeline *p = ud;
-	struct json_object *o, *x;
-	struct record rec = {.priority = -1, .realtime_usec = s->end_us};
-	char ts[40];
-	const char *json;
-	size_t len;
-	int r;
-
-	if (redact_event(p->st.red, ev) < 0)
-		p->cnt->arena_full++;
-	r = event_profile_render(p->json, ev, &json, &len);
-	if (r < 0)
-		return r;
-	o = json_tokener_parse(json);
-	if (!o)
-		return -ENOMEM;
-	x = extras(p, o);
-	for (int k = 0; k < 2; k++) {
-		size_t n = util_rfc3339_us(k ? s->end_us : s->start_us, ts);
-
-		json_object_object_add(x, k ? "end_time" : "start_time",
-				       json_object_new_string_len(ts, (int)n));
-	}
-	json_object_object_add(
-	    x, "duration_s",
-	    json_object_new_double((double)round_div(s->end_us - s->start_us, 1000) / 1000.0));
-	json_object_object_add(x, "outcome",
-			       json_object_new_string(s->established ? "established" : "failed"));
-	json_object_object_add(x, "end_reason", json_object_new_string(end_reason));
-	if (s->x_len)
-		json_object_object_add(x, "failed_exchange",
-				       json_object_new_string_len(s->failed_x, s->x_len));
-	json_object_object_add(x, "child_sa_created", json_object_new_int64(s->child_created));
-	json_object_object_add(x, "child_sa_rekeyed", json_object_new_int64(s->child_rekeyed));
-	json_object_object_add(x, "child_sa_deleted", json_object_new_int64(s->child_deleted));
-	json_object_object_add(x, "ike_sa_rekeys", json_object_new_int64(s->ike_rekeys));
-	if (s->first_len)
-		json_object_object_add(x, "first_event_id",
-				       json_object_new_string_len(s->first_id, s->first_len));
-	if (s->last_len)
-		json_object_object_add(x, "last_event_id",
-				       json_object_new_string_len(s->last_id, s->last_len));
-	json = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
-	rec.seq = ++p->last_seq;
-	p->cnt->summaries++;
-	ev->rec = &rec;
-	r = p->hold ? hold_summary(p, ev, rec.seq, json, len) : to_sink(p, rec.seq, ev, json, len);
-	ev->rec = NULL;
-	json_object_put(o);
-	if (!p->submitting)
-		advance(p);
-	return r;
-}
-
-int pipeline_emit_summaries(struct pipeline *p)
-{
-	int r = correlate_summaries_due(p->corr, &p->sev, 0, 0, true, emit_summary, p);
-
-	if (r >= 0)
-		r = correlate_summaries(p->corr, &p->sev, emit_summary, p);
-	if (release(p, 0, 0, true) < 0 && r >= 0)
-		r = -EIO;
-	if (r >= 0)
-		r = flush_alerts(p);
-	advance(p);
-	return r;
-}
-
-/* ---- status snapshots (status.c, status_poll.c) ---- */
-
-void pipeline_set_log_tap(struct pipeline *p, void (*fn)(void *ud, const struct event *ev),
-			  void *ud)
-{
-	p->log_tap = fn;
-	p->log_tap_ud = ud;
-}
-
-struct event *pipeline_event(struct pipeline *p)
-{
-	return &p->ev;
-}
-
-int pipeline_emit_event(struct pipeline *p, struct event *ev)
-{
-	struct record rec = {.priority = -1};
-	int r;
-
-	if (ev != &p->ev)
-		return -EINVAL;
-	/* After the held events, whose seqs are older. */
-	release(p, 0, 0, true);
-	if (p->ring_len >= p->window)
-		return -EAGAIN;
-	rec.realtime_usec = util_now_usec();
-	rec.seq = ++p->last_seq;
-	ev->rec = &rec;
-	/* The same stages as a log line's event after the normalizer. */
-	r = finish(p, &rec, ev, false);
-	ev->rec = NULL;
-	advance(p);
-	return r < 0 ? r : 0;
-}
-
-int pipeline_save_story(struct pipeline *p, char **ret, size_t *ret_len)
-{
-	return correlator_save(p->corr, ret, ret_len);
-}
-
-int pipeline_load_story(struct pipeline *p, const void *data, size_t len)
-{
-	return correlator_load(p->corr, data, len);
 }
