@@ -269,10 +269,26 @@ static void test_skip_and_unparsed(void **state)
 	assert_int_equal(parse(f, "000 Total IPsec connections: loaded 2, active 1"), STATUS_SKIP);
 	assert_int_equal(parse(f, "IKE SAs: total(1), half-open(0), open(0), authenticated(1)"),
 			 STATUS_SKIP);
-	/* the test suite's elision: a "#N:" line no pattern knows */
-	assert_int_equal(parse(f, "#2: \"westnet-eastnet\", [...]"), STATUS_UNPARSED);
+	/*
+	 * The test suite's elision after a trafficstatus line's connection
+	 * (", " then "[...]"): a tunnel, its counts unknown.
+	 */
+	assert_int_equal(parse(f, "#2: \"westnet-eastnet\", [...]"), STATUS_TRAFFIC);
+	assert_str(&f->ev, F_EVENT_TYPE, "tunnel_status");
+	assert_str(&f->ev, F_CONN_NAME, "westnet-eastnet");
+	assert_num(&f->ev, F_STATE_SERIAL, 2);
+	assert_false(event_has(&f->ev, F_BYTES_IN));
+	assert_int_equal(parse(f, "#2: \"private-or-clear#192.1.2.0/24-(0--6--7)\"[1] "
+				  "...192.1.2.23, [...]"),
+			 STATUS_TRAFFIC);
+	assert_str(&f->ev, F_PEER_IP, "192.1.2.23");
+	assert_str(&f->ev, F_CONN_INSTANCE, "1");
+	/* "--- cut ---" hides whether it was a state or a tunnel: a "#N:" line no pattern knows */
+	assert_int_equal(parse(f, "#1: \"road-east-ikev2\" --- cut ---"), STATUS_UNPARSED);
 	assert_str(&f->ev, F_EVENT_TYPE, "unparsed");
-	assert_str(&f->ev, F_MESSAGE, "#2: \"westnet-eastnet\", [...]");
+	assert_str(&f->ev, F_MESSAGE, "#1: \"road-east-ikev2\" --- cut ---");
+	/* nor is anything else after the connection's ", " a tunnel */
+	assert_int_equal(parse(f, "#2: \"westnet-eastnet\", [...] more"), STATUS_UNPARSED);
 }
 
 /* ---- snapshots ---- */
@@ -377,11 +393,15 @@ static void check_sample(struct fx *f, const char *path)
 		enum status_kind k = parse(f, line);
 
 		lines++;
-		/* the samples' own elisions ("[...]", "--- cut ---", a line cut after "type=ESP, ")
-		 */
-		if (strstr(line, "[...]") || strstr(line, "--- cut ---")) {
+		/* the samples' own elisions: "--- cut ---" hides the kind, "[...]" a tunnel's counts */
+		if (strstr(line, "--- cut ---")) {
 			assert_int_equal(k, STATUS_UNPARSED);
 			n_elided++;
+		} else if (strstr(line, "\", [...]") || strstr(line, ", [...]")) {
+			assert_int_equal(k, STATUS_TRAFFIC);
+			assert_true(event_has(&f->ev, F_CONN_NAME));
+			assert_false(event_has(&f->ev, F_BYTES_IN));
+			n_traffic++;
 		} else if (strstr(line, ", type=")) {
 			assert_int_equal(k, STATUS_TRAFFIC);
 			assert_true(event_has(&f->ev, F_CONN_NAME));
