@@ -79,6 +79,14 @@ static bool take_conn(struct cur *c, struct envelope *e)
 			e->conn_instance = inst;
 		t = b;
 	}
+	/*
+	 * "FILE" line N: is a configuration file's diagnostic (ipsec.secrets,
+	 * policy groups), not a connection.
+	 */
+	struct cur f = t;
+
+	if (take_str(&f, " line ") && f.i < f.n && is_digit(f.s[f.i]))
+		return false;
 	if (take_str(&t, ": ")) {
 		e->scope = ENVELOPE_CONN;
 		e->rest_off = t.i;
@@ -182,7 +190,8 @@ void envelope_pluto(const char *msg, size_t len, struct envelope *e)
 
 	if (take_str(&w, "ERROR: "))
 		e->flags = ENVELOPE_ERROR;
-	else if (take_str(&w, "WARNING: "))
+	else if (take_str(&w, "WARNING: ") || take_str(&w, "warning: "))
+		/* 5.x's warning stream writes it in lower case */
 		e->flags = ENVELOPE_WARNING;
 	if ((at(&w, '"') && take_conn(&w, e)) || take_packet(&w, e))
 		return;

@@ -181,6 +181,8 @@ static void test_pluto_prefixes(void **state)
 	     .flags = ENVELOPE_ERROR},
 	    {"WARNING: \"c\": m", .scope = ENVELOPE_CONN, .conn = "c", .rest = "m",
 	     .flags = ENVELOPE_WARNING},
+	    {"warning: \"c\" #1: m", .scope = ENVELOPE_STATE, .conn = "c", .serial = 1, .rest = "m",
+	     .flags = ENVELOPE_WARNING},
 	    {"ERROR: asynchronous network error", .rest = "ERROR: asynchronous network error"},
 	    {"\"c\" #1: ERROR: x", .scope = ENVELOPE_STATE, .conn = "c", .serial = 1,
 	     .rest = "ERROR: x"},
@@ -203,6 +205,9 @@ static void test_pluto_prefixes(void **state)
 	    {"\"c\" #x: m", .rest = "\"c\" #x: m"},
 	    {"\"c\"[1] 1.2.3.4", .rest = "\"c\"[1] 1.2.3.4"},
 	    {"packet from 1.2.3.4 500: m", .rest = "packet from 1.2.3.4 500: m"},
+	    /* a configuration file's line number, not a connection */
+	    {"\"/etc/ipsec.secrets\" line 12: m", .rest = "\"/etc/ipsec.secrets\" line 12: m"},
+	    {"\"c\" line: m", .scope = ENVELOPE_CONN, .conn = "c", .rest = "m"},
 	    {"rekeying IPsec SA state #2 of connection \"c\"", .rest =
 								   "rekeying IPsec SA state #2 of "
 								   "connection \"c\""},
