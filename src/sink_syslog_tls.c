@@ -62,6 +62,7 @@
 #include "log.h"
 #include "signer.h"
 #include "sink.h"
+#include "sink_syslog_tls.h"
 #include "tls.h"
 #include "util.h"
 
@@ -101,7 +102,7 @@ struct entry {
 };
 
 struct sink_tls {
-	const struct config *cfg;
+	struct sink_tls_options o; /* strings borrowed from the configuration */
 	sd_event *loop;
 	struct pipeline *pl;
 	struct counters *cnt;
@@ -153,9 +154,9 @@ static struct entry *qat(struct sink_tls *sk, size_t i)
 	return &sk->q[(sk->qhead + i) % sk->qcap];
 }
 
-static const struct config_collector *coll(struct sink_tls *sk, size_t idx)
+static const struct sink_tls_collector *coll(struct sink_tls *sk, size_t idx)
 {
-	return &sk->cfg->output.collectors[idx];
+	return &sk->o.collectors[idx];
 }
 
 static uint64_t now_usec(struct sink_tls *sk)
@@ -180,8 +181,8 @@ static void pump(struct sink_tls *sk);
 /* Arms the retry timer: at once for the next collector, with backoff after a full round. */
 static void schedule_retry(struct sink_tls *sk, bool advance)
 {
-	const struct config *cfg = sk->cfg;
-	size_t n = cfg->output.n_collectors;
+	const struct sink_tls_options *o = &sk->o;
+	size_t n = o->n_collectors;
 	uint64_t delay = 0;
 
 	if (advance)
@@ -194,8 +195,8 @@ static void schedule_retry(struct sink_tls *sk, bool advance)
 		sk->rnd ^= sk->rnd << 17;
 		/* jitter: between half and all of the current backoff */
 		delay = (uint64_t)(b / 2 + sk->rnd % (b / 2 + 1)) * 1000;
-		sk->backoff_ms = b * 2 > or_default(cfg->output.backoff_max_ms, DEF_BACKOFF_MAX)
-				     ? or_default(cfg->output.backoff_max_ms, DEF_BACKOFF_MAX)
+		sk->backoff_ms = b * 2 > or_default(o->backoff_max_ms, DEF_BACKOFF_MAX)
+				     ? or_default(o->backoff_max_ms, DEF_BACKOFF_MAX)
 				     : b * 2;
 	}
 	sd_event_source_set_time_relative(sk->retry, delay);
@@ -307,14 +308,14 @@ static void main_lost(struct sink_tls *sk, bool was_up)
 	sd_event_source_set_enabled(sk->ack, SD_EVENT_OFF);
 	sd_event_source_set_enabled(sk->failback, SD_EVENT_OFF);
 	/* A connection that was up is retried on the same collector first. */
-	schedule_retry(sk, !was_up || sk->cfg->output.n_collectors == 1);
+	schedule_retry(sk, !was_up || sk->o.n_collectors == 1);
 }
 
 /* A connection attempt or connection failed, for the reason given. */
 static void conn_fail(struct conn *c, const char *what, const char *why)
 {
 	struct sink_tls *sk = c->sk;
-	const struct config_collector *k = coll(sk, c->idx);
+	const struct sink_tls_collector *k = coll(sk, c->idx);
 
 	if (c->probe) {
 		log_debug("collector %s:%u: failback probe: %s: %s", k->host, k->port, what, why);
@@ -337,7 +338,7 @@ static void conn_fail(struct conn *c, const char *what, const char *why)
 static void conn_up(struct conn *c)
 {
 	struct sink_tls *sk = c->sk;
-	const struct config_collector *k = coll(sk, c->idx);
+	const struct sink_tls_collector *k = coll(sk, c->idx);
 	char desc[128];
 
 	if (c->probe) {
@@ -361,7 +362,7 @@ static void conn_up(struct conn *c)
 	if (sk->ever_connected)
 		sk->cnt->reconnects++;
 	sk->ever_connected = true;
-	sk->backoff_ms = or_default(sk->cfg->output.backoff_min_ms, DEF_BACKOFF_MIN);
+	sk->backoff_ms = or_default(sk->o.backoff_min_ms, DEF_BACKOFF_MIN);
 	sk->progress_usec = now_usec(sk);
 	if (sk->cur != 0)
 		sd_event_source_set_enabled(sk->failback, SD_EVENT_ON);
@@ -391,17 +392,17 @@ static void on_conn(struct collector_conn *cc, enum collector_conn_event ev, con
 /* Starts a connection to collector idx; failures come through on_conn. */
 static int conn_start(struct sink_tls *sk, size_t idx, bool probe, struct conn **ret)
 {
-	const struct config *cfg = sk->cfg;
-	const struct config_collector *k = coll(sk, idx);
+	const struct sink_tls_options *so = &sk->o;
+	const struct sink_tls_collector *k = coll(sk, idx);
 	struct collector_conn_opts o = {
 	    .loop = sk->loop,
 	    .ctx = sk->ctx,
 	    .host = k->host,
 	    .port = k->port,
-	    .peer_name = cfg->output.server_name,
+	    .peer_name = so->server_name,
 	    .pin = sk->have_pin ? sk->pin : NULL,
-	    .connect_timeout_ms = or_default(cfg->output.connect_timeout_ms, DEF_CONNECT_MS),
-	    .handshake_timeout_ms = or_default(cfg->output.handshake_timeout_ms, DEF_HANDSHAKE_MS),
+	    .connect_timeout_ms = or_default(so->connect_timeout_ms, DEF_CONNECT_MS),
+	    .handshake_timeout_ms = or_default(so->handshake_timeout_ms, DEF_HANDSHAKE_MS),
 	    .cnt = sk->cnt,
 	};
 	struct conn *c = calloc(1, sizeof(*c));
@@ -446,8 +447,7 @@ static int on_failback(sd_event_source *es, uint64_t usec, void *ud)
 	struct sink_tls *sk = ud;
 
 	sd_event_source_set_time_relative(
-	    es,
-	    (uint64_t)or_default(sk->cfg->output.failback_interval_s, DEF_FAILBACK_S) * 1000000);
+	    es, (uint64_t)or_default(sk->o.failback_interval_s, DEF_FAILBACK_S) * 1000000);
 	if (sk->cur == 0) {
 		sd_event_source_set_enabled(es, SD_EVENT_OFF);
 		return 0;
@@ -580,7 +580,7 @@ static int on_ack(sd_event_source *es, uint64_t usec, void *ud)
 	if (!sk->n_done && sk->woff == sk->wlen)
 		sd_event_source_set_enabled(es, SD_EVENT_OFF);
 	else if (now_usec(sk) - sk->progress_usec >
-		 (uint64_t)or_default(sk->cfg->output.write_timeout_ms, DEF_WRITE_MS) * 1000) {
+		 (uint64_t)or_default(sk->o.write_timeout_ms, DEF_WRITE_MS) * 1000) {
 		conn_fail(c, "write", "timed out: the collector stopped acknowledging");
 		return 0;
 	}
@@ -757,36 +757,36 @@ static void tls_close(void *s)
 	free(sk);
 }
 
-static int open_common(bool tls, const struct config *cfg, sd_event *e, struct pipeline *pl,
+static int open_common(bool tls, const struct sink_tls_options *o, sd_event *e, struct pipeline *pl,
 		       struct counters *cnt, void **ret, struct diags *errs)
 {
 	struct sink_tls *sk = NULL;
 	int r = -EINVAL;
 
 	if (!e) {
-		diag_add(errs, cfg->path, 0, 0,
+		diag_add(errs, o->config_path, 0, 0,
 			 "output %s needs the daemon's event loop; use stdout for one-shot tools",
 			 tls ? "syslog-tls" : "syslog-tcp");
 		goto out;
 	}
-	if (cfg->output.n_collectors == 0) {
-		diag_add(errs, cfg->path, 0, 0, "output.collectors: at least one is required");
+	if (o->n_collectors == 0) {
+		diag_add(errs, o->config_path, 0, 0, "output.collectors: at least one is required");
 		goto out;
 	}
-	for (size_t i = 0; i < cfg->output.n_collectors; i++)
-		if (!cfg->output.collectors[i].host || !*cfg->output.collectors[i].host ||
-		    cfg->output.collectors[i].port == 0 || cfg->output.collectors[i].port > 65535) {
-			diag_add(errs, cfg->path, 0, 0,
+	for (size_t i = 0; i < o->n_collectors; i++)
+		if (!o->collectors[i].host || !*o->collectors[i].host ||
+		    o->collectors[i].port == 0 || o->collectors[i].port > 65535) {
+			diag_add(errs, o->config_path, 0, 0,
 				 "output.collectors[%zu]: needs host and a port 1..65535", i);
 			goto out;
 		}
-	if (cfg->output.facility < 0 || cfg->output.facility > 23) {
-		diag_add(errs, cfg->path, 0, 0, "output.facility: %d is not 0..23",
-			 cfg->output.facility);
+	if (o->facility < 0 || o->facility > 23) {
+		diag_add(errs, o->config_path, 0, 0, "output.facility: %d is not 0..23",
+			 o->facility);
 		goto out;
 	}
-	if (!tls && !cfg->output.allow_plaintext) {
-		diag_add(errs, cfg->path, 0, 0,
+	if (!tls && !o->allow_plaintext) {
+		diag_add(errs, o->config_path, 0, 0,
 			 "output.type syslog-tcp sends audit events in clear text: set "
 			 "output.allow_plaintext: true to allow it, or use syslog-tls");
 		goto out;
@@ -796,39 +796,38 @@ static int open_common(bool tls, const struct config *cfg, sd_event *e, struct p
 		r = -ENOMEM;
 		goto out;
 	}
-	sk->cfg = cfg;
+	sk->o = *o;
 	sk->loop = e;
 	sk->pl = pl;
 	sk->cnt = cnt;
 	sk->tls = tls;
 	if (tls) {
-		struct tls_ctx_opts o = {
+		struct tls_ctx_opts to = {
 		    .role = TLS_CLIENT,
-		    .ca_file = cfg->output.ca_file,
-		    .ca_dir = cfg->output.ca_dir,
-		    .cert_file = cfg->output.cert_file,
-		    .key_file = cfg->output.key_file,
-		    .min_version = cfg->output.tls_min_version,
+		    .ca_file = o->ca_file,
+		    .ca_dir = o->ca_dir,
+		    .cert_file = o->cert_file,
+		    .key_file = o->key_file,
+		    .min_version = o->tls_min_version,
 		};
 
-		if (cfg->output.pin_sha256 && *cfg->output.pin_sha256) {
-			if (tls_parse_sha256(cfg->output.pin_sha256, sk->pin) < 0) {
-				diag_add(errs, cfg->path, 0, 0,
+		if (o->pin_sha256 && *o->pin_sha256) {
+			if (tls_parse_sha256(o->pin_sha256, sk->pin) < 0) {
+				diag_add(errs, o->config_path, 0, 0,
 					 "output.pin_sha256: not a SHA-256 fingerprint (64 hex "
 					 "digits, colons allowed)");
 				goto out;
 			}
 			sk->have_pin = true;
 		}
-		r = tls_ctx_new(&o, &sk->ctx, errs);
+		r = tls_ctx_new(&to, &sk->ctx, errs);
 		if (r < 0)
 			goto out;
 	}
-	sink_encode_opts(&sk->eo, sk->hostname, sizeof(sk->hostname), cfg->output.hostname,
-			 cfg->output.facility, cfg->output.enterprise_number,
-			 or_default(cfg->output.max_message_bytes, DEF_MAX_MESSAGE));
-	sk->budget = cfg->limits.max_queue_bytes ? cfg->limits.max_queue_bytes : SIZE_MAX;
-	sk->max_slots = sk->time_slots = 2 * (size_t)or_default(cfg->limits.in_flight, 4096);
+	sink_encode_opts(&sk->eo, sk->hostname, sizeof(sk->hostname), o->hostname, o->facility,
+			 o->enterprise_number, or_default(o->max_message_bytes, DEF_MAX_MESSAGE));
+	sk->budget = o->max_queue_bytes ? o->max_queue_bytes : SIZE_MAX;
+	sk->max_slots = sk->time_slots = 2 * (size_t)or_default(o->in_flight, 4096);
 	if (sk->max_slots < sk->budget / 1024 && sk->budget != SIZE_MAX)
 		sk->max_slots = sk->budget / 1024;
 	sk->wcap = WBUF_TARGET;
@@ -839,7 +838,7 @@ static int open_common(bool tls, const struct config *cfg, sd_event *e, struct p
 	if (getrandom(&sk->rnd, sizeof(sk->rnd), GRND_NONBLOCK) != sizeof(sk->rnd))
 		sk->rnd = (uint64_t)getpid() * 0x9E3779B97F4A7C15ull;
 	sk->rnd |= 1;
-	sk->backoff_ms = or_default(cfg->output.backoff_min_ms, DEF_BACKOFF_MIN);
+	sk->backoff_ms = or_default(o->backoff_min_ms, DEF_BACKOFF_MIN);
 	if ((r = sd_event_add_defer(e, &sk->kick, on_kick, sk)) < 0 ||
 	    (r = sd_event_source_set_enabled(sk->kick, SD_EVENT_OFF)) < 0 ||
 	    (r = sd_event_add_time_relative(e, &sk->retry, CLOCK_MONOTONIC, 0, 1000, on_retry,
@@ -850,17 +849,17 @@ static int open_common(bool tls, const struct config *cfg, sd_event *e, struct p
 	    (r = sd_event_source_set_enabled(sk->ack, SD_EVENT_OFF)) < 0 ||
 	    (r = sd_event_add_time_relative(
 		 e, &sk->failback, CLOCK_MONOTONIC,
-		 (uint64_t)or_default(cfg->output.failback_interval_s, DEF_FAILBACK_S) * 1000000,
-		 1000000, on_failback, sk)) < 0 ||
+		 (uint64_t)or_default(o->failback_interval_s, DEF_FAILBACK_S) * 1000000, 1000000,
+		 on_failback, sk)) < 0 ||
 	    (r = sd_event_source_set_enabled(sk->failback, SD_EVENT_OFF)) < 0) {
-		diag_add(errs, cfg->path, 0, 0, "output: cannot set up event sources: %s",
+		diag_add(errs, o->config_path, 0, 0, "output: cannot set up event sources: %s",
 			 strerror(-r));
 		goto out;
 	}
 	if (!tls)
 		log_warnx("WARNING: output.type syslog-tcp: audit events go to %s:%u UNENCRYPTED "
 			  "and UNAUTHENTICATED (output.allow_plaintext is true)",
-			  cfg->output.collectors[0].host, cfg->output.collectors[0].port);
+			  o->collectors[0].host, o->collectors[0].port);
 	start_main(sk);
 	*ret = sk;
 	sk = NULL;
@@ -870,16 +869,16 @@ out:
 	return r;
 }
 
-static int tls_open(const struct config *cfg, sd_event *e, struct pipeline *pl,
+static int tls_open(const struct sink_options *o, sd_event *e, struct pipeline *pl,
 		    struct counters *cnt, void **ret, struct diags *errs)
 {
-	return open_common(true, cfg, e, pl, cnt, ret, errs);
+	return open_common(true, &o->tls, e, pl, cnt, ret, errs);
 }
 
-static int tcp_open(const struct config *cfg, sd_event *e, struct pipeline *pl,
+static int tcp_open(const struct sink_options *o, sd_event *e, struct pipeline *pl,
 		    struct counters *cnt, void **ret, struct diags *errs)
 {
-	return open_common(false, cfg, e, pl, cnt, ret, errs);
+	return open_common(false, &o->tls, e, pl, cnt, ret, errs);
 }
 
 const struct sink_ops sink_syslog_tls_ops = {

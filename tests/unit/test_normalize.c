@@ -17,6 +17,7 @@
 #include "normalize.h"
 #include "rules.h"
 #include "stats.h"
+#include "stage_opts.h"
 
 /*
  * Debug lines, pluto's prefix read by the normalizer (the log prefixes are
@@ -97,7 +98,8 @@ static int setup(void **state)
 	assert_int_equal(rules_load(&p, 1, &fx->rules, &errs), 0);
 	unlink(fx->path);
 	config_defaults(&fx->cfg);
-	assert_int_equal(normalizer_new(&fx->cfg, fx->rules, &fx->cnt, &fx->n), 0);
+	assert_int_equal(
+	    normalizer_new(&t_pipeline_opts(&fx->cfg)->norm, fx->rules, &fx->cnt, &fx->n), 0);
 	assert_int_equal(event_init(&fx->ev, 2 * 1024 + 4096), 0);
 	*state = fx;
 	return 0;
@@ -253,7 +255,11 @@ static void test_unparsed_and_debug(void **state)
 	assert_int_equal(event_int(&fx->ev, F_STATE_SERIAL, 0), 4);
 	assert_int_equal(run(fx, "| ikev2 child: SK_ei 01 02 03", NULL, 2), 0);
 	assert_int_equal(fx->cnt.debug_dropped, 1);
+	/* Kept once the configuration says so (a new normalizer, as on a reload). */
 	fx->cfg.source.keep_debug_lines = true;
+	normalizer_free(fx->n);
+	assert_int_equal(
+	    normalizer_new(&t_pipeline_opts(&fx->cfg)->norm, fx->rules, &fx->cnt, &fx->n), 0);
 	assert_int_equal(run(fx, "|] debug", NULL, 3), 1);
 	assert_string_equal(str(fx, F_EVENT_TYPE), "unparsed");
 	assert_string_equal(str(fx, F_RULE), "debug");
@@ -286,7 +292,8 @@ static void test_long_line(void **state)
 		if (strcmp(fx->cfg.redact.fields[i].field, "message") == 0)
 			fx->cfg.redact.fields[i].action = REDACT_KEEP;
 	normalizer_free(fx->n);
-	assert_int_equal(normalizer_new(&fx->cfg, fx->rules, &fx->cnt, &fx->n), 0);
+	assert_int_equal(
+	    normalizer_new(&t_pipeline_opts(&fx->cfg)->norm, fx->rules, &fx->cnt, &fx->n), 0);
 	memcpy(line, "\"w\" #3: authentication failed: ", 31);
 	memset(line + 31, 'x', len - 31);
 	line[len] = '\0';
