@@ -73,7 +73,8 @@ int tools_pseudonym_run(const struct tools_pseudonym_options *o, const char *fie
 	int r, rc = 1;
 
 	if (!o->hashed) {
-		fprintf(stderr, "ikelogd: %s: the policy does not hash %s; its events show no pseudonym\n",
+		fprintf(stderr,
+			"ikelogd: %s: the policy does not hash %s; its events show no pseudonym\n",
 			config, field);
 		goto out;
 	}
@@ -83,13 +84,14 @@ int tools_pseudonym_run(const struct tools_pseudonym_options *o, const char *fie
 		goto out;
 	r = record_access(config, field, n);
 	if (r < 0) {
-		fprintf(stderr, "ikelogd: cannot record this access in the journal (%s); nothing shown\n",
+		fprintf(stderr,
+			"ikelogd: cannot record this access in the journal (%s); nothing shown\n",
 			strerror(-r));
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		r = redact_pseudonym(key, key_len, o->key_generation, values[i],
-				     strlen(values[i]), out, sizeof(out));
+		r = redact_pseudonym(key, key_len, o->key_generation, values[i], strlen(values[i]),
+				     out, sizeof(out));
 		if (r < 0) {
 			fprintf(stderr, "ikelogd: %s: %s\n", values[i], strerror(-r));
 			goto out;
