@@ -194,6 +194,14 @@ unit-san: $(SAN_BINS) $(BIN)
 test-rules: $(BIN)
 	$(Q)$(BIN) test-rules $(RULE_FILES)
 
+# Only the config loader, the daemon, main and the tools name struct config;
+# the other modules take their own options (tests/config-scope; the
+# self-test shows the check refuses a file that breaks the rule).
+.PHONY: config-scope
+config-scope:
+	$(Q)tests/config-scope --self-test
+	$(Q)tests/config-scope
+
 # SIEM profiles: every fixture event, and the unit test's samples, in OCSF and
 # ECS, validated against the vendored schema releases (tests/schemas).
 test-profiles: $(BIN) $(BUILD)/tests/test_event_profile
@@ -232,6 +240,7 @@ bench: all
 check:
 	$(Q)$(MAKE) --no-print-directory deps
 	$(Q)$(MAKE) --no-print-directory WERROR=-Werror all
+	$(Q)$(MAKE) --no-print-directory config-scope
 	$(Q)$(MAKE) --no-print-directory WERROR=-Werror unit
 	$(Q)$(MAKE) --no-print-directory WERROR=-Werror unit-san
 	$(Q)$(MAKE) --no-print-directory WERROR=-Werror mutate

@@ -16,13 +16,30 @@
 /* True for pluto's debug lines ("| ...", "|] ..."), which may carry key material. */
 bool normalize_is_debug(const char *body, size_t len);
 
+#define NORMALIZE_WEAK_MAX 16
+
+/*
+ * The normalizer's options, filled by the config loader
+ * (config_pipeline_options): weak_crypto, source.keep_debug_lines,
+ * limits.max_match_bytes, and whether the redaction policy keeps the
+ * message field at all. Strings are borrowed from the configuration.
+ */
+struct normalizer_options {
+	const char *weak_crypto[NORMALIZE_WEAK_MAX]; /* algorithm names flagged weak */
+	size_t n_weak_crypto;
+	bool keep_debug_lines;
+	unsigned max_match_bytes; /* rules see at most this much of a line */
+	bool keep_message;	  /* false when redact.fields drops message anyway */
+};
+
 /*
  * The normalizer: rules, then the derived fields (role, ike_version,
  * exchange, severity by result, weak_crypto), timestamp, event_id and
- * platform. Borrows rules, cfg and counters.
+ * platform. Copies o (its strings stay borrowed); borrows rules and
+ * counters.
  */
 struct normalizer;
-int normalizer_new(const struct config *cfg, struct rules *rules, struct counters *cnt,
+int normalizer_new(const struct normalizer_options *o, struct rules *rules, struct counters *cnt,
 		   struct normalizer **ret);
 void normalizer_free(struct normalizer *n);
 

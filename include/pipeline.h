@@ -2,13 +2,19 @@
 #ifndef IKELOGD_PIPELINE_H
 #define IKELOGD_PIPELINE_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "detect.h"
 #include "diag.h"
+#include "enrich.h"
+#include "event_profile.h"
+#include "normalize.h"
 #include "record.h"
+#include "redact.h"
+#include "signer.h"
 #include "stats.h"
 
 /*
@@ -22,12 +28,42 @@ struct pipeline;
 struct source;
 struct sink;
 
+#define PIPELINE_RULES_MAX     16
+#define PIPELINE_CIDR_MAPS_MAX 8
+
 /*
- * Loads the rules and builds every stage from cfg (borrowed; it must
+ * What the pipeline and the stages it builds take from the configuration,
+ * filled once per load by the config loader (config_pipeline_options in
+ * config_stages.h): each stage's own options, and the pipeline's limits.
+ * Strings are borrowed from the configuration. Filled in place and not
+ * copied: enrich.maps and enrich.error_meanings point into it.
+ */
+struct pipeline_options {
+	const char *rules[PIPELINE_RULES_MAX]; /* rule files, in order */
+	size_t n_rules;
+	struct normalizer_options norm;
+	struct enrich_opts enrich;
+	struct enrich_map_opts enrich_maps[PIPELINE_CIDR_MAPS_MAX];
+	char error_meanings[PATH_MAX];
+	struct redactor_options redact;
+	struct detect_options detect; /* detect.enabled off: no detector */
+	struct profile_options profile;
+	bool sign; /* sign.enabled: pipeline_enable_signing opens the signer */
+	struct signer_opts signer;
+	unsigned in_flight;	       /* the window; 0: 1 */
+	unsigned max_line_bytes;       /* sizes the event's arena */
+	unsigned max_ike_sas;	       /* correlation table bound */
+	unsigned max_ike_sas_per_host; /* 0: a quarter of max_ike_sas */
+	unsigned max_queue_bytes;      /* half of it bounds the bytes in flight; 0: none */
+	bool carry, merge;	       /* correlate.carry and correlate.merge */
+};
+
+/*
+ * Loads the rules and builds every stage from o (borrowed; it must
  * outlive the pipeline or be replaced by pipeline_reload). Problems go to
  * errs. *ret untouched on failure.
  */
-int pipeline_new(const struct config *cfg, struct counters *cnt, struct pipeline **ret,
+int pipeline_new(const struct pipeline_options *o, struct counters *cnt, struct pipeline **ret,
 		 struct diags *errs);
 void pipeline_free(struct pipeline *p);
 
@@ -35,11 +71,12 @@ void pipeline_free(struct pipeline *p);
 void pipeline_attach(struct pipeline *p, struct source *src, struct sink *snk);
 
 /*
- * Rebuilds rules, normalizer and redactor from cfg; on any error keeps the
- * old ones, fills errs and returns -EINVAL. The correlation table and the
- * in-flight window survive a reload.
+ * Rebuilds rules, normalizer and redactor from o (borrowed, as for
+ * pipeline_new); on any error keeps the old ones, fills errs and returns
+ * -EINVAL. The correlation table and the in-flight window survive a
+ * reload.
  */
-int pipeline_reload(struct pipeline *p, const struct config *cfg, struct diags *errs);
+int pipeline_reload(struct pipeline *p, const struct pipeline_options *o, struct diags *errs);
 
 /*
  * A source hands over one record. Sets rec->seq. Returns 1 when the
@@ -115,7 +152,7 @@ int pipeline_load_story(struct pipeline *p, const void *data, size_t len);
 
 /*
  * Signing (signer.h), for the daemon only (the tools must not advance the
- * gateway's chain): opens the signer when cfg->sign.enabled. Returns 0 or
+ * gateway's chain): opens the signer when the options say sign. Returns 0 or
  * -errno with diags. pipeline_signer is NULL while not signing; the sinks
  * hand it to encode_rfc5424 through signer_attach.
  */

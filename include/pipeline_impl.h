@@ -6,7 +6,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
 #include "correlate.h"
 #include "event.h"
 #include "record.h"
@@ -39,7 +38,7 @@ struct pending_alert {
 };
 
 struct pipeline {
-	const struct config *cfg;
+	const struct pipeline_options *o; /* borrowed; replaced by a reload */
 	struct counters *cnt;
 	struct stages st;
 	struct correlator *corr;

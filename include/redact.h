@@ -8,6 +8,7 @@
 #include "config.h"
 #include "diag.h"
 #include "event.h"
+#include "redact_key.h"
 #include "stats.h"
 
 /*
@@ -17,6 +18,31 @@
  * a value that cannot be redacted as asked is removed, never shipped.
  */
 struct redactor;
+
+#define REDACT_FIELDS_MAX   64
+#define REDACT_PATTERNS_MAX 16
+
+/* One redact.fields entry: a short field name of event.h and its action. */
+struct redact_field_option {
+	const char *field;
+	enum redact_action action;
+};
+
+/*
+ * The redactor's options, filled by the config loader
+ * (config_pipeline_options): the redact: section. Strings are borrowed
+ * from the configuration for the duration of redactor_new.
+ */
+struct redactor_options {
+	const char *config_path; /* for messages */
+	unsigned mask_ipv4_prefix, mask_ipv6_prefix;
+	struct redact_field_option fields[REDACT_FIELDS_MAX]; /* a later entry wins */
+	size_t n_fields;
+	const char *secret_patterns[REDACT_PATTERNS_MAX]; /* PCRE2 */
+	size_t n_secret_patterns;
+	unsigned key_generation;
+	struct redact_key_options key;
+};
 
 /*
  * Builds the policy, compiles the secret patterns (PCRE2, JIT) and, when
@@ -29,7 +55,7 @@ struct redactor;
  * or owned by another user (-EPERM); missing (-ENOENT); shorter than 16 or
  * longer than 1024 bytes (-EINVAL). *ret untouched on failure.
  */
-int redactor_new(const struct config *cfg, struct counters *cnt, struct redactor **ret,
+int redactor_new(const struct redactor_options *o, struct counters *cnt, struct redactor **ret,
 		 struct diags *errs);
 void redactor_free(struct redactor *r);
 

@@ -2,9 +2,9 @@
 #ifndef IKELOGD_REDACT_KEY_H
 #define IKELOGD_REDACT_KEY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
-#include "config.h"
 #include "diag.h"
 
 #define REDACT_KEY_MIN_BYTES 16	  /* shorter keys are refused: too easy to brute-force */
@@ -12,22 +12,33 @@
 #define REDACT_KEY_GEN_BYTES 32	  /* what redact.generate_key writes */
 
 /*
- * Reads the pseudonym key from cfg->redact.key_file into key (room for
+ * Where the pseudonym key is (redact.key_file, redact.generate_key),
+ * filled by the config loader; config_path names the configuration in
+ * messages. Strings are borrowed.
+ */
+struct redact_key_options {
+	const char *config_path;
+	const char *key_file;
+	bool generate_key;
+};
+
+/*
+ * Reads the pseudonym key from o->key_file into key (room for
  * REDACT_KEY_MAX_BYTES). A missing file is created first, with random
- * bytes, mode 0600 and O_EXCL, when cfg->redact.generate_key is set. The
+ * bytes, mode 0600 and O_EXCL, when o->generate_key is set. The
  * file is refused unless it is a regular file owned by the running user
  * with no group or other permission bits, of REDACT_KEY_MIN_BYTES to
  * REDACT_KEY_MAX_BYTES. Returns 0 with *ret_len set, or -errno with a
  * diag saying which check failed.
  */
-int redact_key_load(const struct config *cfg, unsigned char *key, size_t *ret_len,
+int redact_key_load(const struct redact_key_options *o, unsigned char *key, size_t *ret_len,
 		    struct diags *errs);
 
 /*
  * The same for `ikelogd pseudonym`: never creates the key, and lets root
  * read a key its service user owns (the mode checks stay).
  */
-int redact_key_load_auditor(const struct config *cfg, unsigned char *key, size_t *ret_len,
+int redact_key_load_auditor(const struct redact_key_options *o, unsigned char *key, size_t *ret_len,
 			    struct diags *errs);
 
 /*

@@ -112,6 +112,11 @@ void rules_rule_done(struct rule *ru);
 int rules_rule_set_literals(struct rule *ru, const struct prefilter_req *q);
 
 /*
+ * Whether s is one of the event types ikelogd writes (rules_vocab.c): a
+ * rule's event_type outside them needs a vocabulary_reason. s non-NULL.
+ */
+bool rules_vocab_event_type(const char *s);
+/*
  * The error_code vocabulary (rules_vocab.c): add one name (upper case,
  * digits, '_'; -EINVAL otherwise), sort once all files are read, look one
  * up. An empty vocabulary accepts nothing and enforces nothing.

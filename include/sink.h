@@ -13,6 +13,8 @@
 #include "encode.h"
 #include "event.h"
 #include "pipeline.h"
+#include "sink_relp.h"
+#include "sink_syslog_tls.h"
 #include "stats.h"
 
 /*
@@ -21,11 +23,33 @@
  * and file, sink_syslog_tls.c for syslog over TLS and plain TCP,
  * sink_relp.c for RELP), one line per output type in sink_table (sink.c).
  */
+/* The stdout and file sinks' options (sink_stream.c). */
+struct sink_stream_options {
+	const char *config_path; /* for messages */
+	const char *path;	 /* type file: required */
+	const char *hostname;	 /* RFC 5424 HOSTNAME when signing; NULL or empty = gethostname() */
+	int facility;
+	unsigned enterprise_number;
+	unsigned max_message_bytes;
+	unsigned in_flight; /* limits.in_flight: writes are batched below half of it */
+};
+
+/*
+ * Every sink's options, filled once by the config loader
+ * (config_sink_options in config_stages.h): each sink reads its own
+ * member only. Strings are borrowed from the configuration.
+ */
+struct sink_options {
+	struct sink_tls_options tls;
+	struct sink_relp_options relp;
+	struct sink_stream_options stream;
+};
+
 struct sink_ops {
 	enum output_type type;
 	const char *name;
 	/* e may be NULL for the one-shot tools: then write() must deliver synchronously. */
-	int (*open)(const struct config *cfg, sd_event *e, struct pipeline *pl,
+	int (*open)(const struct sink_options *o, sd_event *e, struct pipeline *pl,
 		    struct counters *cnt, void **ret, struct diags *errs);
 	/*
 	 * Queues one event: ev for the header fields (timestamp, event_type,

@@ -10,6 +10,9 @@
 #include "config.h"
 #include "diag.h"
 #include "pipeline.h"
+#include "receiver.h"
+#include "source_file.h"
+#include "source_journal.h"
 #include "stats.h"
 
 /*
@@ -19,6 +22,24 @@
  * (source_journal.c, source_file.c, source_stream.c, source_syslog.c), one
  * line per type in source_table (source.c).
  */
+/* The stream source's options: limits.max_line_bytes. */
+struct source_stream_options {
+	unsigned max_line_bytes;
+};
+
+/*
+ * Every source's options, filled once by the config loader
+ * (config_source_options in config_stages.h): each source reads its own
+ * member only. Strings are borrowed from the configuration, which must
+ * outlive the source.
+ */
+struct source_options {
+	struct source_journal_options journal;
+	struct source_file_options file;
+	struct source_stream_options stream;
+	struct receiver_options syslog;
+};
+
 struct source_ops {
 	enum source_type type;
 	const char *name;
@@ -26,7 +47,7 @@ struct source_ops {
 	 * Opens the source and registers its event sources on loop e. The
 	 * source starts reading on the loop; records go to pl.
 	 */
-	int (*open)(const struct config *cfg, sd_event *e, struct pipeline *pl,
+	int (*open)(const struct source_options *o, sd_event *e, struct pipeline *pl,
 		    struct counters *cnt, void **ret, struct diags *errs);
 	/* Stops (true) or resumes (false) reading: backpressure. */
 	void (*pause)(void *s, bool paused);
@@ -42,11 +63,11 @@ struct source_ops {
 	/* Frees the source; NULL is fine. */
 	void (*close)(void *s);
 	/*
-	 * SIGHUP: applies cfg's options for this source (NULL: the source
+	 * SIGHUP: applies o's options for this source (NULL: the source
 	 * keeps the ones it was opened with). Returns 0, or -errno with errs
 	 * (the running options stay).
 	 */
-	int (*reload)(void *s, const struct config *cfg, struct diags *errs);
+	int (*reload)(void *s, const struct source_options *o, struct diags *errs);
 };
 
 struct source {
@@ -72,7 +93,7 @@ const struct source_ops *source_find(enum source_type t);
  * fd to its end, splitting lines, stripping prefixes, submitting each
  * record. name identifies the input in event ids. Returns lines read or -errno.
  */
-int source_stream_read_fd(int fd, const char *name, const struct config *cfg, struct pipeline *pl,
-			  struct counters *cnt);
+int source_stream_read_fd(int fd, const char *name, const struct source_stream_options *o,
+			  struct pipeline *pl, struct counters *cnt);
 
 #endif

@@ -5,11 +5,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "source_window.h"
 #include "state.h"
 
 /*
  * The logfile source (source_file_ops in source.h): tails pluto's own
- * logfile (cfg->source.file.path), lines "Nov 23 20:25:58.047269: msg".
+ * logfile (source.file.path), lines "Nov 23 20:25:58.047269: msg".
  * It follows rotation by rename-and-create (the old file is read to its
  * end before switching) and by copytruncate (a truncated or rewritten file
  * is noticed by its size and its first-line key; lines not yet read are
@@ -24,6 +25,19 @@
  * read before the live file. Limit: lines written between a copy and its
  * truncation are lost to copytruncate itself.
  */
+
+/*
+ * The logfile source's options, filled by the config loader
+ * (config_source_options): source.file, limits.max_line_bytes (0: 65536)
+ * and the window's. Strings are borrowed from the configuration.
+ */
+struct source_file_options {
+	const char *config_path; /* for messages */
+	const char *path;	 /* the logfile; required */
+	enum start_mode start;
+	unsigned max_line_bytes;
+	struct source_window_options win;
+};
 
 /* The first-line key reads at most this many bytes of a file's head. */
 #define SOURCE_FILE_KEY_BYTES 1024

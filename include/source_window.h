@@ -6,7 +6,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
 #include "pipeline.h"
 #include "record.h"
 #include "seqring.h"
@@ -49,8 +48,17 @@ struct source_window {
 	bool paused; /* by the pipeline */
 };
 
+/*
+ * The window's options, filled by the config loader: limits.in_flight
+ * (0: 4096) and the position file's.
+ */
+struct source_window_options {
+	unsigned in_flight;
+	struct state_options state;
+};
+
 /* Sets w up for entries of elem bytes on loop e. Returns 0 or -errno. */
-int source_window_init(struct source_window *w, const struct config *cfg, sd_event *e,
+int source_window_init(struct source_window *w, const struct source_window_options *o, sd_event *e,
 		       struct counters *cnt, size_t elem,
 		       void (*to_pos)(const void *entry, struct state_pos *pos),
 		       void (*release)(void *entry));

@@ -78,16 +78,29 @@ int state_read(const char *path, struct state_pos *ret, struct diags *errs);
 const char *state_start_name(enum start_mode m);
 
 /*
- * Where a source of type `type` begins. Returns 1 with *pos when cfg's
+ * What the position file takes from the configuration (filled by the
+ * config loader, config_source_options): state_file (NULL or empty: no
+ * position kept), state_fallback, commit_every, commit_interval_ms.
+ * Strings are borrowed.
+ */
+struct state_options {
+	const char *state_file;
+	enum start_mode fallback;    /* where a source starts when the file holds another type */
+	unsigned commit_every;	     /* 0: 256 */
+	unsigned commit_interval_ms; /* 0: 1000 */
+};
+
+/*
+ * Where a source of type `type` begins. Returns 1 with *pos when o's
  * state file holds a position of that type to resume from; when it is
  * broken or unreadable (counted in cnt's state_corrupt; cnt may be NULL),
  * or missing beside a PATH.prev, the previous position there. Returns 0
  * with *mode when the source starts afresh: at start when no state file
  * is configured or none exists, at the head when it is broken and there
- * is no previous one, at cfg->state_fallback when it holds another source
+ * is no previous one, at o->fallback when it holds another source
  * type's position (each said in the log).
  */
-int state_begin(const struct config *cfg, enum state_type type, enum start_mode start,
+int state_begin(const struct state_options *o, enum state_type type, enum start_mode start,
 		struct counters *cnt, struct state_pos *pos, enum start_mode *mode);
 
 /*
@@ -131,11 +144,11 @@ void state_sha256_hex(const void *data, size_t len, char hex[STATE_HASH_HEX_LEN 
 
 /*
  * Batched commits of a source's delivered position: the state file is
- * written when cfg->commit_every records were delivered since the last
- * write, or cfg->commit_interval_ms after the first of them (a timer on
+ * written when o->commit_every records were delivered since the last
+ * write, or o->commit_interval_ms after the first of them (a timer on
  * the loop), and by state_committer_flush (clean shutdown). Counts
  * state_writes and state_write_failures; a failing write is logged once
- * until it works again. Nothing is written when cfg->state_file is empty.
+ * until it works again. Nothing is written when o->state_file is empty.
  */
 struct state_committer {
 	const char *path; /* borrowed from the config */
@@ -149,7 +162,7 @@ struct state_committer {
 };
 
 /* Sets c up on loop e (borrowed; NULL: no timer). Returns 0 or -errno. */
-int state_committer_init(struct state_committer *c, const struct config *cfg, sd_event *e,
+int state_committer_init(struct state_committer *c, const struct state_options *o, sd_event *e,
 			 struct counters *cnt);
 
 /* The newest delivered position (copied); records: how many more records it covers. */

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "redact_key.h"
+
 /*
  * The one-shot subcommands. Each builds the pipeline the daemon runs
  * (rules, normalizer, correlation, redaction, rendering) and returns the
@@ -40,22 +42,35 @@ int tools_normalize_status(struct pipeline *pl, const char *path);
  * Signing (tools_sign.c). keygen: DIR/sign.key, audit.key, audit.pub, never
  * overwritten. verify: the collector's files against the audit key
  * and/or the public key; 0 only when every stream verifies, 1 when not,
- * 2 for bad usage or unreadable keys. check: the sign: section's key file
- * is readable and of the right format (0 or -errno with diags).
+ * 2 for bad usage or unreadable keys. check (called when sign.enabled):
+ * sign.key_file is readable and of the right format (0 or -errno with
+ * diags).
  */
-struct config;
 struct diags;
 int tools_keygen(const char *dir);
 int tools_verify(const char *key, const char *pub, const char *const *files, size_t n);
-int tools_check_sign(const struct config *cfg, struct diags *errs);
+int tools_check_sign(const char *key_file, struct diags *errs);
 
 /*
  * ikelogd pseudonym: prints "PSEUDONYM<TAB>VALUE" for each value, as field
  * (peer_id by default) gets it under config's key and policy; each use is
  * recorded in the journal first. Exit status 0, 1 on a refusal (the
  * policy does not hash the field, the key cannot be read, the journal
- * takes no record), 2 on a usage error.
+ * takes no record), 2 on a usage error. tools.c loads the configuration
+ * and hands tools_pseudonym.c what it needs: tools_pseudonym_usage checks
+ * the arguments first (2 after saying why, else 0), tools_pseudonym_run
+ * does the rest (0 or 1).
  */
 int tools_pseudonym(const char *config, const char *field, const char *const *values, size_t n);
+
+struct tools_pseudonym_options {
+	const char *config;	 /* the configuration file, for messages and the record */
+	bool hashed;		 /* the policy hashes the field (redact.fields: hash) */
+	unsigned key_generation; /* redact.key_generation */
+	struct redact_key_options key;
+};
+int tools_pseudonym_usage(const char *field, size_t n);
+int tools_pseudonym_run(const struct tools_pseudonym_options *o, const char *field,
+			const char *const *values, size_t n);
 
 #endif

@@ -11,6 +11,7 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
+#include "config_stages.h"
 #include "daemon.h"
 #include "log.h"
 #include "pipeline.h"
@@ -25,13 +26,21 @@
 #define STORY_SUFFIX	".sa" /* beside the position file: the correlation table */
 #define STORY_MAX_BYTES (2048u << 20)
 
+/* A loaded configuration and the options each stage takes from it. */
+struct loaded {
+	struct config cfg;
+	struct pipeline_options pl;
+	struct source_options src;
+	struct sink_options snk;
+};
+
 /* Everything the running daemon has; no other mutable state. */
 struct daemon {
 	sd_event *loop;
 	/* The configuration the source and sink were opened with ... */
-	struct config base;
+	struct loaded base;
 	/* ... and the one the pipeline runs on (base until the first reload). */
-	struct config *current;
+	struct loaded *current;
 	struct counters cnt;
 	struct pipeline *pl;
 	struct source src;
@@ -110,9 +119,9 @@ static int on_stats(sd_event_source *es, uint64_t usec, void *ud)
 	sd_notifyf(0, "STATUS=%s", status);
 	if (!d->stopping)
 		pipeline_emit_stats(d->pl);
-	if (d->current->stats.prometheus_file && d->current->stats.prometheus_file[0])
-		write_prometheus(d, d->current->stats.prometheus_file);
-	sd_event_source_set_time(es, usec + (uint64_t)d->current->stats.interval_s * 1000000);
+	if (d->current->cfg.stats.prometheus_file && d->current->cfg.stats.prometheus_file[0])
+		write_prometheus(d, d->current->cfg.stats.prometheus_file);
+	sd_event_source_set_time(es, usec + (uint64_t)d->current->cfg.stats.interval_s * 1000000);
 	return 0;
 }
 
@@ -149,8 +158,8 @@ static char *story_path(const struct daemon *d)
 {
 	char *path = NULL;
 
-	if (!d->base.state_file || !d->base.state_file[0] ||
-	    asprintf(&path, "%s%s", d->base.state_file, STORY_SUFFIX) < 0)
+	if (!d->base.cfg.state_file || !d->base.cfg.state_file[0] ||
+	    asprintf(&path, "%s%s", d->base.cfg.state_file, STORY_SUFFIX) < 0)
 		return NULL;
 	return path;
 }
@@ -261,14 +270,15 @@ static void begin_stop(struct daemon *d, const char *why)
 	d->status = NULL;
 	/* Without a state file nothing carries the open SAs on: summarised now (end_reason
 	 * shutdown). */
-	if (d->base.correlate.summary && (!d->base.state_file || !d->base.state_file[0]) &&
+	if (d->base.cfg.correlate.summary &&
+	    (!d->base.cfg.state_file || !d->base.cfg.state_file[0]) &&
 	    pipeline_emit_summaries(d->pl) < 0)
 		log_warnx("could not send the summaries of the open IKE SAs");
 	/* The last event of a signed stream carries its final checkpoint. */
 	if (pipeline_sign_final(d->pl) < 0)
 		log_warnx("could not send the final checkpoint of the signed stream");
 	sd_event_now(d->loop, CLOCK_MONOTONIC, &now);
-	d->drain_deadline = now + (uint64_t)d->base.limits.drain_timeout_ms * 1000;
+	d->drain_deadline = now + (uint64_t)d->base.cfg.limits.drain_timeout_ms * 1000;
 	r = sd_event_add_time(d->loop, &d->drain_timer, CLOCK_MONOTONIC, now, 0, on_drain, d);
 	if (r < 0)
 		finish(d);
@@ -282,26 +292,30 @@ static int on_term(sd_event_source *es, const struct signalfd_siginfo *si, void 
 
 static void reload(struct daemon *d)
 {
-	struct config *cfg = calloc(1, sizeof(*cfg));
+	struct loaded *l = calloc(1, sizeof(*l));
 	struct diags errs = {0};
 	int r;
 
 	sd_notify(0, "RELOADING=1");
-	if (!cfg) {
+	if (!l) {
 		r = -ENOMEM;
 		goto out;
 	}
-	config_defaults(cfg);
-	r = config_load(d->base.path, cfg, &errs);
-	if (r == 0)
-		r = pipeline_reload(d->pl, cfg, &errs);
+	config_defaults(&l->cfg);
+	r = config_load(d->base.cfg.path, &l->cfg, &errs);
+	if (r == 0) {
+		/* The stages' options from the new configuration, as at the start. */
+		config_pipeline_options(&l->cfg, &l->pl);
+		config_source_options(&l->cfg, &l->src);
+		r = pipeline_reload(d->pl, &l->pl, &errs);
+	}
 	/*
 	 * The source's own options (the syslog receiver's listeners) after
 	 * the pipeline's: if they cannot be applied, the running ones stay
 	 * and the reload is counted as refused, the pipeline's part applied.
 	 */
 	if (r == 0 && d->src.ops && d->src.ops->reload &&
-	    d->src.ops->reload(d->src.state, cfg, &errs) < 0) {
+	    d->src.ops->reload(d->src.state, &l->src, &errs) < 0) {
 		++d->cnt.reload_failures;
 		log_warnx("reload: the source keeps its running options:");
 		log_diags(&errs);
@@ -313,19 +327,19 @@ out:
 		d->cnt.reload_failures++;
 		log_warnx("reload refused, the running configuration stays:");
 		log_diags(&errs);
-		if (cfg) {
-			config_done(cfg);
-			free(cfg);
+		if (l) {
+			config_done(&l->cfg);
+			free(l);
 		}
 	} else {
 		d->cnt.reloads++;
 		if (d->current != &d->base) {
-			config_done(d->current);
+			config_done(&d->current->cfg);
 			free(d->current);
 		}
-		d->current = cfg;
-		log_init(cfg->log_level, 0);
-		log_info("reloaded %s", d->base.path);
+		d->current = l;
+		log_init(l->cfg.log_level, 0);
+		log_info("reloaded %s", d->base.cfg.path);
 	}
 	sd_notify(0, "READY=1");
 }
@@ -407,9 +421,9 @@ static int setup_loop(struct daemon *d)
 	r = sd_event_add_post(d->loop, &d->eof_check, on_eof_check, d);
 	if (r < 0)
 		return r;
-	if (d->base.stats.interval_s) {
+	if (d->base.cfg.stats.interval_s) {
 		r = sd_event_add_time_relative(d->loop, &d->stats_timer, CLOCK_MONOTONIC,
-					       (uint64_t)d->base.stats.interval_s * 1000000, 0,
+					       (uint64_t)d->base.cfg.stats.interval_s * 1000000, 0,
 					       on_stats, d);
 		if (r < 0)
 			return r;
@@ -423,17 +437,17 @@ static int open_ends(struct daemon *d, struct diags *errs)
 {
 	int r;
 
-	d->snk.ops = sink_find(d->base.output.type);
-	d->src.ops = source_find(d->base.source.type);
+	d->snk.ops = sink_find(d->base.cfg.output.type);
+	d->src.ops = source_find(d->base.cfg.source.type);
 	if (!d->snk.ops || !d->src.ops) {
-		diag_add(errs, d->base.path, 0, 0, "source or output type not built in");
+		diag_add(errs, d->base.cfg.path, 0, 0, "source or output type not built in");
 		return -EINVAL;
 	}
-	r = d->snk.ops->open(&d->base, d->loop, d->pl, &d->cnt, &d->snk.state, errs);
+	r = d->snk.ops->open(&d->base.snk, d->loop, d->pl, &d->cnt, &d->snk.state, errs);
 	if (r < 0)
 		return r;
 	pipeline_attach(d->pl, NULL, &d->snk);
-	r = d->src.ops->open(&d->base, d->loop, d->pl, &d->cnt, &d->src.state, errs);
+	r = d->src.ops->open(&d->base.src, d->loop, d->pl, &d->cnt, &d->src.state, errs);
 	if (r < 0)
 		return r;
 	pipeline_attach(d->pl, &d->src, &d->snk);
@@ -444,17 +458,17 @@ static int open_ends(struct daemon *d, struct diags *errs)
 static int start_status(struct daemon *d, struct diags *errs)
 {
 	const struct status_poll_options o = {
-	    .enabled = d->base.status.enabled,
-	    .whack = d->base.status.whack,
-	    .ctlsocket = d->base.status.ctlsocket,
-	    .interval_s = d->base.status.interval_s,
-	    .timeout_ms = d->base.status.timeout_ms,
-	    .max_output_bytes = d->base.status.max_output_bytes,
-	    .max_tunnels = d->base.status.max_tunnels,
-	    .certs = d->base.status.certs,
-	    .certutil = d->base.status.certutil,
-	    .nssdb = d->base.status.nssdb,
-	    .certs_interval_s = d->base.status.certs_interval_s,
+	    .enabled = d->base.cfg.status.enabled,
+	    .whack = d->base.cfg.status.whack,
+	    .ctlsocket = d->base.cfg.status.ctlsocket,
+	    .interval_s = d->base.cfg.status.interval_s,
+	    .timeout_ms = d->base.cfg.status.timeout_ms,
+	    .max_output_bytes = d->base.cfg.status.max_output_bytes,
+	    .max_tunnels = d->base.cfg.status.max_tunnels,
+	    .certs = d->base.cfg.status.certs,
+	    .certutil = d->base.cfg.status.certutil,
+	    .nssdb = d->base.cfg.status.nssdb,
+	    .certs_interval_s = d->base.cfg.status.certs_interval_s,
 	};
 	int r = status_poll_new(&o, d->loop, d->pl, &d->cnt, &d->status);
 
@@ -471,27 +485,30 @@ int daemon_run(const char *config_path)
 	int r;
 
 	log_init(LOG_LEVEL_INFO, 0);
-	config_defaults(&d.base);
-	r = config_load(config_path, &d.base, &errs);
+	config_defaults(&d.base.cfg);
+	r = config_load(config_path, &d.base.cfg, &errs);
 	if (r < 0)
 		goto out;
-	log_init(d.base.log_level, 0);
+	config_pipeline_options(&d.base.cfg, &d.base.pl);
+	config_source_options(&d.base.cfg, &d.base.src);
+	config_sink_options(&d.base.cfg, &d.base.snk);
+	log_init(d.base.cfg.log_level, 0);
 	r = setup_loop(&d);
 	if (r < 0) {
 		diag_add(&errs, NULL, 0, 0, "event loop: %s", strerror(-r));
 		goto out;
 	}
-	r = pipeline_new(&d.base, &d.cnt, &d.pl, &errs);
+	r = pipeline_new(&d.base.pl, &d.cnt, &d.pl, &errs);
 	if (r < 0)
 		goto out;
 	r = pipeline_enable_signing(d.pl, &errs);
 	if (r < 0)
 		goto out;
-	r = pipeline_set_hold(d.pl, d.base.correlate.hold_ms, true);
+	r = pipeline_set_hold(d.pl, d.base.cfg.correlate.hold_ms, true);
 	if (r == 0)
-		r = pipeline_set_summary(d.pl, d.base.correlate.summary);
+		r = pipeline_set_summary(d.pl, d.base.cfg.correlate.summary);
 	/* Accuracy 1 us: sd-event's default of 250 ms would hold events far longer. */
-	if (r == 0 && d.base.correlate.hold_ms)
+	if (r == 0 && d.base.cfg.correlate.hold_ms)
 		r = sd_event_add_time(d.loop, &d.hold_timer, CLOCK_MONOTONIC, UINT64_MAX, 1,
 				      on_hold, &d);
 	if (r < 0) {
@@ -538,10 +555,10 @@ out:
 	sd_event_source_unref(d.hold_timer);
 	sd_event_unref(d.loop);
 	if (d.current != &d.base) {
-		config_done(d.current);
+		config_done(&d.current->cfg);
 		free(d.current);
 	}
-	config_done(&d.base);
+	config_done(&d.base.cfg);
 	log_counters(&d);
 	return r < 0 ? 1 : 0;
 }

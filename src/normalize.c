@@ -27,7 +27,7 @@ struct host_version {
 };
 
 struct normalizer {
-	const struct config *cfg;
+	struct normalizer_options o;
 	struct rules *rules;
 	struct counters *cnt;
 	char hostname[HOST_MAX];
@@ -58,14 +58,14 @@ bool normalize_is_debug(const char *body, size_t len)
 
 /* ---- the normalizer ---- */
 
-int normalizer_new(const struct config *cfg, struct rules *rules, struct counters *cnt,
+int normalizer_new(const struct normalizer_options *o, struct rules *rules, struct counters *cnt,
 		   struct normalizer **ret)
 {
 	struct normalizer *n = calloc(1, sizeof(*n));
 
 	if (!n)
 		return -ENOMEM;
-	n->cfg = cfg;
+	n->o = *o;
 	n->rules = rules;
 	n->cnt = cnt;
 	if (gethostname(n->hostname, sizeof(n->hostname) - 1) < 0)
@@ -75,11 +75,7 @@ int normalizer_new(const struct config *cfg, struct rules *rules, struct counter
 		free(n);
 		return -ENOMEM;
 	}
-	n->keep_message = true;
-	for (size_t i = 0; i < cfg->redact.n_fields; i++)
-		if (cfg->redact.fields[i].field &&
-		    strcmp(cfg->redact.fields[i].field, "message") == 0)
-			n->keep_message = cfg->redact.fields[i].action != REDACT_DROP;
+	n->keep_message = o->keep_message;
 	*ret = n;
 	return 0;
 }
@@ -161,8 +157,8 @@ static void set_weak(struct normalizer *n, struct event *ev)
 		if (al && al == n->weak_last[i].len && memcmp(a, n->weak_last[i].v, al) == 0) {
 			weak = n->weak_last[i].weak;
 		} else {
-			for (size_t k = 0; k < n->cfg->weak_crypto.n && !weak; k++)
-				weak = util_alg_names(a, n->cfg->weak_crypto.v[k]);
+			for (size_t k = 0; k < n->o.n_weak_crypto && !weak; k++)
+				weak = util_alg_names(a, n->o.weak_crypto[k]);
 			n->weak_last[i].len = 0;
 			if (al <= WEAK_CACHE_TEXT && strlen(a) == al) {
 				memcpy(n->weak_last[i].v, a, al);
@@ -328,7 +324,7 @@ int normalize_record(struct normalizer *n, const struct record *rec, struct even
 	bool debug = normalize_is_debug(rec->msg, rec->len);
 	int m = 0;
 
-	if (debug && !n->cfg->source.keep_debug_lines) {
+	if (debug && !n->o.keep_debug_lines) {
 		n->cnt->debug_dropped++;
 		return 0;
 	}
@@ -345,8 +341,8 @@ int normalize_record(struct normalizer *n, const struct record *rec, struct even
 		 * made of the rules' own words): pluto's lines are short, so
 		 * the rules see the start of a long line only.
 		 */
-		if (len > n->cfg->limits.max_match_bytes) {
-			len = n->cfg->limits.max_match_bytes;
+		if (len > n->o.max_match_bytes) {
+			len = n->o.max_match_bytes;
 			n->cnt->match_truncated++;
 		}
 		/* The source took the log prefix off; pluto's own is read here, once. */

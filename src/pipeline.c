@@ -9,7 +9,6 @@
 
 #include <json-c/json.h>
 
-#include "config_enrich.h"
 #include "correlate.h"
 #include "detect.h"
 #include "event.h"
@@ -35,31 +34,24 @@ static void stages_free(struct stages *st)
 	memset(st, 0, sizeof(*st));
 }
 
-static int stages_new(const struct config *cfg, struct counters *cnt, struct stages *ret,
+static int stages_new(const struct pipeline_options *o, struct counters *cnt, struct stages *ret,
 		      struct diags *errs)
 {
 	struct stages st = {0};
 	int r;
 
-	r = rules_load((const char *const *)cfg->rules.v, cfg->rules.n, &st.rules, errs);
+	r = rules_load(o->rules, o->n_rules, &st.rules, errs);
 	if (r < 0)
 		goto out;
-	r = normalizer_new(cfg, st.rules, cnt, &st.norm);
+	r = normalizer_new(&o->norm, st.rules, cnt, &st.norm);
 	if (r < 0) {
 		diag_add(errs, NULL, 0, 0, "normalizer: %s", strerror(-r));
 		goto out;
 	}
-	{
-		struct enrich_map_opts maps[CONFIG_CIDR_MAPS_MAX];
-		struct enrich_opts eo;
-		char meanings[PATH_MAX];
-
-		config_enrich_options(cfg, &eo, maps, meanings);
-		r = enrich_new(&eo, &st.enr, errs);
-		if (r < 0)
-			goto out;
-	}
-	r = redactor_new(cfg, cnt, &st.red, errs);
+	r = enrich_new(&o->enrich, &st.enr, errs);
+	if (r < 0)
+		goto out;
+	r = redactor_new(&o->redact, cnt, &st.red, errs);
 	if (r < 0)
 		goto out;
 	*ret = st;
@@ -69,7 +61,7 @@ out:
 	return r;
 }
 
-int pipeline_new(const struct config *cfg, struct counters *cnt, struct pipeline **ret,
+int pipeline_new(const struct pipeline_options *o, struct counters *cnt, struct pipeline **ret,
 		 struct diags *errs)
 {
 	struct pipeline *p;
@@ -78,9 +70,9 @@ int pipeline_new(const struct config *cfg, struct counters *cnt, struct pipeline
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	p->cfg = cfg;
+	p->o = o;
 	p->cnt = cnt;
-	p->window = cfg->limits.in_flight ? cfg->limits.in_flight : 1;
+	p->window = o->in_flight ? o->in_flight : 1;
 	p->ring_cap = p->window;
 	p->ring = calloc(p->ring_cap, sizeof(*p->ring));
 	p->ring_bytes = calloc(p->ring_cap, sizeof(*p->ring_bytes));
@@ -88,33 +80,29 @@ int pipeline_new(const struct config *cfg, struct counters *cnt, struct pipeline
 		r = -ENOMEM;
 		goto out;
 	}
-	r = stages_new(cfg, cnt, &p->st, errs);
+	r = stages_new(o, cnt, &p->st, errs);
 	if (r < 0)
 		goto out;
-	r = correlator_new(cfg->limits.max_ike_sas, NULL, cnt, &p->corr);
+	r = correlator_new(o->max_ike_sas, NULL, cnt, &p->corr);
 	if (r < 0) {
 		diag_add(errs, NULL, 0, 0, "correlation table: %s", strerror(-r));
 		goto out;
 	}
-	correlator_set_story(p->corr, cfg->correlate.carry, cfg->correlate.merge);
-	r = correlator_set_host_share(p->corr, cfg->limits.max_ike_sas_per_host
-						   ? cfg->limits.max_ike_sas_per_host
-						   : cfg->limits.max_ike_sas / 4);
+	correlator_set_story(p->corr, o->carry, o->merge);
+	r = correlator_set_host_share(p->corr, o->max_ike_sas_per_host ? o->max_ike_sas_per_host
+								       : o->max_ike_sas / 4);
 	if (r < 0)
 		goto out;
-	if (cfg->detect.enabled) { /* detections (detect.c) */
-		struct detect_options o;
-
-		config_detect_options(cfg, &o);
-		r = detector_new(&o, cnt, &p->det);
+	if (o->detect.enabled) { /* detections (detect.c) */
+		r = detector_new(&o->detect, cnt, &p->det);
 		if (r < 0)
 			goto out;
 	}
 	/* Room for the line, its converted fields and the derived ones. */
-	r = event_init(&p->ev, 2 * (size_t)cfg->limits.max_line_bytes + 4096);
+	r = event_init(&p->ev, 2 * (size_t)o->max_line_bytes + 4096);
 	if (r < 0)
 		goto out;
-	r = event_profile_new(&cfg->output.profile, &p->json);
+	r = event_profile_new(&o->profile, &p->json);
 	if (r < 0)
 		goto out;
 	*ret = p;
@@ -164,18 +152,18 @@ void pipeline_set_observer(struct pipeline *p,
 	p->observer_ud = ud;
 }
 
-int pipeline_reload(struct pipeline *p, const struct config *cfg, struct diags *errs)
+int pipeline_reload(struct pipeline *p, const struct pipeline_options *o, struct diags *errs)
 {
 	struct stages st;
 	int r;
 
 	struct event_profile *json = NULL;
 
-	r = stages_new(cfg, p->cnt, &st, errs);
+	r = stages_new(o, p->cnt, &st, errs);
 	if (r < 0)
 		return r;
-	if (cfg->output.profile.profile != p->cfg->output.profile.profile) {
-		r = event_profile_new(&cfg->output.profile, &json);
+	if (o->profile.profile != p->o->profile.profile) {
+		r = event_profile_new(&o->profile, &json);
 		if (r < 0) {
 			stages_free(&st);
 			diag_add(errs, NULL, 0, 0, "output.profile: %s", strerror(-r));
@@ -186,7 +174,7 @@ int pipeline_reload(struct pipeline *p, const struct config *cfg, struct diags *
 	}
 	stages_free(&p->st);
 	p->st = st;
-	p->cfg = cfg;
+	p->o = o;
 	return 0;
 }
 
@@ -249,7 +237,7 @@ static void tell_source(struct pipeline *p)
  */
 static uint64_t bytes_window(const struct pipeline *p)
 {
-	return p->cfg->limits.max_queue_bytes ? p->cfg->limits.max_queue_bytes / 2 : UINT64_MAX;
+	return p->o->max_queue_bytes ? p->o->max_queue_bytes / 2 : UINT64_MAX;
 }
 
 /*
@@ -352,19 +340,9 @@ int pl_to_sink(struct pipeline *p, uint64_t seq, const struct event *ev, const c
 
 int pipeline_enable_signing(struct pipeline *p, struct diags *errs)
 {
-	const struct config *cfg = p->cfg;
-	struct signer_opts o = {
-	    .key_file = cfg->sign.key_file,
-	    .state_file = cfg->sign.state_file,
-	    .epoch_events = cfg->sign.epoch_events,
-	    .epoch_seconds = cfg->sign.epoch_seconds,
-	    .pen = cfg->output.enterprise_number ? cfg->output.enterprise_number : 32473,
-	    .ring = 2 * (size_t)(cfg->limits.in_flight ? cfg->limits.in_flight : 4096),
-	};
-
-	if (!cfg->sign.enabled || p->signer)
+	if (!p->o->sign || p->signer)
 		return 0;
-	return signer_open(&o, &p->signer, errs);
+	return signer_open(&p->o->signer, &p->signer, errs);
 }
 
 struct signer *pipeline_signer(struct pipeline *p)
@@ -457,7 +435,7 @@ int pl_finish(struct pipeline *p, const struct record *rec, struct event *ev, bo
 	if (correlate_event(p->corr, ev) < 0)
 		p->cnt->arena_full++;
 	/* With facts carried, the correlator has set IDi/IDr by the IKE SA's role. */
-	if (!p->cfg->correlate.carry)
+	if (!p->o->carry)
 		normalize_identities(ev);
 	if (log_line && p->log_tap) /* status snapshots */
 		p->log_tap(p->log_tap_ud, ev);
@@ -468,7 +446,7 @@ int pl_finish(struct pipeline *p, const struct record *rec, struct event *ev, bo
 	} else {
 		/* A later line of an attempt: what it printed joins the event that claimed its
 		 * outcome. */
-		if (hold_absorb(p->hold, ev, p->cfg->correlate.carry))
+		if (hold_absorb(p->hold, ev, p->o->carry))
 			p->cnt->outcome_absorbed++;
 		hold_push(p->hold, rec->seq, rec->realtime_usec, p->now_us);
 		r = pl_release(p, rec->realtime_usec, p->now_us, false);

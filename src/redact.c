@@ -106,7 +106,7 @@ struct redactor {
 	struct pseudonymizer *ps; /* when a field is hashed */
 
 	pcre2_code *builtin;
-	pcre2_code *user[CONFIG_LIST_MAX];
+	pcre2_code *user[REDACT_PATTERNS_MAX];
 	size_t n_user;
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
@@ -373,10 +373,10 @@ int redact_scrub(struct redactor *red, const char *in, size_t len, const char **
 
 /* ---- construction ---- */
 
-int redactor_new(const struct config *cfg, struct counters *cnt, struct redactor **ret,
+int redactor_new(const struct redactor_options *o, struct counters *cnt, struct redactor **ret,
 		 struct diags *errs)
 {
-	const char *cfgpath = cfg->path;
+	const char *cfgpath = o->config_path;
 	struct redactor *red;
 	int r = 0, f;
 
@@ -384,8 +384,8 @@ int redactor_new(const struct config *cfg, struct counters *cnt, struct redactor
 	if (!red)
 		return -ENOMEM;
 	red->cnt = cnt;
-	red->v4_prefix = cfg->redact.mask_ipv4_prefix;
-	red->v6_prefix = cfg->redact.mask_ipv6_prefix;
+	red->v4_prefix = o->mask_ipv4_prefix;
+	red->v6_prefix = o->mask_ipv6_prefix;
 
 	if (red->v4_prefix > 32) {
 		diag_add(errs, cfgpath, 0, 0, "redact.mask_ipv4_prefix %u: must be 0..32",
@@ -399,10 +399,8 @@ int redactor_new(const struct config *cfg, struct counters *cnt, struct redactor
 	}
 
 	/* Fields the policy does not name are kept (and scrubbed if free text). */
-	for (size_t i = 0; i < cfg->redact.n_fields &&
-			   i < sizeof(cfg->redact.fields) / sizeof(cfg->redact.fields[0]);
-	     i++) {
-		const struct config_redact_field *p = &cfg->redact.fields[i];
+	for (size_t i = 0; i < o->n_fields && i < REDACT_FIELDS_MAX; i++) {
+		const struct redact_field_option *p = &o->fields[i];
 		const char *name = p->field ? p->field : "";
 		enum field_type t;
 
@@ -440,8 +438,8 @@ int redactor_new(const struct config *cfg, struct counters *cnt, struct redactor
 				    cfgpath, errs) < 0)
 			r = -EINVAL;
 
-	for (size_t i = 0; i < cfg->redact.secret_patterns.n && i < CONFIG_LIST_MAX; i++) {
-		const char *src = cfg->redact.secret_patterns.v[i];
+	for (size_t i = 0; i < o->n_secret_patterns && i < REDACT_PATTERNS_MAX; i++) {
+		const char *src = o->secret_patterns[i];
 		int rr = pattern_compile(src ? src : "", &red->user[red->n_user],
 					 "redact.secret_patterns", i, cfgpath, errs);
 
@@ -466,10 +464,10 @@ int redactor_new(const struct config *cfg, struct counters *cnt, struct redactor
 	if (red->need_key) {
 		unsigned char key[REDACT_KEY_MAX_BYTES];
 		size_t key_len = 0;
-		int rk = redact_key_load(cfg, key, &key_len, errs);
+		int rk = redact_key_load(&o->key, key, &key_len, errs);
 
-		if (rk == 0 && (rk = pseudonymizer_new(key, key_len, cfg->redact.key_generation,
-						       &red->ps)) < 0)
+		if (rk == 0 &&
+		    (rk = pseudonymizer_new(key, key_len, o->key_generation, &red->ps)) < 0)
 			diag_add(errs, cfgpath, 0, 0, "redact: OpenSSL has no HMAC-SHA256 here");
 		OPENSSL_cleanse(key, sizeof(key));
 		if (rk < 0 && r == 0)

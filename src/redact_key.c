@@ -95,10 +95,10 @@ out:
 	return r;
 }
 
-static int key_load(const struct config *cfg, unsigned char *key, size_t *ret_len,
+static int key_load(const struct redact_key_options *o, unsigned char *key, size_t *ret_len,
 		    struct diags *errs, bool auditor)
 {
-	const char *path = cfg->redact.key_file, *cfgpath = cfg->path;
+	const char *path = o->key_file, *cfgpath = o->config_path;
 	unsigned char buf[REDACT_KEY_MAX_BYTES + 1];
 	size_t len = 0;
 	struct stat st;
@@ -112,7 +112,7 @@ static int key_load(const struct config *cfg, unsigned char *key, size_t *ret_le
 		return -EINVAL;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 && errno == ENOENT && cfg->redact.generate_key && !auditor) {
+	if (fd < 0 && errno == ENOENT && o->generate_key && !auditor) {
 		r = key_generate(path, cfgpath, errs);
 		if (r < 0 && r != -EEXIST)
 			return r;
@@ -204,16 +204,16 @@ static int format_pseudonym(const unsigned char *mac, unsigned generation, char 
 	return 0;
 }
 
-int redact_key_load(const struct config *cfg, unsigned char *key, size_t *ret_len,
+int redact_key_load(const struct redact_key_options *o, unsigned char *key, size_t *ret_len,
 		    struct diags *errs)
 {
-	return key_load(cfg, key, ret_len, errs, false);
+	return key_load(o, key, ret_len, errs, false);
 }
 
-int redact_key_load_auditor(const struct config *cfg, unsigned char *key, size_t *ret_len,
+int redact_key_load_auditor(const struct redact_key_options *o, unsigned char *key, size_t *ret_len,
 			    struct diags *errs)
 {
-	return key_load(cfg, key, ret_len, errs, true);
+	return key_load(o, key, ret_len, errs, true);
 }
 
 int redact_pseudonym(const unsigned char *key, size_t key_len, unsigned generation,

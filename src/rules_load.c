@@ -16,44 +16,6 @@
 #include "rules_impl.h"
 #include "yaml_items.h"
 
-static const char *const vocabulary[] = {
-    "ike_init",
-    "ike_auth",
-    "ike_sa_rekey",
-    "ike_sa_delete",
-    "child_sa_create",
-    "child_sa_rekey",
-    "child_sa_delete",
-    "nat_detect",
-    "dpd",
-    "ike_retransmit",
-    "ike_timeout",
-    "ike_error",
-    "auth_failed",
-    "no_proposal_chosen",
-    "ts_unacceptable",
-    "cert_error",
-    "mobike",
-    "conn_add",
-    "conn_delete",
-    "daemon_start",
-    "daemon_stop",
-    "unparsed",
-    "daemon_stats",
-    /* status snapshots (status.c): what whack reports, and the changes inferred from it */
-    "tunnel_status",
-    "sa_status",
-    "tunnel_up",
-    "tunnel_down",
-    /* audit records (audit_rec.c): pluto's CRYPTO_IKE_SA / CRYPTO_IPSEC_SA */
-    "audit_ike_sa",
-    "audit_child_sa",
-    /* certificates (status_certs.c): the NSS database's, with days to expiry */
-    "cert_status",
-    /* detections (detect.c) */
-    "alert",
-};
-
 /* ---- YAML helpers ---- */
 
 struct loader {
@@ -95,14 +57,6 @@ static char *dup_scalar(yaml_node_t *n)
 	const char *s = scalar(n, &len);
 
 	return s ? strndup(s, len) : NULL;
-}
-
-static bool in_vocabulary(const char *s)
-{
-	for (size_t i = 0; i < sizeof(vocabulary) / sizeof(vocabulary[0]); i++)
-		if (strcmp(vocabulary[i], s) == 0)
-			return true;
-	return false;
 }
 
 /* Compiles the pattern and maps its named groups to fields and decoders. */
@@ -516,7 +470,7 @@ static int load_rule(struct loader *ld, yaml_node_t *node, struct event *scratch
 		    scalar(id, NULL));
 		return -EINVAL;
 	}
-	if (!in_vocabulary(scalar(ev, NULL)) && !scalar(reason, NULL)) {
+	if (!rules_vocab_event_type(scalar(ev, NULL)) && !scalar(reason, NULL)) {
 		ERR(ld, ev, 0,
 		    "unknown event type '%s' (add vocabulary_reason: to extend the vocabulary)",
 		    scalar(ev, NULL));

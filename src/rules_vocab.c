@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The rule table's closed lists: the error_code vocabulary (a rule file's
+ * The rule table's closed lists: the event types a rule may set (unless it
+ * gives a vocabulary_reason), the error_code vocabulary (a rule file's
  * `- vocabulary: error_code` entry) and the Libreswan versions an example
  * names. The loader reads the YAML; this file keeps and checks the values.
  */
@@ -12,6 +13,53 @@
 #include "rules_impl.h"
 
 #define CODE_MAX 64 /* longest error_code: notify names are shorter */
+
+/* The event types ikelogd writes; a rule names another only with a vocabulary_reason. */
+static const char *const event_types[] = {
+    "ike_init",
+    "ike_auth",
+    "ike_sa_rekey",
+    "ike_sa_delete",
+    "child_sa_create",
+    "child_sa_rekey",
+    "child_sa_delete",
+    "nat_detect",
+    "dpd",
+    "ike_retransmit",
+    "ike_timeout",
+    "ike_error",
+    "auth_failed",
+    "no_proposal_chosen",
+    "ts_unacceptable",
+    "cert_error",
+    "mobike",
+    "conn_add",
+    "conn_delete",
+    "daemon_start",
+    "daemon_stop",
+    "unparsed",
+    "daemon_stats",
+    /* status snapshots (status.c): what whack reports, and the changes inferred from it */
+    "tunnel_status",
+    "sa_status",
+    "tunnel_up",
+    "tunnel_down",
+    /* audit records (audit_rec.c): pluto's CRYPTO_IKE_SA / CRYPTO_IPSEC_SA */
+    "audit_ike_sa",
+    "audit_child_sa",
+    /* certificates (status_certs.c): the NSS database's, with days to expiry */
+    "cert_status",
+    /* detections (detect.c) */
+    "alert",
+};
+
+bool rules_vocab_event_type(const char *s)
+{
+	for (size_t i = 0; i < sizeof(event_types) / sizeof(event_types[0]); i++)
+		if (strcmp(event_types[i], s) == 0)
+			return true;
+	return false;
+}
 
 int rules_vocab_add(struct rules *r, const char *s, size_t len)
 {

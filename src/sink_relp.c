@@ -74,7 +74,6 @@
 
 #include <librelp.h>
 
-#include "config_relp.h"
 #include "encode.h"
 #include "log.h"
 #include "relp_window.h"
@@ -406,15 +405,13 @@ out:
 }
 
 /* The sink_ops adapters: the options come from the config loader, once. */
-static int relp_ops_open(const struct config *cfg, sd_event *e, struct pipeline *pl,
+static int relp_ops_open(const struct sink_options *o, sd_event *e, struct pipeline *pl,
 			 struct counters *cnt, void **ret, struct diags *errs)
 {
-	struct sink_relp_options o;
 	struct sink_relp *s = NULL;
 	int r;
 
-	config_sink_relp_options(cfg, &o);
-	r = sink_relp_open(&o, e, pl, cnt, &s, errs);
+	r = sink_relp_open(&o->relp, e, pl, cnt, &s, errs);
 	if (r == 0)
 		*ret = s;
 	return r;

@@ -199,8 +199,8 @@ static int stream_write(void *s, uint64_t seq, const struct event *ev, const cha
 	return 0;
 }
 
-static int stream_open(const struct config *cfg, const char *path, sd_event *e, struct pipeline *pl,
-		       struct counters *cnt, void **ret, struct diags *errs)
+static int stream_open(const struct sink_stream_options *o, const char *path, sd_event *e,
+		       struct pipeline *pl, struct counters *cnt, void **ret, struct diags *errs)
 {
 	struct sink_stream *st;
 	int r;
@@ -212,13 +212,11 @@ static int stream_open(const struct config *cfg, const char *path, sd_event *e, 
 	st->pl = pl;
 	st->cnt = cnt;
 	st->loop = e;
-	st->window = cfg->limits.in_flight;
+	st->window = o->in_flight;
 	if (pipeline_signer(pl)) {
-		sink_encode_opts(&st->eo, st->hostname, sizeof(st->hostname), cfg->output.hostname,
-				 cfg->output.facility, cfg->output.enterprise_number,
-				 cfg->output.max_message_bytes);
-		st->scratch_cap =
-		    cfg->output.max_message_bytes ? cfg->output.max_message_bytes : 65536;
+		sink_encode_opts(&st->eo, st->hostname, sizeof(st->hostname), o->hostname,
+				 o->facility, o->enterprise_number, o->max_message_bytes);
+		st->scratch_cap = o->max_message_bytes ? o->max_message_bytes : 65536;
 		st->scratch = malloc(st->scratch_cap);
 		if (!st->scratch) {
 			r = -ENOMEM;
@@ -260,20 +258,22 @@ out:
 	return r;
 }
 
-static int stdout_open(const struct config *cfg, sd_event *e, struct pipeline *pl,
+static int stdout_open(const struct sink_options *o, sd_event *e, struct pipeline *pl,
 		       struct counters *cnt, void **ret, struct diags *errs)
 {
-	return stream_open(cfg, NULL, e, pl, cnt, ret, errs);
+	return stream_open(&o->stream, NULL, e, pl, cnt, ret, errs);
 }
 
-static int file_open(const struct config *cfg, sd_event *e, struct pipeline *pl,
+static int file_open(const struct sink_options *o, sd_event *e, struct pipeline *pl,
 		     struct counters *cnt, void **ret, struct diags *errs)
 {
-	if (!cfg->output.path || !cfg->output.path[0]) {
-		diag_add(errs, cfg->path, 0, 0, "output.type file needs output.path");
+	const struct sink_stream_options *so = &o->stream;
+
+	if (!so->path || !so->path[0]) {
+		diag_add(errs, so->config_path, 0, 0, "output.type file needs output.path");
 		return -EINVAL;
 	}
-	return stream_open(cfg, cfg->output.path, e, pl, cnt, ret, errs);
+	return stream_open(so, so->path, e, pl, cnt, ret, errs);
 }
 
 const struct sink_ops sink_stdout_ops = {

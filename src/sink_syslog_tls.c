@@ -15,33 +15,8 @@
  * breaks, every entry not yet acknowledged is written again on the next
  * one (at-least-once; the eid SD-PARAM lets a collector drop duplicates).
  *
- * A TCP acknowledgement only says the collector's kernel has the bytes:
- * a collector that shuts down (rsyslog on SIGTERM) or dies may drop what
- * it had not read yet, or had read and not yet written. So delivered
- * entries are kept, in the ring's slots behind head, and sent again after
- * a connection loss (counted in resent): the loss becomes duplicates with
- * the same eid.
- *
- * What the collector's kernel acknowledged but the collector has not read
- * is measured: the peer's advertised receive window (TCP_INFO) shrinks by
- * what it holds unread, so unread <= largest window seen - last window.
- * Twice that, plus UNREAD_SLACK, of the newest acknowledged bytes stay
- * kept whatever happens (a receiver whose buffer grew after we saw its
- * largest window, or that advertised lazily, holds more than the
- * difference says); a collector that stops reading shrinks its window to
- * nothing and so keeps what it holds, however long it stalls. Only the
- * byte budget (limits.max_queue_bytes, every frame buffer counted) or the
- * slot bound can push one of those out: it is counted, and if the
- * connection breaks before it would have been safe, added to possibly_lost
- * and logged.
- *
- * What was read and not yet written cannot be seen from here (RELP can
- * tell): entries acknowledged within REPLAY_USEC (rsyslog's shutdown) are
- * kept as well, as far as twice the in-flight window of slots allows.
- *
- * Memory: a slot keeps a frame buffer of up to ENTRY_KEEP_CAP for reuse;
- * larger ones are freed when their entry leaves, and freed heap is given
- * back (util_trim_note), so a burst of large events does not pin memory.
+ * The resend set behind the queue (delivered entries kept for a
+ * collector that may lose them) and the byte budget are sink_resend.c's.
  *
  * Everything runs on the sd-event loop; collector_conn.c resolves,
  * connects and handshakes, each stage with its timer. Collectors are tried
@@ -62,6 +37,8 @@
 #include "log.h"
 #include "signer.h"
 #include "sink.h"
+#include "sink_syslog_tls.h"
+#include "sink_syslog_tls_impl.h"
 #include "tls.h"
 #include "util.h"
 
@@ -73,14 +50,10 @@
 #define DEF_BACKOFF_MAX	 30000
 #define DEF_FAILBACK_S	 60
 #define ACK_POLL_USEC	 5000
-#define WBUF_TARGET	 (64 * 1024)	   /* bytes staged per batch of writes */
-#define FRAME_PREFIX_MAX 24		   /* "<len> " */
-#define HEADER_ROOM	 1024		   /* an RFC 5424 header and SD element, as a rule */
-#define REPLAY_USEC	 (15 * 1000000ull) /* longer than rsyslog's 10 s shutdown timeout */
-#define UNREAD_DEF	 (12u << 20)	   /* no window from TCP_INFO: 2 x Linux's 6 MiB tcp_rmem */
-#define UNREAD_SLACK	 (64 * 1024)
-#define ENTRY_KEEP_CAP	 (8 * 1024) /* a free slot keeps a buffer up to this for reuse */
-#define ENTRY_SLACK	 (4 * 1024) /* unused room that makes a frame buffer shrink */
+#define WBUF_TARGET	 (64 * 1024) /* bytes staged per batch of writes */
+#define FRAME_PREFIX_MAX 24	     /* "<len> " */
+#define HEADER_ROOM	 1024	     /* an RFC 5424 header and SD element, as a rule */
+#define ENTRY_SLACK	 (4 * 1024)  /* unused room that makes a frame buffer shrink */
 
 /* A connection and which collector it goes to; probe: a failback probe, adopted once up. */
 struct conn {
@@ -90,80 +63,14 @@ struct conn {
 	struct collector_conn *cc;
 };
 
-struct entry {
-	uint64_t seq;
-	char *buf; /* the frame is buf[off..off + len) */
-	size_t off, len, cap;
-	size_t wend;	     /* end of this frame in wbuf, while staged */
-	uint64_t sockend;    /* socket byte count once its last byte was written */
-	uint64_t acked_usec; /* when it was acknowledged (kept entries) */
-	uint64_t acked_at;   /* kept entries: acked_bytes once it was acknowledged */
-};
-
-struct sink_tls {
-	const struct config *cfg;
-	sd_event *loop;
-	struct pipeline *pl;
-	struct counters *cnt;
-	bool tls;
-	SSL_CTX *ctx;
-	bool have_pin;
-	unsigned char pin[32];
-	struct encode_opts eo;
-	char hostname[256];
-
-	/* The queue: a ring of entries, oldest at head; n_kept delivered ones behind it. */
-	struct entry *q;
-	size_t qcap, qhead, qlen, n_kept;
-	uint64_t delivered_seq; /* the newest seq reported to the pipeline */
-	size_t n_staged;	/* entries from head copied into wbuf */
-	size_t n_done;		/* entries from head completely written to the socket */
-	size_t budget;		/* limits.max_queue_bytes, for mem */
-	size_t mem;		/* frame buffers held in every slot, in bytes */
-	size_t max_slots;	/* kept entries give way to a new one past this many slots */
-	uint64_t acked_bytes;	/* frame bytes acknowledged so far, over every connection */
-	uint32_t peer_wnd;	/* the largest receive window a collector advertised */
-	uint32_t peer_wnd_last; /* the one it advertised last */
-	bool have_wnd;		/* TCP_INFO told a window */
-	size_t time_slots;	/* recent kept entries hold at most this many slots */
-	uint64_t risky_n;	/* kept entries dropped while still at risk */
-	uint64_t risky_at;	/* the newest of them: its acked_at */
-	bool spare_bufs;	/* free slots may hold buffers */
-	struct util_trim trim;
-
-	char *wbuf;
-	size_t wcap, wlen, woff;
-
-	struct conn *main, *probe;
-	size_t cur; /* the collector main is (or will be) connected to */
-	bool ever_connected;
-	unsigned backoff_ms;
-	uint64_t rnd;
-	uint64_t outq_last, progress_usec; /* for write_timeout_ms */
-	sd_event_source *kick, *retry, *ack, *failback;
-};
-
 static unsigned or_default(unsigned v, unsigned def)
 {
 	return v ? v : def;
 }
 
-static struct entry *qat(struct sink_tls *sk, size_t i)
+static const struct sink_tls_collector *coll(struct sink_tls *sk, size_t idx)
 {
-	return &sk->q[(sk->qhead + i) % sk->qcap];
-}
-
-static const struct config_collector *coll(struct sink_tls *sk, size_t idx)
-{
-	return &sk->cfg->output.collectors[idx];
-}
-
-static uint64_t now_usec(struct sink_tls *sk)
-{
-	uint64_t t = 0;
-
-	sd_event_now(sk->loop, CLOCK_MONOTONIC, &t);
-	return t;
+	return &sk->o.collectors[idx];
 }
 
 static void conn_free(struct conn *c)
@@ -180,8 +87,8 @@ static void pump(struct sink_tls *sk);
 /* Arms the retry timer: at once for the next collector, with backoff after a full round. */
 static void schedule_retry(struct sink_tls *sk, bool advance)
 {
-	const struct config *cfg = sk->cfg;
-	size_t n = cfg->output.n_collectors;
+	const struct sink_tls_options *o = &sk->o;
+	size_t n = o->n_collectors;
 	uint64_t delay = 0;
 
 	if (advance)
@@ -194,103 +101,12 @@ static void schedule_retry(struct sink_tls *sk, bool advance)
 		sk->rnd ^= sk->rnd << 17;
 		/* jitter: between half and all of the current backoff */
 		delay = (uint64_t)(b / 2 + sk->rnd % (b / 2 + 1)) * 1000;
-		sk->backoff_ms = b * 2 > or_default(cfg->output.backoff_max_ms, DEF_BACKOFF_MAX)
-				     ? or_default(cfg->output.backoff_max_ms, DEF_BACKOFF_MAX)
+		sk->backoff_ms = b * 2 > or_default(o->backoff_max_ms, DEF_BACKOFF_MAX)
+				     ? or_default(o->backoff_max_ms, DEF_BACKOFF_MAX)
 				     : b * 2;
 	}
 	sd_event_source_set_time_relative(sk->retry, delay);
 	sd_event_source_set_enabled(sk->retry, SD_EVENT_ONESHOT);
-}
-
-/* Whether the collector's kernel may still hold an entry acknowledged at acked_at unread. */
-static bool unread(const struct sink_tls *sk, uint64_t acked_at)
-{
-	uint64_t est = UNREAD_DEF;
-
-	if (sk->have_wnd)
-		est = 2 * (uint64_t)(sk->peer_wnd - sk->peer_wnd_last) + UNREAD_SLACK;
-	return sk->acked_bytes - acked_at < est;
-}
-
-/* Acknowledged within REPLAY_USEC: the collector may have read it and not yet written it. */
-static bool recent(uint64_t acked_usec, uint64_t now)
-{
-	return acked_usec + REPLAY_USEC >= now;
-}
-
-static struct entry *oldest_kept(struct sink_tls *sk)
-{
-	return &sk->q[(sk->qhead + sk->qcap - sk->n_kept) % sk->qcap];
-}
-
-static void buf_free(struct sink_tls *sk, struct entry *en)
-{
-	sk->mem -= en->cap;
-	sk->trim.freed += en->cap; /* given back in trim_kept */
-	free(en->buf);
-	en->buf = NULL;
-	en->cap = 0;
-}
-
-/* The oldest kept entry leaves the resend set; release: free its buffer whatever its size. */
-static void drop_kept(struct sink_tls *sk, uint64_t now, bool release)
-{
-	struct entry *en = oldest_kept(sk);
-
-	if (unread(sk, en->acked_at)) {
-		sk->risky_n++;
-		sk->risky_at = en->acked_at;
-	}
-	if (release || en->cap > ENTRY_KEEP_CAP)
-		buf_free(sk, en);
-	else if (en->buf)
-		sk->spare_bufs = true;
-	sk->n_kept--;
-}
-
-/* Lets the kept entries that are safe now go, and the heap shrink after large ones. */
-static void trim_kept(struct sink_tls *sk, uint64_t now)
-{
-	while (sk->n_kept > 0) {
-		const struct entry *en = oldest_kept(sk);
-
-		if (unread(sk, en->acked_at) || recent(en->acked_usec, now))
-			break;
-		drop_kept(sk, now, false);
-	}
-	if (sk->risky_n && !unread(sk, sk->risky_at))
-		sk->risky_n = 0;
-	util_trim_note(&sk->trim, 0, now, sk->qlen == 0);
-}
-
-/*
- * Puts the kept entries the collector may have lost back in front of the
- * queue; those that had to go while at risk are counted as possibly lost.
- */
-static void replay_kept(struct sink_tls *sk)
-{
-	uint64_t now = now_usec(sk);
-	size_t k = 0;
-
-	while (k < sk->n_kept) {
-		const struct entry *en = &sk->q[(sk->qhead + sk->qcap - 1 - k) % sk->qcap];
-
-		if (!unread(sk, en->acked_at) && !recent(en->acked_usec, now))
-			break;
-		k++;
-	}
-	sk->qhead = (sk->qhead + sk->qcap - k) % sk->qcap;
-	sk->qlen += k;
-	sk->n_kept -= k;
-	sk->cnt->resent += k;
-	if (sk->risky_n) {
-		log_warnx(
-		    "%" PRIu64 " event(s) that only the collector's TCP stack had acknowledged "
-		    "could not be kept for a resend (limits.max_queue_bytes): they may be lost",
-		    sk->risky_n);
-		sk->cnt->possibly_lost += sk->risky_n;
-		sk->risky_n = 0;
-	}
 }
 
 /* The main connection is gone: everything written but unacknowledged goes again. */
@@ -300,21 +116,21 @@ static void main_lost(struct sink_tls *sk, bool was_up)
 		sk->cnt->resent += sk->n_done;
 	sk->n_done = sk->n_staged = 0;
 	if (was_up)
-		replay_kept(sk);
+		sink_resend_replay(sk);
 	sk->wlen = sk->woff = 0;
 	conn_free(sk->main);
 	sk->main = NULL;
 	sd_event_source_set_enabled(sk->ack, SD_EVENT_OFF);
 	sd_event_source_set_enabled(sk->failback, SD_EVENT_OFF);
 	/* A connection that was up is retried on the same collector first. */
-	schedule_retry(sk, !was_up || sk->cfg->output.n_collectors == 1);
+	schedule_retry(sk, !was_up || sk->o.n_collectors == 1);
 }
 
 /* A connection attempt or connection failed, for the reason given. */
 static void conn_fail(struct conn *c, const char *what, const char *why)
 {
 	struct sink_tls *sk = c->sk;
-	const struct config_collector *k = coll(sk, c->idx);
+	const struct sink_tls_collector *k = coll(sk, c->idx);
 
 	if (c->probe) {
 		log_debug("collector %s:%u: failback probe: %s: %s", k->host, k->port, what, why);
@@ -337,7 +153,7 @@ static void conn_fail(struct conn *c, const char *what, const char *why)
 static void conn_up(struct conn *c)
 {
 	struct sink_tls *sk = c->sk;
-	const struct config_collector *k = coll(sk, c->idx);
+	const struct sink_tls_collector *k = coll(sk, c->idx);
 	char desc[128];
 
 	if (c->probe) {
@@ -361,8 +177,8 @@ static void conn_up(struct conn *c)
 	if (sk->ever_connected)
 		sk->cnt->reconnects++;
 	sk->ever_connected = true;
-	sk->backoff_ms = or_default(sk->cfg->output.backoff_min_ms, DEF_BACKOFF_MIN);
-	sk->progress_usec = now_usec(sk);
+	sk->backoff_ms = or_default(sk->o.backoff_min_ms, DEF_BACKOFF_MIN);
+	sk->progress_usec = sink_tls_now(sk);
 	if (sk->cur != 0)
 		sd_event_source_set_enabled(sk->failback, SD_EVENT_ON);
 	else
@@ -391,17 +207,17 @@ static void on_conn(struct collector_conn *cc, enum collector_conn_event ev, con
 /* Starts a connection to collector idx; failures come through on_conn. */
 static int conn_start(struct sink_tls *sk, size_t idx, bool probe, struct conn **ret)
 {
-	const struct config *cfg = sk->cfg;
-	const struct config_collector *k = coll(sk, idx);
+	const struct sink_tls_options *so = &sk->o;
+	const struct sink_tls_collector *k = coll(sk, idx);
 	struct collector_conn_opts o = {
 	    .loop = sk->loop,
 	    .ctx = sk->ctx,
 	    .host = k->host,
 	    .port = k->port,
-	    .peer_name = cfg->output.server_name,
+	    .peer_name = so->server_name,
 	    .pin = sk->have_pin ? sk->pin : NULL,
-	    .connect_timeout_ms = or_default(cfg->output.connect_timeout_ms, DEF_CONNECT_MS),
-	    .handshake_timeout_ms = or_default(cfg->output.handshake_timeout_ms, DEF_HANDSHAKE_MS),
+	    .connect_timeout_ms = or_default(so->connect_timeout_ms, DEF_CONNECT_MS),
+	    .handshake_timeout_ms = or_default(so->handshake_timeout_ms, DEF_HANDSHAKE_MS),
 	    .cnt = sk->cnt,
 	};
 	struct conn *c = calloc(1, sizeof(*c));
@@ -446,8 +262,7 @@ static int on_failback(sd_event_source *es, uint64_t usec, void *ud)
 	struct sink_tls *sk = ud;
 
 	sd_event_source_set_time_relative(
-	    es,
-	    (uint64_t)or_default(sk->cfg->output.failback_interval_s, DEF_FAILBACK_S) * 1000000);
+	    es, (uint64_t)or_default(sk->o.failback_interval_s, DEF_FAILBACK_S) * 1000000);
 	if (sk->cur == 0) {
 		sd_event_source_set_enabled(es, SD_EVENT_OFF);
 		return 0;
@@ -523,7 +338,7 @@ static void pump(struct sink_tls *sk)
 			return;
 		}
 		sk->woff += (size_t)n;
-		sk->progress_usec = now_usec(sk);
+		sk->progress_usec = sink_tls_now(sk);
 		while (sk->n_done < sk->n_staged && qat(sk, sk->n_done)->wend <= sk->woff) {
 			qat(sk, sk->n_done)->sockend = collector_conn_written(c->cc);
 			sk->n_done++;
@@ -563,7 +378,7 @@ static int on_ack(sd_event_source *es, uint64_t usec, void *ud)
 	}
 	while (sk->n_done > 0 && qat(sk, 0)->sockend <= acked) {
 		last = qat(sk, 0)->seq;
-		qat(sk, 0)->acked_usec = now_usec(sk);
+		qat(sk, 0)->acked_usec = sink_tls_now(sk);
 		sk->acked_bytes += qat(sk, 0)->len;
 		qat(sk, 0)->acked_at = sk->acked_bytes;
 		sk->qhead = (sk->qhead + 1) % sk->qcap;
@@ -575,16 +390,16 @@ static int on_ack(sd_event_source *es, uint64_t usec, void *ud)
 	}
 	if (outq != sk->outq_last || popped) {
 		sk->outq_last = outq;
-		sk->progress_usec = now_usec(sk);
+		sk->progress_usec = sink_tls_now(sk);
 	}
 	if (!sk->n_done && sk->woff == sk->wlen)
 		sd_event_source_set_enabled(es, SD_EVENT_OFF);
-	else if (now_usec(sk) - sk->progress_usec >
-		 (uint64_t)or_default(sk->cfg->output.write_timeout_ms, DEF_WRITE_MS) * 1000) {
+	else if (sink_tls_now(sk) - sk->progress_usec >
+		 (uint64_t)or_default(sk->o.write_timeout_ms, DEF_WRITE_MS) * 1000) {
 		conn_fail(c, "write", "timed out: the collector stopped acknowledging");
 		return 0;
 	}
-	trim_kept(sk, now_usec(sk));
+	sink_resend_trim(sk, sink_tls_now(sk));
 	if (popped) {
 		sk->cnt->acknowledged += popped;
 		/* Replayed entries are older than what the pipeline already knows. */
@@ -600,43 +415,6 @@ static int on_kick(sd_event_source *es, void *ud)
 {
 	pump(ud);
 	return 0;
-}
-
-static int grow_queue(struct sink_tls *sk)
-{
-	size_t cap = sk->qcap ? sk->qcap * 2 : 1024;
-	struct entry *nq = calloc(cap, sizeof(*nq));
-
-	if (!nq)
-		return -ENOMEM;
-	/* Keep order (kept entries first), and the frame buffers of free slots for reuse. */
-	for (size_t i = 0; i < sk->qcap; i++)
-		nq[i] = sk->q[(sk->qhead + sk->qcap - sk->n_kept + i) % sk->qcap];
-	free(sk->q);
-	sk->q = nq;
-	sk->qhead = sk->n_kept;
-	sk->qcap = cap;
-	return 0;
-}
-
-/*
- * Keeps every frame buffer within the budget once free slot en holds
- * need bytes: kept entries give way, oldest first, then the buffers free
- * slots keep for reuse. The entries in flight stay whatever the budget
- * (the pipeline pauses the source at half of it).
- */
-static void make_room(struct sink_tls *sk, struct entry *en, size_t need)
-{
-	size_t grow = need > en->cap ? need - en->cap : 0;
-
-	while (sk->mem + grow > sk->budget && sk->n_kept > 0)
-		drop_kept(sk, now_usec(sk), true);
-	if (sk->mem + grow <= sk->budget || !sk->spare_bufs)
-		return;
-	for (size_t i = sk->qlen + 1; i < sk->qcap - sk->n_kept; i++)
-		if (qat(sk, i)->buf)
-			buf_free(sk, qat(sk, i));
-	sk->spare_bufs = false;
 }
 
 static int tls_write(void *s, uint64_t seq, const struct event *ev, const char *json, size_t len)
@@ -666,12 +444,12 @@ static int tls_write(void *s, uint64_t seq, const struct event *ev, const char *
 	 * oldest kept entry gives its slot to a new event.
 	 */
 	if (sk->qlen + sk->n_kept == sk->qcap) {
-		const struct entry *old = sk->n_kept ? oldest_kept(sk) : NULL;
+		const struct entry *old = sk->n_kept ? sink_resend_oldest(sk) : NULL;
 
 		if (old && (sk->qcap >= sk->max_slots ||
-			    (sk->qcap >= sk->time_slots && !unread(sk, old->acked_at))))
-			drop_kept(sk, now_usec(sk), false);
-		else if ((r = grow_queue(sk)) < 0)
+			    (sk->qcap >= sk->time_slots && !sink_resend_unread(sk, old->acked_at))))
+			sink_resend_drop(sk, false);
+		else if ((r = sink_resend_grow(sk)) < 0)
 			return r;
 	}
 	en = qat(sk, sk->qlen);
@@ -685,8 +463,8 @@ static int tls_write(void *s, uint64_t seq, const struct event *ev, const char *
 	if (want > limit)
 		want = limit;
 	if (en->cap > ENTRY_KEEP_CAP && en->cap > 2 * (FRAME_PREFIX_MAX + want))
-		buf_free(sk, en);
-	make_room(sk, en, FRAME_PREFIX_MAX + want);
+		sink_resend_buf_free(sk, en);
+	sink_resend_make_room(sk, en, FRAME_PREFIX_MAX + want);
 	for (;;) {
 		if (en->cap < FRAME_PREFIX_MAX + want) {
 			char *nb = realloc(en->buf, FRAME_PREFIX_MAX + want);
@@ -757,36 +535,36 @@ static void tls_close(void *s)
 	free(sk);
 }
 
-static int open_common(bool tls, const struct config *cfg, sd_event *e, struct pipeline *pl,
+static int open_common(bool tls, const struct sink_tls_options *o, sd_event *e, struct pipeline *pl,
 		       struct counters *cnt, void **ret, struct diags *errs)
 {
 	struct sink_tls *sk = NULL;
 	int r = -EINVAL;
 
 	if (!e) {
-		diag_add(errs, cfg->path, 0, 0,
+		diag_add(errs, o->config_path, 0, 0,
 			 "output %s needs the daemon's event loop; use stdout for one-shot tools",
 			 tls ? "syslog-tls" : "syslog-tcp");
 		goto out;
 	}
-	if (cfg->output.n_collectors == 0) {
-		diag_add(errs, cfg->path, 0, 0, "output.collectors: at least one is required");
+	if (o->n_collectors == 0) {
+		diag_add(errs, o->config_path, 0, 0, "output.collectors: at least one is required");
 		goto out;
 	}
-	for (size_t i = 0; i < cfg->output.n_collectors; i++)
-		if (!cfg->output.collectors[i].host || !*cfg->output.collectors[i].host ||
-		    cfg->output.collectors[i].port == 0 || cfg->output.collectors[i].port > 65535) {
-			diag_add(errs, cfg->path, 0, 0,
+	for (size_t i = 0; i < o->n_collectors; i++)
+		if (!o->collectors[i].host || !*o->collectors[i].host ||
+		    o->collectors[i].port == 0 || o->collectors[i].port > 65535) {
+			diag_add(errs, o->config_path, 0, 0,
 				 "output.collectors[%zu]: needs host and a port 1..65535", i);
 			goto out;
 		}
-	if (cfg->output.facility < 0 || cfg->output.facility > 23) {
-		diag_add(errs, cfg->path, 0, 0, "output.facility: %d is not 0..23",
-			 cfg->output.facility);
+	if (o->facility < 0 || o->facility > 23) {
+		diag_add(errs, o->config_path, 0, 0, "output.facility: %d is not 0..23",
+			 o->facility);
 		goto out;
 	}
-	if (!tls && !cfg->output.allow_plaintext) {
-		diag_add(errs, cfg->path, 0, 0,
+	if (!tls && !o->allow_plaintext) {
+		diag_add(errs, o->config_path, 0, 0,
 			 "output.type syslog-tcp sends audit events in clear text: set "
 			 "output.allow_plaintext: true to allow it, or use syslog-tls");
 		goto out;
@@ -796,50 +574,49 @@ static int open_common(bool tls, const struct config *cfg, sd_event *e, struct p
 		r = -ENOMEM;
 		goto out;
 	}
-	sk->cfg = cfg;
+	sk->o = *o;
 	sk->loop = e;
 	sk->pl = pl;
 	sk->cnt = cnt;
 	sk->tls = tls;
 	if (tls) {
-		struct tls_ctx_opts o = {
+		struct tls_ctx_opts to = {
 		    .role = TLS_CLIENT,
-		    .ca_file = cfg->output.ca_file,
-		    .ca_dir = cfg->output.ca_dir,
-		    .cert_file = cfg->output.cert_file,
-		    .key_file = cfg->output.key_file,
-		    .min_version = cfg->output.tls_min_version,
+		    .ca_file = o->ca_file,
+		    .ca_dir = o->ca_dir,
+		    .cert_file = o->cert_file,
+		    .key_file = o->key_file,
+		    .min_version = o->tls_min_version,
 		};
 
-		if (cfg->output.pin_sha256 && *cfg->output.pin_sha256) {
-			if (tls_parse_sha256(cfg->output.pin_sha256, sk->pin) < 0) {
-				diag_add(errs, cfg->path, 0, 0,
+		if (o->pin_sha256 && *o->pin_sha256) {
+			if (tls_parse_sha256(o->pin_sha256, sk->pin) < 0) {
+				diag_add(errs, o->config_path, 0, 0,
 					 "output.pin_sha256: not a SHA-256 fingerprint (64 hex "
 					 "digits, colons allowed)");
 				goto out;
 			}
 			sk->have_pin = true;
 		}
-		r = tls_ctx_new(&o, &sk->ctx, errs);
+		r = tls_ctx_new(&to, &sk->ctx, errs);
 		if (r < 0)
 			goto out;
 	}
-	sink_encode_opts(&sk->eo, sk->hostname, sizeof(sk->hostname), cfg->output.hostname,
-			 cfg->output.facility, cfg->output.enterprise_number,
-			 or_default(cfg->output.max_message_bytes, DEF_MAX_MESSAGE));
-	sk->budget = cfg->limits.max_queue_bytes ? cfg->limits.max_queue_bytes : SIZE_MAX;
-	sk->max_slots = sk->time_slots = 2 * (size_t)or_default(cfg->limits.in_flight, 4096);
+	sink_encode_opts(&sk->eo, sk->hostname, sizeof(sk->hostname), o->hostname, o->facility,
+			 o->enterprise_number, or_default(o->max_message_bytes, DEF_MAX_MESSAGE));
+	sk->budget = o->max_queue_bytes ? o->max_queue_bytes : SIZE_MAX;
+	sk->max_slots = sk->time_slots = 2 * (size_t)or_default(o->in_flight, 4096);
 	if (sk->max_slots < sk->budget / 1024 && sk->budget != SIZE_MAX)
 		sk->max_slots = sk->budget / 1024;
 	sk->wcap = WBUF_TARGET;
 	sk->wbuf = malloc(sk->wcap);
 	r = -ENOMEM;
-	if (!sk->wbuf || grow_queue(sk) < 0)
+	if (!sk->wbuf || sink_resend_grow(sk) < 0)
 		goto out;
 	if (getrandom(&sk->rnd, sizeof(sk->rnd), GRND_NONBLOCK) != sizeof(sk->rnd))
 		sk->rnd = (uint64_t)getpid() * 0x9E3779B97F4A7C15ull;
 	sk->rnd |= 1;
-	sk->backoff_ms = or_default(cfg->output.backoff_min_ms, DEF_BACKOFF_MIN);
+	sk->backoff_ms = or_default(o->backoff_min_ms, DEF_BACKOFF_MIN);
 	if ((r = sd_event_add_defer(e, &sk->kick, on_kick, sk)) < 0 ||
 	    (r = sd_event_source_set_enabled(sk->kick, SD_EVENT_OFF)) < 0 ||
 	    (r = sd_event_add_time_relative(e, &sk->retry, CLOCK_MONOTONIC, 0, 1000, on_retry,
@@ -850,17 +627,17 @@ static int open_common(bool tls, const struct config *cfg, sd_event *e, struct p
 	    (r = sd_event_source_set_enabled(sk->ack, SD_EVENT_OFF)) < 0 ||
 	    (r = sd_event_add_time_relative(
 		 e, &sk->failback, CLOCK_MONOTONIC,
-		 (uint64_t)or_default(cfg->output.failback_interval_s, DEF_FAILBACK_S) * 1000000,
-		 1000000, on_failback, sk)) < 0 ||
+		 (uint64_t)or_default(o->failback_interval_s, DEF_FAILBACK_S) * 1000000, 1000000,
+		 on_failback, sk)) < 0 ||
 	    (r = sd_event_source_set_enabled(sk->failback, SD_EVENT_OFF)) < 0) {
-		diag_add(errs, cfg->path, 0, 0, "output: cannot set up event sources: %s",
+		diag_add(errs, o->config_path, 0, 0, "output: cannot set up event sources: %s",
 			 strerror(-r));
 		goto out;
 	}
 	if (!tls)
 		log_warnx("WARNING: output.type syslog-tcp: audit events go to %s:%u UNENCRYPTED "
 			  "and UNAUTHENTICATED (output.allow_plaintext is true)",
-			  cfg->output.collectors[0].host, cfg->output.collectors[0].port);
+			  o->collectors[0].host, o->collectors[0].port);
 	start_main(sk);
 	*ret = sk;
 	sk = NULL;
@@ -870,16 +647,16 @@ out:
 	return r;
 }
 
-static int tls_open(const struct config *cfg, sd_event *e, struct pipeline *pl,
+static int tls_open(const struct sink_options *o, sd_event *e, struct pipeline *pl,
 		    struct counters *cnt, void **ret, struct diags *errs)
 {
-	return open_common(true, cfg, e, pl, cnt, ret, errs);
+	return open_common(true, &o->tls, e, pl, cnt, ret, errs);
 }
 
-static int tcp_open(const struct config *cfg, sd_event *e, struct pipeline *pl,
+static int tcp_open(const struct sink_options *o, sd_event *e, struct pipeline *pl,
 		    struct counters *cnt, void **ret, struct diags *errs)
 {
-	return open_common(false, cfg, e, pl, cnt, ret, errs);
+	return open_common(false, &o->tls, e, pl, cnt, ret, errs);
 }
 
 const struct sink_ops sink_syslog_tls_ops = {

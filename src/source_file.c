@@ -66,7 +66,7 @@ struct sfile {
 	 * (struct fifo_entry), and the saved position.
 	 */
 	struct source_window win;
-	const struct config *cfg;
+	struct source_file_options opt;
 	struct pipeline *pl;
 	struct counters *cnt;
 	sd_event *e;
@@ -475,8 +475,8 @@ static int start_at(struct sfile *s, enum start_mode mode)
 
 static int resume(struct sfile *s, const struct state_pos *pos)
 {
-	enum start_mode fb = s->cfg->state_fallback;
-	const char *sp = s->cfg->state_file;
+	enum start_mode fb = s->opt.win.state.fallback;
+	const char *sp = s->opt.win.state.state_file;
 	struct stat st;
 	char key[STATE_HASH_HEX_LEN + 1];
 	int fd, r;
@@ -538,7 +538,7 @@ static int position(struct sfile *s)
 	struct state_pos pos;
 	enum start_mode mode;
 
-	if (state_begin(s->cfg, STATE_FILE, s->cfg->source.file.start, s->cnt, &pos, &mode) > 0)
+	if (state_begin(&s->opt.win.state, STATE_FILE, s->opt.start, s->cnt, &pos, &mode) > 0)
 		return resume(s, &pos);
 	return start_at(s, mode);
 }
@@ -565,40 +565,41 @@ static void sf_close(void *p)
 	free(s);
 }
 
-static int sf_open(const struct config *cfg, sd_event *e, struct pipeline *pl, struct counters *cnt,
-		   void **ret, struct diags *errs)
+static int sf_open(const struct source_options *so, sd_event *e, struct pipeline *pl,
+		   struct counters *cnt, void **ret, struct diags *errs)
 {
+	const struct source_file_options *o = &so->file;
 	struct sfile *s;
 	const char *slash;
 	int r;
 
-	if (!cfg->source.file.path || !cfg->source.file.path[0]) {
-		diag_add(errs, cfg->path, 0, 0,
+	if (!o->path || !o->path[0]) {
+		diag_add(errs, o->config_path, 0, 0,
 			 "source.file.path is required for source type file");
 		return -EINVAL;
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->cfg = cfg;
+	s->opt = *o;
 	s->pl = pl;
 	s->cnt = cnt;
 	s->e = sd_event_ref(e);
 	s->inotify_fd = -1;
 	s->cur.fd = s->cur.live_fd = -1;
-	s->max_line = cfg->limits.max_line_bytes ? cfg->limits.max_line_bytes : 65536;
+	s->max_line = o->max_line_bytes ? o->max_line_bytes : 65536;
 	s->cap = s->max_line + READ_CHUNK;
-	s->path = strdup(cfg->source.file.path);
-	slash = strrchr(cfg->source.file.path, '/');
+	s->path = strdup(o->path);
+	slash = strrchr(o->path, '/');
 	if (!slash)
 		s->dir = strdup(".");
-	else if (slash == cfg->source.file.path)
+	else if (slash == o->path)
 		s->dir = strdup("/");
 	else
-		s->dir = strndup(cfg->source.file.path, (size_t)(slash - cfg->source.file.path));
-	s->base = strdup(slash ? slash + 1 : cfg->source.file.path);
+		s->dir = strndup(o->path, (size_t)(slash - o->path));
+	s->base = strdup(slash ? slash + 1 : o->path);
 	s->cur.buf = malloc(s->cap);
-	if (asprintf(&s->what, "%s: lines", cfg->source.file.path) < 0)
+	if (asprintf(&s->what, "%s: lines", o->path) < 0)
 		s->what = NULL;
 	if (!s->path || !s->dir || !s->base || !s->cur.buf || !s->what) {
 		r = -ENOMEM;
@@ -614,7 +615,8 @@ static int sf_open(const struct config *cfg, sd_event *e, struct pipeline *pl, s
 			 strerror(-r));
 		goto out;
 	}
-	r = source_window_init(&s->win, cfg, e, cnt, sizeof(struct fifo_entry), entry_pos, NULL);
+	r = source_window_init(&s->win, &s->opt.win, e, cnt, sizeof(struct fifo_entry), entry_pos,
+			       NULL);
 	if (r < 0)
 		goto out;
 	r = position(s);
@@ -635,7 +637,7 @@ static int sf_open(const struct config *cfg, sd_event *e, struct pipeline *pl, s
 	r = 0;
 out:
 	if (r < 0 && errs->n == 0)
-		diag_add(errs, cfg->source.file.path, 0, 0, "logfile source: %s", strerror(-r));
+		diag_add(errs, o->path, 0, 0, "logfile source: %s", strerror(-r));
 	sf_close(s);
 	return r;
 }

@@ -60,7 +60,7 @@ struct sjournal {
 	 * (struct fifo_entry), and the saved cursor.
 	 */
 	struct source_window win;
-	const struct config *cfg;
+	struct source_journal_options opt;
 	struct pipeline *pl;
 	struct counters *cnt;
 	sd_event *e;
@@ -147,17 +147,15 @@ static bool cursor_field(const char *cursor, const char *key, char *out, size_t 
 	return false;
 }
 
-static int reader_open(struct jreader *rd, const struct config *cfg, const char *only_path,
-		       struct diags *errs)
+static int reader_open(struct jreader *rd, const struct source_journal_options *o,
+		       const char *only_path, struct diags *errs)
 {
-	const struct str_list *files = &cfg->source.journal.files;
-	const struct str_list *match = &cfg->source.journal.match;
-	const char *paths[CONFIG_LIST_MAX + 1] = {0};
+	const char *paths[SOURCE_JOURNAL_LIST_MAX + 1] = {0};
 	struct stat st;
 	size_t n = 0;
 	int r;
 
-	rd->max_line = cfg->limits.max_line_bytes ? cfg->limits.max_line_bytes : 65536;
+	rd->max_line = o->max_line_bytes ? o->max_line_bytes : 65536;
 	rd->msg = malloc(rd->max_line);
 	if (!rd->msg)
 		return -ENOMEM;
@@ -167,8 +165,8 @@ static int reader_open(struct jreader *rd, const struct config *cfg, const char 
 	if (only_path)
 		paths[n++] = only_path;
 	else
-		for (size_t i = 0; i < files->n && i < CONFIG_LIST_MAX; i++)
-			paths[n++] = files->v[i];
+		for (size_t i = 0; i < o->n_files && i < SOURCE_JOURNAL_LIST_MAX; i++)
+			paths[n++] = o->files[i];
 
 	if (n == 0) {
 		r = sd_journal_open(&rd->j, SD_JOURNAL_LOCAL_ONLY);
@@ -188,21 +186,21 @@ static int reader_open(struct jreader *rd, const struct config *cfg, const char 
 			 strerror(-r));
 		return r;
 	}
-	for (size_t i = 0; i < match->n; i++) {
-		r = sd_journal_add_match(rd->j, match->v[i], 0);
+	for (size_t i = 0; i < o->n_match; i++) {
+		r = sd_journal_add_match(rd->j, o->match[i], 0);
 		if (r < 0) {
 			diag_add(errs, NULL, 0, 0, "source.journal.match: bad match \"%s\": %s",
-				 match->v[i], strerror(-r));
+				 o->match[i], strerror(-r));
 			return r;
 		}
 		/* The documented semantics: matches are OR-ed, whatever their fields. */
-		if (i + 1 < match->n) {
+		if (i + 1 < o->n_match) {
 			r = sd_journal_add_disjunction(rd->j);
 			if (r < 0)
 				return r;
 		}
 	}
-	if (match->n == 0) {
+	if (o->n_match == 0) {
 		r = sd_journal_add_match(rd->j, DEFAULT_MATCH, 0);
 		if (r < 0)
 			return r;
@@ -317,14 +315,14 @@ static int reader_entry(struct jreader *rd, struct record *rec)
 	return 0;
 }
 
-int source_journal_read_file(const char *path, const struct config *cfg, struct pipeline *pl,
-			     struct counters *cnt, struct diags *errs)
+int source_journal_read_file(const char *path, const struct source_journal_options *o,
+			     struct pipeline *pl, struct counters *cnt, struct diags *errs)
 {
 	struct jreader rd = {0};
 	struct record rec;
 	int n = 0, r;
 
-	r = reader_open(&rd, cfg, path, errs);
+	r = reader_open(&rd, o, path, errs);
 	if (r < 0)
 		goto out;
 	r = sd_journal_seek_head(rd.j);
@@ -478,7 +476,7 @@ static int start_at(struct sjournal *s, enum start_mode mode)
  */
 static int resume_at(struct sjournal *s, const char *cursor)
 {
-	enum start_mode fb = s->cfg->state_fallback;
+	enum start_mode fb = s->opt.win.state.fallback;
 	char want_sid[64], got_sid[64];
 	char *landed = NULL;
 	int r;
@@ -486,14 +484,14 @@ static int resume_at(struct sjournal *s, const char *cursor)
 	if (!cursor_field(cursor, "s=", want_sid, sizeof(want_sid))) {
 		log_warnx(
 		    "state file %s: cursor has no seqnum id; starting at the %s (state_fallback)",
-		    s->cfg->state_file, state_start_name(fb));
+		    s->opt.win.state.state_file, state_start_name(fb));
 		return start_at(s, fb);
 	}
 	r = sd_journal_seek_cursor(s->rd.j, cursor);
 	if (r < 0) {
 		log_warnx("state file %s: journal refuses the cursor (%s); starting at the %s "
 			  "(state_fallback)",
-			  s->cfg->state_file, strerror(-r), state_start_name(fb));
+			  s->opt.win.state.state_file, strerror(-r), state_start_name(fb));
 		return start_at(s, fb);
 	}
 	r = sd_journal_next(s->rd.j);
@@ -526,7 +524,7 @@ static int resume_at(struct sjournal *s, const char *cursor)
 		if (s->have_current)
 			log_warnx("state file %s: the saved journal entry is gone (vacuumed?); "
 				  "resuming at the next retained entry",
-				  s->cfg->state_file);
+				  s->opt.win.state.state_file);
 		/* else: the cursor lies past the tail of its own sequence: read on from there */
 		free(landed);
 		return 0;
@@ -534,7 +532,7 @@ static int resume_at(struct sjournal *s, const char *cursor)
 	free(landed);
 	log_warnx("state file %s: the saved cursor is not from this journal (seqnum id %s not "
 		  "found); starting at the %s (state_fallback)",
-		  s->cfg->state_file, want_sid, state_start_name(fb));
+		  s->opt.win.state.state_file, want_sid, state_start_name(fb));
 	return start_at(s, fb);
 }
 
@@ -543,8 +541,7 @@ static int position(struct sjournal *s)
 	struct state_pos pos;
 	enum start_mode mode;
 
-	if (state_begin(s->cfg, STATE_JOURNAL, s->cfg->source.journal.start, s->cnt, &pos, &mode) >
-	    0)
+	if (state_begin(&s->opt.win.state, STATE_JOURNAL, s->opt.start, s->cnt, &pos, &mode) > 0)
 		return resume_at(s, pos.cursor);
 	return start_at(s, mode);
 }
@@ -562,8 +559,8 @@ static void sj_close(void *p)
 	free(s);
 }
 
-static int sj_open(const struct config *cfg, sd_event *e, struct pipeline *pl, struct counters *cnt,
-		   void **ret, struct diags *errs)
+static int sj_open(const struct source_options *o, sd_event *e, struct pipeline *pl,
+		   struct counters *cnt, void **ret, struct diags *errs)
 {
 	struct sjournal *s;
 	int fd, r;
@@ -571,15 +568,15 @@ static int sj_open(const struct config *cfg, sd_event *e, struct pipeline *pl, s
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->cfg = cfg;
+	s->opt = o->journal;
 	s->pl = pl;
 	s->cnt = cnt;
 	s->e = sd_event_ref(e);
-	r = source_window_init(&s->win, cfg, e, cnt, sizeof(struct fifo_entry), entry_pos,
+	r = source_window_init(&s->win, &s->opt.win, e, cnt, sizeof(struct fifo_entry), entry_pos,
 			       entry_release);
 	if (r < 0)
 		goto out;
-	r = reader_open(&s->rd, cfg, NULL, errs);
+	r = reader_open(&s->rd, &s->opt, NULL, errs);
 	if (r < 0)
 		goto out;
 	r = position(s);

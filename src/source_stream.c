@@ -161,15 +161,15 @@ static ssize_t reader_fill(struct line_reader *lr, int fd)
 	return n;
 }
 
-int source_stream_read_fd(int fd, const char *name, const struct config *cfg, struct pipeline *pl,
-			  struct counters *cnt)
+int source_stream_read_fd(int fd, const char *name, const struct source_stream_options *o,
+			  struct pipeline *pl, struct counters *cnt)
 {
 	struct line_reader lr;
 	uint64_t before = cnt->lines_read;
 	ssize_t n;
 	int r;
 
-	r = reader_init(&lr, name, cfg->limits.max_line_bytes);
+	r = reader_init(&lr, name, o->max_line_bytes);
 	if (r < 0)
 		return r;
 	for (;;) {
@@ -270,7 +270,7 @@ static int stream_commit(void *s)
 	return 0;
 }
 
-static int stream_open(const struct config *cfg, sd_event *e, struct pipeline *pl,
+static int stream_open(const struct source_options *o, sd_event *e, struct pipeline *pl,
 		       struct counters *cnt, void **ret, struct diags *errs)
 {
 	struct source_stream *st;
@@ -283,7 +283,7 @@ static int stream_open(const struct config *cfg, sd_event *e, struct pipeline *p
 	st->fd = STDIN_FILENO;
 	st->pl = pl;
 	st->cnt = cnt;
-	r = reader_init(&st->lr, "stdin", cfg->limits.max_line_bytes);
+	r = reader_init(&st->lr, "stdin", o->stream.max_line_bytes);
 	if (r < 0)
 		goto out;
 	/* epoll cannot watch regular files: read those whenever the loop is idle. */

@@ -39,7 +39,6 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include "config_receiver.h"
 #include "log.h"
 #include "source.h"
 #include "syslog_parse.h"
@@ -512,13 +511,10 @@ static int submit_pipeline(void *ud, struct record *rec)
 	return pipeline_submit(ud, rec);
 }
 
-static int syslog_open(const struct config *cfg, sd_event *e, struct pipeline *pl,
+static int syslog_open(const struct source_options *o, sd_event *e, struct pipeline *pl,
 		       struct counters *cnt, void **ret, struct diags *errs)
 {
-	struct receiver_options o;
-
-	config_receiver_options(cfg, &o);
-	return syslog_receiver_open(&o, NULL, e, submit_pipeline, pl, cnt,
+	return syslog_receiver_open(&o->syslog, NULL, e, submit_pipeline, pl, cnt,
 				    (struct source_syslog **)ret, errs);
 }
 

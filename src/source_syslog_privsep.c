@@ -32,7 +32,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "config_receiver.h"
 #include "log.h"
 #include "receiver.h"
 #include "receiver_wire.h"
@@ -628,15 +627,14 @@ static int encode_options(const struct receiver_options *o, struct receiver_buf 
 	return receiver_wire_put_options(ret, o);
 }
 
-static int privsep_open(const struct config *cfg, sd_event *e, struct pipeline *pl,
+static int privsep_open(const struct source_options *so, sd_event *e, struct pipeline *pl,
 			struct counters *cnt, void **ret, struct diags *errs)
 {
-	struct receiver_options o;
+	struct receiver_options o = so->syslog;
 	struct privsep *p;
 	bool reused[RECEIVER_LIST_MAX];
 	int r;
 
-	config_receiver_options(cfg, &o);
 	if (!e || o.n_listen == 0) {
 		diag_add(errs, o.path, 0, 0,
 			 !e ? "source syslog needs the daemon's event loop"
@@ -686,10 +684,10 @@ out:
  * the old one told to stop (what it holds is still read). Unchanged
  * options keep the child.
  */
-static int privsep_reload(void *ps, const struct config *cfg, struct diags *errs)
+static int privsep_reload(void *ps, const struct source_options *so, struct diags *errs)
 {
 	struct privsep *p = ps;
-	struct receiver_options o;
+	struct receiver_options o = so->syslog;
 	struct receiver_buf opts = {0}, old_opts = p->opts;
 	char *spec[RECEIVER_LIST_MAX], *old_spec[RECEIVER_LIST_MAX];
 	int lfd[RECEIVER_LIST_MAX], old_lfd[RECEIVER_LIST_MAX];
@@ -699,7 +697,6 @@ static int privsep_reload(void *ps, const struct config *cfg, struct diags *errs
 	uint64_t stamp;
 	int r;
 
-	config_receiver_options(cfg, &o);
 	if ((o.max_line_bytes ? o.max_line_bytes : 65536) != p->max_line) {
 		/* The parent's read buffer is sized for it: a restart applies it. */
 		log_warnx("syslog: limits.max_line_bytes for received messages changes on restart");

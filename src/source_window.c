@@ -13,7 +13,7 @@
 #define LIMIT_FACTOR	  4    /* entries kept per event the pipeline may have in flight */
 #define TIMER_ACCURACY_US 1000 /* sd-event coalesces to 250 ms by default */
 
-int source_window_init(struct source_window *w, const struct config *cfg, sd_event *e,
+int source_window_init(struct source_window *w, const struct source_window_options *o, sd_event *e,
 		       struct counters *cnt, size_t elem,
 		       void (*to_pos)(const void *entry, struct state_pos *pos),
 		       void (*release)(void *entry))
@@ -21,7 +21,7 @@ int source_window_init(struct source_window *w, const struct config *cfg, sd_eve
 	if (elem < sizeof(uint64_t))
 		return -EINVAL;
 	seqring_init(&w->fifo, elem);
-	w->limit = (size_t)(cfg->limits.in_flight ? cfg->limits.in_flight : 4096) * LIMIT_FACTOR;
+	w->limit = (size_t)(o->in_flight ? o->in_flight : 4096) * LIMIT_FACTOR;
 	w->acked_upto = 0;
 	w->cnt = cnt;
 	w->to_pos = to_pos;
@@ -31,7 +31,7 @@ int source_window_init(struct source_window *w, const struct config *cfg, sd_eve
 	w->paused = false;
 	if (!(w->newest = malloc(elem)))
 		return -ENOMEM;
-	return state_committer_init(&w->commit, cfg, e, cnt);
+	return state_committer_init(&w->commit, &o->state, e, cnt);
 }
 
 void source_window_done(struct source_window *w)

@@ -479,15 +479,15 @@ static int on_commit_timer(sd_event_source *es, uint64_t usec, void *userdata)
 	return 0;
 }
 
-int state_committer_init(struct state_committer *c, const struct config *cfg, sd_event *e,
+int state_committer_init(struct state_committer *c, const struct state_options *o, sd_event *e,
 			 struct counters *cnt)
 {
 	int r;
 
 	*c = (struct state_committer){
-	    .path = cfg->state_file && cfg->state_file[0] ? cfg->state_file : NULL,
-	    .every = cfg->commit_every ? cfg->commit_every : 256,
-	    .interval_ms = cfg->commit_interval_ms ? cfg->commit_interval_ms : 1000,
+	    .path = o->state_file && o->state_file[0] ? o->state_file : NULL,
+	    .every = o->commit_every ? o->commit_every : 256,
+	    .interval_ms = o->commit_interval_ms ? o->commit_interval_ms : 1000,
 	    .cnt = cnt,
 	    .e = e,
 	};
@@ -578,11 +578,11 @@ static int read_prev(const char *path, enum state_type type, struct state_pos *p
 	return 0;
 }
 
-int state_begin(const struct config *cfg, enum state_type type, enum start_mode start,
+int state_begin(const struct state_options *o, enum state_type type, enum start_mode start,
 		struct counters *cnt, struct state_pos *pos, enum start_mode *mode)
 {
-	const char *sp = cfg->state_file;
-	enum start_mode fb = cfg->state_fallback;
+	const char *sp = o->state_file;
+	enum start_mode fb = o->fallback;
 	struct diags errs = {0};
 	int r;
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_stages.h"
 #include "envelope.h"
 #include "event.h"
 #include "expect_text.h"
@@ -26,6 +27,9 @@
 
 struct tool_env {
 	struct config cfg;
+	struct pipeline_options pl; /* the stages' options, from cfg as the tool left it */
+	struct source_options src;
+	struct sink_options snk;
 	struct counters cnt;
 	char keydir[64]; /* a run-only pseudonym key lives here, removed at the end */
 };
@@ -120,6 +124,25 @@ static int env_init(struct tool_env *env, const char *config, bool want_stdout)
 	return 0;
 }
 
+/* The pipeline's options from env's configuration as the tool has set it. */
+static const struct pipeline_options *env_pipeline(struct tool_env *env)
+{
+	config_pipeline_options(&env->cfg, &env->pl);
+	return &env->pl;
+}
+
+static const struct source_options *env_sources(struct tool_env *env)
+{
+	config_source_options(&env->cfg, &env->src);
+	return &env->src;
+}
+
+static const struct sink_options *env_sinks(struct tool_env *env)
+{
+	config_sink_options(&env->cfg, &env->snk);
+	return &env->snk;
+}
+
 static void print_diags(const struct diags *errs)
 {
 	char buf[DIAG_MSG_MAX + 300];
@@ -139,7 +162,7 @@ int tools_check(const char *config)
 
 	r = env_init(&env, config, false);
 	if (r == 0)
-		r = pipeline_new(&env.cfg, &env.cnt, &pl, &errs);
+		r = pipeline_new(env_pipeline(&env), &env.cnt, &pl, &errs);
 	if (r == 0) {
 		struct rlimit nofile = {.rlim_cur = RLIM_INFINITY};
 
@@ -151,8 +174,8 @@ int tools_check(const char *config)
 				    : (unsigned long long)nofile.rlim_cur,
 				&errs);
 	}
-	if (r == 0)
-		r = tools_check_sign(&env.cfg, &errs);
+	if (r == 0 && env.cfg.sign.enabled)
+		r = tools_check_sign(env.cfg.sign.key_file, &errs);
 	print_diags(&errs);
 	if (r == 0)
 		printf("%s: ok (%zu rules)\n", config, rules_count(pipeline_rules(pl)));
@@ -314,7 +337,7 @@ int tools_test_rules(const char *config, const char *const *files, size_t n)
 	env.cfg.correlate.carry = false;
 	env.cfg.correlate.merge = false;
 	env.cfg.detect.enabled = false;
-	r = pipeline_new(&env.cfg, &env.cnt, &pl, &errs);
+	r = pipeline_new(env_pipeline(&env), &env.cnt, &pl, &errs);
 	print_diags(&errs);
 	if (r < 0)
 		goto out;
@@ -493,9 +516,9 @@ int tools_normalize(const char *config, const char *const *files, size_t n,
 	}
 	/* Without --detect, one object per input line: no alerts among them. */
 	env.cfg.detect.enabled = o->detect;
-	r = pipeline_new(&env.cfg, &env.cnt, &pl, &errs);
+	r = pipeline_new(env_pipeline(&env), &env.cnt, &pl, &errs);
 	if (r == 0)
-		r = snk.ops->open(&env.cfg, NULL, pl, &env.cnt, &snk.state, &errs);
+		r = snk.ops->open(env_sinks(&env), NULL, pl, &env.cnt, &snk.state, &errs);
 	print_diags(&errs);
 	if (r < 0)
 		goto out;
@@ -512,10 +535,12 @@ int tools_normalize(const char *config, const char *const *files, size_t n,
 	if (o->status_file) { /* status snapshots */
 		r = tools_normalize_status(pl, o->status_file);
 	} else if (o->journal_file) {
-		r = source_journal_read_file(o->journal_file, &env.cfg, pl, &env.cnt, &errs);
+		r = source_journal_read_file(o->journal_file, &env_sources(&env)->journal, pl,
+					     &env.cnt, &errs);
 		print_diags(&errs);
 	} else if (n == 0) {
-		r = source_stream_read_fd(STDIN_FILENO, "-", &env.cfg, pl, &env.cnt);
+		r = source_stream_read_fd(STDIN_FILENO, "-", &env_sources(&env)->stream, pl,
+					  &env.cnt);
 	}
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		int fd = strcmp(files[i], "-") == 0 ? STDIN_FILENO
@@ -526,7 +551,7 @@ int tools_normalize(const char *config, const char *const *files, size_t n,
 			fprintf(stderr, "ikelogd: %s: %s\n", files[i], strerror(errno));
 			break;
 		}
-		r = source_stream_read_fd(fd, files[i], &env.cfg, pl, &env.cnt);
+		r = source_stream_read_fd(fd, files[i], &env_sources(&env)->stream, pl, &env.cnt);
 		if (r < 0)
 			fprintf(stderr, "ikelogd: %s: %s\n", files[i], strerror(-r));
 		if (fd != STDIN_FILENO)
@@ -546,4 +571,46 @@ out:
 	pipeline_free(pl);
 	env_done(&env);
 	return r < 0 ? 1 : 0;
+}
+
+/* The policy's action for the field (the last entry wins, as in redact.c). */
+static enum redact_action field_action(const struct config *cfg, const char *field)
+{
+	enum redact_action action = REDACT_KEEP;
+
+	for (size_t i = 0; i < cfg->redact.n_fields; i++)
+		if (cfg->redact.fields[i].field && strcmp(cfg->redact.fields[i].field, field) == 0)
+			action = cfg->redact.fields[i].action;
+	return action;
+}
+
+int tools_pseudonym(const char *config, const char *field, const char *const *values, size_t n)
+{
+	struct config cfg;
+	struct diags errs = {0};
+	char buf[DIAG_MSG_MAX + 300];
+	int r, rc;
+
+	rc = tools_pseudonym_usage(field, n);
+	if (rc)
+		return rc;
+	config_defaults(&cfg);
+	r = config_load(config, &cfg, &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", diag_format(&errs.v[i], buf, sizeof(buf)));
+	rc = 1;
+	if (r == 0) {
+		const struct tools_pseudonym_options o = {
+		    .config = config,
+		    .hashed = field_action(&cfg, field) == REDACT_HASH,
+		    .key_generation = cfg.redact.key_generation,
+		    .key = {.config_path = cfg.path,
+			    .key_file = cfg.redact.key_file,
+			    .generate_key = cfg.redact.generate_key},
+		};
+
+		rc = tools_pseudonym_run(&o, field, values, n);
+	}
+	config_done(&cfg);
+	return rc;
 }

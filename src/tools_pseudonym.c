@@ -17,7 +17,6 @@
 #include <openssl/crypto.h>
 #include <systemd/sd-journal.h>
 
-#include "config.h"
 #include "diag.h"
 #include "event.h"
 #include "redact.h"
@@ -35,17 +34,6 @@ static void print_errs(const struct diags *errs)
 		fprintf(stderr, "%s\n", diag_format(&errs->v[i], buf, sizeof(buf)));
 }
 
-/* The policy's action for the field (the last entry wins, as in redact.c). */
-static int field_action(const struct config *cfg, const char *field)
-{
-	int action = REDACT_KEEP;
-
-	for (size_t i = 0; i < cfg->redact.n_fields; i++)
-		if (cfg->redact.fields[i].field && strcmp(cfg->redact.fields[i].field, field) == 0)
-			action = (int)cfg->redact.fields[i].action;
-	return action;
-}
-
 static int record_access(const char *config, const char *field, size_t n)
 {
 	uid_t uid = getuid();
@@ -61,48 +49,49 @@ static int record_access(const char *config, const char *field, size_t n)
 	return r < 0 ? r : 0;
 }
 
-int tools_pseudonym(const char *config, const char *field, const char *const *values, size_t n)
+int tools_pseudonym_usage(const char *field, size_t n)
 {
-	struct config cfg;
-	struct diags errs = {0};
-	unsigned char key[REDACT_KEY_MAX_BYTES];
-	size_t key_len = 0;
-	char out[64];
-	int f, r, rc = 1;
-
 	if (n == 0) {
 		fprintf(stderr, "usage: ikelogd pseudonym [-c FILE] [--field NAME] VALUE...\n");
 		return 2;
 	}
-	f = field_lookup(field, strlen(field));
-	if (f < 0) {
+	if (field_lookup(field, strlen(field)) < 0) {
 		fprintf(stderr, "ikelogd: --field %s: no such field\n", field);
 		return 2;
 	}
-	config_defaults(&cfg);
-	r = config_load(config, &cfg, &errs);
-	print_errs(&errs);
-	if (r < 0)
-		goto out;
-	if (field_action(&cfg, field) != REDACT_HASH) {
-		fprintf(stderr, "ikelogd: %s: the policy does not hash %s; its events show no pseudonym\n",
+	return 0;
+}
+
+int tools_pseudonym_run(const struct tools_pseudonym_options *o, const char *field,
+			const char *const *values, size_t n)
+{
+	const char *config = o->config;
+	struct diags errs = {0};
+	unsigned char key[REDACT_KEY_MAX_BYTES];
+	size_t key_len = 0;
+	char out[64];
+	int r, rc = 1;
+
+	if (!o->hashed) {
+		fprintf(stderr,
+			"ikelogd: %s: the policy does not hash %s; its events show no pseudonym\n",
 			config, field);
 		goto out;
 	}
-	errs.n = 0;
-	r = redact_key_load_auditor(&cfg, key, &key_len, &errs);
+	r = redact_key_load_auditor(&o->key, key, &key_len, &errs);
 	print_errs(&errs);
 	if (r < 0)
 		goto out;
 	r = record_access(config, field, n);
 	if (r < 0) {
-		fprintf(stderr, "ikelogd: cannot record this access in the journal (%s); nothing shown\n",
+		fprintf(stderr,
+			"ikelogd: cannot record this access in the journal (%s); nothing shown\n",
 			strerror(-r));
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		r = redact_pseudonym(key, key_len, cfg.redact.key_generation, values[i],
-				     strlen(values[i]), out, sizeof(out));
+		r = redact_pseudonym(key, key_len, o->key_generation, values[i], strlen(values[i]),
+				     out, sizeof(out));
 		if (r < 0) {
 			fprintf(stderr, "ikelogd: %s: %s\n", values[i], strerror(-r));
 			goto out;
@@ -112,6 +101,5 @@ int tools_pseudonym(const char *config, const char *field, const char *const *va
 	rc = 0;
 out:
 	OPENSSL_cleanse(key, sizeof(key));
-	config_done(&cfg);
 	return rc;
 }

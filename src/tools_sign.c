@@ -42,17 +42,15 @@ int tools_keygen(const char *dir)
 	return 0;
 }
 
-int tools_check_sign(const struct config *cfg, struct diags *errs)
+int tools_check_sign(const char *key_file, struct diags *errs)
 {
 	struct sign_keyfile k;
 	int r;
 
-	if (!cfg->sign.enabled)
-		return 0;
-	r = sign_keys_read(cfg->sign.key_file, SIGN_KEYFILE_SIGN, &k, errs);
+	r = sign_keys_read(key_file, SIGN_KEYFILE_SIGN, &k, errs);
 	OPENSSL_cleanse(&k, sizeof(k));
 	if (r == -ENOENT)
-		diag_add(errs, cfg->sign.key_file, 0, 0,
+		diag_add(errs, key_file, 0, 0,
 			 "sign.key_file does not exist (ikelogd keygen DIR makes it)");
 	return r;
 }

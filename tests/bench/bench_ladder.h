@@ -137,6 +137,7 @@ static inline int ladder_prefilter(struct rules *r, struct prefilter **ret)
 static inline int ladder_open(struct ladder_ctx *c, const char *rules_path, const char *keydir)
 {
 	struct diags errs = {.n = 0};
+	struct pipeline_options po;
 	char key[256];
 
 	memset(c, 0, sizeof(*c));
@@ -146,7 +147,8 @@ static inline int ladder_open(struct ladder_ctx *c, const char *rules_path, cons
 	free(c->e.cfg.redact.key_file);
 	c->e.cfg.redact.key_file = strdup(key);
 	c->e.cfg.redact.generate_key = true;
-	if (redactor_new(&c->e.cfg, &c->e.cnt, &c->red, &errs) < 0 ||
+	config_pipeline_options(&c->e.cfg, &po);
+	if (redactor_new(&po.redact, &c->e.cnt, &c->red, &errs) < 0 ||
 	    ladder_prefilter(c->e.rules, &c->pf) < 0 || event_jsonc_new(&c->jc) < 0 ||
 	    !(c->out = fopen("/dev/null", "w")) || !(c->wbuf = malloc(65536)))
 		return -1;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "config_stages.h"
 #include "correlate.h"
 #include "event.h"
 #include "normalize.h"
@@ -33,6 +34,7 @@ struct engine {
 static inline int engine_open(struct engine *e, const char *rules_path)
 {
 	struct diags errs = {.n = 0};
+	struct pipeline_options po;
 	char list[4096];
 	const char *paths[8];
 	size_t n = 0;
@@ -50,7 +52,8 @@ static inline int engine_open(struct engine *e, const char *rules_path)
 			fprintf(stderr, "%s\n", diag_format(&errs.v[i], b, sizeof(b)));
 		return -1;
 	}
-	if (normalizer_new(&e->cfg, e->rules, &e->cnt, &e->norm) < 0 ||
+	config_pipeline_options(&e->cfg, &po);
+	if (normalizer_new(&po.norm, e->rules, &e->cnt, &e->norm) < 0 ||
 	    correlator_new(65536, "bench", &e->cnt, &e->corr) < 0 ||
 	    event_init(&e->ev, 2 * 65536 + 4096) < 0 || event_json_new(&e->w) < 0) {
 		fprintf(stderr, "bench: cannot build the engine\n");

@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "config_stages.h"
 #include "correlate.h"
 #include "event.h"
 #include "normalize.h"
@@ -67,6 +68,7 @@ static int setup(void)
 	const char *path = "conf/rules/libreswan.yaml";
 	char tmp[] = "/tmp/fuzz-rules-XXXXXX";
 	struct diags errs = {.n = 0};
+	struct pipeline_options po;
 	int fd = -1, r;
 
 	ctx = calloc(1, sizeof(*ctx));
@@ -91,7 +93,8 @@ static int setup(void)
 		abort();
 	}
 	/* A small arena and table, so that the limits are reached. */
-	if (normalizer_new(&ctx->cfg, ctx->rules, &ctx->cnt, &ctx->norm) < 0 ||
+	config_pipeline_options(&ctx->cfg, &po);
+	if (normalizer_new(&po.norm, ctx->rules, &ctx->cnt, &ctx->norm) < 0 ||
 	    correlator_new(16, "fuzz", &ctx->cnt, &ctx->corr) < 0 ||
 	    event_init(&ctx->ev, 2 * 1024 + 4096) < 0 || event_json_new(&ctx->w) < 0)
 		abort();

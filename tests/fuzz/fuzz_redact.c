@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_stages.h"
 #include "event.h"
 #include "redact.h"
 
@@ -29,6 +30,7 @@ static void check(int cond)
 static struct redactor *setup(void)
 {
 	static struct config cfg;
+	static struct pipeline_options po;
 	static struct config_redact_field fields[] = {
 	    {"peer_id", REDACT_HASH}, {"peer_ip", REDACT_MASK}, {"username", REDACT_MASK},
 	    {"message", REDACT_KEEP}, {"reason", REDACT_KEEP},
@@ -53,7 +55,8 @@ static struct redactor *setup(void)
 	cfg.redact.n_fields = sizeof(fields) / sizeof(fields[0]);
 	cfg.redact.secret_patterns.v[0] = pat;
 	cfg.redact.secret_patterns.n = 1;
-	check(redactor_new(&cfg, NULL, &r, &errs) == 0);
+	config_pipeline_options(&cfg, &po);
+	check(redactor_new(&po.redact, NULL, &r, &errs) == 0);
 	unlink(path);
 	rmdir(dir);
 	return r;

@@ -22,6 +22,7 @@
 #include "pipeline.h"
 #include "source.h"
 #include "state.h"
+#include "stage_opts.h"
 
 #define MAXREC 256
 
@@ -122,12 +123,12 @@ static inline void h_start(struct h *h)
 	h->n = 0;
 	memset(&h->cnt, 0, sizeof(h->cnt));
 	assert_int_equal(sd_event_new(&h->e), 0);
-	r = pipeline_new(&h->cfg, &h->cnt, &h->pl, &errs);
+	r = pipeline_new(t_pipeline_opts(&h->cfg), &h->cnt, &h->pl, &errs);
 	if (r < 0)
 		fail_msg("pipeline_new: %d %s", r, errs.n ? errs.v[0].msg : "");
 	pipeline_set_observer(h->pl, observe, h);
 	h->src.ops = h->ops;
-	r = h->ops->open(&h->cfg, h->e, h->pl, &h->cnt, &h->src.state, &errs);
+	r = h->ops->open(t_source_opts(&h->cfg), h->e, h->pl, &h->cnt, &h->src.state, &errs);
 	if (r < 0)
 		fail_msg("open: %d %s", r, errs.n ? errs.v[0].msg : "");
 	pipeline_attach(h->pl, &h->src, NULL);

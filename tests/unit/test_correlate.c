@@ -17,6 +17,7 @@
 #include "event.h"
 #include "redact.h"
 #include "stats.h"
+#include "stage_opts.h"
 
 /*
  * The IKE SA table on a capture written by hand from pluto's shapes: two
@@ -539,7 +540,7 @@ static void test_carry_redacted(void **state)
 	cfg.redact.fields[1] =
 	    (struct config_redact_field){.field = "peer_ip", .action = REDACT_MASK};
 	cfg.redact.n_fields = 2;
-	assert_int_equal(redactor_new(&cfg, &cnt, &red, &errs), 0);
+	assert_int_equal(redactor_new(&t_pipeline_opts(&cfg)->redact, &cnt, &red, &errs), 0);
 	assert_int_equal(correlator_new(64, "test", &cnt, &c), 0);
 	assert_int_equal(event_init(&ev, 4096), 0);
 

@@ -19,6 +19,7 @@
 #include "pipeline.h"
 #include "sink.h"
 #include "stats.h"
+#include "stage_opts.h"
 
 /*
  * The JSON writer (event_json.c) against the json-c renderer it replaced
@@ -120,7 +121,7 @@ static void test_fixtures_same_value(void **state)
 	cfg.rules.v[0] = strdup("conf/rules/libreswan.yaml");
 	cfg.rules.v[1] = strdup("conf/rules/libreswan-inventory.yaml");
 	cfg.rules.n = 2;
-	assert_int_equal(pipeline_new(&cfg, &cnt, &k.pl, &errs), 0);
+	assert_int_equal(pipeline_new(t_pipeline_opts(&cfg), &cnt, &k.pl, &errs), 0);
 	assert_int_equal(event_jsonc_new(&k.ref), 0);
 	pipeline_attach(k.pl, NULL, &snk);
 	for (size_t g = 0; g < sizeof(globs) / sizeof(globs[0]); g++) {

@@ -17,6 +17,7 @@
 #include "normalize.h"
 #include "rules.h"
 #include "stats.h"
+#include "stage_opts.h"
 
 /*
  * Debug lines, pluto's prefix read by the normalizer (the log prefixes are
@@ -97,7 +98,8 @@ static int setup(void **state)
 	assert_int_equal(rules_load(&p, 1, &fx->rules, &errs), 0);
 	unlink(fx->path);
 	config_defaults(&fx->cfg);
-	assert_int_equal(normalizer_new(&fx->cfg, fx->rules, &fx->cnt, &fx->n), 0);
+	assert_int_equal(
+	    normalizer_new(&t_pipeline_opts(&fx->cfg)->norm, fx->rules, &fx->cnt, &fx->n), 0);
 	assert_int_equal(event_init(&fx->ev, 2 * 1024 + 4096), 0);
 	*state = fx;
 	return 0;
@@ -199,6 +201,15 @@ static void test_event_id(void **state)
 	assert_string_equal(str(fx, F_EXCHANGE), "INFORMATIONAL");
 }
 
+/* A new normalizer on the changed configuration, as a reload makes one. */
+static void renew(struct fx *fx)
+{
+	normalizer_free(fx->n);
+	fx->n = NULL;
+	assert_int_equal(
+	    normalizer_new(&t_pipeline_opts(&fx->cfg)->norm, fx->rules, &fx->cnt, &fx->n), 0);
+}
+
 static void test_severity_and_weak(void **state)
 {
 	struct fx *fx = *state;
@@ -225,6 +236,7 @@ static void test_severity_and_weak(void **state)
 		free(fx->cfg.weak_crypto.v[i]);
 	fx->cfg.weak_crypto.v[0] = strdup("DES");
 	fx->cfg.weak_crypto.n = 1;
+	renew(fx);
 	run(fx, "\"w\" #4: ISAKMP SA established {cipher=3DES_CBC integ=HMAC_SHA1_96}", NULL, 5);
 	assert_false(event_has(&fx->ev, F_WEAK_CRYPTO));
 }
@@ -253,7 +265,9 @@ static void test_unparsed_and_debug(void **state)
 	assert_int_equal(event_int(&fx->ev, F_STATE_SERIAL, 0), 4);
 	assert_int_equal(run(fx, "| ikev2 child: SK_ei 01 02 03", NULL, 2), 0);
 	assert_int_equal(fx->cnt.debug_dropped, 1);
+	/* Kept once the configuration says so. */
 	fx->cfg.source.keep_debug_lines = true;
+	renew(fx);
 	assert_int_equal(run(fx, "|] debug", NULL, 3), 1);
 	assert_string_equal(str(fx, F_EVENT_TYPE), "unparsed");
 	assert_string_equal(str(fx, F_RULE), "debug");
@@ -286,7 +300,8 @@ static void test_long_line(void **state)
 		if (strcmp(fx->cfg.redact.fields[i].field, "message") == 0)
 			fx->cfg.redact.fields[i].action = REDACT_KEEP;
 	normalizer_free(fx->n);
-	assert_int_equal(normalizer_new(&fx->cfg, fx->rules, &fx->cnt, &fx->n), 0);
+	assert_int_equal(
+	    normalizer_new(&t_pipeline_opts(&fx->cfg)->norm, fx->rules, &fx->cnt, &fx->n), 0);
 	memcpy(line, "\"w\" #3: authentication failed: ", 31);
 	memset(line + 31, 'x', len - 31);
 	line[len] = '\0';

@@ -20,6 +20,7 @@
 #include "pipeline.h"
 #include "sink.h"
 #include "source.h"
+#include "stage_opts.h"
 
 #define WINDOW 8
 
@@ -137,7 +138,7 @@ static int setup(void **state)
 	f->cfg.redact.key_file = strdup(path);
 	f->cfg.redact.generate_key = true;
 	f->cfg.limits.in_flight = WINDOW;
-	assert_int_equal(pipeline_new(&f->cfg, &f->cnt, &f->pl, &errs), 0);
+	assert_int_equal(pipeline_new(t_pipeline_opts(&f->cfg), &f->cnt, &f->pl, &errs), 0);
 	f->sink.pl = f->pl;
 	f->snk = (struct sink){.ops = &rec_sink_ops, .state = &f->sink};
 	f->src = (struct source){.ops = &rec_source_ops, .state = &f->source};
@@ -206,13 +207,16 @@ static void test_window_pauses_and_resumes(void **state)
 static void test_byte_window(void **state)
 {
 	struct fixture *f = *state;
+	struct diags errs = {0};
 	char line[2048];
 	int r = 1, n = 0;
 
 	line[0] = '"';
 	memset(line + 1, 'x', 1500);
 	snprintf(line + 1501, sizeof(line) - 1501, "\" #1: initiating IKEv2 connection");
-	f->cfg.limits.max_queue_bytes = 8 * 1024; /* a window of 4 KiB: three such events */
+	/* a window of 4 KiB: three such events (applied as a reload applies it) */
+	f->cfg.limits.max_queue_bytes = 8 * 1024;
+	assert_int_equal(pipeline_reload(f->pl, t_pipeline_opts(&f->cfg), &errs), 0);
 	while (r == 1 && n < WINDOW) {
 		r = submit(f, line);
 		n++;
@@ -312,7 +316,7 @@ static void test_reload(void **state)
 	cfg2.rules.n = 1;
 	free(cfg2.redact.key_file);
 	cfg2.redact.key_file = strdup(f->cfg.redact.key_file);
-	assert_int_equal(pipeline_reload(f->pl, &cfg2, &errs), -EINVAL);
+	assert_int_equal(pipeline_reload(f->pl, t_pipeline_opts(&cfg2), &errs), -EINVAL);
 	assert_true(errs.n > 0);
 	submit(f, "\"a\" #1: initiating IKEv2 connection");
 	o = json_tokener_parse(f->sink.json[0]);
@@ -323,14 +327,14 @@ static void test_reload(void **state)
 	write_file(path, "- id: t.other\n  event: conn_add\n  result: info\n"
 			 "  scope: state\n  pattern: 'initiating IKEv2'\n");
 	memset(&errs, 0, sizeof(errs));
-	assert_int_equal(pipeline_reload(f->pl, &cfg2, &errs), 0);
+	assert_int_equal(pipeline_reload(f->pl, t_pipeline_opts(&cfg2), &errs), 0);
 	submit(f, "\"a\" #1: initiating IKEv2 connection");
 	o = json_tokener_parse(f->sink.json[1]);
 	assert_true(json_object_object_get_ex(o, "rule", &v));
 	assert_string_equal(json_object_get_string(v), "t.other");
 	json_object_put(o);
 	/* The pipeline now borrows cfg2; put the fixture's back before it goes. */
-	assert_int_equal(pipeline_reload(f->pl, &f->cfg, &errs), 0);
+	assert_int_equal(pipeline_reload(f->pl, t_pipeline_opts(&f->cfg), &errs), 0);
 	config_done(&cfg2);
 }
 

@@ -19,6 +19,7 @@
 #include "event.h"
 #include "redact.h"
 #include "stats.h"
+#include "stage_opts.h"
 
 /*
  * The redaction stage against the real event arena, the real OpenSSL HMAC
@@ -96,7 +97,7 @@ static void policy(struct fx *fx, const char *field, enum redact_action a)
 static struct redactor *new_ok(struct fx *fx)
 {
 	struct redactor *r = NULL;
-	int rc = redactor_new(&fx->cfg, &fx->cnt, &r, &fx->errs);
+	int rc = redactor_new(&t_pipeline_opts(&fx->cfg)->redact, &fx->cnt, &r, &fx->errs);
 
 	if (rc < 0)
 		for (size_t i = 0; i < fx->errs.n; i++)
@@ -113,7 +114,8 @@ static void new_fails(struct fx *fx, int rc, const char *needle)
 	bool found = false;
 
 	memset(&fx->errs, 0, sizeof(fx->errs));
-	assert_int_equal(redactor_new(&fx->cfg, &fx->cnt, &r, &fx->errs), rc);
+	assert_int_equal(redactor_new(&t_pipeline_opts(&fx->cfg)->redact, &fx->cnt, &r, &fx->errs),
+			 rc);
 	assert_ptr_equal(r, sentinel);
 	assert_true(fx->errs.n >= 1);
 	for (size_t i = 0; i < fx->errs.n; i++)
@@ -989,7 +991,7 @@ static void test_default_policy(void **state)
 	config_defaults(&cfg);
 	free(cfg.redact.key_file);
 	cfg.redact.key_file = strdup(fx->key_path);
-	assert_int_equal(redactor_new(&cfg, &fx->cnt, &r, &fx->errs), 0);
+	assert_int_equal(redactor_new(&t_pipeline_opts(&cfg)->redact, &fx->cnt, &r, &fx->errs), 0);
 	for (size_t i = 0; i < sizeof(hashed) / sizeof(hashed[0]); i++)
 		assert_int_equal(redactor_action(r, hashed[i]), REDACT_HASH);
 	assert_int_equal(redactor_action(r, F_MESSAGE), REDACT_DROP);

@@ -27,6 +27,7 @@
 #include "relp_window.h"
 #include "sink.h"
 #include "sink_relp.h"
+#include "stage_opts.h"
 
 /* ---- the window bookkeeping ---- */
 
@@ -428,7 +429,7 @@ static void trip_start(struct trip *tr, const struct sink_relp_collector *colls,
 	tr->cfg.redact.key_file = strdup(path);
 	tr->cfg.redact.generate_key = true;
 	tr->cfg.limits.in_flight = 1000;
-	assert_int_equal(pipeline_new(&tr->cfg, &tr->cnt, &tr->pl, &errs), 0);
+	assert_int_equal(pipeline_new(t_pipeline_opts(&tr->cfg), &tr->cnt, &tr->pl, &errs), 0);
 	assert_int_equal(sd_event_new(&tr->e), 0);
 
 	struct sink_relp_options o = {

@@ -27,6 +27,7 @@
 #include "sink.h"
 #include "source.h"
 #include "tls_harness.h"
+#include "stage_opts.h"
 
 static const char rules_yaml[] = "- id: t.init\n"
 				 "  event: ike_init\n"
@@ -171,10 +172,10 @@ static int open_sink(struct fx *f, struct diags *errs)
 	int r;
 
 	assert_non_null(ops);
-	assert_int_equal(pipeline_new(&f->cfg, &f->cnt, &f->pl, errs), 0);
+	assert_int_equal(pipeline_new(t_pipeline_opts(&f->cfg), &f->cnt, &f->pl, errs), 0);
 	f->src = (struct source){.ops = &rec_source_ops, .state = &f->rs};
 	f->snk = (struct sink){.ops = ops};
-	r = ops->open(&f->cfg, f->e, f->pl, &f->cnt, &f->snk.state, errs);
+	r = ops->open(t_sink_opts(&f->cfg), f->e, f->pl, &f->cnt, &f->snk.state, errs);
 	for (size_t i = 0; i < errs->n; i++)
 		print_message("open: %s\n", errs->v[i].msg);
 	if (r == 0)
@@ -627,8 +628,9 @@ static void expect_open_refused(struct fx *f, sd_event *e, const char *why)
 	struct diags errs = {0};
 	void *st = NULL;
 
-	assert_int_equal(sink_find(f->cfg.output.type)->open(&f->cfg, e, NULL, &f->cnt, &st, &errs),
-			 -EINVAL);
+	assert_int_equal(
+	    sink_find(f->cfg.output.type)->open(t_sink_opts(&f->cfg), e, NULL, &f->cnt, &st, &errs),
+	    -EINVAL);
 	assert_null(st);
 	assert_true(errs.n >= 1);
 	if (!strstr(errs.v[0].msg, why))

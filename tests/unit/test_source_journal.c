@@ -27,6 +27,7 @@
 #define BOOT	       "6c7c6013a8674f1e9a5cd7b4b5e56aa4"
 
 #include "source_harness.h"
+#include "stage_opts.h"
 
 /* Builds a journal file from export text with systemd-journal-remote. */
 static void make_journal(const char *path, const char *export_text)
@@ -181,9 +182,9 @@ static void test_read_file(void **state)
 	struct diags errs = {0};
 	int r;
 
-	assert_int_equal(pipeline_new(&h->cfg, &h->cnt, &h->pl, &errs), 0);
+	assert_int_equal(pipeline_new(t_pipeline_opts(&h->cfg), &h->cnt, &h->pl, &errs), 0);
 	pipeline_set_observer(h->pl, observe, h);
-	r = source_journal_read_file(h->a, &h->cfg, h->pl, &h->cnt, &errs);
+	r = source_journal_read_file(h->a, &t_source_opts(&h->cfg)->journal, h->pl, &h->cnt, &errs);
 	assert_int_equal(r, 3); /* the sshd entry does not match */
 	assert_int_equal(h->n, 3);
 	check_entries(h, 0);
@@ -192,7 +193,8 @@ static void test_read_file(void **state)
 	h->pl = NULL;
 
 	errs = (struct diags){0};
-	r = source_journal_read_file("/nonexistent/x.journal", &h->cfg, h->pl, &h->cnt, &errs);
+	r = source_journal_read_file("/nonexistent/x.journal", &t_source_opts(&h->cfg)->journal,
+				     h->pl, &h->cnt, &errs);
 	assert_true(r < 0);
 	assert_int_equal(errs.n, 1);
 }

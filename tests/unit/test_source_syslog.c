@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "syslog_harness.h"
+#include "stage_opts.h"
 
 static const char *const tcp_udp[] = {"tcp://127.0.0.1:0", "udp://127.0.0.1:0"};
 
@@ -697,16 +698,19 @@ static void test_open_errors(void **state)
 	assert_int_equal(sd_event_new(&e), 0);
 
 	set_list(&cfg.source.syslog.listen, "tcp://127.0.0.1:0");
-	assert_int_equal(source_syslog_ops.open(&cfg, NULL, NULL, &cnt, &s, &errs), -EINVAL);
+	assert_int_equal(source_syslog_ops.open(t_source_opts(&cfg), NULL, NULL, &cnt, &s, &errs),
+			 -EINVAL);
 	assert_non_null(strstr(errs.v[errs.n - 1].msg, "event loop"));
 
 	set_list(&cfg.source.syslog.listen, NULL);
-	assert_int_equal(source_syslog_ops.open(&cfg, e, NULL, &cnt, &s, &errs), -EINVAL);
+	assert_int_equal(source_syslog_ops.open(t_source_opts(&cfg), e, NULL, &cnt, &s, &errs),
+			 -EINVAL);
 	assert_non_null(strstr(errs.v[errs.n - 1].msg, "no address"));
 
 	errs.n = 0;
 	set_list(&cfg.source.syslog.listen, "http://127.0.0.1:514");
-	assert_int_equal(source_syslog_ops.open(&cfg, e, NULL, &cnt, &s, &errs), -EINVAL);
+	assert_int_equal(source_syslog_ops.open(t_source_opts(&cfg), e, NULL, &cnt, &s, &errs),
+			 -EINVAL);
 	assert_non_null(strstr(errs.v[errs.n - 1].msg, "http://127.0.0.1:514"));
 
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -716,13 +720,14 @@ static void test_open_errors(void **state)
 	snprintf(busy, sizeof(busy), "tcp://127.0.0.1:%u", ntohs(a.sin_port));
 	errs.n = 0;
 	set_list(&cfg.source.syslog.listen, busy);
-	assert_int_equal(source_syslog_ops.open(&cfg, e, NULL, &cnt, &s, &errs), -EADDRINUSE);
+	assert_int_equal(source_syslog_ops.open(t_source_opts(&cfg), e, NULL, &cnt, &s, &errs),
+			 -EADDRINUSE);
 	assert_non_null(strstr(errs.v[errs.n - 1].msg, strerror(EADDRINUSE)));
 	close(lfd);
 
 	errs.n = 0;
 	set_list(&cfg.source.syslog.listen, "tls://127.0.0.1:0");
-	assert_true(source_syslog_ops.open(&cfg, e, NULL, &cnt, &s, &errs) < 0);
+	assert_true(source_syslog_ops.open(t_source_opts(&cfg), e, NULL, &cnt, &s, &errs) < 0);
 	assert_true(errs.n > 0);
 	assert_null(s);
 

@@ -25,6 +25,7 @@
 #include <openssl/x509v3.h>
 
 #include "syslog_harness.h"
+#include "stage_opts.h"
 
 static const char *const tls_only[] = {"tls://127.0.0.1:0"};
 static const char *const tls_tcp[] = {"tls://127.0.0.1:0", "tcp://127.0.0.1:0"};
@@ -702,7 +703,8 @@ static void test_tls_setup_fails(void **state)
 	pki_setup(&sh, &p);
 	set_str(&sh.h.cfg.source.syslog.cert_file, "/nonexistent/server.pem");
 	assert_int_equal(sd_event_new(&e), 0);
-	assert_true(source_syslog_ops.open(&sh.h.cfg, e, NULL, &sh.h.cnt, &s, &errs) < 0);
+	assert_true(
+	    source_syslog_ops.open(t_source_opts(&sh.h.cfg), e, NULL, &sh.h.cnt, &s, &errs) < 0);
 	assert_null(s);
 	assert_true(errs.n > 0);
 	assert_string_equal(errs.v[0].file, "/nonexistent/server.pem");

@@ -24,6 +24,7 @@
 
 #include "receiver_wire.h"
 #include "syslog_harness.h"
+#include "stage_opts.h"
 
 /* ---- the fake child ---- */
 
@@ -240,8 +241,8 @@ static void test_start_error(void **state)
 
 	ps_config(&sh, "error", 100);
 	assert_int_equal(sd_event_new(&sh.h.e), 0);
-	assert_true(source_syslog_privsep_ops.open(&sh.h.cfg, sh.h.e, NULL, &sh.h.cnt, &s, &errs) <
-		    0);
+	assert_true(source_syslog_privsep_ops.open(t_source_opts(&sh.h.cfg), sh.h.e, NULL,
+						   &sh.h.cnt, &s, &errs) < 0);
 	assert_null(s);
 	assert_int_equal(errs.n, 1);
 	assert_string_equal(errs.v[0].msg, "fake: cannot load server.key");

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "source_window.h"
 #include "stats.h"
+#include "stage_opts.h"
 
 struct entry {
 	uint64_t seq;
@@ -52,8 +53,9 @@ static int setup(void **state)
 	config_defaults(&fx->cfg);
 	fx->cfg.limits.in_flight = 2; /* a window of 2 * 4 entries */
 	released = 0;
-	assert_int_equal(source_window_init(&fx->w, &fx->cfg, NULL, &fx->cnt, sizeof(struct entry),
-					    entry_pos, entry_release),
+	assert_int_equal(source_window_init(&fx->w, &t_source_opts(&fx->cfg)->journal.win, NULL,
+					    &fx->cnt, sizeof(struct entry), entry_pos,
+					    entry_release),
 			 0);
 	*state = fx;
 	return 0;
@@ -144,8 +146,9 @@ static void test_done_releases(void **state)
 	source_window_done(&fx->w);
 	assert_int_equal(released, 6);
 	/* teardown calls done again: nothing is released twice */
-	assert_int_equal(source_window_init(&fx->w, &fx->cfg, NULL, &fx->cnt, sizeof(struct entry),
-					    entry_pos, entry_release),
+	assert_int_equal(source_window_init(&fx->w, &t_source_opts(&fx->cfg)->journal.win, NULL,
+					    &fx->cnt, sizeof(struct entry), entry_pos,
+					    entry_release),
 			 0);
 }
 

@@ -16,6 +16,7 @@
 #include <systemd/sd-event.h>
 
 #include "state.h"
+#include "stage_opts.h"
 
 #define CURSOR                                                                                     \
 	"s=739ad463348b4ceca5a9e69c95a3c93f;i=4ece7;b=6c7c6013a8674f1e9a5cd7b4b5e56aa4;"           \
@@ -534,19 +535,22 @@ static void test_begin_broken(void **unused)
 	cfg.state_fallback = START_TAIL;
 
 	/* none yet: the source's own start, nothing counted */
-	assert_int_equal(state_begin(&cfg, STATE_JOURNAL, START_TAIL, &cnt, &out, &mode), 0);
+	assert_int_equal(
+	    state_begin(t_state_opts(&cfg), STATE_JOURNAL, START_TAIL, &cnt, &out, &mode), 0);
 	assert_int_equal(mode, START_TAIL);
 	/* good: itself */
 	assert_int_equal(state_write(path, &a, &(struct diags){0}), 0);
 	assert_int_equal(state_write(path, &b, &(struct diags){0}), 0);
-	assert_int_equal(state_begin(&cfg, STATE_JOURNAL, START_TAIL, &cnt, &out, &mode), 1);
+	assert_int_equal(
+	    state_begin(t_state_opts(&cfg), STATE_JOURNAL, START_TAIL, &cnt, &out, &mode), 1);
 	assert_string_equal(out.cursor, "s=1;i=b");
 	assert_int_equal(cnt.state_corrupt, 0);
 
 	/* broken: the previous position, counted */
 	put_file(path, "{\"format\":\"ikelogd-position\",\"ver", 33);
 	memset(&out, 0, sizeof(out));
-	assert_int_equal(state_begin(&cfg, STATE_JOURNAL, START_TAIL, &cnt, &out, &mode), 1);
+	assert_int_equal(
+	    state_begin(t_state_opts(&cfg), STATE_JOURNAL, START_TAIL, &cnt, &out, &mode), 1);
 	assert_string_equal(out.cursor, "s=1;i=a");
 	assert_int_equal(cnt.state_corrupt, 1);
 	/* a write over the broken file keeps the good previous one, not the broken one */
@@ -559,7 +563,8 @@ static void test_begin_broken(void **unused)
 	/* broken, no previous one: the head, though state_fallback says tail */
 	assert_int_equal(unlink(prev), 0);
 	mode = START_TAIL;
-	assert_int_equal(state_begin(&cfg, STATE_JOURNAL, START_TAIL, &cnt, &out, &mode), 0);
+	assert_int_equal(
+	    state_begin(t_state_opts(&cfg), STATE_JOURNAL, START_TAIL, &cnt, &out, &mode), 0);
 	assert_int_equal(mode, START_HEAD);
 	assert_int_equal(cnt.state_corrupt, 2);
 
@@ -567,23 +572,27 @@ static void test_begin_broken(void **unused)
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(mkdir(path, 0700), 0);
 	mode = START_TAIL;
-	assert_int_equal(state_begin(&cfg, STATE_JOURNAL, START_TAIL, &cnt, &out, &mode), 0);
+	assert_int_equal(
+	    state_begin(t_state_opts(&cfg), STATE_JOURNAL, START_TAIL, &cnt, &out, &mode), 0);
 	assert_int_equal(mode, START_HEAD);
 	assert_int_equal(cnt.state_corrupt, 3);
 	assert_int_equal(rmdir(path), 0);
 
 	/* missing, but the previous one beside it (a write cut between its renames): that one */
 	assert_int_equal(state_write(prev, &a, &(struct diags){0}), 0);
-	assert_int_equal(state_begin(&cfg, STATE_JOURNAL, START_TAIL, &cnt, &out, &mode), 1);
+	assert_int_equal(
+	    state_begin(t_state_opts(&cfg), STATE_JOURNAL, START_TAIL, &cnt, &out, &mode), 1);
 	assert_string_equal(out.cursor, "s=1;i=a");
 	assert_int_equal(cnt.state_corrupt, 3);
 
 	/* another type's position: state_fallback, not counted */
 	assert_int_equal(state_write(path, &a, &(struct diags){0}), 0);
-	assert_int_equal(state_begin(&cfg, STATE_FILE, START_TAIL, &cnt, &out, &mode), 0);
+	assert_int_equal(state_begin(t_state_opts(&cfg), STATE_FILE, START_TAIL, &cnt, &out, &mode),
+			 0);
 	assert_int_equal(mode, START_TAIL);
 	cfg.state_fallback = START_HEAD;
-	assert_int_equal(state_begin(&cfg, STATE_FILE, START_TAIL, &cnt, &out, &mode), 0);
+	assert_int_equal(state_begin(t_state_opts(&cfg), STATE_FILE, START_TAIL, &cnt, &out, &mode),
+			 0);
 	assert_int_equal(mode, START_HEAD);
 	assert_int_equal(cnt.state_corrupt, 3);
 	remove_dir(dir);
@@ -603,7 +612,7 @@ static void test_committer_batches(void **unused)
 	snprintf(path, sizeof(path), "%s/position", dir);
 	/* By count, no loop: written at the third record, not before. */
 	committer_config(&cfg, path, 3, 1000);
-	assert_int_equal(state_committer_init(&c, &cfg, NULL, &cnt), 0);
+	assert_int_equal(state_committer_init(&c, t_state_opts(&cfg), NULL, &cnt), 0);
 	state_committer_set(&c, &pos, 2);
 	assert_int_equal(state_read(path, &out, &errs), -ENOENT);
 	state_committer_set(&c, &pos, 1);
@@ -618,7 +627,7 @@ static void test_committer_batches(void **unused)
 	assert_int_equal(unlink(path), 0);
 	committer_config(&cfg, path, 1000, 50);
 	assert_int_equal(sd_event_new(&e), 0);
-	assert_int_equal(state_committer_init(&c, &cfg, e, &cnt), 0);
+	assert_int_equal(state_committer_init(&c, t_state_opts(&cfg), e, &cnt), 0);
 	state_committer_set(&c, &pos, 1);
 	assert_int_equal(state_read(path, &out, &errs), -ENOENT);
 	for (int i = 0; i < 20 && cnt.state_writes < 2; i++)
@@ -631,7 +640,7 @@ static void test_committer_batches(void **unused)
 	/* A write that fails is counted, and the position stays pending. */
 	snprintf(path, sizeof(path), "%s/missing/position", dir);
 	committer_config(&cfg, path, 1, 1000);
-	assert_int_equal(state_committer_init(&c, &cfg, NULL, &cnt), 0);
+	assert_int_equal(state_committer_init(&c, t_state_opts(&cfg), NULL, &cnt), 0);
 	state_committer_set(&c, &pos, 1);
 	assert_int_equal(cnt.state_write_failures, 1);
 	assert_int_equal(state_committer_flush(&c), -ENOENT);
@@ -640,7 +649,7 @@ static void test_committer_batches(void **unused)
 
 	/* No state file configured: nothing written, nothing failing. */
 	committer_config(&cfg, "", 1, 1000);
-	assert_int_equal(state_committer_init(&c, &cfg, NULL, &cnt), 0);
+	assert_int_equal(state_committer_init(&c, t_state_opts(&cfg), NULL, &cnt), 0);
 	state_committer_set(&c, &pos, 5);
 	assert_int_equal(state_committer_flush(&c), 0);
 	assert_int_equal(cnt.state_writes, 2);
