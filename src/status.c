@@ -56,6 +56,8 @@ static const char *const patterns[] = {
 		     "(?:(?<state_name>[A-Z][A-Z0-9_]*[A-Z0-9]) \\((?<state_story>[^)]*)\\)"
 		     "|(?<state_story>[^;]*));(?<x_rest>.*)$",
     [STATUS_CHILD_TRAFFIC] = "^" CONN "(?<x_tail>.*?) Traffic:(?<x_traffic>.*)$",
+    /* tried last: a line no pattern knows still says which SA it is about */
+    [STATUS_UNPARSED] = "^" CONN,
 };
 
 #define N_PATTERNS (sizeof(patterns) / sizeof(patterns[0]))

@@ -287,6 +287,8 @@ static void test_skip_and_unparsed(void **state)
 	assert_int_equal(parse(f, "#1: \"road-east-ikev2\" --- cut ---"), STATUS_UNPARSED);
 	assert_str(&f->ev, F_EVENT_TYPE, "unparsed");
 	assert_str(&f->ev, F_MESSAGE, "#1: \"road-east-ikev2\" --- cut ---");
+	assert_str(&f->ev, F_CONN_NAME, "road-east-ikev2");
+	assert_num(&f->ev, F_STATE_SERIAL, 1);
 	/* nor is anything else after the connection's ", " a tunnel */
 	assert_int_equal(parse(f, "#2: \"westnet-eastnet\", [...] more"), STATUS_UNPARSED);
 }
