@@ -235,8 +235,8 @@ static int set_value(struct event_jsonc *w, const struct event *ev, int f)
 		/*
 		 * json-c's own reading decides what a number is: the whole text (and
 		 * its NUL, which ends a number) must parse in strict mode as a double
-		 * or an integer; json-c also takes "1.", "1.e5" and white space
-		 * around, RFC 8259's number does not. The new object prints the captured text
+		 * or an integer; json-c also takes "1.", "1.e5", a leading zero
+		 * ("00") and white space around, RFC 8259's number does not. The new object prints the captured text
 		 * (json_object_new_double_s); sync_keys swaps it into the tree.
 		 */
 		char *text = strndup(s, len);
@@ -247,8 +247,12 @@ static int set_value(struct event_jsonc *w, const struct event *ev, int f)
 		bool ok = false;
 		double d = 0;
 
+		/* json-c takes a leading zero before a digit ("00", "-01"); RFC 8259 does not */
+		const char *digits = text && text[0] == '-' ? text + 1 : text;
+		bool lead_zero = digits && digits[0] == '0' && digits[1] >= '0' && digits[1] <= '9';
+
 		if (text && tok && strlen(text) == len && strcspn(text, " \t\r\n") == len &&
-		    !(dot && (dot[1] < '0' || dot[1] > '9'))) {
+		    !(dot && (dot[1] < '0' || dot[1] > '9')) && !lead_zero) {
 			json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 			n = json_tokener_parse_ex(tok, text, (int)len + 1);
 			ok = n && json_tokener_get_parse_end(tok) == len &&

@@ -308,6 +308,31 @@ static void test_number_valid(void **state)
 	/* only len bytes count */
 	assert_true(event_number_valid("12x", 2));
 	assert_false(event_number_valid("1\0", 2));
+
+	/*
+	 * A number set raw (no check at set time) that RFC 8259 refuses is left
+	 * out by both renderers: json-c's own reading takes "00" (found by
+	 * fuzz_event_json), the reference must not.
+	 */
+	struct event_json *w = NULL;
+	struct event_jsonc *ref = NULL;
+	struct event ev;
+	static const char *const raw_bad[] = {"00", "-01", "007.5", "1.", " 1"};
+
+	assert_int_equal(event_init(&ev, 256), 0);
+	assert_int_equal(event_json_new(&w), 0);
+	assert_int_equal(event_jsonc_new(&ref), 0);
+	for (size_t i = 0; i < sizeof(raw_bad) / sizeof(raw_bad[0]); i++) {
+		event_reset(&ev);
+		event_set_str(&ev, F_AGE_S, raw_bad[i], strlen(raw_bad[i]));
+		assert_string_equal(render_both(w, ref, &ev, NULL), "{}");
+	}
+	event_reset(&ev);
+	event_set_str(&ev, F_AGE_S, "0.5", 3);
+	assert_string_equal(render_both(w, ref, &ev, NULL), "{\"age_s\":0.5}");
+	event_json_free(w);
+	event_jsonc_free(ref);
+	event_done(&ev);
 }
 
 int main(void)
