@@ -211,8 +211,34 @@ bool event_number_valid(const char *s, size_t len);
  */
 #define EVENT_MAP_KV '\x1f'
 #define EVENT_MAP_SEP '\x1e'
-bool event_map_next(const char **s, size_t *len, const char **key, size_t *key_len,
-		    const char **val, size_t *val_len);
+/*
+ * Inline, with a byte loop: pairs are a few bytes long and the writer reads
+ * every pair of every event, where a call to memchr per separator cost more
+ * than the scan. The key ends at the pair's first EVENT_MAP_KV and must not
+ * be empty; the value runs to the next EVENT_MAP_SEP.
+ */
+static inline bool event_map_next(const char **s, size_t *len, const char **key, size_t *key_len,
+				  const char **val, size_t *val_len)
+{
+	const char *p = *s;
+	size_t n = *len, i = 0, kl;
+
+	while (i < n && p[i] != EVENT_MAP_KV && p[i] != EVENT_MAP_SEP)
+		i++;
+	if (i == 0 || i == n || p[i] != EVENT_MAP_KV)
+		return false;
+	kl = i++;
+	while (i < n && p[i] != EVENT_MAP_SEP)
+		i++;
+	*key = p;
+	*key_len = kl;
+	*val = p + kl + 1;
+	*val_len = i - kl - 1;
+	i += i < n; /* past the separator */
+	*s = p + i;
+	*len = n - i;
+	return true;
+}
 /* A map key: 1..EVENT_MAP_KEY_MAX letters, digits, "_", "." or "-"; setters refuse others and repeats. */
 #define EVENT_MAP_KEY_MAX 64
 bool event_map_key_valid(const char *k, size_t len);

@@ -291,6 +291,48 @@ static void test_map_values(void **state)
 	assert_int_equal(event_set_str(&ev, F_LABELS, "a\0b\x1f" "1", 5), -EINVAL);
 	assert_int_equal(event_set_str(&ev, F_LABELS, "no-split", 8), -EINVAL);
 	assert_int_equal(event_set_text(&ev, F_LABELS, "\x1f" "1", 2), -EINVAL);
+	/* A pair ends the text with its separator; an empty pair after it does not. */
+	assert_int_equal(event_set_str(&ev, F_LABELS,
+				       "a\x1f"
+				       "1\x1e",
+				       4),
+			 0);
+	assert_int_equal(event_set_str(&ev, F_LABELS,
+				       "a\x1f"
+				       "1\x1e\x1e",
+				       5),
+			 -EINVAL);
+	event_done(&ev);
+}
+
+/* Keys k0..k(n-1), with key `again` written as key `as` (-1: none), into buf. */
+static size_t many_keys(char *buf, size_t size, int n, int again, int as)
+{
+	size_t len = 0;
+
+	for (int i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%sk%d\x1fv", i ? "\x1e" : "",
+					i == again ? as : i);
+	return len;
+}
+
+/* A repeated key is refused wherever it stands, among few keys or many (past 16). */
+static void test_map_many_keys(void **state)
+{
+	struct event ev;
+	char buf[512];
+	size_t len;
+
+	(void)state;
+	assert_int_equal(event_init(&ev, 4096), 0);
+	len = many_keys(buf, sizeof(buf), 30, -1, -1);
+	assert_int_equal(event_set_str(&ev, F_LABELS, buf, len), 0);
+	len = many_keys(buf, sizeof(buf), 30, 5, 2);
+	assert_int_equal(event_set_str(&ev, F_LABELS, buf, len), -EINVAL);
+	len = many_keys(buf, sizeof(buf), 30, 20, 3);
+	assert_int_equal(event_set_str(&ev, F_LABELS, buf, len), -EINVAL);
+	len = many_keys(buf, sizeof(buf), 30, 29, 18);
+	assert_int_equal(event_set_str(&ev, F_LABELS, buf, len), -EINVAL);
 	event_done(&ev);
 }
 
@@ -302,6 +344,7 @@ int main(void)
 	    cmocka_unit_test(test_meanings_cover_vocabulary),
 	    cmocka_unit_test(test_meaning_on_events),
 	    cmocka_unit_test(test_map_values),
+	    cmocka_unit_test(test_map_many_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
