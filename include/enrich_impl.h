@@ -51,8 +51,23 @@ struct peer_cache {
 	char nets[1024]; /* map pairs */
 	size_t nets_len;
 	char country[8];
+	size_t country_len;
 	uint32_t asn;
 	char org[256];
+	size_t org_len;
+};
+
+/*
+ * The map labels of the last local address: a gateway logs from one or a
+ * few addresses of its own, and the maps change only with a new stage (a
+ * reload builds one), so nothing invalidates it.
+ */
+struct local_cache {
+	bool valid; /* addr parsed; nets_len 0 = in no map */
+	char addr[64];
+	size_t addr_len;
+	char nets[1024];
+	size_t nets_len;
 };
 
 struct addr_map;
@@ -66,6 +81,7 @@ struct enrich {
 	size_t n_meanings;
 	struct geo_db country, asn;
 	struct peer_cache peer;
+	struct local_cache local;
 	struct enrich_stats stats;
 };
 

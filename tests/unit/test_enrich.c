@@ -124,6 +124,24 @@ static void test_labels_and_maps(void **state)
 		assert_string_equal(get(j, "local_net", "region"), "lab");
 		json_object_put(j);
 	}
+	/* The local address's labels follow the address when it changes (they are cached). */
+	event_with(&ev, NULL, "192.0.2.45");
+	assert_int_equal(enrich_event(e, &ev), 0);
+	j = render(&ev);
+	assert_string_equal(get(j, "local_net", "region"), "internet");
+	assert_string_equal(get(j, "local_net", "partner"), "partner-a-gw");
+	json_object_put(j);
+	event_with(&ev, NULL, "2001:db9::1");
+	assert_int_equal(enrich_event(e, &ev), 0);
+	j = render(&ev);
+	assert_null(get(j, "local_net", NULL));
+	json_object_put(j);
+	event_with(&ev, NULL, "10.1.0.1");
+	assert_int_equal(enrich_event(e, &ev), 0);
+	j = render(&ev);
+	assert_string_equal(get(j, "local_net", "region"), "lab");
+	assert_null(get(j, "local_net", "partner"));
+	json_object_put(j);
 	/* No address, no map labels; the labels still. */
 	event_with(&ev, NULL, NULL);
 	assert_int_equal(enrich_event(e, &ev), 0);
