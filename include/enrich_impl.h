@@ -50,6 +50,7 @@ struct peer_cache {
 	size_t addr_len;
 	char nets[1024]; /* map pairs */
 	size_t nets_len;
+	bool nets_ok; /* event_map_valid(nets) */
 	char country[8];
 	size_t country_len;
 	uint32_t asn;
@@ -68,6 +69,7 @@ struct local_cache {
 	size_t addr_len;
 	char nets[1024];
 	size_t nets_len;
+	bool nets_ok; /* event_map_valid(nets) */
 };
 
 struct addr_map;
@@ -75,6 +77,7 @@ struct addr_map;
 struct enrich {
 	char *labels; /* map pairs, built once */
 	size_t labels_len;
+	bool labels_ok; /* event_map_valid(labels), checked once */
 	struct addr_map *maps;
 	size_t n_maps;
 	struct enrich_meaning *meanings; /* sorted by code */

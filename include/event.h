@@ -189,6 +189,12 @@ void event_reset(struct event *ev);
 int event_set_str(struct event *ev, enum field f, const char *s, size_t len);
 int event_set_int(struct event *ev, enum field f, int64_t n);
 int event_set_text(struct event *ev, enum field f, const char *s, size_t len);
+/*
+ * event_set_str without its check of a map value, for a value the caller
+ * checked once with event_map_valid and sets again and again (the
+ * enrichment's labels and cached map labels). Any other value: event_set_str.
+ */
+int event_set_map_checked(struct event *ev, enum field f, const char *s, size_t len);
 void event_unset(struct event *ev, enum field f);
 
 static inline bool event_has(const struct event *ev, enum field f)
@@ -239,6 +245,11 @@ static inline bool event_map_next(const char **s, size_t *len, const char **key,
 	*len = n - i;
 	return true;
 }
+/*
+ * Whether s[0..len) is a map value event_set_str accepts: every pair split,
+ * every key valid (below) and none twice.
+ */
+bool event_map_valid(const char *s, size_t len);
 /* A map key: 1..EVENT_MAP_KEY_MAX letters, digits, "_", "." or "-"; setters refuse others and repeats. */
 #define EVENT_MAP_KEY_MAX 64
 bool event_map_key_valid(const char *k, size_t len);

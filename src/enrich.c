@@ -475,6 +475,7 @@ static int build_labels(struct enrich *e, const struct enrich_opts *o, struct di
 			diag_add(errs, o->config_path, o->labels[i].line, 0, "enrich.labels: too long");
 			return -EINVAL;
 		}
+	e->labels_ok = event_map_valid(e->labels, e->labels_len);
 	return 0;
 }
 
@@ -580,6 +581,7 @@ static void peer_lookup(struct enrich *e, const char *s, size_t len)
 	c->gen = gen;
 	c->valid = true;
 	c->nets_len = nets_of(e, a, v6, c->nets, sizeof(c->nets));
+	c->nets_ok = event_map_valid(c->nets, c->nets_len);
 	geo_country(&e->country, a, v6, c->country, sizeof(c->country), &e->stats);
 	c->country_len = strlen(c->country);
 	geo_asn(&e->asn, a, v6, &c->asn, c->org, sizeof(c->org), &e->stats);
@@ -602,7 +604,18 @@ static const struct local_cache *local_lookup(struct enrich *e, const char *s, s
 	c->addr_len = len;
 	c->valid = true;
 	c->nets_len = nets_of(e, a, v6, c->nets, sizeof(c->nets));
+	c->nets_ok = event_map_valid(c->nets, c->nets_len);
 	return c;
+}
+
+/*
+ * Sets a map value built here: checked once when built (ok), not again for
+ * every event that carries it; one that failed goes to event_set_str, which
+ * refuses it as before.
+ */
+static int set_map(struct event *ev, enum field f, const char *s, size_t len, bool ok)
+{
+	return ok ? event_set_map_checked(ev, f, s, len) : event_set_str(ev, f, s, len);
 }
 
 static void set_meaning(struct enrich *e, struct event *ev, int *r)
@@ -631,12 +644,13 @@ int enrich_event(struct enrich *e, struct event *ev)
 	if (!e)
 		return 0;
 	if (e->labels_len)
-		r |= event_set_str(ev, F_LABELS, e->labels, e->labels_len);
+		r |= set_map(ev, F_LABELS, e->labels, e->labels_len, e->labels_ok);
 	if ((e->n_maps || e->country.open || e->asn.open) && (s = event_str(ev, F_PEER_IP, &len))) {
 		peer_lookup(e, s, len);
 		if (e->peer.valid) {
 			if (e->peer.nets_len)
-				r |= event_set_str(ev, F_PEER_NET, e->peer.nets, e->peer.nets_len);
+				r |= set_map(ev, F_PEER_NET, e->peer.nets, e->peer.nets_len,
+					     e->peer.nets_ok);
 			if (e->peer.country_len)
 				r |= event_set_str(ev, F_PEER_GEO_COUNTRY, e->peer.country,
 						   e->peer.country_len);
@@ -650,7 +664,7 @@ int enrich_event(struct enrich *e, struct event *ev)
 		const struct local_cache *lc = local_lookup(e, s, len);
 
 		if (lc && lc->nets_len)
-			r |= event_set_str(ev, F_LOCAL_NET, lc->nets, lc->nets_len);
+			r |= set_map(ev, F_LOCAL_NET, lc->nets, lc->nets_len, lc->nets_ok);
 	}
 	if (e->n_meanings && event_has(ev, F_ERROR_CODE))
 		set_meaning(e, ev, &r);

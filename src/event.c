@@ -348,15 +348,9 @@ static int64_t arena_put(struct event *ev, const char *s, size_t len)
 	return (int64_t)off;
 }
 
-static bool map_valid(const char *s, size_t len);
-
-int event_set_str(struct event *ev, enum field f, const char *s, size_t len)
+/* Copies s into the arena as field f's value. */
+static int set_value(struct event *ev, enum field f, const char *s, size_t len)
 {
-	if (f < 0 || f >= F__MAX)
-		return -EINVAL;
-	/* A map is checked here, where every setter passes. */
-	if (field_table[f].type == FT_MAP && len && !map_valid(s, len))
-		return -EINVAL;
 	int64_t off = arena_put(ev, s, len);
 
 	if (off < 0)
@@ -364,6 +358,23 @@ int event_set_str(struct event *ev, enum field f, const char *s, size_t len)
 	ev->v[f] = (struct event_value){.off = (uint32_t)off, .len = (uint32_t)len, .num = 0};
 	mark(ev, f, true);
 	return 0;
+}
+
+int event_set_str(struct event *ev, enum field f, const char *s, size_t len)
+{
+	if (f < 0 || f >= F__MAX)
+		return -EINVAL;
+	/* A map is checked here, where every setter passes. */
+	if (field_table[f].type == FT_MAP && len && !event_map_valid(s, len))
+		return -EINVAL;
+	return set_value(ev, f, s, len);
+}
+
+int event_set_map_checked(struct event *ev, enum field f, const char *s, size_t len)
+{
+	if (f < 0 || f >= F__MAX)
+		return -EINVAL;
+	return set_value(ev, f, s, len);
 }
 
 int event_set_int(struct event *ev, enum field f, int64_t n)
@@ -618,7 +629,7 @@ bool event_map_key_valid(const char *k, size_t len)
  * one). Every event with labels or address maps passes here, so the keys
  * seen are kept and compared, not found again in the text.
  */
-static bool map_valid(const char *s, size_t len)
+bool event_map_valid(const char *s, size_t len)
 {
 	struct {
 		const char *k;

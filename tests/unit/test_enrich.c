@@ -323,6 +323,25 @@ static void test_map_values(void **state)
 	event_done(&ev);
 }
 
+/* Labels with a key twice (the config loader refuses them) never reach an event. */
+static void test_labels_refused(void **state)
+{
+	struct enrich_pair labels[] = {pair("site", "fra1", 3), pair("site", "ams2", 4)};
+	struct enrich_opts o = {.config_path = "t.yaml", .labels = labels, .n_labels = 2};
+	struct diags errs = {0};
+	struct enrich *e;
+	struct event ev;
+
+	(void)state;
+	assert_int_equal(enrich_new(&o, &e, &errs), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	event_with(&ev, "192.0.2.1", NULL);
+	enrich_event(e, &ev);
+	assert_false(event_has(&ev, F_LABELS));
+	event_done(&ev);
+	enrich_free(e);
+}
+
 /* Keys k0..k(n-1), with key `again` written as key `as` (-1: none), into buf. */
 static size_t many_keys(char *buf, size_t size, int n, int again, int as)
 {
@@ -363,6 +382,7 @@ int main(void)
 	    cmocka_unit_test(test_meaning_on_events),
 	    cmocka_unit_test(test_map_values),
 	    cmocka_unit_test(test_map_many_keys),
+	    cmocka_unit_test(test_labels_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
