@@ -9,6 +9,7 @@
  * rule for which fields are written. Inline: they run for every field of
  * every event.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -296,6 +297,63 @@ static inline __attribute__((always_inline)) void json_put_value(struct json_buf
 		w->buf[w->len++] = '"';
 		break;
 	}
+}
+
+/*
+ * The last value of one map field and its JSON: the enrichment's labels
+ * are the same text on every event and a peer's map labels on every event
+ * of its IKE SA, so the writer copies the JSON it wrote before instead of
+ * splitting and escaping the pairs again. Only an ever longer value
+ * allocates; when that fails the value is written, not remembered.
+ */
+struct json_memo {
+	char *src, *json;
+	size_t src_len, json_len;
+	size_t src_cap, json_cap;
+	bool valid;
+};
+
+static inline int json_memo_grow(char **buf, size_t *cap, size_t need)
+{
+	char *b;
+
+	if (need <= *cap)
+		return 0;
+	if (!(b = realloc(*buf, need)))
+		return -ENOMEM;
+	*buf = b;
+	*cap = need;
+	return 0;
+}
+
+/* json_put_value through m: the same bytes, copied when ev's value is m's last one. */
+static inline void json_put_memo(struct json_buf *w, struct json_memo *m, const struct event *ev,
+				 int f)
+{
+	const char *s = ev->text + ev->v[f].off;
+	size_t len = ev->v[f].len, from = w->len;
+
+	if (m->valid && m->src_len == len && memcmp(m->src, s, len) == 0) {
+		json_put(w, m->json, m->json_len);
+		return;
+	}
+	json_put_value(w, ev, f);
+	m->valid = false;
+	if (json_memo_grow(&m->src, &m->src_cap, len) < 0 ||
+	    json_memo_grow(&m->json, &m->json_cap, w->len - from) < 0)
+		return;
+	memcpy(m->src, s, len);
+	m->src_len = len;
+	memcpy(m->json, w->buf + from, w->len - from);
+	m->json_len = w->len - from;
+	m->valid = true;
+}
+
+static inline void json_memo_free(struct json_memo *m)
+{
+	free(m->src);
+	free(m->json);
+	*m = (struct json_memo){0};
 }
 
 #endif

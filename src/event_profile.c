@@ -26,6 +26,7 @@
 #define MAX_CLASSES 8	 /* a profile's classes, at most */
 #define INITIAL_CAP 4096 /* one event is ~1 KiB in a profile */
 #define SLACK	    512	 /* room for keys, braces and computed values beyond a value */
+#define PROFILE_MEMOS 4	   /* map fields whose last JSON is kept (the field table has 3) */
 
 const char *const output_profile_names[PROFILE__MAX] = {
     [PROFILE_IKELOGD] = "ikelogd",
@@ -54,6 +55,8 @@ struct event_profile {
 	const struct pmap_type **types;	  /* by event_type, for bsearch */
 	struct type_json *tj;		  /* by index in map->types; [n_types]: unknown */
 	struct profile_names names;	  /* the fallback paths the plans point into */
+	int8_t memo_idx[F__MAX]; /* FT_MAP fields: their memo (event_json_impl.h); -1 = none */
+	struct json_memo memo[PROFILE_MEMOS];
 };
 
 const char *output_profile_name(enum output_profile p)
@@ -92,6 +95,8 @@ void event_profile_free(struct event_profile *w)
 		for (size_t j = 0; j < 3; j++)
 			free(w->tj[i].v[j]);
 	free(w->tj);
+	for (size_t i = 0; i < PROFILE_MEMOS; i++)
+		json_memo_free(&w->memo[i]);
 	free(w->out.buf);
 	free(w);
 }
@@ -192,6 +197,9 @@ int event_profile_new(const struct profile_options *o, struct event_profile **re
 		goto out;
 	if (w->map->n_classes > MAX_CLASSES)
 		goto out;
+	for (int f = 0, m = 0; f < F__MAX; f++)
+		w->memo_idx[f] =
+		    (int8_t)(field_table[f].type == FT_MAP && m < PROFILE_MEMOS ? m++ : -1);
 	r = -ENOMEM;
 	if (!(w->out.buf = malloc(INITIAL_CAP)))
 		goto out;
@@ -537,7 +545,9 @@ int event_profile_render(struct event_profile *w, const struct event *ev, const 
 				array = st->group;
 			}
 			/* Most steps are fields as ikelogd writes them: inline, as event_json.c. */
-			if (st->src == PV_FIELD && !st->flags)
+			if (st->src == PV_FIELD && !st->flags && w->memo_idx[st->field] >= 0)
+				json_put_memo(o, &w->memo[w->memo_idx[st->field]], ev, st->field);
+			else if (st->src == PV_FIELD && !st->flags)
 				json_put_value(o, ev, st->field);
 			else
 				put_value(o, ev, &k, st);
