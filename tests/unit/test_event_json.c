@@ -363,6 +363,32 @@ static void test_map_repeats(void **state)
 	event_done(&ev);
 }
 
+/* Integers at every change of digit count, written two digits at a time. */
+static void test_integers(void **state)
+{
+	static const int64_t v[] = {
+	    0,	  9,  10,  11,	99,   100,	     101,      999,	  1000,
+	    1001, -9, -10, -99, -100, 1733454052648, -1000001, INT64_MAX, INT64_MIN};
+	struct event_json *w = NULL;
+	struct event_jsonc *ref = NULL;
+	struct event ev;
+	char want[64];
+
+	(void)state;
+	assert_int_equal(event_init(&ev, 4096), 0);
+	assert_int_equal(event_json_new(&w), 0);
+	assert_int_equal(event_jsonc_new(&ref), 0);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		event_reset(&ev);
+		assert_int_equal(event_set_int(&ev, F_BYTES_IN, v[i]), 0);
+		snprintf(want, sizeof(want), "{\"bytes_in\":%lld}", (long long)v[i]);
+		assert_string_equal(render_both(w, ref, &ev, NULL), want);
+	}
+	event_json_free(w);
+	event_jsonc_free(ref);
+	event_done(&ev);
+}
+
 static void test_number_valid(void **state)
 {
 	static const char *const good[] = {"0", "-0", "2.084283", "10", "-1.5e3", "1E+2", "0.0e-0"};
@@ -381,8 +407,11 @@ static void test_number_valid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_fixtures_same_value), cmocka_unit_test(test_escapes),
-	    cmocka_unit_test(test_huge_value),		cmocka_unit_test(test_map_repeats),
+	    cmocka_unit_test(test_fixtures_same_value),
+	    cmocka_unit_test(test_escapes),
+	    cmocka_unit_test(test_huge_value),
+	    cmocka_unit_test(test_map_repeats),
+	    cmocka_unit_test(test_integers),
 	    cmocka_unit_test(test_number_valid),
 	};
 
