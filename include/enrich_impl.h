@@ -50,9 +50,26 @@ struct peer_cache {
 	size_t addr_len;
 	char nets[1024]; /* map pairs */
 	size_t nets_len;
+	bool nets_ok; /* event_map_valid(nets) */
 	char country[8];
+	size_t country_len;
 	uint32_t asn;
 	char org[256];
+	size_t org_len;
+};
+
+/*
+ * The map labels of the last local address: a gateway logs from one or a
+ * few addresses of its own, and the maps change only with a new stage (a
+ * reload builds one), so nothing invalidates it.
+ */
+struct local_cache {
+	bool valid; /* addr parsed; nets_len 0 = in no map */
+	char addr[64];
+	size_t addr_len;
+	char nets[1024];
+	size_t nets_len;
+	bool nets_ok; /* event_map_valid(nets) */
 };
 
 struct addr_map;
@@ -60,12 +77,14 @@ struct addr_map;
 struct enrich {
 	char *labels; /* map pairs, built once */
 	size_t labels_len;
+	bool labels_ok; /* event_map_valid(labels), checked once */
 	struct addr_map *maps;
 	size_t n_maps;
 	struct enrich_meaning *meanings; /* sorted by code */
 	size_t n_meanings;
 	struct geo_db country, asn;
 	struct peer_cache peer;
+	struct local_cache local;
 	struct enrich_stats stats;
 };
 

@@ -189,6 +189,12 @@ void event_reset(struct event *ev);
 int event_set_str(struct event *ev, enum field f, const char *s, size_t len);
 int event_set_int(struct event *ev, enum field f, int64_t n);
 int event_set_text(struct event *ev, enum field f, const char *s, size_t len);
+/*
+ * event_set_str without its check of a map value, for a value the caller
+ * checked once with event_map_valid and sets again and again (the
+ * enrichment's labels and cached map labels). Any other value: event_set_str.
+ */
+int event_set_map_checked(struct event *ev, enum field f, const char *s, size_t len);
 void event_unset(struct event *ev, enum field f);
 
 static inline bool event_has(const struct event *ev, enum field f)
@@ -211,8 +217,39 @@ bool event_number_valid(const char *s, size_t len);
  */
 #define EVENT_MAP_KV '\x1f'
 #define EVENT_MAP_SEP '\x1e'
-bool event_map_next(const char **s, size_t *len, const char **key, size_t *key_len,
-		    const char **val, size_t *val_len);
+/*
+ * Inline, with a byte loop: pairs are a few bytes long and the writer reads
+ * every pair of every event, where a call to memchr per separator cost more
+ * than the scan. The key ends at the pair's first EVENT_MAP_KV and must not
+ * be empty; the value runs to the next EVENT_MAP_SEP.
+ */
+static inline bool event_map_next(const char **s, size_t *len, const char **key, size_t *key_len,
+				  const char **val, size_t *val_len)
+{
+	const char *p = *s;
+	size_t n = *len, i = 0, kl;
+
+	while (i < n && p[i] != EVENT_MAP_KV && p[i] != EVENT_MAP_SEP)
+		i++;
+	if (i == 0 || i == n || p[i] != EVENT_MAP_KV)
+		return false;
+	kl = i++;
+	while (i < n && p[i] != EVENT_MAP_SEP)
+		i++;
+	*key = p;
+	*key_len = kl;
+	*val = p + kl + 1;
+	*val_len = i - kl - 1;
+	i += i < n; /* past the separator */
+	*s = p + i;
+	*len = n - i;
+	return true;
+}
+/*
+ * Whether s[0..len) is a map value event_set_str accepts: every pair split,
+ * every key valid (below) and none twice.
+ */
+bool event_map_valid(const char *s, size_t len);
 /* A map key: 1..EVENT_MAP_KEY_MAX letters, digits, "_", "." or "-"; setters refuse others and repeats. */
 #define EVENT_MAP_KEY_MAX 64
 bool event_map_key_valid(const char *k, size_t len);

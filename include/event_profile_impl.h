@@ -79,6 +79,19 @@ static_assert(MAX_OBJECTS <= 256 && F__MAX < 32768, "steps hold objects and fiel
 #define STEP_LOWER 2u
 
 /*
+ * The bytes that go from one object of a plan to another: closing braces up
+ * to the nearest object that encloses the target, then the open tokens down
+ * to it (the first with its comma, the others in objects just opened
+ * without). The first comma is dropped when nothing closes and the object
+ * it is written in is still empty.
+ */
+struct move {
+	uint32_t off; /* in the plan's move_text */
+	uint16_t len;
+	uint8_t closes, opens;
+};
+
+/*
  * The steps are found from the fields an event has, not by trying each:
  * the steps of field f are the bits of by_field[f] (a value or a literal
  * that depends on it), those of no field the bits of always.
@@ -91,6 +104,8 @@ struct plan {
 	uint64_t by_field[F__MAX][STEP_WORDS];
 	struct object obj[MAX_OBJECTS];
 	unsigned n_obj;
+	struct move *moves; /* [from * n_obj + to] */
+	char *move_text;
 };
 
 /* The fallback paths a plan points into ("unmapped.transform.encr"), owned. */

@@ -30,30 +30,37 @@ struct trie_node {
 	int32_t label;	   /* index into the map's labels, -1 = none */
 };
 
+struct map_label {
+	char *s;
+	size_t len;
+};
+
 struct addr_map {
 	char *name;
+	size_t name_len;
 	struct trie_node *nodes; /* [0] the IPv4 root, [1] the IPv6 root */
 	size_t n_nodes, cap_nodes;
-	char **labels;
+	struct map_label *labels;
 	size_t n_labels, cap_labels;
 };
 
 static int map_label(struct addr_map *m, const char *label)
 {
 	for (size_t i = 0; i < m->n_labels; i++)
-		if (strcmp(m->labels[i], label) == 0)
+		if (strcmp(m->labels[i].s, label) == 0)
 			return (int)i;
 	if (m->n_labels == m->cap_labels) {
 		size_t cap = m->cap_labels ? 2 * m->cap_labels : 16;
-		char **l = realloc(m->labels, cap * sizeof(*l));
+		struct map_label *l = realloc(m->labels, cap * sizeof(*l));
 
 		if (!l)
 			return -ENOMEM;
 		m->labels = l;
 		m->cap_labels = cap;
 	}
-	if (!(m->labels[m->n_labels] = strdup(label)))
+	if (!(m->labels[m->n_labels].s = strdup(label)))
 		return -ENOMEM;
+	m->labels[m->n_labels].len = strlen(label);
 	return (int)m->n_labels++;
 }
 
@@ -140,7 +147,8 @@ static int map_insert(struct addr_map *m, const unsigned char a[16], bool v6, un
 }
 
 /* The label of the longest prefix holding a (NULL when none). */
-static const char *map_lookup(const struct addr_map *m, const unsigned char a[16], bool v6)
+static const struct map_label *map_lookup(const struct addr_map *m, const unsigned char a[16],
+					  bool v6)
 {
 	uint32_t n = v6 ? 1 : 0;
 	unsigned max = v6 ? 128 : 32;
@@ -153,13 +161,13 @@ static const char *map_lookup(const struct addr_map *m, const unsigned char a[16
 		if (m->nodes[n].label >= 0)
 			best = m->nodes[n].label;
 	}
-	return best >= 0 ? m->labels[best] : NULL;
+	return best >= 0 ? &m->labels[best] : NULL;
 }
 
 static void map_free(struct addr_map *m)
 {
 	for (size_t i = 0; i < m->n_labels; i++)
-		free(m->labels[i]);
+		free(m->labels[i].s);
 	free(m->labels);
 	free(m->nodes);
 	free(m->name);
@@ -425,14 +433,27 @@ void enrich_free(struct enrich *e)
 	free(e);
 }
 
-/* Appends "key\x1fvalue" (with a separator when buf is not empty); false when full. */
-static bool pairs_append(char *buf, size_t size, size_t *len, const char *k, const char *v)
+/*
+ * Appends "key\x1fvalue" (with a separator when buf is not empty), NUL
+ * terminated; false when full. By hand: a miss of the peer cache runs it
+ * for every map.
+ */
+static bool pairs_append(char *buf, size_t size, size_t *len, const char *k, size_t kl,
+			 const char *v, size_t vl)
 {
-	int n = snprintf(buf + *len, size - *len, "%s%s%c%s", *len ? "\x1e" : "", k, EVENT_MAP_KV, v);
+	size_t sep = *len > 0, n = sep + kl + 1 + vl;
+	char *o = buf + *len;
 
-	if (n < 0 || (size_t)n >= size - *len)
+	if (n >= size - *len)
 		return false;
-	*len += (size_t)n;
+	if (sep)
+		*o++ = EVENT_MAP_SEP;
+	memcpy(o, k, kl);
+	o += kl;
+	*o++ = EVENT_MAP_KV;
+	memcpy(o, v, vl);
+	o[vl] = '\0';
+	*len += n;
 	return true;
 }
 
@@ -449,10 +470,12 @@ static int build_labels(struct enrich *e, const struct enrich_opts *o, struct di
 	e->labels[0] = '\0';
 	for (size_t i = 0; i < o->n_labels; i++)
 		if (!pairs_append(e->labels, size, &e->labels_len, o->labels[i].key,
-				  o->labels[i].value)) {
+				  strlen(o->labels[i].key), o->labels[i].value,
+				  strlen(o->labels[i].value))) {
 			diag_add(errs, o->config_path, o->labels[i].line, 0, "enrich.labels: too long");
 			return -EINVAL;
 		}
+	e->labels_ok = event_map_valid(e->labels, e->labels_len);
 	return 0;
 }
 
@@ -478,6 +501,7 @@ int enrich_new(const struct enrich_opts *o, struct enrich **ret, struct diags *e
 			r = -ENOMEM;
 			goto out;
 		}
+		m->name_len = strlen(m->name);
 		for (size_t k = 0; k < mo->n_entries; k++)
 			if (map_add(m, o->config_path, mo->entries[k].line, mo->entries[k].key,
 				    mo->entries[k].value, errs) < 0)
@@ -513,9 +537,11 @@ static size_t nets_of(const struct enrich *e, const unsigned char a[16], bool v6
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < e->n_maps; i++) {
-		const char *label = map_lookup(&e->maps[i], a, v6);
+		const struct addr_map *m = &e->maps[i];
+		const struct map_label *label = map_lookup(m, a, v6);
 
-		if (label && !pairs_append(buf, size, &len, e->maps[i].name, label))
+		if (label &&
+		    !pairs_append(buf, size, &len, m->name, m->name_len, label->s, label->len))
 			break;
 	}
 	return len;
@@ -555,8 +581,41 @@ static void peer_lookup(struct enrich *e, const char *s, size_t len)
 	c->gen = gen;
 	c->valid = true;
 	c->nets_len = nets_of(e, a, v6, c->nets, sizeof(c->nets));
+	c->nets_ok = event_map_valid(c->nets, c->nets_len);
 	geo_country(&e->country, a, v6, c->country, sizeof(c->country), &e->stats);
+	c->country_len = strlen(c->country);
 	geo_asn(&e->asn, a, v6, &c->asn, c->org, sizeof(c->org), &e->stats);
+	c->org_len = strlen(c->org);
+}
+
+/* The map labels of the local address s (cached: it is nearly always the same). */
+static const struct local_cache *local_lookup(struct enrich *e, const char *s, size_t len)
+{
+	struct local_cache *c = &e->local;
+	unsigned char a[16];
+	bool v6;
+
+	if (c->valid && c->addr_len == len && memcmp(c->addr, s, len) == 0)
+		return c;
+	*c = (struct local_cache){0};
+	if (len >= sizeof(c->addr) || !parse_addr(s, len, a, &v6))
+		return NULL;
+	memcpy(c->addr, s, len);
+	c->addr_len = len;
+	c->valid = true;
+	c->nets_len = nets_of(e, a, v6, c->nets, sizeof(c->nets));
+	c->nets_ok = event_map_valid(c->nets, c->nets_len);
+	return c;
+}
+
+/*
+ * Sets a map value built here: checked once when built (ok), not again for
+ * every event that carries it; one that failed goes to event_set_str, which
+ * refuses it as before.
+ */
+static int set_map(struct event *ev, enum field f, const char *s, size_t len, bool ok)
+{
+	return ok ? event_set_map_checked(ev, f, s, len) : event_set_str(ev, f, s, len);
 }
 
 static void set_meaning(struct enrich *e, struct event *ev, int *r)
@@ -585,29 +644,27 @@ int enrich_event(struct enrich *e, struct event *ev)
 	if (!e)
 		return 0;
 	if (e->labels_len)
-		r |= event_set_str(ev, F_LABELS, e->labels, e->labels_len);
+		r |= set_map(ev, F_LABELS, e->labels, e->labels_len, e->labels_ok);
 	if ((e->n_maps || e->country.open || e->asn.open) && (s = event_str(ev, F_PEER_IP, &len))) {
 		peer_lookup(e, s, len);
 		if (e->peer.valid) {
 			if (e->peer.nets_len)
-				r |= event_set_str(ev, F_PEER_NET, e->peer.nets, e->peer.nets_len);
-			if (e->peer.country[0])
+				r |= set_map(ev, F_PEER_NET, e->peer.nets, e->peer.nets_len,
+					     e->peer.nets_ok);
+			if (e->peer.country_len)
 				r |= event_set_str(ev, F_PEER_GEO_COUNTRY, e->peer.country,
-						   strlen(e->peer.country));
+						   e->peer.country_len);
 			if (e->peer.asn)
 				r |= event_set_int(ev, F_PEER_AS_NUMBER, e->peer.asn);
-			if (e->peer.org[0])
-				r |= event_set_str(ev, F_PEER_AS_ORG, e->peer.org, strlen(e->peer.org));
+			if (e->peer.org_len)
+				r |= event_set_str(ev, F_PEER_AS_ORG, e->peer.org, e->peer.org_len);
 		}
 	}
 	if (e->n_maps && (s = event_str(ev, F_LOCAL_IP, &len))) {
-		unsigned char a[16];
-		bool v6;
-		char buf[sizeof(e->peer.nets)];
-		size_t n;
+		const struct local_cache *lc = local_lookup(e, s, len);
 
-		if (parse_addr(s, len, a, &v6) && (n = nets_of(e, a, v6, buf, sizeof(buf))))
-			r |= event_set_str(ev, F_LOCAL_NET, buf, n);
+		if (lc && lc->nets_len)
+			r |= set_map(ev, F_LOCAL_NET, lc->nets, lc->nets_len, lc->nets_ok);
 	}
 	if (e->n_meanings && event_has(ev, F_ERROR_CODE))
 		set_meaning(e, ev, &r);

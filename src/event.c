@@ -348,15 +348,9 @@ static int64_t arena_put(struct event *ev, const char *s, size_t len)
 	return (int64_t)off;
 }
 
-static bool map_valid(const char *s, size_t len);
-
-int event_set_str(struct event *ev, enum field f, const char *s, size_t len)
+/* Copies s into the arena as field f's value. */
+static int set_value(struct event *ev, enum field f, const char *s, size_t len)
 {
-	if (f < 0 || f >= F__MAX)
-		return -EINVAL;
-	/* A map is checked here, where every setter passes. */
-	if (field_table[f].type == FT_MAP && len && !map_valid(s, len))
-		return -EINVAL;
 	int64_t off = arena_put(ev, s, len);
 
 	if (off < 0)
@@ -364,6 +358,23 @@ int event_set_str(struct event *ev, enum field f, const char *s, size_t len)
 	ev->v[f] = (struct event_value){.off = (uint32_t)off, .len = (uint32_t)len, .num = 0};
 	mark(ev, f, true);
 	return 0;
+}
+
+int event_set_str(struct event *ev, enum field f, const char *s, size_t len)
+{
+	if (f < 0 || f >= F__MAX)
+		return -EINVAL;
+	/* A map is checked here, where every setter passes. */
+	if (field_table[f].type == FT_MAP && len && !event_map_valid(s, len))
+		return -EINVAL;
+	return set_value(ev, f, s, len);
+}
+
+int event_set_map_checked(struct event *ev, enum field f, const char *s, size_t len)
+{
+	if (f < 0 || f >= F__MAX)
+		return -EINVAL;
+	return set_value(ev, f, s, len);
 }
 
 int event_set_int(struct event *ev, enum field f, int64_t n)
@@ -599,17 +610,33 @@ bool event_map_key_valid(const char *k, size_t len)
 {
 	if (len == 0 || len > EVENT_MAP_KEY_MAX)
 		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!isalnum((unsigned char)k[i]) && !memchr("_.-", k[i], 3))
+	/* ASCII by hand, as isalnum() in the C locale ikelogd runs in: no call per byte. */
+	for (size_t i = 0; i < len; i++) {
+		char c = k[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
 			return false;
+	}
 	return true;
 }
 
-/* Every pair split, every key a valid one and none twice (JSON objects keep one). */
-static bool map_valid(const char *s, size_t len)
+/* Keys remembered for the check of repeats; past them, the text is read again. */
+#define MAP_SEEN 16
+
+/*
+ * Every pair split, every key a valid one and none twice (JSON objects keep
+ * one). Every event with labels or address maps passes here, so the keys
+ * seen are kept and compared, not found again in the text.
+ */
+bool event_map_valid(const char *s, size_t len)
 {
+	struct {
+		const char *k;
+		size_t len;
+	} seen[MAP_SEEN];
 	const char *k, *v, *p = s;
-	size_t kl, vl, l = len;
+	size_t kl, vl, l = len, n = 0;
 
 	while (event_map_next(&p, &l, &k, &kl, &v, &vl)) {
 		const char *k2, *v2, *q = s;
@@ -617,6 +644,14 @@ static bool map_valid(const char *s, size_t len)
 
 		if (!event_map_key_valid(k, kl))
 			return false;
+		for (size_t i = 0; i < n; i++)
+			if (seen[i].len == kl && memcmp(seen[i].k, k, kl) == 0)
+				return false;
+		if (n < MAP_SEEN) {
+			seen[n].k = k;
+			seen[n++].len = kl;
+			continue;
+		}
 		while (event_map_next(&q, &m, &k2, &kl2, &v2, &vl2) && k2 < k)
 			if (kl2 == kl && memcmp(k2, k, kl) == 0)
 				return false;
@@ -666,28 +701,6 @@ int event_set_text(struct event *ev, enum field f, const char *s, size_t len)
 		return 0;
 	}
 	return event_set_str(ev, f, s, len);
-}
-
-bool event_map_next(const char **s, size_t *len, const char **key, size_t *key_len,
-		    const char **val, size_t *val_len)
-{
-	const char *end, *kv;
-	size_t pair;
-
-	if (*len == 0)
-		return false;
-	end = memchr(*s, EVENT_MAP_SEP, *len);
-	pair = end ? (size_t)(end - *s) : *len;
-	kv = memchr(*s, EVENT_MAP_KV, pair);
-	if (!kv || kv == *s)
-		return false;
-	*key = *s;
-	*key_len = (size_t)(kv - *s);
-	*val = kv + 1;
-	*val_len = pair - *key_len - 1;
-	*s += end ? pair + 1 : pair;
-	*len -= end ? pair + 1 : pair;
-	return true;
 }
 
 const char *event_str(const struct event *ev, enum field f, size_t *ret_len)

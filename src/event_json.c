@@ -48,6 +48,9 @@ struct event_json {
 	int8_t pidx[F__MAX]; /* parent index, -1 = top level */
 	struct token key[F__MAX];
 	struct token parent[FIELD_PARENTS];
+	int8_t memo_idx[F__MAX]; /* FT_MAP fields: their memo; -1 = none */
+	struct json_memo *memo;
+	size_t n_memo;
 };
 
 static_assert(F__MAX <= 256, "order holds fields as bytes");
@@ -56,6 +59,9 @@ void event_json_free(struct event_json *w)
 {
 	if (!w)
 		return;
+	for (size_t i = 0; i < w->n_memo; i++)
+		json_memo_free(&w->memo[i]);
+	free(w->memo);
 	free(w->out.buf);
 	free(w);
 }
@@ -80,6 +86,13 @@ int event_json_new(struct event_json **ret)
 	if (!w || !(w->out.buf = malloc(INITIAL_CAP)))
 		goto out;
 	w->out.cap = INITIAL_CAP;
+	for (int f = 0; f < F__MAX; f++)
+		w->n_memo += field_table[f].type == FT_MAP;
+	w->memo = calloc(w->n_memo ? w->n_memo : 1, sizeof(*w->memo));
+	if (!w->memo)
+		goto out;
+	for (int f = 0, m = 0; f < F__MAX; f++)
+		w->memo_idx[f] = (int8_t)(field_table[f].type == FT_MAP ? m++ : -1);
 	r = -ENAMETOOLONG;
 	for (int f = 0; f < F__MAX; f++) {
 		w->pidx[f] = (int8_t)field_parent_index(field_table[f].parent);
@@ -153,7 +166,10 @@ int event_json_render(struct event_json *w, const struct event *ev, const char *
 			}
 		}
 		put_key(o, &w->key[f], pi >= 0 ? &sub_first : &first);
-		json_put_value(o, ev, f);
+		if (__builtin_expect(field_table[f].type == FT_MAP, 0))
+			json_put_memo(o, &w->memo[w->memo_idx[f]], ev, f);
+		else
+			json_put_value(o, ev, f);
 	}
 	if (json_reserve(o, SLACK) < 0)
 		return -ENOMEM;

@@ -26,6 +26,7 @@
 #define MAX_CLASSES 8	 /* a profile's classes, at most */
 #define INITIAL_CAP 4096 /* one event is ~1 KiB in a profile */
 #define SLACK	    512	 /* room for keys, braces and computed values beyond a value */
+#define PROFILE_MEMOS 4	   /* map fields whose last JSON is kept (the field table has 3) */
 
 const char *const output_profile_names[PROFILE__MAX] = {
     [PROFILE_IKELOGD] = "ikelogd",
@@ -54,6 +55,8 @@ struct event_profile {
 	const struct pmap_type **types;	  /* by event_type, for bsearch */
 	struct type_json *tj;		  /* by index in map->types; [n_types]: unknown */
 	struct profile_names names;	  /* the fallback paths the plans point into */
+	int8_t memo_idx[F__MAX]; /* FT_MAP fields: their memo (event_json_impl.h); -1 = none */
+	struct json_memo memo[PROFILE_MEMOS];
 };
 
 const char *output_profile_name(enum output_profile p)
@@ -81,8 +84,7 @@ void event_profile_free(struct event_profile *w)
 	event_json_free(w->native);
 	for (size_t c = 0; c < MAX_CLASSES; c++)
 		for (size_t o = 0; o < 2; o++) {
-			free(w->plan[c][o].v);
-			free(w->plan[c][o].steps);
+			profile_plan_done(&w->plan[c][o]);
 		}
 	for (size_t i = 0; i < w->names.n; i++)
 		free(w->names.v[i]);
@@ -92,6 +94,8 @@ void event_profile_free(struct event_profile *w)
 		for (size_t j = 0; j < 3; j++)
 			free(w->tj[i].v[j]);
 	free(w->tj);
+	for (size_t i = 0; i < PROFILE_MEMOS; i++)
+		json_memo_free(&w->memo[i]);
 	free(w->out.buf);
 	free(w);
 }
@@ -192,6 +196,9 @@ int event_profile_new(const struct profile_options *o, struct event_profile **re
 		goto out;
 	if (w->map->n_classes > MAX_CLASSES)
 		goto out;
+	for (int f = 0, m = 0; f < F__MAX; f++)
+		w->memo_idx[f] =
+		    (int8_t)(field_table[f].type == FT_MAP && m < PROFILE_MEMOS ? m++ : -1);
 	r = -ENOMEM;
 	if (!(w->out.buf = malloc(INITIAL_CAP)))
 		goto out;
@@ -454,33 +461,26 @@ static void classify(const struct event_profile *w, const struct event *ev, stru
 }
 
 /*
- * From object cur to object to: closes up to the nearest object that
- * encloses to, opens down to it; returns to.
+ * From object cur to object to (a move written out when the plan was
+ * built); *empty: whether the object being written in has no member yet.
  */
-static unsigned move_to(struct json_buf *o, const struct plan *p, unsigned cur, unsigned to,
-			bool *first)
+static inline unsigned move_to(struct json_buf *o, const struct plan *p, unsigned cur, unsigned to,
+			       bool *empty)
 {
-	const struct object *t = &p->obj[to];
+	const struct move *mv = &p->moves[cur * p->n_obj + to];
+	size_t skip = mv->closes == 0 && *empty;
 
-	while (p->obj[cur].depth > t->depth || t->anc[p->obj[cur].depth] != cur) {
-		o->buf[o->len++] = '}';
-		cur = p->obj[cur].parent;
-	}
-	while (cur != to) {
-		unsigned next = t->anc[p->obj[cur].depth + 1];
-
-		put_token(o, &p->obj[next].open, &first[cur]);
-		first[next] = true;
-		cur = next;
-	}
-	return cur;
+	memcpy(o->buf + o->len, p->move_text + mv->off + skip, mv->len - skip);
+	o->len += mv->len - skip;
+	*empty = mv->opens > 0;
+	return to;
 }
 
 int event_profile_render(struct event_profile *w, const struct event *ev, const char **ret,
 			 size_t *ret_len)
 {
 	struct json_buf *o = &w->out;
-	bool first[MAX_OBJECTS];
+	bool empty = true; /* the object open innermost has no member yet */
 	long array = -1;  /* the group of the array being written, -1 = none */
 	unsigned cur = 0; /* the object open innermost, 0 = top level */
 	struct kind k;
@@ -495,7 +495,6 @@ int event_profile_render(struct event_profile *w, const struct event *ev, const 
 	if (json_reserve(o, SLACK) < 0)
 		return -ENOMEM;
 	o->buf[o->len++] = '{';
-	first[0] = true;
 	/* The steps that may have a value: those of no field and those of the fields set. */
 	memcpy(todo, p->always, sizeof(todo));
 	for (size_t wd = 0; wd < sizeof(ev->present) / sizeof(ev->present[0]); wd++)
@@ -530,14 +529,16 @@ int event_profile_render(struct event_profile *w, const struct event *ev, const 
 				array = -1;
 			}
 			if (st->obj != cur)
-				cur = move_to(o, p, cur, st->obj, first);
-			put_token(o, st->key, &first[cur]);
+				cur = move_to(o, p, cur, st->obj, &empty);
+			put_token(o, st->key, &empty);
 			if (st->flags & STEP_ARRAY) {
 				o->buf[o->len++] = '[';
 				array = st->group;
 			}
 			/* Most steps are fields as ikelogd writes them: inline, as event_json.c. */
-			if (st->src == PV_FIELD && !st->flags)
+			if (st->src == PV_FIELD && !st->flags && w->memo_idx[st->field] >= 0)
+				json_put_memo(o, &w->memo[w->memo_idx[st->field]], ev, st->field);
+			else if (st->src == PV_FIELD && !st->flags)
 				json_put_value(o, ev, st->field);
 			else
 				put_value(o, ev, &k, st);

@@ -179,6 +179,64 @@ static int assign_objects(struct plan *p)
 	return 0;
 }
 
+/* Appends len bytes to the moves' text; -ENOMEM. */
+static int text_put(char **text, size_t *len, size_t *cap, const char *s, size_t n)
+{
+	if (*len + n > *cap) {
+		size_t c = *cap ? *cap : 1024;
+		char *t;
+
+		while (c < *len + n)
+			c *= 2;
+		if (!(t = realloc(*text, c)))
+			return -ENOMEM;
+		*text = t;
+		*cap = c;
+	}
+	memcpy(*text + *len, s, n);
+	*len += n;
+	return 0;
+}
+
+/* Every move between two objects of p, written out once (struct move). */
+static int build_moves(struct plan *p)
+{
+	size_t n = p->n_obj, len = 0, cap = 0;
+
+	p->moves = calloc(n * n, sizeof(*p->moves));
+	if (!p->moves)
+		return -ENOMEM;
+	for (unsigned from = 0; from < n; from++)
+		for (unsigned to = 0; to < n; to++) {
+			const struct object *t = &p->obj[to];
+			struct move *mv = &p->moves[from * n + to];
+			unsigned cur = from;
+
+			mv->off = (uint32_t)len;
+			while (p->obj[cur].depth > t->depth || t->anc[p->obj[cur].depth] != cur) {
+				if (text_put(&p->move_text, &len, &cap, "}", 1) < 0)
+					return -ENOMEM;
+				mv->closes++;
+				cur = p->obj[cur].parent;
+			}
+			while (cur != to) {
+				unsigned next = t->anc[p->obj[cur].depth + 1];
+				/* An object opened here is empty: its first member has no comma. */
+				size_t skip = mv->opens > 0;
+
+				if (text_put(&p->move_text, &len, &cap, p->obj[next].open.s + skip,
+					     p->obj[next].open.len - skip) < 0)
+					return -ENOMEM;
+				mv->opens++;
+				cur = next;
+			}
+			if (len - mv->off > UINT16_MAX || len > UINT32_MAX)
+				return -EINVAL;
+			mv->len = (uint16_t)(len - mv->off);
+		}
+	return 0;
+}
+
 int profile_plan_build(const struct pmap *m, size_t c, bool local_initiated,
 		       struct profile_names *names, struct plan *p)
 {
@@ -238,6 +296,8 @@ int profile_plan_build(const struct pmap *m, size_t c, bool local_initiated,
 		}
 	}
 	r = assign_objects(p);
+	if (r == 0)
+		r = build_moves(p);
 out:
 	return r;
 }
@@ -246,5 +306,7 @@ void profile_plan_done(struct plan *p)
 {
 	free(p->v);
 	free(p->steps);
+	free(p->moves);
+	free(p->move_text);
 	*p = (struct plan){.n = 0};
 }

@@ -124,6 +124,24 @@ static void test_labels_and_maps(void **state)
 		assert_string_equal(get(j, "local_net", "region"), "lab");
 		json_object_put(j);
 	}
+	/* The local address's labels follow the address when it changes (they are cached). */
+	event_with(&ev, NULL, "192.0.2.45");
+	assert_int_equal(enrich_event(e, &ev), 0);
+	j = render(&ev);
+	assert_string_equal(get(j, "local_net", "region"), "internet");
+	assert_string_equal(get(j, "local_net", "partner"), "partner-a-gw");
+	json_object_put(j);
+	event_with(&ev, NULL, "2001:db9::1");
+	assert_int_equal(enrich_event(e, &ev), 0);
+	j = render(&ev);
+	assert_null(get(j, "local_net", NULL));
+	json_object_put(j);
+	event_with(&ev, NULL, "10.1.0.1");
+	assert_int_equal(enrich_event(e, &ev), 0);
+	j = render(&ev);
+	assert_string_equal(get(j, "local_net", "region"), "lab");
+	assert_null(get(j, "local_net", "partner"));
+	json_object_put(j);
 	/* No address, no map labels; the labels still. */
 	event_with(&ev, NULL, NULL);
 	assert_int_equal(enrich_event(e, &ev), 0);
@@ -291,6 +309,67 @@ static void test_map_values(void **state)
 	assert_int_equal(event_set_str(&ev, F_LABELS, "a\0b\x1f" "1", 5), -EINVAL);
 	assert_int_equal(event_set_str(&ev, F_LABELS, "no-split", 8), -EINVAL);
 	assert_int_equal(event_set_text(&ev, F_LABELS, "\x1f" "1", 2), -EINVAL);
+	/* A pair ends the text with its separator; an empty pair after it does not. */
+	assert_int_equal(event_set_str(&ev, F_LABELS,
+				       "a\x1f"
+				       "1\x1e",
+				       4),
+			 0);
+	assert_int_equal(event_set_str(&ev, F_LABELS,
+				       "a\x1f"
+				       "1\x1e\x1e",
+				       5),
+			 -EINVAL);
+	event_done(&ev);
+}
+
+/* Labels with a key twice (the config loader refuses them) never reach an event. */
+static void test_labels_refused(void **state)
+{
+	struct enrich_pair labels[] = {pair("site", "fra1", 3), pair("site", "ams2", 4)};
+	struct enrich_opts o = {.config_path = "t.yaml", .labels = labels, .n_labels = 2};
+	struct diags errs = {0};
+	struct enrich *e;
+	struct event ev;
+
+	(void)state;
+	assert_int_equal(enrich_new(&o, &e, &errs), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	event_with(&ev, "192.0.2.1", NULL);
+	enrich_event(e, &ev);
+	assert_false(event_has(&ev, F_LABELS));
+	event_done(&ev);
+	enrich_free(e);
+}
+
+/* Keys k0..k(n-1), with key `again` written as key `as` (-1: none), into buf. */
+static size_t many_keys(char *buf, size_t size, int n, int again, int as)
+{
+	size_t len = 0;
+
+	for (int i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%sk%d\x1fv", i ? "\x1e" : "",
+					i == again ? as : i);
+	return len;
+}
+
+/* A repeated key is refused wherever it stands, among few keys or many (past 16). */
+static void test_map_many_keys(void **state)
+{
+	struct event ev;
+	char buf[512];
+	size_t len;
+
+	(void)state;
+	assert_int_equal(event_init(&ev, 4096), 0);
+	len = many_keys(buf, sizeof(buf), 30, -1, -1);
+	assert_int_equal(event_set_str(&ev, F_LABELS, buf, len), 0);
+	len = many_keys(buf, sizeof(buf), 30, 5, 2);
+	assert_int_equal(event_set_str(&ev, F_LABELS, buf, len), -EINVAL);
+	len = many_keys(buf, sizeof(buf), 30, 20, 3);
+	assert_int_equal(event_set_str(&ev, F_LABELS, buf, len), -EINVAL);
+	len = many_keys(buf, sizeof(buf), 30, 29, 18);
+	assert_int_equal(event_set_str(&ev, F_LABELS, buf, len), -EINVAL);
 	event_done(&ev);
 }
 
@@ -302,6 +381,8 @@ int main(void)
 	    cmocka_unit_test(test_meanings_cover_vocabulary),
 	    cmocka_unit_test(test_meaning_on_events),
 	    cmocka_unit_test(test_map_values),
+	    cmocka_unit_test(test_map_many_keys),
+	    cmocka_unit_test(test_labels_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -295,6 +295,101 @@ static void test_huge_value(void **state)
 	free(big);
 }
 
+/*
+ * Map values one after the other through one writer, which copies the JSON
+ * of a value it wrote last: a repeat, a value of the same length, a prefix,
+ * one with an escape, the first again, in two map fields.
+ */
+static void test_map_repeats(void **state)
+{
+	static const struct {
+		const char *labels, *peer_net, *want;
+	} seq[] = {
+	    {"site\x1f"
+	     "fra1",
+	     "region\x1f"
+	     "eu",
+	     "{\"labels\":{\"site\":\"fra1\"},\"peer_net\":{\"region\":\"eu\"}}"},
+	    {"site\x1f"
+	     "fra1",
+	     "region\x1f"
+	     "eu",
+	     "{\"labels\":{\"site\":\"fra1\"},\"peer_net\":{\"region\":\"eu\"}}"},
+	    {"site\x1f"
+	     "ams2",
+	     "region\x1f"
+	     "us",
+	     "{\"labels\":{\"site\":\"ams2\"},\"peer_net\":{\"region\":\"us\"}}"},
+	    {"site\x1f"
+	     "ams",
+	     NULL, "{\"labels\":{\"site\":\"ams\"}}"},
+	    {"site\x1f"
+	     "a\"m",
+	     "region\x1f"
+	     "us",
+	     "{\"labels\":{\"site\":\"a\\\"m\"},\"peer_net\":{\"region\":\"us\"}}"},
+	    {"site\x1f"
+	     "fra1\x1e"
+	     "env\x1f"
+	     "prod",
+	     "region\x1f"
+	     "us",
+	     "{\"labels\":{\"site\":\"fra1\",\"env\":\"prod\"},\"peer_net\":{\"region\":\"us\"}}"},
+	    {"site\x1f"
+	     "fra1",
+	     "region\x1f"
+	     "eu",
+	     "{\"labels\":{\"site\":\"fra1\"},\"peer_net\":{\"region\":\"eu\"}}"},
+	};
+	struct event_json *w = NULL;
+	struct event_jsonc *ref = NULL;
+	struct event ev;
+
+	(void)state;
+	assert_int_equal(event_init(&ev, 4096), 0);
+	assert_int_equal(event_json_new(&w), 0);
+	assert_int_equal(event_jsonc_new(&ref), 0);
+	for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+		event_reset(&ev);
+		assert_int_equal(event_set_str(&ev, F_LABELS, seq[i].labels, strlen(seq[i].labels)),
+				 0);
+		if (seq[i].peer_net)
+			assert_int_equal(event_set_str(&ev, F_PEER_NET, seq[i].peer_net,
+						       strlen(seq[i].peer_net)),
+					 0);
+		assert_string_equal(render_both(w, ref, &ev, NULL), seq[i].want);
+	}
+	event_json_free(w);
+	event_jsonc_free(ref);
+	event_done(&ev);
+}
+
+/* Integers at every change of digit count, written two digits at a time. */
+static void test_integers(void **state)
+{
+	static const int64_t v[] = {
+	    0,	  9,  10,  11,	99,   100,	     101,      999,	  1000,
+	    1001, -9, -10, -99, -100, 1733454052648, -1000001, INT64_MAX, INT64_MIN};
+	struct event_json *w = NULL;
+	struct event_jsonc *ref = NULL;
+	struct event ev;
+	char want[64];
+
+	(void)state;
+	assert_int_equal(event_init(&ev, 4096), 0);
+	assert_int_equal(event_json_new(&w), 0);
+	assert_int_equal(event_jsonc_new(&ref), 0);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		event_reset(&ev);
+		assert_int_equal(event_set_int(&ev, F_BYTES_IN, v[i]), 0);
+		snprintf(want, sizeof(want), "{\"bytes_in\":%lld}", (long long)v[i]);
+		assert_string_equal(render_both(w, ref, &ev, NULL), want);
+	}
+	event_json_free(w);
+	event_jsonc_free(ref);
+	event_done(&ev);
+}
+
 static void test_number_valid(void **state)
 {
 	static const char *const good[] = {"0", "-0", "2.084283", "10", "-1.5e3", "1E+2", "0.0e-0"};
@@ -341,6 +436,8 @@ int main(void)
 	    cmocka_unit_test(test_fixtures_same_value),
 	    cmocka_unit_test(test_escapes),
 	    cmocka_unit_test(test_huge_value),
+	    cmocka_unit_test(test_map_repeats),
+	    cmocka_unit_test(test_integers),
 	    cmocka_unit_test(test_number_valid),
 	};
 
