@@ -750,28 +750,34 @@ static int clean_text(struct redactor *red, struct event *ev, enum field f)
 	return replace(red, ev, f, scrubbed, slen);
 }
 
+/*
+ * fn on each field of ev that is present and in mask, in field order (each
+ * call changes only its own field); the first error, or 0.
+ */
+static int each_field(struct redactor *red, struct event *ev, const uint64_t *mask,
+		      int (*fn)(struct redactor *red, struct event *ev, enum field f))
+{
+	int r = 0, rr;
+
+	for (unsigned w = 0; w < MASK_WORDS; w++)
+		for (uint64_t m = ev->present[w] & mask[w]; m; m &= m - 1) {
+			rr = fn(red, ev, (enum field)(w * 64 + (unsigned)__builtin_ctzll(m)));
+			if (rr < 0 && r == 0)
+				r = rr;
+		}
+	return r;
+}
+
 int redact_event(struct redactor *red, struct event *ev)
 {
-	int r = 0, rr, f;
+	int r, rr;
 
 	red->n_swaps = 0;
-	/* The fields present that the policy names, in field order; each step changes only its own.
-	 */
-	for (unsigned w = 0; w < MASK_WORDS; w++)
-		for (uint64_t m = ev->present[w] & red->policy_mask[w]; m; m &= m - 1) {
-			f = (int)(w * 64) + __builtin_ctzll(m);
-			rr = apply_policy(red, ev, f);
-			if (rr < 0 && r == 0)
-				r = rr;
-		}
-	/* Then the kept free text, after every swap is known. */
-	for (unsigned w = 0; w < MASK_WORDS; w++)
-		for (uint64_t m = ev->present[w] & red->clean_mask[w]; m; m &= m - 1) {
-			f = (int)(w * 64) + __builtin_ctzll(m);
-			rr = clean_text(red, ev, f);
-			if (rr < 0 && r == 0)
-				r = rr;
-		}
+	/* The fields present that the policy names; then the kept free text, every swap known. */
+	r = each_field(red, ev, red->policy_mask, apply_policy);
+	rr = each_field(red, ev, red->clean_mask, clean_text);
+	if (rr < 0 && r == 0)
+		r = rr;
 	red->n_swaps = 0; /* the originals live in the event's arena: forget them */
 	return r;
 }
