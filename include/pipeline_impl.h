@@ -8,6 +8,7 @@
 
 #include "correlate.h"
 #include "event.h"
+#include "event_json_impl.h"
 #include "record.h"
 
 /*
@@ -53,6 +54,8 @@ struct pipeline {
 	struct pending_alert alerts[ALERTS_PENDING];
 	unsigned n_alerts;
 	struct event ev;
+	/* The summary's JSON with its counts (pl_emit_summary). */
+	struct json_buf sum_out;
 	struct event_profile *json; /* output.profile: ikelogd, OCSF or ECS */
 	struct source *src;
 	struct sink *snk;

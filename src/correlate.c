@@ -76,9 +76,13 @@ void correlator_free(struct correlator *c)
 {
 	if (!c)
 		return;
-	free(c->v);
-	for (uint32_t i = 0; c->story && i < c->cap; i++)
+	/*
+	 * Entries past n_used were never handed out: their stories hold
+	 * nothing, and writing them would fault in the whole table's pages.
+	 */
+	for (uint32_t i = 0; c->story && i < c->n_used; i++)
 		sa_story_done(&c->story[i]);
+	free(c->v);
 	free(c->story);
 	free(c->sum);
 	free(c->ended);

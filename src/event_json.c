@@ -45,6 +45,7 @@ struct event_json {
 	struct json_buf out;
 	/* The fields in output order: a nested object's fields follow its first one. */
 	uint8_t order[F__MAX];
+	uint8_t pos[F__MAX]; /* each field's place in order */
 	int8_t pidx[F__MAX]; /* parent index, -1 = top level */
 	struct token key[F__MAX];
 	struct token parent[FIELD_PARENTS];
@@ -54,6 +55,8 @@ struct event_json {
 };
 
 static_assert(F__MAX <= 256, "order holds fields as bytes");
+
+#define ORDER_WORDS ((F__MAX + 63) / 64) /* as event.present */
 
 void event_json_free(struct event_json *w)
 {
@@ -116,12 +119,27 @@ int event_json_new(struct event_json **ret)
 			if (w->pidx[g] == pi)
 				w->order[n++] = (uint8_t)g;
 	}
+	for (size_t i = 0; i < n; i++)
+		w->pos[w->order[i]] = (uint8_t)i;
 	*ret = w;
 	w = NULL;
 	r = 0;
 out:
 	event_json_free(w);
 	return r;
+}
+
+/* The first place from `from` on whose bit is set in placed, or -1. */
+static inline int next_placed(const uint64_t *placed, int from)
+{
+	for (int k = from / 64; k < ORDER_WORDS; k++) {
+		uint64_t m =
+		    placed[k] & (k == from / 64 ? ~UINT64_C(0) << (from % 64) : ~UINT64_C(0));
+
+		if (m)
+			return k * 64 + __builtin_ctzll(m);
+	}
+	return -1;
 }
 
 /* Appends a key token, without its comma if the object is empty so far. */
@@ -140,12 +158,20 @@ int event_json_render(struct event_json *w, const struct event *ev, const char *
 	struct json_buf *o = &w->out;
 	bool first = true, sub_first = true;
 	int open = -1; /* the nested object being written, -1 = none */
+	uint64_t placed[ORDER_WORDS] = {0};
 
 	o->len = 0;
 	if (json_reserve(o, SLACK) < 0)
 		return -ENOMEM;
 	o->buf[o->len++] = '{';
-	for (int i = 0; i < F__MAX; i++) {
+	/* The present fields by their place in the output: ~30 of the table's fields, not all. */
+	for (unsigned k = 0; k < ORDER_WORDS; k++)
+		for (uint64_t m = ev->present[k]; m; m &= m - 1) {
+			unsigned i = w->pos[k * 64 + (unsigned)__builtin_ctzll(m)];
+
+			placed[i / 64] |= UINT64_C(1) << (i % 64);
+		}
+	for (int i = next_placed(placed, 0); i >= 0; i = next_placed(placed, i + 1)) {
 		int f = w->order[i], pi = w->pidx[f];
 
 		if (!event_field_emitted(ev, f))

@@ -119,6 +119,7 @@ void pipeline_free(struct pipeline *p)
 	event_profile_free(p->json);
 	hold_free(p->hold);
 	event_done(&p->sev);
+	free(p->sum_out.buf);
 	for (unsigned k = 0; k < ALERTS_PENDING; k++) {
 		event_done(&p->alerts[k].ev);
 		free(p->alerts[k].json);

@@ -14,6 +14,7 @@
 
 #include "correlate.h"
 #include "event.h"
+#include "event_json_impl.h"
 #include "event_profile.h"
 #include "hold.h"
 #include "pipeline.h"
@@ -179,59 +180,168 @@ static int64_t round_div(int64_t n, int64_t d)
 	return n >= 0 ? (n + d / 2) / d : -((-n + d / 2) / d);
 }
 
+/*
+ * ms / 1000 in seconds as json-c 0.16 writes the double (json_object_new_double):
+ * %.17g, ".0" if integral. Whole seconds (most summaries) without printf.
+ */
+static void put_seconds(struct json_buf *b, int64_t ms)
+{
+	char num[40];
+	int n;
+
+	if (ms % 1000 == 0 && ms / 1000 > -INT64_C(100000000000000) &&
+	    ms / 1000 < INT64_C(100000000000000)) { /* exact, and %.17g has no exponent */
+		json_put_int(b, ms / 1000);
+		json_put(b, ".0", 2);
+		return;
+	}
+	n = snprintf(num, sizeof(num) - 2, "%.17g", (double)ms / 1000.0);
+
+	if (n < 0 || (size_t)n >= sizeof(num) - 2)
+		n = 0;
+	if (!memchr(num, '.', (size_t)n) && !memchr(num, 'e', (size_t)n) &&
+	    (n == 0 || (num[n - 1] != 'n' && num[n - 1] != 'f')))
+		n += snprintf(num + n, 3, ".0");
+	json_put(b, num, (size_t)n);
+}
+
+/* `,"key":"value"` (keys are plain); room was reserved. */
+static void put_str(struct json_buf *b, const char *key, const char *v, size_t len)
+{
+	b->buf[b->len++] = ',';
+	b->buf[b->len++] = '"';
+	json_put(b, key, strlen(key));
+	json_put(b, "\":\"", 3);
+	json_put_escaped(b, v, len);
+	b->buf[b->len++] = '"';
+}
+
+static void put_num(struct json_buf *b, const char *key, int64_t n)
+{
+	b->buf[b->len++] = ',';
+	b->buf[b->len++] = '"';
+	json_put(b, key, strlen(key));
+	json_put(b, "\":", 2);
+	json_put_int(b, n);
+}
+
+/*
+ * The summary's counts, which the field table has no slots for, as members
+ * `,"start_time":...` in b (from offset b->len): written directly, not by
+ * parsing the rendered event again. Returns 0 or -ENOMEM.
+ */
+static int summary_members(struct json_buf *b, const struct sa_sum *s, const char *end_reason)
+{
+	char ts[40];
+
+	/* The names (~200 bytes), the numbers, the three strings escaped (6 per byte). */
+	if (json_reserve(b, 512 + 6 * (sizeof(s->failed_x) + sizeof(s->first_id) +
+				       sizeof(s->last_id) + strlen(end_reason))) < 0)
+		return -ENOMEM;
+	put_str(b, "start_time", ts, util_rfc3339_us(s->start_us, ts));
+	put_str(b, "end_time", ts, util_rfc3339_us(s->end_us, ts));
+	json_put(b, ",\"duration_s\":", 14);
+	put_seconds(b, round_div(s->end_us - s->start_us, 1000));
+	put_str(b, "outcome", s->established ? "established" : "failed", s->established ? 11 : 6);
+	put_str(b, "end_reason", end_reason, strlen(end_reason));
+	if (s->x_len)
+		put_str(b, "failed_exchange", s->failed_x, s->x_len);
+	put_num(b, "child_sa_created", s->child_created);
+	put_num(b, "child_sa_rekeyed", s->child_rekeyed);
+	put_num(b, "child_sa_deleted", s->child_deleted);
+	put_num(b, "ike_sa_rekeys", s->ike_rekeys);
+	if (s->first_len)
+		put_str(b, "first_event_id", s->first_id, s->first_len);
+	if (s->last_len)
+		put_str(b, "last_event_id", s->last_id, s->last_len);
+	return 0;
+}
+
+/*
+ * The rendered summary with its members: spliced in before the closing
+ * brace when they go to the top level (ikelogd's schema) and no field
+ * there has their names; else, through json-c, into the profile's object
+ * for values that are no fields. The result in p->sum_out.
+ */
+static int summary_json(struct pipeline *p, const struct event *ev, const struct sa_sum *s,
+			const char *end_reason)
+{
+	struct json_buf *b = &p->sum_out;
+	struct json_object *o = NULL, *m = NULL, *x;
+	const char *json;
+	size_t len, at;
+	int r;
+
+	r = event_profile_render(p->json, ev, &json, &len);
+	if (r < 0)
+		return r;
+	if (!b->buf && !(b->buf = malloc(b->cap = 1024)))
+		return -ENOMEM;
+	b->len = 0;
+	if (json_reserve(b, len + 2) < 0)
+		return -ENOMEM;
+	if (!event_profile_extras(p->json) && !event_has(ev, F_FIRST_EVENT_ID) &&
+	    !event_has(ev, F_LAST_EVENT_ID) && len >= 2 && json[len - 1] == '}') {
+		json_put(b, json, len - 1);
+		at = b->len;
+		if (summary_members(b, s, end_reason) < 0 || json_reserve(b, 2) < 0)
+			return -ENOMEM;
+		if (at == 1) /* an empty object: the first member has no comma */
+			memmove(b->buf + 1, b->buf + 2, --b->len - 1);
+		json_put(b, "}", 2);
+		b->len--; /* the NUL is not counted */
+		return 0;
+	}
+	/* A profile: the members parsed as an object and moved into its extras. */
+	o = json_tokener_parse(json);
+	b->buf[0] = '{';
+	b->len = 1;
+	if (!o || summary_members(b, s, end_reason) < 0 || json_reserve(b, 2) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	b->buf[1] = ' '; /* the first member's comma */
+	json_put(b, "}", 2);
+	m = json_tokener_parse(b->buf);
+	if (!m) {
+		r = -ENOMEM;
+		goto out;
+	}
+	x = extras(p, o);
+	json_object_object_foreach(m, k, v) json_object_object_add(x, k, json_object_get(v));
+	json = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+	b->len = 0;
+	if (json_reserve(b, len + 1) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	json_put(b, json, len + 1);
+	b->len = len;
+	r = 0;
+out:
+	json_object_put(m);
+	json_object_put(o);
+	return r;
+}
+
 /* One ike_sa_summary: redacted like any event, then the counts the field table has no slot for. */
 int pl_emit_summary(void *ud, struct event *ev, const struct sa_sum *s, const char *end_reason)
 {
 	struct pipeline *p = ud;
-	struct json_object *o, *x;
 	struct record rec = {.priority = -1, .realtime_usec = s->end_us};
-	char ts[40];
-	const char *json;
-	size_t len;
 	int r;
 
 	if (redact_event(p->st.red, ev) < 0)
 		p->cnt->arena_full++;
-	r = event_profile_render(p->json, ev, &json, &len);
+	r = summary_json(p, ev, s, end_reason);
 	if (r < 0)
 		return r;
-	o = json_tokener_parse(json);
-	if (!o)
-		return -ENOMEM;
-	x = extras(p, o);
-	for (int k = 0; k < 2; k++) {
-		size_t n = util_rfc3339_us(k ? s->end_us : s->start_us, ts);
-
-		json_object_object_add(x, k ? "end_time" : "start_time",
-				       json_object_new_string_len(ts, (int)n));
-	}
-	json_object_object_add(
-	    x, "duration_s",
-	    json_object_new_double((double)round_div(s->end_us - s->start_us, 1000) / 1000.0));
-	json_object_object_add(x, "outcome",
-			       json_object_new_string(s->established ? "established" : "failed"));
-	json_object_object_add(x, "end_reason", json_object_new_string(end_reason));
-	if (s->x_len)
-		json_object_object_add(x, "failed_exchange",
-				       json_object_new_string_len(s->failed_x, s->x_len));
-	json_object_object_add(x, "child_sa_created", json_object_new_int64(s->child_created));
-	json_object_object_add(x, "child_sa_rekeyed", json_object_new_int64(s->child_rekeyed));
-	json_object_object_add(x, "child_sa_deleted", json_object_new_int64(s->child_deleted));
-	json_object_object_add(x, "ike_sa_rekeys", json_object_new_int64(s->ike_rekeys));
-	if (s->first_len)
-		json_object_object_add(x, "first_event_id",
-				       json_object_new_string_len(s->first_id, s->first_len));
-	if (s->last_len)
-		json_object_object_add(x, "last_event_id",
-				       json_object_new_string_len(s->last_id, s->last_len));
-	json = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
 	rec.seq = ++p->last_seq;
 	p->cnt->summaries++;
 	ev->rec = &rec;
-	r = p->hold ? hold_summary(p, ev, rec.seq, json, len)
-		    : pl_to_sink(p, rec.seq, ev, json, len);
+	r = p->hold ? hold_summary(p, ev, rec.seq, p->sum_out.buf, p->sum_out.len)
+		    : pl_to_sink(p, rec.seq, ev, p->sum_out.buf, p->sum_out.len);
 	ev->rec = NULL;
-	json_object_put(o);
 	if (!p->submitting)
 		pl_advance(p);
 	return r;

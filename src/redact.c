@@ -99,8 +99,12 @@ struct redact_swap {
 	bool v6;
 };
 
+#define MASK_WORDS ((F__MAX + 63) / 64)
+
 struct redactor {
 	enum redact_action action[F__MAX];
+	/* Fields the policy hashes, masks or drops; kept free text to clean (as event.present) */
+	uint64_t policy_mask[MASK_WORDS], clean_mask[MASK_WORDS];
 	bool need_key;
 	unsigned v4_prefix, v6_prefix;
 	struct pseudonymizer *ps; /* when a field is hashed */
@@ -322,6 +326,13 @@ static int replace_matches(struct redactor *red, const pcre2_code *code, const c
  * two digits, 4 words of 8, or one run of 32 (a "0x" prefix ends a run
  * before it starts the next).
  */
+static const uint8_t hex_class[256] = {
+    ['0' ... '9'] = 1,
+    ['A' ... 'F'] = 1,
+    ['a' ... 'f'] = 1,
+    ['|'] = 2,
+};
+
 static bool builtin_cannot_match(const char *s, size_t len)
 {
 	size_t pairs = 0, run = 0;
@@ -331,12 +342,12 @@ static bool builtin_cannot_match(const char *s, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c == '|')
-			return false;
-		if (isxdigit(c)) {
+		if (hex_class[c] == 1) {
 			run++;
 			continue;
 		}
+		if (hex_class[c] == 2)
+			return false;
 		pairs += run / 2;
 		run = 0;
 	}
@@ -429,9 +440,14 @@ int redactor_new(const struct redactor_options *o, struct counters *cnt, struct 
 		}
 		red->action[f] = p->action; /* a later entry for the same field wins */
 	}
-	for (f = 0; f < F__MAX; f++)
+	for (f = 0; f < F__MAX; f++) {
 		if (red->action[f] == REDACT_HASH)
 			red->need_key = true;
+		if (red->action[f] != REDACT_KEEP)
+			red->policy_mask[f / 64] |= UINT64_C(1) << (f % 64);
+		else if (field_table[f].type == FT_STRING && !is_own_id(f))
+			red->clean_mask[f / 64] |= UINT64_C(1) << (f % 64);
+	}
 	for (size_t i = 0; i < sizeof(identity_fields) / sizeof(identity_fields[0]); i++)
 		if (red->action[identity_fields[i]] == REDACT_HASH && !red->id_token &&
 		    pattern_compile(id_token_pattern, &red->id_token, "redact: identity tokens", 0,
@@ -570,6 +586,23 @@ static void swap_add(struct redactor *red, const char *orig, size_t len, const c
 }
 
 /*
+ * The first occurrence of n[0..nl) in h[0..hl), as memmem, for the short
+ * values and fields here: memchr for the first byte, then a compare (memmem's
+ * setup cost more than the search on fields of a few bytes). nl > 0.
+ */
+static const char *find_value(const char *h, size_t hl, const char *n, size_t nl)
+{
+	const char *end = h + hl, *p;
+
+	while ((size_t)(end - h) >= nl && (p = memchr(h, n[0], (size_t)(end - h) - nl + 1))) {
+		if (memcmp(p + 1, n + 1, nl - 1) == 0)
+			return p;
+		h = p + 1;
+	}
+	return NULL;
+}
+
+/*
  * Replaces every value the policy hashed or masked where it stands alone
  * in in[0..len): the result in *ret (in, or scratch buf[2]/buf[3]).
  * Returns the number of replacements or -ENOMEM.
@@ -587,7 +620,8 @@ static int swap_text(struct redactor *red, const char *in, size_t len, const cha
 		size_t cur_len = *ret_len, pos = 0, out = 0, start;
 		int n = 0;
 
-		while (pos < cur_len && (hit = memmem(cur + pos, cur_len - pos, w->orig, w->len))) {
+		while (pos < cur_len &&
+		       (hit = find_value(cur + pos, cur_len - pos, w->orig, w->len))) {
 			start = (size_t)(hit - cur);
 			if (!stands_alone(cur, cur_len, start, start + w->len, w->v6)) {
 				if (buf_reserve(red, bi, out + start + 1 - pos + 1) < 0)
@@ -714,26 +748,34 @@ static int clean_text(struct redactor *red, struct event *ev, enum field f)
 	return replace(red, ev, f, scrubbed, slen);
 }
 
+/*
+ * fn on each field of ev that is present and in mask, in field order (each
+ * call changes only its own field); the first error, or 0.
+ */
+static int each_field(struct redactor *red, struct event *ev, const uint64_t *mask,
+		      int (*fn)(struct redactor *red, struct event *ev, enum field f))
+{
+	int r = 0, rr;
+
+	for (unsigned w = 0; w < MASK_WORDS; w++)
+		for (uint64_t m = ev->present[w] & mask[w]; m; m &= m - 1) {
+			rr = fn(red, ev, (enum field)(w * 64 + (unsigned)__builtin_ctzll(m)));
+			if (rr < 0 && r == 0)
+				r = rr;
+		}
+	return r;
+}
+
 int redact_event(struct redactor *red, struct event *ev)
 {
-	int r = 0, rr, f;
+	int r, rr;
 
 	red->n_swaps = 0;
-	for (f = 0; f < F__MAX; f++) {
-		if (!event_has(ev, f) || red->action[f] == REDACT_KEEP)
-			continue;
-		rr = apply_policy(red, ev, f);
-		if (rr < 0 && r == 0)
-			r = rr;
-	}
-	for (f = 0; f < F__MAX; f++) {
-		if (!event_has(ev, f) || red->action[f] != REDACT_KEEP ||
-		    field_table[f].type != FT_STRING || is_own_id(f))
-			continue;
-		rr = clean_text(red, ev, f);
-		if (rr < 0 && r == 0)
-			r = rr;
-	}
+	/* The fields present that the policy names; then the kept free text, every swap known. */
+	r = each_field(red, ev, red->policy_mask, apply_policy);
+	rr = each_field(red, ev, red->clean_mask, clean_text);
+	if (rr < 0 && r == 0)
+		r = rr;
 	red->n_swaps = 0; /* the originals live in the event's arena: forget them */
 	return r;
 }

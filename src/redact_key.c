@@ -24,9 +24,9 @@
 #include "redact_key.h"
 #include "util.h"
 
-#define PSEUDO_SLOTS	 256 /* pseudonym cache: slots, a power of two */
-#define PSEUDO_VALUE_MAX 64  /* longer values are hashed every time */
-#define PSEUDO_TEXT_MAX	 32  /* "h<generation>:" and 16 hex digits */
+#define PSEUDO_SLOTS	 4096 /* pseudonym cache: slots, a power of two (~400 KiB) */
+#define PSEUDO_VALUE_MAX 64   /* longer values are hashed every time */
+#define PSEUDO_TEXT_MAX	 32   /* "h<generation>:" and 16 hex digits */
 
 struct pseudonymizer {
 	unsigned generation;
@@ -237,7 +237,10 @@ void pseudonymizer_free(struct pseudonymizer *p)
 		return;
 	EVP_MAC_CTX_free(p->mac_ctx);
 	EVP_MAC_free(p->mac);
-	OPENSSL_cleanse(p->slot, sizeof(p->slot));
+	/* The slots in use hold identities; the others were never written (not faulted in). */
+	for (size_t i = 0; i < PSEUDO_SLOTS; i++)
+		if (p->slot[i].len)
+			OPENSSL_cleanse(&p->slot[i], sizeof(p->slot[i]));
 	free(p);
 }
 

@@ -197,10 +197,25 @@ unsigned sa_story_learn(struct sa_story *s, const struct event *ev, enum sa_fact
 		   : k == SA_FACTS_CHILD     ? N_OF(child_fields)
 					     : N_OF(sum_fields);
 	unsigned lost = 0;
+	size_t need = s->used, len;
+	int o;
 
+	/*
+	 * The room all of this line's new and longer values take, made at
+	 * once: grown a value at a time, a story was reallocated 1.6 times per
+	 * line of the bench corpus.
+	 */
+	for (size_t i = 0; i < n; i++)
+		if (event_has(ev, v[i]) && event_str(ev, v[i], &len)) {
+			o = find(s, v[i]);
+			need += o < 0			? HDR + len
+				: len > s->facts[o + 1] ? len - s->facts[o + 1]
+							: 0;
+		}
+	if (need > s->cap)
+		(void)reserve(s, need); /* past SA_FACTS_BYTES: put() keeps what fits */
 	for (size_t i = 0; i < n; i++) {
 		enum field f = v[i];
-		size_t len;
 		const char *t;
 
 		if (!event_has(ev, f) || !(t = event_str(ev, f, &len)))

@@ -150,6 +150,13 @@ static void civil(int64_t days, int64_t *y, unsigned *m, unsigned *d)
 	*y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
+/* v as n decimal digits, zero-padded (v < 10^n). */
+static void put_digits(char *out, uint64_t v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v /= 10)
+		out[i] = (char)('0' + v % 10);
+}
+
 size_t util_rfc3339_us(int64_t us, char out[32])
 {
 	int64_t secs = us / 1000000, frac = us % 1000000, days, y;
@@ -164,6 +171,25 @@ size_t util_rfc3339_us(int64_t us, char out[32])
 		days--;
 	sod = (unsigned)(secs - days * 86400);
 	civil(days, &y, &m, &d);
-	return (size_t)snprintf(out, 32, "%04lld-%02u-%02uT%02u:%02u:%02u.%06lldZ", (long long)y, m,
-				d, sod / 3600, sod / 60 % 60, sod % 60, (long long)frac);
+	if (y < 0 || y > 9999) /* more digits or a sign: as printf writes them */
+		return (size_t)snprintf(out, 32, "%04lld-%02u-%02uT%02u:%02u:%02u.%06lldZ",
+					(long long)y, m, d, sod / 3600, sod / 60 % 60, sod % 60,
+					(long long)frac);
+	/* Digit by digit: snprintf was most of a summary's three times. */
+	put_digits(out, (uint64_t)y, 4);
+	out[4] = '-';
+	put_digits(out + 5, m, 2);
+	out[7] = '-';
+	put_digits(out + 8, d, 2);
+	out[10] = 'T';
+	put_digits(out + 11, sod / 3600, 2);
+	out[13] = ':';
+	put_digits(out + 14, sod / 60 % 60, 2);
+	out[16] = ':';
+	put_digits(out + 17, sod % 60, 2);
+	out[19] = '.';
+	put_digits(out + 20, (uint64_t)frac, 6);
+	out[26] = 'Z';
+	out[27] = '\0';
+	return 27;
 }

@@ -394,6 +394,64 @@ static void test_alert_after_its_event(void **state)
 	assert_int_equal(pipeline_in_flight(f->pl), 0);
 }
 
+/*
+ * ike_sa_summary: the counts the field table has no slots for follow the
+ * event's fields at the top level, with the times of the SA's first and
+ * last lines; a duration is seconds to the millisecond, rounded.
+ */
+static void test_summary_counts(void **state)
+{
+	struct fixture *f = *state;
+	static const int64_t t0 = INT64_C(1795470351000000);
+	/* #1 lasts 1.2345678 s (1.235 once rounded), #2 exactly 2 s */
+	static const int64_t dt[2][2] = {{0, 1234567}, {0, 2000000}};
+	struct json_object *o, *v;
+	char msg[64];
+
+	f->sink.ack_at_once = true;
+	assert_int_equal(pipeline_set_summary(f->pl, true), 0);
+	for (int sa = 0; sa < 2; sa++)
+		for (int k = 0; k < 2; k++) {
+			struct record rec = {.msg = msg,
+					     .priority = -1,
+					     .event_id = "e",
+					     .realtime_usec = t0 + dt[sa][k]};
+
+			snprintf(msg, sizeof(msg), "\"a\" #%d: initiating IKEv2 connection",
+				 sa + 1);
+			rec.len = strlen(msg);
+			assert_true(pipeline_submit(f->pl, &rec) >= 0);
+		}
+	assert_int_equal(pipeline_emit_summaries(f->pl), 0);
+	assert_int_equal(f->sink.n, 6);
+	o = json_tokener_parse(f->sink.json[4]);
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "event_type", &v));
+	assert_string_equal(json_object_get_string(v), "ike_sa_summary");
+	assert_true(json_object_object_get_ex(o, "start_time", &v));
+	assert_string_equal(json_object_get_string(v), "2026-11-23T21:45:51.000000Z");
+	assert_true(json_object_object_get_ex(o, "end_time", &v));
+	assert_string_equal(json_object_get_string(v), "2026-11-23T21:45:52.234567Z");
+	assert_true(json_object_object_get_ex(o, "duration_s", &v));
+	assert_true(json_object_is_type(v, json_type_double));
+	assert_true(json_object_get_double(v) == 1.235);
+	assert_true(json_object_object_get_ex(o, "outcome", &v));
+	assert_string_equal(json_object_get_string(v), "failed");
+	/* never established: it failed, whether or not it was still open at the end */
+	assert_true(json_object_object_get_ex(o, "end_reason", &v));
+	assert_string_equal(json_object_get_string(v), "failed");
+	assert_true(json_object_object_get_ex(o, "child_sa_created", &v));
+	assert_true(json_object_is_type(v, json_type_int));
+	assert_int_equal(json_object_get_int(v), 0);
+	assert_true(json_object_object_get_ex(o, "first_event_id", &v));
+	assert_string_equal(json_object_get_string(v), "e");
+	json_object_put(o);
+	/* whole seconds keep a fraction: still a JSON number with a decimal point */
+	assert_non_null(strstr(f->sink.json[5], "\"duration_s\":2.0,"));
+	assert_non_null(strstr(f->sink.json[5], "\"ike_sa_rekeys\":0,"));
+	assert_int_equal(f->sink.json[5][strlen(f->sink.json[5]) - 1], '}');
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -406,6 +464,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stats_event, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_alert_after_its_event, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_summary_counts, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -454,7 +454,7 @@ static void test_identities_in_kept_text(void **state)
 	    "\"westeast\" #1: established IKE SA; authenticated peer using "
 	    "authby=secret and ID_FQDN '@east' from 192.1.2.23:500 to "
 	    "[2001:db8:1:2::45]:500 user alice; not @eastgate, @east.example, "
-	    "192.1.2.230, 10.192.1.2.23, 2001:db8:1:2::45:7 or alice2");
+	    "192.1.2.230, 10.192.1.2.23, 2001:db8:1:2::45:7, 192.1.2.13 or alice2");
 	set(fx, F_REASON, "peer @east");
 	assert_int_equal(redact_event(r, &fx->ev), 0);
 	assert_int_equal(redact_pseudonym(test_key, 32, 1, "@east", 5, east, sizeof(east)), 0);
@@ -466,7 +466,7 @@ static void test_identities_in_kept_text(void **state)
 		 "\"westeast\" #1: established IKE SA; authenticated peer using "
 		 "authby=secret and ID_FQDN '%s' from 192.1.2.0:500 to "
 		 "[2001:db8:1::]:500 user [redacted]; not %s, %s, "
-		 "192.1.2.230, 10.192.1.2.23, 2001:db8:1:2::45:7 or alice2",
+		 "192.1.2.230, 10.192.1.2.23, 2001:db8:1:2::45:7, 192.1.2.13 or alice2",
 		 east, gate, example);
 	assert_string_equal(get(fx, F_MESSAGE), want);
 	snprintf(want, sizeof(want), "peer %s", east);

@@ -28,6 +28,12 @@ static void test_rfc3339(void **state)
 	/* 2024-12-31T23:59:59Z = 1735689599 */
 	util_rfc3339_us(INT64_C(1735689599) * 1000000 + 500000, out);
 	assert_string_equal(out, "2024-12-31T23:59:59.500000Z");
+	/* 10000-01-01T00:00:00Z = 253402300800: a fifth digit of year, as printf writes it */
+	assert_int_equal(util_rfc3339_us(INT64_C(253402300800) * 1000000 + 7, out), 28);
+	assert_string_equal(out, "10000-01-01T00:00:00.000007Z");
+	/* 9999-12-31T23:59:59Z, the last four-digit one */
+	util_rfc3339_us(INT64_C(253402300799) * 1000000, out);
+	assert_string_equal(out, "9999-12-31T23:59:59.000000Z");
 }
 
 int main(void)
