@@ -68,6 +68,9 @@ static const struct spelling spellings[] = {
     /* ESPinUDP / ESPinTCP and a NAT-T port say how ESP is carried. */
     {F_ENCAPSULATION, "udp", {"inUDP", "UDP/4500", ":4500"}},
     {F_ENCAPSULATION, "tcp", {"inTCP", "TCP/"}},
+    /* Whether a delete was announced to the peer, in pluto's words. */
+    {F_DELETE_NOTIFY, "sent", {"and sending notification"}},
+    {F_DELETE_NOTIFY, "none", {"NOT sending notification"}},
 };
 
 static const enum field exempt[] = {
