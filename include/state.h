@@ -146,10 +146,14 @@ void state_sha256_hex(const void *data, size_t len, char hex[STATE_HASH_HEX_LEN 
  * Batched commits of a source's delivered position: the state file is
  * written when o->commit_every records were delivered since the last
  * write, or o->commit_interval_ms after the first of them (a timer on
- * the loop), and by state_committer_flush (clean shutdown). Counts
+ * the loop), and by state_committer_flush (clean shutdown). On a loop the
+ * batched writes are made by a state_writer thread, so the loop never
+ * waits for their fsyncs; state_committer_flush writes on the caller's
+ * thread once that one is idle. Counts
  * state_writes and state_write_failures; a failing write is logged once
  * until it works again. Nothing is written when o->state_file is empty.
  */
+struct state_writer;
 struct state_committer {
 	const char *path; /* borrowed from the config */
 	unsigned every, interval_ms;
@@ -158,7 +162,8 @@ struct state_committer {
 	sd_event_source *timer;
 	struct state_pos pos;
 	bool have, dirty, failing;
-	size_t uncommitted; /* records delivered since the last write */
+	size_t uncommitted;	     /* records delivered since the last write */
+	struct state_writer *writer; /* on a loop: the batched writes, off it */
 };
 
 /* Sets c up on loop e (borrowed; NULL: no timer). Returns 0 or -errno. */
@@ -171,7 +176,8 @@ void state_committer_set(struct state_committer *c, const struct state_pos *pos,
 /* Writes a position not yet written now. Returns 0 or -errno. */
 int state_committer_flush(struct state_committer *c);
 
-/* Releases the timer; c may be zeroed or half set up. */
+/* Releases the timer and the writer (once it has written what it holds); c may be zeroed or half
+ * set up. */
 void state_committer_done(struct state_committer *c);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "state.h"
+#include "state_writer.h"
 
 #define COMMIT_TIMER_ACCURACY_US 1000 /* sd-event would coalesce to 250 ms */
 
@@ -473,9 +474,55 @@ out:
 	return r;
 }
 
+/* The writer's finished writes: counted, a failure logged once and the position kept pending. */
+static void collect(struct state_committer *c)
+{
+	struct diags errs;
+	unsigned ok, failed;
+	bool last_failed;
+
+	state_writer_take(c->writer, &ok, &failed, &last_failed, &errs);
+	c->cnt->state_writes += ok;
+	c->cnt->state_write_failures += failed;
+	if (last_failed) {
+		if (!c->failing)
+			log_diags(&errs);
+		c->failing = true;
+		/* Tried again with the next record, as a failed write on the loop is. */
+		c->dirty = true;
+		c->uncommitted = c->every;
+	} else if (ok) {
+		if (c->failing)
+			log_info("state file %s written again", c->path);
+		c->failing = false;
+	}
+}
+
+static void on_written(void *userdata)
+{
+	collect(userdata);
+}
+
+/* A batched write: handed to the writer thread on a loop, else made now. */
+static void commit_behind(struct state_committer *c)
+{
+	if (!c->dirty || !c->have || !c->path)
+		return;
+	if (!c->e ||
+	    (!c->writer && state_writer_new(c->path, c->e, on_written, c, &c->writer) < 0)) {
+		state_committer_flush(c);
+		return;
+	}
+	if (c->timer)
+		sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
+	state_writer_post(c->writer, &c->pos);
+	c->dirty = false;
+	c->uncommitted = 0;
+}
+
 static int on_commit_timer(sd_event_source *es, uint64_t usec, void *userdata)
 {
-	state_committer_flush(userdata);
+	commit_behind(userdata);
 	return 0;
 }
 
@@ -510,7 +557,7 @@ void state_committer_set(struct state_committer *c, const struct state_pos *pos,
 	c->dirty = true;
 	c->uncommitted += records;
 	if (c->uncommitted >= c->every) {
-		state_committer_flush(c);
+		commit_behind(c);
 		return;
 	}
 	if (!c->timer)
@@ -528,6 +575,11 @@ int state_committer_flush(struct state_committer *c)
 	struct diags errs = {0};
 	int r;
 
+	if (c->writer) {
+		/* Its write would race ours on the same files, and may have failed. */
+		state_writer_wait_idle(c->writer);
+		collect(c);
+	}
 	if (!c->dirty || !c->have || !c->path)
 		return 0;
 	if (c->timer)
@@ -551,6 +603,12 @@ int state_committer_flush(struct state_committer *c)
 
 void state_committer_done(struct state_committer *c)
 {
+	if (c->writer) {
+		state_writer_wait_idle(c->writer);
+		collect(c);
+		state_writer_free(c->writer);
+		c->writer = NULL;
+	}
 	c->timer = sd_event_source_disable_unref(c->timer);
 }
 

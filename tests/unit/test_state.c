@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -658,6 +659,111 @@ static void test_committer_batches(void **unused)
 	remove_dir(dir);
 }
 
+/*
+ * On a loop the batched writes happen on another thread: the loop goes on
+ * while an fsync hangs, positions posted meanwhile collapse into the
+ * newest, and what the thread wrote is counted once the loop hears of it.
+ */
+static pthread_mutex_t slow_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t slow_cv = PTHREAD_COND_INITIALIZER;
+static bool slow_hold, slow_on_main;
+static unsigned slow_fsyncs;
+static pthread_t main_thread;
+
+static int slow_fsync(int fd)
+{
+	struct timespec until;
+
+	pthread_mutex_lock(&slow_mu);
+	slow_fsyncs++;
+	if (pthread_equal(pthread_self(), main_thread))
+		slow_on_main = true;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5; /* a write on the loop's thread would wait this long, then be seen */
+	while (slow_hold && pthread_cond_timedwait(&slow_cv, &slow_mu, &until) == 0)
+		;
+	pthread_mutex_unlock(&slow_mu);
+	return fsync(fd);
+}
+
+static int real_open(const char *path, int flags, mode_t mode)
+{
+	return open(path, flags, mode);
+}
+
+static const struct state_io slow_io = {
+    .open = real_open,
+    .write = write,
+    .fsync = slow_fsync,
+    .close = close,
+    .rename = rename,
+};
+
+static void test_committer_writes_behind_the_loop(void **unused)
+{
+	char *dir = make_tmpdir();
+	char path[512];
+	struct config cfg;
+	struct counters cnt = {0};
+	struct state_committer c;
+	struct state_pos a = {.type = STATE_JOURNAL, .cursor = "s=1;i=a"};
+	struct state_pos b = {.type = STATE_JOURNAL, .cursor = "s=1;i=b"};
+	struct state_pos last = {.type = STATE_JOURNAL, .cursor = CURSOR}, out;
+	struct diags errs = {0};
+	sd_event *e = NULL;
+
+	main_thread = pthread_self();
+	snprintf(path, sizeof(path), "%s/position", dir);
+	committer_config(&cfg, path, 1, 1000);
+	assert_int_equal(sd_event_new(&e), 0);
+	assert_int_equal(state_committer_init(&c, t_state_opts(&cfg), e, &cnt), 0);
+	state_set_io(&slow_io);
+	slow_hold = true;
+	state_committer_set(&c, &a, 1); /* taken by the thread, which hangs in fsync */
+	for (int i = 0; i < 5000; i++) {
+		pthread_mutex_lock(&slow_mu);
+		bool started = slow_fsyncs > 0;
+		pthread_mutex_unlock(&slow_mu);
+		if (started)
+			break;
+		usleep(1000);
+	}
+	assert_int_equal(slow_fsyncs, 1);
+	state_committer_set(&c, &b, 1);
+	state_committer_set(&c, &last, 1); /* replaces b, still queued */
+	assert_int_equal(cnt.state_writes, 0);
+	pthread_mutex_lock(&slow_mu);
+	assert_false(slow_on_main);
+	slow_hold = false;
+	pthread_cond_broadcast(&slow_cv);
+	pthread_mutex_unlock(&slow_mu);
+	for (int i = 0; i < 250 && cnt.state_writes < 2; i++)
+		assert_true(sd_event_run(e, 20 * 1000) >= 0);
+	assert_int_equal(cnt.state_writes, 2); /* a, then the newest: b never written */
+	assert_int_equal(slow_fsyncs, 4);      /* the file and its directory, twice */
+	assert_int_equal(state_read(path, &out, &errs), 0);
+	assert_string_equal(out.cursor, CURSOR);
+	assert_int_equal(state_committer_flush(&c), 0); /* nothing new */
+	assert_int_equal(cnt.state_writes, 2);
+	state_committer_done(&c);
+	state_set_io(NULL);
+
+	/* A failed write behind the loop keeps the position pending: flush tries it again. */
+	snprintf(path, sizeof(path), "%s/missing/position", dir);
+	committer_config(&cfg, path, 1, 1000);
+	assert_int_equal(state_committer_init(&c, t_state_opts(&cfg), e, &cnt), 0);
+	state_committer_set(&c, &a, 1);
+	for (int i = 0; i < 250 && cnt.state_write_failures < 1; i++)
+		assert_true(sd_event_run(e, 20 * 1000) >= 0);
+	assert_int_equal(cnt.state_write_failures, 1);
+	assert_int_equal(state_committer_flush(&c), -ENOENT);
+	assert_int_equal(cnt.state_write_failures, 2);
+	state_committer_done(&c);
+	e = sd_event_unref(e);
+	assert_false(slow_on_main);
+	remove_dir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -674,6 +780,7 @@ int main(void)
 	    cmocka_unit_test(test_write_each_failure),
 	    cmocka_unit_test(test_begin_broken),
 	    cmocka_unit_test(test_committer_batches),
+	    cmocka_unit_test(test_committer_writes_behind_the_loop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
