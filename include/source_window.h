@@ -57,6 +57,12 @@ struct source_window_options {
 	struct state_options state;
 };
 
+/* The poll timer's period from its next turn on. */
+static inline void source_window_set_poll(struct source_window *w, uint64_t usec)
+{
+	w->poll_usec = usec;
+}
+
 /* Sets w up for entries of elem bytes on loop e. Returns 0 or -errno. */
 int source_window_init(struct source_window *w, const struct source_window_options *o, sd_event *e,
 		       struct counters *cnt, size_t elem,
