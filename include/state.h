@@ -176,8 +176,10 @@ void state_committer_set(struct state_committer *c, const struct state_pos *pos,
 /* Writes a position not yet written now. Returns 0 or -errno. */
 int state_committer_flush(struct state_committer *c);
 
-/* Releases the timer and the writer (once it has written what it holds); c may be zeroed or half
- * set up. */
+/*
+ * Releases the timer and the writer, once it has written what it holds;
+ * c may be zeroed or half set up.
+ */
 void state_committer_done(struct state_committer *c);
 
 #endif

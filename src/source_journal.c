@@ -4,13 +4,14 @@
  * fd wakes us, and a poll, because journald posts its change notifications
  * at most every 250 ms while new entries are visible in the mapped file at
  * once: every 2 ms while entries came in the last second (the poll is most
- * of an event's delay from journal to collector), every 25 ms when idle. sd_journal_process() says
- * whether files were added or removed (rotation, vacuum), which sd-journal follows by itself: the
- * location of the last entry read survives. Entries are read in batches
- * from a defer event source, so acknowledgements and timers run between
- * batches. The cursor of each record in flight waits in a FIFO; the
- * cursor of the newest delivered record is saved to the state file,
- * batched (commit_every records or commit_interval_ms).
+ * of an event's delay from journal to collector), every 25 ms when idle.
+ * sd_journal_process() says whether files were added or removed (rotation,
+ * vacuum), which sd-journal follows by itself: the location of the last
+ * entry read survives. Entries are read in batches from a defer event
+ * source, so acknowledgements and timers run between batches. The cursor
+ * of each record in flight waits in a FIFO; the cursor of the newest
+ * delivered record is saved to the state file, batched (commit_every
+ * records or commit_interval_ms).
  */
 #include <errno.h>
 #include <stddef.h>
