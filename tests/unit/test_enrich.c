@@ -15,6 +15,7 @@
 #include "diag.h"
 #include "enrich.h"
 #include "event.h"
+#include "redact.h"
 #include "rules.h"
 #include "rules_impl.h"
 
@@ -373,6 +374,44 @@ static void test_map_many_keys(void **state)
 	event_done(&ev);
 }
 
+/*
+ * The GeoIP values come from the database, not the line: the free-text
+ * scrub leaves them alone (a secret pattern that matches them still
+ * cleans the reason), and their policy entry still applies.
+ */
+static void test_geo_values_not_scrubbed(void **state)
+{
+	struct redactor_options o = {.config_path = "t.yaml",
+				     .secret_patterns = {"Org [0-9]+|\\bDE\\b"},
+				     .n_secret_patterns = 1};
+	struct diags errs = {0};
+	struct redactor *red;
+	struct event ev;
+
+	(void)state;
+	assert_int_equal(redactor_new(&o, NULL, &red, &errs), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	event_with(&ev, "192.0.2.1", NULL);
+	assert_int_equal(event_set_str(&ev, F_PEER_AS_ORG, "Org 7", 5), 0);
+	assert_int_equal(event_set_str(&ev, F_PEER_GEO_COUNTRY, "DE", 2), 0);
+	assert_int_equal(event_set_str(&ev, F_REASON, "peer Org 7 in DE", 16), 0);
+	assert_int_equal(redact_event(red, &ev), 0);
+	assert_string_equal(event_str(&ev, F_PEER_AS_ORG, NULL), "Org 7");
+	assert_string_equal(event_str(&ev, F_PEER_GEO_COUNTRY, NULL), "DE");
+	assert_string_equal(event_str(&ev, F_REASON, NULL), "peer [redacted] in [redacted]");
+	redactor_free(red);
+
+	o.fields[0] = (struct redact_field_option){.field = "peer_as_org", .action = REDACT_DROP};
+	o.n_fields = 1;
+	assert_int_equal(redactor_new(&o, NULL, &red, &errs), 0);
+	assert_int_equal(event_set_str(&ev, F_PEER_AS_ORG, "Org 7", 5), 0);
+	assert_int_equal(redact_event(red, &ev), 0);
+	assert_false(event_has(&ev, F_PEER_AS_ORG));
+	assert_string_equal(event_str(&ev, F_PEER_GEO_COUNTRY, NULL), "DE");
+	redactor_free(red);
+	event_done(&ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -383,6 +422,7 @@ int main(void)
 	    cmocka_unit_test(test_map_values),
 	    cmocka_unit_test(test_map_many_keys),
 	    cmocka_unit_test(test_labels_refused),
+	    cmocka_unit_test(test_geo_values_not_scrubbed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
