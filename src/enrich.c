@@ -511,9 +511,9 @@ int enrich_new(const struct enrich_opts *o, struct enrich **ret, struct diags *e
 	}
 	if (o->error_meanings && *o->error_meanings && meanings_load(e, o->error_meanings, errs) < 0)
 		r = -EINVAL;
-	if (o->country_db && *o->country_db && geo_open(&e->country, o->country_db, errs) < 0)
+	if (o->country_db && *o->country_db && geo_open(&e->country, o->country_db, GEO_COUNTRY, errs) < 0)
 		r = -EINVAL;
-	if (o->asn_db && *o->asn_db && geo_open(&e->asn, o->asn_db, errs) < 0)
+	if (o->asn_db && *o->asn_db && geo_open(&e->asn, o->asn_db, GEO_ASN, errs) < 0)
 		r = -EINVAL;
 out:
 	if (r < 0) {
@@ -564,16 +564,25 @@ static bool parse_addr(const char *s, size_t len, unsigned char a[16], bool *v6)
 static void peer_lookup(struct enrich *e, const char *s, size_t len)
 {
 	struct peer_cache *c = &e->peer;
+	const struct geo_memo *m;
+	struct timespec now;
 	unsigned char a[16];
 	bool v6;
 	unsigned gen;
 
-	geo_refresh(&e->country, &e->stats);
-	geo_refresh(&e->asn, &e->stats);
+	if (e->country.open || e->asn.open) {
+		/* The coarse clock (a few ms) is enough for a once-a-second check, and cheaper. */
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+		geo_refresh(&e->country, &now, &e->stats);
+		geo_refresh(&e->asn, &now, &e->stats);
+	}
 	gen = geo_generation(&e->country) + geo_generation(&e->asn);
 	if (c->valid && c->gen == gen && c->addr_len == len && memcmp(c->addr, s, len) == 0)
 		return;
-	*c = (struct peer_cache){0};
+	/* Field by field: the whole entry is 1.4 kB. */
+	c->valid = false;
+	c->nets_len = c->country_len = c->org_len = 0;
+	c->asn = 0;
 	if (len >= sizeof(c->addr) || !parse_addr(s, len, a, &v6))
 		return;
 	memcpy(c->addr, s, len);
@@ -582,10 +591,17 @@ static void peer_lookup(struct enrich *e, const char *s, size_t len)
 	c->valid = true;
 	c->nets_len = nets_of(e, a, v6, c->nets, sizeof(c->nets));
 	c->nets_ok = event_map_valid(c->nets, c->nets_len);
-	geo_country(&e->country, a, v6, c->country, sizeof(c->country), &e->stats);
-	c->country_len = strlen(c->country);
-	geo_asn(&e->asn, a, v6, &c->asn, c->org, sizeof(c->org), &e->stats);
-	c->org_len = strlen(c->org);
+	if ((m = geo_find(&e->country, a, v6, &e->stats)) && m->len < sizeof(c->country)) {
+		memcpy(c->country, m->text, m->len);
+		c->country_len = m->len;
+	}
+	if ((m = geo_find(&e->asn, a, v6, &e->stats))) {
+		c->asn = m->asn;
+		if (m->len < sizeof(c->org)) {
+			memcpy(c->org, m->text, m->len);
+			c->org_len = m->len;
+		}
+	}
 }
 
 /* The map labels of the local address s (cached: it is nearly always the same). */
