@@ -3,11 +3,15 @@
  * The enrichment stage (enrich.h): labels, address maps, GeoIP (the
  * databases are enrich_geo.c's) and the meanings of error codes.
  *
- * An address map is a binary trie per address family whose nodes carry the
- * label of the prefix that ends there; a lookup walks the address's bits
- * and keeps the last label it passed, which is the longest prefix's. The
- * results for the last peer address are kept: the events of one IKE SA
- * name the same peer again and again.
+ * An address map is built as a binary trie per address family whose nodes
+ * carry the label of the prefix that ends there (where a prefix given
+ * twice is found), then compiled into a trie that takes four bits a step:
+ * each of a node's 16 slots holds the label of the longest prefix that
+ * ends within those four bits and covers the slot. A lookup walks the
+ * address a nibble at a time (8 steps for IPv4, not 32) and keeps the last
+ * label it passed, which is the longest prefix's. The results for the last
+ * peer address are kept: the events of one IKE SA name the same peer
+ * again and again.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,6 +34,19 @@ struct trie_node {
 	int32_t label;	   /* index into the map's labels, -1 = none */
 };
 
+#define STRIDE_BITS  4
+#define STRIDE_SLOTS (1u << STRIDE_BITS)
+_Static_assert(STRIDE_BITS == 4, "map_lookup reads the address a nibble at a time");
+
+struct stride_slot {
+	uint32_t child; /* 0 = none (the roots are never children) */
+	int32_t label;	/* the longest prefix ending in this node's bits, -1 = none */
+};
+
+struct stride_node {
+	struct stride_slot s[STRIDE_SLOTS];
+};
+
 struct map_label {
 	char *s;
 	size_t len;
@@ -38,8 +55,11 @@ struct map_label {
 struct addr_map {
 	char *name;
 	size_t name_len;
-	struct trie_node *nodes; /* [0] the IPv4 root, [1] the IPv6 root */
+	struct trie_node *nodes; /* while built: [0] the IPv4 root, [1] the IPv6 root */
 	size_t n_nodes, cap_nodes;
+	struct stride_node *strides; /* compiled: [0] the IPv4 root, [1] the IPv6 root */
+	size_t n_strides, cap_strides;
+	int32_t root_label[2]; /* 0.0.0.0/0, ::/0 */
 	struct map_label *labels;
 	size_t n_labels, cap_labels;
 };
@@ -146,20 +166,89 @@ static int map_insert(struct addr_map *m, const unsigned char a[16], bool v6, un
 	return 0;
 }
 
+static int64_t stride_node(struct addr_map *m)
+{
+	if (m->n_strides == m->cap_strides) {
+		size_t cap = m->cap_strides ? 2 * m->cap_strides : 16;
+		struct stride_node *n = realloc(m->strides, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		m->strides = n;
+		m->cap_strides = cap;
+	}
+	for (unsigned i = 0; i < STRIDE_SLOTS; i++)
+		m->strides[m->n_strides].s[i] = (struct stride_slot){.label = -1};
+	return (int64_t)m->n_strides++;
+}
+
+/*
+ * Fills stride node sn from binary node b (at a depth that is a multiple
+ * of STRIDE_BITS): each slot takes the label of the deepest node on its
+ * path of STRIDE_BITS steps, and a child when the path goes deeper.
+ */
+static int stride_fill(struct addr_map *m, uint32_t b, uint32_t sn)
+{
+	for (unsigned i = 0; i < STRIDE_SLOTS; i++) {
+		uint32_t n = b;
+		int32_t label = -1;
+		bool alive = true;
+
+		for (unsigned k = 0; k < STRIDE_BITS && alive; k++) {
+			n = m->nodes[n].child[(i >> (STRIDE_BITS - 1 - k)) & 1];
+			alive = n != 0;
+			if (alive && m->nodes[n].label >= 0)
+				label = m->nodes[n].label;
+		}
+		m->strides[sn].s[i].label = label;
+		if (alive && (m->nodes[n].child[0] || m->nodes[n].child[1])) {
+			int64_t c = stride_node(m);
+			int r;
+
+			if (c < 0)
+				return (int)c;
+			m->strides[sn].s[i].child = (uint32_t)c;
+			if ((r = stride_fill(m, n, (uint32_t)c)) < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* Compiles the binary trie into the stride trie and frees it. */
+static int map_compile(struct addr_map *m)
+{
+	int r;
+
+	if (stride_node(m) < 0 || stride_node(m) < 0)
+		return -ENOMEM;
+	for (unsigned v6 = 0; v6 < 2; v6++) {
+		m->root_label[v6] = m->nodes[v6].label;
+		if ((r = stride_fill(m, v6, v6)) < 0)
+			return r;
+	}
+	free(m->nodes);
+	m->nodes = NULL;
+	m->n_nodes = m->cap_nodes = 0;
+	return 0;
+}
+
 /* The label of the longest prefix holding a (NULL when none). */
 static const struct map_label *map_lookup(const struct addr_map *m, const unsigned char a[16],
 					  bool v6)
 {
-	uint32_t n = v6 ? 1 : 0;
-	unsigned max = v6 ? 128 : 32;
-	int32_t best = m->nodes[n].label;
+	const struct stride_node *n = &m->strides[v6];
+	unsigned steps = v6 ? 128 / STRIDE_BITS : 32 / STRIDE_BITS;
+	int32_t best = m->root_label[v6];
 
-	for (unsigned bit = 0; bit < max; bit++) {
-		n = m->nodes[n].child[(a[bit / 8] >> (7 - bit % 8)) & 1];
-		if (!n)
+	for (unsigned k = 0; k < steps; k++) {
+		const struct stride_slot *sl = &n->s[(a[k / 2] >> (k % 2 ? 0 : 4)) & 15];
+
+		if (sl->label >= 0)
+			best = sl->label;
+		if (!sl->child)
 			break;
-		if (m->nodes[n].label >= 0)
-			best = m->nodes[n].label;
+		n = &m->strides[sl->child];
 	}
 	return best >= 0 ? &m->labels[best] : NULL;
 }
@@ -170,6 +259,7 @@ static void map_free(struct addr_map *m)
 		free(m->labels[i].s);
 	free(m->labels);
 	free(m->nodes);
+	free(m->strides);
 	free(m->name);
 }
 
@@ -508,6 +598,10 @@ int enrich_new(const struct enrich_opts *o, struct enrich **ret, struct diags *e
 				r = -EINVAL;
 		if (mo->file && map_load_file(m, mo->file, errs) < 0)
 			r = -EINVAL;
+		if (r == 0 && map_compile(m) < 0) {
+			r = -ENOMEM;
+			goto out;
+		}
 	}
 	if (o->error_meanings && *o->error_meanings && meanings_load(e, o->error_meanings, errs) < 0)
 		r = -EINVAL;

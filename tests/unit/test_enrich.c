@@ -412,10 +412,56 @@ static void test_geo_values_not_scrubbed(void **state)
 	event_done(&ev);
 }
 
+/*
+ * Prefixes nested within one step of the lookup (four bits) and across
+ * steps, a host route, and the default route: the longest wins.
+ */
+static void test_nested_prefixes(void **state)
+{
+	struct enrich_pair net[] = {
+	    pair("198.51.100.0/22", "wide", 1),	   pair("198.51.100.0/23", "mid", 2),
+	    pair("198.51.100.0/24", "narrow", 3),  pair("198.51.100.128/25", "half", 4),
+	    pair("198.51.100.200/32", "host", 5),  pair("::/0", "v6-any", 6),
+	    pair("2001:db8::/29", "v6-29", 7),	   pair("2001:db8::/31", "v6-31", 8),
+	};
+	struct enrich_map_opts maps[] = {{.name = "net", .entries = net, .n_entries = 8, .line = 1}};
+	struct enrich_opts o = {.config_path = "t.yaml", .maps = maps, .n_maps = 1};
+	static const struct {
+		const char *peer, *label;
+	} cases[] = {
+	    {"198.51.100.7", "narrow"}, {"198.51.100.130", "half"}, {"198.51.100.200", "host"},
+	    {"198.51.100.201", "half"}, {"198.51.101.7", "mid"},    {"198.51.102.7", "wide"},
+	    {"198.51.103.255", "wide"}, {"198.51.104.1", NULL},	    {"198.51.99.255", NULL},
+	    {"2001:db8::1", "v6-31"},	{"2001:db9::1", "v6-31"},   {"2001:dba::1", "v6-29"},
+	    {"2001:dbf:ffff::1", "v6-29"}, {"2001:dc0::1", "v6-any"}, {"::1", "v6-any"},
+	};
+	struct diags errs = {0};
+	struct enrich *e;
+	struct event ev;
+	struct json_object *j;
+
+	(void)state;
+	assert_int_equal(enrich_new(&o, &e, &errs), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		event_with(&ev, cases[i].peer, NULL);
+		assert_int_equal(enrich_event(e, &ev), 0);
+		j = render(&ev);
+		if (cases[i].label)
+			assert_string_equal(get(j, "peer_net", "net"), cases[i].label);
+		else
+			assert_null(get(j, "peer_net", NULL));
+		json_object_put(j);
+	}
+	event_done(&ev);
+	enrich_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_labels_and_maps),
+	    cmocka_unit_test(test_nested_prefixes),
 	    cmocka_unit_test(test_bad_maps),
 	    cmocka_unit_test(test_meanings_cover_vocabulary),
 	    cmocka_unit_test(test_meaning_on_events),
