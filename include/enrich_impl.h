@@ -64,7 +64,18 @@ struct geo_db {
 int geo_open(struct geo_db *g, const char *path, enum geo_kind kind, struct diags *errs);
 void geo_close(struct geo_db *g);
 void geo_refresh(struct geo_db *g, const struct timespec *now, struct enrich_stats *st);
-unsigned geo_generation(const struct geo_db *g);
+
+/* Whether geo_refresh has a file to stat: inline, asked for every event. */
+static inline bool geo_due(const struct geo_db *g, const struct timespec *now)
+{
+	return g->open && now->tv_sec - g->checked.tv_sec >= 1;
+}
+
+/* Bumped at each reopen: what the peer cache's entry was looked up in. */
+static inline unsigned geo_generation(const struct geo_db *g)
+{
+	return g->generation;
+}
 const struct geo_memo *geo_find(struct geo_db *g, const unsigned char a[16], bool v6,
 				struct enrich_stats *st);
 
@@ -76,7 +87,7 @@ struct peer_cache {
 	size_t addr_len;
 	char nets[1024]; /* map pairs */
 	size_t nets_len;
-	bool nets_ok; /* event_map_valid(nets) */
+	bool nets_ok; /* event_map_valid(nets), known from the load's checks */
 	char country[GEO_COUNTRY_MAX];
 	size_t country_len;
 	uint32_t asn;
@@ -95,7 +106,7 @@ struct local_cache {
 	size_t addr_len;
 	char nets[1024];
 	size_t nets_len;
-	bool nets_ok; /* event_map_valid(nets) */
+	bool nets_ok; /* event_map_valid(nets), known from the load's checks */
 };
 
 struct addr_map;
@@ -106,6 +117,7 @@ struct enrich {
 	bool labels_ok; /* event_map_valid(labels), checked once */
 	struct addr_map *maps;
 	size_t n_maps;
+	bool maps_ok; /* every map name a valid key, none twice */
 	struct enrich_meaning *meanings; /* sorted by code */
 	size_t n_meanings;
 	struct geo_db country, asn;

@@ -50,6 +50,7 @@ struct stride_node {
 struct map_label {
 	char *s;
 	size_t len;
+	bool ok; /* "name\x1flabel" passes event_map_valid (checked at load) */
 };
 
 struct addr_map {
@@ -569,6 +570,37 @@ static int build_labels(struct enrich *e, const struct enrich_opts *o, struct di
 	return 0;
 }
 
+/*
+ * Checks each label of m as a map pair under the map's name, once: a
+ * peer's pairs are then valid when each of theirs is and the map names
+ * differ, and need no check per new peer (maps_ok).
+ */
+static void map_check_labels(struct addr_map *m)
+{
+	char buf[2048];
+
+	for (size_t i = 0; i < m->n_labels; i++) {
+		size_t len = 0;
+
+		m->labels[i].ok = pairs_append(buf, sizeof(buf), &len, m->name, m->name_len,
+					       m->labels[i].s, m->labels[i].len) &&
+				  event_map_valid(buf, len);
+	}
+}
+
+/* Whether every map's name is a valid key and no two are the same. */
+static bool map_names_ok(const struct enrich *e)
+{
+	for (size_t i = 0; i < e->n_maps; i++) {
+		if (!event_map_key_valid(e->maps[i].name, e->maps[i].name_len))
+			return false;
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(e->maps[k].name, e->maps[i].name) == 0)
+				return false;
+	}
+	return true;
+}
+
 int enrich_new(const struct enrich_opts *o, struct enrich **ret, struct diags *errs)
 {
 	struct enrich *e = calloc(1, sizeof(*e));
@@ -602,7 +634,9 @@ int enrich_new(const struct enrich_opts *o, struct enrich **ret, struct diags *e
 			r = -ENOMEM;
 			goto out;
 		}
+		map_check_labels(m);
 	}
+	e->maps_ok = map_names_ok(e);
 	if (o->error_meanings && *o->error_meanings && meanings_load(e, o->error_meanings, errs) < 0)
 		r = -EINVAL;
 	if (o->country_db && *o->country_db && geo_open(&e->country, o->country_db, GEO_COUNTRY, errs) < 0)
@@ -623,20 +657,26 @@ void enrich_get_stats(const struct enrich *e, struct enrich_stats *ret)
 	*ret = e ? e->stats : (struct enrich_stats){0};
 }
 
-/* The labels of every map holding addr, as map pairs into buf; its length. */
+/*
+ * The labels of every map holding addr, as map pairs into buf; its length.
+ * *ok: whether they pass event_map_valid, known from the checks at load.
+ */
 static size_t nets_of(const struct enrich *e, const unsigned char a[16], bool v6, char *buf,
-		      size_t size)
+		      size_t size, bool *ok)
 {
 	size_t len = 0;
 
 	buf[0] = '\0';
+	*ok = e->maps_ok;
 	for (size_t i = 0; i < e->n_maps; i++) {
 		const struct addr_map *m = &e->maps[i];
 		const struct map_label *label = map_lookup(m, a, v6);
 
-		if (label &&
-		    !pairs_append(buf, size, &len, m->name, m->name_len, label->s, label->len))
+		if (!label)
+			continue;
+		if (!pairs_append(buf, size, &len, m->name, m->name_len, label->s, label->len))
 			break;
+		*ok = *ok && label->ok;
 	}
 	return len;
 }
@@ -667,8 +707,10 @@ static void peer_lookup(struct enrich *e, const char *s, size_t len)
 	if (e->country.open || e->asn.open) {
 		/* The coarse clock (a few ms) is enough for a once-a-second check, and cheaper. */
 		clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-		geo_refresh(&e->country, &now, &e->stats);
-		geo_refresh(&e->asn, &now, &e->stats);
+		if (geo_due(&e->country, &now))
+			geo_refresh(&e->country, &now, &e->stats);
+		if (geo_due(&e->asn, &now))
+			geo_refresh(&e->asn, &now, &e->stats);
 	}
 	gen = geo_generation(&e->country) + geo_generation(&e->asn);
 	if (c->valid && c->gen == gen && c->addr_len == len && memcmp(c->addr, s, len) == 0)
@@ -683,8 +725,7 @@ static void peer_lookup(struct enrich *e, const char *s, size_t len)
 	c->addr_len = len;
 	c->gen = gen;
 	c->valid = true;
-	c->nets_len = nets_of(e, a, v6, c->nets, sizeof(c->nets));
-	c->nets_ok = event_map_valid(c->nets, c->nets_len);
+	c->nets_len = nets_of(e, a, v6, c->nets, sizeof(c->nets), &c->nets_ok);
 	if ((m = geo_find(&e->country, a, v6, &e->stats)) && m->len < sizeof(c->country)) {
 		memcpy(c->country, m->text, m->len);
 		c->country_len = m->len;
@@ -713,8 +754,7 @@ static const struct local_cache *local_lookup(struct enrich *e, const char *s, s
 	memcpy(c->addr, s, len);
 	c->addr_len = len;
 	c->valid = true;
-	c->nets_len = nets_of(e, a, v6, c->nets, sizeof(c->nets));
-	c->nets_ok = event_map_valid(c->nets, c->nets_len);
+	c->nets_len = nets_of(e, a, v6, c->nets, sizeof(c->nets), &c->nets_ok);
 	return c;
 }
 

@@ -71,11 +71,6 @@ void geo_close(struct geo_db *g)
 	*g = (struct geo_db){0};
 }
 
-unsigned geo_generation(const struct geo_db *g)
-{
-	return g->generation;
-}
-
 void geo_refresh(struct geo_db *g, const struct timespec *now, struct enrich_stats *st)
 {
 	struct stat sb;

@@ -457,11 +457,55 @@ static void test_nested_prefixes(void **state)
 	enrich_free(e);
 }
 
+/*
+ * A peer's map pairs are known valid from the checks at load: two maps of
+ * one name, or a label with a pair separator (what the config loader
+ * refuses), give no peer_net; a good label of the same map still does.
+ */
+static void test_map_pairs_refused(void **state)
+{
+	struct enrich_pair a[] = {pair("10.0.0.0/8", "a", 1)};
+	struct enrich_pair b[] = {pair("10.0.0.0/8", "b", 2)};
+	struct enrich_pair bad[] = {pair("10.0.0.0/8", "bad\x1elabel", 3),
+				    pair("192.0.2.0/24", "good", 4)};
+	struct enrich_map_opts twice[] = {{.name = "net", .entries = a, .n_entries = 1},
+					  {.name = "net", .entries = b, .n_entries = 1}};
+	struct enrich_map_opts one[] = {{.name = "net", .entries = bad, .n_entries = 2}};
+	struct enrich_opts o = {.config_path = "t.yaml", .maps = twice, .n_maps = 2};
+	struct diags errs = {0};
+	struct enrich *e;
+	struct event ev;
+	struct json_object *j;
+
+	(void)state;
+	assert_int_equal(event_init(&ev, 4096), 0);
+	assert_int_equal(enrich_new(&o, &e, &errs), 0);
+	event_with(&ev, "10.1.2.3", NULL);
+	enrich_event(e, &ev);
+	assert_false(event_has(&ev, F_PEER_NET));
+	enrich_free(e);
+
+	o.maps = one;
+	o.n_maps = 1;
+	assert_int_equal(enrich_new(&o, &e, &errs), 0);
+	event_with(&ev, "10.1.2.3", NULL);
+	enrich_event(e, &ev);
+	assert_false(event_has(&ev, F_PEER_NET));
+	event_with(&ev, "192.0.2.7", NULL);
+	assert_int_equal(enrich_event(e, &ev), 0);
+	j = render(&ev);
+	assert_string_equal(get(j, "peer_net", "net"), "good");
+	json_object_put(j);
+	enrich_free(e);
+	event_done(&ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_labels_and_maps),
 	    cmocka_unit_test(test_nested_prefixes),
+	    cmocka_unit_test(test_map_pairs_refused),
 	    cmocka_unit_test(test_bad_maps),
 	    cmocka_unit_test(test_meanings_cover_vocabulary),
 	    cmocka_unit_test(test_meaning_on_events),
