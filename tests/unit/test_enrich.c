@@ -500,12 +500,97 @@ static void test_map_pairs_refused(void **state)
 	event_done(&ev);
 }
 
+/* One event of the block test: which fields are set, and to what. */
+struct blk_case {
+	const char *rule, *host, *labels, *net, *country, *org, *desc;
+	int64_t asn;
+	bool schema;
+};
+
+static void blk_event(struct event *ev, const struct blk_case *c)
+{
+	event_reset(ev);
+	if (c->schema) {
+		assert_int_equal(event_set_int(ev, F_SCHEMA_VERSION, 1), 0);
+		assert_int_equal(event_set_str(ev, F_EVENT_TYPE, "ike_init", 8), 0);
+	}
+#define SET(f, v)                                                                                  \
+	if (v)                                                                                     \
+	assert_int_equal(event_set_str(ev, f, v, strlen(v)), 0)
+	SET(F_PLATFORM_HOST, c->host);
+	SET(F_RULE, c->rule);
+	SET(F_LABELS, c->labels);
+	SET(F_PEER_NET, c->net);
+	SET(F_PEER_GEO_COUNTRY, c->country);
+	SET(F_PEER_AS_ORG, c->org);
+	SET(F_ERROR_DESCRIPTION, c->desc);
+#undef SET
+	if (c->asn)
+		assert_int_equal(event_set_int(ev, F_PEER_AS_NUMBER, c->asn), 0);
+}
+
+/*
+ * The writer copies the enrichment's JSON while its values are the same:
+ * one writer over a run of events writes what a new writer writes for each,
+ * whatever changes between them (a value, a number of the same width, a
+ * field gone) and wherever the block stands (after a nested object, first,
+ * last, followed by a field).
+ */
+static void test_block_written_as_new(void **state)
+{
+	static const struct blk_case cases[] = {
+	    {"r1", "gw", "site\x1f" "fra1", "pool\x1f" "p1", "FR", "Org 1", "desc", 64501, true},
+	    {"r2", "gw", "site\x1f" "fra1", "pool\x1f" "p1", "FR", "Org 1", NULL, 64501, true},
+	    {"r2", "gw", "site\x1f" "fra1", "pool\x1f" "p1", "FR", "Org 2", NULL, 64501, true},
+	    {"r2", "gw", "site\x1f" "fra1", "pool\x1f" "p1", "FR", "Org 2", NULL, 64502, true},
+	    {"r2", "gw", "site\x1f" "fra1", "pool\x1f" "p1", NULL, "Org 2", NULL, 64502, true},
+	    {"r2", "gw", "site\x1f" "fra1", "pool\x1f" "p2", NULL, "Org 2", "d", 64502, true},
+	    {NULL, "gw", "site\x1f" "fra1", "pool\x1f" "p2", NULL, "Org 2", "d", 64502, true},
+	    {NULL, "gw", "site\x1f" "fra1", "pool\x1f" "p2", NULL, "Org 2", "d", 64502, true},
+	    {"r2", "gw", "site\x1f" "fra1", "pool\x1f" "p2", NULL, "Org 2", "d", 64502, true},
+	    {"r3", NULL, NULL, NULL, NULL, "Org 2", "d", 64502, true},
+	    {"r3", NULL, NULL, NULL, NULL, "Org 2", NULL, 64502, true},
+	    {"r3", NULL, NULL, NULL, NULL, "Org 2", NULL, 64502, true},
+	    {NULL, NULL, "site\x1f" "fra1", NULL, "DE", NULL, NULL, 0, false},
+	    {NULL, NULL, "site\x1f" "fra1", NULL, "DE", NULL, NULL, 0, false},
+	    {NULL, NULL, "site\x1f" "fra1", NULL, "DE", NULL, NULL, 0, true},
+	    {"r4", NULL, "site\x1f" "ams", NULL, "DE", NULL, NULL, 0, true},
+	    {"r4", NULL, "site\x1f" "ams", NULL, "DE", NULL, NULL, 0, true},
+	};
+	struct event_json *kept, *fresh;
+	struct event ev;
+	const char *js, *want;
+	size_t len, want_len;
+
+	(void)state;
+	assert_int_equal(event_init(&ev, 4096), 0);
+	assert_int_equal(event_json_new(&kept), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		blk_event(&ev, &cases[i]);
+		assert_int_equal(event_json_new(&fresh), 0);
+		assert_int_equal(event_json_render(fresh, &ev, &want, &want_len), 0);
+		assert_int_equal(event_json_render(kept, &ev, &js, &len), 0);
+		if (len != want_len || memcmp(js, want, len) != 0)
+			fail_msg("event %zu:\n kept  %s\n fresh %s", i, js, want);
+		event_json_free(fresh);
+	}
+	/* The values are the cases': one rendering spelled out. */
+	blk_event(&ev, &cases[3]);
+	assert_int_equal(event_json_render(kept, &ev, &js, &len), 0);
+	assert_non_null(strstr(js, "\"rule\":\"r2\",\"labels\":{\"site\":\"fra1\"},"
+				   "\"peer_net\":{\"pool\":\"p1\"},\"peer_geo\":{\"country_iso\":\"FR\"},"
+				   "\"peer_as\":{\"number\":64502,\"org\":\"Org 2\"}}"));
+	event_json_free(kept);
+	event_done(&ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_labels_and_maps),
 	    cmocka_unit_test(test_nested_prefixes),
 	    cmocka_unit_test(test_map_pairs_refused),
+	    cmocka_unit_test(test_block_written_as_new),
 	    cmocka_unit_test(test_bad_maps),
 	    cmocka_unit_test(test_meanings_cover_vocabulary),
 	    cmocka_unit_test(test_meaning_on_events),
