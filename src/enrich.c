@@ -681,15 +681,47 @@ static size_t nets_of(const struct enrich *e, const unsigned char a[16], bool v6
 	return len;
 }
 
+/*
+ * A dotted quad as inet_pton reads one (four decimal parts of 0..255, no
+ * leading zeros), without its copy and checks: a new peer's address is
+ * parsed for every IKE SA. false for anything else, which inet_pton then
+ * decides.
+ */
+static bool parse_v4(const char *s, size_t len, unsigned char a[16])
+{
+	unsigned parts = 0, val = 0, digits = 0;
+
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && s[i] >= '0' && s[i] <= '9') {
+			if (digits == 1 && val == 0)
+				return false;
+			/* No leading zero and at most 255: at most three digits. */
+			val = val * 10 + (unsigned)(s[i] - '0');
+			digits++;
+			if (val > 255)
+				return false;
+			continue;
+		}
+		if ((i < len && s[i] != '.') || digits == 0 || parts == 4)
+			return false;
+		a[parts++] = (unsigned char)val;
+		val = digits = 0;
+	}
+	return parts == 4;
+}
+
 static bool parse_addr(const char *s, size_t len, unsigned char a[16], bool *v6)
 {
 	char buf[INET6_ADDRSTRLEN];
 
+	memset(a, 0, 16);
+	*v6 = false;
+	if (s && parse_v4(s, len, a))
+		return true;
 	if (!s || len == 0 || len >= sizeof(buf))
 		return false;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
-	memset(a, 0, 16);
 	*v6 = memchr(buf, ':', len) != NULL;
 	return inet_pton(*v6 ? AF_INET6 : AF_INET, buf, a) == 1;
 }

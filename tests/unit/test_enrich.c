@@ -584,6 +584,48 @@ static void test_block_written_as_new(void **state)
 	event_done(&ev);
 }
 
+/* Peer addresses read as inet_pton reads them: what it refuses gets no labels. */
+static void test_peer_addresses(void **state)
+{
+	struct enrich_pair net[] = {pair("0.0.0.0/0", "any", 1), pair("10.1.0.0/16", "lab", 2),
+				    pair("::/0", "any6", 3)};
+	struct enrich_map_opts maps[] = {{.name = "net", .entries = net, .n_entries = 3, .line = 1}};
+	struct enrich_opts o = {.config_path = "t.yaml", .maps = maps, .n_maps = 1};
+	static const struct {
+		const char *peer, *label;
+	} cases[] = {
+	    {"10.1.2.3", "lab"},    {"0.0.0.0", "any"},	     {"255.255.255.255", "any"},
+	    {"10.1.0.0", "lab"},    {"10.2.250.9", "any"},   {"::ffff:10.1.2.3", "any6"},
+	    {"10.01.2.3", NULL},    {"256.1.1.1", NULL},     {"10.1.2", NULL},
+	    {"10.1.2.3.4", NULL},   {"10..2.3", NULL},	     {"10.1.2.3 ", NULL},
+	    {"1000.1.2.3", NULL},   {".10.1.2.3", NULL},     {"10.1.2.3.", NULL},
+	};
+	struct diags errs = {0};
+	struct enrich *e;
+	struct event ev;
+
+	(void)state;
+	assert_int_equal(enrich_new(&o, &e, &errs), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		event_reset(&ev);
+		/* Set as text: event_set_text would refuse what is no address. */
+		assert_int_equal(
+		    event_set_str(&ev, F_PEER_IP, cases[i].peer, strlen(cases[i].peer)), 0);
+		assert_int_equal(enrich_event(e, &ev), 0);
+		if (cases[i].label) {
+			struct json_object *j = render(&ev);
+
+			assert_string_equal(get(j, "peer_net", "net"), cases[i].label);
+			json_object_put(j);
+		} else if (event_has(&ev, F_PEER_NET)) {
+			fail_msg("%s: labelled", cases[i].peer);
+		}
+	}
+	event_done(&ev);
+	enrich_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -591,6 +633,7 @@ int main(void)
 	    cmocka_unit_test(test_nested_prefixes),
 	    cmocka_unit_test(test_map_pairs_refused),
 	    cmocka_unit_test(test_block_written_as_new),
+	    cmocka_unit_test(test_peer_addresses),
 	    cmocka_unit_test(test_bad_maps),
 	    cmocka_unit_test(test_meanings_cover_vocabulary),
 	    cmocka_unit_test(test_meaning_on_events),
