@@ -31,9 +31,9 @@ struct geo_memo {
  * Sets of two by offset, the one used last first: direct-mapped, half
  * full, lost a third of its hits to two records that share a slot.
  */
-#define GEO_MEMO_BITS  11
-#define GEO_MEMO_SLOTS (2u << GEO_MEMO_BITS)
-#define GEO_COUNTRY_MAX 8		     /* longer values are dropped */
+#define GEO_MEMO_BITS	11
+#define GEO_MEMO_SLOTS	(2u << GEO_MEMO_BITS)
+#define GEO_COUNTRY_MAX 8 /* longer values are dropped */
 #define GEO_ORG_MAX	256
 
 /* One MaxMind DB file, reopened when the file at its path changes. */
@@ -117,7 +117,7 @@ struct enrich {
 	bool labels_ok; /* event_map_valid(labels), checked once */
 	struct addr_map *maps;
 	size_t n_maps;
-	bool maps_ok; /* every map name a valid key, none twice */
+	bool maps_ok;			 /* every map name a valid key, none twice */
 	struct enrich_meaning *meanings; /* sorted by code */
 	size_t n_meanings;
 	struct geo_db country, asn;

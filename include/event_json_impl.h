@@ -387,7 +387,7 @@ static inline void json_put_memo(struct json_buf *w, struct json_memo *m, const 
 #define JSON_BLOCK_FIELDS 8
 
 struct json_block {
-	int lo, hi;	  /* places in the output; -1 = not used */
+	int lo, hi; /* places in the output; -1 = not used */
 	bool valid;
 	uint64_t present; /* which of the fields were present, bit k = field first + k */
 	uint32_t off[JSON_BLOCK_FIELDS], len[JSON_BLOCK_FIELDS];
@@ -413,7 +413,7 @@ static inline bool json_block_same(const struct json_block *b, const struct even
 
 		if (!(present >> k & 1))
 			continue;
-		/* A number's text is written from it (event_set_int): the same text, the same number. */
+		/* A number's text is written from it: the same text, the same number. */
 		if (ev->v[f].len != b->len[k] ||
 		    memcmp(ev->text + ev->v[f].off, b->vals + b->off[k], b->len[k]) != 0)
 			return false;
@@ -421,7 +421,7 @@ static inline bool json_block_same(const struct json_block *b, const struct even
 	return true;
 }
 
-/* Keeps json[0..len) as the block's JSON for ev's fields first..last; forgets it if out of memory. */
+/* Keeps json[0..len) as the JSON of ev's fields first..last (none if out of memory). */
 static inline void json_block_keep(struct json_block *b, const struct event *ev, int first,
 				   int last, const char *json, size_t len, int open)
 {

@@ -639,7 +639,8 @@ int enrich_new(const struct enrich_opts *o, struct enrich **ret, struct diags *e
 	e->maps_ok = map_names_ok(e);
 	if (o->error_meanings && *o->error_meanings && meanings_load(e, o->error_meanings, errs) < 0)
 		r = -EINVAL;
-	if (o->country_db && *o->country_db && geo_open(&e->country, o->country_db, GEO_COUNTRY, errs) < 0)
+	if (o->country_db && *o->country_db &&
+	    geo_open(&e->country, o->country_db, GEO_COUNTRY, errs) < 0)
 		r = -EINVAL;
 	if (o->asn_db && *o->asn_db && geo_open(&e->asn, o->asn_db, GEO_ASN, errs) < 0)
 		r = -EINVAL;

@@ -119,8 +119,7 @@ static bool lookup(struct geo_db *g, const unsigned char a[16], bool v6, MMDB_lo
 }
 
 /* The UTF-8 string at path of entry into m->text (none when absent, too long or with controls). */
-static void get_string(MMDB_entry_s *entry, const char *const *path, size_t max,
-		       struct geo_memo *m)
+static void get_string(MMDB_entry_s *entry, const char *const *path, size_t max, struct geo_memo *m)
 {
 	MMDB_entry_data_s d;
 

@@ -180,9 +180,8 @@ struct render_state {
 };
 
 /* Writes field f of ev, if it is written at all. Always inline: the loops run it per field. */
-static inline __attribute__((always_inline)) int put_field(struct event_json *w,
-							   const struct event *ev, int f,
-							   struct render_state *st)
+static inline __attribute__((always_inline)) int
+put_field(struct event_json *w, const struct event *ev, int f, struct render_state *st)
 {
 	struct json_buf *o = &w->out;
 	int pi = w->pidx[f];
@@ -247,7 +246,7 @@ int event_json_render(struct event_json *w, const struct event *ev, const char *
 	struct json_buf *o = &w->out;
 	struct render_state st = {.first = true, .sub_first = true, .open = -1};
 	uint64_t placed[ORDER_WORDS] = {0};
-	/* Places before the block (every place when it is not used); -1 from next_placed ends too. */
+	/* Places before the block (all when it is unused); next_placed's -1 ends too. */
 	unsigned stop = w->block.lo >= 0 ? (unsigned)w->block.lo : UINT_MAX - 1;
 	int i;
 

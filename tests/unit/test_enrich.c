@@ -75,10 +75,11 @@ static void event_with(struct event *ev, const char *peer, const char *local)
 
 static void test_labels_and_maps(void **state)
 {
-	struct enrich_pair labels[] = {pair("site", "fra1", 3), pair("environment", "prod \"a\"", 4)};
+	struct enrich_pair labels[] = {pair("site", "fra1", 3),
+				       pair("environment", "prod \"a\"", 4)};
 	struct enrich_pair region[] = {
-	    pair("10.0.0.0/8", "internal", 7),	 pair("10.1.0.0/16", "lab", 8),
-	    pair("0.0.0.0/0", "internet", 9),	 pair("2001:db8::/32", "doc-v6", 10),
+	    pair("10.0.0.0/8", "internal", 7),	       pair("10.1.0.0/16", "lab", 8),
+	    pair("0.0.0.0/0", "internet", 9),	       pair("2001:db8::/32", "doc-v6", 10),
 	    pair("2001:db8:1::/48", "doc-v6-one", 11),
 	};
 	struct enrich_pair partner[] = {pair("192.0.2.0/24", "partner-a", 14),
@@ -87,8 +88,8 @@ static void test_labels_and_maps(void **state)
 	    {.name = "region", .entries = region, .n_entries = 5, .line = 6},
 	    {.name = "partner", .entries = partner, .n_entries = 2, .line = 13},
 	};
-	struct enrich_opts o = {.config_path = "t.yaml", .labels = labels, .n_labels = 2,
-				.maps = maps, .n_maps = 2};
+	struct enrich_opts o = {
+	    .config_path = "t.yaml", .labels = labels, .n_labels = 2, .maps = maps, .n_maps = 2};
 	struct diags errs = {0};
 	struct enrich *e;
 	struct event ev;
@@ -165,7 +166,8 @@ static void refused(const struct enrich_opts *o, const char *const *want)
 	assert_int_equal(enrich_new(o, &e, &errs), -EINVAL);
 	assert_null(e);
 	for (size_t i = 0; i < errs.n; i++) {
-		strncat(all, diag_format(&errs.v[i], buf, sizeof(buf)), sizeof(all) - strlen(all) - 2);
+		strncat(all, diag_format(&errs.v[i], buf, sizeof(buf)),
+			sizeof(all) - strlen(all) - 2);
 		strcat(all, "\n");
 	}
 	for (size_t i = 0; want[i]; i++)
@@ -194,9 +196,9 @@ static void test_bad_maps(void **state)
 	o.maps = &m2;
 	refused(&o, (const char *[]){"t.yaml:7:", "address bits set past the prefix length", NULL});
 	o.maps = &m3;
-	refused(&o, (const char *[]){"t.yaml:8:", "not an address", "t.yaml:9:",
-				     "prefix length over 128", "t.yaml:10:", "not a prefix length",
-				     NULL});
+	refused(&o, (const char *[]){"t.yaml:8:", "not an address",
+				     "t.yaml:9:", "prefix length over 128",
+				     "t.yaml:10:", "not a prefix length", NULL});
 	/* A map file: comments and blanks skipped; errors at its own lines. */
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
@@ -236,7 +238,8 @@ static void test_meanings_cover_vocabulary(void **state)
 	assert_true(r->n_codes > 100);
 	assert_int_equal(enrich_n_meanings(e), r->n_codes);
 	for (size_t i = 0; i < r->n_codes; i++) {
-		const struct enrich_meaning *m = enrich_meaning(e, r->codes[i], strlen(r->codes[i]));
+		const struct enrich_meaning *m =
+		    enrich_meaning(e, r->codes[i], strlen(r->codes[i]));
 
 		if (!m) {
 			fprintf(stderr, "no meaning for %s\n", r->codes[i]);
@@ -304,12 +307,36 @@ static void test_map_values(void **state)
 
 	(void)state;
 	assert_int_equal(event_init(&ev, 1024), 0);
-	assert_int_equal(event_set_str(&ev, F_LABELS, "a\x1f" "1\x1e" "b\x1f" "2", 7), 0);
-	assert_int_equal(event_set_str(&ev, F_LABELS, "a\x1f" "1\x1e" "a\x1f" "2", 7), -EINVAL);
-	assert_int_equal(event_set_str(&ev, F_LABELS, "a b\x1f" "1", 5), -EINVAL);
-	assert_int_equal(event_set_str(&ev, F_LABELS, "a\0b\x1f" "1", 5), -EINVAL);
+	assert_int_equal(event_set_str(&ev, F_LABELS,
+				       "a\x1f"
+				       "1\x1e"
+				       "b\x1f"
+				       "2",
+				       7),
+			 0);
+	assert_int_equal(event_set_str(&ev, F_LABELS,
+				       "a\x1f"
+				       "1\x1e"
+				       "a\x1f"
+				       "2",
+				       7),
+			 -EINVAL);
+	assert_int_equal(event_set_str(&ev, F_LABELS,
+				       "a b\x1f"
+				       "1",
+				       5),
+			 -EINVAL);
+	assert_int_equal(event_set_str(&ev, F_LABELS,
+				       "a\0b\x1f"
+				       "1",
+				       5),
+			 -EINVAL);
 	assert_int_equal(event_set_str(&ev, F_LABELS, "no-split", 8), -EINVAL);
-	assert_int_equal(event_set_text(&ev, F_LABELS, "\x1f" "1", 2), -EINVAL);
+	assert_int_equal(event_set_text(&ev, F_LABELS,
+					"\x1f"
+					"1",
+					2),
+			 -EINVAL);
 	/* A pair ends the text with its separator; an empty pair after it does not. */
 	assert_int_equal(event_set_str(&ev, F_LABELS,
 				       "a\x1f"
@@ -419,21 +446,22 @@ static void test_geo_values_not_scrubbed(void **state)
 static void test_nested_prefixes(void **state)
 {
 	struct enrich_pair net[] = {
-	    pair("198.51.100.0/22", "wide", 1),	   pair("198.51.100.0/23", "mid", 2),
-	    pair("198.51.100.0/24", "narrow", 3),  pair("198.51.100.128/25", "half", 4),
-	    pair("198.51.100.200/32", "host", 5),  pair("::/0", "v6-any", 6),
-	    pair("2001:db8::/29", "v6-29", 7),	   pair("2001:db8::/31", "v6-31", 8),
+	    pair("198.51.100.0/22", "wide", 1),	  pair("198.51.100.0/23", "mid", 2),
+	    pair("198.51.100.0/24", "narrow", 3), pair("198.51.100.128/25", "half", 4),
+	    pair("198.51.100.200/32", "host", 5), pair("::/0", "v6-any", 6),
+	    pair("2001:db8::/29", "v6-29", 7),	  pair("2001:db8::/31", "v6-31", 8),
 	};
-	struct enrich_map_opts maps[] = {{.name = "net", .entries = net, .n_entries = 8, .line = 1}};
+	struct enrich_map_opts maps[] = {
+	    {.name = "net", .entries = net, .n_entries = 8, .line = 1}};
 	struct enrich_opts o = {.config_path = "t.yaml", .maps = maps, .n_maps = 1};
 	static const struct {
 		const char *peer, *label;
 	} cases[] = {
-	    {"198.51.100.7", "narrow"}, {"198.51.100.130", "half"}, {"198.51.100.200", "host"},
-	    {"198.51.100.201", "half"}, {"198.51.101.7", "mid"},    {"198.51.102.7", "wide"},
-	    {"198.51.103.255", "wide"}, {"198.51.104.1", NULL},	    {"198.51.99.255", NULL},
-	    {"2001:db8::1", "v6-31"},	{"2001:db9::1", "v6-31"},   {"2001:dba::1", "v6-29"},
-	    {"2001:dbf:ffff::1", "v6-29"}, {"2001:dc0::1", "v6-any"}, {"::1", "v6-any"},
+	    {"198.51.100.7", "narrow"},	   {"198.51.100.130", "half"}, {"198.51.100.200", "host"},
+	    {"198.51.100.201", "half"},	   {"198.51.101.7", "mid"},    {"198.51.102.7", "wide"},
+	    {"198.51.103.255", "wide"},	   {"198.51.104.1", NULL},     {"198.51.99.255", NULL},
+	    {"2001:db8::1", "v6-31"},	   {"2001:db9::1", "v6-31"},   {"2001:dba::1", "v6-29"},
+	    {"2001:dbf:ffff::1", "v6-29"}, {"2001:dc0::1", "v6-any"},  {"::1", "v6-any"},
 	};
 	struct diags errs = {0};
 	struct enrich *e;
@@ -539,23 +567,23 @@ static void blk_event(struct event *ev, const struct blk_case *c)
 static void test_block_written_as_new(void **state)
 {
 	static const struct blk_case cases[] = {
-	    {"r1", "gw", "site\x1f" "fra1", "pool\x1f" "p1", "FR", "Org 1", "desc", 64501, true},
-	    {"r2", "gw", "site\x1f" "fra1", "pool\x1f" "p1", "FR", "Org 1", NULL, 64501, true},
-	    {"r2", "gw", "site\x1f" "fra1", "pool\x1f" "p1", "FR", "Org 2", NULL, 64501, true},
-	    {"r2", "gw", "site\x1f" "fra1", "pool\x1f" "p1", "FR", "Org 2", NULL, 64502, true},
-	    {"r2", "gw", "site\x1f" "fra1", "pool\x1f" "p1", NULL, "Org 2", NULL, 64502, true},
-	    {"r2", "gw", "site\x1f" "fra1", "pool\x1f" "p2", NULL, "Org 2", "d", 64502, true},
-	    {NULL, "gw", "site\x1f" "fra1", "pool\x1f" "p2", NULL, "Org 2", "d", 64502, true},
-	    {NULL, "gw", "site\x1f" "fra1", "pool\x1f" "p2", NULL, "Org 2", "d", 64502, true},
-	    {"r2", "gw", "site\x1f" "fra1", "pool\x1f" "p2", NULL, "Org 2", "d", 64502, true},
+	    {"r1", "gw", "site\037fra1", "pool\037p1", "FR", "Org 1", "desc", 64501, true},
+	    {"r2", "gw", "site\037fra1", "pool\037p1", "FR", "Org 1", NULL, 64501, true},
+	    {"r2", "gw", "site\037fra1", "pool\037p1", "FR", "Org 2", NULL, 64501, true},
+	    {"r2", "gw", "site\037fra1", "pool\037p1", "FR", "Org 2", NULL, 64502, true},
+	    {"r2", "gw", "site\037fra1", "pool\037p1", NULL, "Org 2", NULL, 64502, true},
+	    {"r2", "gw", "site\037fra1", "pool\037p2", NULL, "Org 2", "d", 64502, true},
+	    {NULL, "gw", "site\037fra1", "pool\037p2", NULL, "Org 2", "d", 64502, true},
+	    {NULL, "gw", "site\037fra1", "pool\037p2", NULL, "Org 2", "d", 64502, true},
+	    {"r2", "gw", "site\037fra1", "pool\037p2", NULL, "Org 2", "d", 64502, true},
 	    {"r3", NULL, NULL, NULL, NULL, "Org 2", "d", 64502, true},
 	    {"r3", NULL, NULL, NULL, NULL, "Org 2", NULL, 64502, true},
 	    {"r3", NULL, NULL, NULL, NULL, "Org 2", NULL, 64502, true},
-	    {NULL, NULL, "site\x1f" "fra1", NULL, "DE", NULL, NULL, 0, false},
-	    {NULL, NULL, "site\x1f" "fra1", NULL, "DE", NULL, NULL, 0, false},
-	    {NULL, NULL, "site\x1f" "fra1", NULL, "DE", NULL, NULL, 0, true},
-	    {"r4", NULL, "site\x1f" "ams", NULL, "DE", NULL, NULL, 0, true},
-	    {"r4", NULL, "site\x1f" "ams", NULL, "DE", NULL, NULL, 0, true},
+	    {NULL, NULL, "site\037fra1", NULL, "DE", NULL, NULL, 0, false},
+	    {NULL, NULL, "site\037fra1", NULL, "DE", NULL, NULL, 0, false},
+	    {NULL, NULL, "site\037fra1", NULL, "DE", NULL, NULL, 0, true},
+	    {"r4", NULL, "site\037ams", NULL, "DE", NULL, NULL, 0, true},
+	    {"r4", NULL, "site\037ams", NULL, "DE", NULL, NULL, 0, true},
 	};
 	struct event_json *kept, *fresh;
 	struct event ev;
@@ -577,9 +605,10 @@ static void test_block_written_as_new(void **state)
 	/* The values are the cases': one rendering spelled out. */
 	blk_event(&ev, &cases[3]);
 	assert_int_equal(event_json_render(kept, &ev, &js, &len), 0);
-	assert_non_null(strstr(js, "\"rule\":\"r2\",\"labels\":{\"site\":\"fra1\"},"
-				   "\"peer_net\":{\"pool\":\"p1\"},\"peer_geo\":{\"country_iso\":\"FR\"},"
-				   "\"peer_as\":{\"number\":64502,\"org\":\"Org 2\"}}"));
+	assert_non_null(
+	    strstr(js, "\"rule\":\"r2\",\"labels\":{\"site\":\"fra1\"},"
+		       "\"peer_net\":{\"pool\":\"p1\"},\"peer_geo\":{\"country_iso\":\"FR\"},"
+		       "\"peer_as\":{\"number\":64502,\"org\":\"Org 2\"}}"));
 	event_json_free(kept);
 	event_done(&ev);
 }
@@ -589,16 +618,17 @@ static void test_peer_addresses(void **state)
 {
 	struct enrich_pair net[] = {pair("0.0.0.0/0", "any", 1), pair("10.1.0.0/16", "lab", 2),
 				    pair("::/0", "any6", 3)};
-	struct enrich_map_opts maps[] = {{.name = "net", .entries = net, .n_entries = 3, .line = 1}};
+	struct enrich_map_opts maps[] = {
+	    {.name = "net", .entries = net, .n_entries = 3, .line = 1}};
 	struct enrich_opts o = {.config_path = "t.yaml", .maps = maps, .n_maps = 1};
 	static const struct {
 		const char *peer, *label;
 	} cases[] = {
-	    {"10.1.2.3", "lab"},    {"0.0.0.0", "any"},	     {"255.255.255.255", "any"},
-	    {"10.1.0.0", "lab"},    {"10.2.250.9", "any"},   {"::ffff:10.1.2.3", "any6"},
-	    {"10.01.2.3", NULL},    {"256.1.1.1", NULL},     {"10.1.2", NULL},
-	    {"10.1.2.3.4", NULL},   {"10..2.3", NULL},	     {"10.1.2.3 ", NULL},
-	    {"1000.1.2.3", NULL},   {".10.1.2.3", NULL},     {"10.1.2.3.", NULL},
+	    {"10.1.2.3", "lab"},  {"0.0.0.0", "any"},	 {"255.255.255.255", "any"},
+	    {"10.1.0.0", "lab"},  {"10.2.250.9", "any"}, {"::ffff:10.1.2.3", "any6"},
+	    {"10.01.2.3", NULL},  {"256.1.1.1", NULL},	 {"10.1.2", NULL},
+	    {"10.1.2.3.4", NULL}, {"10..2.3", NULL},	 {"10.1.2.3 ", NULL},
+	    {"1000.1.2.3", NULL}, {".10.1.2.3", NULL},	 {"10.1.2.3.", NULL},
 	};
 	struct diags errs = {0};
 	struct enrich *e;
