@@ -11,10 +11,36 @@
 
 /* The insides enrich.c and enrich_geo.c share. */
 
+/* What a database is read for: the paths of its records' values. */
+enum geo_kind { GEO_COUNTRY, GEO_ASN };
+
+/*
+ * One data record's values, decoded once: many networks share a record
+ * (a country's, an AS's), and decoding it was half of a lookup's cost.
+ * text points into the mapped file, so the memo is emptied when the file
+ * is reopened.
+ */
+struct geo_memo {
+	uint32_t offset_1; /* the record's offset in the data section + 1; 0 = empty */
+	uint32_t asn;	   /* GEO_ASN: autonomous_system_number, 0 = none */
+	const char *text;  /* country.iso_code or autonomous_system_organization */
+	size_t len;	   /* 0 = none (absent, no string, or control characters) */
+};
+
+/*
+ * Sets of two by offset, the one used last first: direct-mapped, half
+ * full, lost a third of its hits to two records that share a slot.
+ */
+#define GEO_MEMO_BITS	11
+#define GEO_MEMO_SLOTS	(2u << GEO_MEMO_BITS)
+#define GEO_COUNTRY_MAX 8 /* longer values are dropped */
+#define GEO_ORG_MAX	256
+
 /* One MaxMind DB file, reopened when the file at its path changes. */
 struct geo_db {
 	char *path;
 	MMDB_s mmdb;
+	enum geo_kind kind;
 	bool open;
 	dev_t dev;
 	ino_t ino;
@@ -22,25 +48,36 @@ struct geo_db {
 	struct timespec mtime;
 	struct timespec checked; /* CLOCK_MONOTONIC_COARSE of the last stat */
 	unsigned generation;	 /* bumped at each reopen */
+	struct geo_memo memo[GEO_MEMO_SLOTS];
 };
 
 /*
- * geo_open opens and checks path (a diag "PATH: what" and -EINVAL when it
- * is missing or no MaxMind DB); geo_close releases it. geo_refresh stats
- * the file at most once a second and reopens it when it was replaced or
- * rewritten (geoipupdate renames a new file into place); a file that fails
- * to open keeps the old one and is counted. geo_country and geo_asn look an
- * address up (16 bytes, IPv4 in the first 4); nothing found leaves the
- * outputs empty/0.
+ * geo_open opens and checks path, read for kind (a diag "PATH: what" and
+ * -EINVAL when it is missing or no MaxMind DB); geo_close releases it.
+ * geo_refresh stats the file at most once a second (now:
+ * CLOCK_MONOTONIC_COARSE, read once per event for every database) and
+ * reopens it when it was replaced or rewritten (geoipupdate renames a new
+ * file into place); a file that fails to open keeps the old one and is
+ * counted. geo_find looks an address up (16 bytes, IPv4 in the first 4):
+ * the values of the record that holds it, or NULL when none does.
  */
-int geo_open(struct geo_db *g, const char *path, struct diags *errs);
+int geo_open(struct geo_db *g, const char *path, enum geo_kind kind, struct diags *errs);
 void geo_close(struct geo_db *g);
-void geo_refresh(struct geo_db *g, struct enrich_stats *st);
-unsigned geo_generation(const struct geo_db *g);
-void geo_country(struct geo_db *g, const unsigned char a[16], bool v6, char *out, size_t size,
-		 struct enrich_stats *st);
-void geo_asn(struct geo_db *g, const unsigned char a[16], bool v6, uint32_t *asn, char *org,
-	     size_t size, struct enrich_stats *st);
+void geo_refresh(struct geo_db *g, const struct timespec *now, struct enrich_stats *st);
+
+/* Whether geo_refresh has a file to stat: inline, asked for every event. */
+static inline bool geo_due(const struct geo_db *g, const struct timespec *now)
+{
+	return g->open && now->tv_sec - g->checked.tv_sec >= 1;
+}
+
+/* Bumped at each reopen: what the peer cache's entry was looked up in. */
+static inline unsigned geo_generation(const struct geo_db *g)
+{
+	return g->generation;
+}
+const struct geo_memo *geo_find(struct geo_db *g, const unsigned char a[16], bool v6,
+				struct enrich_stats *st);
 
 /* The results for the last peer address. */
 struct peer_cache {
@@ -50,11 +87,11 @@ struct peer_cache {
 	size_t addr_len;
 	char nets[1024]; /* map pairs */
 	size_t nets_len;
-	bool nets_ok; /* event_map_valid(nets) */
-	char country[8];
+	bool nets_ok; /* event_map_valid(nets), known from the load's checks */
+	char country[GEO_COUNTRY_MAX];
 	size_t country_len;
 	uint32_t asn;
-	char org[256];
+	char org[GEO_ORG_MAX];
 	size_t org_len;
 };
 
@@ -69,7 +106,7 @@ struct local_cache {
 	size_t addr_len;
 	char nets[1024];
 	size_t nets_len;
-	bool nets_ok; /* event_map_valid(nets) */
+	bool nets_ok; /* event_map_valid(nets), known from the load's checks */
 };
 
 struct addr_map;
@@ -80,6 +117,7 @@ struct enrich {
 	bool labels_ok; /* event_map_valid(labels), checked once */
 	struct addr_map *maps;
 	size_t n_maps;
+	bool maps_ok;			 /* every map name a valid key, none twice */
 	struct enrich_meaning *meanings; /* sorted by code */
 	size_t n_meanings;
 	struct geo_db country, asn;

@@ -379,6 +379,81 @@ static inline void json_put_memo(struct json_buf *w, struct json_memo *m, const 
 	m->valid = true;
 }
 
+/*
+ * The JSON of a run of fields (places lo..hi of the output, fields
+ * first..last of the table) as last written, with the values it was
+ * written from: event_json.c copies it while they are the same.
+ */
+#define JSON_BLOCK_FIELDS 8
+
+struct json_block {
+	int lo, hi; /* places in the output; -1 = not used */
+	bool valid;
+	uint64_t present; /* which of the fields were present, bit k = field first + k */
+	uint32_t off[JSON_BLOCK_FIELDS], len[JSON_BLOCK_FIELDS];
+	char *vals, *json; /* the values' bytes; the JSON */
+	size_t vals_len, json_len, vals_cap, json_cap;
+	int open; /* the nested object left open after it, -1 = none */
+};
+
+/* Whether ev's fields first..last are those b was written from. */
+static inline bool json_block_same(const struct json_block *b, const struct event *ev, int first,
+				   int last)
+{
+	uint64_t present = 0;
+
+	if (!b->valid)
+		return false;
+	for (int f = first; f <= last; f++)
+		present |= (uint64_t)event_has(ev, f) << (f - first);
+	if (present != b->present)
+		return false;
+	for (int f = first; f <= last; f++) {
+		int k = f - first;
+
+		if (!(present >> k & 1))
+			continue;
+		/* A number's text is written from it: the same text, the same number. */
+		if (ev->v[f].len != b->len[k] ||
+		    memcmp(ev->text + ev->v[f].off, b->vals + b->off[k], b->len[k]) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Keeps json[0..len) as the JSON of ev's fields first..last (none if out of memory). */
+static inline void json_block_keep(struct json_block *b, const struct event *ev, int first,
+				   int last, const char *json, size_t len, int open)
+{
+	size_t vl = 0;
+
+	b->valid = false;
+	b->present = 0;
+	for (int f = first; f <= last; f++)
+		if (event_has(ev, f)) {
+			b->present |= UINT64_C(1) << (f - first);
+			vl += ev->v[f].len;
+		}
+	if (json_memo_grow(&b->vals, &b->vals_cap, vl + 1) < 0 ||
+	    json_memo_grow(&b->json, &b->json_cap, len + 1) < 0)
+		return;
+	b->vals_len = 0;
+	for (int f = first; f <= last; f++) {
+		int k = f - first;
+
+		if (!(b->present >> k & 1))
+			continue;
+		b->off[k] = (uint32_t)b->vals_len;
+		b->len[k] = ev->v[f].len;
+		memcpy(b->vals + b->vals_len, ev->text + ev->v[f].off, ev->v[f].len);
+		b->vals_len += ev->v[f].len;
+	}
+	memcpy(b->json, json, len);
+	b->json_len = len;
+	b->open = open;
+	b->valid = true;
+}
+
 static inline void json_memo_free(struct json_memo *m)
 {
 	free(m->src);

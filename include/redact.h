@@ -62,7 +62,8 @@ void redactor_free(struct redactor *r);
 /*
  * Applies the policy to ev in place, then cleans every kept FT_STRING
  * field (except the ids ikelogd derives: event_id, ike_sa_id,
- * previous_ike_sa_id): a value the policy hashed or masked is replaced by
+ * previous_ike_sa_id, and the GeoIP database's peer_geo.country_iso and
+ * peer_as.org, which only their policy entry changes): a value the policy hashed or masked is replaced by
  * its pseudonym or masked address wherever it stands alone in that text
  * (by "[redacted]" if it was removed), so a kept message does not give
  * back "@east" beside peer_id "h1:..."; while identity fields are hashed,

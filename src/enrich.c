@@ -3,11 +3,15 @@
  * The enrichment stage (enrich.h): labels, address maps, GeoIP (the
  * databases are enrich_geo.c's) and the meanings of error codes.
  *
- * An address map is a binary trie per address family whose nodes carry the
- * label of the prefix that ends there; a lookup walks the address's bits
- * and keeps the last label it passed, which is the longest prefix's. The
- * results for the last peer address are kept: the events of one IKE SA
- * name the same peer again and again.
+ * An address map is built as a binary trie per address family whose nodes
+ * carry the label of the prefix that ends there (where a prefix given
+ * twice is found), then compiled into a trie that takes four bits a step:
+ * each of a node's 16 slots holds the label of the longest prefix that
+ * ends within those four bits and covers the slot. A lookup walks the
+ * address a nibble at a time (8 steps for IPv4, not 32) and keeps the last
+ * label it passed, which is the longest prefix's. The results for the last
+ * peer address are kept: the events of one IKE SA name the same peer
+ * again and again.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,16 +34,33 @@ struct trie_node {
 	int32_t label;	   /* index into the map's labels, -1 = none */
 };
 
+#define STRIDE_BITS  4
+#define STRIDE_SLOTS (1u << STRIDE_BITS)
+_Static_assert(STRIDE_BITS == 4, "map_lookup reads the address a nibble at a time");
+
+struct stride_slot {
+	uint32_t child; /* 0 = none (the roots are never children) */
+	int32_t label;	/* the longest prefix ending in this node's bits, -1 = none */
+};
+
+struct stride_node {
+	struct stride_slot s[STRIDE_SLOTS];
+};
+
 struct map_label {
 	char *s;
 	size_t len;
+	bool ok; /* "name\x1flabel" passes event_map_valid (checked at load) */
 };
 
 struct addr_map {
 	char *name;
 	size_t name_len;
-	struct trie_node *nodes; /* [0] the IPv4 root, [1] the IPv6 root */
+	struct trie_node *nodes; /* while built: [0] the IPv4 root, [1] the IPv6 root */
 	size_t n_nodes, cap_nodes;
+	struct stride_node *strides; /* compiled: [0] the IPv4 root, [1] the IPv6 root */
+	size_t n_strides, cap_strides;
+	int32_t root_label[2]; /* 0.0.0.0/0, ::/0 */
 	struct map_label *labels;
 	size_t n_labels, cap_labels;
 };
@@ -146,20 +167,89 @@ static int map_insert(struct addr_map *m, const unsigned char a[16], bool v6, un
 	return 0;
 }
 
+static int64_t stride_node(struct addr_map *m)
+{
+	if (m->n_strides == m->cap_strides) {
+		size_t cap = m->cap_strides ? 2 * m->cap_strides : 16;
+		struct stride_node *n = realloc(m->strides, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		m->strides = n;
+		m->cap_strides = cap;
+	}
+	for (unsigned i = 0; i < STRIDE_SLOTS; i++)
+		m->strides[m->n_strides].s[i] = (struct stride_slot){.label = -1};
+	return (int64_t)m->n_strides++;
+}
+
+/*
+ * Fills stride node sn from binary node b (at a depth that is a multiple
+ * of STRIDE_BITS): each slot takes the label of the deepest node on its
+ * path of STRIDE_BITS steps, and a child when the path goes deeper.
+ */
+static int stride_fill(struct addr_map *m, uint32_t b, uint32_t sn)
+{
+	for (unsigned i = 0; i < STRIDE_SLOTS; i++) {
+		uint32_t n = b;
+		int32_t label = -1;
+		bool alive = true;
+
+		for (unsigned k = 0; k < STRIDE_BITS && alive; k++) {
+			n = m->nodes[n].child[(i >> (STRIDE_BITS - 1 - k)) & 1];
+			alive = n != 0;
+			if (alive && m->nodes[n].label >= 0)
+				label = m->nodes[n].label;
+		}
+		m->strides[sn].s[i].label = label;
+		if (alive && (m->nodes[n].child[0] || m->nodes[n].child[1])) {
+			int64_t c = stride_node(m);
+			int r;
+
+			if (c < 0)
+				return (int)c;
+			m->strides[sn].s[i].child = (uint32_t)c;
+			if ((r = stride_fill(m, n, (uint32_t)c)) < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* Compiles the binary trie into the stride trie and frees it. */
+static int map_compile(struct addr_map *m)
+{
+	int r;
+
+	if (stride_node(m) < 0 || stride_node(m) < 0)
+		return -ENOMEM;
+	for (unsigned v6 = 0; v6 < 2; v6++) {
+		m->root_label[v6] = m->nodes[v6].label;
+		if ((r = stride_fill(m, v6, v6)) < 0)
+			return r;
+	}
+	free(m->nodes);
+	m->nodes = NULL;
+	m->n_nodes = m->cap_nodes = 0;
+	return 0;
+}
+
 /* The label of the longest prefix holding a (NULL when none). */
 static const struct map_label *map_lookup(const struct addr_map *m, const unsigned char a[16],
 					  bool v6)
 {
-	uint32_t n = v6 ? 1 : 0;
-	unsigned max = v6 ? 128 : 32;
-	int32_t best = m->nodes[n].label;
+	const struct stride_node *n = &m->strides[v6];
+	unsigned steps = v6 ? 128 / STRIDE_BITS : 32 / STRIDE_BITS;
+	int32_t best = m->root_label[v6];
 
-	for (unsigned bit = 0; bit < max; bit++) {
-		n = m->nodes[n].child[(a[bit / 8] >> (7 - bit % 8)) & 1];
-		if (!n)
+	for (unsigned k = 0; k < steps; k++) {
+		const struct stride_slot *sl = &n->s[(a[k / 2] >> (k % 2 ? 0 : 4)) & 15];
+
+		if (sl->label >= 0)
+			best = sl->label;
+		if (!sl->child)
 			break;
-		if (m->nodes[n].label >= 0)
-			best = m->nodes[n].label;
+		n = &m->strides[sl->child];
 	}
 	return best >= 0 ? &m->labels[best] : NULL;
 }
@@ -170,6 +260,7 @@ static void map_free(struct addr_map *m)
 		free(m->labels[i].s);
 	free(m->labels);
 	free(m->nodes);
+	free(m->strides);
 	free(m->name);
 }
 
@@ -479,6 +570,37 @@ static int build_labels(struct enrich *e, const struct enrich_opts *o, struct di
 	return 0;
 }
 
+/*
+ * Checks each label of m as a map pair under the map's name, once: a
+ * peer's pairs are then valid when each of theirs is and the map names
+ * differ, and need no check per new peer (maps_ok).
+ */
+static void map_check_labels(struct addr_map *m)
+{
+	char buf[2048];
+
+	for (size_t i = 0; i < m->n_labels; i++) {
+		size_t len = 0;
+
+		m->labels[i].ok = pairs_append(buf, sizeof(buf), &len, m->name, m->name_len,
+					       m->labels[i].s, m->labels[i].len) &&
+				  event_map_valid(buf, len);
+	}
+}
+
+/* Whether every map's name is a valid key and no two are the same. */
+static bool map_names_ok(const struct enrich *e)
+{
+	for (size_t i = 0; i < e->n_maps; i++) {
+		if (!event_map_key_valid(e->maps[i].name, e->maps[i].name_len))
+			return false;
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(e->maps[k].name, e->maps[i].name) == 0)
+				return false;
+	}
+	return true;
+}
+
 int enrich_new(const struct enrich_opts *o, struct enrich **ret, struct diags *errs)
 {
 	struct enrich *e = calloc(1, sizeof(*e));
@@ -508,12 +630,19 @@ int enrich_new(const struct enrich_opts *o, struct enrich **ret, struct diags *e
 				r = -EINVAL;
 		if (mo->file && map_load_file(m, mo->file, errs) < 0)
 			r = -EINVAL;
+		if (r == 0 && map_compile(m) < 0) {
+			r = -ENOMEM;
+			goto out;
+		}
+		map_check_labels(m);
 	}
+	e->maps_ok = map_names_ok(e);
 	if (o->error_meanings && *o->error_meanings && meanings_load(e, o->error_meanings, errs) < 0)
 		r = -EINVAL;
-	if (o->country_db && *o->country_db && geo_open(&e->country, o->country_db, errs) < 0)
+	if (o->country_db && *o->country_db &&
+	    geo_open(&e->country, o->country_db, GEO_COUNTRY, errs) < 0)
 		r = -EINVAL;
-	if (o->asn_db && *o->asn_db && geo_open(&e->asn, o->asn_db, errs) < 0)
+	if (o->asn_db && *o->asn_db && geo_open(&e->asn, o->asn_db, GEO_ASN, errs) < 0)
 		r = -EINVAL;
 out:
 	if (r < 0) {
@@ -529,33 +658,71 @@ void enrich_get_stats(const struct enrich *e, struct enrich_stats *ret)
 	*ret = e ? e->stats : (struct enrich_stats){0};
 }
 
-/* The labels of every map holding addr, as map pairs into buf; its length. */
+/*
+ * The labels of every map holding addr, as map pairs into buf; its length.
+ * *ok: whether they pass event_map_valid, known from the checks at load.
+ */
 static size_t nets_of(const struct enrich *e, const unsigned char a[16], bool v6, char *buf,
-		      size_t size)
+		      size_t size, bool *ok)
 {
 	size_t len = 0;
 
 	buf[0] = '\0';
+	*ok = e->maps_ok;
 	for (size_t i = 0; i < e->n_maps; i++) {
 		const struct addr_map *m = &e->maps[i];
 		const struct map_label *label = map_lookup(m, a, v6);
 
-		if (label &&
-		    !pairs_append(buf, size, &len, m->name, m->name_len, label->s, label->len))
+		if (!label)
+			continue;
+		if (!pairs_append(buf, size, &len, m->name, m->name_len, label->s, label->len))
 			break;
+		*ok = *ok && label->ok;
 	}
 	return len;
+}
+
+/*
+ * A dotted quad as inet_pton reads one (four decimal parts of 0..255, no
+ * leading zeros), without its copy and checks: a new peer's address is
+ * parsed for every IKE SA. false for anything else, which inet_pton then
+ * decides.
+ */
+static bool parse_v4(const char *s, size_t len, unsigned char a[16])
+{
+	unsigned parts = 0, val = 0, digits = 0;
+
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && s[i] >= '0' && s[i] <= '9') {
+			if (digits == 1 && val == 0)
+				return false;
+			/* No leading zero and at most 255: at most three digits. */
+			val = val * 10 + (unsigned)(s[i] - '0');
+			digits++;
+			if (val > 255)
+				return false;
+			continue;
+		}
+		if ((i < len && s[i] != '.') || digits == 0 || parts == 4)
+			return false;
+		a[parts++] = (unsigned char)val;
+		val = digits = 0;
+	}
+	return parts == 4;
 }
 
 static bool parse_addr(const char *s, size_t len, unsigned char a[16], bool *v6)
 {
 	char buf[INET6_ADDRSTRLEN];
 
+	memset(a, 0, 16);
+	*v6 = false;
+	if (s && parse_v4(s, len, a))
+		return true;
 	if (!s || len == 0 || len >= sizeof(buf))
 		return false;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
-	memset(a, 0, 16);
 	*v6 = memchr(buf, ':', len) != NULL;
 	return inet_pton(*v6 ? AF_INET6 : AF_INET, buf, a) == 1;
 }
@@ -564,28 +731,45 @@ static bool parse_addr(const char *s, size_t len, unsigned char a[16], bool *v6)
 static void peer_lookup(struct enrich *e, const char *s, size_t len)
 {
 	struct peer_cache *c = &e->peer;
+	const struct geo_memo *m;
+	struct timespec now;
 	unsigned char a[16];
 	bool v6;
 	unsigned gen;
 
-	geo_refresh(&e->country, &e->stats);
-	geo_refresh(&e->asn, &e->stats);
+	if (e->country.open || e->asn.open) {
+		/* The coarse clock (a few ms) is enough for a once-a-second check, and cheaper. */
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+		if (geo_due(&e->country, &now))
+			geo_refresh(&e->country, &now, &e->stats);
+		if (geo_due(&e->asn, &now))
+			geo_refresh(&e->asn, &now, &e->stats);
+	}
 	gen = geo_generation(&e->country) + geo_generation(&e->asn);
 	if (c->valid && c->gen == gen && c->addr_len == len && memcmp(c->addr, s, len) == 0)
 		return;
-	*c = (struct peer_cache){0};
+	/* Field by field: the whole entry is 1.4 kB. */
+	c->valid = false;
+	c->nets_len = c->country_len = c->org_len = 0;
+	c->asn = 0;
 	if (len >= sizeof(c->addr) || !parse_addr(s, len, a, &v6))
 		return;
 	memcpy(c->addr, s, len);
 	c->addr_len = len;
 	c->gen = gen;
 	c->valid = true;
-	c->nets_len = nets_of(e, a, v6, c->nets, sizeof(c->nets));
-	c->nets_ok = event_map_valid(c->nets, c->nets_len);
-	geo_country(&e->country, a, v6, c->country, sizeof(c->country), &e->stats);
-	c->country_len = strlen(c->country);
-	geo_asn(&e->asn, a, v6, &c->asn, c->org, sizeof(c->org), &e->stats);
-	c->org_len = strlen(c->org);
+	c->nets_len = nets_of(e, a, v6, c->nets, sizeof(c->nets), &c->nets_ok);
+	if ((m = geo_find(&e->country, a, v6, &e->stats)) && m->len < sizeof(c->country)) {
+		memcpy(c->country, m->text, m->len);
+		c->country_len = m->len;
+	}
+	if ((m = geo_find(&e->asn, a, v6, &e->stats))) {
+		c->asn = m->asn;
+		if (m->len < sizeof(c->org)) {
+			memcpy(c->org, m->text, m->len);
+			c->org_len = m->len;
+		}
+	}
 }
 
 /* The map labels of the local address s (cached: it is nearly always the same). */
@@ -603,8 +787,7 @@ static const struct local_cache *local_lookup(struct enrich *e, const char *s, s
 	memcpy(c->addr, s, len);
 	c->addr_len = len;
 	c->valid = true;
-	c->nets_len = nets_of(e, a, v6, c->nets, sizeof(c->nets));
-	c->nets_ok = event_map_valid(c->nets, c->nets_len);
+	c->nets_len = nets_of(e, a, v6, c->nets, sizeof(c->nets), &c->nets_ok);
 	return c;
 }
 

@@ -42,12 +42,12 @@ static void remember(struct geo_db *g, const struct stat *st)
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &g->checked);
 }
 
-int geo_open(struct geo_db *g, const char *path, struct diags *errs)
+int geo_open(struct geo_db *g, const char *path, enum geo_kind kind, struct diags *errs)
 {
 	struct stat st;
 	const char *why;
 
-	*g = (struct geo_db){0};
+	*g = (struct geo_db){.kind = kind};
 	why = open_db(path, &g->mmdb, &st);
 	if (why) {
 		diag_add(errs, path, 0, 0, "GeoIP database: %s", why);
@@ -71,24 +71,14 @@ void geo_close(struct geo_db *g)
 	*g = (struct geo_db){0};
 }
 
-unsigned geo_generation(const struct geo_db *g)
+void geo_refresh(struct geo_db *g, const struct timespec *now, struct enrich_stats *st)
 {
-	return g->generation;
-}
-
-void geo_refresh(struct geo_db *g, struct enrich_stats *st)
-{
-	struct timespec now;
 	struct stat sb;
 	MMDB_s fresh;
 
-	if (!g->open)
+	if (!g->open || now->tv_sec - g->checked.tv_sec < 1)
 		return;
-	/* The coarse clock (a few ms) is enough for a once-a-second check, and cheaper. */
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-	if (now.tv_sec - g->checked.tv_sec < 1)
-		return;
-	g->checked = now;
+	g->checked = *now;
 	if (stat(g->path, &sb) < 0 || same_file(g, &sb))
 		return;
 	/* A file being written may not open yet: keep the old one, retry in a second. */
@@ -98,6 +88,8 @@ void geo_refresh(struct geo_db *g, struct enrich_stats *st)
 	}
 	MMDB_close(&g->mmdb);
 	g->mmdb = fresh;
+	/* The memo points into the old mapping. */
+	memset(g->memo, 0, sizeof(g->memo));
 	remember(g, &sb);
 	g->generation++;
 	st->geo_reopens++;
@@ -126,50 +118,64 @@ static bool lookup(struct geo_db *g, const unsigned char a[16], bool v6, MMDB_lo
 	return res->found_entry;
 }
 
-/* Copies a UTF-8 string value of the entry at path into out (empty when none). */
-static void get_string(MMDB_entry_s *entry, char *out, size_t size, const char *const *path)
+/* The UTF-8 string at path of entry into m->text (none when absent, too long or with controls). */
+static void get_string(MMDB_entry_s *entry, const char *const *path, size_t max, struct geo_memo *m)
 {
 	MMDB_entry_data_s d;
 
-	out[0] = '\0';
+	m->text = NULL;
+	m->len = 0;
 	if (MMDB_aget_value(entry, &d, path) != MMDB_SUCCESS || !d.has_data ||
-	    d.type != MMDB_DATA_TYPE_UTF8_STRING || d.data_size >= size)
+	    d.type != MMDB_DATA_TYPE_UTF8_STRING || d.data_size >= max)
 		return;
-	memcpy(out, d.utf8_string, d.data_size);
-	out[d.data_size] = '\0';
 	/* A control character would break the event's text: drop the value. */
 	for (size_t i = 0; i < d.data_size; i++)
-		if ((unsigned char)out[i] < 0x20) {
-			out[0] = '\0';
+		if ((unsigned char)d.utf8_string[i] < 0x20)
 			return;
-		}
+	m->text = d.utf8_string;
+	m->len = d.data_size;
 }
 
-void geo_country(struct geo_db *g, const unsigned char a[16], bool v6, char *out, size_t size,
-		 struct enrich_stats *st)
+/* Decodes the values of the record at entry into m. */
+static void decode(const struct geo_db *g, MMDB_entry_s *entry, struct geo_memo *m)
 {
-	static const char *const path[] = {"country", "iso_code", NULL};
-	MMDB_lookup_result_s res;
-
-	out[0] = '\0';
-	if (lookup(g, a, v6, &res, st))
-		get_string(&res.entry, out, size, path);
-}
-
-void geo_asn(struct geo_db *g, const unsigned char a[16], bool v6, uint32_t *asn, char *org,
-	     size_t size, struct enrich_stats *st)
-{
+	static const char *const country_path[] = {"country", "iso_code", NULL};
 	static const char *const num_path[] = {"autonomous_system_number", NULL};
 	static const char *const org_path[] = {"autonomous_system_organization", NULL};
-	MMDB_lookup_result_s res;
 	MMDB_entry_data_s d;
 
-	*asn = 0;
-	org[0] = '\0';
-	if (!lookup(g, a, v6, &res, st))
+	m->asn = 0;
+	if (g->kind == GEO_COUNTRY) {
+		get_string(entry, country_path, GEO_COUNTRY_MAX, m);
 		return;
-	if (MMDB_aget_value(&res.entry, &d, num_path) == MMDB_SUCCESS && d.has_data &&
+	}
+	if (MMDB_aget_value(entry, &d, num_path) == MMDB_SUCCESS && d.has_data &&
 	    d.type == MMDB_DATA_TYPE_UINT32)
-		*asn = d.uint32;
-	get_string(&res.entry, org, size, org_path);
+		m->asn = d.uint32;
+	get_string(entry, org_path, GEO_ORG_MAX, m);
+}
+
+const struct geo_memo *geo_find(struct geo_db *g, const unsigned char a[16], bool v6,
+				struct enrich_stats *st)
+{
+	MMDB_lookup_result_s res;
+	struct geo_memo *m;
+
+	if (!lookup(g, a, v6, &res, st))
+		return NULL;
+	/* Fibonacci hashing: records lie at offsets a record's size apart. */
+	m = &g->memo[2 * ((res.entry.offset * UINT32_C(2654435761)) >> (32 - GEO_MEMO_BITS))];
+	if (m[0].offset_1 == res.entry.offset + 1)
+		return &m[0];
+	if (m[1].offset_1 == res.entry.offset + 1) {
+		struct geo_memo t = m[1];
+
+		m[1] = m[0];
+		m[0] = t;
+		return &m[0];
+	}
+	m[1] = m[0];
+	decode(g, &res.entry, &m[0]);
+	m[0].offset_1 = res.entry.offset + 1;
+	return &m[0];
 }

@@ -18,6 +18,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +53,18 @@ struct event_json {
 	int8_t memo_idx[F__MAX]; /* FT_MAP fields: their memo; -1 = none */
 	struct json_memo *memo;
 	size_t n_memo;
+	struct json_block block;
 };
+
+/*
+ * The enrichment's fields of one peer (labels, its map labels, country and
+ * AS; enrich.c) stand together in the output and are the same on every
+ * event of the peer: the writer keeps their JSON and copies it while the
+ * values are the same (json_block_same), instead of writing six fields.
+ */
+#define BLOCK_FIRST F_LABELS
+#define BLOCK_LAST  F_PEER_AS_ORG
+static_assert(BLOCK_LAST - BLOCK_FIRST + 1 <= JSON_BLOCK_FIELDS, "the block's fields fit");
 
 static_assert(F__MAX <= 256, "order holds fields as bytes");
 
@@ -65,6 +77,8 @@ void event_json_free(struct event_json *w)
 	for (size_t i = 0; i < w->n_memo; i++)
 		json_memo_free(&w->memo[i]);
 	free(w->memo);
+	free(w->block.vals);
+	free(w->block.json);
 	free(w->out.buf);
 	free(w);
 }
@@ -121,6 +135,13 @@ int event_json_new(struct event_json **ret)
 	}
 	for (size_t i = 0; i < n; i++)
 		w->pos[w->order[i]] = (uint8_t)i;
+	/* The block is used only if its fields are the places lo..hi of the output. */
+	w->block.lo = w->pos[BLOCK_FIRST];
+	w->block.hi = w->pos[BLOCK_LAST];
+	for (int i = w->block.lo; i <= w->block.hi; i++)
+		if (w->order[i] < BLOCK_FIRST || w->order[i] > BLOCK_LAST ||
+		    w->block.hi - w->block.lo != BLOCK_LAST - BLOCK_FIRST)
+			w->block.lo = w->block.hi = -1;
 	*ret = w;
 	w = NULL;
 	r = 0;
@@ -152,13 +173,82 @@ static void put_key(struct json_buf *w, const struct token *t, bool *first)
 	*first = false;
 }
 
+/* Where the writer stands: the object being written and whether it is empty so far. */
+struct render_state {
+	bool first, sub_first; /* the top level, the nested object */
+	int open;	       /* the nested object being written, -1 = none */
+};
+
+/* Writes field f of ev, if it is written at all. Always inline: the loops run it per field. */
+static inline __attribute__((always_inline)) int
+put_field(struct event_json *w, const struct event *ev, int f, struct render_state *st)
+{
+	struct json_buf *o = &w->out;
+	int pi = w->pidx[f];
+
+	if (!event_field_emitted(ev, f))
+		return 0;
+	/*
+	 * Worst case: every byte a \u00xx escape; a list adds quotes and a
+	 * comma per item, at most two bytes per byte; keys and braces.
+	 */
+	if (json_reserve(o, 6 * (size_t)ev->v[f].len + 2 * TOKEN_MAX + SLACK) < 0)
+		return -ENOMEM;
+	if (pi != st->open) {
+		if (st->open >= 0)
+			o->buf[o->len++] = '}';
+		st->open = pi;
+		if (pi >= 0) {
+			put_key(o, &w->parent[pi], &st->first);
+			st->sub_first = true;
+		}
+	}
+	put_key(o, &w->key[f], pi >= 0 ? &st->sub_first : &st->first);
+	if (__builtin_expect(field_table[f].type == FT_MAP, 0))
+		json_put_memo(o, &w->memo[w->memo_idx[f]], ev, f);
+	else
+		json_put_value(o, ev, f);
+	return 0;
+}
+
+/*
+ * The block's fields from place *i on: its JSON copied when its values are
+ * those it was written from, else written and kept. Only when entered at
+ * the top level after a field, where its bytes depend on nothing before.
+ */
+static int put_block(struct event_json *w, const struct event *ev, const uint64_t *placed, int *i,
+		     struct render_state *st)
+{
+	struct json_buf *o = &w->out;
+	bool use = st->open < 0 && !st->first;
+	size_t from = o->len;
+
+	if (use && json_block_same(&w->block, ev, BLOCK_FIRST, BLOCK_LAST)) {
+		if (json_reserve(o, w->block.json_len + SLACK) < 0)
+			return -ENOMEM;
+		json_put(o, w->block.json, w->block.json_len);
+		st->open = w->block.open;
+		*i = next_placed(placed, w->block.hi + 1);
+		return 0;
+	}
+	for (; *i >= 0 && *i <= w->block.hi; *i = next_placed(placed, *i + 1))
+		if (put_field(w, ev, w->order[*i], st) < 0)
+			return -ENOMEM;
+	if (use)
+		json_block_keep(&w->block, ev, BLOCK_FIRST, BLOCK_LAST, o->buf + from,
+				o->len - from, st->open);
+	return 0;
+}
+
 int event_json_render(struct event_json *w, const struct event *ev, const char **ret,
 		      size_t *ret_len)
 {
 	struct json_buf *o = &w->out;
-	bool first = true, sub_first = true;
-	int open = -1; /* the nested object being written, -1 = none */
+	struct render_state st = {.first = true, .sub_first = true, .open = -1};
 	uint64_t placed[ORDER_WORDS] = {0};
+	/* Places before the block (all when it is unused); next_placed's -1 ends too. */
+	unsigned stop = w->block.lo >= 0 ? (unsigned)w->block.lo : UINT_MAX - 1;
+	int i;
 
 	o->len = 0;
 	if (json_reserve(o, SLACK) < 0)
@@ -167,39 +257,21 @@ int event_json_render(struct event_json *w, const struct event *ev, const char *
 	/* The present fields by their place in the output: ~30 of the table's fields, not all. */
 	for (unsigned k = 0; k < ORDER_WORDS; k++)
 		for (uint64_t m = ev->present[k]; m; m &= m - 1) {
-			unsigned i = w->pos[k * 64 + (unsigned)__builtin_ctzll(m)];
+			unsigned p = w->pos[k * 64 + (unsigned)__builtin_ctzll(m)];
 
-			placed[i / 64] |= UINT64_C(1) << (i % 64);
+			placed[p / 64] |= UINT64_C(1) << (p % 64);
 		}
-	for (int i = next_placed(placed, 0); i >= 0; i = next_placed(placed, i + 1)) {
-		int f = w->order[i], pi = w->pidx[f];
-
-		if (!event_field_emitted(ev, f))
-			continue;
-		/*
-		 * Worst case: every byte a \u00xx escape; a list adds quotes and a
-		 * comma per item, at most two bytes per byte; keys and braces.
-		 */
-		if (json_reserve(o, 6 * (size_t)ev->v[f].len + 2 * TOKEN_MAX + SLACK) < 0)
+	for (i = next_placed(placed, 0); (unsigned)i < stop; i = next_placed(placed, i + 1))
+		if (put_field(w, ev, w->order[i], &st) < 0)
 			return -ENOMEM;
-		if (pi != open) {
-			if (open >= 0)
-				o->buf[o->len++] = '}';
-			open = pi;
-			if (pi >= 0) {
-				put_key(o, &w->parent[pi], &first);
-				sub_first = true;
-			}
-		}
-		put_key(o, &w->key[f], pi >= 0 ? &sub_first : &first);
-		if (__builtin_expect(field_table[f].type == FT_MAP, 0))
-			json_put_memo(o, &w->memo[w->memo_idx[f]], ev, f);
-		else
-			json_put_value(o, ev, f);
-	}
+	if (i >= 0 && i <= w->block.hi && put_block(w, ev, placed, &i, &st) < 0)
+		return -ENOMEM;
+	for (; i >= 0; i = next_placed(placed, i + 1))
+		if (put_field(w, ev, w->order[i], &st) < 0)
+			return -ENOMEM;
 	if (json_reserve(o, SLACK) < 0)
 		return -ENOMEM;
-	if (open >= 0)
+	if (st.open >= 0)
 		o->buf[o->len++] = '}';
 	o->buf[o->len++] = '}';
 	o->buf[o->len] = '\0';

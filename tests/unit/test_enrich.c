@@ -15,6 +15,7 @@
 #include "diag.h"
 #include "enrich.h"
 #include "event.h"
+#include "redact.h"
 #include "rules.h"
 #include "rules_impl.h"
 
@@ -74,10 +75,11 @@ static void event_with(struct event *ev, const char *peer, const char *local)
 
 static void test_labels_and_maps(void **state)
 {
-	struct enrich_pair labels[] = {pair("site", "fra1", 3), pair("environment", "prod \"a\"", 4)};
+	struct enrich_pair labels[] = {pair("site", "fra1", 3),
+				       pair("environment", "prod \"a\"", 4)};
 	struct enrich_pair region[] = {
-	    pair("10.0.0.0/8", "internal", 7),	 pair("10.1.0.0/16", "lab", 8),
-	    pair("0.0.0.0/0", "internet", 9),	 pair("2001:db8::/32", "doc-v6", 10),
+	    pair("10.0.0.0/8", "internal", 7),	       pair("10.1.0.0/16", "lab", 8),
+	    pair("0.0.0.0/0", "internet", 9),	       pair("2001:db8::/32", "doc-v6", 10),
 	    pair("2001:db8:1::/48", "doc-v6-one", 11),
 	};
 	struct enrich_pair partner[] = {pair("192.0.2.0/24", "partner-a", 14),
@@ -86,8 +88,8 @@ static void test_labels_and_maps(void **state)
 	    {.name = "region", .entries = region, .n_entries = 5, .line = 6},
 	    {.name = "partner", .entries = partner, .n_entries = 2, .line = 13},
 	};
-	struct enrich_opts o = {.config_path = "t.yaml", .labels = labels, .n_labels = 2,
-				.maps = maps, .n_maps = 2};
+	struct enrich_opts o = {
+	    .config_path = "t.yaml", .labels = labels, .n_labels = 2, .maps = maps, .n_maps = 2};
 	struct diags errs = {0};
 	struct enrich *e;
 	struct event ev;
@@ -164,7 +166,8 @@ static void refused(const struct enrich_opts *o, const char *const *want)
 	assert_int_equal(enrich_new(o, &e, &errs), -EINVAL);
 	assert_null(e);
 	for (size_t i = 0; i < errs.n; i++) {
-		strncat(all, diag_format(&errs.v[i], buf, sizeof(buf)), sizeof(all) - strlen(all) - 2);
+		strncat(all, diag_format(&errs.v[i], buf, sizeof(buf)),
+			sizeof(all) - strlen(all) - 2);
 		strcat(all, "\n");
 	}
 	for (size_t i = 0; want[i]; i++)
@@ -193,9 +196,9 @@ static void test_bad_maps(void **state)
 	o.maps = &m2;
 	refused(&o, (const char *[]){"t.yaml:7:", "address bits set past the prefix length", NULL});
 	o.maps = &m3;
-	refused(&o, (const char *[]){"t.yaml:8:", "not an address", "t.yaml:9:",
-				     "prefix length over 128", "t.yaml:10:", "not a prefix length",
-				     NULL});
+	refused(&o, (const char *[]){"t.yaml:8:", "not an address",
+				     "t.yaml:9:", "prefix length over 128",
+				     "t.yaml:10:", "not a prefix length", NULL});
 	/* A map file: comments and blanks skipped; errors at its own lines. */
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
@@ -235,7 +238,8 @@ static void test_meanings_cover_vocabulary(void **state)
 	assert_true(r->n_codes > 100);
 	assert_int_equal(enrich_n_meanings(e), r->n_codes);
 	for (size_t i = 0; i < r->n_codes; i++) {
-		const struct enrich_meaning *m = enrich_meaning(e, r->codes[i], strlen(r->codes[i]));
+		const struct enrich_meaning *m =
+		    enrich_meaning(e, r->codes[i], strlen(r->codes[i]));
 
 		if (!m) {
 			fprintf(stderr, "no meaning for %s\n", r->codes[i]);
@@ -303,12 +307,36 @@ static void test_map_values(void **state)
 
 	(void)state;
 	assert_int_equal(event_init(&ev, 1024), 0);
-	assert_int_equal(event_set_str(&ev, F_LABELS, "a\x1f" "1\x1e" "b\x1f" "2", 7), 0);
-	assert_int_equal(event_set_str(&ev, F_LABELS, "a\x1f" "1\x1e" "a\x1f" "2", 7), -EINVAL);
-	assert_int_equal(event_set_str(&ev, F_LABELS, "a b\x1f" "1", 5), -EINVAL);
-	assert_int_equal(event_set_str(&ev, F_LABELS, "a\0b\x1f" "1", 5), -EINVAL);
+	assert_int_equal(event_set_str(&ev, F_LABELS,
+				       "a\x1f"
+				       "1\x1e"
+				       "b\x1f"
+				       "2",
+				       7),
+			 0);
+	assert_int_equal(event_set_str(&ev, F_LABELS,
+				       "a\x1f"
+				       "1\x1e"
+				       "a\x1f"
+				       "2",
+				       7),
+			 -EINVAL);
+	assert_int_equal(event_set_str(&ev, F_LABELS,
+				       "a b\x1f"
+				       "1",
+				       5),
+			 -EINVAL);
+	assert_int_equal(event_set_str(&ev, F_LABELS,
+				       "a\0b\x1f"
+				       "1",
+				       5),
+			 -EINVAL);
 	assert_int_equal(event_set_str(&ev, F_LABELS, "no-split", 8), -EINVAL);
-	assert_int_equal(event_set_text(&ev, F_LABELS, "\x1f" "1", 2), -EINVAL);
+	assert_int_equal(event_set_text(&ev, F_LABELS,
+					"\x1f"
+					"1",
+					2),
+			 -EINVAL);
 	/* A pair ends the text with its separator; an empty pair after it does not. */
 	assert_int_equal(event_set_str(&ev, F_LABELS,
 				       "a\x1f"
@@ -373,16 +401,276 @@ static void test_map_many_keys(void **state)
 	event_done(&ev);
 }
 
+/*
+ * The GeoIP values come from the database, not the line: the free-text
+ * scrub leaves them alone (a secret pattern that matches them still
+ * cleans the reason), and their policy entry still applies.
+ */
+static void test_geo_values_not_scrubbed(void **state)
+{
+	struct redactor_options o = {.config_path = "t.yaml",
+				     .secret_patterns = {"Org [0-9]+|\\bDE\\b"},
+				     .n_secret_patterns = 1};
+	struct diags errs = {0};
+	struct redactor *red;
+	struct event ev;
+
+	(void)state;
+	assert_int_equal(redactor_new(&o, NULL, &red, &errs), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	event_with(&ev, "192.0.2.1", NULL);
+	assert_int_equal(event_set_str(&ev, F_PEER_AS_ORG, "Org 7", 5), 0);
+	assert_int_equal(event_set_str(&ev, F_PEER_GEO_COUNTRY, "DE", 2), 0);
+	assert_int_equal(event_set_str(&ev, F_REASON, "peer Org 7 in DE", 16), 0);
+	assert_int_equal(redact_event(red, &ev), 0);
+	assert_string_equal(event_str(&ev, F_PEER_AS_ORG, NULL), "Org 7");
+	assert_string_equal(event_str(&ev, F_PEER_GEO_COUNTRY, NULL), "DE");
+	assert_string_equal(event_str(&ev, F_REASON, NULL), "peer [redacted] in [redacted]");
+	redactor_free(red);
+
+	o.fields[0] = (struct redact_field_option){.field = "peer_as_org", .action = REDACT_DROP};
+	o.n_fields = 1;
+	assert_int_equal(redactor_new(&o, NULL, &red, &errs), 0);
+	assert_int_equal(event_set_str(&ev, F_PEER_AS_ORG, "Org 7", 5), 0);
+	assert_int_equal(redact_event(red, &ev), 0);
+	assert_false(event_has(&ev, F_PEER_AS_ORG));
+	assert_string_equal(event_str(&ev, F_PEER_GEO_COUNTRY, NULL), "DE");
+	redactor_free(red);
+	event_done(&ev);
+}
+
+/*
+ * Prefixes nested within one step of the lookup (four bits) and across
+ * steps, a host route, and the default route: the longest wins.
+ */
+static void test_nested_prefixes(void **state)
+{
+	struct enrich_pair net[] = {
+	    pair("198.51.100.0/22", "wide", 1),	  pair("198.51.100.0/23", "mid", 2),
+	    pair("198.51.100.0/24", "narrow", 3), pair("198.51.100.128/25", "half", 4),
+	    pair("198.51.100.200/32", "host", 5), pair("::/0", "v6-any", 6),
+	    pair("2001:db8::/29", "v6-29", 7),	  pair("2001:db8::/31", "v6-31", 8),
+	};
+	struct enrich_map_opts maps[] = {
+	    {.name = "net", .entries = net, .n_entries = 8, .line = 1}};
+	struct enrich_opts o = {.config_path = "t.yaml", .maps = maps, .n_maps = 1};
+	static const struct {
+		const char *peer, *label;
+	} cases[] = {
+	    {"198.51.100.7", "narrow"},	   {"198.51.100.130", "half"}, {"198.51.100.200", "host"},
+	    {"198.51.100.201", "half"},	   {"198.51.101.7", "mid"},    {"198.51.102.7", "wide"},
+	    {"198.51.103.255", "wide"},	   {"198.51.104.1", NULL},     {"198.51.99.255", NULL},
+	    {"2001:db8::1", "v6-31"},	   {"2001:db9::1", "v6-31"},   {"2001:dba::1", "v6-29"},
+	    {"2001:dbf:ffff::1", "v6-29"}, {"2001:dc0::1", "v6-any"},  {"::1", "v6-any"},
+	};
+	struct diags errs = {0};
+	struct enrich *e;
+	struct event ev;
+	struct json_object *j;
+
+	(void)state;
+	assert_int_equal(enrich_new(&o, &e, &errs), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		event_with(&ev, cases[i].peer, NULL);
+		assert_int_equal(enrich_event(e, &ev), 0);
+		j = render(&ev);
+		if (cases[i].label)
+			assert_string_equal(get(j, "peer_net", "net"), cases[i].label);
+		else
+			assert_null(get(j, "peer_net", NULL));
+		json_object_put(j);
+	}
+	event_done(&ev);
+	enrich_free(e);
+}
+
+/*
+ * A peer's map pairs are known valid from the checks at load: two maps of
+ * one name, or a label with a pair separator (what the config loader
+ * refuses), give no peer_net; a good label of the same map still does.
+ */
+static void test_map_pairs_refused(void **state)
+{
+	struct enrich_pair a[] = {pair("10.0.0.0/8", "a", 1)};
+	struct enrich_pair b[] = {pair("10.0.0.0/8", "b", 2)};
+	struct enrich_pair bad[] = {pair("10.0.0.0/8", "bad\x1elabel", 3),
+				    pair("192.0.2.0/24", "good", 4)};
+	struct enrich_map_opts twice[] = {{.name = "net", .entries = a, .n_entries = 1},
+					  {.name = "net", .entries = b, .n_entries = 1}};
+	struct enrich_map_opts one[] = {{.name = "net", .entries = bad, .n_entries = 2}};
+	struct enrich_opts o = {.config_path = "t.yaml", .maps = twice, .n_maps = 2};
+	struct diags errs = {0};
+	struct enrich *e;
+	struct event ev;
+	struct json_object *j;
+
+	(void)state;
+	assert_int_equal(event_init(&ev, 4096), 0);
+	assert_int_equal(enrich_new(&o, &e, &errs), 0);
+	event_with(&ev, "10.1.2.3", NULL);
+	enrich_event(e, &ev);
+	assert_false(event_has(&ev, F_PEER_NET));
+	enrich_free(e);
+
+	o.maps = one;
+	o.n_maps = 1;
+	assert_int_equal(enrich_new(&o, &e, &errs), 0);
+	event_with(&ev, "10.1.2.3", NULL);
+	enrich_event(e, &ev);
+	assert_false(event_has(&ev, F_PEER_NET));
+	event_with(&ev, "192.0.2.7", NULL);
+	assert_int_equal(enrich_event(e, &ev), 0);
+	j = render(&ev);
+	assert_string_equal(get(j, "peer_net", "net"), "good");
+	json_object_put(j);
+	enrich_free(e);
+	event_done(&ev);
+}
+
+/* One event of the block test: which fields are set, and to what. */
+struct blk_case {
+	const char *rule, *host, *labels, *net, *country, *org, *desc;
+	int64_t asn;
+	bool schema;
+};
+
+static void blk_event(struct event *ev, const struct blk_case *c)
+{
+	event_reset(ev);
+	if (c->schema) {
+		assert_int_equal(event_set_int(ev, F_SCHEMA_VERSION, 1), 0);
+		assert_int_equal(event_set_str(ev, F_EVENT_TYPE, "ike_init", 8), 0);
+	}
+#define SET(f, v)                                                                                  \
+	if (v)                                                                                     \
+	assert_int_equal(event_set_str(ev, f, v, strlen(v)), 0)
+	SET(F_PLATFORM_HOST, c->host);
+	SET(F_RULE, c->rule);
+	SET(F_LABELS, c->labels);
+	SET(F_PEER_NET, c->net);
+	SET(F_PEER_GEO_COUNTRY, c->country);
+	SET(F_PEER_AS_ORG, c->org);
+	SET(F_ERROR_DESCRIPTION, c->desc);
+#undef SET
+	if (c->asn)
+		assert_int_equal(event_set_int(ev, F_PEER_AS_NUMBER, c->asn), 0);
+}
+
+/*
+ * The writer copies the enrichment's JSON while its values are the same:
+ * one writer over a run of events writes what a new writer writes for each,
+ * whatever changes between them (a value, a number of the same width, a
+ * field gone) and wherever the block stands (after a nested object, first,
+ * last, followed by a field).
+ */
+static void test_block_written_as_new(void **state)
+{
+	static const struct blk_case cases[] = {
+	    {"r1", "gw", "site\037fra1", "pool\037p1", "FR", "Org 1", "desc", 64501, true},
+	    {"r2", "gw", "site\037fra1", "pool\037p1", "FR", "Org 1", NULL, 64501, true},
+	    {"r2", "gw", "site\037fra1", "pool\037p1", "FR", "Org 2", NULL, 64501, true},
+	    {"r2", "gw", "site\037fra1", "pool\037p1", "FR", "Org 2", NULL, 64502, true},
+	    {"r2", "gw", "site\037fra1", "pool\037p1", NULL, "Org 2", NULL, 64502, true},
+	    {"r2", "gw", "site\037fra1", "pool\037p2", NULL, "Org 2", "d", 64502, true},
+	    {NULL, "gw", "site\037fra1", "pool\037p2", NULL, "Org 2", "d", 64502, true},
+	    {NULL, "gw", "site\037fra1", "pool\037p2", NULL, "Org 2", "d", 64502, true},
+	    {"r2", "gw", "site\037fra1", "pool\037p2", NULL, "Org 2", "d", 64502, true},
+	    {"r3", NULL, NULL, NULL, NULL, "Org 2", "d", 64502, true},
+	    {"r3", NULL, NULL, NULL, NULL, "Org 2", NULL, 64502, true},
+	    {"r3", NULL, NULL, NULL, NULL, "Org 2", NULL, 64502, true},
+	    {NULL, NULL, "site\037fra1", NULL, "DE", NULL, NULL, 0, false},
+	    {NULL, NULL, "site\037fra1", NULL, "DE", NULL, NULL, 0, false},
+	    {NULL, NULL, "site\037fra1", NULL, "DE", NULL, NULL, 0, true},
+	    {"r4", NULL, "site\037ams", NULL, "DE", NULL, NULL, 0, true},
+	    {"r4", NULL, "site\037ams", NULL, "DE", NULL, NULL, 0, true},
+	};
+	struct event_json *kept, *fresh;
+	struct event ev;
+	const char *js, *want;
+	size_t len, want_len;
+
+	(void)state;
+	assert_int_equal(event_init(&ev, 4096), 0);
+	assert_int_equal(event_json_new(&kept), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		blk_event(&ev, &cases[i]);
+		assert_int_equal(event_json_new(&fresh), 0);
+		assert_int_equal(event_json_render(fresh, &ev, &want, &want_len), 0);
+		assert_int_equal(event_json_render(kept, &ev, &js, &len), 0);
+		if (len != want_len || memcmp(js, want, len) != 0)
+			fail_msg("event %zu:\n kept  %s\n fresh %s", i, js, want);
+		event_json_free(fresh);
+	}
+	/* The values are the cases': one rendering spelled out. */
+	blk_event(&ev, &cases[3]);
+	assert_int_equal(event_json_render(kept, &ev, &js, &len), 0);
+	assert_non_null(
+	    strstr(js, "\"rule\":\"r2\",\"labels\":{\"site\":\"fra1\"},"
+		       "\"peer_net\":{\"pool\":\"p1\"},\"peer_geo\":{\"country_iso\":\"FR\"},"
+		       "\"peer_as\":{\"number\":64502,\"org\":\"Org 2\"}}"));
+	event_json_free(kept);
+	event_done(&ev);
+}
+
+/* Peer addresses read as inet_pton reads them: what it refuses gets no labels. */
+static void test_peer_addresses(void **state)
+{
+	struct enrich_pair net[] = {pair("0.0.0.0/0", "any", 1), pair("10.1.0.0/16", "lab", 2),
+				    pair("::/0", "any6", 3)};
+	struct enrich_map_opts maps[] = {
+	    {.name = "net", .entries = net, .n_entries = 3, .line = 1}};
+	struct enrich_opts o = {.config_path = "t.yaml", .maps = maps, .n_maps = 1};
+	static const struct {
+		const char *peer, *label;
+	} cases[] = {
+	    {"10.1.2.3", "lab"},  {"0.0.0.0", "any"},	 {"255.255.255.255", "any"},
+	    {"10.1.0.0", "lab"},  {"10.2.250.9", "any"}, {"::ffff:10.1.2.3", "any6"},
+	    {"10.01.2.3", NULL},  {"256.1.1.1", NULL},	 {"10.1.2", NULL},
+	    {"10.1.2.3.4", NULL}, {"10..2.3", NULL},	 {"10.1.2.3 ", NULL},
+	    {"1000.1.2.3", NULL}, {".10.1.2.3", NULL},	 {"10.1.2.3.", NULL},
+	};
+	struct diags errs = {0};
+	struct enrich *e;
+	struct event ev;
+
+	(void)state;
+	assert_int_equal(enrich_new(&o, &e, &errs), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		event_reset(&ev);
+		/* Set as text: event_set_text would refuse what is no address. */
+		assert_int_equal(
+		    event_set_str(&ev, F_PEER_IP, cases[i].peer, strlen(cases[i].peer)), 0);
+		assert_int_equal(enrich_event(e, &ev), 0);
+		if (cases[i].label) {
+			struct json_object *j = render(&ev);
+
+			assert_string_equal(get(j, "peer_net", "net"), cases[i].label);
+			json_object_put(j);
+		} else if (event_has(&ev, F_PEER_NET)) {
+			fail_msg("%s: labelled", cases[i].peer);
+		}
+	}
+	event_done(&ev);
+	enrich_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_labels_and_maps),
+	    cmocka_unit_test(test_nested_prefixes),
+	    cmocka_unit_test(test_map_pairs_refused),
+	    cmocka_unit_test(test_block_written_as_new),
+	    cmocka_unit_test(test_peer_addresses),
 	    cmocka_unit_test(test_bad_maps),
 	    cmocka_unit_test(test_meanings_cover_vocabulary),
 	    cmocka_unit_test(test_meaning_on_events),
 	    cmocka_unit_test(test_map_values),
 	    cmocka_unit_test(test_map_many_keys),
 	    cmocka_unit_test(test_labels_refused),
+	    cmocka_unit_test(test_geo_values_not_scrubbed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
