@@ -27,6 +27,12 @@ void config_pipeline_options(const struct config *cfg, struct pipeline_options *
 /* Every source's: journal, logfile, stdin, the syslog receiver's. */
 void config_source_options(const struct config *cfg, struct source_options *ret);
 
+/*
+ * Copies output.collectors into ret (room for SINK_COLLECTORS_MAX, which
+ * the configuration's own list cannot exceed). Returns how many.
+ */
+size_t config_sink_collectors(const struct config *cfg, struct sink_collector *ret);
+
 /* Every sink's: syslog over TLS or TCP, RELP, stdout and file. */
 void config_sink_options(const struct config *cfg, struct sink_options *ret);
 

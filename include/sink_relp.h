@@ -11,6 +11,7 @@
 #include "diag.h"
 #include "event.h"
 #include "pipeline.h"
+#include "sink_collector.h"
 #include "stats.h"
 
 /*
@@ -18,17 +19,11 @@
  * the config loader (config_sink_relp_options in config_relp.c). Strings
  * are borrowed for the duration of sink_relp_open(), which copies them.
  */
-#define SINK_RELP_COLLECTORS_MAX 8
-
-struct sink_relp_collector {
-	const char *host;
-	unsigned port;
-};
 
 struct sink_relp_options {
 	const char *config_path; /* for messages */
 	bool tls;		 /* false only with allow_plaintext (type relp-tcp) */
-	struct sink_relp_collector collectors[SINK_RELP_COLLECTORS_MAX];
+	struct sink_collector collectors[SINK_COLLECTORS_MAX];
 	size_t n_collectors;
 	const char *ca_file;   /* the CA the collector's certificate must chain to */
 	const char *cert_file; /* our client certificate and key */

@@ -42,7 +42,7 @@ struct sink_relp {
 	bool tls;
 	char *ca_file, *cert_file, *key_file, *server_name;
 	char tls_cmd[32];
-	struct relp_coll coll[SINK_RELP_COLLECTORS_MAX];
+	struct relp_coll coll[SINK_COLLECTORS_MAX];
 	size_t n_coll;
 	unsigned connect_s, timeout_s, backoff_min_ms, backoff_max_ms, failback_s, window;
 	int efd;

@@ -5,22 +5,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sink_collector.h"
+
 /*
  * The syslog-over-TLS (and plain TCP) sink (sink_syslog_tls.c) sees only
  * these options, filled once by the config loader (config_sink_options in
  * config_stages.h). Strings are borrowed from the configuration, which
  * must outlive the sink. 0 in a number: the sink's default.
  */
-#define SINK_TLS_COLLECTORS_MAX 8
-
-struct sink_tls_collector {
-	const char *host;
-	unsigned port;
-};
 
 struct sink_tls_options {
-	const char *config_path;				       /* for messages */
-	struct sink_tls_collector collectors[SINK_TLS_COLLECTORS_MAX]; /* tried in order */
+	const char *config_path;			       /* for messages */
+	struct sink_collector collectors[SINK_COLLECTORS_MAX]; /* tried in order */
 	size_t n_collectors;
 	const char *ca_file, *ca_dir; /* the CA the collector's certificate must chain to */
 	const char *cert_file;	      /* our client certificate and key */

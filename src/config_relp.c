@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config_relp.h"
+#include "config_stages.h"
 
 void config_sink_relp_options(const struct config *cfg, struct sink_relp_options *ret)
 {
@@ -30,7 +31,5 @@ void config_sink_relp_options(const struct config *cfg, struct sink_relp_options
 	    .failback_interval_s = o->failback_interval_s,
 	    .window = o->relp_window,
 	};
-	for (size_t i = 0; i < o->n_collectors && i < SINK_RELP_COLLECTORS_MAX; i++)
-		ret->collectors[ret->n_collectors++] = (struct sink_relp_collector){
-		    .host = o->collectors[i].host, .port = o->collectors[i].port};
+	ret->n_collectors = config_sink_collectors(cfg, ret->collectors);
 }

@@ -18,8 +18,8 @@ _Static_assert(PIPELINE_CIDR_MAPS_MAX >= CONFIG_CIDR_MAPS_MAX, "cidr_maps fit");
 _Static_assert(REDACT_FIELDS_MAX >= sizeof(((struct config *)0)->redact.fields) /
 					sizeof(((struct config *)0)->redact.fields[0]),
 	       "redact.fields fits");
-_Static_assert(SINK_TLS_COLLECTORS_MAX >= sizeof(((struct config *)0)->output.collectors) /
-					      sizeof(((struct config *)0)->output.collectors[0]),
+_Static_assert(SINK_COLLECTORS_MAX >= sizeof(((struct config *)0)->output.collectors) /
+					  sizeof(((struct config *)0)->output.collectors[0]),
 	       "the collectors fit");
 
 /* Whether the policy keeps message at all (the last entry for it wins). */
@@ -130,6 +130,16 @@ void config_source_options(const struct config *cfg, struct source_options *ret)
 	config_receiver_options(cfg, &ret->syslog);
 }
 
+size_t config_sink_collectors(const struct config *cfg, struct sink_collector *ret)
+{
+	const typeof(cfg->output) *o = &cfg->output;
+
+	for (size_t i = 0; i < o->n_collectors; i++)
+		ret[i] = (struct sink_collector){.host = o->collectors[i].host,
+						 .port = o->collectors[i].port};
+	return o->n_collectors;
+}
+
 void config_sink_options(const struct config *cfg, struct sink_options *ret)
 {
 	const typeof(cfg->output) *o = &cfg->output;
@@ -137,7 +147,6 @@ void config_sink_options(const struct config *cfg, struct sink_options *ret)
 	memset(ret, 0, sizeof(*ret));
 	ret->tls = (struct sink_tls_options){
 	    .config_path = cfg->path,
-	    .n_collectors = o->n_collectors,
 	    .ca_file = o->ca_file,
 	    .ca_dir = o->ca_dir,
 	    .cert_file = o->cert_file,
@@ -159,9 +168,7 @@ void config_sink_options(const struct config *cfg, struct sink_options *ret)
 	    .max_queue_bytes = cfg->limits.max_queue_bytes,
 	    .in_flight = cfg->limits.in_flight,
 	};
-	for (size_t i = 0; i < o->n_collectors; i++)
-		ret->tls.collectors[i] = (struct sink_tls_collector){.host = o->collectors[i].host,
-								     .port = o->collectors[i].port};
+	ret->tls.n_collectors = config_sink_collectors(cfg, ret->tls.collectors);
 	config_sink_relp_options(cfg, &ret->relp);
 	ret->stream = (struct sink_stream_options){
 	    .config_path = cfg->path,

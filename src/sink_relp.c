@@ -244,14 +244,14 @@ static int take_options(struct sink_relp *s, const struct sink_relp_options *o, 
 	const char *path = o->config_path;
 	bool ok = true;
 
-	if (o->n_collectors == 0 || o->n_collectors > SINK_RELP_COLLECTORS_MAX) {
+	if (o->n_collectors == 0 || o->n_collectors > SINK_COLLECTORS_MAX) {
 		diag_add(errs, path, 0, 0,
 			 "output.collectors: at least one is required (at most %d)",
-			 SINK_RELP_COLLECTORS_MAX);
+			 SINK_COLLECTORS_MAX);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < o->n_collectors; i++) {
-		const struct sink_relp_collector *k = &o->collectors[i];
+		const struct sink_collector *k = &o->collectors[i];
 
 		if (!k->host || !*k->host || k->port == 0 || k->port > 65535) {
 			diag_add(errs, path, 0, 0,

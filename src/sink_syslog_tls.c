@@ -68,7 +68,7 @@ static unsigned or_default(unsigned v, unsigned def)
 	return v ? v : def;
 }
 
-static const struct sink_tls_collector *coll(struct sink_tls *sk, size_t idx)
+static const struct sink_collector *coll(struct sink_tls *sk, size_t idx)
 {
 	return &sk->o.collectors[idx];
 }
@@ -130,7 +130,7 @@ static void main_lost(struct sink_tls *sk, bool was_up)
 static void conn_fail(struct conn *c, const char *what, const char *why)
 {
 	struct sink_tls *sk = c->sk;
-	const struct sink_tls_collector *k = coll(sk, c->idx);
+	const struct sink_collector *k = coll(sk, c->idx);
 
 	if (c->probe) {
 		log_debug("collector %s:%u: failback probe: %s: %s", k->host, k->port, what, why);
@@ -153,7 +153,7 @@ static void conn_fail(struct conn *c, const char *what, const char *why)
 static void conn_up(struct conn *c)
 {
 	struct sink_tls *sk = c->sk;
-	const struct sink_tls_collector *k = coll(sk, c->idx);
+	const struct sink_collector *k = coll(sk, c->idx);
 	char desc[128];
 
 	if (c->probe) {
@@ -208,7 +208,7 @@ static void on_conn(struct collector_conn *cc, enum collector_conn_event ev, con
 static int conn_start(struct sink_tls *sk, size_t idx, bool probe, struct conn **ret)
 {
 	const struct sink_tls_options *so = &sk->o;
-	const struct sink_tls_collector *k = coll(sk, idx);
+	const struct sink_collector *k = coll(sk, idx);
 	struct collector_conn_opts o = {
 	    .loop = sk->loop,
 	    .ctx = sk->ctx,

@@ -405,7 +405,7 @@ struct trip {
 	struct sink snk;
 };
 
-static void trip_start(struct trip *tr, const struct sink_relp_collector *colls, size_t n)
+static void trip_start(struct trip *tr, const struct sink_collector *colls, size_t n)
 {
 	struct diags errs = {0};
 	char path[160];
@@ -485,7 +485,7 @@ static void test_round_trip_delivered_on_acks(void **state)
 	struct trip tr;
 
 	server_start(&sv);
-	trip_start(&tr, (struct sink_relp_collector[]){{.host = "127.0.0.1", .port = sv.port}}, 1);
+	trip_start(&tr, (struct sink_collector[]){{.host = "127.0.0.1", .port = sv.port}}, 1);
 	trip_submit(&tr, 1, N_EVENTS);
 	/* The server holds frame HOLD_AT unanswered: delivery stops short of it. */
 	assert_false(run_until(tr.e, tr.pl, &sv, HOLD_AT, 1500));
@@ -523,8 +523,8 @@ static void test_failover_to_second_collector(void **state)
 
 	server_start(&sv);
 	trip_start(&tr,
-		   (struct sink_relp_collector[]){{.host = "127.0.0.1", .port = dead},
-						  {.host = "127.0.0.1", .port = sv.port}},
+		   (struct sink_collector[]){{.host = "127.0.0.1", .port = dead},
+					     {.host = "127.0.0.1", .port = sv.port}},
 		   2);
 	trip_submit(&tr, 1, 50);
 	assert_true(run_until(tr.e, tr.pl, &sv, 50, 10000));
@@ -553,7 +553,7 @@ static void test_open_refuses(void **state)
 	assert_non_null(strstr(diag_format(&errs.v[0], buf, sizeof(buf)),
 			       "x.yaml: output.collectors: at least one is required"));
 	errs.n = 0;
-	o.collectors[0] = (struct sink_relp_collector){.host = "127.0.0.1", .port = 20514};
+	o.collectors[0] = (struct sink_collector){.host = "127.0.0.1", .port = 20514};
 	o.n_collectors = 1;
 	o.ca_file = "/nonexistent/ca.pem";
 	o.cert_file = "/nonexistent/c.pem";
