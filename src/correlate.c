@@ -55,7 +55,16 @@ int correlator_new(unsigned max_sas, const char *salt, struct counters *cnt,
 	c->story = calloc(c->cap, sizeof(*c->story));
 	c->carry = c->merge = true;
 	c->buckets = malloc(c->n_buckets * sizeof(*c->buckets));
-	if (!c->v || !c->buckets || !c->story)
+	/*
+	 * Deleted SAs kept: a sixteenth of the table, all of a small one (up
+	 * to 256). pluto prints the lines that follow a delete within
+	 * milliseconds, thousands of deletes earlier than this lets go.
+	 */
+	c->gone_cap = c->cap < 256 ? c->cap : 256;
+	if (c->cap / 16 > c->gone_cap)
+		c->gone_cap = c->cap / 16;
+	c->gone = malloc(c->gone_cap * sizeof(*c->gone));
+	if (!c->v || !c->buckets || !c->story || !c->gone)
 		goto out;
 	memset(c->buckets, 0xff, c->n_buckets * sizeof(*c->buckets));
 	c->lru_head = c->lru_tail = c->free_head = NONE;
@@ -86,6 +95,7 @@ void correlator_free(struct correlator *c)
 	free(c->story);
 	free(c->sum);
 	free(c->ended);
+	free(c->gone);
 	for (unsigned k = 0; k < PENDING_MAX; k++)
 		event_done(&c->pending[k].ev);
 	free(c->buckets);
@@ -242,8 +252,31 @@ static void forget(struct correlator *c, uint32_t i)
 			cc->conn_hash = 0;
 	}
 	memset(e, 0, sizeof(*e));
+	sa_story_reset(&c->story[i]); /* its facts' buffer back now, not when the slot is reused */
 	e->hnext = c->free_head;
 	c->free_head = i;
+}
+
+/*
+ * Entry e was just deleted: it joins the deleted ones kept, and the one
+ * deleted longest ago is forgotten when they are more than gone_cap (unless
+ * its slot went to another SA since).
+ */
+static void keep_deleted(struct correlator *c, uint32_t e)
+{
+	if (c->gone_len == c->gone_cap) {
+		struct gone *g = &c->gone[c->gone_head];
+		struct sa *x = &c->v[g->i];
+
+		c->gone_head = (c->gone_head + 1) % c->gone_cap;
+		c->gone_len--;
+		if (x->used && x->deleted && x->serial == g->serial &&
+		    x->host_hash == g->host_hash && g->i != e)
+			forget(c, g->i);
+	}
+	c->gone[(c->gone_head + c->gone_len) % c->gone_cap] =
+	    (struct gone){.i = e, .serial = c->v[e].serial, .host_hash = c->v[e].host_hash};
+	c->gone_len++;
 }
 
 void corr_link(struct correlator *c, uint32_t i)
@@ -706,6 +739,8 @@ int correlate_event(struct correlator *c, struct event *ev)
 	if (type_is(type, "ike_sa_delete") || type_is(type, "child_sa_delete")) {
 		struct sa *x = &c->v[e];
 
+		if (!x->deleted)
+			keep_deleted(c, e);
 		x->deleted = true;
 		if (x->conn_hash) {
 			struct conn_cur *cc = conn_slot(c, x->host_hash, x->conn_hash);

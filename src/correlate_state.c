@@ -98,6 +98,7 @@ static void reset(struct correlator *c)
 	c->lru_head = c->lru_tail = c->free_head = NONE;
 	c->n_used = 0;
 	c->ended_head = c->ended_len = 0;
+	c->gone_head = c->gone_len = 0;
 	for (uint32_t i = 0; i < c->cap; i++)
 		sa_story_done(&c->story[i]);
 	/* The per-host lists held the entries linked so far: start them again. */

@@ -813,6 +813,47 @@ static void open_sas(struct correlator *c, struct event *ev, const char *host, i
 	}
 }
 
+/*
+ * Deleted SAs are kept for the lines pluto prints after a delete, but only
+ * the last ones: a table of 1,024 keeps 256. 300 IKE SAs deleted one after
+ * the other: the last 256 still answer with their ids, the first 44 are
+ * gone (a line of one starts a new IKE SA) and their slots are free.
+ */
+static void test_deleted_kept(void **state)
+{
+	static struct out o[300];
+	struct counters cnt = {0};
+	struct correlator *c = NULL;
+	struct event ev;
+	struct out x;
+	struct step s = {"", "ike_sa_delete", "road", 0, 0, 0, "gw", 100};
+
+	(void)state;
+	assert_int_equal(correlator_new(1024, "test", &cnt, &c), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	open_sas(c, &ev, "gw", 100, 1, 300, o);
+	for (int i = 1; i <= 300; i++) {
+		s.serial = i;
+		feed(c, &ev, &s, &x);
+		assert_string_equal(x.id, o[i - 1].id);
+	}
+	s.type = "ike_sa_delete";
+	for (int i = 300; i >= 45; i--) { /* the last 256 deleted: still known */
+		s.serial = i;
+		feed(c, &ev, &s, &x);
+		assert_string_equal(x.id, o[i - 1].id);
+	}
+	s.type = "ike_init";
+	for (int i = 1; i <= 44; i++) { /* the first 44: forgotten */
+		s.serial = i;
+		feed(c, &ev, &s, &x);
+		assert_string_not_equal(x.id, o[i - 1].id);
+	}
+	assert_int_equal(cnt.correlate_evictions, 0);
+	event_done(&ev);
+	correlator_free(c);
+}
+
 static void flood(bool share, unsigned *ret_kept)
 {
 	struct counters cnt = {0};
@@ -1093,6 +1134,7 @@ int main(void)
 	    cmocka_unit_test(test_host_share_victims),
 	    cmocka_unit_test(test_summary_at_end),
 	    cmocka_unit_test(test_save_load),
+	    cmocka_unit_test(test_deleted_kept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
