@@ -67,6 +67,7 @@ enum sa_facts_kind {
 	SA_FACTS_IKE_XFORM, /* the IKE SA's chosen transform (its own lines only) */
 	SA_FACTS_CHILD,	    /* a Child SA's: protocol, mode, SPIs, TS, transform */
 	SA_FACTS_SUMMARY,   /* never carried: connection and host, for the summary */
+	SA_FACTS_IKE_ALL,   /* carry only: the summary's, SUMMARY, IKE and IKE_XFORM at once */
 };
 
 /* Forgets everything (a new or reused table entry), the facts' buffer freed. */

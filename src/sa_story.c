@@ -64,6 +64,7 @@ static uint8_t kind_bit(enum sa_facts_kind k)
 	return k == SA_FACTS_IKE	 ? K_IKE
 	       : k == SA_FACTS_IKE_XFORM ? K_XFORM
 	       : k == SA_FACTS_CHILD	 ? K_CHILD
+	       : k == SA_FACTS_IKE_ALL	 ? K_SUM | K_IKE | K_XFORM
 					 : K_SUM;
 }
 
