@@ -651,10 +651,10 @@ int correlate_event(struct correlator *c, struct event *ev)
 	 * status snapshots: tunnel_status, tunnel_up, tunnel_down are about a
 	 * Child SA, and so is an audit record's audit_child_sa
 	 */
-	bool tunnel_type =
-	    type_starts(type, tl, "tunnel_") || type_is(type, tl, "audit_child_sa");
+	bool tunnel_type = type_starts(type, tl, "tunnel_") || type_is(type, tl, "audit_child_sa");
 
-	child_type = type_starts(type, tl, "child_sa_") || type_is(type, tl, "no_proposal_chosen") ||
+	child_type = type_starts(type, tl, "child_sa_") ||
+		     type_is(type, tl, "no_proposal_chosen") ||
 		     type_is(type, tl, "ts_unacceptable") || tunnel_type;
 
 	e = get(c, ev, hh, ch, pid, serial, &fresh);
@@ -715,7 +715,8 @@ int correlate_event(struct correlator *c, struct event *ev)
 	 */
 	uint64_t prev_id = 0;
 
-	if (type_is(type, tl, "ike_sa_rekey") && event_has(ev, F_REPLACED_SERIAL) && !c->v[e].child) {
+	if (type_is(type, tl, "ike_sa_rekey") && event_has(ev, F_REPLACED_SERIAL) &&
+	    !c->v[e].child) {
 		uint32_t old = lookup(c, hh, event_int(ev, F_REPLACED_SERIAL, 0));
 
 		if (old != NONE && old != e && !c->v[old].child) {

@@ -2,9 +2,12 @@
 /*
  * The facts an SA's lines have given, and the outcome claims of its
  * exchanges (see sa_story.h). A fact is kept as a record in the story's
- * fixed buffer: field (1 byte), length (1 byte), number (8 bytes, for the
- * numeric types), then the value's text as the event held it (already
- * converted by type), so carrying it is a copy, never a second parse.
+ * buffer: field (1 byte), length (1 byte), then the value: a number's 8
+ * bytes for the numeric types (the event writes their text from it), the
+ * text as the event held it (already converted by type) for the others,
+ * so that carrying it is a copy, never a second parse. (The layout before,
+ * "version 2" of the saved table, kept a number and the text in every
+ * record: 8 bytes more per string; sa_story_restore still reads it.)
  */
 #include <assert.h>
 #include <errno.h>
@@ -13,7 +16,8 @@
 
 #include "sa_story.h"
 
-#define HDR 10 /* field, length, number */
+#define HDR	2  /* field, length */
+#define OLD_HDR 10 /* field, length, number: the records of version 2 */
 
 enum { K_IKE = 1, K_XFORM = 2, K_CHILD = 4, K_SUM = 8 };
 
@@ -82,6 +86,7 @@ void sa_story_reset(struct sa_story *s)
 	s->facts = NULL;
 	s->cap = 0;
 	s->used = 0;
+	s->budget = 0;
 	s->exchange = 0;
 	s->per_child = false;
 	s->failure.id_len = 0;
@@ -92,6 +97,28 @@ void sa_story_done(struct sa_story *s)
 {
 	free(s->facts);
 	*s = (struct sa_story){.facts = NULL};
+}
+
+static_assert(sizeof(struct sa_story) == 136, "the story's size, and the saved table's, unchanged");
+
+/* A record's size in the layout of version 2: a number's text (as event_set_int writes it) too. */
+static unsigned old_size(enum field f, const unsigned char *v, size_t len)
+{
+	int64_t n;
+	uint64_t u;
+	unsigned digits = 1;
+
+	if (!numeric(f))
+		return OLD_HDR + (unsigned)len;
+	memcpy(&n, v, sizeof(n));
+	if (field_table[f].type == FT_BOOL)
+		return OLD_HDR + (n ? 4 : 5);
+	u = n < 0 ? -(uint64_t)n : (uint64_t)n;
+	while (u >= 10) {
+		u /= 10;
+		digits++;
+	}
+	return OLD_HDR + digits + (n < 0);
 }
 
 /* Room for need bytes of facts; false when there is none (past SA_FACTS_BYTES, or no memory). */
@@ -113,29 +140,65 @@ static bool reserve(struct sa_story *s, size_t need)
 	return true;
 }
 
-int sa_story_restore(struct sa_story *s, const void *facts, size_t used)
+static unsigned put(struct sa_story *s, enum field f, const void *v, size_t len);
+
+/* Whether facts[0..used) are whole records of known fields, numbers 8 bytes long. */
+static bool records_ok(const unsigned char *p, size_t used, size_t hdr)
 {
+	for (size_t o = 0; o < used; o += hdr + p[o + 1])
+		if (o + hdr > used || o + hdr + p[o + 1] > used || p[o] >= F__MAX ||
+		    (hdr == HDR && numeric(p[o]) && p[o + 1] != sizeof(int64_t)))
+			return false;
+	return true;
+}
+
+int sa_story_restore(struct sa_story *s, const void *facts, size_t used, bool v2)
+{
+	const unsigned char *p = facts;
+
 	s->facts = NULL; /* the saved pointer was another process's */
 	s->cap = 0;
 	s->used = 0;
-	if (used > SA_FACTS_BYTES)
+	s->budget = 0;
+	if (used > SA_FACTS_BYTES || !records_ok(p, used, v2 ? OLD_HDR : HDR))
 		return -EBADMSG;
+	if (v2) { /* each record again in this layout: the number of a numeric one, else its text */
+		for (size_t o = 0; o < used; o += OLD_HDR + p[o + 1])
+			if (numeric(p[o]) ? put(s, p[o], &p[o + 2], sizeof(int64_t))
+					  : put(s, p[o], &p[o + OLD_HDR], p[o + 1]))
+				return -ENOMEM; /* it fitted in 320 bytes before: smaller now */
+		return 0;
+	}
 	if (used && !reserve(s, used))
 		return -ENOMEM;
 	if (used)
 		memcpy(s->facts, facts, used);
 	s->used = (uint16_t)used;
+	for (size_t o = 0; o < used; o += HDR + p[o + 1])
+		s->budget = (uint16_t)(s->budget + old_size(p[o], &p[o + HDR], p[o + 1]));
 	return 0;
 }
 
-/* Whether the record at o holds f's value text/len/num as the event has it. */
-static bool same_at(const struct sa_story *s, unsigned o, const char *text, size_t len,
-		    int64_t num)
+/* Whether the record at o holds the value v (len bytes: a number's, or text). */
+static bool same_at(const struct sa_story *s, unsigned o, const void *v, size_t len)
 {
-	int64_t old;
+	return s->facts[o + 1] == len && memcmp(&s->facts[o + HDR], v, len) == 0;
+}
 
-	memcpy(&old, &s->facts[o + 2], sizeof(old));
-	return s->facts[o + 1] == len && old == num && memcmp(&s->facts[o + HDR], text, len) == 0;
+/*
+ * The value of f in ev as a record holds it: a number's 8 bytes (in *num)
+ * for the numeric types, else the text; NULL when ev has none.
+ */
+static const void *value_of(const struct event *ev, enum field f, int64_t *num, size_t *ret_len)
+{
+	if (!event_has(ev, f))
+		return NULL;
+	if (numeric(f)) {
+		*num = event_int(ev, f, 0);
+		*ret_len = sizeof(*num);
+		return num;
+	}
+	return event_str(ev, f, ret_len);
 }
 
 /* The offset of f's record, or -1. */
@@ -147,27 +210,30 @@ static int find(const struct sa_story *s, enum field f)
 	return -1;
 }
 
-/* Keeps one value; returns 1 if there is no room for it, else 0. */
-static unsigned put(struct sa_story *s, enum field f, const char *text, size_t len, int64_t num)
+/* Keeps one value (see value_of); returns 1 if there is no room for it, else 0. */
+static unsigned put(struct sa_story *s, enum field f, const void *v, size_t len)
 {
 	int o = find(s, f);
 
 	if (o >= 0) {
 		unsigned rl = HDR + s->facts[o + 1];
 
-		if (same_at(s, (unsigned)o, text, len, num))
+		if (same_at(s, (unsigned)o, v, len))
 			return 0;
+		s->budget =
+		    (uint16_t)(s->budget - old_size(f, &s->facts[o + HDR], s->facts[o + 1]));
 		memmove(&s->facts[o], &s->facts[o + rl], s->used - (unsigned)o - rl);
 		s->used = (uint16_t)(s->used - rl);
 	}
-	if (len > 255 || !reserve(s, s->used + HDR + len))
+	if (len > 255 || s->budget + old_size(f, v, len) > SA_FACTS_BYTES ||
+	    !reserve(s, s->used + HDR + len))
 		return 1;
+	s->budget = (uint16_t)(s->budget + old_size(f, v, len));
 	unsigned char *p = &s->facts[s->used];
 
 	p[0] = (unsigned char)f;
 	p[1] = (unsigned char)len;
-	memcpy(p + 2, &num, sizeof(num));
-	memcpy(p + HDR, text, len);
+	memcpy(p + HDR, v, len);
 	s->used = (uint16_t)(s->used + HDR + len);
 	return 0;
 }
@@ -202,7 +268,8 @@ unsigned sa_story_learn(struct sa_story *s, const struct event *ev, enum sa_fact
 	uint32_t keep = 0; /* bit i: v[i] is new or changed */
 	unsigned lost = 0;
 	size_t need = s->used, len;
-	const char *t;
+	const void *t;
+	int64_t num;
 	int o;
 
 	static_assert(N_OF(ike_fields) <= 32 && N_OF(child_fields) <= 32, "kinds fit the mask");
@@ -214,11 +281,10 @@ unsigned sa_story_learn(struct sa_story *s, const struct event *ev, enum sa_fact
 	 * per line of the bench corpus.
 	 */
 	for (size_t i = 0; i < n; i++) {
-		if (!event_has(ev, v[i]) || !(t = event_str(ev, v[i], &len)))
+		if (!(t = value_of(ev, v[i], &num, &len)))
 			continue;
 		o = find(s, v[i]);
-		if (o >= 0 &&
-		    same_at(s, (unsigned)o, t, len, numeric(v[i]) ? event_int(ev, v[i], 0) : 0))
+		if (o >= 0 && same_at(s, (unsigned)o, t, len))
 			continue;
 		keep |= UINT32_C(1) << i;
 		need += o < 0 ? HDR + len : len > s->facts[o + 1] ? len - s->facts[o + 1] : 0;
@@ -230,9 +296,9 @@ unsigned sa_story_learn(struct sa_story *s, const struct event *ev, enum sa_fact
 	for (size_t i = 0; i < n; i++) {
 		enum field f = v[i];
 
-		if (!(keep & (UINT32_C(1) << i)) || !(t = event_str(ev, f, &len)))
+		if (!(keep & (UINT32_C(1) << i)) || !(t = value_of(ev, f, &num, &len)))
 			continue;
-		lost += put(s, f, t, len, numeric(f) ? event_int(ev, f, 0) : 0);
+		lost += put(s, f, t, len);
 	}
 	return lost;
 }
@@ -248,7 +314,8 @@ int sa_story_carry(const struct sa_story *s, struct event *ev, enum sa_facts_kin
 
 		if (!(kind_of(f) & bit) || event_has(ev, f))
 			continue;
-		memcpy(&num, &s->facts[o + 2], sizeof(num));
+		if (numeric(f))
+			memcpy(&num, &s->facts[o + HDR], sizeof(num));
 		if ((numeric(f) ? event_set_int(ev, f, num)
 				: event_set_str(ev, f, (const char *)&s->facts[o + HDR],
 						s->facts[o + 1])) < 0)
@@ -263,12 +330,10 @@ void sa_story_inherit(struct sa_story *to, const struct sa_story *from, enum sa_
 
 	for (unsigned o = 0; o < from->used; o += HDR + from->facts[o + 1]) {
 		enum field f = from->facts[o];
-		int64_t num;
 
 		if (!(kind_of(f) & bit) || find(to, f) >= 0)
 			continue;
-		memcpy(&num, &from->facts[o + 2], sizeof(num));
-		put(to, f, (const char *)&from->facts[o + HDR], from->facts[o + 1], num);
+		put(to, f, &from->facts[o + HDR], from->facts[o + 1]);
 	}
 }
 
