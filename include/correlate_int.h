@@ -84,6 +84,18 @@ struct correlator {
 	unsigned n_pending;
 	uint64_t salt;
 	uint64_t generation; /* IKE SAs made so far: two never share an id within a run */
+	/*
+	 * Deleted entries, oldest delete first, kept for the lines pluto still
+	 * prints about a state after its delete; past gone_cap the oldest is
+	 * forgotten, so that closed SAs do not fill the table (and its memory)
+	 * up to max_sas. The key tells a record from a slot reused since.
+	 */
+	struct gone {
+		uint32_t i;
+		int64_t serial;
+		uint64_t host_hash;
+	} * gone;
+	uint32_t gone_head, gone_len, gone_cap;
 	struct counters *cnt;
 	struct host_share *hosts; /* per-host counts, NULL without a share */
 	uint32_t host_share;	  /* entries a host may hold in a full table */

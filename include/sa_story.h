@@ -52,6 +52,12 @@ struct sa_story {
 	uint16_t cap;	   /* bytes of facts[] allocated, at most SA_FACTS_BYTES */
 	uint32_t exchange; /* the last exchange a line of the SA named */
 	bool per_child;	   /* ... and it is CREATE_CHILD_SA or Quick Mode */
+	/*
+	 * The facts' size as the records of version 2 of the saved table
+	 * counted it (a number and the text in each): what SA_FACTS_BYTES
+	 * bounds, so that a story keeps the same facts as before.
+	 */
+	uint16_t budget;
 	struct sa_outcome failure, success;
 	/*
 	 * Allocated when the first fact comes and grown to what the SA's
@@ -67,6 +73,7 @@ enum sa_facts_kind {
 	SA_FACTS_IKE_XFORM, /* the IKE SA's chosen transform (its own lines only) */
 	SA_FACTS_CHILD,	    /* a Child SA's: protocol, mode, SPIs, TS, transform */
 	SA_FACTS_SUMMARY,   /* never carried: connection and host, for the summary */
+	SA_FACTS_IKE_ALL,   /* carry only: the summary's, SUMMARY, IKE and IKE_XFORM at once */
 };
 
 /* Forgets everything (a new or reused table entry), the facts' buffer freed. */
@@ -78,9 +85,11 @@ void sa_story_done(struct sa_story *s);
 /*
  * A story read back from a saved table (correlate_state.c): s holds the
  * saved fixed part, whose facts pointer means nothing here; its facts
- * become a copy of facts[0..used). 0, -EBADMSG past SA_FACTS_BYTES, -ENOMEM.
+ * become those of facts[0..used), written in this build's layout or (v2)
+ * in the one of version 2 of the saved table. 0, -EBADMSG past
+ * SA_FACTS_BYTES or for records that do not add up, -ENOMEM.
  */
-int sa_story_restore(struct sa_story *s, const void *facts, size_t used);
+int sa_story_restore(struct sa_story *s, const void *facts, size_t used, bool v2);
 
 /*
  * Keeps the facts of kind k that ev has (the newest value wins: a peer

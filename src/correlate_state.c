@@ -6,7 +6,8 @@
  * across the restart keeps its facts and gets one summary.
  *
  * Layout (this build's structs as they are: the sizes in the header tell
- * another build's file apart, which is then ignored):
+ * another build's file apart, which is then ignored; version 2 differs
+ * only in how a story's facts are written, and is read too):
  *   "ikelogd-sa\n", u32 version, u32 sizeof sa/story/sum (0 = no summaries),
  *   u32 cap, u32 count, u64 salt, u64 generation, the connection slots,
  *   count x { u32 index, sa, story (its facts pointer zero)[, sum], the
@@ -22,7 +23,7 @@
 #include "state.h"
 
 #define MAGIC	"ikelogd-sa\n"
-#define VERSION 2 /* 2: the facts written out, not their pointer */
+#define VERSION 3 /* 2: the facts written out, not their pointer; 3: numbers without text */
 
 struct head {
 	char magic[sizeof(MAGIC) - 1];
@@ -98,6 +99,7 @@ static void reset(struct correlator *c)
 	c->lru_head = c->lru_tail = c->free_head = NONE;
 	c->n_used = 0;
 	c->ended_head = c->ended_len = 0;
+	c->gone_head = c->gone_len = 0;
 	for (uint32_t i = 0; i < c->cap; i++)
 		sa_story_done(&c->story[i]);
 	/* The per-host lists held the entries linked so far: start them again. */
@@ -136,7 +138,8 @@ int correlator_load(struct correlator *c, const void *data, size_t len)
 	if (len < sizeof(h) + sizeof(c->conns) + STATE_HASH_HEX_LEN)
 		return -EBADMSG;
 	memcpy(&h, p, sizeof(h));
-	if (memcmp(h.magic, MAGIC, sizeof(h.magic)) != 0 || h.version != VERSION)
+	if (memcmp(h.magic, MAGIC, sizeof(h.magic)) != 0 ||
+	    (h.version != VERSION && h.version != 2))
 		return -EBADMSG;
 	state_sha256_hex(p, len - STATE_HASH_HEX_LEN, hex);
 	if (memcmp(hex, p + len - STATE_HASH_HEX_LEN, STATE_HASH_HEX_LEN) != 0)
@@ -162,8 +165,8 @@ int correlator_load(struct correlator *c, const void *data, size_t len)
 		if (c->sum)
 			memcpy(&c->sum[i], p + sizeof(i) + sizeof(c->v[i]) + sizeof(c->story[i]),
 			       sizeof(c->sum[i]));
-		if (!c->v[i].used ||
-		    sa_story_restore(&c->story[i], p + rs - SA_FACTS_BYTES, c->story[i].used) < 0)
+		if (!c->v[i].used || sa_story_restore(&c->story[i], p + rs - SA_FACTS_BYTES,
+						      c->story[i].used, h.version == 2) < 0)
 			goto bad;
 		corr_link(c, i);
 		if (i + 1 > top)

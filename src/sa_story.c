@@ -2,9 +2,12 @@
 /*
  * The facts an SA's lines have given, and the outcome claims of its
  * exchanges (see sa_story.h). A fact is kept as a record in the story's
- * fixed buffer: field (1 byte), length (1 byte), number (8 bytes, for the
- * numeric types), then the value's text as the event held it (already
- * converted by type), so carrying it is a copy, never a second parse.
+ * buffer: field (1 byte), length (1 byte), then the value: a number's 8
+ * bytes for the numeric types (the event writes their text from it), the
+ * text as the event held it (already converted by type) for the others,
+ * so that carrying it is a copy, never a second parse. (The layout before,
+ * "version 2" of the saved table, kept a number and the text in every
+ * record: 8 bytes more per string; sa_story_restore still reads it.)
  */
 #include <assert.h>
 #include <errno.h>
@@ -13,55 +16,51 @@
 
 #include "sa_story.h"
 
-#define HDR 10 /* field, length, number */
+#define HDR	2  /* field, length */
+#define OLD_HDR 10 /* field, length, number: the records of version 2 */
 
 enum { K_IKE = 1, K_XFORM = 2, K_CHILD = 4, K_SUM = 8 };
 
 static_assert(F__MAX <= 255, "a fact's field fits in one byte");
 
-/* Which kinds each field belongs to; 0 = never carried. */
+/* Which kinds each field belongs to; 0 = never carried. A table: the hot path asks per fact. */
+static const uint8_t kinds[F__MAX] = {
+    [F_PEER_IP] = K_IKE,
+    [F_PEER_PORT] = K_IKE,
+    [F_LOCAL_IP] = K_IKE,
+    [F_LOCAL_PORT] = K_IKE,
+    [F_TRANSPORT] = K_IKE,
+    [F_PEER_ID] = K_IKE,
+    [F_LOCAL_ID] = K_IKE,
+    [F_INITIATOR_ID] = K_IKE,
+    [F_RESPONDER_ID] = K_IKE,
+    [F_ID_TYPE] = K_IKE,
+    [F_IKE_VERSION] = K_IKE,
+    [F_AUTH_METHOD] = K_IKE,
+    [F_NAT_LOCAL_BEHIND] = K_IKE,
+    [F_NAT_PEER_BEHIND] = K_IKE,
+    [F_ENCR] = K_XFORM | K_CHILD,
+    [F_INTEG] = K_XFORM | K_CHILD,
+    [F_DH_GROUP] = K_XFORM | K_CHILD,
+    [F_PRF] = K_XFORM,
+    [F_ESN] = K_CHILD,
+    [F_CHILD_PROTOCOL] = K_CHILD,
+    [F_CHILD_MODE] = K_CHILD,
+    [F_SPI_IN] = K_CHILD,
+    [F_SPI_OUT] = K_CHILD,
+    [F_TS_LOCAL] = K_CHILD,
+    [F_TS_REMOTE] = K_CHILD,
+    [F_DPD] = K_CHILD,
+    [F_ENCAPSULATION] = K_CHILD,
+    [F_CONN_NAME] = K_SUM,
+    [F_CONN_INSTANCE] = K_SUM,
+    [F_PLATFORM_HOST] = K_SUM,
+    [F_PLATFORM_PID] = K_SUM,
+};
+
 static uint8_t kind_of(enum field f)
 {
-	switch (f) {
-	case F_PEER_IP:
-	case F_PEER_PORT:
-	case F_LOCAL_IP:
-	case F_LOCAL_PORT:
-	case F_TRANSPORT:
-	case F_PEER_ID:
-	case F_LOCAL_ID:
-	case F_INITIATOR_ID:
-	case F_RESPONDER_ID:
-	case F_ID_TYPE:
-	case F_IKE_VERSION:
-	case F_AUTH_METHOD:
-	case F_NAT_LOCAL_BEHIND:
-	case F_NAT_PEER_BEHIND:
-		return K_IKE;
-	case F_ENCR:
-	case F_INTEG:
-	case F_DH_GROUP:
-		return K_XFORM | K_CHILD;
-	case F_PRF:
-		return K_XFORM;
-	case F_ESN:
-	case F_CHILD_PROTOCOL:
-	case F_CHILD_MODE:
-	case F_SPI_IN:
-	case F_SPI_OUT:
-	case F_TS_LOCAL:
-	case F_TS_REMOTE:
-	case F_DPD:
-	case F_ENCAPSULATION:
-		return K_CHILD;
-	case F_CONN_NAME:
-	case F_CONN_INSTANCE:
-	case F_PLATFORM_HOST:
-	case F_PLATFORM_PID:
-		return K_SUM;
-	default:
-		return 0;
-	}
+	return kinds[f];
 }
 
 static uint8_t kind_bit(enum sa_facts_kind k)
@@ -69,6 +68,7 @@ static uint8_t kind_bit(enum sa_facts_kind k)
 	return k == SA_FACTS_IKE	 ? K_IKE
 	       : k == SA_FACTS_IKE_XFORM ? K_XFORM
 	       : k == SA_FACTS_CHILD	 ? K_CHILD
+	       : k == SA_FACTS_IKE_ALL	 ? K_SUM | K_IKE | K_XFORM
 					 : K_SUM;
 }
 
@@ -86,6 +86,7 @@ void sa_story_reset(struct sa_story *s)
 	s->facts = NULL;
 	s->cap = 0;
 	s->used = 0;
+	s->budget = 0;
 	s->exchange = 0;
 	s->per_child = false;
 	s->failure.id_len = 0;
@@ -96,6 +97,28 @@ void sa_story_done(struct sa_story *s)
 {
 	free(s->facts);
 	*s = (struct sa_story){.facts = NULL};
+}
+
+static_assert(sizeof(struct sa_story) == 136, "the story's size, and the saved table's, unchanged");
+
+/* A record's size in the layout of version 2: a number's text (as event_set_int writes it) too. */
+static unsigned old_size(enum field f, const unsigned char *v, size_t len)
+{
+	int64_t n;
+	uint64_t u;
+	unsigned digits = 1;
+
+	if (!numeric(f))
+		return OLD_HDR + (unsigned)len;
+	memcpy(&n, v, sizeof(n));
+	if (field_table[f].type == FT_BOOL)
+		return OLD_HDR + (n ? 4 : 5);
+	u = n < 0 ? -(uint64_t)n : (uint64_t)n;
+	while (u >= 10) {
+		u /= 10;
+		digits++;
+	}
+	return OLD_HDR + digits + (n < 0);
 }
 
 /* Room for need bytes of facts; false when there is none (past SA_FACTS_BYTES, or no memory). */
@@ -117,19 +140,65 @@ static bool reserve(struct sa_story *s, size_t need)
 	return true;
 }
 
-int sa_story_restore(struct sa_story *s, const void *facts, size_t used)
+static unsigned put(struct sa_story *s, enum field f, const void *v, size_t len);
+
+/* Whether facts[0..used) are whole records of known fields, numbers 8 bytes long. */
+static bool records_ok(const unsigned char *p, size_t used, size_t hdr)
 {
+	for (size_t o = 0; o < used; o += hdr + p[o + 1])
+		if (o + hdr > used || o + hdr + p[o + 1] > used || p[o] >= F__MAX ||
+		    (hdr == HDR && numeric(p[o]) && p[o + 1] != sizeof(int64_t)))
+			return false;
+	return true;
+}
+
+int sa_story_restore(struct sa_story *s, const void *facts, size_t used, bool v2)
+{
+	const unsigned char *p = facts;
+
 	s->facts = NULL; /* the saved pointer was another process's */
 	s->cap = 0;
 	s->used = 0;
-	if (used > SA_FACTS_BYTES)
+	s->budget = 0;
+	if (used > SA_FACTS_BYTES || !records_ok(p, used, v2 ? OLD_HDR : HDR))
 		return -EBADMSG;
+	if (v2) { /* each record again in this layout: the number of a numeric one, else its text */
+		for (size_t o = 0; o < used; o += OLD_HDR + p[o + 1])
+			if (numeric(p[o]) ? put(s, p[o], &p[o + 2], sizeof(int64_t))
+					  : put(s, p[o], &p[o + OLD_HDR], p[o + 1]))
+				return -ENOMEM; /* it fitted in 320 bytes before: smaller now */
+		return 0;
+	}
 	if (used && !reserve(s, used))
 		return -ENOMEM;
 	if (used)
 		memcpy(s->facts, facts, used);
 	s->used = (uint16_t)used;
+	for (size_t o = 0; o < used; o += HDR + p[o + 1])
+		s->budget = (uint16_t)(s->budget + old_size(p[o], &p[o + HDR], p[o + 1]));
 	return 0;
+}
+
+/* Whether the record at o holds the value v (len bytes: a number's, or text). */
+static bool same_at(const struct sa_story *s, unsigned o, const void *v, size_t len)
+{
+	return s->facts[o + 1] == len && memcmp(&s->facts[o + HDR], v, len) == 0;
+}
+
+/*
+ * The value of f in ev as a record holds it: a number's 8 bytes (in *num)
+ * for the numeric types, else the text; NULL when ev has none.
+ */
+static const void *value_of(const struct event *ev, enum field f, int64_t *num, size_t *ret_len)
+{
+	if (!event_has(ev, f))
+		return NULL;
+	if (numeric(f)) {
+		*num = event_int(ev, f, 0);
+		*ret_len = sizeof(*num);
+		return num;
+	}
+	return event_str(ev, f, ret_len);
 }
 
 /* The offset of f's record, or -1. */
@@ -141,30 +210,30 @@ static int find(const struct sa_story *s, enum field f)
 	return -1;
 }
 
-/* Keeps one value; returns 1 if there is no room for it, else 0. */
-static unsigned put(struct sa_story *s, enum field f, const char *text, size_t len, int64_t num)
+/* Keeps one value (see value_of); returns 1 if there is no room for it, else 0. */
+static unsigned put(struct sa_story *s, enum field f, const void *v, size_t len)
 {
 	int o = find(s, f);
 
 	if (o >= 0) {
 		unsigned rl = HDR + s->facts[o + 1];
-		int64_t old;
 
-		memcpy(&old, &s->facts[o + 2], sizeof(old));
-		if (s->facts[o + 1] == len && old == num &&
-		    memcmp(&s->facts[o + HDR], text, len) == 0)
+		if (same_at(s, (unsigned)o, v, len))
 			return 0;
+		s->budget =
+		    (uint16_t)(s->budget - old_size(f, &s->facts[o + HDR], s->facts[o + 1]));
 		memmove(&s->facts[o], &s->facts[o + rl], s->used - (unsigned)o - rl);
 		s->used = (uint16_t)(s->used - rl);
 	}
-	if (len > 255 || !reserve(s, s->used + HDR + len))
+	if (len > 255 || s->budget + old_size(f, v, len) > SA_FACTS_BYTES ||
+	    !reserve(s, s->used + HDR + len))
 		return 1;
+	s->budget = (uint16_t)(s->budget + old_size(f, v, len));
 	unsigned char *p = &s->facts[s->used];
 
 	p[0] = (unsigned char)f;
 	p[1] = (unsigned char)len;
-	memcpy(p + 2, &num, sizeof(num));
-	memcpy(p + HDR, text, len);
+	memcpy(p + HDR, v, len);
 	s->used = (uint16_t)(s->used + HDR + len);
 	return 0;
 }
@@ -196,31 +265,40 @@ unsigned sa_story_learn(struct sa_story *s, const struct event *ev, enum sa_fact
 		   : k == SA_FACTS_IKE_XFORM ? N_OF(xform_fields)
 		   : k == SA_FACTS_CHILD     ? N_OF(child_fields)
 					     : N_OF(sum_fields);
+	uint32_t keep = 0; /* bit i: v[i] is new or changed */
 	unsigned lost = 0;
 	size_t need = s->used, len;
+	const void *t;
+	int64_t num;
 	int o;
 
+	static_assert(N_OF(ike_fields) <= 32 && N_OF(child_fields) <= 32, "kinds fit the mask");
 	/*
-	 * The room all of this line's new and longer values take, made at
-	 * once: grown a value at a time, a story was reallocated 1.6 times per
-	 * line of the bench corpus.
+	 * Most lines repeat what their SA's story holds: a value found
+	 * unchanged is left alone, so that only new and changed values are
+	 * looked up again and kept. The room all of them take is made at
+	 * once: grown a value at a time, a story was reallocated 1.6 times
+	 * per line of the bench corpus.
 	 */
-	for (size_t i = 0; i < n; i++)
-		if (event_has(ev, v[i]) && event_str(ev, v[i], &len)) {
-			o = find(s, v[i]);
-			need += o < 0			? HDR + len
-				: len > s->facts[o + 1] ? len - s->facts[o + 1]
-							: 0;
-		}
+	for (size_t i = 0; i < n; i++) {
+		if (!(t = value_of(ev, v[i], &num, &len)))
+			continue;
+		o = find(s, v[i]);
+		if (o >= 0 && same_at(s, (unsigned)o, t, len))
+			continue;
+		keep |= UINT32_C(1) << i;
+		need += o < 0 ? HDR + len : len > s->facts[o + 1] ? len - s->facts[o + 1] : 0;
+	}
+	if (!keep)
+		return 0;
 	if (need > s->cap)
 		(void)reserve(s, need); /* past SA_FACTS_BYTES: put() keeps what fits */
 	for (size_t i = 0; i < n; i++) {
 		enum field f = v[i];
-		const char *t;
 
-		if (!event_has(ev, f) || !(t = event_str(ev, f, &len)))
+		if (!(keep & (UINT32_C(1) << i)) || !(t = value_of(ev, f, &num, &len)))
 			continue;
-		lost += put(s, f, t, len, numeric(f) ? event_int(ev, f, 0) : 0);
+		lost += put(s, f, t, len);
 	}
 	return lost;
 }
@@ -236,7 +314,8 @@ int sa_story_carry(const struct sa_story *s, struct event *ev, enum sa_facts_kin
 
 		if (!(kind_of(f) & bit) || event_has(ev, f))
 			continue;
-		memcpy(&num, &s->facts[o + 2], sizeof(num));
+		if (numeric(f))
+			memcpy(&num, &s->facts[o + HDR], sizeof(num));
 		if ((numeric(f) ? event_set_int(ev, f, num)
 				: event_set_str(ev, f, (const char *)&s->facts[o + HDR],
 						s->facts[o + 1])) < 0)
@@ -251,12 +330,10 @@ void sa_story_inherit(struct sa_story *to, const struct sa_story *from, enum sa_
 
 	for (unsigned o = 0; o < from->used; o += HDR + from->facts[o + 1]) {
 		enum field f = from->facts[o];
-		int64_t num;
 
 		if (!(kind_of(f) & bit) || find(to, f) >= 0)
 			continue;
-		memcpy(&num, &from->facts[o + 2], sizeof(num));
-		put(to, f, (const char *)&from->facts[o + HDR], from->facts[o + 1], num);
+		put(to, f, &from->facts[o + HDR], from->facts[o + 1]);
 	}
 }
 

@@ -18,6 +18,7 @@
 #include "redact.h"
 #include "stats.h"
 #include "stage_opts.h"
+#include "state.h"
 
 /*
  * The IKE SA table on a capture written by hand from pluto's shapes: two
@@ -813,6 +814,157 @@ static void open_sas(struct correlator *c, struct event *ev, const char *host, i
 	}
 }
 
+/*
+ * Deleted SAs are kept for the lines pluto prints after a delete, but only
+ * the last ones: a table of 1,024 keeps 256. 300 IKE SAs deleted one after
+ * the other: the last 256 still answer with their ids, the first 44 are
+ * gone (a line of one starts a new IKE SA) and their slots are free.
+ */
+static void test_deleted_kept(void **state)
+{
+	static struct out o[300];
+	struct counters cnt = {0};
+	struct correlator *c = NULL;
+	struct event ev;
+	struct out x;
+	struct step s = {"", "ike_sa_delete", "road", 0, 0, 0, "gw", 100};
+
+	(void)state;
+	assert_int_equal(correlator_new(1024, "test", &cnt, &c), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	open_sas(c, &ev, "gw", 100, 1, 300, o);
+	for (int i = 1; i <= 300; i++) {
+		s.serial = i;
+		feed(c, &ev, &s, &x);
+		assert_string_equal(x.id, o[i - 1].id);
+	}
+	s.type = "ike_sa_delete";
+	for (int i = 300; i >= 45; i--) { /* the last 256 deleted: still known */
+		s.serial = i;
+		feed(c, &ev, &s, &x);
+		assert_string_equal(x.id, o[i - 1].id);
+	}
+	s.type = "ike_init";
+	for (int i = 1; i <= 44; i++) { /* the first 44: forgotten */
+		s.serial = i;
+		feed(c, &ev, &s, &x);
+		assert_string_not_equal(x.id, o[i - 1].id);
+	}
+	assert_int_equal(cnt.correlate_evictions, 0);
+	event_done(&ev);
+	correlator_free(c);
+}
+
+/*
+ * The room for an SA's facts is counted as before (320 bytes of records
+ * of 10 bytes and the text each): beside its peer address 192.0.2.2 (19)
+ * and a peer ID of 250 bytes (260), a local ID of 31 bytes (41) is kept and
+ * carried, one of 41 (51) is not, though both fit this build's smaller
+ * records.
+ */
+static void test_facts_room(void **state)
+{
+	struct counters cnt = {0};
+	struct correlator *c = NULL;
+	struct event ev;
+	char peer[251], local[42];
+
+	(void)state;
+	assert_int_equal(correlator_new(64, "test", &cnt, &c), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	memset(peer, 'p', sizeof(peer) - 1);
+	peer[sizeof(peer) - 1] = '\0';
+	memset(local, 'l', sizeof(local));
+	for (int serial = 1; serial <= 2; serial++) {
+		local[serial == 1 ? 31 : 41] = '\0';
+		line(c, &ev, 1, "a", serial, F_EVENT_TYPE, "ike_init", F_RESULT, "info", F_PEER_IP,
+		     "192.0.2.2", END);
+		line(c, &ev, 2, "a", serial, F_EVENT_TYPE, "ike_auth", F_RESULT, "info", F_PEER_ID,
+		     peer, END);
+		line(c, &ev, 3, "a", serial, F_EVENT_TYPE, "ike_auth", F_RESULT, "info", F_LOCAL_ID,
+		     local, END);
+		line(c, &ev, 4, "a", serial, F_EVENT_TYPE, "dpd", F_RESULT, "info", END);
+		assert_string_equal(str(&ev, F_PEER_IP), "192.0.2.2");
+		assert_string_equal(str(&ev, F_PEER_ID), peer);
+		if (serial == 1)
+			assert_string_equal(str(&ev, F_LOCAL_ID), local);
+		else
+			assert_false(event_has(&ev, F_LOCAL_ID));
+		local[31] = 'l';
+	}
+	event_done(&ev);
+	correlator_free(c);
+}
+
+/* Appends one fact in the records of version 2: field, length, number, text. */
+static size_t v2_fact(unsigned char *p, enum field f, const char *text, int64_t num)
+{
+	p[0] = (unsigned char)f;
+	p[1] = (unsigned char)strlen(text);
+	memcpy(p + 2, &num, sizeof(num));
+	memcpy(p + 10, text, strlen(text));
+	return 10 + strlen(text);
+}
+
+/*
+ * A table saved by the build before (version 2: each fact a number and its
+ * text) is read, its facts carried as before. The file is this build's
+ * save of one IKE SA with its facts written again by hand in the old
+ * layout: peer 192.0.2.2 port 500, peer ID @east.
+ */
+static void test_load_v2(void **state)
+{
+	struct counters cnt = {0};
+	struct correlator *c = NULL, *d = NULL;
+	struct event ev;
+	struct sa_story st;
+	unsigned char *facts, *story;
+	char *buf = NULL, id[17];
+	size_t len = 0, used = 0;
+	uint32_t version = 2;
+
+	(void)state;
+	assert_int_equal(correlator_new(64, "test", &cnt, &c), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	line(c, &ev, 1, "a", 3, F_EVENT_TYPE, "ike_init", F_RESULT, "info", F_ROLE, "initiator",
+	     END);
+	snprintf(id, sizeof(id), "%s", str(&ev, F_IKE_SA_ID));
+	assert_int_equal(correlator_save(c, &buf, &len), 0);
+	/* the only record ends before the hash: its facts, and before them its story */
+	facts = (unsigned char *)buf + len - STATE_HASH_HEX_LEN - SA_FACTS_BYTES;
+	story = facts - sizeof(st);
+	memset(facts, 0, SA_FACTS_BYTES);
+	used += v2_fact(facts + used, F_PEER_IP, "192.0.2.2", 0);
+	used += v2_fact(facts + used, F_PEER_PORT, "500", 500);
+	used += v2_fact(facts + used, F_PEER_ID, "@east", 0);
+	memcpy(&st, story, sizeof(st));
+	st.used = (uint16_t)used;
+	memcpy(story, &st, sizeof(st));
+	memcpy(buf + 12, &version, sizeof(version)); /* after the 11 bytes of "ikelogd-sa\n" */
+	state_sha256_hex(buf, len - STATE_HASH_HEX_LEN, buf + len - STATE_HASH_HEX_LEN);
+
+	assert_int_equal(correlator_new(64, "test", &cnt, &d), 0);
+	assert_int_equal(correlator_load(d, buf, len), 1);
+	line(d, &ev, 2, "a", 3, F_EVENT_TYPE, "ike_auth", F_RESULT, "success", END);
+	assert_string_equal(str(&ev, F_IKE_SA_ID), id);
+	assert_string_equal(str(&ev, F_PEER_IP), "192.0.2.2");
+	assert_string_equal(str(&ev, F_PEER_PORT), "500");
+	assert_int_equal(event_int(&ev, F_PEER_PORT, 0), 500);
+	assert_string_equal(str(&ev, F_PEER_ID), "@east");
+	assert_string_equal(str(&ev, F_RESPONDER_ID), "@east"); /* the initiator's peer */
+	/* a record that runs past the facts' length is refused */
+	correlator_free(d);
+	st.used = (uint16_t)(used - 1);
+	memcpy(story, &st, sizeof(st));
+	state_sha256_hex(buf, len - STATE_HASH_HEX_LEN, buf + len - STATE_HASH_HEX_LEN);
+	assert_int_equal(correlator_new(64, "test", &cnt, &d), 0);
+	assert_int_equal(correlator_load(d, buf, len), -EBADMSG);
+	free(buf);
+	event_done(&ev);
+	correlator_free(d);
+	correlator_free(c);
+}
+
 static void flood(bool share, unsigned *ret_kept)
 {
 	struct counters cnt = {0};
@@ -1093,6 +1245,9 @@ int main(void)
 	    cmocka_unit_test(test_host_share_victims),
 	    cmocka_unit_test(test_summary_at_end),
 	    cmocka_unit_test(test_save_load),
+	    cmocka_unit_test(test_deleted_kept),
+	    cmocka_unit_test(test_load_v2),
+	    cmocka_unit_test(test_facts_room),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
