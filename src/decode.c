@@ -273,12 +273,18 @@ static void ts_append(struct ts_out *o, const char *s, size_t len)
 	o->buf[o->len] = '\0';
 }
 
-/* "lo-hi" -> "lo/len" when the range is one CIDR block. */
+/*
+ * "lo-hi" (3.25: "lo,hi") -> "lo/len" when the range is one CIDR block;
+ * written "lo-hi" when it is not.
+ */
 static size_t range_to_cidr(const char *s, size_t len, char *out, size_t cap)
 {
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 	unsigned char lo[16], hi[16];
 	const char *dash = memchr(s, '-', len);
+
+	if (!dash)
+		dash = memchr(s, ',', len);
 	int fam = memchr(s, ':', len) ? AF_INET6 : AF_INET, nb = fam == AF_INET ? 4 : 16;
 	size_t al, bl;
 
@@ -313,6 +319,8 @@ verbatim:
 		return 0;
 	memcpy(out, s, len);
 	out[len] = '\0';
+	if (dash && *dash == ',') /* the list of selectors is comma-separated */
+		out[dash - s] = '-';
 	return len;
 }
 

@@ -467,6 +467,12 @@ static void test_decoders(void **state)
 	decode_run(DECODE_TRAFFIC_SELECTORS, s, strlen(s), &ev);
 	assert_string_equal(event_str(&ev, F_TS_LOCAL, NULL), "10.0.0.1-10.0.0.6");
 	assert_string_equal(event_str(&ev, F_TS_REMOTE, NULL), "2001:db8::/112");
+	/* 3.25 writes "lo,hi": read as a range, never left with the list's comma */
+	event_reset(&ev);
+	s = "[10.0.0.1,10.0.0.6:0-65535 0] -> [192.0.2.0,192.0.2.255:0-65535 0]";
+	decode_run(DECODE_TRAFFIC_SELECTORS, s, strlen(s), &ev);
+	assert_string_equal(event_str(&ev, F_TS_LOCAL, NULL), "10.0.0.1-10.0.0.6");
+	assert_string_equal(event_str(&ev, F_TS_REMOTE, NULL), "192.0.2.0/24");
 	/* garbage sets nothing */
 	event_reset(&ev);
 	s = "no brackets here";
