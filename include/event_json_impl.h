@@ -107,18 +107,19 @@ static inline void json_put_escaped(struct json_buf *w, const char *s, size_t le
 	size_t i = 0;
 
 	while (i < len) {
-		size_t run = i;
-
-		for (uint64_t x; run + 8 <= len; run += 8) {
-			memcpy(&x, u + run, 8);
+		/*
+		 * Plain bytes are stored as they are tested, 8 at a time, then one
+		 * by one: fields are short, and a memcpy call per run cost more
+		 * than the copy.
+		 */
+		for (uint64_t x; i + 8 <= len; i += 8, o += 8) {
+			memcpy(&x, u + i, 8);
 			if (!json_plain8(x))
 				break;
+			memcpy(o, &x, 8);
 		}
-		while (run < len && json_byte_class[u[run]] == 0)
-			run++;
-		memcpy(o, s + i, run - i);
-		o += run - i;
-		i = run;
+		while (i < len && json_byte_class[u[i]] == 0)
+			*o++ = s[i++];
 		if (i == len)
 			break;
 		unsigned char c = u[i];
