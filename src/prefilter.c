@@ -598,12 +598,13 @@ static inline void walk(const struct prefilter *pf, uint32_t e, uint64_t g, cons
 void prefilter_scan(const struct prefilter *pf, const char *s, size_t len, uint64_t *bits)
 {
 	const int sh8 = PF_MAP_BITS - PF_BITS, sh4 = PF4_MAP_BITS - PF4_BITS;
-	size_t i = 0;
+	size_t i = 0, end8;
 
 	if (len < PREFILTER_GRAM)
 		return;
+	end8 = len >= PF_LONG ? len - PF_LONG + 1 : 0; /* the positions an 8-byte gram starts at */
 	if (pf->any4) {
-		for (; i + PF_LONG <= len; i++) {
+		for (; i < end8; i++) {
 			uint64_t g = load64(s + i);
 			uint32_t g4 = load32(s + i), h = hash8(g), h4 = hash4(g4);
 
@@ -620,7 +621,7 @@ void prefilter_scan(const struct prefilter *pf, const char *s, size_t len, uint6
 		}
 		return;
 	}
-	for (; i + PF_LONG <= len; i++) {
+	for (; i < end8; i++) {
 		uint64_t g = load64(s + i);
 		uint32_t h = hash8(g);
 
