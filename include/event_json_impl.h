@@ -107,18 +107,46 @@ static inline void json_put_escaped(struct json_buf *w, const char *s, size_t le
 	size_t i = 0;
 
 	while (i < len) {
-		size_t run = i;
+		size_t start = i;
+		uint64_t x;
 
-		for (uint64_t x; run + 8 <= len; run += 8) {
-			memcpy(&x, u + run, 8);
+		/*
+		 * Plain bytes are stored as they are tested, 8 at a time: fields
+		 * are short, and a memcpy call per run cost more than the copy.
+		 */
+		for (; i + 8 <= len; i += 8, o += 8) {
+			memcpy(&x, u + i, 8);
 			if (!json_plain8(x))
 				break;
+			memcpy(o, &x, 8);
 		}
-		while (run < len && json_byte_class[u[run]] == 0)
-			run++;
-		memcpy(o, s + i, run - i);
-		o += run - i;
-		i = run;
+		/*
+		 * The run's last 1..7 bytes at once: the 8 bytes that end the
+		 * text, when plain and within this run, are stored over the copy
+		 * of the same bytes before them; a text of 4..7 bytes is tested
+		 * as its first 4 and last 4.
+		 */
+		if (i < len && i + 8 > len && len - start >= 8) {
+			memcpy(&x, u + len - 8, 8);
+			if (json_plain8(x)) {
+				memcpy(o - (i - (len - 8)), &x, 8);
+				o += len - i;
+				break;
+			}
+		} else if (i == start && len - i >= 4 && len - i < 8) {
+			uint32_t a, b;
+
+			memcpy(&a, u + i, 4);
+			memcpy(&b, u + len - 4, 4);
+			if (json_plain8(a | (uint64_t)b << 32)) {
+				memcpy(o, &a, 4);
+				memcpy(o + (len - i) - 4, &b, 4);
+				o += len - i;
+				break;
+			}
+		}
+		while (i < len && json_byte_class[u[i]] == 0)
+			*o++ = s[i++];
 		if (i == len)
 			break;
 		unsigned char c = u[i];

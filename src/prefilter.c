@@ -324,6 +324,14 @@ int prefilter_extract(const char *p, size_t n, struct prefilter_req *ret)
 #define PF4_BITS 10
 #define PF4_SIZE (1u << PF4_BITS)
 #define PF_LONG	 8 /* literals at least this long are anchored on an 8-byte gram */
+/*
+ * The bitmaps have 4 and 16 times more bits than there are chains (a
+ * chain's bucket is its bit's index shifted right): with ~3,000 literals a
+ * 2^15-bit map had one bit in 12 set, and the misses it let through (half
+ * of all hits) each cost a chain head and an entry out of cache.
+ */
+#define PF_MAP_BITS  (PF_BITS + 2)
+#define PF4_MAP_BITS (PF4_BITS + 4)
 
 struct pf_entry {
 	uint64_t gram;		 /* the anchor's bytes (8, or 4 in the low half) */
@@ -334,8 +342,8 @@ struct pf_entry {
 };
 
 struct prefilter {
-	uint64_t bitmap[PF_SIZE / 64];
-	uint64_t bitmap4[PF4_SIZE / 64];
+	uint64_t bitmap[(1u << PF_MAP_BITS) / 64];
+	uint64_t bitmap4[(1u << PF4_MAP_BITS) / 64];
 	uint32_t head[PF_SIZE];
 	uint32_t head4[PF4_SIZE];
 	bool any4; /* a literal shorter than PF_LONG is indexed */
@@ -360,14 +368,20 @@ static inline uint32_t load32(const char *p)
 	return x;
 }
 
+/* A gram's bit in its bitmap; its chain is bit >> (PF_MAP_BITS - PF_BITS). */
 static inline uint32_t hash8(uint64_t x)
 {
-	return (uint32_t)((x * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - PF_BITS));
+	return (uint32_t)((x * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - PF_MAP_BITS));
 }
 
 static inline uint32_t hash4(uint32_t x)
 {
-	return (x * UINT32_C(0x9e3779b1)) >> (32 - PF4_BITS);
+	return (x * UINT32_C(0x9e3779b1)) >> (32 - PF4_MAP_BITS);
+}
+
+static inline bool bit_set(const uint64_t *map, uint32_t h)
+{
+	return (map[h / 64] >> (h % 64)) & 1;
 }
 
 void prefilter_free(struct prefilter *pf)
@@ -516,8 +530,8 @@ int prefilter_build(const char *const *lits, const size_t *lens, const uint32_t 
 		if (x->len < PF_LONG) {
 			x->gram = load32(t);
 			h = hash4((uint32_t)x->gram);
-			x->next = pf->head4[h];
-			pf->head4[h] = (uint32_t)e;
+			x->next = pf->head4[h >> (PF4_MAP_BITS - PF4_BITS)];
+			pf->head4[h >> (PF4_MAP_BITS - PF4_BITS)] = (uint32_t)e;
 			pf->bitmap4[h / 64] |= UINT64_C(1) << (h % 64);
 			pf->any4 = true;
 			continue;
@@ -534,8 +548,8 @@ int prefilter_build(const char *const *lits, const size_t *lens, const uint32_t 
 		}
 		x->gram = load64(t + x->off);
 		h = hash8(x->gram);
-		x->next = pf->head[h];
-		pf->head[h] = (uint32_t)e;
+		x->next = pf->head[h >> (PF_MAP_BITS - PF_BITS)];
+		pf->head[h >> (PF_MAP_BITS - PF_BITS)] = (uint32_t)e;
 		pf->bitmap[h / 64] |= UINT64_C(1) << (h % 64);
 	}
 	*ret = pf;
@@ -567,31 +581,51 @@ static inline void try_entry(const struct prefilter *pf, const struct pf_entry *
 		bits[ru[k] / 64] |= UINT64_C(1) << (ru[k] % 64);
 }
 
-/* One pass of 8-byte (wide) or 4-byte grams; inlined twice, each with its width fixed. */
-static inline __attribute__((always_inline)) void
-scan_grams(const struct prefilter *pf, const char *s, size_t len, uint64_t *bits, bool wide)
+/* The chain of gram g (its bit set) at s[i..): each literal anchored there tried. */
+static inline void walk(const struct prefilter *pf, uint32_t e, uint64_t g, const char *s,
+			size_t len, size_t i, uint64_t *bits)
 {
-	const size_t width = wide ? PF_LONG : PREFILTER_GRAM;
-	const uint64_t *bitmap = wide ? pf->bitmap : pf->bitmap4;
-	const uint32_t *head = wide ? pf->head : pf->head4;
-
-	for (size_t i = 0; i + width <= len; i++) {
-		uint64_t g = wide ? load64(s + i) : load32(s + i);
-		uint32_t h = wide ? hash8(g) : hash4((uint32_t)g);
-
-		if (!((bitmap[h / 64] >> (h % 64)) & 1))
-			continue;
-		for (uint32_t e = head[h]; e != UINT32_MAX; e = pf->ent[e].next)
-			if (pf->ent[e].gram == g)
-				try_entry(pf, &pf->ent[e], s, len, i, bits);
-	}
+	for (; e != UINT32_MAX; e = pf->ent[e].next)
+		if (pf->ent[e].gram == g)
+			try_entry(pf, &pf->ent[e], s, len, i, bits);
 }
 
+/*
+ * One pass over the line: at each position the 8-byte gram, and the 4-byte
+ * one when short literals are indexed (as two passes, the loop and the
+ * loads cost twice).
+ */
 void prefilter_scan(const struct prefilter *pf, const char *s, size_t len, uint64_t *bits)
 {
+	const int sh8 = PF_MAP_BITS - PF_BITS, sh4 = PF4_MAP_BITS - PF4_BITS;
+	size_t i = 0, end8;
+
 	if (len < PREFILTER_GRAM)
 		return;
-	scan_grams(pf, s, len, bits, true);
-	if (pf->any4)
-		scan_grams(pf, s, len, bits, false);
+	end8 = len >= PF_LONG ? len - PF_LONG + 1 : 0; /* the positions an 8-byte gram starts at */
+	if (pf->any4) {
+		for (; i < end8; i++) {
+			uint64_t g = load64(s + i);
+			uint32_t g4 = load32(s + i), h = hash8(g), h4 = hash4(g4);
+
+			if (__builtin_expect(bit_set(pf->bitmap, h), 0))
+				walk(pf, pf->head[h >> sh8], g, s, len, i, bits);
+			if (__builtin_expect(bit_set(pf->bitmap4, h4), 0))
+				walk(pf, pf->head4[h4 >> sh4], g4, s, len, i, bits);
+		}
+		for (; i + PREFILTER_GRAM <= len; i++) {
+			uint32_t g4 = load32(s + i), h4 = hash4(g4);
+
+			if (bit_set(pf->bitmap4, h4))
+				walk(pf, pf->head4[h4 >> sh4], g4, s, len, i, bits);
+		}
+		return;
+	}
+	for (; i < end8; i++) {
+		uint64_t g = load64(s + i);
+		uint32_t h = hash8(g);
+
+		if (__builtin_expect(bit_set(pf->bitmap, h), 0))
+			walk(pf, pf->head[h >> sh8], g, s, len, i, bits);
+	}
 }

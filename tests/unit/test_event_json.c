@@ -197,6 +197,34 @@ static void test_escapes(void **state)
 			    "{\"reason\":\"0123456\\\\89abcde\\\"0123456\\u001f"
 			    "89abcdef\xc3\xa9\"}");
 
+	/*
+	 * Texts of 4 to 7 bytes (tested as their first and last 4) and the last
+	 * 1..7 bytes of a longer run (the 8 that end the text): a special byte
+	 * in each place they are read.
+	 */
+	static const struct {
+		const char *in, *out;
+	} tails[] = {
+	    {"abcd", "abcd"},
+	    {"abcdef", "abcdef"},
+	    {"abc\"", "abc\\\""},
+	    {"a\nbcd", "a\\nbcd"},
+	    {"abcde\x01g", "abcde\\u0001g"},
+	    {"abcdefghijk", "abcdefghijk"},
+	    {"abcdefghij\"k", "abcdefghij\\\"k"},
+	    {"a\"cdefghijklmnop", "a\\\"cdefghijklmnop"},
+	    {"abcdefgh\tijklmnopq", "abcdefgh\\tijklmnopq"},
+	};
+
+	for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		char want[64];
+
+		event_reset(&ev);
+		event_set_str(&ev, F_REASON, tails[i].in, strlen(tails[i].in));
+		snprintf(want, sizeof(want), "{\"reason\":\"%s\"}", tails[i].out);
+		assert_string_equal(render_both(w, ref, &ev, NULL), want);
+	}
+
 	event_reset(&ev);
 	event_set_str(&ev, F_MESSAGE, utf, sizeof(utf) - 1);
 	render_both(w, ref, &ev, &len);
