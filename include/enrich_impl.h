@@ -93,6 +93,14 @@ struct peer_cache {
 	uint32_t asn;
 	char org[GEO_ORG_MAX];
 	size_t org_len;
+	/*
+	 * The fields above (and the labels), prepared for one copy into each
+	 * event of the peer; labels and nets that failed their check at load
+	 * are set apart, and refused.
+	 */
+	struct event_prep prep;
+	bool labels_in_prep, nets_in_prep;
+	int prep_r; /* what preparing country and AS returned (never fails: sized) */
 };
 
 /*
@@ -122,6 +130,8 @@ struct enrich {
 	size_t n_meanings;
 	struct geo_db country, asn;
 	struct peer_cache peer;
+	char *prep_text; /* peer.prep's text */
+	size_t prep_cap;
 	struct local_cache local;
 	struct enrich_stats stats;
 };

@@ -197,6 +197,32 @@ int event_set_text(struct event *ev, enum field f, const char *s, size_t len);
 int event_set_map_checked(struct event *ev, enum field f, const char *s, size_t len);
 void event_unset(struct event *ev, enum field f);
 
+/*
+ * Values prepared once and set together with one copy into the arena (the
+ * enrichment's fields of a peer, the same on every event of its IKE SA).
+ * The caller gives the text buffer (text_cap bytes). event_prep_init
+ * empties p; event_prep_str and event_prep_int check a value as
+ * event_set_str and event_set_int do and add it (-EINVAL, or -ENOSPC when
+ * p is full: p unchanged); event_prep_map_checked is event_set_map_checked's
+ * counterpart. event_set_prepared sets every value of p: 0, or -ENOSPC when
+ * the arena is full (then none is set).
+ */
+#define EVENT_PREP_MAX 8
+struct event_prep {
+	char *text;
+	size_t text_len, text_cap;
+	size_t n;
+	struct {
+		enum field f;
+		struct event_value v; /* off into text */
+	} v[EVENT_PREP_MAX];
+};
+void event_prep_init(struct event_prep *p, char *text, size_t text_cap);
+int event_prep_str(struct event_prep *p, enum field f, const char *s, size_t len);
+int event_prep_map_checked(struct event_prep *p, enum field f, const char *s, size_t len);
+int event_prep_int(struct event_prep *p, enum field f, int64_t n);
+int event_set_prepared(struct event *ev, const struct event_prep *p);
+
 static inline bool event_has(const struct event *ev, enum field f)
 {
 	return (ev->present[f / 64] >> (f % 64)) & 1;

@@ -521,6 +521,7 @@ void enrich_free(struct enrich *e)
 	geo_close(&e->country);
 	geo_close(&e->asn);
 	free(e->labels);
+	free(e->prep_text);
 	free(e);
 }
 
@@ -637,6 +638,12 @@ int enrich_new(const struct enrich_opts *o, struct enrich **ret, struct diags *e
 		map_check_labels(m);
 	}
 	e->maps_ok = map_names_ok(e);
+	/* The labels, a peer's map pairs, country, AS number and org, each with its NUL. */
+	e->prep_cap = e->labels_len + sizeof(e->peer.nets) + GEO_COUNTRY_MAX + 24 + GEO_ORG_MAX + 8;
+	if (!(e->prep_text = malloc(e->prep_cap))) {
+		r = -ENOMEM;
+		goto out;
+	}
 	if (o->error_meanings && *o->error_meanings && meanings_load(e, o->error_meanings, errs) < 0)
 		r = -EINVAL;
 	if (o->country_db && *o->country_db &&
@@ -727,6 +734,26 @@ static bool parse_addr(const char *s, size_t len, unsigned char a[16], bool *v6)
 	return inet_pton(*v6 ? AF_INET6 : AF_INET, buf, a) == 1;
 }
 
+/* Prepares the labels and the peer's fields for one copy into each event (event_set_prepared). */
+static void peer_prepare(struct enrich *e)
+{
+	struct peer_cache *c = &e->peer;
+	struct event_prep *p = &c->prep;
+
+	event_prep_init(p, e->prep_text, e->prep_cap);
+	c->prep_r = 0;
+	c->labels_in_prep = e->labels_len && e->labels_ok &&
+			    event_prep_map_checked(p, F_LABELS, e->labels, e->labels_len) == 0;
+	c->nets_in_prep = c->nets_len && c->nets_ok &&
+			  event_prep_map_checked(p, F_PEER_NET, c->nets, c->nets_len) == 0;
+	if (c->country_len)
+		c->prep_r |= event_prep_str(p, F_PEER_GEO_COUNTRY, c->country, c->country_len);
+	if (c->asn)
+		c->prep_r |= event_prep_int(p, F_PEER_AS_NUMBER, c->asn);
+	if (c->org_len)
+		c->prep_r |= event_prep_str(p, F_PEER_AS_ORG, c->org, c->org_len);
+}
+
 /* Fills the peer cache for the address in ev's peer_ip (when it changed). */
 static void peer_lookup(struct enrich *e, const char *s, size_t len)
 {
@@ -770,6 +797,7 @@ static void peer_lookup(struct enrich *e, const char *s, size_t len)
 			c->org_len = m->len;
 		}
 	}
+	peer_prepare(e);
 }
 
 /* The map labels of the local address s (cached: it is nearly always the same). */
@@ -820,29 +848,26 @@ static void set_meaning(struct enrich *e, struct event *ev, int *r)
 
 int enrich_event(struct enrich *e, struct event *ev)
 {
+	const struct peer_cache *c;
+	bool labels_set = false;
 	const char *s;
 	size_t len;
 	int r = 0;
 
 	if (!e)
 		return 0;
-	if (e->labels_len)
-		r |= set_map(ev, F_LABELS, e->labels, e->labels_len, e->labels_ok);
+	c = &e->peer;
 	if ((e->n_maps || e->country.open || e->asn.open) && (s = event_str(ev, F_PEER_IP, &len))) {
 		peer_lookup(e, s, len);
-		if (e->peer.valid) {
-			if (e->peer.nets_len)
-				r |= set_map(ev, F_PEER_NET, e->peer.nets, e->peer.nets_len,
-					     e->peer.nets_ok);
-			if (e->peer.country_len)
-				r |= event_set_str(ev, F_PEER_GEO_COUNTRY, e->peer.country,
-						   e->peer.country_len);
-			if (e->peer.asn)
-				r |= event_set_int(ev, F_PEER_AS_NUMBER, e->peer.asn);
-			if (e->peer.org_len)
-				r |= event_set_str(ev, F_PEER_AS_ORG, e->peer.org, e->peer.org_len);
+		if (c->valid) {
+			r |= event_set_prepared(ev, &c->prep) | c->prep_r;
+			labels_set = c->labels_in_prep;
+			if (c->nets_len && !c->nets_in_prep)
+				r |= set_map(ev, F_PEER_NET, c->nets, c->nets_len, c->nets_ok);
 		}
 	}
+	if (e->labels_len && !labels_set)
+		r |= set_map(ev, F_LABELS, e->labels, e->labels_len, e->labels_ok);
 	if (e->n_maps && (s = event_str(ev, F_LOCAL_IP, &len))) {
 		const struct local_cache *lc = local_lookup(e, s, len);
 

@@ -377,26 +377,37 @@ int event_set_map_checked(struct event *ev, enum field f, const char *s, size_t 
 	return set_value(ev, f, s, len);
 }
 
+/* n as field f's text ("true"/"false" for a bool, else decimal); buf: 24 bytes. */
+static const char *int_text(enum field f, int64_t n, char buf[24], size_t *len)
+{
+	char *p = buf + 24;
+	uint64_t u = n < 0 ? -(uint64_t)n : (uint64_t)n;
+
+	if (field_table[f].type == FT_BOOL) {
+		p = n ? "true" : "false";
+		*len = strlen(p);
+		return p;
+	}
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) > 0);
+	if (n < 0)
+		*--p = '-';
+	*len = (size_t)(buf + 24 - p);
+	return p;
+}
+
 int event_set_int(struct event *ev, enum field f, int64_t n)
 {
-	char buf[24], *p = buf + sizeof(buf);
-	uint64_t u = n < 0 ? -(uint64_t)n : (uint64_t)n;
+	char buf[24];
+	const char *p;
+	size_t len;
 	int r;
 
 	if (f < 0 || f >= F__MAX)
 		return -EINVAL;
-	if (field_table[f].type == FT_BOOL) {
-		p = n ? "true" : "false";
-		r = event_set_str(ev, f, p, strlen(p));
-	} else {
-		do
-			*--p = (char)('0' + u % 10);
-		while ((u /= 10) > 0);
-		if (n < 0)
-			*--p = '-';
-		r = event_set_str(ev, f, p, (size_t)(buf + sizeof(buf) - p));
-	}
-	if (r < 0)
+	p = int_text(f, n, buf, &len);
+	if ((r = event_set_str(ev, f, p, len)) < 0)
 		return r;
 	ev->v[f].num = n;
 	return 0;
@@ -717,4 +728,78 @@ int64_t event_int(const struct event *ev, enum field f, int64_t def)
 	if (f < 0 || f >= F__MAX || !event_has(ev, f))
 		return def;
 	return ev->v[f].num;
+}
+
+/* ---- prepared values (event_set_prepared) ---- */
+
+void event_prep_init(struct event_prep *p, char *text, size_t text_cap)
+{
+	p->text = text;
+	p->text_cap = text_cap;
+	p->text_len = 0;
+	p->n = 0;
+}
+
+/* Adds f = s (NUL-terminated in p's text) with number num. */
+static int prep_add(struct event_prep *p, enum field f, const char *s, size_t len, int64_t num)
+{
+	if (f < 0 || f >= F__MAX)
+		return -EINVAL;
+	if (p->n == EVENT_PREP_MAX || len >= UINT32_MAX || len + 1 > p->text_cap - p->text_len)
+		return -ENOSPC;
+	if (len)
+		memcpy(p->text + p->text_len, s, len);
+	p->text[p->text_len + len] = '\0';
+	p->v[p->n].f = f;
+	p->v[p->n].v =
+	    (struct event_value){.off = (uint32_t)p->text_len, .len = (uint32_t)len, .num = num};
+	p->n++;
+	p->text_len += len + 1;
+	return 0;
+}
+
+int event_prep_str(struct event_prep *p, enum field f, const char *s, size_t len)
+{
+	if (f < 0 || f >= F__MAX)
+		return -EINVAL;
+	if (field_table[f].type == FT_MAP && len && !event_map_valid(s, len))
+		return -EINVAL;
+	return prep_add(p, f, s, len, 0);
+}
+
+int event_prep_map_checked(struct event_prep *p, enum field f, const char *s, size_t len)
+{
+	return prep_add(p, f, s, len, 0);
+}
+
+int event_prep_int(struct event_prep *p, enum field f, int64_t n)
+{
+	char buf[24];
+	const char *s;
+	size_t len;
+
+	if (f < 0 || f >= F__MAX)
+		return -EINVAL;
+	s = int_text(f, n, buf, &len);
+	return prep_add(p, f, s, len, n);
+}
+
+int event_set_prepared(struct event *ev, const struct event_prep *p)
+{
+	int64_t base;
+
+	if (p->n == 0)
+		return 0;
+	/* The last value's NUL is arena_put's. */
+	base = arena_put(ev, p->text, p->text_len - 1);
+	if (base < 0)
+		return (int)base;
+	for (size_t i = 0; i < p->n; i++) {
+		enum field f = p->v[i].f;
+
+		ev->v[f] = p->v[i].v;
+		ev->v[f].off += (uint32_t)base;
+		mark(ev, f, true);
+	}
+	return 0;
 }

@@ -656,10 +656,69 @@ static void test_peer_addresses(void **state)
 	enrich_free(e);
 }
 
+/*
+ * Prepared values (a peer's fields, set with one copy): checked as the
+ * setters check them, set all together, and none when the arena is full.
+ */
+static void test_prepared_values(void **state)
+{
+	struct event_prep p;
+	struct event ev;
+	char text[64], small[8];
+	static const char reason[] = "01234567890123456789012345678901234567890123456789";
+	size_t len;
+	const char *v;
+
+	(void)state;
+	assert_int_equal(event_init(&ev, 64), 0);
+	event_prep_init(&p, text, sizeof(text));
+	assert_int_equal(event_prep_str(&p, F_LABELS, "site\x1f" "a\x1esite\x1f" "b", 13), -EINVAL);
+	assert_int_equal(event_prep_str(&p, F_LABELS, "site\x1f" "fra1", 9), 0);
+	assert_int_equal(event_prep_str(&p, F_PEER_GEO_COUNTRY, "DE", 2), 0);
+	assert_int_equal(event_prep_int(&p, F_PEER_AS_NUMBER, 64512), 0);
+	assert_int_equal(event_prep_str(&p, F__MAX, "x", 1), -EINVAL);
+	/* Nothing set before: the values start where the arena's text does. */
+	assert_int_equal(event_set_str(&ev, F_EVENT_TYPE, "ike_init", 8), 0);
+	assert_int_equal(event_set_prepared(&ev, &p), 0);
+	v = event_str(&ev, F_LABELS, &len);
+	assert_int_equal(len, 9);
+	assert_memory_equal(v, "site\x1f" "fra1", 10);
+	v = event_str(&ev, F_PEER_GEO_COUNTRY, &len);
+	assert_int_equal(len, 2);
+	assert_string_equal(v, "DE");
+	assert_string_equal(event_str(&ev, F_PEER_AS_NUMBER, NULL), "64512");
+	assert_int_equal(event_int(&ev, F_PEER_AS_NUMBER, 0), 64512);
+	assert_string_equal(event_str(&ev, F_EVENT_TYPE, NULL), "ike_init");
+	/*
+	 * The prepared text is 10 + 3 + 6 bytes: the arena (64 bytes) holds a
+	 * value of 26 (+ NUL) and it once, not twice; after one of 50 (+ NUL),
+	 * none of them is set.
+	 */
+	event_reset(&ev);
+	assert_int_equal(event_set_str(&ev, F_EVENT_TYPE, "ike_init_and_then_some_more", 26), 0);
+	assert_int_equal(event_set_prepared(&ev, &p), 0);
+	assert_int_equal(event_set_prepared(&ev, &p), -ENOSPC);
+	assert_string_equal(event_str(&ev, F_PEER_GEO_COUNTRY, NULL), "DE");
+	event_reset(&ev);
+	assert_int_equal(event_set_str(&ev, F_REASON, reason, 50), 0);
+	assert_int_equal(event_set_prepared(&ev, &p), -ENOSPC);
+	assert_false(event_has(&ev, F_LABELS));
+	assert_false(event_has(&ev, F_PEER_GEO_COUNTRY));
+	assert_false(event_has(&ev, F_PEER_AS_NUMBER));
+	/* A value that does not fit the prepared text leaves it as it was. */
+	event_prep_init(&p, small, sizeof(small));
+	assert_int_equal(event_prep_str(&p, F_PEER_GEO_COUNTRY, "DE", 2), 0);
+	assert_int_equal(event_prep_str(&p, F_PEER_AS_ORG, "Org 12", 6), -ENOSPC);
+	assert_int_equal(p.n, 1);
+	assert_int_equal(p.text_len, 3);
+	event_done(&ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_labels_and_maps),
+	    cmocka_unit_test(test_prepared_values),
 	    cmocka_unit_test(test_nested_prefixes),
 	    cmocka_unit_test(test_map_pairs_refused),
 	    cmocka_unit_test(test_block_written_as_new),
