@@ -355,6 +355,8 @@ static void test_map_values(void **state)
 static void test_labels_refused(void **state)
 {
 	struct enrich_pair labels[] = {pair("site", "fra1", 3), pair("site", "ams2", 4)};
+	struct enrich_pair doc[] = {pair("192.0.2.0/24", "doc", 5)};
+	struct enrich_map_opts map = {.name = "net", .entries = doc, .n_entries = 1};
 	struct enrich_opts o = {.config_path = "t.yaml", .labels = labels, .n_labels = 2};
 	struct diags errs = {0};
 	struct enrich *e;
@@ -366,6 +368,17 @@ static void test_labels_refused(void **state)
 	event_with(&ev, "192.0.2.1", NULL);
 	enrich_event(e, &ev);
 	assert_false(event_has(&ev, F_LABELS));
+	enrich_free(e);
+	/* With a map the peer's fields are prepared: the labels stay out of them. */
+	o.maps = &map;
+	o.n_maps = 1;
+	assert_int_equal(enrich_new(&o, &e, &errs), 0);
+	for (int i = 0; i < 2; i++) {
+		event_with(&ev, "192.0.2.1", NULL);
+		enrich_event(e, &ev);
+		assert_false(event_has(&ev, F_LABELS));
+		assert_string_equal(event_str(&ev, F_PEER_NET, NULL), "net\x1f" "doc");
+	}
 	event_done(&ev);
 	enrich_free(e);
 }
