@@ -360,14 +360,16 @@ static int set_value(struct event *ev, enum field f, const char *s, size_t len)
 	return 0;
 }
 
+/* Whether s may be field f's value: a map is checked here, where every setter passes. */
+static bool value_ok(enum field f, const char *s, size_t len)
+{
+	return f >= 0 && f < F__MAX &&
+	       (field_table[f].type != FT_MAP || !len || event_map_valid(s, len));
+}
+
 int event_set_str(struct event *ev, enum field f, const char *s, size_t len)
 {
-	if (f < 0 || f >= F__MAX)
-		return -EINVAL;
-	/* A map is checked here, where every setter passes. */
-	if (field_table[f].type == FT_MAP && len && !event_map_valid(s, len))
-		return -EINVAL;
-	return set_value(ev, f, s, len);
+	return value_ok(f, s, len) ? set_value(ev, f, s, len) : -EINVAL;
 }
 
 int event_set_map_checked(struct event *ev, enum field f, const char *s, size_t len)
@@ -760,11 +762,7 @@ static int prep_add(struct event_prep *p, enum field f, const char *s, size_t le
 
 int event_prep_str(struct event_prep *p, enum field f, const char *s, size_t len)
 {
-	if (f < 0 || f >= F__MAX)
-		return -EINVAL;
-	if (field_table[f].type == FT_MAP && len && !event_map_valid(s, len))
-		return -EINVAL;
-	return prep_add(p, f, s, len, 0);
+	return value_ok(f, s, len) ? prep_add(p, f, s, len, 0) : -EINVAL;
 }
 
 int event_prep_map_checked(struct event_prep *p, enum field f, const char *s, size_t len)
