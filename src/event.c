@@ -334,8 +334,12 @@ void event_unset(struct event *ev, enum field f)
 		mark(ev, f, false);
 }
 
-/* Copies s into the arena with a NUL; returns the offset or -ENOSPC. */
-static int64_t arena_put(struct event *ev, const char *s, size_t len)
+/*
+ * Copies s into the arena with a NUL; returns the offset or -ENOSPC.
+ * Inline: every setter of a line's fields runs it (event_set_prepared too).
+ */
+static inline __attribute__((always_inline)) int64_t arena_put(struct event *ev, const char *s,
+							       size_t len)
 {
 	if (len >= UINT32_MAX || ev->text_len + len + 1 > ev->text_cap)
 		return -ENOSPC;
@@ -379,8 +383,9 @@ int event_set_map_checked(struct event *ev, enum field f, const char *s, size_t 
 	return set_value(ev, f, s, len);
 }
 
-/* n as field f's text ("true"/"false" for a bool, else decimal); buf: 24 bytes. */
-static const char *int_text(enum field f, int64_t n, char buf[24], size_t *len)
+/* n as field f's text ("true"/"false" for a bool, else decimal); buf: 24 bytes. Inline. */
+static inline __attribute__((always_inline)) const char *int_text(enum field f, int64_t n,
+								  char buf[24], size_t *len)
 {
 	char *p = buf + 24;
 	uint64_t u = n < 0 ? -(uint64_t)n : (uint64_t)n;
