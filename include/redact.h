@@ -75,6 +75,12 @@ void redactor_free(struct redactor *r);
  * that field has been removed, so ev is safe to ship either way.
  */
 int redact_event(struct redactor *r, struct event *ev);
+/*
+ * redact_event for an event ikelogd made itself (a summary): the fields in
+ * own (a bit per field, as event.present) hold text it wrote, not a line's;
+ * the policy still hashes, masks or drops them, but they are not scanned.
+ */
+int redact_event_own(struct redactor *r, struct event *ev, const uint64_t *own);
 
 /* Values the stage removed because it could not redact them as asked. */
 struct redact_stats {

@@ -205,55 +205,76 @@ static void put_seconds(struct json_buf *b, int64_t ms)
 	json_put(b, num, (size_t)n);
 }
 
-/* `,"key":"value"` (keys are plain); room was reserved. */
-static void put_str(struct json_buf *b, const char *key, const char *v, size_t len)
-{
-	b->buf[b->len++] = ',';
-	b->buf[b->len++] = '"';
-	json_put(b, key, strlen(key));
-	json_put(b, "\":\"", 3);
-	json_put_escaped(b, v, len);
-	b->buf[b->len++] = '"';
-}
+/* `,"key":` with the key a string literal: its length known when compiled. */
+#define PUT_KEY(b, lit) json_put((b), "," lit ":", sizeof(lit) + 1)
 
-static void put_num(struct json_buf *b, const char *key, int64_t n)
-{
-	b->buf[b->len++] = ',';
-	b->buf[b->len++] = '"';
-	json_put(b, key, strlen(key));
-	json_put(b, "\":", 2);
-	json_put_int(b, n);
-}
+/* `,"key":"value"`, the value escaped; room was reserved. */
+#define PUT_STR(b, lit, v, n)                                                                      \
+	do {                                                                                       \
+		PUT_KEY(b, lit);                                                                   \
+		(b)->buf[(b)->len++] = '"';                                                        \
+		json_put_escaped((b), (v), (n));                                                   \
+		(b)->buf[(b)->len++] = '"';                                                        \
+	} while (0)
+
+/* `,"key":"value"` with a value that needs no escape (a timestamp, a word of ours). */
+#define PUT_PLAIN(b, lit, v, n)                                                                    \
+	do {                                                                                       \
+		PUT_KEY(b, lit);                                                                   \
+		(b)->buf[(b)->len++] = '"';                                                        \
+		json_put((b), (v), (n));                                                           \
+		(b)->buf[(b)->len++] = '"';                                                        \
+	} while (0)
+
+#define PUT_NUM(b, lit, n)                                                                         \
+	do {                                                                                       \
+		PUT_KEY(b, lit);                                                                   \
+		json_put_int((b), (n));                                                            \
+	} while (0)
 
 /*
  * The summary's counts, which the field table has no slots for, as members
  * `,"start_time":...` in b (from offset b->len): written directly, not by
- * parsing the rendered event again. Returns 0 or -ENOMEM.
+ * parsing the rendered event again. end_time is the event's timestamp
+ * (corr_summary_event writes it from the same end_us), not formatted twice,
+ * when the policy kept it (ts_kept).
+ * Returns 0 or -ENOMEM.
  */
-static int summary_members(struct json_buf *b, const struct sa_sum *s, const char *end_reason)
+static int summary_members(struct json_buf *b, const struct event *ev, bool ts_kept,
+			   const struct sa_sum *s, const char *end_reason)
 {
 	char ts[40];
+	const char *end;
+	size_t end_len, reason_len = strlen(end_reason);
 
 	/* The names (~200 bytes), the numbers, the three strings escaped (6 per byte). */
 	if (json_reserve(b, 512 + 6 * (sizeof(s->failed_x) + sizeof(s->first_id) +
-				       sizeof(s->last_id) + strlen(end_reason))) < 0)
+				       sizeof(s->last_id) + reason_len)) < 0)
 		return -ENOMEM;
-	put_str(b, "start_time", ts, util_rfc3339_us(s->start_us, ts));
-	put_str(b, "end_time", ts, util_rfc3339_us(s->end_us, ts));
-	json_put(b, ",\"duration_s\":", 14);
+	PUT_PLAIN(b, "\"start_time\"", ts, util_rfc3339_us(s->start_us, ts));
+	end = ts_kept ? event_str(ev, F_TIMESTAMP, &end_len) : NULL;
+	if (!end || end_len >= sizeof(ts)) {
+		end_len = util_rfc3339_us(s->end_us, ts);
+		end = ts;
+	}
+	PUT_PLAIN(b, "\"end_time\"", end, end_len);
+	PUT_KEY(b, "\"duration_s\"");
 	put_seconds(b, round_div(s->end_us - s->start_us, 1000));
-	put_str(b, "outcome", s->established ? "established" : "failed", s->established ? 11 : 6);
-	put_str(b, "end_reason", end_reason, strlen(end_reason));
+	if (s->established)
+		PUT_PLAIN(b, "\"outcome\"", "established", 11);
+	else
+		PUT_PLAIN(b, "\"outcome\"", "failed", 6);
+	PUT_STR(b, "\"end_reason\"", end_reason, reason_len);
 	if (s->x_len)
-		put_str(b, "failed_exchange", s->failed_x, s->x_len);
-	put_num(b, "child_sa_created", s->child_created);
-	put_num(b, "child_sa_rekeyed", s->child_rekeyed);
-	put_num(b, "child_sa_deleted", s->child_deleted);
-	put_num(b, "ike_sa_rekeys", s->ike_rekeys);
+		PUT_STR(b, "\"failed_exchange\"", s->failed_x, s->x_len);
+	PUT_NUM(b, "\"child_sa_created\"", s->child_created);
+	PUT_NUM(b, "\"child_sa_rekeyed\"", s->child_rekeyed);
+	PUT_NUM(b, "\"child_sa_deleted\"", s->child_deleted);
+	PUT_NUM(b, "\"ike_sa_rekeys\"", s->ike_rekeys);
 	if (s->first_len)
-		put_str(b, "first_event_id", s->first_id, s->first_len);
+		PUT_STR(b, "\"first_event_id\"", s->first_id, s->first_len);
 	if (s->last_len)
-		put_str(b, "last_event_id", s->last_id, s->last_len);
+		PUT_STR(b, "\"last_event_id\"", s->last_id, s->last_len);
 	return 0;
 }
 
@@ -268,6 +289,7 @@ static int summary_json(struct pipeline *p, const struct event *ev, const struct
 {
 	struct json_buf *b = &p->sum_out;
 	struct json_object *o = NULL, *m = NULL, *x;
+	bool ts_kept = redactor_action(p->st.red, F_TIMESTAMP) == REDACT_KEEP;
 	const char *json;
 	size_t len, at;
 	int r;
@@ -284,7 +306,7 @@ static int summary_json(struct pipeline *p, const struct event *ev, const struct
 	    !event_has(ev, F_LAST_EVENT_ID) && len >= 2 && json[len - 1] == '}') {
 		json_put(b, json, len - 1);
 		at = b->len;
-		if (summary_members(b, s, end_reason) < 0 || json_reserve(b, 2) < 0)
+		if (summary_members(b, ev, ts_kept, s, end_reason) < 0 || json_reserve(b, 2) < 0)
 			return -ENOMEM;
 		if (at == 1) /* an empty object: the first member has no comma */
 			memmove(b->buf + 1, b->buf + 2, --b->len - 1);
@@ -296,7 +318,7 @@ static int summary_json(struct pipeline *p, const struct event *ev, const struct
 	o = json_tokener_parse(json);
 	b->buf[0] = '{';
 	b->len = 1;
-	if (!o || summary_members(b, s, end_reason) < 0 || json_reserve(b, 2) < 0) {
+	if (!o || summary_members(b, ev, ts_kept, s, end_reason) < 0 || json_reserve(b, 2) < 0) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -329,9 +351,14 @@ int pl_emit_summary(void *ud, struct event *ev, const struct sa_sum *s, const ch
 {
 	struct pipeline *p = ud;
 	struct record rec = {.priority = -1, .realtime_usec = s->end_us};
+	/* The words and the timestamp corr_summary_event wrote: no line's text to scan. */
+	uint64_t own[(F__MAX + 63) / 64] = {0};
+	static const enum field own_fields[] = {F_TIMESTAMP, F_EVENT_TYPE, F_RESULT, F_SEVERITY};
 	int r;
 
-	if (redact_event(p->st.red, ev) < 0)
+	for (size_t k = 0; k < sizeof(own_fields) / sizeof(own_fields[0]); k++)
+		own[own_fields[k] / 64] |= UINT64_C(1) << (own_fields[k] % 64);
+	if (redact_event_own(p->st.red, ev, own) < 0)
 		p->cnt->arena_full++;
 	r = summary_json(p, ev, s, end_reason);
 	if (r < 0)

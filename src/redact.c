@@ -787,6 +787,24 @@ int redact_event(struct redactor *red, struct event *ev)
 	return r;
 }
 
+/*
+ * redact_event with the own fields out of the clean mask for this event:
+ * one walk over the fields, which the compiler keeps inlined (a second
+ * caller of clean_text cost every event ~290 instructions).
+ */
+int redact_event_own(struct redactor *red, struct event *ev, const uint64_t *own)
+{
+	uint64_t keep[MASK_WORDS];
+	int r;
+
+	memcpy(keep, red->clean_mask, sizeof(keep));
+	for (unsigned w = 0; w < MASK_WORDS; w++)
+		red->clean_mask[w] &= ~own[w];
+	r = redact_event(red, ev);
+	memcpy(red->clean_mask, keep, sizeof(keep));
+	return r;
+}
+
 void redactor_stats(const struct redactor *red, struct redact_stats *ret)
 {
 	*ret = red->stats;

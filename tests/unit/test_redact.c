@@ -356,6 +356,45 @@ static void test_actions_on_identities(void **state)
 	redactor_free(r);
 }
 
+/*
+ * redact_event_own: the fields named own are text ikelogd wrote, not
+ * scanned for secrets; the policy still hashes and drops them, and every
+ * other field is scanned as by redact_event.
+ */
+static void test_own_fields(void **state)
+{
+	struct fx *fx = *state;
+	struct redactor *r;
+	uint64_t own[(F__MAX + 63) / 64] = {0};
+	const char *hex = "00112233445566778899aabbccddeeff"; /* 32 hex digits: a secret */
+	char want[40];
+
+	policy(fx, "peer_id", REDACT_HASH);
+	policy(fx, "severity", REDACT_DROP);
+	r = new_ok(fx);
+	own[F_CONN_NAME / 64] |= UINT64_C(1) << (F_CONN_NAME % 64);
+	own[F_PEER_ID / 64] |= UINT64_C(1) << (F_PEER_ID % 64);
+	own[F_SEVERITY / 64] |= UINT64_C(1) << (F_SEVERITY % 64);
+	event_reset(&fx->ev);
+	set(fx, F_CONN_NAME, hex);
+	set(fx, F_REASON, hex);
+	set(fx, F_PEER_ID, "@east");
+	set(fx, F_SEVERITY, "info");
+	assert_int_equal(redact_event_own(r, &fx->ev, own), 0);
+	assert_string_equal(get(fx, F_CONN_NAME), hex);
+	assert_string_not_equal(get(fx, F_REASON), hex);
+	assert_null(strstr(get(fx, F_REASON), "00112233"));
+	assert_int_equal(redact_pseudonym(test_key, 32, 1, "@east", 5, want, sizeof(want)), 0);
+	assert_string_equal(get(fx, F_PEER_ID), want);
+	assert_false(event_has(&fx->ev, F_SEVERITY));
+	/* Without own, the same value is scanned. */
+	event_reset(&fx->ev);
+	set(fx, F_CONN_NAME, hex);
+	assert_int_equal(redact_event(r, &fx->ev), 0);
+	assert_null(strstr(get(fx, F_CONN_NAME), "00112233"));
+	redactor_free(r);
+}
+
 static void test_actions_on_empty(void **state)
 {
 	struct fx *fx = *state;
@@ -1036,6 +1075,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_key_other_owner, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_key_generated, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_default_policy, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_own_fields, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
