@@ -310,7 +310,7 @@ int sa_story_carry(const struct sa_story *s, struct event *ev, enum sa_facts_kin
 
 	for (unsigned o = 0; o < s->used; o += HDR + s->facts[o + 1]) {
 		enum field f = s->facts[o];
-		int64_t num;
+		int64_t num = 0;
 
 		if (!(kind_of(f) & bit) || event_has(ev, f))
 			continue;
