@@ -136,4 +136,10 @@ struct enrich {
 	struct enrich_stats stats;
 };
 
+/*
+ * Reads the error-code meanings of path into e->meanings, sorted by code
+ * (enrich_meaning.c). Returns 0, or -errno with FILE:LINE: what in errs.
+ */
+int enrich_meanings_load(struct enrich *e, const char *path, struct diags *errs);
+
 #endif
