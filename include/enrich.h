@@ -69,11 +69,12 @@ struct enrich_meaning {
 const struct enrich_meaning *enrich_meaning(const struct enrich *e, const char *code, size_t len);
 size_t enrich_n_meanings(const struct enrich *e);
 
-/* Lookups and reopenings of the GeoIP databases so far. */
+/* Lookups and reopenings of the GeoIP databases so far, and answers from the peer table. */
 struct enrich_stats {
 	uint64_t geo_lookups;
 	uint64_t geo_reopens;
 	uint64_t geo_errors;
+	uint64_t peer_hits; /* a new peer address answered from the table of those seen before */
 };
 void enrich_get_stats(const struct enrich *e, struct enrich_stats *ret);
 

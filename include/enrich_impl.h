@@ -117,6 +117,55 @@ struct local_cache {
 	bool nets_ok; /* event_map_valid(nets), known from the load's checks */
 };
 
+/*
+ * The results of the peer addresses seen before, on an earlier IKE SA or
+ * between the lines of another SA: a bounded table of sets of PEER_WAYS
+ * (by a hash of the address), the entry used longest ago replaced. An
+ * entry holds the label of each map (labels, n_maps per entry) and the
+ * databases' values of its generation (gen): a reopened file makes every
+ * entry stale, and org points into the AS database's mapping of that
+ * generation.
+ */
+#define PEER_SET_BITS 13
+#define PEER_WAYS     4
+#define PEER_ENTRIES  ((size_t)PEER_WAYS << PEER_SET_BITS)
+
+struct peer_entry {
+	unsigned char addr[16]; /* IPv4 in the first 4 */
+	uint32_t used;		/* the table's clock at the last use; 0 = empty */
+	unsigned gen;
+	uint32_t asn;
+	bool v6;
+	uint8_t country_len;
+	uint16_t org_len;
+	char country[GEO_COUNTRY_MAX];
+	const char *org;
+};
+
+struct peer_table {
+	struct peer_entry *v; /* PEER_ENTRIES */
+	int32_t *labels;      /* n_maps per entry: the map's label index, -1 = none */
+	size_t n_maps;
+	uint32_t clock;
+};
+
+/*
+ * peer_table_init allocates t for n_maps maps (-ENOMEM); peer_table_free
+ * releases it. peer_table_get returns the entry of address a of
+ * generation gen with *found true, or the entry to fill for it (empty or
+ * used longest ago, its key set) with *found false.
+ */
+int peer_table_init(struct peer_table *t, size_t n_maps);
+void peer_table_free(struct peer_table *t);
+struct peer_entry *peer_table_get(struct peer_table *t, const unsigned char a[16], bool v6,
+				  unsigned gen, bool *found);
+
+/* The label index of each map for entry p (n_maps of them; NULL when there are no maps). */
+static inline int32_t *peer_table_labels(const struct peer_table *t, const struct peer_entry *p)
+{
+	return t->labels ? t->labels + (size_t)(p - t->v) * t->n_maps : NULL;
+}
+
 struct addr_map;
 
 struct enrich {
@@ -130,7 +179,8 @@ struct enrich {
 	size_t n_meanings;
 	struct geo_db country, asn;
 	struct peer_cache peer;
-	char *prep_text; /* peer.prep's text */
+	struct peer_table table; /* allocated when a peer has anything to look up */
+	char *prep_text;	 /* peer.prep's text */
 	size_t prep_cap;
 	struct local_cache local;
 	struct enrich_stats stats;

@@ -366,6 +366,7 @@ void enrich_free(struct enrich *e)
 	free(e->meanings);
 	geo_close(&e->country);
 	geo_close(&e->asn);
+	peer_table_free(&e->table);
 	free(e->labels);
 	free(e->prep_text);
 	free(e);
@@ -497,6 +498,9 @@ int enrich_new(const struct enrich_opts *o, struct enrich **ret, struct diags *e
 		r = -EINVAL;
 	if (o->asn_db && *o->asn_db && geo_open(&e->asn, o->asn_db, GEO_ASN, errs) < 0)
 		r = -EINVAL;
+	if (r == 0 && (e->n_maps || e->country.open || e->asn.open) &&
+	    peer_table_init(&e->table, e->n_maps) < 0)
+		r = -ENOMEM;
 out:
 	if (r < 0) {
 		enrich_free(e);
@@ -514,11 +518,13 @@ void enrich_get_stats(const struct enrich *e, struct enrich_stats *ret)
 /*
  * The labels of every map holding addr, as map pairs into buf; its length.
  * *ok: whether they pass event_map_valid, known from the checks at load.
+ * idx (NULL = not wanted) gets each map's label index, -1 for none.
  */
 static size_t nets_of(const struct enrich *e, const unsigned char a[16], bool v6, char *buf,
-		      size_t size, bool *ok)
+		      size_t size, bool *ok, int32_t *idx)
 {
 	size_t len = 0;
+	bool full = false;
 
 	buf[0] = '\0';
 	*ok = e->maps_ok;
@@ -526,8 +532,33 @@ static size_t nets_of(const struct enrich *e, const unsigned char a[16], bool v6
 		const struct addr_map *m = &e->maps[i];
 		const struct map_label *label = map_lookup(m, a, v6);
 
-		if (!label)
+		if (idx)
+			idx[i] = label ? (int32_t)(label - m->labels) : -1;
+		if (!label || full)
 			continue;
+		if (!pairs_append(buf, size, &len, m->name, m->name_len, label->s, label->len))
+			full = true;
+		else
+			*ok = *ok && label->ok;
+	}
+	return len;
+}
+
+/* nets_of for a peer in the table: its maps' label indices known. */
+static size_t nets_of_labels(const struct enrich *e, const int32_t *idx, char *buf, size_t size,
+			     bool *ok)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	*ok = e->maps_ok;
+	for (size_t i = 0; i < e->n_maps; i++) {
+		const struct addr_map *m = &e->maps[i];
+		const struct map_label *label;
+
+		if (idx[i] < 0)
+			continue;
+		label = &m->labels[idx[i]];
 		if (!pairs_append(buf, size, &len, m->name, m->name_len, label->s, label->len))
 			break;
 		*ok = *ok && label->ok;
@@ -600,14 +631,61 @@ static void peer_prepare(struct enrich *e)
 		c->prep_r |= event_prep_str(p, F_PEER_AS_ORG, c->org, c->org_len);
 }
 
-/* Fills the peer cache for the address in ev's peer_ip (when it changed). */
-static void peer_lookup(struct enrich *e, const char *s, size_t len)
+/* Looks the peer's address a up in the maps and databases, into the peer cache and table entry p.
+ */
+static void peer_find(struct enrich *e, const unsigned char a[16], bool v6, struct peer_entry *p)
 {
 	struct peer_cache *c = &e->peer;
 	const struct geo_memo *m;
+
+	c->nets_len = nets_of(e, a, v6, c->nets, sizeof(c->nets), &c->nets_ok,
+			      peer_table_labels(&e->table, p));
+	if ((m = geo_find(&e->country, a, v6, &e->stats)) && m->len < sizeof(c->country)) {
+		memcpy(c->country, m->text, m->len);
+		c->country_len = m->len;
+	}
+	if ((m = geo_find(&e->asn, a, v6, &e->stats))) {
+		c->asn = m->asn;
+		if (m->len < sizeof(c->org)) {
+			memcpy(c->org, m->text, m->len);
+			c->org_len = m->len;
+		}
+	}
+	memcpy(p->country, c->country, c->country_len);
+	p->country_len = (uint8_t)c->country_len;
+	p->asn = c->asn;
+	/* The memo's text, in the mapping of this generation. */
+	p->org = m ? m->text : NULL;
+	p->org_len = (uint16_t)c->org_len;
+}
+
+/* The peer cache filled from table entry p, found for its address. */
+static void peer_found(struct enrich *e, const struct peer_entry *p)
+{
+	struct peer_cache *c = &e->peer;
+
+	c->nets_len = nets_of_labels(e, peer_table_labels(&e->table, p), c->nets, sizeof(c->nets),
+				     &c->nets_ok);
+	memcpy(c->country, p->country, p->country_len);
+	c->country_len = p->country_len;
+	c->asn = p->asn;
+	if (p->org_len)
+		memcpy(c->org, p->org, p->org_len);
+	c->org_len = p->org_len;
+	e->stats.peer_hits++;
+}
+
+/*
+ * Fills the peer cache for the address in ev's peer_ip (when it changed),
+ * from the table of peers seen before or else the maps and databases.
+ */
+static void peer_lookup(struct enrich *e, const char *s, size_t len)
+{
+	struct peer_cache *c = &e->peer;
+	struct peer_entry *p;
 	struct timespec now;
 	unsigned char a[16];
-	bool v6;
+	bool v6, found;
 	unsigned gen;
 
 	if (e->country.open || e->asn.open) {
@@ -631,18 +709,11 @@ static void peer_lookup(struct enrich *e, const char *s, size_t len)
 	c->addr_len = len;
 	c->gen = gen;
 	c->valid = true;
-	c->nets_len = nets_of(e, a, v6, c->nets, sizeof(c->nets), &c->nets_ok);
-	if ((m = geo_find(&e->country, a, v6, &e->stats)) && m->len < sizeof(c->country)) {
-		memcpy(c->country, m->text, m->len);
-		c->country_len = m->len;
-	}
-	if ((m = geo_find(&e->asn, a, v6, &e->stats))) {
-		c->asn = m->asn;
-		if (m->len < sizeof(c->org)) {
-			memcpy(c->org, m->text, m->len);
-			c->org_len = m->len;
-		}
-	}
+	p = peer_table_get(&e->table, a, v6, gen, &found);
+	if (found)
+		peer_found(e, p);
+	else
+		peer_find(e, a, v6, p);
 	peer_prepare(e);
 }
 
@@ -661,7 +732,7 @@ static const struct local_cache *local_lookup(struct enrich *e, const char *s, s
 	memcpy(c->addr, s, len);
 	c->addr_len = len;
 	c->valid = true;
-	c->nets_len = nets_of(e, a, v6, c->nets, sizeof(c->nets), &c->nets_ok);
+	c->nets_len = nets_of(e, a, v6, c->nets, sizeof(c->nets), &c->nets_ok, NULL);
 	return c;
 }
 

@@ -626,6 +626,76 @@ static void test_block_written_as_new(void **state)
 	event_done(&ev);
 }
 
+/*
+ * Peers seen before are answered from the table of peer addresses, with
+ * their own labels: two peers alternating (the single peer cache misses
+ * every time), then more addresses than the table holds, twice over, so
+ * that entries are replaced and found again.
+ */
+static void test_peer_table(void **state)
+{
+	struct enrich_pair net[] = {pair("10.0.0.0/8", "ten", 1),
+				    pair("10.128.0.0/9", "ten-high", 2),
+				    pair("2001:db8::/32", "doc", 3)};
+	struct enrich_map_opts maps[] = {
+	    {.name = "net", .entries = net, .n_entries = 3, .line = 1}};
+	struct enrich_opts o = {.config_path = "t.yaml", .maps = maps, .n_maps = 1};
+	static const struct {
+		const char *peer, *label;
+	} alt[] = {
+	    {"10.1.2.3", "ten"}, {"10.200.0.1", "ten-high"}, {"192.0.2.1", NULL},
+	    {"10.1.2.3", "ten"}, {"2001:db8::1", "doc"},     {"10.200.0.1", "ten-high"},
+	    {"192.0.2.1", NULL}, {"2001:db8::1", "doc"},
+	};
+	struct diags errs = {0};
+	struct enrich_stats st;
+	struct enrich *e;
+	struct event ev;
+	char addr[32];
+	size_t len;
+	const char *v;
+
+	(void)state;
+	assert_int_equal(enrich_new(&o, &e, &errs), 0);
+	assert_int_equal(event_init(&ev, 4096), 0);
+	for (size_t i = 0; i < sizeof(alt) / sizeof(alt[0]); i++) {
+		event_with(&ev, alt[i].peer, NULL);
+		assert_int_equal(enrich_event(e, &ev), 0);
+		v = event_str(&ev, F_PEER_NET, &len);
+		if (!alt[i].label) {
+			assert_null(v);
+			continue;
+		}
+		assert_non_null(v);
+		assert_int_equal(len, 4 + strlen(alt[i].label));
+		assert_memory_equal(v, "net\x1f", 4);
+		assert_memory_equal(v + 4, alt[i].label, len - 4);
+	}
+	/* The second half: four addresses seen before. */
+	enrich_get_stats(e, &st);
+	assert_int_equal(st.peer_hits, 4);
+	/* 40,000 addresses, 10.0.0.0 + 4k and 10.128.0.0 + 4k + 1, twice: each with its label. */
+	for (unsigned pass = 0; pass < 2; pass++)
+		for (unsigned k = 0; k < 40000; k++) {
+			unsigned n = 4 * k + (k % 2 ? 1 + (128u << 16) : 0);
+
+			snprintf(addr, sizeof(addr), "10.%u.%u.%u", n >> 16 & 255, n >> 8 & 255,
+				 n & 255);
+			event_with(&ev, addr, NULL);
+			assert_int_equal(enrich_event(e, &ev), 0);
+			v = event_str(&ev, F_PEER_NET, &len);
+			assert_non_null(v);
+			if (strcmp(v, k % 2 ? "net\037ten-high" : "net\037ten") != 0)
+				fail_msg("%s: %s", addr, v);
+		}
+	enrich_get_stats(e, &st);
+	/* Some of the second pass found, not all: the table holds fewer than 40,000. */
+	assert_true(st.peer_hits > 4 + 10000);
+	assert_true(st.peer_hits < 4 + 40000);
+	event_done(&ev);
+	enrich_free(e);
+}
+
 /* Peer addresses read as inet_pton reads them: what it refuses gets no labels. */
 static void test_peer_addresses(void **state)
 {
@@ -736,6 +806,7 @@ int main(void)
 	    cmocka_unit_test(test_map_pairs_refused),
 	    cmocka_unit_test(test_block_written_as_new),
 	    cmocka_unit_test(test_peer_addresses),
+	    cmocka_unit_test(test_peer_table),
 	    cmocka_unit_test(test_bad_maps),
 	    cmocka_unit_test(test_meanings_cover_vocabulary),
 	    cmocka_unit_test(test_meaning_on_events),
