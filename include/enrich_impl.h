@@ -109,7 +109,8 @@ struct peer_cache {
  * reload builds one), so nothing invalidates it.
  */
 struct local_cache {
-	bool valid; /* addr parsed; nets_len 0 = in no map */
+	bool valid;	 /* addr parsed; nets_len 0 = in no map */
+	int32_t *labels; /* each map's label index (n_maps, allocated with the stage) */
 	char addr[64];
 	size_t addr_len;
 	char nets[1024];

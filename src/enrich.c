@@ -367,6 +367,7 @@ void enrich_free(struct enrich *e)
 	geo_close(&e->country);
 	geo_close(&e->asn);
 	peer_table_free(&e->table);
+	free(e->local.labels);
 	free(e->labels);
 	free(e->prep_text);
 	free(e);
@@ -501,6 +502,8 @@ int enrich_new(const struct enrich_opts *o, struct enrich **ret, struct diags *e
 	if (r == 0 && (e->n_maps || e->country.open || e->asn.open) &&
 	    peer_table_init(&e->table, e->n_maps) < 0)
 		r = -ENOMEM;
+	if (r == 0 && e->n_maps && !(e->local.labels = calloc(e->n_maps, sizeof(int32_t))))
+		r = -ENOMEM;
 out:
 	if (r < 0) {
 		enrich_free(e);
@@ -515,38 +518,21 @@ void enrich_get_stats(const struct enrich *e, struct enrich_stats *ret)
 	*ret = e ? e->stats : (struct enrich_stats){0};
 }
 
-/*
- * The labels of every map holding addr, as map pairs into buf; its length.
- * *ok: whether they pass event_map_valid, known from the checks at load.
- * idx (NULL = not wanted) gets each map's label index, -1 for none.
- */
-static size_t nets_of(const struct enrich *e, const unsigned char a[16], bool v6, char *buf,
-		      size_t size, bool *ok, int32_t *idx)
+/* Each map's label index for addr into idx (-1 = in no prefix of the map). */
+static void map_labels(const struct enrich *e, const unsigned char a[16], bool v6, int32_t *idx)
 {
-	size_t len = 0;
-	bool full = false;
-
-	buf[0] = '\0';
-	*ok = e->maps_ok;
 	for (size_t i = 0; i < e->n_maps; i++) {
-		const struct addr_map *m = &e->maps[i];
-		const struct map_label *label = map_lookup(m, a, v6);
+		const struct map_label *label = map_lookup(&e->maps[i], a, v6);
 
-		if (idx)
-			idx[i] = label ? (int32_t)(label - m->labels) : -1;
-		if (!label || full)
-			continue;
-		if (!pairs_append(buf, size, &len, m->name, m->name_len, label->s, label->len))
-			full = true;
-		else
-			*ok = *ok && label->ok;
+		idx[i] = label ? (int32_t)(label - e->maps[i].labels) : -1;
 	}
-	return len;
 }
 
-/* nets_of for a peer in the table: its maps' label indices known. */
-static size_t nets_of_labels(const struct enrich *e, const int32_t *idx, char *buf, size_t size,
-			     bool *ok)
+/*
+ * The labels idx (map_labels) as map pairs into buf; its length. *ok:
+ * whether they pass event_map_valid, known from the checks at load.
+ */
+static size_t nets_of(const struct enrich *e, const int32_t *idx, char *buf, size_t size, bool *ok)
 {
 	size_t len = 0;
 
@@ -636,10 +622,12 @@ static void peer_prepare(struct enrich *e)
 static void peer_find(struct enrich *e, const unsigned char a[16], bool v6, struct peer_entry *p)
 {
 	struct peer_cache *c = &e->peer;
+	int32_t *idx = peer_table_labels(&e->table, p);
 	const struct geo_memo *m;
 
-	c->nets_len = nets_of(e, a, v6, c->nets, sizeof(c->nets), &c->nets_ok,
-			      peer_table_labels(&e->table, p));
+	if (idx)
+		map_labels(e, a, v6, idx);
+	c->nets_len = nets_of(e, idx, c->nets, sizeof(c->nets), &c->nets_ok);
 	if ((m = geo_find(&e->country, a, v6, &e->stats)) && m->len < sizeof(c->country)) {
 		memcpy(c->country, m->text, m->len);
 		c->country_len = m->len;
@@ -664,8 +652,8 @@ static void peer_found(struct enrich *e, const struct peer_entry *p)
 {
 	struct peer_cache *c = &e->peer;
 
-	c->nets_len = nets_of_labels(e, peer_table_labels(&e->table, p), c->nets, sizeof(c->nets),
-				     &c->nets_ok);
+	c->nets_len =
+	    nets_of(e, peer_table_labels(&e->table, p), c->nets, sizeof(c->nets), &c->nets_ok);
 	memcpy(c->country, p->country, p->country_len);
 	c->country_len = p->country_len;
 	c->asn = p->asn;
@@ -726,13 +714,15 @@ static const struct local_cache *local_lookup(struct enrich *e, const char *s, s
 
 	if (c->valid && c->addr_len == len && memcmp(c->addr, s, len) == 0)
 		return c;
-	*c = (struct local_cache){0};
+	c->valid = false;
+	c->nets_len = 0;
 	if (len >= sizeof(c->addr) || !parse_addr(s, len, a, &v6))
 		return NULL;
 	memcpy(c->addr, s, len);
 	c->addr_len = len;
 	c->valid = true;
-	c->nets_len = nets_of(e, a, v6, c->nets, sizeof(c->nets), &c->nets_ok, NULL);
+	map_labels(e, a, v6, c->labels);
+	c->nets_len = nets_of(e, c->labels, c->nets, sizeof(c->nets), &c->nets_ok);
 	return c;
 }
 

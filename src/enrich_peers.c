@@ -36,21 +36,24 @@ void peer_table_free(struct peer_table *t)
 	*t = (struct peer_table){0};
 }
 
-/* The set of address a: a multiplicative hash of its 16 bytes. */
-static size_t peer_set(const unsigned char a[16], bool v6)
+/*
+ * The set of address a: a multiplicative hash of its 16 bytes (an IPv4
+ * address and the IPv6 one of the same first bytes share a set).
+ */
+static size_t peer_set(const unsigned char a[16])
 {
 	uint64_t lo, hi;
 
 	memcpy(&lo, a, 8);
 	memcpy(&hi, a + 8, 8);
-	lo ^= hi * UINT64_C(0x9e3779b97f4a7c15) ^ (uint64_t)v6;
+	lo ^= hi * UINT64_C(0x9e3779b97f4a7c15);
 	return (size_t)((lo * UINT64_C(0xff51afd7ed558ccd)) >> (64 - PEER_SET_BITS));
 }
 
 struct peer_entry *peer_table_get(struct peer_table *t, const unsigned char a[16], bool v6,
 				  unsigned gen, bool *found)
 {
-	struct peer_entry *set = t->v + peer_set(a, v6) * PEER_WAYS, *old = set;
+	struct peer_entry *set = t->v + peer_set(a) * PEER_WAYS, *old = set;
 
 	/* 0 marks an empty entry: the clock skips it when it wraps. */
 	if (++t->clock == 0)

@@ -14,6 +14,7 @@
 
 #include "diag.h"
 #include "enrich.h"
+#include "enrich_impl.h"
 #include "event.h"
 #include "redact.h"
 #include "rules.h"
@@ -696,6 +697,45 @@ static void test_peer_table(void **state)
 	enrich_free(e);
 }
 
+/*
+ * The table's entries by address, family and the databases' generation: a
+ * reopened database makes an entry stale, which is filled again in its
+ * place; the same four bytes as IPv6 are another address.
+ */
+static void test_peer_table_generation(void **state)
+{
+	unsigned char a[16] = {192, 0, 2, 1}, b[16] = {192, 0, 2, 2};
+	struct peer_table t;
+	struct peer_entry *p, *q;
+	bool found;
+
+	(void)state;
+	assert_int_equal(peer_table_init(&t, 3), 0);
+	p = peer_table_get(&t, a, false, 7, &found);
+	assert_false(found);
+	p->asn = 64500;
+	peer_table_labels(&t, p)[2] = 5;
+	q = peer_table_get(&t, a, false, 7, &found);
+	assert_true(found);
+	assert_ptr_equal(q, p);
+	assert_int_equal(q->asn, 64500);
+	assert_int_equal(peer_table_labels(&t, q)[2], 5);
+	/* In the same set: the family tells them apart. */
+	q = peer_table_get(&t, a, true, 7, &found);
+	assert_false(found);
+	assert_ptr_not_equal(q, p);
+	q = peer_table_get(&t, b, false, 7, &found);
+	assert_false(found);
+	assert_ptr_not_equal(q, p);
+	q = peer_table_get(&t, a, false, 8, &found);
+	assert_false(found);
+	assert_ptr_equal(q, p);
+	q = peer_table_get(&t, a, false, 8, &found);
+	assert_true(found);
+	assert_ptr_equal(q, p);
+	peer_table_free(&t);
+}
+
 /* Peer addresses read as inet_pton reads them: what it refuses gets no labels. */
 static void test_peer_addresses(void **state)
 {
@@ -807,6 +847,7 @@ int main(void)
 	    cmocka_unit_test(test_block_written_as_new),
 	    cmocka_unit_test(test_peer_addresses),
 	    cmocka_unit_test(test_peer_table),
+	    cmocka_unit_test(test_peer_table_generation),
 	    cmocka_unit_test(test_bad_maps),
 	    cmocka_unit_test(test_meanings_cover_vocabulary),
 	    cmocka_unit_test(test_meaning_on_events),
