@@ -617,8 +617,7 @@ static void peer_prepare(struct enrich *e)
 		c->prep_r |= event_prep_str(p, F_PEER_AS_ORG, c->org, c->org_len);
 }
 
-/* Looks the peer's address a up in the maps and databases, into the peer cache and table entry p.
- */
+/* The peer's address a looked up in the maps and databases, into the peer cache and entry p. */
 static void peer_find(struct enrich *e, const unsigned char a[16], bool v6, struct peer_entry *p)
 {
 	struct peer_cache *c = &e->peer;
