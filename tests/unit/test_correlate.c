@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "correlate.h"
+#include "correlate_int.h"
 #include "event.h"
 #include "redact.h"
 #include "sa_story.h"
@@ -1270,6 +1271,18 @@ static void test_event_put(void **state)
 	event_done(&ev);
 }
 
+/* An IKE SA id as 16 lower-case hex digits, the most significant first, every nibble its own. */
+static void test_hex_id(void **state)
+{
+	char id[ID_LEN + 1];
+
+	(void)state;
+	assert_string_equal(corr_hex_id(UINT64_C(0x0123456789abcdef), id), "0123456789abcdef");
+	assert_string_equal(corr_hex_id(UINT64_C(0xfedcba9876543210), id), "fedcba9876543210");
+	assert_string_equal(corr_hex_id(0, id), "0000000000000000");
+	assert_string_equal(corr_hex_id(UINT64_MAX, id), "ffffffffffffffff");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1292,6 +1305,7 @@ int main(void)
 	    cmocka_unit_test(test_load_v2),
 	    cmocka_unit_test(test_facts_room),
 	    cmocka_unit_test(test_event_put),
+	    cmocka_unit_test(test_hex_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
