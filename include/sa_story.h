@@ -2,6 +2,7 @@
 #ifndef IKELOGD_SA_STORY_H
 #define IKELOGD_SA_STORY_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
