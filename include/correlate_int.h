@@ -6,7 +6,8 @@
  * The correlation table's insides, shared by the files that make up the
  * correlator only (correlate.c: the table and the stories;
  * correlate_summary.c: the summaries; correlate_state.c: saving and
- * restoring it across a restart). Nothing else includes this.
+ * restoring it across a restart). Nothing else includes this but their
+ * unit test.
  */
 #include <assert.h>
 #include <stdbool.h>

@@ -205,6 +205,9 @@ static void put_seconds(struct json_buf *b, int64_t ms)
 	json_put(b, num, (size_t)n);
 }
 
+/* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ": util_rfc3339_us for the years 0 to 9999. */
+#define RFC3339_US_LEN 27
+
 /* `,"key":` with the key a string literal: its length known when compiled. */
 #define PUT_KEY(b, lit) json_put((b), "," lit ":", sizeof(lit) + 1)
 
@@ -237,7 +240,8 @@ static void put_seconds(struct json_buf *b, int64_t ms)
  * `,"start_time":...` in b (from offset b->len): written directly, not by
  * parsing the rendered event again. end_time is the event's timestamp
  * (corr_summary_event writes it from the same end_us), not formatted twice,
- * when the policy kept it (ts_kept).
+ * when the policy kept it (ts_kept); start_time, in the same second, is
+ * that text with its own microseconds.
  * Returns 0 or -ENOMEM.
  */
 static int summary_members(struct json_buf *b, const struct event *ev, bool ts_kept,
@@ -251,8 +255,18 @@ static int summary_members(struct json_buf *b, const struct event *ev, bool ts_k
 	if (json_reserve(b, 512 + 6 * (sizeof(s->failed_x) + sizeof(s->first_id) +
 				       sizeof(s->last_id) + reason_len)) < 0)
 		return -ENOMEM;
-	PUT_PLAIN(b, "\"start_time\"", ts, util_rfc3339_us(s->start_us, ts));
 	end = ts_kept ? event_str(ev, F_TIMESTAMP, &end_len) : NULL;
+	if (end && end_len == RFC3339_US_LEN && s->start_us >= 0 && s->end_us >= 0 &&
+	    s->start_us / 1000000 == s->end_us / 1000000) {
+		/* The second it ended in (most failed attempts): only the micros differ. */
+		memcpy(ts, end, RFC3339_US_LEN - 7);
+		for (int k = 0, us = (int)(s->start_us % 1000000); k < 6; k++, us /= 10)
+			ts[RFC3339_US_LEN - 2 - k] = (char)('0' + us % 10);
+		ts[RFC3339_US_LEN - 1] = 'Z';
+		PUT_PLAIN(b, "\"start_time\"", ts, (size_t)RFC3339_US_LEN);
+	} else {
+		PUT_PLAIN(b, "\"start_time\"", ts, util_rfc3339_us(s->start_us, ts));
+	}
 	if (!end || end_len >= sizeof(ts)) {
 		end_len = util_rfc3339_us(s->end_us, ts);
 		end = ts;

@@ -14,8 +14,10 @@
 
 #include "config.h"
 #include "correlate.h"
+#include "correlate_int.h"
 #include "event.h"
 #include "redact.h"
+#include "sa_story.h"
 #include "stats.h"
 #include "stage_opts.h"
 #include "state.h"
@@ -1227,6 +1229,60 @@ static void test_save_load(void **state)
 	correlator_free(c);
 }
 
+/*
+ * sa_event_put / sa_event_put_int, the setters without their checks that
+ * carry a story's facts and make a summary: the value, its text as the
+ * writer reads it and a number as event_int gives it; a full arena sets
+ * nothing.
+ */
+static void test_event_put(void **state)
+{
+	struct event ev;
+	size_t len;
+	const char *s;
+
+	(void)state;
+	assert_int_equal(event_init(&ev, 64), 0);
+	assert_int_equal(sa_event_put(&ev, F_PEER_ID, "@east", 5, 0), 0);
+	s = event_str(&ev, F_PEER_ID, &len);
+	assert_non_null(s);
+	assert_int_equal(len, 5);
+	assert_string_equal(s, "@east");
+	assert_int_equal(sa_event_put_int(&ev, F_PEER_PORT, 4500), 0);
+	assert_string_equal(event_str(&ev, F_PEER_PORT, &len), "4500");
+	assert_int_equal(event_int(&ev, F_PEER_PORT, -1), 4500);
+	assert_int_equal(sa_event_put_int(&ev, F_ESN, 1), 0); /* a bool: true, not 1 */
+	assert_string_equal(event_str(&ev, F_ESN, &len), "true");
+	assert_int_equal(event_int(&ev, F_ESN, -1), 1);
+	assert_int_equal(sa_event_put_int(&ev, F_NAT_PEER_BEHIND, 0), 0);
+	assert_string_equal(event_str(&ev, F_NAT_PEER_BEHIND, &len), "false");
+	assert_int_equal(sa_event_put_int(&ev, F_BYTES_IN, -120), 0);
+	assert_string_equal(event_str(&ev, F_BYTES_IN, &len), "-120");
+	assert_int_equal(event_int(&ev, F_BYTES_IN, 0), -120);
+	/* 5+1 + 4+1 + 4+1 + 5+1 + 4+1 = 27 bytes used: 37 left, a 37-byte value needs 38 */
+	assert_int_equal(
+	    sa_event_put(&ev, F_REASON, "0123456789012345678901234567890123456", 37, 0), -ENOSPC);
+	assert_false(event_has(&ev, F_REASON));
+	assert_int_equal(sa_event_put(&ev, F_REASON, "012345678901234567890123456789012345", 36, 0),
+			 0);
+	assert_int_equal(ev.text_len, 64);
+	assert_int_equal(sa_event_put_int(&ev, F_RETRANSMITS, 7), -ENOSPC);
+	assert_false(event_has(&ev, F_RETRANSMITS));
+	event_done(&ev);
+}
+
+/* An IKE SA id as 16 lower-case hex digits, the most significant first, every nibble its own. */
+static void test_hex_id(void **state)
+{
+	char id[ID_LEN + 1];
+
+	(void)state;
+	assert_string_equal(corr_hex_id(UINT64_C(0x0123456789abcdef), id), "0123456789abcdef");
+	assert_string_equal(corr_hex_id(UINT64_C(0xfedcba9876543210), id), "fedcba9876543210");
+	assert_string_equal(corr_hex_id(0, id), "0000000000000000");
+	assert_string_equal(corr_hex_id(UINT64_MAX, id), "ffffffffffffffff");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1248,6 +1304,8 @@ int main(void)
 	    cmocka_unit_test(test_deleted_kept),
 	    cmocka_unit_test(test_load_v2),
 	    cmocka_unit_test(test_facts_room),
+	    cmocka_unit_test(test_event_put),
+	    cmocka_unit_test(test_hex_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -403,14 +403,17 @@ static void test_summary_counts(void **state)
 {
 	struct fixture *f = *state;
 	static const int64_t t0 = INT64_C(1795470351000000);
-	/* #1 lasts 1.2345678 s (1.235 once rounded), #2 exactly 2 s */
-	static const int64_t dt[2][2] = {{0, 1234567}, {0, 2000000}};
+	/*
+	 * #1 lasts 1.2345678 s (1.235 once rounded), #2 exactly 2 s, #3 starts
+	 * and ends within one second: from .250001 to .987654
+	 */
+	static const int64_t dt[3][2] = {{0, 1234567}, {0, 2000000}, {250001, 987654}};
 	struct json_object *o, *v;
 	char msg[64];
 
 	f->sink.ack_at_once = true;
 	assert_int_equal(pipeline_set_summary(f->pl, true), 0);
-	for (int sa = 0; sa < 2; sa++)
+	for (int sa = 0; sa < 3; sa++)
 		for (int k = 0; k < 2; k++) {
 			struct record rec = {.msg = msg,
 					     .priority = -1,
@@ -423,8 +426,8 @@ static void test_summary_counts(void **state)
 			assert_true(pipeline_submit(f->pl, &rec) >= 0);
 		}
 	assert_int_equal(pipeline_emit_summaries(f->pl), 0);
-	assert_int_equal(f->sink.n, 6);
-	o = json_tokener_parse(f->sink.json[4]);
+	assert_int_equal(f->sink.n, 9);
+	o = json_tokener_parse(f->sink.json[6]);
 	assert_non_null(o);
 	assert_true(json_object_object_get_ex(o, "event_type", &v));
 	assert_string_equal(json_object_get_string(v), "ike_sa_summary");
@@ -447,9 +450,19 @@ static void test_summary_counts(void **state)
 	assert_string_equal(json_object_get_string(v), "e");
 	json_object_put(o);
 	/* whole seconds keep a fraction: still a JSON number with a decimal point */
-	assert_non_null(strstr(f->sink.json[5], "\"duration_s\":2.0,"));
-	assert_non_null(strstr(f->sink.json[5], "\"ike_sa_rekeys\":0,"));
-	assert_int_equal(f->sink.json[5][strlen(f->sink.json[5]) - 1], '}');
+	assert_non_null(strstr(f->sink.json[7], "\"duration_s\":2.0,"));
+	assert_non_null(strstr(f->sink.json[7], "\"ike_sa_rekeys\":0,"));
+	assert_int_equal(f->sink.json[7][strlen(f->sink.json[7]) - 1], '}');
+	/* within one second: the start keeps its own microseconds */
+	o = json_tokener_parse(f->sink.json[8]);
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "start_time", &v));
+	assert_string_equal(json_object_get_string(v), "2026-11-23T21:45:51.250001Z");
+	assert_true(json_object_object_get_ex(o, "end_time", &v));
+	assert_string_equal(json_object_get_string(v), "2026-11-23T21:45:51.987654Z");
+	assert_true(json_object_object_get_ex(o, "duration_s", &v));
+	assert_true(json_object_get_double(v) == 0.738);
+	json_object_put(o);
 }
 
 int main(void)
