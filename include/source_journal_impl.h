@@ -92,6 +92,9 @@ void jbatch_record(const struct jbatch *b, const struct jentry *e, struct record
  */
 struct jring;
 
+/* The thread's name (/proc/PID/task/TID/comm), at most 15 bytes. */
+#define JRING_THREAD_NAME "ikelogd-journal"
+
 /*
  * Starts the thread on rd (positioned: with have_current, on an entry
  * not yet read; else before the next one). Returns 0 and *ret, or -errno.

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -209,6 +210,7 @@ static void ring_free(struct jring *r)
 int jring_start(struct jreader *rd, bool follow, bool have_current, struct jring **ret)
 {
 	size_t size = 2 * (rd->max_line + JREADER_HOST_MAX);
+	sigset_t all, old;
 	struct jring *r;
 	int k;
 
@@ -238,9 +240,19 @@ int jring_start(struct jreader *rd, bool follow, bool have_current, struct jring
 		r->b[i].cap = BATCH_ENTRIES;
 		r->b[i].size = size;
 	}
+	/*
+	 * No signal for the thread: the loop takes its signals (SIGCHLD for
+	 * the status poll too, blocked maybe after this) through signalfd,
+	 * which sees only those no thread left unblocked.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	k = -pthread_create(&r->thread, NULL, run, r);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (k < 0)
 		goto out;
+	/* For top -H and the tests; a name is no reason to fail. */
+	(void)pthread_setname_np(r->thread, JRING_THREAD_NAME);
 	*ret = r;
 	r = NULL;
 out:

@@ -5,9 +5,11 @@
  * (no rules, no sink: the test acknowledges what the
  * pipeline hands on, as a sink would).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,6 +24,7 @@
 #include <systemd/sd-journal.h>
 
 #include "source_journal.h"
+#include "source_journal_impl.h"
 
 #define JOURNAL_REMOTE "/lib/systemd/systemd-journal-remote"
 #define BOOT	       "6c7c6013a8674f1e9a5cd7b4b5e56aa4"
@@ -536,6 +539,64 @@ static void test_follow_many(void **state)
 	free(m.cur);
 }
 
+/*
+ * The tid of the journal reading thread, or 0, and whether it blocks sig
+ * (its SigBlk mask in /proc).
+ */
+static pid_t reading_thread(int sig, bool *blocked)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	pid_t tid = 0;
+
+	assert_non_null(d);
+	while (!tid && (de = readdir(d))) {
+		char path[300], line[128];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(line, sizeof(line), f) &&
+		    strncmp(line, JRING_THREAD_NAME "\n", sizeof(JRING_THREAD_NAME)) == 0)
+			tid = (pid_t)atoi(de->d_name);
+		fclose(f);
+		if (!tid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/status", de->d_name);
+		f = fopen(path, "r");
+		assert_non_null(f);
+		while (fgets(line, sizeof(line), f))
+			if (strncmp(line, "SigBlk:", 7) == 0)
+				*blocked = (strtoull(line + 7, NULL, 16) >> (sig - 1)) & 1;
+		fclose(f);
+	}
+	closedir(d);
+	return tid;
+}
+
+/*
+ * The reading thread takes no signal (the loop's signalfd sees only those
+ * no thread left unblocked: SIGCHLD is blocked by the status poll after
+ * the source opened), and it is gone once the source is closed.
+ */
+static void test_thread_blocks_signals(void **state)
+{
+	struct h *h = *state;
+	bool chld = false, term = false;
+
+	h_start(h);
+	h_run(h, 3, 3000);
+	assert_int_equal(h->n, 3);
+	assert_true(reading_thread(SIGCHLD, &chld) > 0);
+	assert_true(reading_thread(SIGTERM, &term) > 0);
+	assert_true(chld);
+	assert_true(term);
+	h_stop(h);
+	assert_int_equal(reading_thread(SIGTERM, &term), 0);
+}
+
 static void test_event_id_function(void **state)
 {
 	char id[33], want[33];
@@ -565,6 +626,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_pause_at_window, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_read_file_many, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_follow_many, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_thread_blocks_signals, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
