@@ -19,7 +19,7 @@
 
 #include "source_journal_impl.h"
 
-#define RING_BATCHES  4
+#define RING_BATCHES  16
 #define BATCH_ENTRIES 256
 #define BATCH_BYTES   (256 * 1024) /* at least two entries of max_line bytes */
 #define POLL_IDLE_MS  25
@@ -152,7 +152,12 @@ static void give_back(struct jring *r)
 	pthread_mutex_lock(&r->mu);
 	r->head = (r->head + 1) % RING_BATCHES;
 	r->count--;
-	pthread_cond_broadcast(&r->cv);
+	/*
+	 * The thread, waiting on a full ring, is woken when half of it is
+	 * free, not at each batch: it then reads several batches in one run.
+	 */
+	if (r->count == RING_BATCHES / 2)
+		pthread_cond_broadcast(&r->cv);
 	pthread_mutex_unlock(&r->mu);
 	r->taking = false;
 }

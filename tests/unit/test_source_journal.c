@@ -396,7 +396,7 @@ static void test_pause_at_window(void **state)
  * and wait), messages of every length up to past max_line_bytes, a host
  * name on some. Entry i says "entry i".
  */
-#define MANY 3000
+#define MANY 6000
 
 struct many {
 	char (*cur)[STATE_CURSOR_MAX]; /* each entry's cursor, read with sd-journal */
