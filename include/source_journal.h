@@ -17,7 +17,8 @@
  * _SOURCE_REALTIME_TIMESTAMP (else the entry's realtime), _HOSTNAME, _PID
  * (else SYSLOG_PID), PRIORITY, the boot id, and an event_id of 32 hex
  * digits: SHA-256 over the cursor's seqnum id and seqnum, so an entry read
- * again (after a restart, from a rotated file) gets the same id.
+ * again (after a restart, from a rotated file) gets the same id. A thread
+ * reads the entries ahead of the pipeline (source_journal_impl.h).
  */
 
 #define SOURCE_JOURNAL_LIST_MAX 16

@@ -1,28 +1,24 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The journal source: sd-journal driven by sd-event. The journal's inotify
- * fd wakes us, and a poll, because journald posts its change notifications
- * at most every 250 ms while new entries are visible in the mapped file at
- * once: every 2 ms while entries came in the last second (the poll is most
- * of an event's delay from journal to collector), every 25 ms when idle.
- * sd_journal_process() says whether files were added or removed (rotation,
- * vacuum), which sd-journal follows by itself: the location of the last
- * entry read survives. Entries are read in batches from a defer event
- * source, so acknowledgements and timers run between batches. The cursor
- * of each record in flight waits in a FIFO; the cursor of the newest
- * delivered record is saved to the state file, batched (commit_every
- * records or commit_interval_ms).
+ * The journal source: a thread reads the entries ahead (source_journal_ring.c:
+ * sd_journal_next, the fields, the cursor, the event id) while the loop
+ * hands those already read to the pipeline; the thread's eventfd wakes the
+ * loop when a batch is ready. The journal is positioned on the loop before
+ * the thread starts, and belongs to the thread from then on. Entries are
+ * taken in batches from a defer event source, so acknowledgements and
+ * timers run between batches. The cursor of each record in flight waits in
+ * a FIFO; the cursor of the newest delivered record is saved to the state
+ * file, batched (commit_every records or commit_interval_ms): what was read
+ * ahead and not delivered is read again after a restart.
  */
 #include <errno.h>
 #include <stddef.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 
-#include <openssl/evp.h>
 #include <systemd/sd-event.h>
 #include <systemd/sd-journal.h>
 
@@ -30,28 +26,11 @@
 #include "source.h"
 #include "source_window.h"
 #include "source_journal.h"
+#include "source_journal_impl.h"
 #include "state.h"
 
-#define BATCH_ENTRIES 512
-#define POLL_IDLE_US  (25 * 1000ull)
-#define POLL_BUSY_US  (2 * 1000ull)
-#define BUSY_FOR_US   (1000 * 1000ull) /* polls stay fast this long after an entry */
-#define DEFAULT_MATCH "SYSLOG_IDENTIFIER=pluto"
-#define HOST_MAX      256
-
-/* The reading half, shared by the daemon source and the one-shot reader. */
-struct jreader {
-	sd_journal *j;
-	size_t max_line;
-	char *msg; /* max_line bytes: MESSAGE is copied, journal data moves */
-	char host[HOST_MAX];
-	char boot_id[SD_ID128_STRING_MAX];
-	sd_id128_t boot; /* boot_id as read, converted only when it changes */
-	char event_id[33];
-	char *cursor; /* of the entry last read, malloc'd by sd-journal */
-	EVP_MD *md;   /* SHA-256, fetched once */
-	EVP_MD_CTX *mdctx;
-};
+#define BATCH_ENTRIES  512
+#define POLL_SAFETY_US (1000 * 1000ull) /* the eventfd wakes the loop; this timer only kicks */
 
 struct fifo_entry {
 	uint64_t seq;
@@ -68,65 +47,12 @@ struct sjournal {
 	struct pipeline *pl;
 	struct counters *cnt;
 	sd_event *e;
-	sd_event_source *io;
+	sd_event_source *io; /* the ring's eventfd */
 	struct jreader rd;
-	bool have_current;	  /* positioned on an entry not yet read */
-	uint64_t last_entry_usec; /* CLOCK_MONOTONIC of the last batch that read entries */
+	struct jring *ring;
+	bool have_current; /* positioned on an entry not yet read */
 };
 _Static_assert(offsetof(struct sjournal, win) == 0, "the window comes first");
-
-/* "journal:" and the cursor's "s=...;i=..." part into buf; returns its length. */
-static size_t id_input(const char *cursor, char buf[STATE_CURSOR_MAX + 16])
-{
-	const char *end = NULL;
-	size_t n;
-
-	if (strncmp(cursor, "s=", 2) == 0) {
-		const char *semi = strchr(cursor, ';');
-
-		if (semi && strncmp(semi + 1, "i=", 2) == 0)
-			end = strchr(semi + 1, ';');
-	}
-	n = end ? (size_t)(end - cursor) : strlen(cursor);
-	if (n > STATE_CURSOR_MAX)
-		n = STATE_CURSOR_MAX;
-	memcpy(buf, "journal:", 8);
-	memcpy(buf + 8, cursor, n);
-	return n + 8;
-}
-
-void source_journal_event_id(const char *cursor, char out[33])
-{
-	char buf[STATE_CURSOR_MAX + 16];
-	char hex[STATE_HASH_HEX_LEN + 1];
-
-	state_sha256_hex(buf, id_input(cursor, buf), hex);
-	memcpy(out, hex, 32);
-	out[32] = '\0';
-}
-
-/* The same id with the reader's digest context: no algorithm fetch per entry. */
-static void reader_event_id(struct jreader *rd)
-{
-	static const char digits[] = "0123456789abcdef";
-	char buf[STATE_CURSOR_MAX + 16];
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	size_t n;
-
-	n = id_input(rd->cursor, buf);
-	if (!rd->mdctx || !EVP_DigestInit_ex(rd->mdctx, rd->md, NULL) ||
-	    !EVP_DigestUpdate(rd->mdctx, buf, n) || !EVP_DigestFinal_ex(rd->mdctx, md, &mdlen) ||
-	    mdlen < 16) {
-		source_journal_event_id(rd->cursor, rd->event_id);
-		return;
-	}
-	for (unsigned i = 0; i < 16; i++) {
-		rd->event_id[2 * i] = digits[md[i] >> 4];
-		rd->event_id[2 * i + 1] = digits[md[i] & 15];
-	}
-	rd->event_id[32] = '\0';
-}
 
 /* The value of cursor field key ("s=") into out; false if absent. */
 static bool cursor_field(const char *cursor, const char *key, char *out, size_t size)
@@ -152,208 +78,43 @@ static bool cursor_field(const char *cursor, const char *key, char *out, size_t 
 	return false;
 }
 
-static int reader_open(struct jreader *rd, const struct source_journal_options *o,
-		       const char *only_path, struct diags *errs)
-{
-	const char *paths[SOURCE_JOURNAL_LIST_MAX + 1] = {0};
-	struct stat st;
-	size_t n = 0;
-	int r;
-
-	rd->max_line = o->max_line_bytes ? o->max_line_bytes : 65536;
-	rd->msg = malloc(rd->max_line);
-	if (!rd->msg)
-		return -ENOMEM;
-	/* Without them, ids take the slower one-shot path. */
-	rd->md = EVP_MD_fetch(NULL, "SHA256", NULL);
-	rd->mdctx = rd->md ? EVP_MD_CTX_new() : NULL;
-	if (only_path)
-		paths[n++] = only_path;
-	else
-		for (size_t i = 0; i < o->n_files && i < SOURCE_JOURNAL_LIST_MAX; i++)
-			paths[n++] = o->files[i];
-
-	if (n == 0) {
-		r = sd_journal_open(&rd->j, SD_JOURNAL_LOCAL_ONLY);
-	} else if (n == 1 && stat(paths[0], &st) == 0 && S_ISDIR(st.st_mode)) {
-		r = sd_journal_open_directory(&rd->j, paths[0], 0);
-	} else {
-		for (size_t i = 0; i < n; i++)
-			if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-				diag_add(errs, paths[i], 0, 0,
-					 "source.journal.files: give one directory, or files only");
-				return -EINVAL;
-			}
-		r = sd_journal_open_files(&rd->j, paths, 0);
-	}
-	if (r < 0) {
-		diag_add(errs, n ? paths[0] : NULL, 0, 0, "cannot open the journal: %s",
-			 strerror(-r));
-		return r;
-	}
-	for (size_t i = 0; i < o->n_match; i++) {
-		r = sd_journal_add_match(rd->j, o->match[i], 0);
-		if (r < 0) {
-			diag_add(errs, NULL, 0, 0, "source.journal.match: bad match \"%s\": %s",
-				 o->match[i], strerror(-r));
-			return r;
-		}
-		/* The documented semantics: matches are OR-ed, whatever their fields. */
-		if (i + 1 < o->n_match) {
-			r = sd_journal_add_disjunction(rd->j);
-			if (r < 0)
-				return r;
-		}
-	}
-	if (o->n_match == 0) {
-		r = sd_journal_add_match(rd->j, DEFAULT_MATCH, 0);
-		if (r < 0)
-			return r;
-	}
-	/* Large enough to see that a message is longer than the limit. */
-	sd_journal_set_data_threshold(rd->j, rd->max_line + sizeof("MESSAGE="));
-	return 0;
-}
-
-static void reader_close(struct jreader *rd)
-{
-	if (rd->j)
-		sd_journal_close(rd->j);
-	rd->j = NULL;
-	free(rd->msg);
-	rd->msg = NULL;
-	free(rd->cursor);
-	rd->cursor = NULL;
-	EVP_MD_CTX_free(rd->mdctx);
-	rd->mdctx = NULL;
-	EVP_MD_free(rd->md);
-	rd->md = NULL;
-}
-
-static bool field_is(const void *d, size_t l, const char *name, size_t nlen)
-{
-	return l > nlen && memcmp(d, name, nlen) == 0;
-}
-
-static int64_t parse_i64(const char *v, size_t len)
-{
-	int64_t x = 0;
-
-	if (len == 0 || len > 19)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (v[i] < '0' || v[i] > '9')
-			return -1;
-		x = x * 10 + (v[i] - '0');
-	}
-	return x;
-}
-
-/* The current entry as a record; rd->cursor becomes its cursor. */
-static int reader_entry(struct jreader *rd, struct record *rec)
-{
-	const void *d;
-	size_t l;
-	int64_t src_rt = -1, pid = -1, syslog_pid = -1, prio = -1;
-	uint64_t rt = 0, mono = 0;
-	sd_id128_t boot;
-	bool have_msg = false;
-	int r;
-
-	*rec = (struct record){.priority = -1};
-	free(rd->cursor);
-	rd->cursor = NULL;
-	r = sd_journal_get_cursor(rd->j, &rd->cursor);
-	if (r < 0)
-		return r;
-	SD_JOURNAL_FOREACH_DATA(rd->j, d, l)
-	{
-		const char *s = d;
-
-		if (field_is(d, l, "MESSAGE=", 8)) {
-			size_t n = l - 8;
-
-			if (n > rd->max_line) {
-				n = rd->max_line;
-				rec->flags |= RECORD_TRUNCATED;
-			}
-			memcpy(rd->msg, s + 8, n);
-			rec->len = n;
-			have_msg = true;
-		} else if (field_is(d, l, "_SOURCE_REALTIME_TIMESTAMP=", 27)) {
-			src_rt = parse_i64(s + 27, l - 27);
-		} else if (field_is(d, l, "_HOSTNAME=", 10)) {
-			size_t n = l - 10 < HOST_MAX - 1 ? l - 10 : HOST_MAX - 1;
-
-			memcpy(rd->host, s + 10, n);
-			rd->host[n] = '\0';
-			rec->host = rd->host;
-		} else if (field_is(d, l, "_PID=", 5)) {
-			pid = parse_i64(s + 5, l - 5);
-		} else if (field_is(d, l, "SYSLOG_PID=", 11)) {
-			syslog_pid = parse_i64(s + 11, l - 11);
-		} else if (field_is(d, l, "PRIORITY=", 9)) {
-			prio = parse_i64(s + 9, l - 9);
-		}
-	}
-	if (!have_msg)
-		rec->len = 0;
-	rec->msg = rd->msg;
-	if (src_rt > 0)
-		rec->realtime_usec = src_rt;
-	else if (sd_journal_get_realtime_usec(rd->j, &rt) >= 0)
-		rec->realtime_usec = (int64_t)rt;
-	if (pid > 0 && pid <= INT32_MAX)
-		rec->pid = (int)pid;
-	else if (syslog_pid > 0 && syslog_pid <= INT32_MAX)
-		rec->pid = (int)syslog_pid;
-	if (prio >= 0 && prio <= 7)
-		rec->priority = (int)prio;
-	if (sd_journal_get_monotonic_usec(rd->j, &mono, &boot) >= 0) {
-		if (!rd->boot_id[0] || !sd_id128_equal(boot, rd->boot))
-			sd_id128_to_string(boot, rd->boot_id);
-		rd->boot = boot;
-		rec->boot_id = rd->boot_id;
-	}
-	reader_event_id(rd);
-	rec->event_id = rd->event_id;
-	return 0;
-}
-
 int source_journal_read_file(const char *path, const struct source_journal_options *o,
 			     struct pipeline *pl, struct counters *cnt, struct diags *errs)
 {
 	struct jreader rd = {0};
+	struct jring *ring = NULL;
 	struct record rec;
-	int n = 0, r;
+	char *cursor;
+	unsigned errors = 0;
+	int n = 0, err = 0, r;
 
-	r = reader_open(&rd, o, path, errs);
+	r = jreader_open(&rd, o, path, errs);
 	if (r < 0)
 		goto out;
 	r = sd_journal_seek_head(rd.j);
 	if (r < 0)
 		goto out;
-	for (;;) {
-		r = sd_journal_next(rd.j);
-		if (r < 0) {
-			cnt->source_errors++;
-			diag_add(errs, path, 0, 0, "reading the journal: %s", strerror(-r));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		if (reader_entry(&rd, &rec) < 0) {
-			cnt->source_errors++;
-			continue;
-		}
+	r = jring_start(&rd, false, false, &ring);
+	if (r < 0)
+		goto out;
+	while ((r = jring_take(ring, true, &rec, &cursor, &errors, &err)) > 0) {
+		free(cursor);
 		r = pipeline_submit(pl, &rec);
 		if (r < 0)
 			goto out;
 		n++;
 	}
+	cnt->source_errors += errors;
+	if (err < 0) {
+		/* As before the thread: a failed sd_journal_next ends the read. */
+		diag_add(errs, path, 0, 0, "reading the journal: %s", strerror(-err));
+		r = err;
+		goto out;
+	}
 	r = n;
 out:
-	reader_close(&rd);
+	jring_stop(ring);
+	jreader_close(&rd);
 	return r;
 }
 
@@ -382,72 +143,47 @@ static void entry_release(void *entry)
 	f->cursor = NULL;
 }
 
-/* One batch. Returns 1 if there may be more to read now, 0 at the end, -errno. */
+/* One batch. Returns 1 if there may be more to take now, 0 when not, -errno. */
 static int read_batch(void *userdata)
 {
 	struct sjournal *s = userdata;
 	struct record rec;
-	int r;
+	unsigned errors = 0;
+	char *cursor;
+	int err = 0, r = 1;
 
 	for (unsigned i = 0; i < BATCH_ENTRIES; i++) {
-		if (source_window_stopped(&s->win))
-			return 0; /* resumed by pause(false) or delivered() */
-		if (s->have_current) {
-			s->have_current = false;
-		} else {
-			r = sd_journal_next(s->rd.j);
-			if (r < 0) {
-				s->cnt->source_errors++;
-				log_warnx("reading the journal: %s", strerror(-r));
-				return r;
-			}
-			/*
-			 * At the end. If this batch submitted records, one more
-			 * turn of the loop: other sources (the sink's post-dispatch
-			 * flush) run before we look again.
-			 */
-			if (r == 0) {
-				if (i > 0)
-					sd_event_now(s->e, CLOCK_MONOTONIC, &s->last_entry_usec);
-				return i > 0;
-			}
+		if (source_window_stopped(&s->win)) {
+			r = 0; /* resumed by pause(false) or delivered() */
+			break;
 		}
-		if (reader_entry(&s->rd, &rec) < 0) {
-			s->cnt->source_errors++;
-			continue;
+		if (jring_take(s->ring, false, &rec, &cursor, &errors, &err) == 0) {
+			r = 0; /* the eventfd says when there is more */
+			break;
 		}
 		/* The cursor's ownership moves to the window. */
-		source_window_submit(&s->win, s->pl, &rec,
-				     &(struct fifo_entry){.cursor = s->rd.cursor},
+		source_window_submit(&s->win, s->pl, &rec, &(struct fifo_entry){.cursor = cursor},
 				     "journal entries");
-		s->rd.cursor = NULL;
 	}
-	sd_event_now(s->e, CLOCK_MONOTONIC, &s->last_entry_usec);
-	return 1;
+	s->cnt->source_errors += errors;
+	if (err < 0)
+		log_warnx("reading the journal: %s", strerror(-err));
+	return r;
 }
 
-/* New entries, or files added or removed: then read (the poll kicks after it, too). */
-static void process_journal(void *userdata)
+static int on_ready(sd_event_source *es, int fd, uint32_t revents, void *userdata)
 {
 	struct sjournal *s = userdata;
-	int r = sd_journal_process(s->rd.j);
-	uint64_t now = 0;
+	eventfd_t v;
 
-	sd_event_now(s->e, CLOCK_MONOTONIC, &now);
-	source_window_set_poll(&s->win, now - s->last_entry_usec < BUSY_FOR_US ? POLL_BUSY_US
-									       : POLL_IDLE_US);
-
-	if (r == SD_JOURNAL_INVALIDATE)
-		log_debug("journal files added or removed");
-	else if (r < 0)
-		log_warnx("journal: %s", strerror(-r));
+	(void)eventfd_read(fd, &v);
 	source_window_kick(&s->win);
+	return 0;
 }
 
-static int on_io(sd_event_source *es, int fd, uint32_t revents, void *userdata)
+/* The window's poll: the thread waits for the journal itself. */
+static void poll_nothing(void *userdata)
 {
-	process_journal(userdata);
-	return 0;
 }
 
 /* Start without a usable position: tail (after the newest entry) or head. */
@@ -566,9 +302,11 @@ static void sj_close(void *p)
 
 	if (!s)
 		return;
+	/* The thread first: it holds the journal. */
+	jring_stop(s->ring);
 	sd_event_source_disable_unref(s->io);
 	source_window_done(&s->win);
-	reader_close(&s->rd);
+	jreader_close(&s->rd);
 	sd_event_unref(s->e);
 	free(s);
 }
@@ -590,7 +328,7 @@ static int sj_open(const struct source_options *o, sd_event *e, struct pipeline 
 			       entry_release);
 	if (r < 0)
 		goto out;
-	r = reader_open(&s->rd, &s->opt, NULL, errs);
+	r = jreader_open(&s->rd, &s->opt, NULL, errs);
 	if (r < 0)
 		goto out;
 	r = position(s);
@@ -600,16 +338,20 @@ static int sj_open(const struct source_options *o, sd_event *e, struct pipeline 
 	}
 	/* A start at the tail is saved at once: a crash before the first delivery skips nothing. */
 	source_window_commit(&s->win);
+	/* Made here, so that a journal that cannot be watched fails the start. */
 	fd = sd_journal_get_fd(s->rd.j);
 	if (fd < 0) {
 		r = fd;
 		diag_add(errs, NULL, 0, 0, "journal: no fd to watch: %s", strerror(-r));
 		goto out;
 	}
-	r = sd_event_add_io(e, &s->io, fd, (uint32_t)sd_journal_get_events(s->rd.j), on_io, s);
+	r = jring_start(&s->rd, true, s->have_current, &s->ring);
 	if (r < 0)
 		goto out;
-	r = source_window_start(&s->win, e, read_batch, process_journal, POLL_IDLE_US, s);
+	r = sd_event_add_io(e, &s->io, jring_fd(s->ring), EPOLLIN, on_ready, s);
+	if (r < 0)
+		goto out;
+	r = source_window_start(&s->win, e, read_batch, poll_nothing, POLL_SAFETY_US, s);
 	if (r < 0)
 		goto out;
 	*ret = s;

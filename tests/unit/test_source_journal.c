@@ -5,9 +5,11 @@
  * (no rules, no sink: the test acknowledges what the
  * pipeline hands on, as a sink would).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,6 +24,7 @@
 #include <systemd/sd-journal.h>
 
 #include "source_journal.h"
+#include "source_journal_impl.h"
 
 #define JOURNAL_REMOTE "/lib/systemd/systemd-journal-remote"
 #define BOOT	       "6c7c6013a8674f1e9a5cd7b4b5e56aa4"
@@ -388,6 +391,212 @@ static void test_pause_at_window(void **state)
 	assert_string_equal(h->v[2].msg, "\"westeast\" #1: four");
 }
 
+/*
+ * Many entries: more than the reading thread holds ahead (its batches fill
+ * and wait), messages of every length up to past max_line_bytes, a host
+ * name on some. Entry i says "entry i".
+ */
+#define MANY 6000
+
+struct many {
+	char (*cur)[STATE_CURSOR_MAX]; /* each entry's cursor, read with sd-journal */
+	size_t n;		       /* records seen */
+	unsigned bad;		       /* records not as written */
+	uint64_t last_seq;
+};
+
+static void make_many(struct h *h, struct many *m)
+{
+	size_t size = MANY * 600, used = 0;
+	char *text = malloc(size);
+
+	assert_non_null(text);
+	for (int i = 0; i < MANY; i++) {
+		int pad = i % 7 == 0 ? 300 : i % 50;
+
+		used += (size_t)snprintf(text + used, size - used,
+					 "__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n"
+					 "_BOOT_ID=" BOOT "\nSYSLOG_IDENTIFIER=pluto\n",
+					 1700000000 + i, 1000 + i);
+		if (i % 3 == 0)
+			used += (size_t)snprintf(text + used, size - used, "_HOSTNAME=host%d\n", i);
+		used += (size_t)snprintf(text + used, size - used, "MESSAGE=entry %d ", i);
+		memset(text + used, 'p', (size_t)pad);
+		used += (size_t)pad;
+		used += (size_t)snprintf(text + used, size - used, "\n\n");
+		assert_true(used < size);
+	}
+	snprintf(h->path, sizeof(h->path), "%s/many.journal", h->dir);
+	make_journal(h->path, text);
+	free(text);
+	m->cur = calloc(MANY, sizeof(*m->cur));
+	assert_non_null(m->cur);
+	assert_int_equal(cursors_of(h->path, m->cur, MANY), MANY);
+}
+
+static void observe_many(const struct record *rec, const struct event *ev, void *ud)
+{
+	struct many *m = ud;
+	char want[32], host[32], id[33];
+	size_t i = m->n++, wl;
+
+	(void)ev;
+	m->last_seq = rec->seq;
+	if (i >= MANY) {
+		m->bad++;
+		return;
+	}
+	wl = (size_t)snprintf(want, sizeof(want), "entry %zu ", i);
+	snprintf(host, sizeof(host), "host%zu", i);
+	expected_id(m->cur[i], id);
+	if (rec->len < wl || memcmp(rec->msg, want, wl) != 0 ||
+	    strspn(rec->msg + wl, "p") < rec->len - wl)
+		m->bad++;
+	else if (i % 7 == 0 ? rec->len != 256 || !(rec->flags & RECORD_TRUNCATED)
+			    : rec->len != wl + i % 50 || rec->flags != 0)
+		m->bad++;
+	else if (i % 3 == 0 ? !rec->host || strcmp(rec->host, host) != 0 : rec->host != NULL)
+		m->bad++;
+	else if (!rec->event_id || strcmp(rec->event_id, id) != 0)
+		m->bad++;
+	else if (!rec->boot_id || strcmp(rec->boot_id, BOOT) != 0)
+		m->bad++;
+}
+
+/* Runs the loop until m saw n records, or ms; acknowledges up to ack_upto. */
+static void run_many(struct h *h, struct many *m, size_t n, uint64_t ack_upto, unsigned ms)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		assert_true(sd_event_run(h->e, 10 * 1000) >= 0);
+		pipeline_delivered(h->pl, m->last_seq < ack_upto ? m->last_seq : ack_upto);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (m->n >= n ||
+		    (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >= ms)
+			break;
+	}
+}
+
+static void test_read_file_many(void **state)
+{
+	struct h *h = *state;
+	struct many m = {0};
+	struct diags errs = {0};
+
+	make_many(h, &m);
+	assert_int_equal(pipeline_new(t_pipeline_opts(&h->cfg), &h->cnt, &h->pl, &errs), 0);
+	pipeline_set_observer(h->pl, observe_many, &m);
+	assert_int_equal(source_journal_read_file(h->path, &t_source_opts(&h->cfg)->journal, h->pl,
+						  &h->cnt, &errs),
+			 MANY);
+	assert_int_equal(m.n, MANY);
+	assert_int_equal(m.bad, 0);
+	assert_int_equal(h->cnt.source_errors, 0);
+	pipeline_free(h->pl);
+	h->pl = NULL;
+	free(m.cur);
+}
+
+/*
+ * Following many entries through a small window: every entry once, in
+ * order, and the position is the last one's. Stopped while the reading
+ * thread waits on a full ring with records read ahead and not delivered,
+ * the restart resumes after the last delivered one.
+ */
+static void test_follow_many(void **state)
+{
+	struct h *h = *state;
+	struct many m = {0};
+	struct state_pos pos;
+	struct diags errs = {0};
+
+	make_many(h, &m);
+	set_list(&h->cfg.source.journal.files, h->path);
+	h->cfg.limits.in_flight = 8;
+	h_start(h);
+	pipeline_set_observer(h->pl, observe_many, &m);
+	run_many(h, &m, MANY, 0, 300);
+	assert_int_equal(m.n, 8); /* the window is full: nothing more is taken */
+	pipeline_delivered(h->pl, 5);
+	run_many(h, &m, MANY, 5, 300);
+	assert_int_equal(m.n, 13);
+	h_stop(h);
+	assert_int_equal(state_read(h->state, &pos, &errs), 0);
+	assert_string_equal(pos.cursor, m.cur[4]);
+
+	h->cfg.limits.in_flight = 64;
+	h_start(h);
+	m.n = 5; /* entry 5 comes next */
+	pipeline_set_observer(h->pl, observe_many, &m);
+	run_many(h, &m, MANY, UINT64_MAX, 10000);
+	assert_int_equal(m.n, MANY);
+	assert_int_equal(m.bad, 0);
+	h_stop(h);
+	assert_int_equal(state_read(h->state, &pos, &errs), 0);
+	assert_string_equal(pos.cursor, m.cur[MANY - 1]);
+	free(m.cur);
+}
+
+/*
+ * The tid of the journal reading thread, or 0, and whether it blocks sig
+ * (its SigBlk mask in /proc).
+ */
+static pid_t reading_thread(int sig, bool *blocked)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	pid_t tid = 0;
+
+	assert_non_null(d);
+	while (!tid && (de = readdir(d))) {
+		char path[300], line[128];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(line, sizeof(line), f) &&
+		    strncmp(line, JRING_THREAD_NAME "\n", sizeof(JRING_THREAD_NAME)) == 0)
+			tid = (pid_t)atoi(de->d_name);
+		fclose(f);
+		if (!tid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/status", de->d_name);
+		f = fopen(path, "r");
+		assert_non_null(f);
+		while (fgets(line, sizeof(line), f))
+			if (strncmp(line, "SigBlk:", 7) == 0)
+				*blocked = (strtoull(line + 7, NULL, 16) >> (sig - 1)) & 1;
+		fclose(f);
+	}
+	closedir(d);
+	return tid;
+}
+
+/*
+ * The reading thread takes no signal (the loop's signalfd sees only those
+ * no thread left unblocked: SIGCHLD is blocked by the status poll after
+ * the source opened), and it is gone once the source is closed.
+ */
+static void test_thread_blocks_signals(void **state)
+{
+	struct h *h = *state;
+	bool chld = false, term = false;
+
+	h_start(h);
+	h_run(h, 3, 3000);
+	assert_int_equal(h->n, 3);
+	assert_true(reading_thread(SIGCHLD, &chld) > 0);
+	assert_true(reading_thread(SIGTERM, &term) > 0);
+	assert_true(chld);
+	assert_true(term);
+	h_stop(h);
+	assert_int_equal(reading_thread(SIGTERM, &term), 0);
+}
+
 static void test_event_id_function(void **state)
 {
 	char id[33], want[33];
@@ -415,6 +624,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_gone_entry_resumes_after_it, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_broken_state_falls_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pause_at_window, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_read_file_many, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_follow_many, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_thread_blocks_signals, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
