@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <stdint.h>
 
 /* FNV-1a, 64 bits, continued from seed (use UTIL_HASH_SEED to start). Not for secrets. */
@@ -60,5 +61,14 @@ void util_heap_setup(void);
  * several per IKE SA.
  */
 size_t util_rfc3339_us(int64_t us, char out[32]);
+
+/*
+ * pthread_create with every signal blocked in the new thread: the loop
+ * takes the daemon's signals (SIGTERM, SIGHUP, SIGCHLD for the status
+ * poll) through signalfd, which sees only those no thread left unblocked,
+ * and some are blocked only after a thread has started. Returns 0 or a
+ * negative errno.
+ */
+int util_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 
 #endif

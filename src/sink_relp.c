@@ -81,6 +81,7 @@
 #include "signer.h"
 #include "sink_relp.h"
 #include "sink_relp_impl.h"
+#include "util.h"
 
 #define DEF_MAX_MESSAGE 65536
 #define DEF_WINDOW	128
@@ -385,7 +386,7 @@ int sink_relp_open(const struct sink_relp_options *o, sd_event *e, struct pipeli
 			 strerror(-r));
 		goto out;
 	}
-	r = -pthread_create(&s->thread, NULL, sink_relp_sender, s);
+	r = util_thread_start(&s->thread, sink_relp_sender, s);
 	if (r < 0) {
 		diag_add(errs, o->config_path, 0, 0, "output: cannot start the RELP thread: %s",
 			 strerror(-r));

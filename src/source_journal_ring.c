@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "source_journal_impl.h"
+#include "util.h"
 
 #define RING_BATCHES  16
 #define BATCH_ENTRIES 256
@@ -215,7 +215,6 @@ static void ring_free(struct jring *r)
 int jring_start(struct jreader *rd, bool follow, bool have_current, struct jring **ret)
 {
 	size_t size = 2 * (rd->max_line + JREADER_HOST_MAX);
-	sigset_t all, old;
 	struct jring *r;
 	int k;
 
@@ -245,15 +244,8 @@ int jring_start(struct jreader *rd, bool follow, bool have_current, struct jring
 		r->b[i].cap = BATCH_ENTRIES;
 		r->b[i].size = size;
 	}
-	/*
-	 * No signal for the thread: the loop takes its signals (SIGCHLD for
-	 * the status poll too, blocked maybe after this) through signalfd,
-	 * which sees only those no thread left unblocked.
-	 */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	k = -pthread_create(&r->thread, NULL, run, r);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* No signal for the thread: util_thread_start says why. */
+	k = util_thread_start(&r->thread, run, r);
 	if (k < 0)
 		goto out;
 	/* For top -H and the tests; a name is no reason to fail. */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "state_writer.h"
+#include "util.h"
 
 struct state_writer {
 	const char *path;
@@ -99,7 +100,7 @@ int state_writer_new(const char *path, sd_event *e, void (*done)(void *userdata)
 	r = sd_event_add_io(e, &w->src, w->efd, EPOLLIN, on_event, w);
 	if (r < 0)
 		goto out;
-	r = -pthread_create(&w->thread, NULL, run, w);
+	r = util_thread_start(&w->thread, run, w);
 	if (r < 0)
 		goto out;
 	*ret = w;
