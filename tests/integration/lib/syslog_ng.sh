@@ -20,8 +20,17 @@
 SYSLOG_NG_ROOT=$ROOT/build/syslog-ng/root
 SYSLOG_NG_DIR=$WORK/syslog-ng
 
+# Runs the copy with its own libraries and modules. With `exec` first, in
+# place of the calling (sub)shell: a start in the background then gives
+# syslog-ng's own pid as $!, which the stop and the exit trap kill (a
+# subshell's pid would die and leave syslog-ng running).
 syslog_ng_run() {
-	LD_LIBRARY_PATH=$SYSLOG_NG_ROOT/usr/lib/syslog-ng "$SYSLOG_NG_ROOT/usr/sbin/syslog-ng" \
+	local e=
+	if [ "${1:-}" = exec ]; then
+		e=exec
+		shift
+	fi
+	LD_LIBRARY_PATH=$SYSLOG_NG_ROOT/usr/lib/syslog-ng $e "$SYSLOG_NG_ROOT/usr/sbin/syslog-ng" \
 		--module-path="$SYSLOG_NG_ROOT/usr/lib/syslog-ng/3.38" "$@"
 }
 
@@ -56,13 +65,15 @@ syslog_ng_listening() { ss -Hltn "sport = :$1" | grep -q .; }
 syslog_ng_start() {
 	local d=$SYSLOG_NG_DIR pid port
 	port=$(cat "$d/port")
-	syslog_ng_run -F --no-caps -f "$d/syslog-ng.conf" --persist-file="$d/persist" \
+	syslog_ng_run exec -F --no-caps -f "$d/syslog-ng.conf" --persist-file="$d/persist" \
 		--pidfile="$d/syslog-ng.pid" --control="$d/ctl" >>"$d/syslog-ng.log" 2>&1 &
 	pid=$!
 	track "$pid"
 	echo "$pid" >"$d/pid"
 	wait_for 10 syslog_ng_listening "$port" ||
 		fail "syslog-ng did not listen on $port: $(tail -n 5 "$d/syslog-ng.log")"
+	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = syslog-ng ] ||
+		fail "the pid tracked ($pid) is not syslog-ng's own: stopping it would leave syslog-ng running"
 }
 
 syslog_ng_stop() {
