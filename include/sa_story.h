@@ -78,49 +78,6 @@ enum sa_facts_kind {
 	SA_FACTS_IKE_ALL,   /* carry only: the summary's, SUMMARY, IKE and IKE_XFORM at once */
 };
 
-/*
- * Sets f on ev to s[0..len) (num: its number, for the numeric types) as
- * event_set_str does, without its checks: only for a value that passed
- * them once (a story's fact, a value an event held) or one of the
- * correlator's own words and ids, never a map. A fact is copied on to
- * most events and to every summary, where the setters' checks and calls
- * were a third of the copy. Returns 0 or -ENOSPC (the arena is full).
- */
-static inline int sa_event_put(struct event *ev, enum field f, const char *s, size_t len,
-			       int64_t num)
-{
-	size_t off = ev->text_len;
-
-	if (len >= UINT32_MAX || off + len + 1 > ev->text_cap)
-		return -ENOSPC;
-	memcpy(ev->text + off, s, len);
-	ev->text[off + len] = '\0';
-	ev->text_len = off + len + 1;
-	ev->v[f] = (struct event_value){.off = (uint32_t)off, .len = (uint32_t)len, .num = num};
-	ev->present[f / 64] |= UINT64_C(1) << (f % 64);
-	return 0;
-}
-
-/*
- * A numeric field (FT_INT, FT_PORT, FT_BOOL) set to n as event_set_int
- * sets it: its text "true"/"false" for a bool, else decimal, and n.
- * Returns 0 or -ENOSPC.
- */
-static inline int sa_event_put_int(struct event *ev, enum field f, int64_t n)
-{
-	char buf[24], *p = buf + sizeof(buf);
-	uint64_t u = n < 0 ? -(uint64_t)n : (uint64_t)n;
-
-	if (field_table[f].type == FT_BOOL)
-		return n ? sa_event_put(ev, f, "true", 4, n) : sa_event_put(ev, f, "false", 5, n);
-	do
-		*--p = (char)('0' + u % 10);
-	while ((u /= 10) > 0);
-	if (n < 0)
-		*--p = '-';
-	return sa_event_put(ev, f, p, (size_t)(buf + sizeof(buf) - p), n);
-}
-
 /* Forgets everything (a new or reused table entry), the facts' buffer freed. */
 void sa_story_reset(struct sa_story *s);
 

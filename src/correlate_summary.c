@@ -28,7 +28,7 @@ static int by_start(const void *a, const void *b, void *ud)
  * The summary event of IKE SA entry i in ev: its facts and the fields the
  * table has. Its own words, ids and counts and the story's facts (which
  * each passed the setters' checks on a line's event) go straight into
- * their slots (sa_event_put): through the setters they were a quarter of
+ * their slots (event_put_trusted): through the setters they were a quarter of
  * the summary's making.
  */
 int corr_summary_event(struct correlator *c, uint32_t i, struct event *ev)
@@ -39,26 +39,26 @@ int corr_summary_event(struct correlator *c, uint32_t i, struct event *ev)
 	int r = 0;
 
 	event_reset(ev);
-	r |= sa_event_put_int(ev, F_SCHEMA_VERSION, 1);
-	r |= sa_event_put(ev, F_EVENT_ID,
-			  corr_hex_id(corr_mix(c->v[i].id ^ UINT64_C(0x5a5a5a5a5a5a5a5a)), id),
-			  ID_LEN, 0);
-	r |= sa_event_put(ev, F_TIMESTAMP, ts, util_rfc3339_us(s->end_us, ts), 0);
-	r |= sa_event_put(ev, F_EVENT_TYPE, "ike_sa_summary", 14, 0);
-	r |= sa_event_put(ev, F_RESULT, "info", 4, 0);
-	r |= sa_event_put(ev, F_SEVERITY, "info", 4, 0);
-	r |= sa_event_put(ev, F_IKE_SA_ID, corr_hex_id(c->v[i].id, id), ID_LEN, 0);
-	r |= sa_event_put_int(ev, F_STATE_SERIAL, c->v[i].serial);
+	r |= event_put_int_trusted(ev, F_SCHEMA_VERSION, 1);
+	r |= event_put_trusted(ev, F_EVENT_ID,
+			       corr_hex_id(corr_mix(c->v[i].id ^ UINT64_C(0x5a5a5a5a5a5a5a5a)), id),
+			       ID_LEN, 0);
+	r |= event_put_trusted(ev, F_TIMESTAMP, ts, util_rfc3339_us(s->end_us, ts), 0);
+	r |= event_put_trusted(ev, F_EVENT_TYPE, "ike_sa_summary", 14, 0);
+	r |= event_put_trusted(ev, F_RESULT, "info", 4, 0);
+	r |= event_put_trusted(ev, F_SEVERITY, "info", 4, 0);
+	r |= event_put_trusted(ev, F_IKE_SA_ID, corr_hex_id(c->v[i].id, id), ID_LEN, 0);
+	r |= event_put_int_trusted(ev, F_STATE_SERIAL, c->v[i].serial);
 	/* The error, reason and delete notify as a line's event held them. */
 	if (s->err_len)
-		r |= sa_event_put(ev, F_ERROR_CODE, s->error_code, s->err_len, 0);
+		r |= event_put_trusted(ev, F_ERROR_CODE, s->error_code, s->err_len, 0);
 	if (s->reason_len)
-		r |= sa_event_put(ev, F_REASON, s->reason, s->reason_len, 0);
+		r |= event_put_trusted(ev, F_REASON, s->reason, s->reason_len, 0);
 	if (s->notify_len)
-		r |= sa_event_put(ev, F_DELETE_NOTIFY, s->delete_notify, s->notify_len, 0);
-	r |= sa_event_put_int(ev, F_BYTES_IN, (int64_t)s->bytes_in);
-	r |= sa_event_put_int(ev, F_BYTES_OUT, (int64_t)s->bytes_out);
-	r |= sa_event_put_int(ev, F_RETRANSMITS, s->retransmits);
+		r |= event_put_trusted(ev, F_DELETE_NOTIFY, s->delete_notify, s->notify_len, 0);
+	r |= event_put_int_trusted(ev, F_BYTES_IN, (int64_t)s->bytes_in);
+	r |= event_put_int_trusted(ev, F_BYTES_OUT, (int64_t)s->bytes_out);
+	r |= event_put_int_trusted(ev, F_RETRANSMITS, s->retransmits);
 	r |= sa_story_carry(st, ev, SA_FACTS_IKE_ALL); /* one walk over its facts, not three */
 	r |= corr_derive_ids(c->v[i].role, ev);
 	return r < 0 ? -ENOSPC : 0;

@@ -420,6 +420,26 @@ int event_set_int(struct event *ev, enum field f, int64_t n)
 	return 0;
 }
 
+int event_put_trusted(struct event *ev, enum field f, const char *s, size_t len, int64_t num)
+{
+	int64_t off = arena_put(ev, s, len);
+
+	if (off < 0)
+		return (int)off;
+	ev->v[f] = (struct event_value){.off = (uint32_t)off, .len = (uint32_t)len, .num = num};
+	mark(ev, f, true);
+	return 0;
+}
+
+int event_put_int_trusted(struct event *ev, enum field f, int64_t n)
+{
+	char buf[24];
+	size_t len;
+	const char *p = int_text(f, n, buf, &len);
+
+	return event_put_trusted(ev, f, p, len, n);
+}
+
 static bool eq_ci(const char *s, size_t len, const char *lit)
 {
 	return strlen(lit) == len && strncasecmp(s, lit, len) == 0;

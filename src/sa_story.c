@@ -317,9 +317,9 @@ int sa_story_carry(const struct sa_story *s, struct event *ev, enum sa_facts_kin
 		/* Each value passed the setters' checks on the event it came from. */
 		if (numeric(f))
 			memcpy(&num, &s->facts[o + HDR], sizeof(num));
-		if ((numeric(f) ? sa_event_put_int(ev, f, num)
-				: sa_event_put(ev, f, (const char *)&s->facts[o + HDR],
-					       s->facts[o + 1], 0)) < 0)
+		if ((numeric(f) ? event_put_int_trusted(ev, f, num)
+				: event_put_trusted(ev, f, (const char *)&s->facts[o + HDR],
+						    s->facts[o + 1], 0)) < 0)
 			r = -ENOSPC;
 	}
 	return r;

@@ -1230,7 +1230,7 @@ static void test_save_load(void **state)
 }
 
 /*
- * sa_event_put / sa_event_put_int, the setters without their checks that
+ * event_put_trusted / event_put_int_trusted, the setters without their checks that
  * carry a story's facts and make a summary: the value, its text as the
  * writer reads it and a number as event_int gives it; a full arena sets
  * nothing.
@@ -1243,30 +1243,31 @@ static void test_event_put(void **state)
 
 	(void)state;
 	assert_int_equal(event_init(&ev, 64), 0);
-	assert_int_equal(sa_event_put(&ev, F_PEER_ID, "@east", 5, 0), 0);
+	assert_int_equal(event_put_trusted(&ev, F_PEER_ID, "@east", 5, 0), 0);
 	s = event_str(&ev, F_PEER_ID, &len);
 	assert_non_null(s);
 	assert_int_equal(len, 5);
 	assert_string_equal(s, "@east");
-	assert_int_equal(sa_event_put_int(&ev, F_PEER_PORT, 4500), 0);
+	assert_int_equal(event_put_int_trusted(&ev, F_PEER_PORT, 4500), 0);
 	assert_string_equal(event_str(&ev, F_PEER_PORT, &len), "4500");
 	assert_int_equal(event_int(&ev, F_PEER_PORT, -1), 4500);
-	assert_int_equal(sa_event_put_int(&ev, F_ESN, 1), 0); /* a bool: true, not 1 */
+	assert_int_equal(event_put_int_trusted(&ev, F_ESN, 1), 0); /* a bool: true, not 1 */
 	assert_string_equal(event_str(&ev, F_ESN, &len), "true");
 	assert_int_equal(event_int(&ev, F_ESN, -1), 1);
-	assert_int_equal(sa_event_put_int(&ev, F_NAT_PEER_BEHIND, 0), 0);
+	assert_int_equal(event_put_int_trusted(&ev, F_NAT_PEER_BEHIND, 0), 0);
 	assert_string_equal(event_str(&ev, F_NAT_PEER_BEHIND, &len), "false");
-	assert_int_equal(sa_event_put_int(&ev, F_BYTES_IN, -120), 0);
+	assert_int_equal(event_put_int_trusted(&ev, F_BYTES_IN, -120), 0);
 	assert_string_equal(event_str(&ev, F_BYTES_IN, &len), "-120");
 	assert_int_equal(event_int(&ev, F_BYTES_IN, 0), -120);
 	/* 5+1 + 4+1 + 4+1 + 5+1 + 4+1 = 27 bytes used: 37 left, a 37-byte value needs 38 */
 	assert_int_equal(
-	    sa_event_put(&ev, F_REASON, "0123456789012345678901234567890123456", 37, 0), -ENOSPC);
+	    event_put_trusted(&ev, F_REASON, "0123456789012345678901234567890123456", 37, 0),
+	    -ENOSPC);
 	assert_false(event_has(&ev, F_REASON));
-	assert_int_equal(sa_event_put(&ev, F_REASON, "012345678901234567890123456789012345", 36, 0),
-			 0);
+	assert_int_equal(
+	    event_put_trusted(&ev, F_REASON, "012345678901234567890123456789012345", 36, 0), 0);
 	assert_int_equal(ev.text_len, 64);
-	assert_int_equal(sa_event_put_int(&ev, F_RETRANSMITS, 7), -ENOSPC);
+	assert_int_equal(event_put_int_trusted(&ev, F_RETRANSMITS, 7), -ENOSPC);
 	assert_false(event_has(&ev, F_RETRANSMITS));
 	event_done(&ev);
 }
