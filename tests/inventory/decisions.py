@@ -96,6 +96,20 @@ def load(path):
     return out
 
 
+# Where the words say so, a conversion is the error number whatever the
+# decision: "... Errno %d: %s" (3.x), "[errno %d, ...", "errno=%d", and 4.x/5.x's
+# %{jam_errno} ("Connection refused (errno 111)").
+ERRNO_BEFORE = re.compile(r"(?:\b[Ee]rrno[ =:]?|\[errno |\(errno )$")
+INTEGER = re.compile(r"%[-+ #0']*(?:\d+)?(?:hh|h|ll|l|j|z|t)?[diu]$")
+
+
+def is_errno(fmt, start, text):
+    """Whether the conversion text at fmt[start] prints an error number."""
+    if text == "%{jam_errno}":
+        return True
+    return bool(INTEGER.match(text)) and bool(ERRNO_BEFORE.search(fmt[:start]))
+
+
 def field_map(d, m, fmt):
     """'%s=conn_name %lu=state_serial ...' for the conversions of fmt."""
     spans = []
@@ -105,12 +119,16 @@ def field_map(d, m, fmt):
         a, b = m.span(name)
         spans.append((a, b, name.split("__")[0]))
     out = []
+    errno_named = any(name == "errno" for _, _, name in spans)
     for a, b, text in conversions(fmt):
         field = "-"
         for ga, gb, name in spans:
             if ga <= a and b <= gb:
                 field = name
                 break
+        if field == "-" and not errno_named and is_errno(fmt, a, text):
+            field = "errno"
+            errno_named = True
         out.append("%s=%s" % (text, field))
     if d.constants:
         out.append(d.constants)
