@@ -33,7 +33,8 @@ void rules_free(struct rules *r);
  * Matches one line whose envelope env was read (envelope.h; env's offsets
  * are into line[0..len)). Sets on ev what the envelope holds (conn_name,
  * conn_instance, peer_ip, state_serial, peer_port), matched or not, then
- * tries the rules of env's scope on the remainder; on a match sets
+ * tries the rules of env's scope on the remainder, its trailing blanks
+ * left out (pluto prints none; a pasted line may have some); on a match sets
  * event_type, result, rule and the captured and constant fields. Returns 1
  * on a match, 0 when no rule matched, -E2BIG when a pattern hit its match
  * or depth limit (counted, treated as no match).

@@ -210,6 +210,12 @@ int rules_match(struct rules *r, const struct envelope *env, const char *line, s
 							       : RULE_WRAP_NONE);
 
 	len -= off;
+	/*
+	 * pluto ends no line with blanks, but a line pasted or forwarded may
+	 * carry some, which would fail every pattern anchored at its end.
+	 */
+	while (len && (body[len - 1] == ' ' || body[len - 1] == '\t'))
+		len--;
 	set_envelope(env, ev);
 	/* Candidates in file order: all rules for the baseline, else the prefilter's pick. */
 	if (!r->prefilter_on) {
