@@ -67,7 +67,7 @@ DEB_PKGS := gcc make pkg-config libsystemd-dev libjson-c-dev libyaml-dev libpcre
 	libivykis0 libnet1 libwrap0 librelp-dev librelp0 rsyslog-relp \
 	libmaxminddb-dev libmaxmind-db-writer-perl libseccomp-dev
 
-.PHONY: deb all deps check unit unit-san test-rules inventory-check integration fuzz fuzz-short bench install \
+.PHONY: deb all deps check unit unit-san test-rules field-check inventory-check integration fuzz fuzz-short bench install \
 	uninstall clean format format-check demo lab-libs code-coverage test-profiles
 .DEFAULT_GOAL := all
 
@@ -198,6 +198,9 @@ test-rules: $(BIN)
 # the other modules take their own options (tests/config-scope; the
 # self-test shows the check refuses a file that breaks the rule).
 .PHONY: config-scope
+field-check: $(BIN)
+	$(Q)tests/field/check
+
 config-scope:
 	$(Q)tests/config-scope --self-test
 	$(Q)tests/config-scope
@@ -245,6 +248,7 @@ check:
 	$(Q)$(MAKE) --no-print-directory WERROR=-Werror unit-san
 	$(Q)$(MAKE) --no-print-directory WERROR=-Werror mutate
 	$(Q)$(MAKE) --no-print-directory WERROR=-Werror test-rules
+	$(Q)$(MAKE) --no-print-directory WERROR=-Werror field-check
 	$(Q)$(MAKE) --no-print-directory WERROR=-Werror test-profiles
 	$(Q)tests/inventory/check --coverage --floor tests/inventory/covered-floor.tsv \
 		--exceptions tests/inventory/uncovered-exceptions.tsv
