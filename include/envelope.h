@@ -11,7 +11,7 @@
  * log prefix a transport or a file added (RFC 5424, RFC 3164 / BSD syslog,
  * journalctl's short formats, RFC 3339 syslog, pluto's own logfile,
  * OpenWrt logread, a bare "pluto[PID]: "), then pluto's own prefix (whack's
- * reply code, "ERROR: ", the connection "NAME"[N] PEER, the state "#N: ",
+ * reply code, a wrapper, the connection "NAME"[N] PEER, the state "#N: ",
  * or "packet from ADDR:PORT: "). What is left is the remainder, which the
  * rules match. Pure: no I/O, no allocation; every function is safe on
  * hostile bytes; pointers point into the parsed line.
@@ -37,10 +37,15 @@ enum envelope_scope {
 	ENVELOPE_SCOPE__MAX
 };
 
-/* A wrapper pluto put before the connection ("ERROR: "conn" #1: ..."). */
+/*
+ * A wrapper pluto put before the connection ("ERROR: "conn" #1: ..."),
+ * taken off only when a connection or packet prefix follows it.
+ */
 enum envelope_flag {
 	ENVELOPE_ERROR = 1u << 0,
 	ENVELOPE_WARNING = 1u << 1,
+	ENVELOPE_EXPECTATION = 1u << 2, /* "EXPECTATION FAILED: " */
+	ENVELOPE_ASSERTION = 1u << 3, /* "ABORT: ASSERTION FAILED: ", "FATAL: ASSERTION FAILED: " */
 };
 
 #define ENVELOPE_HOST_MAX 255 /* RFC 5424 HOSTNAME */
@@ -111,6 +116,14 @@ void envelope_pluto(const char *msg, size_t len, struct envelope *e);
  * relative to line.
  */
 void envelope_parse(const char *line, size_t len, int64_t now_usec, struct envelope *ret);
+
+/*
+ * The program a log prefix names when it is not pluto (a tag
+ * envelope_pluto_tag() does not know: NetworkManager relaying whack's
+ * replies), copied NUL-terminated into buf (cut to size - 1); NULL when
+ * the tag is pluto's or there is none.
+ */
+const char *envelope_other_process(const struct envelope *e, char *buf, size_t size);
 
 /* True for a tag pluto's lines carry: pluto, ipsec, ipsec.service, ipsec_setup, ... */
 bool envelope_pluto_tag(const char *app, size_t len);

@@ -19,6 +19,7 @@ struct record {
 	size_t len;
 	int64_t realtime_usec; /* source timestamp (UTC microseconds), 0 = unknown */
 	const char *host;      /* sending host, NULL = this host */
+	const char *process;   /* the tag of another program relaying pluto's words, NULL = pluto */
 	int pid;	       /* pluto pid, 0 = unknown */
 	int priority;	       /* syslog priority 0..7, -1 = unknown */
 	const char *event_id;  /* deterministic id of the line; NULL = pipeline derives one */

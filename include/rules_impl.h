@@ -35,8 +35,21 @@
  */
 #define JIT_AFTER_TRIES 8
 
-/* A rule's wrapper: key: the "ERROR: "/"WARNING: " the envelope took off before a connection. */
-enum { RULE_WRAP_NONE, RULE_WRAP_ERROR, RULE_WRAP_WARNING, RULE_WRAPPERS };
+/*
+ * A rule's wrapper: key: what the envelope took off before a connection
+ * ("ERROR: ", "WARNING: ", "EXPECTATION FAILED: ", an assertion's). A rule's default and "any" are
+ * the first RULE_WRAP_ANY (a diagnostic wrapper's message is pluto's own words about its code,
+ * which no ordinary rule should type); a rule takes the others by name.
+ */
+enum {
+	RULE_WRAP_NONE,
+	RULE_WRAP_ERROR,
+	RULE_WRAP_WARNING,
+	RULE_WRAP_EXPECTATION,
+	RULE_WRAP_ASSERTION,
+	RULE_WRAPPERS
+};
+#define RULE_WRAP_ANY RULE_WRAP_EXPECTATION
 
 struct target {
 	uint32_t group;

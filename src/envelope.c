@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The envelope of a pluto line (include/envelope.h): pluto's own prefix
- * (whack's reply code, "ERROR: ", "NAME"[N] PEER #N: , "NAME"[N] PEER: ,
+ * (whack's reply code, a wrapper such as "ERROR: " or "EXPECTATION
+ * FAILED: ", "NAME"[N] PEER #N: , "NAME"[N] PEER: ,
  * "packet from ADDR:PORT: ") after the log prefix (envelope_log.c).
  */
 #include <arpa/inet.h>
@@ -164,6 +165,26 @@ static bool take_packet(struct cur *c, struct envelope *e)
 	return true;
 }
 
+/*
+ * The wrappers pluto writes before its prefix. 5.x's warning stream
+ * writes "warning: " in lower case. A failed expectation or assertion
+ * puts it first from 4.x on (lib/libswan/pexpect.c, passert.c; 5.x's
+ * jam_logger_rc_prefix.c: "EXPECTATION FAILED: <log-prefix><message>");
+ * 3.x wrote them after the prefix, in the remainder. "FATAL ERROR: "
+ * stays in the remainder, where the rules of each fatal message read it.
+ */
+static const struct {
+	const char *text;
+	unsigned flag;
+} wrappers[] = {
+    {"ERROR: ", ENVELOPE_ERROR},
+    {"WARNING: ", ENVELOPE_WARNING},
+    {"warning: ", ENVELOPE_WARNING},
+    {"EXPECTATION FAILED: ", ENVELOPE_EXPECTATION},
+    {"ABORT: ASSERTION FAILED: ", ENVELOPE_ASSERTION}, /* 4.x */
+    {"FATAL: ASSERTION FAILED: ", ENVELOPE_ASSERTION}, /* 5.x */
+};
+
 void envelope_pluto(const char *msg, size_t len, struct envelope *e)
 {
 	struct cur c = {msg, 0, len};
@@ -188,11 +209,11 @@ void envelope_pluto(const char *msg, size_t len, struct envelope *e)
 	e->rest_off = c.i;
 	struct cur w = c;
 
-	if (take_str(&w, "ERROR: "))
-		e->flags = ENVELOPE_ERROR;
-	else if (take_str(&w, "WARNING: ") || take_str(&w, "warning: "))
-		/* 5.x's warning stream writes it in lower case */
-		e->flags = ENVELOPE_WARNING;
+	for (size_t i = 0; i < sizeof(wrappers) / sizeof(wrappers[0]); i++)
+		if (take_str(&w, wrappers[i].text)) {
+			e->flags = wrappers[i].flag;
+			break;
+		}
 	if ((at(&w, '"') && take_conn(&w, e)) || take_packet(&w, e))
 		return;
 	/* Not a prefix after all: the wrapper stays in the remainder. */

@@ -105,13 +105,40 @@ int envelope_rfc3339(const char *s, size_t len, bool need_zone, int64_t *ret_use
 	return rfc3339(s, len, need_zone ? ZONE_NEEDED : ZONE_LOCAL, ret_usec);
 }
 
-static int month_of(const char *s)
+/*
+ * A month's abbreviation at s: English, or one of journalctl's and
+ * syslog's abbreviations in a common locale (German, Dutch, the
+ * Scandinavian ones, Spanish, Italian, Portuguese) that no English
+ * abbreviation and no other of these locales spells for another month,
+ * so an English line reads as before. Sets *ret_len (its bytes).
+ */
+static int month_of(const char *s, size_t len, size_t *ret_len)
 {
 	static const char months[] = "janfebmaraprmayjunjulaugsepoctnovdec";
+	static const struct {
+		const char *name;
+		int mon;
+	} local[] = {
+	    {"ene", 1},	 {"gen", 1},  {"fev", 2},  {"m\xc3\xa4r", 3}, {"mrt", 3},
+	    {"abr", 4},	 {"mai", 5},  {"mei", 5},  {"maj", 5},	      {"mag", 5},
+	    {"giu", 6},	 {"lug", 7},  {"ago", 8},  {"set", 9},	      {"okt", 10},
+	    {"ott", 10}, {"out", 10}, {"dez", 12}, {"des", 12},	      {"dic", 12},
+	};
 
+	if (len < 3)
+		return 0;
+	*ret_len = 3;
 	for (int m = 0; m < 12; m++)
 		if (strncasecmp(s, months + 3 * m, 3) == 0)
 			return m + 1;
+	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++) {
+		size_t l = strlen(local[i].name);
+
+		if (l <= len && strncasecmp(s, local[i].name, l) == 0) {
+			*ret_len = l;
+			return local[i].mon;
+		}
+	}
 	return 0;
 }
 
@@ -121,10 +148,8 @@ int envelope_bsd_time(const char *s, size_t len, int64_t now_usec, int year, int
 	int mon, d = 0, h, mi, sec;
 	int64_t frac, t = -1, now = now_usec / 1000000;
 
-	if (len < 14 || !is_alpha(s[0]) || !is_alpha(s[1]) || !is_alpha(s[2]) ||
-	    !(mon = month_of(s)))
+	if (len < 14 || !is_alpha(s[0]) || !(mon = month_of(s, len, &c.i)))
 		return -EINVAL;
-	c.i = 3;
 	if (!take(&c, ' '))
 		return -EINVAL;
 	take(&c, ' '); /* "Jul  4": the day space-padded */
@@ -171,6 +196,18 @@ bool envelope_pluto_tag(const char *app, size_t len)
 		if (strlen(pluto_tags[i]) == len && memcmp(app, pluto_tags[i], len) == 0)
 			return true;
 	return false;
+}
+
+const char *envelope_other_process(const struct envelope *e, char *buf, size_t size)
+{
+	size_t n;
+
+	if (!e->app || !e->app_len || !size || envelope_pluto_tag(e->app, e->app_len))
+		return NULL;
+	n = e->app_len < size - 1 ? e->app_len : size - 1;
+	memcpy(buf, e->app, n);
+	buf[n] = '\0';
+	return buf;
 }
 
 /* A host token: printable bytes (any non-space byte unless strict), 1..255 of them. */
@@ -451,23 +488,106 @@ static bool take_time(struct cur *c, int64_t now_usec, struct envelope *e, bool 
 	return true;
 }
 
-/* "facility.level " of logread. */
-static bool take_facility(struct cur *c)
+/*
+ * "facility.level " of logread and of syslog daemons that write it after
+ * the host ("gw authpriv.warn pluto[1]: "). *ret_pri is its PRI when both
+ * names are syslog's (RFC 5424 6.2.1, as syslog.conf spells them), else
+ * -1; known requires that.
+ */
+static bool take_facility(struct cur *c, bool known, int *ret_pri)
 {
+	static const char *const facilities[24] = {
+	    "kern",   "user",	"mail",	    "daemon", "auth",	"syslog",   "lpr",     "news",
+	    "uucp",   "cron",	"authpriv", "ftp",    "ntp",	"security", "console", "",
+	    "local0", "local1", "local2",   "local3", "local4", "local5",   "local6",  "local7",
+	};
+	static const char *const levels[] = {"emerg",	"alert",  "crit", "err",
+					     "warning", "notice", "info", "debug",
+					     "panic",	"error",  "warn"};
+	static const int level_of[] = {0, 1, 2, 3, 4, 5, 6, 7, 0, 3, 4};
 	struct cur t = *c;
-	size_t b = t.i;
+	size_t b = t.i, fl, ll;
+	int f = -1, l = -1;
 
 	while (t.i < t.n && (is_alpha(t.s[t.i]) || is_digit(t.s[t.i])))
 		t.i++;
-	if (t.i == b || !take(&t, '.'))
+	fl = t.i - b;
+	if (!fl || !take(&t, '.'))
 		return false;
+	for (int i = 0; i < 24; i++)
+		if (strlen(facilities[i]) == fl && memcmp(t.s + b, facilities[i], fl) == 0)
+			f = i;
 	b = t.i;
 	while (t.i < t.n && is_alpha(t.s[t.i]))
 		t.i++;
-	if (t.i == b || !take(&t, ' '))
+	ll = t.i - b;
+	if (!ll || !take(&t, ' '))
+		return false;
+	for (int i = 0; i < (int)(sizeof(levels) / sizeof(levels[0])); i++)
+		if (strlen(levels[i]) == ll && memcmp(t.s + b, levels[i], ll) == 0)
+			l = level_of[i];
+	*ret_pri = f >= 0 && l >= 0 ? f * 8 + l : -1;
+	if (known && *ret_pri < 0)
 		return false;
 	*c = t;
 	return true;
+}
+
+/*
+ * "<F.S> ": a numeric facility.severity some syslog templates write after
+ * the time ("Feb 26 06:31:45 <10.4> gw pluto[1]: "); *ret_pri its PRI.
+ */
+static bool take_numeric_facility(struct cur *c, int *ret_pri)
+{
+	struct cur t = *c;
+	int64_t f, s;
+
+	if (!take(&t, '<') || !take_uint(&t, 2, &f) || !take(&t, '.') || !take_uint(&t, 1, &s) ||
+	    !take_str(&t, "> ") || f > 23 || s > 7)
+		return false;
+	*ret_pri = (int)(f * 8 + s);
+	*c = t;
+	return true;
+}
+
+/* "[pluto] ": a pluto tag in brackets and no host (NetworkManager-l2tp's capture). */
+static bool take_bracket_tag(struct cur *c, struct envelope *e)
+{
+	struct cur t = *c;
+	size_t b;
+
+	if (!take(&t, '['))
+		return false;
+	b = t.i;
+	while (t.i < t.n && is_print(t.s[t.i]) && t.s[t.i] != ']')
+		t.i++;
+	if (!envelope_pluto_tag(t.s + b, t.i - b) || !take_str(&t, "] "))
+		return false;
+	e->app = t.s + b;
+	e->app_len = t.i - b - 2;
+	e->pid = 0;
+	*c = t;
+	return true;
+}
+
+/*
+ * A host glued to pluto's tag ("gw01vm01pluto[1]: ", a template that lost
+ * the space): the tag is not a known one, ends in "pluto", and what comes
+ * before it is a host name that ends as one does (a letter, digit or
+ * '.'), so no program's name ("ipsec_pluto", "ipsec-pluto") is split.
+ */
+static void split_glued_host(struct envelope *e)
+{
+	size_t hl = e->app_len - 5;
+
+	if (e->app_len <= 5 || envelope_pluto_tag(e->app, e->app_len) ||
+	    memcmp(e->app + hl, "pluto", 5) != 0 || !host_like(e->app, hl) ||
+	    !(is_alpha(e->app[hl - 1]) || is_digit(e->app[hl - 1]) || e->app[hl - 1] == '.'))
+		return;
+	e->host = e->app;
+	e->host_len = hl;
+	e->app += hl;
+	e->app_len = 5;
 }
 
 void envelope_log_prefix(const char *line, size_t len, int64_t now_usec, bool strict,
@@ -477,6 +597,7 @@ void envelope_log_prefix(const char *line, size_t len, int64_t now_usec, bool st
 	struct cur c = {line, 0, len};
 	bool logread;
 	int64_t pri;
+	int fpri;
 
 	*ret = e;
 	if (take(&c, '<')) {
@@ -529,23 +650,44 @@ void envelope_log_prefix(const char *line, size_t len, int64_t now_usec, bool st
 	if (!take(&c, ' '))
 		goto none;
 	if (logread) {
-		if (!take_facility(&c) || !take_tag(&c, true, &e))
+		if (!take_facility(&c, false, &fpri) || !take_tag(&c, true, &e))
 			goto none;
 		e.log = ENVELOPE_LOG_LOGREAD;
 		goto done;
 	}
+	if (!strict && take_numeric_facility(&c, &fpri) && e.pri < 0)
+		e.pri = fpri;
 	while (take(&c, ' '))
 		; /* "Jul  4 08:34:38   pluto[2814]:": no host */
-	/* "TAG[PID]: " right away: no host. */
-	if (take_tag(&c, true, &e)) {
+	/* "TAG[PID]: " or "[pluto] " right away: no host. */
+	if (take_tag(&c, true, &e) || (!strict && take_bracket_tag(&c, &e))) {
+		if (!strict)
+			split_glued_host(&e);
 		e.log = ENVELOPE_LOG_SYSLOG;
 		goto done;
 	}
 	if (strict) {
 		if (!take_header_strict(&c, &e))
 			goto none;
-	} else if (!take_host(&c, false, &e) || !take(&c, ' ') || !take_tag(&c, true, &e)) {
-		goto none;
+	} else {
+		/*
+		 * "[gw ]authpriv.warn pluto[1]: ": syslog's own names only, so
+		 * that no host is taken for one.
+		 */
+		struct cur f = c;
+
+		if (take_facility(&f, true, &fpri) && take_tag(&f, true, &e)) {
+			c = f;
+		} else {
+			if (!take_host(&c, false, &e) || !take(&c, ' '))
+				goto none;
+			if (!take_facility(&c, true, &fpri))
+				fpri = -1;
+			if (!take_tag(&c, true, &e))
+				goto none;
+		}
+		if (e.pri < 0)
+			e.pri = fpri;
 	}
 	e.log = ENVELOPE_LOG_SYSLOG;
 done:

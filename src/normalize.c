@@ -253,7 +253,9 @@ static void set_platform(struct normalizer *n, const struct record *rec, struct 
 	const char *ver = event_str(ev, F_PLATFORM_VERSION, &vl);
 
 	event_set_str(ev, F_PLATFORM_HOST, host, host_len);
-	event_set_str(ev, F_PLATFORM_PROCESS, "pluto", 5);
+	/* Another program relaying pluto's words (NetworkManager) is named, with its pid. */
+	event_set_str(ev, F_PLATFORM_PROCESS, rec->process ? rec->process : "pluto",
+		      rec->process ? strlen(rec->process) : 5);
 	event_set_str(ev, F_PLATFORM_IMPL, "libreswan", 9);
 	if (rec->pid > 0)
 		event_set_int(ev, F_PLATFORM_PID, rec->pid);

@@ -7,9 +7,13 @@
  *     result: success                    required: success | failure | info
  *     scope: state                       required: state | conn | packet | global | any,
  *                                        or a list of them ([conn, state])
- *     wrapper: error                     optional: none | error | warning | any (default),
- *                                        or a list: the "ERROR: "/"WARNING: " before the
- *                                        connection, which the envelope takes off
+ *     wrapper: error                     optional: none | error | warning | any (default,
+ *                                        those three) | expectation | assertion, or a
+ *                                        list: the "ERROR: "/"WARNING: "/"EXPECTATION
+ *                                        FAILED: "/"ABORT: ASSERTION FAILED: " before
+ *                                        the connection, which the envelope takes off;
+ *                                        only a rule naming one of the last two types
+ *                                        such a line
  *     pattern: '^established IKE SA'     required, PCRE2; named groups = field short
  *                                        names or keys of decode:; PCRE2_DUPNAMES
  *     key: 'established IKE SA'          optional literal for the prefilter
@@ -205,9 +209,11 @@ int rules_match(struct rules *r, const struct envelope *env, const char *line, s
 	size_t off = env->rest_off <= len ? env->rest_off : len;
 	const char *body = line + off;
 	unsigned scope = 1u << env->scope;
-	unsigned wrap = 1u << (env->flags & ENVELOPE_ERROR     ? RULE_WRAP_ERROR
-			       : env->flags & ENVELOPE_WARNING ? RULE_WRAP_WARNING
-							       : RULE_WRAP_NONE);
+	unsigned wrap = 1u << (env->flags & ENVELOPE_ERROR	   ? RULE_WRAP_ERROR
+			       : env->flags & ENVELOPE_WARNING	   ? RULE_WRAP_WARNING
+			       : env->flags & ENVELOPE_EXPECTATION ? RULE_WRAP_EXPECTATION
+			       : env->flags & ENVELOPE_ASSERTION   ? RULE_WRAP_ASSERTION
+								   : RULE_WRAP_NONE);
 
 	len -= off;
 	/*

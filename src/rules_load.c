@@ -368,10 +368,11 @@ static int load_examples(struct loader *ld, struct rule *ru, yaml_node_t *en)
 	return 0;
 }
 
-/* The wrapper pluto put before a connection: none, "ERROR: ", "WARNING: " (rules_impl.h). */
+/* The wrapper pluto put before a connection: none, "ERROR: ", ... (rules_impl.h). */
 static int wrapper_lookup(const char *s, size_t len)
 {
-	static const char *const names[RULE_WRAPPERS] = {"none", "error", "warning"};
+	static const char *const names[RULE_WRAPPERS] = {"none", "error", "warning", "expectation",
+							 "assertion"};
 
 	for (int i = 0; i < RULE_WRAPPERS; i++)
 		if (strlen(names[i]) == len && memcmp(s, names[i], len) == 0)
@@ -379,7 +380,7 @@ static int wrapper_lookup(const char *s, size_t len)
 	return -1;
 }
 
-/* One name of a key into *mask: a bit by lookup's number, or all count of them for "any". */
+/* One name of a key into *mask: a bit by lookup's number, or the first count of them for "any". */
 static int name_bit(struct loader *ld, yaml_node_t *v, int (*lookup)(const char *, size_t),
 		    int count, const char *what, unsigned *mask)
 {
@@ -508,13 +509,15 @@ static int load_rule(struct loader *ld, yaml_node_t *node, struct event *scratch
 	ru->id_len = strlen(ru->id);
 	ru->event_len = strlen(ru->event);
 	ru->result_len = strlen(ru->result);
-	ru->wrappers = (1u << RULE_WRAPPERS) - 1;
+	ru->wrappers = (1u << RULE_WRAP_ANY) - 1;
 	if ((ret = load_names(ld, scope, envelope_scope_lookup, ENVELOPE_SCOPE__MAX,
 			      "scope must be state, conn, packet, global or any", &ru->scopes)) < 0)
 		return ret;
 	if (wrap &&
-	    (ret = load_names(ld, wrap, wrapper_lookup, RULE_WRAPPERS,
-			      "wrapper must be none, error, warning or any", &ru->wrappers)) < 0)
+	    (ret = load_names(ld, wrap, wrapper_lookup, RULE_WRAP_ANY,
+			      "wrapper must be none, error, warning, expectation, assertion "
+			      "or any",
+			      &ru->wrappers)) < 0)
 		return ret;
 	if ((ret = compile_pattern(ld, ru, pat, dec)) < 0)
 		return ret;

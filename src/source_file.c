@@ -77,6 +77,7 @@ struct sfile {
 	struct cur cur;
 	uint64_t last_data_usec; /* when a read last returned bytes */
 	char host[HOST_MAX];
+	char process[ENVELOPE_APP_MAX + 1];
 	char event_id[33];
 
 	char *what; /* "PATH: lines", for warnings */
@@ -173,6 +174,7 @@ static int submit_line(struct sfile *s, const char *line, size_t len, uint64_t o
 	rec.len = len - env.msg_off;
 	rec.realtime_usec = env.realtime_usec;
 	rec.pid = env.pid;
+	rec.process = envelope_other_process(&env, s->process, sizeof(s->process));
 	if (env.host && env.host_len) {
 		size_t n = env.host_len < HOST_MAX - 1 ? env.host_len : HOST_MAX - 1;
 

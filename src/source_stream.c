@@ -34,6 +34,7 @@ struct line_reader {
 	uint64_t offset; /* stream offset of buf[0] */
 	uint64_t name_hash;
 	char host[256];
+	char process[ENVELOPE_APP_MAX + 1];
 	char event_id[17];
 };
 
@@ -68,6 +69,7 @@ static int submit_line(struct line_reader *lr, struct pipeline *pl, const char *
 	rec.len = len - env.msg_off;
 	rec.realtime_usec = env.realtime_usec;
 	rec.pid = env.pid;
+	rec.process = envelope_other_process(&env, lr->process, sizeof(lr->process));
 	if (env.host && env.host_len) {
 		size_t n =
 		    env.host_len < sizeof(lr->host) - 1 ? env.host_len : sizeof(lr->host) - 1;

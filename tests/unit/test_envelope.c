@@ -143,6 +143,74 @@ static void test_log_prefixes(void **state)
 		check(&v[i]);
 }
 
+/*
+ * Prefixes users' syslog daemons and tools write: a numeric
+ * "<facility.severity>" after the time, "facility.level" before the tag,
+ * "[pluto]" with no host, a host glued to the tag, localized months.
+ */
+static void test_user_prefixes(void **state)
+{
+	(void)state;
+	const struct want v[] = {
+	    /* <10.4>: authpriv (10) * 8 + warning (4) = 84 */
+	    {"Feb 26 06:31:45 <10.4> gw-b pluto[2531]: \"branch\" #432: m", ENVELOPE_LOG_SYSLOG,
+	     1772087505 * SEC, "gw-b", "pluto", 2531, .scope = ENVELOPE_STATE, .conn = "branch",
+	     .serial = 432, .rest = "m"},
+	    {"Aug 22 14:53:26 gw authpriv.warn pluto[7015]: \"ng\" #2: m", ENVELOPE_LOG_SYSLOG,
+	     1787410406 * SEC, "gw", "pluto", 7015, .scope = ENVELOPE_STATE, .conn = "ng",
+	     .serial = 2, .rest = "m"},
+	    {"Aug 22 14:53:26 local7.info pluto[7015]: m", ENVELOPE_LOG_SYSLOG, 1787410406 * SEC,
+	     NULL, "pluto", 7015, .rest = "m"},
+	    /* "mail" is a facility, "example" no level: a host */
+	    {"Aug 22 14:53:26 mail.example pluto[1]: m", ENVELOPE_LOG_SYSLOG, -1, "mail.example",
+	     "pluto", 1, .rest = "m"},
+	    /* names syslog does not have are no facility: no prefix */
+	    {"Aug 22 14:53:26 gw foo.bar pluto[1]: m", ENVELOPE_LOG_NONE, 0,
+	     .rest = "Aug 22 14:53:26 gw foo.bar pluto[1]: m"},
+	    {"Jul 31 20:25:15 [pluto] \"nm-l2tp\" #1: m", ENVELOPE_LOG_SYSLOG, 1785529515 * SEC,
+	     NULL, "pluto", 0, .scope = ENVELOPE_STATE, .conn = "nm-l2tp", .serial = 1,
+	     .rest = "m"},
+	    {"Jul 31 20:25:15 [sshd] m", ENVELOPE_LOG_NONE, 0, .rest = "Jul 31 20:25:15 [sshd] m"},
+	    /* a host glued to pluto's tag; a program's name is not split */
+	    {"Mar 20 10:03:56 gw01vm01pluto[123920]: m", ENVELOPE_LOG_SYSLOG, 1774001036 * SEC,
+	     "gw01vm01", "pluto", 123920, .rest = "m"},
+	    {"Mar 20 10:03:56 ipsec_pluto[1]: m", ENVELOPE_LOG_SYSLOG, -1, NULL, "ipsec_pluto", 1,
+	     .rest = "m"},
+	    {"Mar 20 10:03:56 ipsec-pluto[1]: m", ENVELOPE_LOG_SYSLOG, -1, NULL, "ipsec-pluto", 1,
+	     .rest = "m"},
+	    /* localized months (de/nl/sv "okt", de "Mär" in UTF-8) */
+	    {"okt 21 21:05:47 h pluto[7]: m", ENVELOPE_LOG_SYSLOG, 1792616747 * SEC, "h", "pluto",
+	     7, .rest = "m"},
+	    {"M\xc3\xa4r  3 08:00:00 h pluto[7]: m", ENVELOPE_LOG_SYSLOG, 1772524800 * SEC, "h",
+	     "pluto", 7, .rest = "m"},
+	};
+	static const struct {
+		const char *line;
+		int pri;
+	} pris[] = {
+	    {"Feb 26 06:31:45 <10.4> gw-b pluto[2531]: m", 84},
+	    {"Aug 22 14:53:26 gw authpriv.warn pluto[7015]: m", 84},
+	    {"Aug 22 14:53:26 local7.info pluto[7015]: m", 190},
+	    {"Aug 22 14:53:26 gw pluto[7015]: m", -1},
+	    /* the PRI in front wins over the words */
+	    {"<38>Aug 22 14:53:26 gw daemon.err pluto[7015]: m", 38},
+	    /* facility 24 and severity 8 do not exist: no prefix */
+	    {"Feb 26 06:31:45 <24.4> gw pluto[1]: m", -1},
+	    {"Feb 26 06:31:45 <10.8> gw pluto[1]: m", -1},
+	};
+	struct envelope e;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		check(&v[i]);
+	for (size_t i = 0; i < sizeof(pris) / sizeof(pris[0]); i++) {
+		envelope_parse(pris[i].line, strlen(pris[i].line), NOW, &e);
+		if (e.pri != pris[i].pri)
+			fail_msg("%s: pri %d, expected %d", pris[i].line, e.pri, pris[i].pri);
+	}
+	envelope_parse(pris[5].line, strlen(pris[5].line), NOW, &e);
+	assert_int_equal(e.log, ENVELOPE_LOG_NONE);
+}
+
 static void test_pluto_prefixes(void **state)
 {
 	(void)state;
@@ -186,6 +254,17 @@ static void test_pluto_prefixes(void **state)
 	    {"ERROR: asynchronous network error", .rest = "ERROR: asynchronous network error"},
 	    {"\"c\" #1: ERROR: x", .scope = ENVELOPE_STATE, .conn = "c", .serial = 1,
 	     .rest = "ERROR: x"},
+	    /* 4.x/5.x diagnostics: the wrapper before the prefix */
+	    {"EXPECTATION FAILED: \"in-1\" #1112: m", .scope = ENVELOPE_STATE, .conn = "in-1",
+	     .serial = 1112, .rest = "m", .flags = ENVELOPE_EXPECTATION},
+	    {"ABORT: ASSERTION FAILED: \"c\"[1] 192.0.2.1 #2: m", .scope = ENVELOPE_STATE,
+	     .conn = "c", .inst = 1, .peer = "192.0.2.1", .serial = 2, .rest = "m",
+	     .flags = ENVELOPE_ASSERTION},
+	    {"FATAL: ASSERTION FAILED: \"c\": m", .scope = ENVELOPE_CONN, .conn = "c", .rest = "m",
+	     .flags = ENVELOPE_ASSERTION},
+	    {"EXPECTATION FAILED: fd is NULL", .rest = "EXPECTATION FAILED: fd is NULL"},
+	    /* "FATAL ERROR: " stays in the text: the rules read each fatal message */
+	    {"FATAL ERROR: \"c\" #1: m", .rest = "FATAL ERROR: \"c\" #1: m"},
 	    /* packets */
 	    {"packet from 192.1.2.45:500: m", .scope = ENVELOPE_PACKET, .peer = "192.1.2.45",
 	     .port = 500, .rest = "m"},
@@ -264,6 +343,17 @@ static void test_times(void **state)
 	assert_int_equal(envelope_bsd_time("Feb 30 00:10:00", 15, NOW, 2026, &us), -EINVAL);
 	assert_int_equal(envelope_bsd_time("Nov 23 2:25:58", 14, NOW, 0, &us), -EINVAL);
 	assert_int_equal(envelope_bsd_time("Nov", 3, NOW, 0, &us), -EINVAL);
+	/* Localized months: none reads an English line otherwise; "lis" is ambiguous (pl/hr). */
+	assert_int_equal(envelope_bsd_time("Dez 31 23:59:00", 15, NOW, 0, &us), 15);
+	assert_int_equal(us, INT64_C(1767225540) * SEC);
+	assert_int_equal(envelope_bsd_time("mei  2 01:02:03", 15, NOW, 0, &us), 15);
+	assert_int_equal(us, INT64_C(1777683723) * SEC);
+	assert_int_equal(envelope_bsd_time("mrt  7 10:00:00", 15, NOW, 0, &us), 15);
+	assert_int_equal(us, INT64_C(1772877600) * SEC);
+	assert_int_equal(envelope_bsd_time("Mar  7 10:00:00", 15, NOW, 0, &us), 15);
+	assert_int_equal(us, INT64_C(1772877600) * SEC);
+	assert_int_equal(envelope_bsd_time("lis  7 10:00:00", 15, NOW, 0, &us), -EINVAL);
+	assert_int_equal(envelope_bsd_time("M\xc3\xa4", 3, NOW, 0, &us), -EINVAL);
 }
 
 /* Every prefix of hostile lines: no read past the end, offsets within the line. */
@@ -274,6 +364,9 @@ static void test_hostile(void **state)
 	    "Mon Nov 23 20:25:58 2026 authpriv.warn pluto[1234]: ERROR: \"c\"[1][2] ...x #9: q",
 	    "Tue 2024-09-24 15:00:03 CEST host pluto[1]: packet from [::1]:500: m",
 	    "<13>Nov 23 20:25:58.1234567890123 gw pluto[99999999999]: 002 \"c\" #1: m",
+	    "M\xc3\xa4r 26 06:31:45 <10.4> gw authpriv.warn gw01pluto[1]: EXPECTATION FAILED: "
+	    "\"c\" #1: m",
+	    "Jul 31 20:25:15 [pluto] ABORT: ASSERTION FAILED: \"c\"[1] ...192.0.2.1: m",
 	};
 	struct envelope e;
 	char *buf;
@@ -300,6 +393,29 @@ static void test_hostile(void **state)
 	}
 }
 
+/* Another program relaying pluto's words is named; pluto's own tags are not. */
+static void test_other_process(void **state)
+{
+	static const char nm[] = "Feb 14 23:40:34 mbp NetworkManager[16055]: 003 \"road\" #1: m";
+	static const char unit[] = "Feb 14 23:40:34 gw ipsec.service \"c\" #3: m";
+	static const char glued[] = "Mar 20 10:03:56 gw01vm01pluto[123920]: m";
+	struct envelope e;
+	char buf[16], small[5];
+
+	(void)state;
+	envelope_parse(nm, strlen(nm), NOW, &e);
+	assert_string_equal(envelope_other_process(&e, buf, sizeof(buf)), "NetworkManager");
+	assert_int_equal(e.pid, 16055);
+	assert_int_equal(e.state_serial, 1);
+	assert_string_equal(envelope_other_process(&e, small, sizeof(small)), "Netw");
+	envelope_parse(unit, strlen(unit), NOW, &e);
+	assert_null(envelope_other_process(&e, buf, sizeof(buf)));
+	envelope_parse(glued, strlen(glued), NOW, &e);
+	assert_null(envelope_other_process(&e, buf, sizeof(buf)));
+	envelope_parse("\"c\" #1: m", 9, NOW, &e);
+	assert_null(envelope_other_process(&e, buf, sizeof(buf)));
+}
+
 static void test_scope_names(void **state)
 {
 	(void)state;
@@ -316,9 +432,10 @@ static void test_scope_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_log_prefixes), cmocka_unit_test(test_pluto_prefixes),
-	    cmocka_unit_test(test_reply_codes),	 cmocka_unit_test(test_times),
-	    cmocka_unit_test(test_hostile),	 cmocka_unit_test(test_scope_names),
+	    cmocka_unit_test(test_log_prefixes),   cmocka_unit_test(test_user_prefixes),
+	    cmocka_unit_test(test_pluto_prefixes), cmocka_unit_test(test_reply_codes),
+	    cmocka_unit_test(test_times),	   cmocka_unit_test(test_hostile),
+	    cmocka_unit_test(test_other_process),  cmocka_unit_test(test_scope_names),
 	};
 
 	setenv("TZ", "UTC", 1);

@@ -348,6 +348,18 @@ static void test_wrapper(void **state)
 				    "  result: info\n"
 				    "  scope: state\n"
 				    "  wrapper: [none, warning]\n"
+				    "  pattern: '^sendto failed'\n"
+				    "- id: anything\n"
+				    "  event: ike_error\n"
+				    "  result: info\n"
+				    "  scope: any\n"
+				    "  wrapper: any\n"
+				    "  pattern: '^sendto failed'\n"
+				    "- id: expectation\n"
+				    "  event: ike_error\n"
+				    "  result: failure\n"
+				    "  scope: state\n"
+				    "  wrapper: [expectation, assertion]\n"
 				    "  pattern: '^sendto failed'\n",
 				    &errs, &ret);
 	const char *line;
@@ -365,16 +377,29 @@ static void test_wrapper(void **state)
 	line = "WARNING: \"c\" #1: sendto failed";
 	assert_int_equal(match(r, line, strlen(line), &ev), 1);
 	assert_string_equal(rule_id_of(ev.rule), "plain");
+	event_reset(&ev);
+	/* A diagnostic wrapper: neither the default nor "any" takes it, only a rule naming it. */
+	line = "EXPECTATION FAILED: \"c\" #1: sendto failed";
+	assert_int_equal(match(r, line, strlen(line), &ev), 1);
+	assert_string_equal(rule_id_of(ev.rule), "expectation");
+	event_reset(&ev);
+	line = "ABORT: ASSERTION FAILED: \"c\" #1: sendto failed";
+	assert_int_equal(match(r, line, strlen(line), &ev), 1);
+	assert_string_equal(rule_id_of(ev.rule), "expectation");
+	event_reset(&ev);
+	/* "FATAL ERROR: " stays in the text of a global line: no rule here takes it. */
+	line = "FATAL ERROR: \"c\" #1: sendto failed";
+	assert_int_equal(match(r, line, strlen(line), &ev), 0);
 	event_done(&ev);
 	rules_free(r);
 
 	r = load_text("- id: bad\n  event: ike_error\n  result: info\n  scope: state\n"
-		      "  wrapper: fatal\n  pattern: 'x'\n",
+		      "  wrapper: panic\n  pattern: 'x'\n",
 		      &errs, &ret);
 	assert_int_equal(ret, -EINVAL);
 	assert_null(r);
 	assert_int_equal(errs.v[0].line, 5);
-	assert_non_null(strstr(errs.v[0].msg, "wrapper must be none, error, warning or any"));
+	assert_non_null(strstr(errs.v[0].msg, "wrapper must be none, error, warning, expectation"));
 }
 
 static void test_decoders(void **state)
