@@ -83,7 +83,9 @@ static bool next_tok(const char *s, size_t len, size_t *pos, const char **tok, s
 /*
  * auth= of the brace block, in the rules' normalised words (IKEv1's
  * oakley_auth names); "IKEv2" (3.x prints it for every IKEv2 SA) says
- * nothing about the method and sets nothing.
+ * nothing about the method and sets nothing. The names come without
+ * their "OAKLEY_" prefix (enum_show_short), but older releases and
+ * pasted whack output print it whole, so it is taken off first.
  */
 static int auth_method(const char *s, size_t len, struct event *ev, int *n)
 {
@@ -98,6 +100,10 @@ static int auth_method(const char *s, size_t len, struct event *ev, int *n)
 
 	if (len == 5 && memcmp(s, "IKEv2", 5) == 0)
 		return 0;
+	if (len > 7 && memcmp(s, "OAKLEY_", 7) == 0) {
+		s += 7;
+		len -= 7;
+	}
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strlen(names[i].pluto) == len && memcmp(names[i].pluto, s, len) == 0)
 			return put(ev, F_AUTH_METHOD, names[i].value, strlen(names[i].value), n);
