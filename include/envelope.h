@@ -98,7 +98,8 @@ int envelope_bsd_time(const char *s, size_t len, int64_t now_usec, int year, int
  * empty: scope GLOBAL, rest_off = msg_off). now_usec anchors year-less
  * times. Never fails: an unknown prefix is ENVELOPE_LOG_NONE, msg_off 0.
  * strict (the syslog listener) refuses what RFC 5424 forbids in its
- * header and accepts a 3164 TAG without the colon after it.
+ * header and accepts a 3164 TAG without the colon after it; otherwise a
+ * grep file name ("/var/log/secure:") before a log time is skipped.
  */
 void envelope_log_prefix(const char *line, size_t len, int64_t now_usec, bool strict,
 			 struct envelope *ret);

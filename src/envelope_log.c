@@ -590,6 +590,28 @@ static void split_glued_host(struct envelope *e)
 	e->app_len = 5;
 }
 
+/*
+ * "/var/log/secure:Oct 25 05:23:50 gw pluto[1]: ...": the file name grep
+ * writes before each line when it reads several files, which is how many
+ * users collect pluto's lines. Skipped only when a log time follows it, so
+ * a line that merely starts with a path keeps its text.
+ */
+static void skip_grep_file(struct cur *c, int64_t now_usec)
+{
+	struct cur g = *c;
+	struct envelope t = {.pri = -1};
+	bool logread;
+
+	while (g.i < g.n && g.s[g.i] != ':' && g.s[g.i] != ' ')
+		g.i++;
+	if (!take(&g, ':'))
+		return;
+	struct cur q = g;
+
+	if (take_time(&q, now_usec, &t, &logread))
+		*c = g;
+}
+
 void envelope_log_prefix(const char *line, size_t len, int64_t now_usec, bool strict,
 			 struct envelope *ret)
 {
@@ -600,6 +622,8 @@ void envelope_log_prefix(const char *line, size_t len, int64_t now_usec, bool st
 	int fpri;
 
 	*ret = e;
+	if (!strict && at(&c, '/'))
+		skip_grep_file(&c, now_usec);
 	if (take(&c, '<')) {
 		if (!take_uint(&c, 3, &pri) || pri > 191 || !take(&c, '>'))
 			return;

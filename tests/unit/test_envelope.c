@@ -178,6 +178,15 @@ static void test_user_prefixes(void **state)
 	     .rest = "m"},
 	    {"Mar 20 10:03:56 ipsec-pluto[1]: m", ENVELOPE_LOG_SYSLOG, -1, NULL, "ipsec-pluto", 1,
 	     .rest = "m"},
+	    /* grep's file name before the line (grep over several files) */
+	    {"/var/log/secure:Oct 25 05:23:50 gw pluto[3665]: \"rw\"[2] 192.0.2.7 #10: m",
+	     ENVELOPE_LOG_SYSLOG, 1792905830 * SEC, "gw", "pluto", 3665, .scope = ENVELOPE_STATE,
+	     .conn = "rw", .peer = "192.0.2.7", .inst = 2, .serial = 10, .rest = "m"},
+	    {"/var/log/pluto.log:Aug  9 14:08:35.595762: m", ENVELOPE_LOG_LOGFILE,
+	     1786284515 * SEC + 595762, .rest = "m"},
+	    /* a path with no time after it is no prefix */
+	    {"/var/log/secure: m", ENVELOPE_LOG_NONE, 0, .rest = "/var/log/secure: m"},
+	    {"/etc/ipsec.conf:12: m", ENVELOPE_LOG_NONE, 0, .rest = "/etc/ipsec.conf:12: m"},
 	    /* localized months (de/nl/sv "okt", de "Mär" in UTF-8) */
 	    {"okt 21 21:05:47 h pluto[7]: m", ENVELOPE_LOG_SYSLOG, 1792616747 * SEC, "h", "pluto",
 	     7, .rest = "m"},
