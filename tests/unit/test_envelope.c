@@ -187,6 +187,7 @@ static void test_user_prefixes(void **state)
 	    /* a path with no time after it is no prefix */
 	    {"/var/log/secure: m", ENVELOPE_LOG_NONE, 0, .rest = "/var/log/secure: m"},
 	    {"/etc/ipsec.conf:12: m", ENVELOPE_LOG_NONE, 0, .rest = "/etc/ipsec.conf:12: m"},
+	    {"/var/log/x:pluto[1]: m", ENVELOPE_LOG_NONE, 0, .rest = "/var/log/x:pluto[1]: m"},
 	    /* localized months (de/nl/sv "okt", de "Mär" in UTF-8) */
 	    {"okt 21 21:05:47 h pluto[7]: m", ENVELOPE_LOG_SYSLOG, 1792616747 * SEC, "h", "pluto",
 	     7, .rest = "m"},
