@@ -654,6 +654,13 @@ void envelope_log_prefix(const char *line, size_t len, int64_t now_usec, bool st
 		/* No time: a bare pluto tag, or after a PRI any tag (rsyslog's "nodate"). */
 		e.realtime_usec = 0;
 		c.i = tb;
+		/*
+		 * A post that cut the time and host off leaves their blank:
+		 * " pluto[3469]: ...". Only pluto's own tag is taken after it.
+		 */
+		if (e.pri < 0 && !strict)
+			while (at(&c, ' ') || at(&c, '\t'))
+				c.i++;
 		if (!take_tag(&c, true, &e) || (e.pri < 0 && !envelope_pluto_tag(e.app, e.app_len)))
 			return;
 		e.log = e.pri < 0 ? ENVELOPE_LOG_TAG : ENVELOPE_LOG_SYSLOG;

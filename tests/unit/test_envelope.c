@@ -130,6 +130,13 @@ static void test_log_prefixes(void **state)
 	     .rest = "Starting Pluto"},
 	    {"pluto: \"c\" #1: m", ENVELOPE_LOG_TAG, 0, NULL, "pluto", 0, .scope = ENVELOPE_STATE,
 	     .conn = "c", .serial = 1, .rest = "m"},
+	    /* a post that cut the time and host off keeps their blank */
+	    {" pluto[3469]: \"c\": m", ENVELOPE_LOG_TAG, 0, NULL, "pluto", 3469,
+	     .scope = ENVELOPE_CONN, .conn = "c", .rest = "m"},
+	    {" \tpluto: \"c\" #1: m", ENVELOPE_LOG_TAG, 0, NULL, "pluto", 0, .scope = ENVELOPE_STATE,
+	     .conn = "c", .serial = 1, .rest = "m"},
+	    /* but not another program's tag */
+	    {" ERROR: cannot do it", ENVELOPE_LOG_NONE, 0, .rest = " ERROR: cannot do it"},
 	    /* another program's "tag:" without a time is pluto's text, not a prefix */
 	    {"ERROR: cannot do it", ENVELOPE_LOG_NONE, 0, .rest = "ERROR: cannot do it"},
 	    /* unknown month, bad pid: no prefix */

@@ -61,6 +61,11 @@ static void test_derived(void **state)
 			 -ENOENT);
 	assert_int_equal(expect_text_gives("bytes_in", "31744", "in=31KiB out=80B"), 0);
 	assert_int_equal(expect_text_gives("bytes_in", "31000", "in=31KiB out=80B"), -ENOENT);
+	/* an SPI pluto prints as %08x is stored with 0x; a longer hex run does not give it */
+	assert_int_equal(expect_text_gives("spi_in", "0x7b6a5948", "inbound SPI 7b6a5948 bytes 9"), 0);
+	assert_int_equal(expect_text_gives("spi_in", "0x7B6A5948", "SPI=7b6a5948 chosen"), 0);
+	assert_int_equal(expect_text_gives("spi_in", "0x7b6a5948", "SPI 17b6a5948 bytes"), -ENOENT);
+	assert_int_equal(expect_text_gives("spi_in", "0x7b6a5948", "SPI 7b6a5949 bytes"), -ENOENT);
 	/* what the reader states from the meaning, and booleans, are exempt */
 	assert_int_equal(expect_text_gives("event_type", "ike_auth", "x"), 0);
 	assert_int_equal(expect_text_gives("result", "success", "x"), 0);
